@@ -1,0 +1,334 @@
+"""Compile a corpus into an RDF dataset, validate it, and write the outputs atomically.
+
+The flow: read the registry and every source folder; compile each claim (one rule per claim
+type, :mod:`graph.claims`); put each source's claims in a named graph of its own, beside the
+``registry`` and ``ontology`` graphs; check the result with the SHACL shapes (pySHACL); write
+TriG, N-Quads, Turtle and JSON-LD. Every problem found is reported, each as one line; nothing is
+written unless there is none. Outputs are sorted and carry no timestamps, so the same inputs give
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, SH, SKOS, XSD
+
+from .claims import Compiled, compile_claim
+from .dates import parse_date
+from .errors import CorpusInvalid, InputError, KGError, ValidationError
+from .registry import Registry, load_registry
+from .resources import ontology_graph, shapes_graph
+from .sources import Source, discover, load_source
+from .terms import ENTITY, GRAPH, PREFIXES, SKG, SKV
+from . import yamlfile
+
+__all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS", "default_out",
+           "concept_schemes"]
+
+#: Output files of a build: name -> rdflib format.
+OUTPUTS = {
+    "serbia-kg.trig": "trig",
+    "serbia-kg.nq": "nquads",
+    "serbia-kg.ttl": "turtle",
+    "serbia-kg.jsonld": "json-ld",
+}
+SUMMARY_FILE = "summary.json"
+
+
+@dataclass
+class Summary:
+    """What a build or validation saw."""
+
+    sources: int
+    claims: int
+    entities: int
+    triples: int
+    claims_by_type: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (f"{self.sources} source(s), {self.claims} claims, {self.entities} entities, "
+                f"{self.triples} triples")
+
+
+@dataclass
+class Compilation:
+    """A compiled corpus: the dataset, and where each claim was written (for messages)."""
+
+    dataset: Dataset
+    registry: Registry
+    sources: list[Source]
+    claims: dict[URIRef, tuple[Source, Compiled]]
+
+    def summary(self) -> Summary:
+        by_type: dict[str, int] = {}
+        for _, c in self.claims.values():
+            by_type[c.type] = by_type.get(c.type, 0) + 1
+        return Summary(sources=len(self.sources), claims=len(self.claims), entities=len(self.registry),
+                       triples=len(self.dataset), claims_by_type=dict(sorted(by_type.items())))
+
+
+def default_out(corpus: Path) -> Path:
+    """The default output folder: ``out/`` beside the corpus folder."""
+    return corpus.resolve().parent / "out"
+
+
+def concept_schemes(ontology: Graph) -> dict[str, set[str]]:
+    """Local names of the concepts of each skv concept scheme."""
+    schemes: dict[str, set[str]] = {}
+    base = str(SKV._NS)
+    for concept, scheme in ontology.subject_objects(SKOS.inScheme):
+        schemes.setdefault(str(scheme)[len(base):], set()).add(str(concept)[len(base):])
+    return schemes
+
+
+def _source_triples(source: Source, registry: Registry) -> list[tuple]:
+    m, s = source.meta, source.iri
+    triples = [(s, RDF.type, SKG.Source), (s, DCTERMS.title, Literal(str(m["title"]).strip())),
+               (s, SKG.sourceKind, Literal(m["kind"]))]
+    if m.get("publisher"):
+        try:
+            publisher = registry.resolve(str(m["publisher"]), ("actor",), what="publisher")
+        except KGError as exc:
+            raise ValidationError(exc.message, file=source.meta_file, line=1) from None
+        triples.append((s, DCTERMS.publisher, publisher.iri))
+    if m.get("author"):
+        triples.append((s, DCTERMS.creator, Literal(str(m["author"]))))
+    else:
+        triples.append((s, SKG.authorUnknown, Literal(True)))
+    if m.get("issued") is not None:
+        triples.append((s, DCTERMS.issued, parse_date(m["issued"])))
+    if m.get("language"):
+        triples.append((s, DCTERMS.language, Literal(str(m["language"]))))
+    if m.get("url"):
+        triples.append((s, SKG.address, Literal(str(m["url"]), datatype=XSD.anyURI)))
+    for url in m.get("republished_at") or []:
+        triples.append((s, SKG.republishedAt, Literal(str(url), datatype=XSD.anyURI)))
+    if m.get("rights"):
+        triples.append((s, DCTERMS.rights, Literal(" ".join(str(m["rights"]).split()))))
+    if source.text is not None:
+        triples.append((s, SKG.textFile, Literal(str(m["text"]))))
+        triples.append((s, SKG.textSha256, Literal(source.text_sha256)))
+    return triples
+
+
+def _claims_of(source: Source) -> list:
+    if not source.claims_file.is_file():
+        return []
+    data = yamlfile.load(source.claims_file)
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
+        raise InputError("claims.yaml must hold a mapping with a list under 'claims'", file=source.claims_file,
+                         line=1)
+    return data["claims"]
+
+
+Progress = Callable[[str], None]
+
+
+def compile_corpus(corpus: Path, progress: Progress | None = None) -> Compilation:
+    """Read and compile every source of a corpus into one dataset (named graph per source).
+
+    Raises
+    ------
+    CorpusInvalid
+        With one problem per bad claim, bad metadata file or duplicate, in file order.
+    """
+    corpus = Path(corpus)
+    folders = discover(corpus)
+    ontology = ontology_graph()
+    schemes = concept_schemes(ontology)
+    registry = load_registry(corpus / "registry", categories=schemes.get("SystemCategories"))
+    problems: list[KGError] = []
+    sources: list[Source] = []
+    claims: dict[URIRef, tuple[Source, Compiled]] = {}
+    ds = Dataset()
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns)
+    g_ont = ds.graph(GRAPH.ontology)
+    for t in ontology:
+        g_ont.add(t)
+    g_reg = ds.graph(GRAPH.registry)
+    for t in registry.triples():
+        g_reg.add(t)
+    for i, folder in enumerate(folders, 1):
+        if progress:
+            progress(f"[{i}/{len(folders)}] {folder.name}")
+        try:
+            source = load_source(folder)
+            graph = ds.graph(source.graph_iri)
+            for t in _source_triples(source, registry):
+                graph.add(t)
+            raw_claims = _claims_of(source)
+        except KGError as exc:
+            problems.append(exc)
+            continue
+        sources.append(source)
+        seen_ids: dict[str, int | None] = {}
+        for raw in raw_claims:
+            try:
+                compiled = compile_claim(raw, source, registry, schemes)
+            except KGError as exc:
+                problems.append(exc)
+                continue
+            if compiled.claim_id in seen_ids:
+                problems.append(ValidationError(
+                    f"duplicate claim id (first at line {seen_ids[compiled.claim_id]})",
+                    file=source.claims_file, line=compiled.line, claim=compiled.claim_id))
+                continue
+            if compiled.iri in claims:
+                first = claims[compiled.iri][1]
+                problems.append(ValidationError(
+                    f"duplicate claim: says the same as '{first.claim_id}' (line {first.line})",
+                    file=source.claims_file, line=compiled.line, claim=compiled.claim_id))
+                continue
+            seen_ids[compiled.claim_id] = compiled.line
+            claims[compiled.iri] = (source, compiled)
+            for t in compiled.triples:
+                graph.add(t)
+    if problems:
+        raise CorpusInvalid(problems)
+    return Compilation(dataset=ds, registry=registry, sources=sources, claims=claims)
+
+
+def shacl_problems(comp: Compilation) -> list[ValidationError]:
+    """Check the compiled dataset against the SHACL shapes; one ``ValidationError`` per result."""
+    from pyshacl import validate as shacl_validate  # imported here: only builds need it
+
+    data = Graph()  # the union: shapes check types (sh:class) across the registry and ontology graphs
+    for s, p, o, _ in comp.dataset.quads((None, None, None, None)):
+        data.add((s, p, o))
+    conforms, results, _ = shacl_validate(data, shacl_graph=shapes_graph(), inference="none",
+                                          advanced=True, allow_warnings=True)
+    if conforms:
+        return []
+    problems = []
+    for result in sorted(results.subjects(RDF.type, SH.ValidationResult)):
+        if results.value(result, SH.resultSeverity) != SH.Violation:
+            continue
+        focus = results.value(result, SH.focusNode)
+        message = str(results.value(result, SH.resultMessage) or "violates a shape")
+        path = results.value(result, SH.resultPath)
+        value = results.value(result, SH.value)
+        detail = f" ({comp.dataset.namespace_manager.normalizeUri(path)}" if path is not None else " ("
+        detail += f" = {value})" if value is not None else ")"
+        detail = "" if detail == " ()" else detail.replace("( =", "(")
+        owner = _owner(focus, comp)
+        entity = _entity(focus, comp)
+        if entity is not None:
+            problems.append(ValidationError(f"SHACL: entity '{entity.id}': {message}{detail}",
+                                            file=entity.file, line=entity.line))
+        elif owner is not None:
+            source, compiled = owner
+            problems.append(ValidationError(f"SHACL: {message}{detail}", file=source.claims_file,
+                                            line=compiled.line, claim=compiled.claim_id))
+        else:
+            problems.append(ValidationError(f"SHACL: {message}{detail} at <{focus}>"))
+    return problems
+
+
+def _entity(focus, comp: Compilation):
+    base = str(ENTITY)
+    text = str(focus)
+    if text.startswith(base) and text[len(base):] in comp.registry:
+        return comp.registry.get(text[len(base):])
+    return None
+
+
+def _owner(focus, comp: Compilation):
+    if focus in comp.claims:
+        return comp.claims[focus]
+    base = str(focus).split("#", 1)[0]
+    return comp.claims.get(URIRef(base))
+
+
+def validate(corpus: Path, progress: Progress | None = None) -> tuple[Compilation, Summary]:
+    """Run every check on a corpus without writing anything.
+
+    Raises
+    ------
+    CorpusInvalid
+        When any claim, metadata file or shape check fails.
+    """
+    comp = compile_corpus(corpus, progress)
+    if progress:
+        progress("checking SHACL shapes")
+    problems = shacl_problems(comp)
+    if problems:
+        raise CorpusInvalid(problems)
+    return comp, comp.summary()
+
+
+def serialize(comp: Compilation, fmt: str) -> bytes:
+    """One output format of the dataset, deterministic for the same input."""
+    ds = comp.dataset
+    if fmt == "nquads":
+        lines = ds.serialize(format="nquads", encoding="utf-8").splitlines(keepends=True)
+        return b"".join(sorted(set(lines)))
+    if fmt == "turtle":
+        merged = Graph()
+        for prefix, ns in PREFIXES.items():
+            merged.bind(prefix, ns)
+        for s, p, o, _ in ds.quads((None, None, None, None)):
+            merged.add((s, p, o))
+        return merged.serialize(format="turtle", encoding="utf-8")
+    if fmt == "json-ld":
+        data = json.loads(ds.serialize(format="json-ld", encoding="utf-8"))
+        return (json.dumps(_sorted_jsonld(data), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return ds.serialize(format=fmt, encoding="utf-8")
+
+
+def _sorted_jsonld(data):
+    if isinstance(data, list):
+        items = [_sorted_jsonld(x) for x in data]
+        return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
+    if isinstance(data, dict):
+        return {k: _sorted_jsonld(v) for k, v in data.items()}
+    return data
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build(corpus: Path, out: Path | None = None, progress: Progress | None = None) -> tuple[Compilation, Summary]:
+    """Compile, validate and write a corpus's dataset to ``out`` (default: ``out/`` beside the corpus).
+
+    All outputs are serialised in memory first, then each is written to a temporary file and
+    renamed into place: a failing build leaves the previous outputs untouched.
+    """
+    corpus = Path(corpus)
+    out = Path(out) if out is not None else default_out(corpus)
+    comp, summary = validate(corpus, progress)
+    blobs = {}
+    for name, fmt in OUTPUTS.items():
+        if progress:
+            progress(f"serialising {name}")
+        blobs[name] = serialize(comp, fmt)
+    blobs[SUMMARY_FILE] = (json.dumps(asdict(summary), indent=1, sort_keys=True) + "\n").encode("utf-8")
+    if out.exists() and not out.is_dir():
+        raise InputError("output path exists and is not a folder", file=out)
+    for name, data in blobs.items():
+        write_atomically(out / name, data)
+    return comp, summary

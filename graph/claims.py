@@ -1,0 +1,356 @@
+"""Claim types and their RDF form: one declared rule per type.
+
+A claim in ``claims.yaml`` is a mapping with an ``id``, a ``type``, the type's fields and a
+``quote``. :data:`CLAIM_TYPES` declares, for every type, its class and, for every field, the
+property it becomes and what kind of value it takes. :func:`compile_claim` checks a claim
+against that declaration, resolves its entities through the registry, locates its quote and
+yields its triples. Nothing about a claim type is written anywhere else.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterator
+
+from rdflib import Literal, Namespace, URIRef
+from rdflib.namespace import PROV, RDF, RDFS, XSD
+
+from .dates import DateError, parse_date
+from .errors import UnknownName, ValidationError
+from .registry import Registry
+from .sources import Source
+from .terms import CLAIM, SKG, SKV
+from . import yamlfile
+
+__all__ = ["Field", "ClaimType", "CLAIM_TYPES", "Compiled", "compile_claim", "OA"]
+
+#: The W3C Web Annotation vocabulary (rdflib ships no class for it).
+OA = Namespace("http://www.w3.org/ns/oa#")
+
+# Value kinds: an entity of the registry (of the given kinds), a concept of a scheme, or a literal.
+ACTOR = ("actor",)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a claim type: its YAML key, its property and the kind of value it takes.
+
+    ``kind`` is ``entity`` (with ``kinds``: which registry kinds are allowed), ``concept`` (with
+    ``scheme``: the local name of a skv concept scheme), ``date``, ``count`` (a non-negative
+    integer), ``decimal``, ``percent`` (a decimal from 0 to 100), ``text`` or ``speaker`` (an actor,
+    or ``source`` for the source's own author).
+    """
+
+    key: str
+    prop: URIRef
+    kind: str
+    kinds: tuple[str, ...] = ()
+    scheme: str | None = None
+    required: bool = False
+    many: bool = False
+
+
+@dataclass(frozen=True)
+class ClaimType:
+    """A claim type: the class of its nodes, its fields, and a rule that needs more than one field."""
+
+    name: str
+    rdf_class: URIRef
+    fields: tuple[Field, ...]
+    one_of: tuple[str, ...] = ()  # at least one of these keys must be given
+
+    def field(self, key: str) -> Field | None:
+        return next((f for f in self.fields if f.key == key), None)
+
+
+def _e(key, prop, kinds=ACTOR, **kw) -> Field:
+    return Field(key, prop, "entity", kinds=kinds, **kw)
+
+
+def _c(key, prop, scheme, **kw) -> Field:
+    return Field(key, prop, "concept", scheme=scheme, **kw)
+
+
+_DATE = Field("date", SKG.date, "date")
+
+CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
+    ClaimType("transfer", SKG.ArmsTransfer, (
+        _e("supplier", SKG.supplier),
+        _e("recipient", SKG.recipient, required=True),
+        _e("system", SKG.system, ("system",)),
+        _c("category", SKG.category, "SystemCategories"),
+        Field("quantity", SKG.quantity, "count"),
+        Field("ordered", SKG.orderDate, "date"),
+        Field("delivered", SKG.deliveryDate, "date"),
+        _c("status", SKG.transferStatus, "TransferStatuses"),
+        _c("condition", SKG.condition, "Conditions"),
+        Field("value", SKG.valueAmount, "decimal"),
+        Field("currency", SKG.valueCurrency, "text"),
+    ), one_of=("system", "category")),
+    ClaimType("exercise", SKG.MilitaryExercise, (
+        Field("name", RDFS.label, "text", required=True),
+        _e("participants", SKG.participant, required=True, many=True),
+        _e("host", SKG.host),
+        _DATE,
+        Field("end", SKG.endDate, "date"),
+    )),
+    ClaimType("statement", SKG.Statement, (
+        Field("speaker", SKG.speaker, "speaker", kinds=ACTOR, required=True),
+        _c("kind", SKG.statementKind, "StatementKinds", required=True),
+        _DATE,
+        Field("words", SKG.words, "text"),
+        Field("topic", SKG.topic, "text"),
+        _e("about", SKG.about, ("actor", "system", "programme", "instrument", "place"), many=True),
+    ), one_of=("words", "topic")),
+    ClaimType("vote", SKG.Vote, (
+        _e("voter", SKG.voter, required=True),
+        _e("body", SKG.body),
+        _e("resolution", SKG.resolution, ("instrument",), required=True),
+        _c("position", SKG.votePosition, "VotePositions", required=True),
+        _DATE,
+    )),
+    ClaimType("sanction", SKG.Sanction, (
+        _e("imposer", SKG.imposer, required=True, many=True),
+        _e("target", SKG.target, required=True, many=True),
+        _e("basis", SKG.legalBasis, ("instrument",)),
+        Field("reason", SKG.reason, "text"),
+        _DATE,
+    )),
+    ClaimType("enactment", SKG.Enactment, (
+        _e("instrument", SKG.instrument, ("instrument",), required=True),
+        _e("enacted_by", SKG.enactedBy),
+        _DATE,
+    )),
+    ClaimType("membership", SKG.Membership, (
+        _e("member", SKG.member, required=True),
+        _e("organisation", SKG.organisation, ("actor", "programme"), required=True),
+        _c("kind", SKG.membershipKind, "MembershipKinds", required=True),
+        _DATE,
+    )),
+    ClaimType("partnership", SKG.Partnership, (
+        _e("partners", SKG.partner, required=True, many=True),
+        _e("programme", SKG.programme, ("programme",)),
+        _DATE,
+    )),
+    ClaimType("cooperation", SKG.Cooperation, (
+        _e("partners", SKG.partner, required=True, many=True),
+        Field("domains", SKG.domain, "text", many=True),
+        Field("topic", SKG.topic, "text"),
+        _c("trend", SKG.trend, "Trends"),
+        _DATE,
+    )),
+    ClaimType("alignment", SKG.AlignmentRate, (
+        _e("country", SKG.actor, required=True),
+        _e("aligned_with", SKG.alignedWith),
+        Field("percentage", SKG.percentage, "percent", required=True),
+        Field("period", SKG.date, "date", required=True),
+        _e("measured_by", SKG.measuredBy),
+    )),
+    ClaimType("presence", SKG.Presence, (
+        _e("actor", SKG.actor, required=True),
+        _e("host", SKG.host),
+        _e("location", SKG.location, ("place",)),
+        Field("kind", SKG.kindLabel, "text"),
+        _DATE,
+    )),
+    ClaimType("agreement", SKG.Agreement, (
+        _e("parties", SKG.party, required=True, many=True),
+        Field("name", RDFS.label, "text"),
+        _DATE,
+    )),
+    ClaimType("border", SKG.Border, (
+        _e("country", SKG.actor, required=True),
+        _e("neighbour", SKG.neighbour),
+        Field("count", SKG.quantity, "count"),
+        Field("kind", SKG.kindLabel, "text"),
+    ), one_of=("neighbour", "count")),
+    ClaimType("position", SKG.Position, (
+        _e("holder", SKG.actor, required=True),
+        _c("stance", SKG.stance, "Stances", required=True),
+        Field("topic", SKG.topic, "text", required=True),
+        _e("about", SKG.about, ("actor", "system", "programme", "instrument", "place"), many=True),
+        _DATE,
+    )),
+    ClaimType("conference", SKG.Conference, (
+        _e("organisation", SKG.organisation, required=True),
+        _e("host", SKG.host),
+        Field("name", RDFS.label, "text"),
+        _DATE,
+    )),
+    ClaimType("deployment", SKG.Deployment, (
+        _e("actor", SKG.actor, required=True),
+        _e("location", SKG.location, ("place",)),
+        Field("forces", SKG.kindLabel, "text"),
+        _DATE,
+    )),
+    ClaimType("conflict", SKG.ConflictInvolvement, (
+        _e("actor", SKG.actor, required=True),
+        _e("target", SKG.target, required=True),
+        _c("role", SKG.role, "ConflictRoles", required=True),
+        _DATE,
+    )),
+)}
+
+_COMMON = {"id", "type", "quote", "note", yamlfile.LINE}
+
+
+@dataclass
+class Compiled:
+    """A compiled claim: its IRI, its human id, where it is written, and its triples."""
+
+    iri: URIRef
+    claim_id: str
+    type: str
+    line: int | None
+    triples: list[tuple]
+
+
+def _problem(message: str, source: Source, raw: dict, cid: str | None) -> ValidationError:
+    return ValidationError(message, file=source.claims_file, line=raw.get(yamlfile.LINE), claim=cid)
+
+
+def _values(raw_value: Any, many: bool) -> list[Any]:
+    if raw_value is None:
+        return []
+    if isinstance(raw_value, list):
+        return raw_value
+    return [raw_value]
+
+
+def _literal(f: Field, value: Any) -> Literal:
+    if f.kind == "date":
+        return parse_date(value)
+    if f.kind == "count":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"{f.key} must be a non-negative whole number, not {value!r}")
+        return Literal(value, datatype=XSD.nonNegativeInteger)
+    if f.kind in ("decimal", "percent"):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError(f"{f.key} must be a number, not {value!r}") from None
+        if f.kind == "percent" and not Decimal(0) <= number <= Decimal(100):
+            raise ValueError(f"{f.key} must be between 0 and 100, not {value}")
+        return Literal(number.normalize() if number == number.to_integral() else number, datatype=XSD.decimal)
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ValueError(f"{f.key} must be text, not {value!r}")
+    return Literal(str(value).strip())
+
+
+def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[str, set[str]]) -> Compiled:
+    """Check one claim and turn it into triples.
+
+    Parameters
+    ----------
+    raw:
+        The claim's mapping as read from ``claims.yaml`` (with its line under ``yamlfile.LINE``).
+    source:
+        The source the claim belongs to; its text is where the quote must be.
+    registry:
+        Resolves entity names.
+    concepts:
+        For each concept scheme's local name, the local names of its concepts.
+
+    Raises
+    ------
+    KGError
+        One error naming the file, line and claim, and what is wrong.
+    """
+    if not isinstance(raw, dict):
+        raise ValidationError("a claim must be a mapping", file=source.claims_file)
+    cid = raw.get("id")
+    if not isinstance(cid, str) or not cid.strip():
+        raise _problem("claim without an 'id'", source, raw, None)
+    ctype = CLAIM_TYPES.get(raw.get("type"))
+    if ctype is None:
+        raise _problem(f"unknown type {raw.get('type')!r}; expected one of {', '.join(CLAIM_TYPES)}",
+                       source, raw, cid)
+    allowed = _COMMON | {f.key for f in ctype.fields}
+    extra = sorted(set(raw) - allowed)
+    if extra:
+        raise _problem(f"unknown field(s) {', '.join(map(str, extra))} for a {ctype.name}; allowed: "
+                       f"{', '.join(f.key for f in ctype.fields)}", source, raw, cid)
+    quote = raw.get("quote")
+    if not isinstance(quote, str) or not quote.strip():
+        raise _problem("no quote: every claim needs the verbatim words it rests on", source, raw, cid)
+    if ctype.one_of and not any(raw.get(k) not in (None, [], "") for k in ctype.one_of):
+        raise _problem(f"a {ctype.name} needs at least one of: {', '.join(ctype.one_of)}", source, raw, cid)
+
+    body: list[tuple[URIRef, Any]] = []
+    canonical: dict[str, list[str]] = {}
+    for f in ctype.fields:
+        values = _values(raw.get(f.key), f.many)
+        if not values:
+            if f.required:
+                raise _problem(f"missing required field '{f.key}'", source, raw, cid)
+            continue
+        if len(values) > 1 and not f.many:
+            raise _problem(f"'{f.key}' takes one value, not a list", source, raw, cid)
+        for value in values:
+            try:
+                node, key = _node(f, value, source, registry, concepts)
+            except UnknownName as exc:
+                raise _problem(f"{f.key}: {exc.message}", source, raw, cid) from None
+            except (ValueError, DateError) as exc:
+                raise _problem(f"{f.key}: {exc}", source, raw, cid) from None
+            body.append((f.prop, node))
+            canonical.setdefault(f.key, []).append(key)
+
+    if source.quotes is None:
+        raise _problem("the source has no text to locate the quote in", source, raw, cid)
+    selector = source.quotes.locate(quote)
+    if selector is None:
+        raise _problem(f"quote not found in {source.meta.get('text')}: \"{quote.strip()[:80]}\"", source, raw, cid)
+    words = raw.get("words")
+    if words and not source.quotes.contains(str(words), quote):
+        raise _problem("'words' must be part of the quote", source, raw, cid)
+
+    digest = hashlib.sha256(json.dumps([source.id, ctype.name, sorted(
+        (k, sorted(v)) for k, v in canonical.items())], ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
+    iri = CLAIM[digest]
+    evidence, qsel, psel = URIRef(iri + "#evidence"), URIRef(iri + "#quote"), URIRef(iri + "#position")
+    triples = [
+        (iri, RDF.type, ctype.rdf_class),
+        (iri, SKG.claimId, Literal(cid)),
+        (iri, PROV.wasDerivedFrom, source.iri),
+        (iri, SKG.evidence, evidence),
+        (evidence, RDF.type, OA.SpecificResource),
+        (evidence, OA.hasSource, source.iri),
+        (evidence, OA.hasSelector, qsel),
+        (evidence, OA.hasSelector, psel),
+        (qsel, RDF.type, OA.TextQuoteSelector),
+        (qsel, OA.exact, Literal(selector.exact)),
+        (qsel, OA.prefix, Literal(selector.prefix)),
+        (qsel, OA.suffix, Literal(selector.suffix)),
+        (psel, RDF.type, OA.TextPositionSelector),
+        (psel, OA.start, Literal(selector.start, datatype=XSD.nonNegativeInteger)),
+        (psel, OA.end, Literal(selector.end, datatype=XSD.nonNegativeInteger)),
+    ]
+    triples.extend((iri, p, o) for p, o in body)
+    if raw.get("note"):
+        triples.append((iri, SKG.note, Literal(str(raw["note"]).strip())))
+    return Compiled(iri=iri, claim_id=cid, type=ctype.name, line=raw.get(yamlfile.LINE), triples=triples)
+
+
+def _node(f: Field, value: Any, source: Source, registry: Registry, concepts: dict[str, set[str]]):
+    """The RDF node for one field value, and its canonical key for the claim's content hash."""
+    if f.kind == "speaker" and value == "source":
+        return source.iri, "source"
+    if f.kind in ("entity", "speaker"):
+        if not isinstance(value, str):
+            raise ValueError(f"expected an entity name, not {value!r}")
+        entity = registry.resolve(value, f.kinds, what=" or ".join(f.kinds))
+        return entity.iri, entity.id
+    if f.kind == "concept":
+        known = concepts.get(f.scheme or "", set())
+        if value not in known:
+            close = difflib.get_close_matches(str(value), sorted(known), n=2)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValueError(f"'{value}' is not in {f.scheme} (one of {', '.join(sorted(known))}){hint}")
+        return SKV[value], value
+    lit = _literal(f, value)
+    return lit, str(lit)

@@ -1,0 +1,261 @@
+"""The registry: every entity (actor, weapons system, place, legal instrument, programme) once.
+
+A corpus keeps its registry in ``<corpus>/registry/*.yaml``. Each file has up to five sections,
+each a mapping from a stable id (a readable slug, which becomes the entity's IRI) to its
+description::
+
+    actors:
+      serbia: {type: State, label: Serbia, aliases: [Republic of Serbia]}
+    systems:
+      mig-29: {label: MiG-29, category: fighter-aircraft, aliases: [MiG-29 Fulcrum]}
+    places:
+      belgrade: {label: Belgrade}
+    instruments:
+      caatsa: {label: Countering America's Adversaries Through Sanctions Act, aliases: [CAATSA]}
+    programmes:
+      partnership-for-peace: {label: Partnership for Peace, part_of: nato}
+
+Names resolve through ids, labels and aliases, ignoring case, diacritics and hyphens
+(see :func:`graph.names.fold`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from .errors import InputError, KGError, UnknownName, ValidationError
+from .names import fold
+from .terms import ENTITY, SKG, SKV
+from . import yamlfile
+
+__all__ = ["Entity", "Registry", "load_registry", "ACTOR_TYPES", "SECTIONS"]
+
+#: The classes an actor may have (the ``type`` of an entry under ``actors``).
+ACTOR_TYPES = {
+    "State": SKG.State,
+    "InternationalOrganisation": SKG.InternationalOrganisation,
+    "StateBody": SKG.StateBody,
+    "Group": SKG.Group,
+    "Person": SKG.Person,
+    "Organisation": SKG.Organisation,
+}
+
+#: Section of a registry file -> (kind, the class of its entities when not given by ``type``).
+SECTIONS = {
+    "actors": ("actor", None),
+    "systems": ("system", SKG.WeaponsSystem),
+    "places": ("place", SKG.Place),
+    "instruments": ("instrument", SKG.LegalInstrument),
+    "programmes": ("programme", SKG.Programme),
+}
+
+_INSTRUMENT_TYPES = {"LegalInstrument": SKG.LegalInstrument, "Resolution": SKG.Resolution}
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One entity of the registry."""
+
+    id: str
+    kind: str  # actor, system, place, instrument, programme
+    rdf_type: URIRef
+    label: str
+    aliases: tuple[str, ...] = ()
+    category: str | None = None  # systems: a concept of skv:SystemCategories
+    part_of: str | None = None
+    file: str | None = None
+    line: int | None = None
+
+    @property
+    def iri(self) -> URIRef:
+        return ENTITY[self.id]
+
+    @property
+    def type_name(self) -> str:
+        return str(self.rdf_type).rsplit("#", 1)[-1]
+
+    def names(self) -> Iterator[str]:
+        yield self.id
+        yield self.label
+        yield from self.aliases
+
+
+@dataclass
+class Registry:
+    """All entities of a corpus, and name resolution over them."""
+
+    entities: dict[str, Entity] = field(default_factory=dict)
+    _index: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def add(self, entity: Entity) -> None:
+        if entity.id in self.entities:
+            other = self.entities[entity.id]
+            raise ValidationError(
+                f"duplicate entity id '{entity.id}' (also at {other.file}:{other.line})",
+                file=entity.file, line=entity.line)
+        self.entities[entity.id] = entity
+        for name in entity.names():
+            ids = self._index.setdefault(fold(name), [])
+            if entity.id not in ids:
+                ids.append(entity.id)
+
+    def __contains__(self, entity_id: str) -> bool:
+        return entity_id in self.entities
+
+    def __iter__(self) -> Iterator[Entity]:
+        return iter(sorted(self.entities.values(), key=lambda e: e.id))
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def get(self, entity_id: str) -> Entity:
+        return self.entities[entity_id]
+
+    def resolve(self, name: str, kinds: Iterable[str] | None = None, *, what: str | None = None) -> Entity:
+        """The entity that ``name`` denotes (an id, a label or an alias).
+
+        Parameters
+        ----------
+        name:
+            What a person typed.
+        kinds:
+            Restrict to these kinds (``actor``, ``system``, ...).
+        what:
+            The word used in the error ("actor", "system"); defaults to the kinds.
+
+        Raises
+        ------
+        UnknownName
+            With the closest known names as suggestions, when nothing (or more than one
+            entity of the wanted kinds) matches.
+        """
+        allowed = set(kinds) if kinds else None
+        if name in self.entities and (allowed is None or self.entities[name].kind in allowed):
+            return self.entities[name]
+        ids = [i for i in self._index.get(fold(name), []) if allowed is None or self.entities[i].kind in allowed]
+        if len(ids) == 1:
+            return self.entities[ids[0]]
+        label = what or ("/".join(sorted(allowed)) if allowed else "entity")
+        if len(ids) > 1:
+            raise UnknownName(label, name, [self.entities[i].label for i in ids])
+        return self._unknown(name, allowed, label)
+
+    def _unknown(self, name: str, allowed: set[str] | None, label: str) -> Entity:
+        candidates: dict[str, str] = {}
+        for folded, ids in self._index.items():
+            for i in ids:
+                if allowed is None or self.entities[i].kind in allowed:
+                    candidates.setdefault(folded, self.entities[i].label)
+        close = difflib.get_close_matches(fold(name), list(candidates), n=3, cutoff=0.6)
+        suggestions = list(dict.fromkeys(candidates[c] for c in close))
+        raise UnknownName(label, name, suggestions)
+
+    def triples(self) -> Iterator[tuple]:
+        """The registry as RDF: type, labels, category and part-of of every entity."""
+        for e in self:
+            yield e.iri, RDF.type, e.rdf_type
+            yield e.iri, SKOS.prefLabel, Literal(e.label, lang="en")
+            for alias in sorted(set(e.aliases)):
+                yield e.iri, SKOS.altLabel, Literal(alias)
+            if e.category:
+                yield e.iri, SKG.category, SKV[e.category]
+            if e.part_of:
+                yield e.iri, SKG.partOf, ENTITY[e.part_of]
+
+
+def _entry(section: str, eid: object, body: object, path: Path, line: int | None) -> Entity:
+    kind, default_type = SECTIONS[section]
+    if not isinstance(eid, str) or not _SLUG.match(eid):
+        raise InputError(f"entity id '{eid}' must be a slug (lower-case letters, digits, hyphens)",
+                         file=path, line=line)
+    if not isinstance(body, dict):
+        raise InputError(f"entity '{eid}' must be a mapping with at least a label", file=path, line=line)
+    line = body.get(yamlfile.LINE, line)
+    known = {"type", "label", "aliases", "category", "part_of", yamlfile.LINE}
+    extra = sorted(set(body) - known)
+    if extra:
+        raise InputError(f"entity '{eid}': unknown field(s) {', '.join(map(str, extra))}; "
+                         f"allowed: type, label, aliases, category, part_of", file=path, line=line)
+    label = body.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise InputError(f"entity '{eid}' has no label", file=path, line=line)
+    aliases = body.get("aliases") or []
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise InputError(f"entity '{eid}': aliases must be a list of names", file=path, line=line)
+    type_name = body.get("type")
+    if kind == "actor":
+        if type_name not in ACTOR_TYPES:
+            raise InputError(f"actor '{eid}' needs a type, one of {', '.join(ACTOR_TYPES)} (got {type_name!r})",
+                             file=path, line=line)
+        rdf_type = ACTOR_TYPES[type_name]
+    elif kind == "instrument":
+        rdf_type = _INSTRUMENT_TYPES.get(type_name or "LegalInstrument")
+        if rdf_type is None:
+            raise InputError(f"instrument '{eid}': type must be one of {', '.join(_INSTRUMENT_TYPES)}",
+                             file=path, line=line)
+    else:
+        if type_name is not None:
+            raise InputError(f"entity '{eid}' in '{section}' takes no type", file=path, line=line)
+        rdf_type = default_type
+    category = body.get("category")
+    if category is not None and kind != "system":
+        raise InputError(f"entity '{eid}': only systems have a category", file=path, line=line)
+    if kind == "system" and not category:
+        raise InputError(f"system '{eid}' needs a category (a concept of skv:SystemCategories)",
+                         file=path, line=line)
+    return Entity(id=eid, kind=kind, rdf_type=rdf_type, label=label.strip(),
+                  aliases=tuple(a.strip() for a in aliases), category=category,
+                  part_of=body.get("part_of"), file=str(path), line=line)
+
+
+def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:
+    """Read every ``*.yaml`` file of a registry folder.
+
+    ``categories`` (the local names of skv:SystemCategories concepts) lets unknown system
+    categories be reported here, at the line that names them.
+
+    Raises
+    ------
+    CorpusInvalid-style problems are raised one at a time as ``KGError``.
+    """
+    registry = Registry()
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    if not files:
+        raise InputError("no registry: expected one or more *.yaml files", file=folder)
+    for path in files:
+        data = yamlfile.load(path) or {}
+        if not isinstance(data, dict):
+            raise InputError("a registry file must be a mapping of sections", file=path, line=1)
+        for section, entries in data.items():
+            if section == yamlfile.LINE:
+                continue
+            if section not in SECTIONS:
+                raise InputError(f"unknown section '{section}'; expected one of {', '.join(SECTIONS)}",
+                                 file=path)
+            if not isinstance(entries, dict):
+                raise InputError(f"section '{section}' must map ids to entities", file=path,
+                                 line=data.get(yamlfile.LINE))
+            for eid, body in entries.items():
+                if eid == yamlfile.LINE:
+                    continue
+                registry.add(_entry(section, eid, body, path, entries.get(yamlfile.LINE)))
+    for e in registry:
+        if e.part_of and e.part_of not in registry:
+            raise ValidationError(f"entity '{e.id}': part_of '{e.part_of}' is not in the registry",
+                                  file=e.file, line=e.line)
+        if categories is not None and e.category and e.category not in categories:
+            close = difflib.get_close_matches(e.category, sorted(categories), n=2)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise ValidationError(f"system '{e.id}': unknown category '{e.category}'{hint}",
+                                  file=e.file, line=e.line)
+    return registry

@@ -1,0 +1,193 @@
+"""Reading a corpus: source folders, their metadata and text, and locating quotes in the text.
+
+A corpus is a folder (``sources/`` by default) with one sub-folder per source and a
+``registry/`` folder of entities. A source folder holds::
+
+    source.yaml   metadata: id, kind, title, publisher, author, issued, language, url, text, ...
+    text.txt      the source's text (for articles and reports)
+    claims.yaml   the claims encoded from it
+
+A claim's quote must occur in the text after folding white space and typographic quotes;
+:class:`QuoteIndex` finds it and gives the offsets in the original text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .dates import DateError, parse_date
+from .errors import InputError, ValidationError
+from .terms import GRAPH, SOURCE
+from . import yamlfile
+
+__all__ = ["Source", "QuoteIndex", "Selector", "discover", "load_source", "fold_text", "SOURCE_KINDS"]
+
+SOURCE_KINDS = ("article", "report", "dataset")
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_REQUIRED = ("id", "kind", "title")
+_KNOWN = {"id", "kind", "title", "publisher", "author", "issued", "language", "url", "republished_at",
+          "text", "rights", "dataset", yamlfile.LINE}
+
+# Typographic quotes and spaces fold to their plain forms; every run of white space to one space.
+_FOLD = {
+    "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"', "″": '"',
+    "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "…": "...",
+}
+_PREFIX_SUFFIX = 32
+
+
+def fold_text(text: str) -> tuple[str, list[int]]:
+    """Fold ``text`` and return it with, for each folded character, its offset in ``text``.
+
+    >>> fold_text("a  “b”")[0]
+    'a "b"'
+    """
+    out: list[str] = []
+    offsets: list[int] = []
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not in_space:
+                out.append(" ")
+                offsets.append(i)
+            in_space = True
+            continue
+        in_space = False
+        rep = _FOLD.get(ch, ch)
+        for r in rep:
+            out.append(r)
+            offsets.append(i)
+    return "".join(out), offsets
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Where a quote is: offsets in the original text, the exact words there, and their context."""
+
+    start: int
+    end: int
+    exact: str
+    prefix: str
+    suffix: str
+
+
+class QuoteIndex:
+    """Finds quotes in one text, ignoring differences of white space and typographic quotes."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.folded, self._offsets = fold_text(text)
+
+    def locate(self, quote: str) -> Selector | None:
+        """The first place ``quote`` occurs, or ``None``."""
+        needle = fold_text(quote)[0].strip()
+        if not needle:
+            return None
+        at = self.folded.find(needle)
+        if at < 0:
+            return None
+        start = self._offsets[at]
+        end = self._offsets[at + len(needle) - 1] + 1
+        return Selector(start=start, end=end, exact=self.text[start:end],
+                        prefix=self.text[max(0, start - _PREFIX_SUFFIX):start],
+                        suffix=self.text[end:end + _PREFIX_SUFFIX])
+
+    def contains(self, words: str, within: str) -> bool:
+        """Whether ``words`` occur in ``within`` once both are folded."""
+        return fold_text(words)[0].strip() in fold_text(within)[0]
+
+
+@dataclass
+class Source:
+    """One source folder, read."""
+
+    id: str
+    folder: Path
+    meta: dict[str, Any]
+    text: str | None = None
+    quotes: QuoteIndex | None = field(default=None, repr=False)
+
+    @property
+    def iri(self):
+        return SOURCE[self.id]
+
+    @property
+    def graph_iri(self):
+        return GRAPH[self.id]
+
+    @property
+    def meta_file(self) -> Path:
+        return self.folder / "source.yaml"
+
+    @property
+    def claims_file(self) -> Path:
+        return self.folder / "claims.yaml"
+
+    @property
+    def text_sha256(self) -> str | None:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest() if self.text is not None else None
+
+    @property
+    def title(self) -> str:
+        return str(self.meta["title"])
+
+
+def discover(corpus: Path) -> list[Path]:
+    """The source folders of a corpus (those with a ``source.yaml``), sorted by name."""
+    if not corpus.is_dir():
+        raise InputError("corpus folder not found", file=corpus)
+    return sorted(p for p in corpus.iterdir() if p.is_dir() and (p / "source.yaml").is_file())
+
+
+def load_source(folder: Path) -> Source:
+    """Read a source folder's metadata and text.
+
+    Raises
+    ------
+    InputError
+        Missing or malformed ``source.yaml``, a missing text file.
+    ValidationError
+        Metadata that breaks a rule: the id is not the folder's name, a bad date, an unknown kind.
+    """
+    meta_file = folder / "source.yaml"
+    meta = yamlfile.load(meta_file)
+    if not isinstance(meta, dict):
+        raise InputError("source.yaml must be a mapping of fields", file=meta_file, line=1)
+    for key in _REQUIRED:
+        if not meta.get(key):
+            raise ValidationError(f"source.yaml lacks '{key}'", file=meta_file, line=1)
+    extra = sorted(set(meta) - _KNOWN)
+    if extra:
+        raise ValidationError(f"unknown field(s) {', '.join(map(str, extra))}; allowed: "
+                              f"{', '.join(sorted(_KNOWN - {yamlfile.LINE}))}", file=meta_file, line=1)
+    sid = str(meta["id"])
+    if not _ID.match(sid):
+        raise ValidationError(f"source id '{sid}' must be lower-case letters, digits, '.', '_' or '-'",
+                              file=meta_file, line=1)
+    if sid != folder.name:
+        raise ValidationError(f"source id '{sid}' differs from its folder name '{folder.name}'",
+                              file=meta_file, line=1)
+    if meta["kind"] not in SOURCE_KINDS:
+        raise ValidationError(f"kind '{meta['kind']}' is not one of {', '.join(SOURCE_KINDS)}",
+                              file=meta_file, line=1)
+    if meta.get("issued") is not None:
+        try:
+            parse_date(meta["issued"])
+        except DateError as exc:
+            raise ValidationError(f"issued: {exc}", file=meta_file, line=1) from None
+    source = Source(id=sid, folder=folder, meta=meta)
+    text_name = meta.get("text")
+    if text_name:
+        text_path = folder / str(text_name)
+        try:
+            source.text = text_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"text file '{text_name}' named in source.yaml not found", file=meta_file) from None
+        source.quotes = QuoteIndex(source.text)
+    elif meta["kind"] != "dataset":
+        raise ValidationError("an article or report needs its text: add 'text: text.txt'", file=meta_file, line=1)
+    return source
