@@ -1,0 +1,64 @@
+"""Shared fixtures: the real first source, built once per session, and small corpora made on the fly."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from graph.build import build, validate
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_CORPUS = REPO / "sources"
+SEED_ID = "gmf-2022-03-04-time-for-serbia-to-scale-back-military-ties-with-russia"
+#: Third-party data: CI has ../shared beside the checkout. Tests read it there, never copy it.
+SHARED = REPO.parent / "shared"
+EXTERNAL = SHARED / "data" / "external"
+
+
+@pytest.fixture(scope="session")
+def seed_compilation():
+    """The first source's corpus, compiled and validated (nothing written)."""
+    comp, _ = validate(SEED_CORPUS)
+    return comp
+
+
+@pytest.fixture(scope="session")
+def seed_out(tmp_path_factory) -> Path:
+    """The first source's corpus built into a temporary out/ folder."""
+    out = tmp_path_factory.mktemp("seed-out")
+    build(SEED_CORPUS, out)
+    return out
+
+
+@pytest.fixture
+def make_corpus(tmp_path):
+    """Write a small corpus: ``make_corpus(claims_yaml, text=..., registry=...)`` -> its folder.
+
+    The registry defaults to a copy of the real one; the source is called ``fixture-source``.
+    """
+
+    def make(claims: str, text: str = "Fictional text.", registry: str | None = None,
+             source_yaml: str | None = None, source_id: str = "fixture-source") -> Path:
+        corpus = tmp_path / "corpus"
+        (corpus / "registry").mkdir(parents=True, exist_ok=True)
+        if registry is None:
+            shutil.copy(SEED_CORPUS / "registry" / "entities.yaml", corpus / "registry" / "entities.yaml")
+        else:
+            (corpus / "registry" / "entities.yaml").write_text(textwrap.dedent(registry), encoding="utf-8")
+        folder = corpus / source_id
+        folder.mkdir(exist_ok=True)
+        (folder / "source.yaml").write_text(textwrap.dedent(source_yaml or f"""\
+            id: {source_id}
+            kind: article
+            title: A fictional article
+            issued: 2022-01-01
+            text: text.txt
+            """), encoding="utf-8")
+        (folder / "text.txt").write_text(text, encoding="utf-8")
+        (folder / "claims.yaml").write_text(textwrap.dedent(claims), encoding="utf-8")
+        return corpus
+
+    return make
