@@ -1,0 +1,544 @@
+"""The networkx projection: the RDF graph as a typed multigraph of actors and their ties.
+
+:func:`project` is a pure function of an rdflib ``Graph`` or ``Dataset`` (read as the union of its
+named graphs): no I/O, sorted iteration, the input untouched. It reads the RDF through a fixed set of
+triple patterns (one per property it needs, never one per node), so it works the same on rdflib's
+memory store, an Oxigraph store or a remote SPARQL endpoint.
+
+Nodes
+    Keyed by the entity's IRI (``str``), with ``label`` (``skos:prefLabel``), ``type`` (the class's
+    local name: ``State``, ``StateBody``, ``Person``, ``WeaponsSystem``, ``MilitaryExercise`` ...),
+    ``kind`` (``actor``, ``system``, ``exercise``, ``programme``, ``place``, ``instrument``,
+    ``source``) and ``iri``. Every actor of the registry is a node, tied or not; other entities
+    appear when an edge reaches them. Weapons systems appear only with ``include_systems=True``.
+
+Edges
+    Which claim classes and properties become which edges is declared once, in :data:`EDGE_RULES`.
+    Every edge is one *fact*: claims linked by ``skg:sameFactAs`` (several sources describing the
+    same fact) become one edge whose ``claims``, ``sources`` and ``evidence`` hold all of them, and
+    whose ``weight`` is the number of distinct sources. The key is ``"<relation>:<fact id>"`` (the
+    fact id is the hash of its first claim's IRI). Attributes: ``relation``, ``label``, ``directed``,
+    ``claims``, ``claim_ids``, ``sources``, ``evidence`` (dicts with ``claim``, ``claim_id``,
+    ``source``, ``title``, ``quote``, ``date`` = the source's issued date), ``date``, ``end_date``,
+    ``quantity``, ``weight``, plus the rule's extras (``system``, ``category``, ``status`` ...).
+
+Exercises
+    An exercise is a node of its own (type ``MilitaryExercise``, kind ``exercise``, keyed by its
+    claim's IRI, labelled with its name): each participant has a ``participates_in`` edge to it
+    and its host a ``hosts`` edge. Three participants give one exercise node and three edges, not
+    three co-participation edges; two actors that trained together are two hops apart.
+
+Symmetric facts
+    Cooperation, partnership, agreement and border claims name partners, not a direction: each pair
+    of partners gets one edge, from the lower IRI to the higher, with ``directed=False``.
+
+Identity
+    ``skg:partOf`` of the registry (Serbian Armed Forces is part of Serbia) gives ``part_of``
+    edges. They are identity, not claims: their evidence names the registry, with no quote.
+
+Time
+    ``as_of`` keeps the graph as it stood on that day: claims from sources issued after it are
+    left out, and so are facts dated after it; an undated fact counts as dated by the earliest
+    issue date of its sources (it happened no later than it was reported). ``since`` keeps facts
+    whose own date reaches into or past its year or day (undated facts cannot be placed and are
+    left out); ``until`` keeps facts dated (or, undated, reported) no later than it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any, Iterable
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+
+from .claims import OA
+from .dates import date_bounds, parse_date
+from .terms import CLAIM, ENTITY, SKG, SKV, SOURCE
+
+__all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NODE_KINDS", "HUB", "project", "union_view",
+           "parse_when", "fact_bounds"]
+
+#: Marker for a rule whose edges go from each value to the claim's own node (an exercise).
+HUB = "claim node"
+
+
+@dataclass(frozen=True)
+class EdgeRule:
+    """How one claim class becomes edges.
+
+    Parameters
+    ----------
+    relation:
+        The edge's ``relation`` (a short name: ``supplies``, ``participates_in`` ...).
+    label:
+        Human words for the relation, read "source <label> target".
+    claim_class:
+        The claim class (``None`` for the registry's ``part_of`` rule).
+    source:
+        The property whose values are the edges' sources.
+    target:
+        The properties giving the edges' targets, the first that has a value wins; ``HUB`` for an
+        edge to the claim's own node; empty for a symmetric rule (every pair of ``source`` values).
+    extras:
+        ``(attribute, property)`` pairs copied onto the edge (entities as labels, concepts as their
+        local names, literals as Python values).
+    """
+
+    relation: str
+    label: str
+    claim_class: URIRef | None
+    source: URIRef
+    target: tuple[URIRef, ...] | str = ()
+    extras: tuple[tuple[str, URIRef], ...] = ()
+
+    @property
+    def symmetric(self) -> bool:
+        return self.target == ()
+
+
+#: The declared edge rules: every claim class that becomes edges, and how. Nothing else does.
+EDGE_RULES: tuple[EdgeRule, ...] = (
+    EdgeRule("supplies", "supplies", SKG.ArmsTransfer, SKG.supplier, (SKG.recipient,),
+             (("system", SKG.system), ("category", SKG.category), ("status", SKG.transferStatus),
+              ("condition", SKG.condition), ("order_date", SKG.orderDate),
+              ("delivery_date", SKG.deliveryDate), ("value", SKG.valueAmount),
+              ("currency", SKG.valueCurrency))),
+    EdgeRule("participates_in", "takes part in", SKG.MilitaryExercise, SKG.participant, HUB),
+    EdgeRule("hosts", "hosts", SKG.MilitaryExercise, SKG.host, HUB),
+    EdgeRule("sanctions", "sanctions", SKG.Sanction, SKG.imposer, (SKG.target,),
+             (("basis", SKG.legalBasis), ("reason", SKG.reason))),
+    EdgeRule("votes_on", "votes on", SKG.Vote, SKG.voter, (SKG.resolution,),
+             (("position", SKG.votePosition), ("body", SKG.body))),
+    EdgeRule("enacts", "enacts", SKG.Enactment, SKG.enactedBy, (SKG.instrument,)),
+    EdgeRule("member_of", "is a member of", SKG.Membership, SKG.member, (SKG.organisation,),
+             (("membership", SKG.membershipKind),)),
+    EdgeRule("partner_of", "is a partner of", SKG.Partnership, SKG.partner, (),
+             (("programme", SKG.programme),)),
+    EdgeRule("cooperates_with", "cooperates with", SKG.Cooperation, SKG.partner, (),
+             (("domains", SKG.domain), ("topic", SKG.topic), ("trend", SKG.trend))),
+    EdgeRule("agreement_with", "has an agreement with", SKG.Agreement, SKG.party, (),
+             (("name", RDFS.label),)),
+    EdgeRule("aligned_with", "aligns its foreign policy with", SKG.AlignmentRate, SKG.actor,
+             (SKG.alignedWith,), (("percentage", SKG.percentage), ("measured_by", SKG.measuredBy))),
+    EdgeRule("present_in", "is present in", SKG.Presence, SKG.actor, (SKG.host, SKG.location),
+             (("location", SKG.location), ("presence", SKG.kindLabel))),
+    EdgeRule("borders", "borders", SKG.Border, SKG.actor, (SKG.neighbour,),
+             (("border", SKG.kindLabel),)),
+    EdgeRule("takes_position_on", "takes a position on", SKG.Position, SKG.actor, (SKG.about,),
+             (("stance", SKG.stance), ("topic", SKG.topic))),
+    EdgeRule("hosts_conference_of", "hosts a conference of", SKG.Conference, SKG.host,
+             (SKG.organisation,), (("name", RDFS.label),)),
+    EdgeRule("deploys_to", "deploys forces to", SKG.Deployment, SKG.actor, (SKG.location,),
+             (("forces", SKG.kindLabel),)),
+    EdgeRule("at_war_with", "wages war on", SKG.ConflictInvolvement, SKG.actor, (SKG.target,),
+             (("role", SKG.role),)),
+    EdgeRule("states_about", "makes a statement about", SKG.Statement, SKG.speaker, (SKG.about,),
+             (("statement", SKG.statementKind), ("words", SKG.words), ("topic", SKG.topic))),
+    EdgeRule("part_of", "is part of", None, SKG.partOf, (SKG.partOf,)),
+)
+# Borders are symmetric in the world but a claim names "country" and "neighbour": kept directed as said.
+
+#: Relation name -> its human label.
+RELATIONS: dict[str, str] = {r.relation: r.label for r in EDGE_RULES}
+
+#: Class -> node kind.
+NODE_KINDS: dict[URIRef, str] = {
+    SKG.State: "actor", SKG.InternationalOrganisation: "actor", SKG.StateBody: "actor",
+    SKG.Group: "actor", SKG.Person: "actor", SKG.Organisation: "actor",
+    SKG.WeaponsSystem: "system", SKG.Programme: "programme", SKG.Place: "place",
+    SKG.LegalInstrument: "instrument", SKG.Resolution: "instrument", SKG.Source: "source",
+}
+_MULTI = {SKG.domain}  # extras that keep every value as a list
+_DATE_PROPS = (SKG.date, SKG.deliveryDate, SKG.orderDate)  # a fact's date: the first one given
+
+
+def union_view(data: Graph) -> Graph:
+    """A read-only view of ``data`` whose triple patterns cover every named graph.
+
+    A ``Dataset`` built without ``default_union`` answers patterns from its default graph only;
+    this wraps the same store (nothing is copied or changed) so that patterns see the union.
+    """
+    if isinstance(data, Dataset) and not data.default_union:
+        view = Dataset(store=data.store, default_union=True)
+        return view
+    return data
+
+
+def parse_when(value: Any, *, end: bool) -> dt.date | None:
+    """A year, month or day (``2021``, ``"2021-05"``, ``"2021-05-04"``, a ``date``) as a day.
+
+    ``end=True`` gives the last day the value covers (for ``until`` and ``as_of``), else the first.
+
+    Raises
+    ------
+    graph.dates.DateError
+        If the value is not a date.
+    """
+    if value is None or value == "":
+        return None
+    lo, hi = date_bounds(parse_date(value))
+    return hi if end else lo
+
+
+def _local(iri: URIRef, base: str) -> str:
+    text = str(iri)
+    return text[len(base):] if text.startswith(base) else text
+
+
+def _py(value: Any) -> Any:
+    if isinstance(value, Literal):
+        py = value.toPython()
+        if isinstance(py, (int, float, str, bool)):
+            return py
+        if hasattr(py, "as_integer_ratio") and not isinstance(py, bool):  # Decimal
+            number = float(py)
+            return int(number) if number.is_integer() else number
+        return str(value)
+    return value
+
+
+class _Reader:
+    """The few triple patterns the projection needs, each read once, as dictionaries."""
+
+    def __init__(self, data: Graph) -> None:
+        self.g = union_view(data)
+        self._props: dict[URIRef, dict[URIRef, list]] = {}
+
+    def prop(self, p: URIRef) -> dict[URIRef, list]:
+        """subject -> sorted objects of property ``p``."""
+        if p not in self._props:
+            table: dict[URIRef, set] = defaultdict(set)
+            for s, o in self.g.subject_objects(p):
+                table[s].add(o)
+            self._props[p] = {s: sorted(v) for s, v in table.items()}
+        return self._props[p]
+
+    def one(self, p: URIRef, s: URIRef) -> Any:
+        values = self.prop(p).get(s)
+        return values[0] if values else None
+
+    def instances(self, cls: URIRef) -> list[URIRef]:
+        return sorted(set(self.g.subjects(RDF.type, cls)))
+
+
+def fact_bounds(dates: Iterable[str]) -> tuple[dt.date, dt.date] | None:
+    """The first and last day a fact may cover, from its (claims') date literals; ``None`` if none."""
+    bounds = [date_bounds(d) for d in dates if d]
+    if not bounds:
+        return None
+    return min(b[0] for b in bounds), max(b[1] for b in bounds)
+
+
+def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, since: Any = None,
+            until: Any = None, relations: Iterable[str] | None = None):
+    """Project the RDF graph onto a ``networkx.MultiDiGraph`` of actors and their ties.
+
+    Parameters
+    ----------
+    data:
+        An rdflib ``Graph`` or ``Dataset`` (read as the union of its named graphs); not changed.
+    include_systems:
+        Also make weapons systems nodes: a transfer naming a system then adds ``supplies_system``
+        (supplier to system) and ``delivered_to`` (system to recipient) edges, and statements or
+        positions about a system reach it.
+    as_of, since, until:
+        A year, month or day (``2021``, ``"2021-05"``, ``"2021-05-04"``): see the module's *Time*.
+    relations:
+        Keep only edges of these relations (names of :data:`RELATIONS`, plus ``supplies_system``
+        and ``delivered_to``); every actor stays a node.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Nodes and edges as described in the module docstring, added in sorted order.
+
+    Raises
+    ------
+    graph.dates.DateError
+        If ``as_of``, ``since`` or ``until`` is not a date.
+    ValueError
+        If ``relations`` names an unknown relation.
+
+    Examples
+    --------
+    >>> from rdflib import Graph
+    >>> project(Graph()).number_of_nodes()
+    0
+    """
+    import networkx as nx
+
+    wanted = set(relations) if relations is not None else None
+    if wanted is not None:
+        unknown = sorted(wanted - set(RELATIONS) - {"supplies_system", "delivered_to"})
+        if unknown:
+            raise ValueError(f"unknown relation(s) {', '.join(unknown)}; "
+                             f"expected some of {', '.join(sorted(RELATIONS))}")
+    as_of_day = parse_when(as_of, end=True)
+    since_day = parse_when(since, end=False)
+    until_day = parse_when(until, end=True)
+
+    r = _Reader(data)
+    G = nx.MultiDiGraph()
+
+    # --- nodes: every entity of a known class, with its label -------------------------------------
+    labels = r.prop(SKOS.prefLabel)
+    node_info: dict[URIRef, dict] = {}
+    for cls, kind in NODE_KINDS.items():
+        for e in r.instances(cls):
+            if e in node_info and node_info[e]["kind"] == "actor":
+                continue
+            if cls == SKG.Source:
+                label = r.one(DCTERMS.title, e)
+            else:
+                label = (labels.get(e) or [None])[0]
+            local = str(cls).rsplit("#", 1)[-1]
+            node_info[e] = {"label": str(label) if label is not None else _local(e, str(SOURCE)),
+                            "type": local, "kind": kind, "iri": str(e)}
+
+    def wanted_node(e: URIRef) -> bool:
+        info = node_info.get(e)
+        return info is not None and (include_systems or info["kind"] != "system")
+
+    for e in sorted(node_info, key=str):
+        if node_info[e]["kind"] == "actor":
+            G.add_node(str(e), **node_info[e])
+
+    def ensure(e: URIRef) -> str:
+        key = str(e)
+        if key not in G:
+            G.add_node(key, **node_info[e])
+        return key
+
+    # --- sources and claims: provenance, evidence ---------------------------------------------------
+    issued = {s: str(v[0]) for s, v in r.prop(DCTERMS.issued).items()}
+    titles = {s: str(v[0]) for s, v in r.prop(DCTERMS.title).items()}
+    claim_ids = r.prop(SKG.claimId)
+    derived = r.prop(PROV.wasDerivedFrom)
+    evidence_of = r.prop(SKG.evidence)
+    selectors = r.prop(OA.hasSelector)
+    exact = r.prop(OA.exact)
+
+    def quote(claim: URIRef) -> str | None:
+        for ev in evidence_of.get(claim, []):
+            for sel in selectors.get(ev, []):
+                if sel in exact:
+                    return str(exact[sel][0])
+        return None
+
+    def claim_source(claim: URIRef) -> URIRef | None:
+        values = derived.get(claim)
+        return values[0] if values else None
+
+    def visible(claim: URIRef) -> bool:
+        """Whether the claim's source had been issued by ``as_of``."""
+        if as_of_day is None:
+            return True
+        src = claim_source(claim)
+        day = issued.get(src) if src is not None else None
+        return day is None or date_bounds(day)[0] <= as_of_day
+
+    # --- facts: claims linked by sameFactAs, merged -------------------------------------------------
+    parent: dict[URIRef, URIRef] = {}
+
+    def find(c: URIRef) -> URIRef:
+        root = c
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(c, c) != root:
+            parent[c], c = root, parent[c]
+        return root
+
+    for a, bs in sorted(r.prop(SKG.sameFactAs).items()):
+        for b in bs:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb, key=str)] = min(ra, rb, key=str)
+
+    def fact_of(claim: URIRef) -> URIRef:
+        return find(claim)
+
+    def value_of(p: URIRef, v: Any) -> Any:
+        if isinstance(v, Literal):
+            return _py(v)
+        if str(v).startswith(str(SKV._NS)):
+            return _local(v, str(SKV._NS))
+        if v in node_info:
+            return node_info[v]["label"]
+        return str(v)
+
+    # Pending edges: (relation, u, v, fact) -> list of (claim, extras, dates).
+    pending: dict[tuple, list] = defaultdict(list)
+    rule_of: dict[str, EdgeRule | None] = {}
+
+    def add_pending(rule: EdgeRule | None, relation: str, label: str, u: URIRef, v: URIRef,
+                    claim: URIRef, directed: bool) -> None:
+        pending[(relation, str(u), str(v), str(fact_of(claim)))].append(claim)
+        rule_of[relation] = rule
+        labels_of[relation] = (label, directed)
+
+    labels_of: dict[str, tuple[str, bool]] = {}
+    exercise_nodes: dict[URIRef, list[URIRef]] = defaultdict(list)
+
+    for rule in EDGE_RULES:
+        if rule.claim_class is None:
+            continue
+        if wanted is not None and rule.relation not in wanted and not (
+                include_systems and rule.relation == "supplies" and wanted & {"supplies_system", "delivered_to"}):
+            continue
+        for claim in r.instances(rule.claim_class):
+            if not visible(claim):
+                continue
+            sources_ = [s for s in r.prop(rule.source).get(claim, [])]
+            if rule.target == HUB:
+                hub = fact_of(claim)
+                exercise_nodes[hub].append(claim)
+                for s in sources_:
+                    if wanted_node(s):
+                        add_pending(rule, rule.relation, rule.label, s, hub, claim, True)
+                continue
+            if rule.symmetric:
+                ends = sorted((s for s in sources_ if wanted_node(s)), key=str)
+                for u, v in combinations(ends, 2):
+                    add_pending(rule, rule.relation, rule.label, u, v, claim, False)
+                continue
+            targets: list = []
+            for p in rule.target:
+                targets = r.prop(p).get(claim, [])
+                if targets:
+                    break
+            for s in sources_:
+                if not wanted_node(s):
+                    continue
+                for t in targets:
+                    if wanted_node(t):
+                        if (wanted is None or rule.relation in wanted):
+                            add_pending(rule, rule.relation, rule.label, s, t, claim, True)
+            if include_systems and rule.relation == "supplies":
+                for system in r.prop(SKG.system).get(claim, []):
+                    if system not in node_info:
+                        continue
+                    if wanted is None or "supplies_system" in wanted:
+                        for s in sources_:
+                            if wanted_node(s):
+                                add_pending(rule, "supplies_system", "supplies (the system)", s, system, claim, True)
+                    if wanted is None or "delivered_to" in wanted:
+                        for t in targets:
+                            if wanted_node(t):
+                                add_pending(rule, "delivered_to", "is delivered to", system, t, claim, True)
+
+    # --- merge each fact's claims into one edge -------------------------------------------------------
+    def claim_dates(claim: URIRef) -> list[str]:
+        for p in _DATE_PROPS:
+            values = r.prop(p).get(claim)
+            if values:
+                return [str(values[0])]
+        return []
+
+    def keep_fact(claims: list[URIRef]) -> bool:
+        own = fact_bounds(d for c in claims for d in claim_dates(c))
+        reported = fact_bounds(issued.get(claim_source(c)) for c in claims)
+        effective = own[0] if own else (reported[0] if reported else None)
+        if as_of_day is not None and effective is not None and effective > as_of_day:
+            return False
+        if until_day is not None and (effective is None or effective > until_day):
+            return False
+        if since_day is not None:
+            if own is None:
+                return False
+            end_dates = [str(x) for c in claims for x in r.prop(SKG.endDate).get(c, [])]
+            last = max([own[1]] + [date_bounds(d)[1] for d in end_dates])
+            if last < since_day:
+                return False
+        return True
+
+    def evidence(claim: URIRef) -> dict:
+        src = claim_source(claim)
+        return {"claim": str(claim), "claim_id": str(claim_ids.get(claim, [""])[0]),
+                "source": _local(src, str(SOURCE)) if src is not None else None,
+                "title": titles.get(src), "quote": quote(claim), "date": issued.get(src)}
+
+    # exercise nodes first, so that edges find them
+    kept_hubs: set[URIRef] = set()
+    for hub, claims in sorted(exercise_nodes.items(), key=lambda kv: str(kv[0])):
+        claims = sorted(set(claims), key=str)
+        if not keep_fact(claims):
+            continue
+        name = next((str(r.one(RDFS.label, c)) for c in claims if r.one(RDFS.label, c) is not None), str(hub))
+        dates = sorted(d for c in claims for d in claim_dates(c))
+        node_info[hub] = {"label": name, "type": "MilitaryExercise", "kind": "exercise", "iri": str(hub),
+                          "claims": [str(c) for c in claims], "date": dates[0] if dates else None,
+                          "evidence": [evidence(c) for c in claims]}
+        kept_hubs.add(hub)
+
+    for (relation, u, v, fact), claims in sorted(pending.items()):
+        claims = sorted(set(claims), key=str)
+        rule = rule_of[relation]
+        if rule is not None and rule.target == HUB:
+            if URIRef(v) not in kept_hubs:
+                continue
+        elif not keep_fact(claims):
+            continue
+        label, directed = labels_of[relation]
+        ev = sorted((evidence(c) for c in claims), key=lambda e: (e["source"] or "", e["claim_id"]))
+        dates = [d for c in claims for d in claim_dates(c)]
+        own = fact_bounds(dates)
+        attrs: dict[str, Any] = {
+            "relation": relation, "label": label, "directed": directed,
+            "claims": [str(c) for c in claims],
+            "claim_ids": sorted({e["claim_id"] for e in ev}),
+            "sources": sorted({e["source"] for e in ev if e["source"]}),
+            "evidence": ev,
+            "date": min(dates, key=lambda d: date_bounds(d)[0]) if own else None,
+            "end_date": None, "quantity": None,
+        }
+        ends = [str(x) for c in claims for x in r.prop(SKG.endDate).get(c, [])]
+        if ends:
+            attrs["end_date"] = max(ends, key=lambda d: date_bounds(d)[1])
+        quantities = sorted({_py(q) for c in claims for q in r.prop(SKG.quantity).get(c, [])})
+        if len(quantities) == 1:
+            attrs["quantity"] = quantities[0]
+        elif quantities:
+            attrs["quantities"] = quantities  # the sources disagree: no single number is asserted
+        for name, p in (rule.extras if rule is not None else ()):
+            values = sorted({value_of(p, x) for c in claims for x in r.prop(p).get(c, [])}, key=str)
+            if p in _MULTI:
+                attrs[name] = values
+            elif len(values) == 1:
+                attrs[name] = values[0]
+            elif values:
+                attrs[name] = values
+            else:
+                attrs[name] = None
+        if relation == "supplies" or relation in ("supplies_system", "delivered_to"):
+            systems = sorted({x for c in claims for x in r.prop(SKG.system).get(c, [])}, key=str)
+            attrs["system_iri"] = str(systems[0]) if len(systems) == 1 else None
+            cats = sorted({x for c in claims for x in r.prop(SKG.category).get(c, [])}, key=str)
+            if not cats and systems:  # the system's own category, from the registry
+                cats = sorted({x for s in systems for x in r.prop(SKG.category).get(s, [])}, key=str)
+            attrs["category"] = value_of(SKG.category, cats[0]) if len(cats) == 1 else (
+                [value_of(SKG.category, c) for c in cats] or None)
+        attrs["weight"] = float(len(attrs["sources"]) or 1)
+        G.add_edge(ensure(URIRef(u)) if URIRef(u) in node_info else u,
+                   ensure(URIRef(v)) if URIRef(v) in node_info else v,
+                   key=f"{relation}:{_local(URIRef(fact), str(CLAIM))}", **attrs)
+
+    # --- identity: part_of of the registry ------------------------------------------------------------
+    if wanted is None or "part_of" in wanted:
+        for part, wholes in sorted(r.prop(SKG.partOf).items(), key=lambda kv: str(kv[0])):
+            for whole in wholes:
+                if not (wanted_node(part) and wanted_node(whole)):
+                    continue
+                if node_info[part]["kind"] != "actor" and str(part) not in G:
+                    continue  # a programme's part_of matters only once the programme is in the graph
+                G.add_edge(ensure(part), ensure(whole), key=f"part_of:{_local(part, str(ENTITY))}",
+                           relation="part_of", label=RELATIONS["part_of"], directed=True, claims=[],
+                           claim_ids=[], sources=["registry"],
+                           evidence=[{"claim": None, "claim_id": None, "source": "registry",
+                                      "title": "the entity registry (identity, not a claim)",
+                                      "quote": None, "date": None}],
+                           date=None, end_date=None, quantity=None, weight=1.0)
+    return G

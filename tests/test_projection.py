@@ -1,0 +1,190 @@
+"""The projection on a small hand-made dataset whose nodes and edges are known exactly, and on the seed."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Dataset
+
+from graph.dates import DateError
+from graph.projection import EDGE_RULES, RELATIONS, project
+
+PREFIXES = """\
+@prefix skg: <https://w3id.org/serbia-kg/ontology#> .
+@prefix skv: <https://w3id.org/serbia-kg/vocab/> .
+@prefix ent: <https://w3id.org/serbia-kg/id/> .
+@prefix claim: <https://w3id.org/serbia-kg/claim/> .
+@prefix src: <https://w3id.org/serbia-kg/source/> .
+@prefix kgg: <https://w3id.org/serbia-kg/graph/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+# Registry: three states, a state body (part of Alpha), a person, a system. Two sources.
+# Claims: one transfer told by both sources (sameFactAs: ONE edge), one transfer with no supplier
+# (no edge), an exercise with three participants, a cooperation of two partners, a statement.
+FIXTURE = PREFIXES + """
+kgg:registry {
+  ent:alpha a skg:State ; skos:prefLabel "Alpha"@en .
+  ent:beta a skg:State ; skos:prefLabel "Beta"@en ; skos:altLabel "Betaland" .
+  ent:gamma a skg:State ; skos:prefLabel "Gamma"@en .
+  ent:alpha-army a skg:StateBody ; skos:prefLabel "Alpha Army"@en ; skg:partOf ent:alpha .
+  ent:ann a skg:Person ; skos:prefLabel "Ann Šarić"@en .
+  ent:jet a skg:WeaponsSystem ; skos:prefLabel "Jet-1"@en ; skg:category skv:fighter-aircraft .
+}
+kgg:one {
+  src:one a skg:Source ; dcterms:title "Source one" ; dcterms:issued "2020-06-01"^^xsd:date .
+  claim:t1 a skg:ArmsTransfer ; skg:claimId "jets-one" ; prov:wasDerivedFrom src:one ;
+      skg:supplier ent:alpha ; skg:recipient ent:beta ; skg:system ent:jet ; skg:quantity 4 ;
+      skg:transferStatus skv:delivered ; skg:deliveryDate "2019"^^xsd:gYear ;
+      skg:evidence claim:t1e .
+  claim:t1e oa:hasSource src:one ; oa:hasSelector claim:t1q .
+  claim:t1q a oa:TextQuoteSelector ; oa:exact "Alpha sent four jets to Beta" .
+  claim:x1 a skg:MilitaryExercise ; skg:claimId "drill" ; prov:wasDerivedFrom src:one ;
+      rdfs:label "Drill 2019" ; skg:participant ent:alpha-army , ent:beta , ent:gamma ;
+      skg:date "2019-05"^^xsd:gYearMonth ; skg:evidence claim:x1e .
+  claim:x1e oa:hasSelector claim:x1q . claim:x1q oa:exact "the three trained together" .
+  claim:u1 a skg:ArmsTransfer ; skg:claimId "unknown-supplier" ; prov:wasDerivedFrom src:one ;
+      skg:recipient ent:gamma ; skg:category skv:armed-drone ; skg:evidence claim:u1e .
+  claim:u1e oa:hasSelector claim:u1q . claim:u1q oa:exact "Gamma bought drones" .
+}
+kgg:two {
+  src:two a skg:Source ; dcterms:title "Source two" ; dcterms:issued "2021-03-01"^^xsd:date .
+  claim:t2 a skg:ArmsTransfer ; skg:claimId "jets-two" ; prov:wasDerivedFrom src:two ;
+      skg:supplier ent:alpha ; skg:recipient ent:beta ; skg:system ent:jet ; skg:quantity 4 ;
+      skg:evidence claim:t2e ; skg:sameFactAs claim:t1 .
+  claim:t2e oa:hasSelector claim:t2q . claim:t2q oa:exact "four jets from Alpha" .
+  claim:c1 a skg:Cooperation ; skg:claimId "coop" ; prov:wasDerivedFrom src:two ;
+      skg:partner ent:gamma , ent:alpha ; skg:trend skv:expanding ; skg:evidence claim:c1e .
+  claim:c1e oa:hasSelector claim:c1q . claim:c1q oa:exact "Alpha and Gamma work together" .
+  claim:s1 a skg:Statement ; skg:claimId "ann-says" ; prov:wasDerivedFrom src:two ;
+      skg:speaker ent:ann ; skg:about ent:beta ; skg:statementKind skv:assessment ;
+      skg:words "Beta is fine" ; skg:evidence claim:s1e .
+  claim:s1e oa:hasSelector claim:s1q . claim:s1q oa:exact "Ann said: Beta is fine" .
+}
+"""
+
+E = "https://w3id.org/serbia-kg/id/"
+C = "https://w3id.org/serbia-kg/claim/"
+
+
+@pytest.fixture
+def fixture_ds() -> Dataset:
+    ds = Dataset()  # deliberately without default_union: the projection must still see every graph
+    ds.parse(data=FIXTURE, format="trig")
+    return ds
+
+
+def edges(G):
+    return sorted((u.rsplit("/", 1)[-1], d["relation"], v.rsplit("/", 1)[-1]) for u, v, d in G.edges(data=True))
+
+
+def test_nodes_and_edges_exactly(fixture_ds):
+    G = project(fixture_ds)
+    assert sorted(G.nodes) == sorted([E + "alpha", E + "beta", E + "gamma", E + "alpha-army", E + "ann",
+                                      C + "x1"])
+    assert edges(G) == sorted([
+        ("alpha", "supplies", "beta"),
+        ("alpha-army", "participates_in", "x1"),
+        ("beta", "participates_in", "x1"),
+        ("gamma", "participates_in", "x1"),
+        ("alpha", "cooperates_with", "gamma"),
+        ("ann", "states_about", "beta"),
+        ("alpha-army", "part_of", "alpha"),
+    ])
+    assert G.nodes[E + "alpha"] == {"label": "Alpha", "type": "State", "kind": "actor", "iri": E + "alpha"}
+    assert G.nodes[E + "alpha-army"]["type"] == "StateBody"
+    exercise = G.nodes[C + "x1"]
+    assert (exercise["type"], exercise["kind"], exercise["label"], exercise["date"]) == (
+        "MilitaryExercise", "exercise", "Drill 2019", "2019-05")
+
+
+def test_same_fact_claims_merge_into_one_edge(fixture_ds):
+    G = project(fixture_ds)
+    data = G.get_edge_data(E + "alpha", E + "beta")
+    assert len(data) == 1
+    (key, edge), = data.items()
+    assert key == "supplies:t1"
+    assert edge["claims"] == [C + "t1", C + "t2"]
+    assert edge["claim_ids"] == ["jets-one", "jets-two"]
+    assert edge["sources"] == ["one", "two"]
+    assert edge["weight"] == 2.0
+    assert [(e["source"], e["quote"], e["date"]) for e in edge["evidence"]] == [
+        ("one", "Alpha sent four jets to Beta", "2020-06-01"), ("two", "four jets from Alpha", "2021-03-01")]
+    assert (edge["quantity"], edge["system"], edge["category"], edge["status"], edge["date"]) == (
+        4, "Jet-1", "fighter-aircraft", "delivered", "2019")
+    assert edge["directed"] is True
+
+
+def test_symmetric_and_identity_edges(fixture_ds):
+    G = project(fixture_ds)
+    coop, = G.get_edge_data(E + "alpha", E + "gamma").values()
+    assert coop["directed"] is False and coop["trend"] == "expanding"
+    part, = G.get_edge_data(E + "alpha-army", E + "alpha").values()
+    assert part["claims"] == [] and part["sources"] == ["registry"] and part["evidence"][0]["quote"] is None
+
+
+def test_systems_as_nodes(fixture_ds):
+    G = project(fixture_ds, include_systems=True)
+    assert G.nodes[E + "jet"]["kind"] == "system"
+    assert ("alpha", "supplies_system", "jet") in edges(G)
+    assert ("jet", "delivered_to", "beta") in edges(G)
+    assert E + "jet" not in project(fixture_ds)
+
+
+def test_as_of_leaves_out_later_sources_and_facts(fixture_ds):
+    # 2020: only source one existed; its transfer (2019) and its exercise (2019-05) stand, with one source
+    G = project(fixture_ds, as_of="2020")
+    assert ("alpha", "cooperates_with", "gamma") not in edges(G)
+    edge, = G.get_edge_data(E + "alpha", E + "beta").values()
+    assert edge["sources"] == ["one"] and edge["weight"] == 1.0
+    # 2018: nothing dated yet
+    assert [r for _, r, _ in edges(project(fixture_ds, as_of="2018"))] == ["part_of"]
+
+
+def test_since_until_and_relations(fixture_ds):
+    # the cooperation is undated: since cannot place it; until counts its source's issue date
+    assert ("alpha", "cooperates_with", "gamma") not in edges(project(fixture_ds, since=2000))
+    assert ("alpha", "cooperates_with", "gamma") in edges(project(fixture_ds, until=2021))
+    assert ("alpha", "cooperates_with", "gamma") not in edges(project(fixture_ds, until=2020))
+    assert ("alpha", "supplies", "beta") not in edges(project(fixture_ds, since=2020))
+    assert edges(project(fixture_ds, relations=["supplies"])) == [("alpha", "supplies", "beta")]
+    with pytest.raises(ValueError, match="unknown relation"):
+        project(fixture_ds, relations=["sells"])
+    with pytest.raises(DateError):
+        project(fixture_ds, as_of="2021-13")
+
+
+def test_pure_and_deterministic(fixture_ds):
+    before = set(fixture_ds.quads((None, None, None, None)))
+    a, b = project(fixture_ds), project(fixture_ds)
+    assert list(a.edges(keys=True, data=True)) == list(b.edges(keys=True, data=True))
+    assert list(a.nodes(data=True)) == list(b.nodes(data=True))
+    assert fixture_ds.default_union is False  # the input was not changed
+    assert set(fixture_ds.quads((None, None, None, None))) == before
+
+
+def test_every_claim_class_with_a_rule_is_declared_once():
+    classes = [r.claim_class for r in EDGE_RULES if r.claim_class is not None]
+    assert len({r.relation for r in EDGE_RULES}) == len(EDGE_RULES)
+    assert set(RELATIONS) == {r.relation for r in EDGE_RULES}
+    from graph.claims import CLAIM_TYPES
+    assert {t.rdf_class for t in CLAIM_TYPES.values()} - set(classes) == set()
+
+
+def test_seed_projection(seed_compilation):
+    G = project(seed_compilation.dataset)
+    supplies = [(G.nodes[u]["label"], d.get("system") or d["category"], d["quantity"])
+                for u, v, d in G.edges(data=True) if d["relation"] == "supplies" and v == E + "serbia"]
+    assert ("Russia", "MiG-29", 6) in supplies and ("Belarus", "MiG-29", 4) in supplies
+    assert ("China", "armed-drone", None) in supplies
+    for _, _, d in G.edges(data=True):
+        assert d["evidence"] and d["sources"]
+        if d["relation"] != "part_of":
+            assert all(e["quote"] for e in d["evidence"])
+    # the two Serbia–Russia exercises: exercise nodes joined through the armed forces
+    exercises = sorted(d["label"] for _, d in G.nodes(data=True) if d["kind"] == "exercise")
+    assert exercises == ["Joint Response 2021", "Slavic Shield 2021"]
