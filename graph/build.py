@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Callable
 
 from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, SH, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from .claims import Compiled, compile_claim
 from .dates import parse_date
 from .errors import CorpusInvalid, InputError, KGError, ValidationError
 from .registry import Registry, load_registry
-from .resources import ontology_graph, shapes_graph
+from .resources import ontology_graph
+from . import shapes
 from .sources import Source, discover, load_source
 from .terms import ENTITY, GRAPH, PREFIXES, SKG, SKV
 from . import yamlfile
@@ -149,7 +150,7 @@ def compile_corpus(corpus: Path, progress: Progress | None = None) -> Compilatio
     problems: list[KGError] = []
     sources: list[Source] = []
     claims: dict[URIRef, tuple[Source, Compiled]] = {}
-    ds = Dataset()
+    ds = Dataset(default_union=True)
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns)
     g_ont = ds.graph(GRAPH.ontology)
@@ -199,38 +200,27 @@ def compile_corpus(corpus: Path, progress: Progress | None = None) -> Compilatio
 
 
 def shacl_problems(comp: Compilation) -> list[ValidationError]:
-    """Check the compiled dataset against the SHACL shapes; one ``ValidationError`` per result."""
-    from pyshacl import validate as shacl_validate  # imported here: only builds need it
-
+    """Check the compiled dataset against the SHACL shapes; one ``ValidationError`` per violation,
+    located at the claim's (or the registry entity's) file and line."""
     data = Graph()  # the union: shapes check types (sh:class) across the registry and ontology graphs
     for s, p, o, _ in comp.dataset.quads((None, None, None, None)):
         data.add((s, p, o))
-    conforms, results, _ = shacl_validate(data, shacl_graph=shapes_graph(), inference="none",
-                                          advanced=True, allow_warnings=True)
-    if conforms:
-        return []
     problems = []
-    for result in sorted(results.subjects(RDF.type, SH.ValidationResult)):
-        if results.value(result, SH.resultSeverity) != SH.Violation:
-            continue
-        focus = results.value(result, SH.focusNode)
-        message = str(results.value(result, SH.resultMessage) or "violates a shape")
-        path = results.value(result, SH.resultPath)
-        value = results.value(result, SH.value)
-        detail = f" ({comp.dataset.namespace_manager.normalizeUri(path)}" if path is not None else " ("
-        detail += f" = {value})" if value is not None else ")"
-        detail = "" if detail == " ()" else detail.replace("( =", "(")
-        owner = _owner(focus, comp)
-        entity = _entity(focus, comp)
+    for r in shapes.check(data, with_ontology=False):
+        detail = ""
+        if r.path is not None:
+            detail = f" ({comp.dataset.namespace_manager.normalizeUri(r.path)}"
+            detail += f" = {r.value})" if r.value is not None else ")"
+        entity, owner = _entity(r.focus, comp), _owner(r.focus, comp)
         if entity is not None:
-            problems.append(ValidationError(f"SHACL: entity '{entity.id}': {message}{detail}",
+            problems.append(ValidationError(f"SHACL: entity '{entity.id}': {r.message}{detail}",
                                             file=entity.file, line=entity.line))
         elif owner is not None:
             source, compiled = owner
-            problems.append(ValidationError(f"SHACL: {message}{detail}", file=source.claims_file,
+            problems.append(ValidationError(f"SHACL: {r.message}{detail}", file=source.claims_file,
                                             line=compiled.line, claim=compiled.claim_id))
         else:
-            problems.append(ValidationError(f"SHACL: {message}{detail} at <{focus}>"))
+            problems.append(ValidationError(f"SHACL: {r.message}{detail} at <{r.focus}>"))
     return problems
 
 

@@ -195,7 +195,7 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
     )),
 )}
 
-_COMMON = {"id", "type", "quote", "note", yamlfile.LINE}
+_COMMON = {"id", "type", "quote", "note"} | yamlfile.META
 
 
 @dataclass
@@ -209,8 +209,10 @@ class Compiled:
     triples: list[tuple]
 
 
-def _problem(message: str, source: Source, raw: dict, cid: str | None) -> ValidationError:
-    return ValidationError(message, file=source.claims_file, line=raw.get(yamlfile.LINE), claim=cid)
+def _problem(message: str, source: Source, raw: dict, cid: str | None, key: str | None = None) -> ValidationError:
+    """An error at the claim's line, or at the line of its field ``key`` when given."""
+    line = raw.get(yamlfile.KEY_LINES, {}).get(key) if key else None
+    return ValidationError(message, file=source.claims_file, line=line or raw.get(yamlfile.LINE), claim=cid)
 
 
 def _values(raw_value: Any, many: bool) -> list[Any]:
@@ -235,7 +237,9 @@ def _literal(f: Field, value: Any) -> Literal:
             raise ValueError(f"{f.key} must be a number, not {value!r}") from None
         if f.kind == "percent" and not Decimal(0) <= number <= Decimal(100):
             raise ValueError(f"{f.key} must be between 0 and 100, not {value}")
-        return Literal(number.normalize() if number == number.to_integral() else number, datatype=XSD.decimal)
+        # the canonical lexical form (always with a decimal point), so outputs parse back identical
+        lexical = f"{number.to_integral()}.0" if number == number.to_integral() else f"{number.normalize():f}"
+        return Literal(lexical, datatype=XSD.decimal)
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ValueError(f"{f.key} must be text, not {value!r}")
     return Literal(str(value).strip())
@@ -289,14 +293,14 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
                 raise _problem(f"missing required field '{f.key}'", source, raw, cid)
             continue
         if len(values) > 1 and not f.many:
-            raise _problem(f"'{f.key}' takes one value, not a list", source, raw, cid)
+            raise _problem(f"'{f.key}' takes one value, not a list", source, raw, cid, f.key)
         for value in values:
             try:
                 node, key = _node(f, value, source, registry, concepts)
             except UnknownName as exc:
-                raise _problem(f"{f.key}: {exc.message}", source, raw, cid) from None
+                raise _problem(f"{f.key}: {exc.message}", source, raw, cid, f.key) from None
             except (ValueError, DateError) as exc:
-                raise _problem(f"{f.key}: {exc}", source, raw, cid) from None
+                raise _problem(f"{f.key}: {exc}", source, raw, cid, f.key) from None
             body.append((f.prop, node))
             canonical.setdefault(f.key, []).append(key)
 
@@ -304,7 +308,8 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
         raise _problem("the source has no text to locate the quote in", source, raw, cid)
     selector = source.quotes.locate(quote)
     if selector is None:
-        raise _problem(f"quote not found in {source.meta.get('text')}: \"{quote.strip()[:80]}\"", source, raw, cid)
+        raise _problem(f"quote not found in {source.meta.get('text')}: \"{quote.strip()[:80]}\"", source, raw, cid,
+                       "quote")
     words = raw.get("words")
     if words and not source.quotes.contains(str(words), quote):
         raise _problem("'words' must be part of the quote", source, raw, cid)

@@ -35,7 +35,7 @@ from .names import fold
 from .terms import ENTITY, SKG, SKV
 from . import yamlfile
 
-__all__ = ["Entity", "Registry", "load_registry", "ACTOR_TYPES", "SECTIONS"]
+__all__ = ["Entity", "Registry", "load_registry", "closest", "ACTOR_TYPES", "SECTIONS"]
 
 #: The classes an actor may have (the ``type`` of an entry under ``actors``).
 ACTOR_TYPES = {
@@ -154,9 +154,7 @@ class Registry:
             for i in ids:
                 if allowed is None or self.entities[i].kind in allowed:
                     candidates.setdefault(folded, self.entities[i].label)
-        close = difflib.get_close_matches(fold(name), list(candidates), n=3, cutoff=0.6)
-        suggestions = list(dict.fromkeys(candidates[c] for c in close))
-        raise UnknownName(label, name, suggestions)
+        raise UnknownName(label, name, closest(fold(name), candidates))
 
     def triples(self) -> Iterator[tuple]:
         """The registry as RDF: type, labels, category and part-of of every entity."""
@@ -171,6 +169,20 @@ class Registry:
                 yield e.iri, SKG.partOf, ENTITY[e.part_of]
 
 
+def closest(folded: str, candidates: dict[str, str], n: int = 3) -> list[str]:
+    """The labels of the candidates (folded name -> label) nearest to ``folded``.
+
+    Only names nearly as close as the best one are kept, so that "Rusia" suggests "Russia" and
+    not also "United States" (through its alias "USA").
+    """
+    scored = sorted(((difflib.SequenceMatcher(None, folded, c).ratio(), c) for c in candidates), reverse=True)
+    if not scored or scored[0][0] < 0.6:
+        return []
+    best = scored[0][0]
+    keep = [candidates[c] for ratio, c in scored if ratio >= max(0.6, best - 0.1)]
+    return list(dict.fromkeys(keep))[:n]
+
+
 def _entry(section: str, eid: object, body: object, path: Path, line: int | None) -> Entity:
     kind, default_type = SECTIONS[section]
     if not isinstance(eid, str) or not _SLUG.match(eid):
@@ -179,7 +191,7 @@ def _entry(section: str, eid: object, body: object, path: Path, line: int | None
     if not isinstance(body, dict):
         raise InputError(f"entity '{eid}' must be a mapping with at least a label", file=path, line=line)
     line = body.get(yamlfile.LINE, line)
-    known = {"type", "label", "aliases", "category", "part_of", yamlfile.LINE}
+    known = {"type", "label", "aliases", "category", "part_of"} | yamlfile.META
     extra = sorted(set(body) - known)
     if extra:
         raise InputError(f"entity '{eid}': unknown field(s) {', '.join(map(str, extra))}; "
@@ -237,7 +249,7 @@ def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:
         if not isinstance(data, dict):
             raise InputError("a registry file must be a mapping of sections", file=path, line=1)
         for section, entries in data.items():
-            if section == yamlfile.LINE:
+            if section in yamlfile.META:
                 continue
             if section not in SECTIONS:
                 raise InputError(f"unknown section '{section}'; expected one of {', '.join(SECTIONS)}",
@@ -246,7 +258,7 @@ def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:
                 raise InputError(f"section '{section}' must map ids to entities", file=path,
                                  line=data.get(yamlfile.LINE))
             for eid, body in entries.items():
-                if eid == yamlfile.LINE:
+                if eid in yamlfile.META:
                     continue
                 registry.add(_entry(section, eid, body, path, entries.get(yamlfile.LINE)))
     for e in registry:

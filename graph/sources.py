@@ -30,7 +30,7 @@ SOURCE_KINDS = ("article", "report", "dataset")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _REQUIRED = ("id", "kind", "title")
 _KNOWN = {"id", "kind", "title", "publisher", "author", "issued", "language", "url", "republished_at",
-          "text", "rights", "dataset", yamlfile.LINE}
+          "text", "rights", "dataset"} | yamlfile.META
 
 # Typographic quotes and spaces fold to their plain forms; every run of white space to one space.
 _FOLD = {
@@ -163,7 +163,7 @@ def load_source(folder: Path) -> Source:
     extra = sorted(set(meta) - _KNOWN)
     if extra:
         raise ValidationError(f"unknown field(s) {', '.join(map(str, extra))}; allowed: "
-                              f"{', '.join(sorted(_KNOWN - {yamlfile.LINE}))}", file=meta_file, line=1)
+                              f"{', '.join(sorted(_KNOWN - yamlfile.META))}", file=meta_file, line=1)
     sid = str(meta["id"])
     if not _ID.match(sid):
         raise ValidationError(f"source id '{sid}' must be lower-case letters, digits, '.', '_' or '-'",

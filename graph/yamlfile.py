@@ -13,10 +13,15 @@ import yaml
 
 from .errors import InputError
 
-__all__ = ["load", "LINE"]
+__all__ = ["load", "LINE", "KEY_LINES", "META"]
 
 #: Key under which every loaded mapping keeps the line it starts on.
 LINE = "__line__"
+#: Key under which every loaded mapping keeps the line of each of its keys.
+KEY_LINES = "__key_lines__"
+
+#: The bookkeeping keys, to skip when iterating over a loaded mapping.
+META = frozenset({LINE, KEY_LINES})
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -27,13 +32,16 @@ class _LineLoader(_Base):  # type: ignore[misc, valid-type]
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
     loader.flatten_mapping(node)
+    key_lines: dict[Any, int] = {}
     mapping: dict[Any, Any] = {LINE: node.start_mark.line + 1}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if key in mapping and key != LINE:
+        if key in key_lines:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}'", key_node.start_mark)
+        key_lines[key] = key_node.start_mark.line + 1
         mapping[key] = loader.construct_object(value_node, deep=True)
+    mapping[KEY_LINES] = key_lines
     return mapping
 
 

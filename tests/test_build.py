@@ -1,0 +1,112 @@
+"""The first source builds and validates; its outputs parse back, are reproducible and answer SPARQL."""
+
+from pathlib import Path
+
+import yaml
+from rdflib import Dataset, Graph, Literal
+from rdflib.compare import isomorphic
+from rdflib.namespace import PROV, RDF
+
+from graph.build import OUTPUTS, build
+from graph.claims import OA
+from graph.terms import ENTITY, GRAPH, PREFIXES, SKG, SOURCE
+
+from conftest import SEED_CORPUS, SEED_ID
+
+
+def seed_claims():
+    return yaml.safe_load((SEED_CORPUS / SEED_ID / "claims.yaml").read_text(encoding="utf-8"))["claims"]
+
+
+def test_every_seed_claim_compiles_with_a_located_quote(seed_compilation):
+    raw = seed_claims()
+    compiled = {c.claim_id: c for _, c in seed_compilation.claims.values()}
+    assert sorted(compiled) == sorted(c["id"] for c in raw)
+    text = (SEED_CORPUS / SEED_ID / "text.txt").read_text(encoding="utf-8")
+    ds = seed_compilation.dataset
+    for claim_iri, (source, c) in seed_compilation.claims.items():
+        evidence = ds.value(claim_iri, SKG.evidence)
+        selectors = list(ds.objects(evidence, OA.hasSelector))
+        quote = next(s for s in selectors if (s, RDF.type, OA.TextQuoteSelector) in ds)
+        position = next(s for s in selectors if (s, RDF.type, OA.TextPositionSelector) in ds)
+        start, end = int(ds.value(position, OA.start)), int(ds.value(position, OA.end))
+        assert text[start:end] == str(ds.value(quote, OA.exact)), c.claim_id
+        assert end > start
+        assert ds.value(claim_iri, PROV.wasDerivedFrom) == SOURCE[SEED_ID]
+
+
+def test_seed_source_metadata_keeps_author_unknown(seed_compilation):
+    g = seed_compilation.dataset.graph(GRAPH[SEED_ID])
+    src = SOURCE[SEED_ID]
+    assert (src, SKG.authorUnknown, Literal(True)) in g
+    assert str(g.value(src, SKG.address)) == "https://www.gmfus.org/news/time-serbia-scale-back-military-ties-russia"
+    assert str(g.value(src, PROV.wasDerivedFrom) or "") == ""
+
+
+def test_build_writes_every_output_and_they_parse_back_isomorphic(seed_out: Path, seed_compilation):
+    for name in OUTPUTS:
+        assert (seed_out / name).stat().st_size > 0
+    merged = Graph()
+    for s, p, o, _ in seed_compilation.dataset.quads((None, None, None, None)):
+        merged.add((s, p, o))
+    trig = Dataset().parse(seed_out / "serbia-kg.trig", format="trig")
+    nq = Dataset().parse(seed_out / "serbia-kg.nq", format="nquads")
+    jsonld = Dataset().parse(seed_out / "serbia-kg.jsonld", format="json-ld")
+    ttl = Graph().parse(seed_out / "serbia-kg.ttl", format="turtle")
+    for ds in (trig, nq, jsonld):
+        names = {g.identifier for g in ds.graphs() if len(g)}
+        assert {GRAPH[SEED_ID], GRAPH.registry, GRAPH.ontology} <= names
+        for name in (GRAPH[SEED_ID], GRAPH.registry):
+            assert isomorphic(ds.graph(name), seed_compilation.dataset.graph(name))
+    assert isomorphic(ttl, merged)
+
+
+def test_same_inputs_give_byte_identical_outputs(seed_out: Path, tmp_path: Path):
+    build(SEED_CORPUS, tmp_path)
+    for name in OUTPUTS:
+        assert (tmp_path / name).read_bytes() == (seed_out / name).read_bytes(), name
+
+
+DELIVERIES_TO_SERBIA = """
+SELECT ?supplier ?what ?quantity ?quote WHERE {
+  ?t a skg:ArmsTransfer ; skg:recipient ent:serbia ; skg:evidence/oa:hasSelector/oa:exact ?quote .
+  OPTIONAL { ?t skg:supplier/skos:prefLabel ?supplier }
+  OPTIONAL { ?t skg:system/skos:prefLabel ?system }
+  OPTIONAL { ?t skg:category/skos:prefLabel ?category }
+  OPTIONAL { ?t skg:quantity ?quantity }
+  BIND(COALESCE(?system, ?category) AS ?what)
+}"""
+
+
+def test_sparql_lists_every_delivery_to_serbia_with_supplier_and_quantity(seed_out: Path):
+    ds = Dataset(default_union=True).parse(seed_out / "serbia-kg.trig", format="trig")
+    rows = {(str(r.supplier), str(r.what), int(r.quantity) if r.quantity is not None else None)
+            for r in ds.query(DELIVERIES_TO_SERBIA, initNs=PREFIXES)}
+    assert rows == {
+        ("Russia", "MiG-29", 6), ("Russia", "T-72", 30), ("Russia", "armoured vehicle", 30),
+        ("Russia", "Pantsir S1", None), ("Russia", "Kornet", None), ("Belarus", "MiG-29", 4),
+        ("China", "air-defence system", None), ("China", "armed drone", None),
+    }
+
+
+def test_required_facts_of_the_first_source_are_encoded(seed_compilation):
+    ds = seed_compilation.dataset
+    by_id = {c.claim_id: iri for iri, (_, c) in seed_compilation.claims.items()}
+    # Turkey's S-400 from Russia, and the CAATSA sanctions on Turkey in December 2020
+    s400 = by_id["s-400-russia-to-turkey"]
+    assert ds.value(s400, SKG.supplier) == ENTITY.russia and ds.value(s400, SKG.recipient) == ENTITY.turkey
+    sanction = by_id["caatsa-sanctions-on-turkey"]
+    assert ds.value(sanction, SKG.legalBasis) == ENTITY.caatsa and str(ds.value(sanction, SKG.date)) == "2020-12"
+    # the two 2021 exercises with their months
+    assert str(ds.value(by_id["joint-response-2021"], SKG.date)) == "2021-05"
+    assert str(ds.value(by_id["slavic-shield-2021"], SKG.date)) == "2021-10"
+    # Croatia's fighter purchase: the supplier is unknown, not guessed
+    assert ds.value(by_id["croatia-fighter-purchase"], SKG.supplier) is None
+    # alignment rates of the five countries in 2021
+    rates = {c: ds.value(by_id[f"alignment-{c}-2021"], SKG.percentage).toPython() for c in
+             ("serbia", "albania", "montenegro", "north-macedonia", "bosnia-and-herzegovina")}
+    assert rates == {"serbia": 61, "albania": 100, "montenegro": 100, "north-macedonia": 96,
+                     "bosnia-and-herzegovina": 70}
+    # the author's recommendations are the source's statements, not facts about the world
+    rec = by_id["author-demand-scale-back"]
+    assert ds.value(rec, SKG.speaker) == SOURCE[SEED_ID]
