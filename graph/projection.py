@@ -59,7 +59,7 @@ from .claims import OA
 from .dates import date_bounds, parse_date
 from .terms import CLAIM, ENTITY, SKG, SKV, SOURCE
 
-__all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NODE_KINDS", "HUB", "project", "union_view",
+__all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
            "parse_when", "fact_bounds"]
 
 #: Marker for a rule whose edges go from each value to the claim's own node (an exercise).
@@ -233,6 +233,19 @@ def fact_bounds(dates: Iterable[str]) -> tuple[dt.date, dt.date] | None:
     return min(b[0] for b in bounds), max(b[1] for b in bounds)
 
 
+@dataclass
+class Facts:
+    """The projection before it becomes a graph: its nodes, and its edges as facts.
+
+    ``nodes`` maps a node key to its attributes, in the order the graph adds them. ``edges`` lists
+    ``(source, target, key, attributes)``; with ``open_ends=True`` a source or target the claim
+    does not name (a transfer whose supplier is unknown, a statement about no one) is ``None``.
+    """
+
+    nodes: dict[str, dict]
+    edges: list[tuple[str | None, str | None, str, dict]]
+
+
 def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, since: Any = None,
             until: Any = None, relations: Iterable[str] | None = None):
     """Project the RDF graph onto a ``networkx.MultiDiGraph`` of actors and their ties.
@@ -271,6 +284,38 @@ def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, si
     """
     import networkx as nx
 
+    result = facts(data, include_systems=include_systems, as_of=as_of, since=since, until=until,
+                   relations=relations)
+    G = nx.MultiDiGraph()
+    for key, attrs in result.nodes.items():
+        G.add_node(key, **attrs)
+    for u, v, key, attrs in result.edges:
+        if u is not None and v is not None:
+            G.add_edge(u, v, key=key, **attrs)
+    return G
+
+
+def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, since: Any = None,
+          until: Any = None, relations: Iterable[str] | None = None, open_ends: bool = False) -> Facts:
+    """The projection's nodes and facts, by the same rules as :func:`project`.
+
+    Parameters
+    ----------
+    data, include_systems, as_of, since, until, relations:
+        As for :func:`project`.
+    open_ends:
+        Also keep facts with an end the claim leaves unknown (``None``): a transfer from an
+        unknown supplier, a statement about no one in particular.
+
+    Returns
+    -------
+    Facts
+
+    Raises
+    ------
+    graph.dates.DateError, ValueError
+        As for :func:`project`.
+    """
     wanted = set(relations) if relations is not None else None
     if wanted is not None:
         unknown = sorted(wanted - set(RELATIONS) - {"supplies_system", "delivered_to"})
@@ -282,7 +327,8 @@ def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, si
     until_day = parse_when(until, end=True)
 
     r = _Reader(data)
-    G = nx.MultiDiGraph()
+    nodes: dict[str, dict] = {}
+    out_edges: list[tuple[str | None, str | None, str, dict]] = []
 
     # --- nodes: every entity of a known class, with its label -------------------------------------
     labels = r.prop(SKOS.prefLabel)
@@ -305,12 +351,12 @@ def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, si
 
     for e in sorted(node_info, key=str):
         if node_info[e]["kind"] == "actor":
-            G.add_node(str(e), **node_info[e])
+            nodes[str(e)] = dict(node_info[e])
 
     def ensure(e: URIRef) -> str:
         key = str(e)
-        if key not in G:
-            G.add_node(key, **node_info[e])
+        if key not in nodes:
+            nodes[key] = dict(node_info[e])
         return key
 
     # --- sources and claims: provenance, evidence ---------------------------------------------------
@@ -376,7 +422,8 @@ def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, si
 
     def add_pending(rule: EdgeRule | None, relation: str, label: str, u: URIRef, v: URIRef,
                     claim: URIRef, directed: bool) -> None:
-        pending[(relation, str(u), str(v), str(fact_of(claim)))].append(claim)
+        pending[(relation, "" if u is None else str(u), "" if v is None else str(v),
+                 str(fact_of(claim)))].append(claim)
         rule_of[relation] = rule
         labels_of[relation] = (label, directed)
 
@@ -410,13 +457,12 @@ def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, si
                 targets = r.prop(p).get(claim, [])
                 if targets:
                     break
-            for s in sources_:
-                if not wanted_node(s):
-                    continue
-                for t in targets:
-                    if wanted_node(t):
-                        if (wanted is None or rule.relation in wanted):
-                            add_pending(rule, rule.relation, rule.label, s, t, claim, True)
+            if wanted is None or rule.relation in wanted:
+                ends_u = [s for s in sources_ if wanted_node(s)] or ([None] if open_ends and not sources_ else [])
+                ends_v = [t for t in targets if wanted_node(t)] or ([None] if open_ends and not targets else [])
+                for s in ends_u:
+                    for t in ends_v:
+                        add_pending(rule, rule.relation, rule.label, s, t, claim, True)
             if include_systems and rule.relation == "supplies":
                 for system in r.prop(SKG.system).get(claim, []):
                     if system not in node_info:
@@ -522,9 +568,8 @@ def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, si
             attrs["category"] = value_of(SKG.category, cats[0]) if len(cats) == 1 else (
                 [value_of(SKG.category, c) for c in cats] or None)
         attrs["weight"] = float(len(attrs["sources"]) or 1)
-        G.add_edge(ensure(URIRef(u)) if URIRef(u) in node_info else u,
-                   ensure(URIRef(v)) if URIRef(v) in node_info else v,
-                   key=f"{relation}:{_local(URIRef(fact), str(CLAIM))}", **attrs)
+        out_edges.append((ensure(URIRef(u)) if u else None, ensure(URIRef(v)) if v else None,
+                          f"{relation}:{_local(URIRef(fact), str(CLAIM))}", attrs))
 
     # --- identity: part_of of the registry ------------------------------------------------------------
     if wanted is None or "part_of" in wanted:
@@ -532,13 +577,13 @@ def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, si
             for whole in wholes:
                 if not (wanted_node(part) and wanted_node(whole)):
                     continue
-                if node_info[part]["kind"] != "actor" and str(part) not in G:
+                if node_info[part]["kind"] != "actor" and str(part) not in nodes:
                     continue  # a programme's part_of matters only once the programme is in the graph
-                G.add_edge(ensure(part), ensure(whole), key=f"part_of:{_local(part, str(ENTITY))}",
-                           relation="part_of", label=RELATIONS["part_of"], directed=True, claims=[],
-                           claim_ids=[], sources=["registry"],
-                           evidence=[{"claim": None, "claim_id": None, "source": "registry",
-                                      "title": "the entity registry (identity, not a claim)",
-                                      "quote": None, "date": None}],
-                           date=None, end_date=None, quantity=None, weight=1.0)
-    return G
+                out_edges.append((ensure(part), ensure(whole), f"part_of:{_local(part, str(ENTITY))}", dict(
+                    relation="part_of", label=RELATIONS["part_of"], directed=True, claims=[],
+                    claim_ids=[], sources=["registry"],
+                    evidence=[{"claim": None, "claim_id": None, "source": "registry",
+                               "title": "the entity registry (identity, not a claim)",
+                               "quote": None, "date": None}],
+                    date=None, end_date=None, quantity=None, weight=1.0)))
+    return Facts(nodes=nodes, edges=out_edges)

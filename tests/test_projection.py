@@ -188,3 +188,15 @@ def test_seed_projection(seed_compilation):
     # the two Serbia–Russia exercises: exercise nodes joined through the armed forces
     exercises = sorted(d["label"] for _, d in G.nodes(data=True) if d["kind"] == "exercise")
     assert exercises == ["Joint Response 2021", "Slavic Shield 2021"]
+
+
+def test_open_ends_keep_a_transfer_from_an_unknown_supplier(fixture_ds):
+    from graph.projection import facts
+
+    result = facts(fixture_ds, relations=["supplies"], open_ends=True)
+    ends = sorted((u and u.rsplit("/", 1)[-1], v.rsplit("/", 1)[-1], d["category"]) for u, v, _, d in result.edges)
+    assert ends == [("alpha", "beta", "fighter-aircraft"), (None, "gamma", "armed-drone")]
+    unknown, = [d for u, _, _, d in result.edges if u is None]
+    assert unknown["claim_ids"] == ["unknown-supplier"] and unknown["evidence"][0]["quote"] == "Gamma bought drones"
+    # without open_ends, the projection has no such edge
+    assert len(facts(fixture_ds, relations=["supplies"]).edges) == 1
