@@ -194,7 +194,7 @@ def test_open_ends_keep_a_transfer_from_an_unknown_supplier(fixture_ds):
     from graph.projection import facts
 
     result = facts(fixture_ds, relations=["supplies"], open_ends=True)
-    ends = sorted((u and u.rsplit("/", 1)[-1], v.rsplit("/", 1)[-1], d["category"]) for u, v, _, d in result.edges)
+    ends = sorted(((u and u.rsplit("/", 1)[-1], v.rsplit("/", 1)[-1], d["category"]) for u, v, _, d in result.edges), key=str)
     assert ends == [("alpha", "beta", "fighter-aircraft"), (None, "gamma", "armed-drone")]
     unknown, = [d for u, _, _, d in result.edges if u is None]
     assert unknown["claim_ids"] == ["unknown-supplier"] and unknown["evidence"][0]["quote"] == "Gamma bought drones"
