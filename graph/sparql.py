@@ -1,0 +1,389 @@
+"""Running SPARQL on the dataset: the project's prefixes, saved questions, result formats.
+
+Every query gets the project's prefixes (:data:`graph.terms.PREFIXES`) declared for it, so
+``skg:supplier`` or ``ent:serbia`` work without a ``PREFIX`` line. Saved questions are the
+``.rq`` files of ``ontology/queries/``; each opens with comment lines: the first says what
+research question it answers, and ``# param: NAME (KIND) what it is; default: VALUE`` lines
+declare its parameters. Parameters are bound with a SPARQL ``VALUES`` block at the start of the
+query's ``WHERE`` group, built from rdflib terms (never by pasting text into the query), so the
+same bound query runs unchanged on memory, Oxigraph and a remote server. A parameter left out
+(and without a default) is not bound: it matches anything.
+
+>>> kind_of("SELECT * WHERE { ?s ?p ?o }")
+'SELECT'
+>>> print(bind_values("SELECT ?s WHERE { ?s ?p ?o }", {"p": URIRef("http://x/p")}))
+SELECT ?s WHERE { VALUES (?p) { (<http://x/p>) } ?s ?p ?o }
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+from .errors import InputError, UnknownName
+from .names import fold
+from .terms import ENTITY, PREFIXES
+
+__all__ = ["PROLOGUE", "FORMATS", "GRAPH_FORMATS", "Param", "SavedQuery", "saved_queries", "saved_query",
+           "check_syntax", "kind_of", "bind_values", "resolve_param", "run", "run_text", "format_result",
+           "queries_dir"]
+
+#: The PREFIX lines declared for every query.
+PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+_PROLOGUE_LINES = PROLOGUE.count("\n")
+#: Result formats of SELECT and ASK: name -> (rdflib serializer, media type).
+FORMATS = {
+    "table": (None, "text/plain"),
+    "json": ("json", "application/sparql-results+json"),
+    "csv": ("csv", "text/csv"),
+    "tsv": ("tsv", "text/tab-separated-values"),
+    "xml": ("xml", "application/sparql-results+xml"),
+}
+#: Result formats of CONSTRUCT and DESCRIBE: name -> (rdflib serializer, media type).
+GRAPH_FORMATS = {
+    "turtle": ("turtle", "text/turtle"),
+    "nt": ("nt", "application/n-triples"),
+    "jsonld": ("json-ld", "application/ld+json"),
+    "xml": ("xml", "application/rdf+xml"),
+}
+PARAM_KINDS = ("entity", "string", "integer", "year", "iri")
+_PARAM_LINE = re.compile(r"^#\s*param:\s*(\w+)\s*\((\w+)\)\s*(.*)$")
+_DEFAULT = re.compile(r";\s*default:\s*(.+?)\s*$")
+# Tokens skipped when looking for a query's WHERE group: strings, IRIs, comments.
+_SKIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+                   r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
+                   r'|<[^<>"{}|^`\\\x00-\x20]*>' r"|#[^\n]*")
+_WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
+
+
+def queries_dir() -> Path:
+    """The folder of the saved questions (``ontology/queries``)."""
+    from .resources import ontology_dir
+
+    return ontology_dir() / "queries"
+
+
+@dataclass
+class Param:
+    """A parameter of a saved question: ``# param: NAME (KIND) description; default: VALUE``."""
+
+    name: str
+    kind: str
+    description: str
+    default: str | None = None
+
+
+@dataclass
+class SavedQuery:
+    """A saved question: its name (the file's stem), purpose (first comment line), parameters, text."""
+
+    name: str
+    path: Path
+    purpose: str
+    params: list[Param] = field(default_factory=list)
+    text: str = ""
+
+
+def _read_saved(path: Path) -> SavedQuery:
+    text = path.read_text(encoding="utf-8")
+    purpose, params = "", []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        m = _PARAM_LINE.match(line)
+        if m:
+            name, kind, rest = m.groups()
+            if kind not in PARAM_KINDS:
+                raise InputError(f"parameter '{name}': unknown kind '{kind}' (one of {', '.join(PARAM_KINDS)})",
+                                 file=path, line=n)
+            d = _DEFAULT.search(rest)
+            params.append(Param(name, kind, _DEFAULT.sub("", rest).strip(), d.group(1) if d else None))
+        elif not purpose:
+            purpose = line.lstrip("#").strip()
+    if not purpose:
+        raise InputError("a saved query must open with a comment saying what it answers", file=path, line=1)
+    return SavedQuery(path.stem, path, purpose, params, text)
+
+
+def saved_queries(folder: Path | None = None) -> list[SavedQuery]:
+    """Every saved question of ``folder`` (default: the package's), sorted by name."""
+    folder = Path(folder) if folder is not None else queries_dir()
+    return [_read_saved(p) for p in sorted(folder.glob("*.rq"))]
+
+
+def saved_query(name: str, folder: Path | None = None) -> SavedQuery:
+    """The saved question called ``name``.
+
+    Raises
+    ------
+    UnknownName
+        If there is none, with the closest names as suggestions.
+    """
+    import difflib
+
+    found = {q.name: q for q in saved_queries(folder)}
+    if name.removesuffix(".rq") in found:
+        return found[name.removesuffix(".rq")]
+    raise UnknownName("saved query", name, difflib.get_close_matches(name, list(found), n=3, cutoff=0.5))
+
+
+def check_syntax(text: str, *, where: str = "query") -> str:
+    """Parse ``text`` (with the project's prefixes); return its kind, or raise one clear error.
+
+    Returns
+    -------
+    str
+        ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``.
+
+    Raises
+    ------
+    InputError
+        A syntax error, with line and column in the user's text; or an update given as a query.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        tree = parseQuery(PROLOGUE + text)
+        translateQuery(tree)
+    except ParseException as exc:
+        try:
+            parseUpdate(PROLOGUE + text)
+        except ParseException:
+            pass
+        else:
+            raise InputError("this is a SPARQL Update; only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) "
+                             "are run", file=where) from None
+        line = exc.lineno - _PROLOGUE_LINES
+        near = exc.line.strip()[:60]
+        raise InputError(f"syntax error at line {line}, column {exc.col}: near '{near}'",
+                         file=where) from None
+    except Exception as exc:  # rdflib raises a bare Exception for e.g. an undeclared prefix
+        raise InputError(f"bad query: {exc}", file=where) from None
+    return tree[1].name.removesuffix("Query").upper()
+
+
+def kind_of(text: str) -> str:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` (raises :class:`InputError` if it does not parse)."""
+    return check_syntax(text)
+
+
+def _where_brace(text: str) -> int | None:
+    """Offset of the ``{`` opening the query's WHERE group, skipping strings, IRIs and comments."""
+    blanked = _SKIP.sub(lambda m: " " * len(m.group()), text)
+    m = _WHERE.search(blanked)
+    if m:
+        i = blanked.find("{", m.end())
+        return i if i >= 0 else None
+    if re.search(r"\bCONSTRUCT\b", blanked, re.IGNORECASE):
+        return None
+    i = blanked.find("{")
+    return i if i >= 0 else None
+
+
+def bind_values(text: str, bindings: dict) -> str:
+    """The query with a ``VALUES`` block binding ``bindings`` (name -> rdflib term) in its WHERE group.
+
+    The terms are written by rdflib (``Term.n3()``), which escapes them: no text given by a user
+    is pasted into the query.
+
+    Raises
+    ------
+    InputError
+        If the query has no WHERE group to bind in.
+    """
+    if not bindings:
+        return text
+    for name, term in bindings.items():
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            raise InputError(f"bad parameter name '{name}'")
+        if not isinstance(term, (URIRef, Literal)):
+            raise InputError(f"parameter '{name}': not an IRI or a literal")
+    at = _where_brace(text)
+    if at is None:
+        raise InputError("the query has no WHERE group to bind parameters in")
+    names = sorted(bindings)
+    block = (" VALUES (" + " ".join("?" + n for n in names) + ") { ("
+             + " ".join(bindings[n].n3() for n in names) + ") }")
+    return text[:at + 1] + block + text[at + 1:]
+
+
+def _entity_names(ds) -> dict[str, set[URIRef]]:
+    names: dict[str, set[URIRef]] = {}
+    rows = ds.query(PROLOGUE + "SELECT DISTINCT ?e ?l WHERE { ?e skos:prefLabel|skos:altLabel ?l }")
+    for e, label in rows:
+        if str(e).startswith(str(ENTITY)):
+            names.setdefault(fold(str(label)), set()).add(e)
+            names.setdefault(fold(str(e)[len(str(ENTITY)):]), set()).add(e)
+    return names
+
+
+def resolve_param(ds, param: Param, value: str):
+    """The rdflib term for ``value`` of ``param``: an entity by IRI, ``ent:slug``, id, label or alias.
+
+    Raises
+    ------
+    UnknownName
+        An entity name that matches nothing (with suggestions).
+    InputError
+        A value that does not fit the parameter's kind.
+    """
+    import difflib
+
+    if param.kind in ("entity", "iri"):
+        v = value.strip()
+        if v.startswith("<") and v.endswith(">"):
+            v = v[1:-1]
+        if re.match(r"^[a-z][\w+.-]*://", v):
+            return URIRef(v)
+        prefix, _, local = v.partition(":")
+        if local and prefix in PREFIXES and " " not in v:
+            return URIRef(PREFIXES[prefix] + local)
+        if param.kind == "iri":
+            raise InputError(f"parameter '{param.name}': '{value}' is not an IRI")
+        names = _entity_names(ds)
+        hits = names.get(fold(v), set())
+        if len(hits) == 1:
+            return next(iter(hits))
+        if len(hits) > 1:
+            raise InputError(f"parameter '{param.name}': '{value}' names several entities: "
+                             + ", ".join(sorted(str(h) for h in hits)))
+        raise UnknownName("entity", value, difflib.get_close_matches(fold(v), list(names), n=3, cutoff=0.6))
+    if param.kind in ("integer", "year"):
+        if not re.fullmatch(r"-?\d+", value.strip()):
+            raise InputError(f"parameter '{param.name}': '{value}' is not a whole number")
+        return Literal(int(value), datatype=XSD.integer) if param.kind == "integer" \
+            else Literal(value.strip(), datatype=XSD.gYear)
+    return Literal(value)
+
+
+def run_text(ds, text: str, params: dict[str, str] | None = None, *, declared: list[Param] | None = None,
+             where: str = "query"):
+    """Run query ``text`` on dataset ``ds`` with ``params`` (name -> value as typed) bound.
+
+    Parameters
+    ----------
+    ds:
+        An rdflib Dataset or Graph (any back-end of :func:`graph.store.open_dataset`).
+    text:
+        The query; the project's prefixes are declared for it.
+    params:
+        Values by name. Declared parameters are resolved by kind (entities by name); others are
+        taken as entity names/IRIs when they look like one, else as plain strings.
+    declared:
+        The parameters a saved query declares; defaults apply to those not given.
+    where:
+        Names the query in error messages (a file, a saved query).
+
+    Returns
+    -------
+    rdflib.query.Result
+
+    Raises
+    ------
+    InputError
+        A syntax error, an update, an unknown parameter or an error from the store.
+    """
+    check_syntax(text, where=where)
+    declared_by = {p.name: p for p in (declared or [])}
+    params = dict(params or {})
+    if declared is not None:
+        unknown = sorted(set(params) - set(declared_by))
+        if unknown:
+            known = ", ".join(declared_by) or "none"
+            raise InputError(f"unknown parameter '{unknown[0]}' (this query takes: {known})", file=where)
+        for p in declared:
+            if p.name not in params and p.default is not None:
+                params[p.name] = p.default
+    bindings = {}
+    for name, value in params.items():
+        p = declared_by.get(name) or Param(name, "string", "")
+        if name not in declared_by and (":" in value or value.startswith("<")):
+            p = Param(name, "entity", "")
+        bindings[name] = resolve_param(ds, p, value)
+    bound = bind_values(text, bindings)
+    return run(ds, bound, where=where)
+
+
+def run(ds, text: str, *, where: str = "query"):
+    """Run ``text`` (the project's prefixes declared) on ``ds``; errors become :class:`InputError`."""
+    try:
+        result = ds.query(PROLOGUE + text)
+        if result.type == "SELECT":
+            # materialise now so that errors of lazy back-ends surface here
+            result.bindings = list(result.bindings)
+        return result
+    except InputError:
+        raise
+    except Exception as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"the query failed: {msg}", file=where) from None
+
+
+def _cell(term, nm) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        try:
+            return nm.normalizeUri(term)
+        except Exception:
+            return f"<{term}>"
+    return str(term)
+
+
+def format_result(result, fmt: str = "table", nm=None) -> str:
+    """The result as text: a table, SPARQL results (json, csv, tsv, xml), or RDF for graphs.
+
+    Parameters
+    ----------
+    result:
+        An rdflib query result.
+    fmt:
+        ``table`` (default), ``json``, ``csv``, ``tsv``, ``xml`` for SELECT/ASK; ``turtle``
+        (default, also for ``table``), ``nt``, ``jsonld``, ``xml`` for CONSTRUCT/DESCRIBE.
+    nm:
+        A namespace manager for prefixed names in tables (default: the project's prefixes).
+
+    Raises
+    ------
+    InputError
+        A format that does not fit the query's kind.
+    """
+    from rdflib import Graph
+
+    if nm is None:
+        g = Graph()
+        for p, ns in PREFIXES.items():
+            g.bind(p, ns)
+        nm = g.namespace_manager
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        fmt = "turtle" if fmt == "table" else fmt
+        if fmt not in GRAPH_FORMATS:
+            raise InputError(f"format '{fmt}' is for SELECT and ASK; a {result.type} gives "
+                             f"{', '.join(GRAPH_FORMATS)}")
+        g = Graph()
+        for p, ns in PREFIXES.items():
+            g.bind(p, ns)
+        g += result.graph
+        return g.serialize(format=GRAPH_FORMATS[fmt][0])
+    if fmt not in FORMATS:
+        raise InputError(f"format '{fmt}' is for CONSTRUCT and DESCRIBE; a {result.type} gives "
+                         f"{', '.join(FORMATS)}")
+    if fmt != "table":
+        data = result.serialize(format=FORMATS[fmt][0])
+        return data.decode("utf-8") if isinstance(data, bytes) else data
+    if result.type == "ASK":
+        return "yes\n" if result.askAnswer else "no\n"
+    names = [str(v) for v in result.vars]
+    rows = [[_cell(row.get(v) if hasattr(row, "get") else row[i], nm) for i, v in enumerate(result.vars)]
+            for row in result.bindings] if names else []
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+    out = [line(names), line(["-" * w for w in widths])] + [line(r) for r in rows]
+    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(out) + "\n"
