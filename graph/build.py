@@ -174,15 +174,17 @@ def compile_corpus(corpus: Path, progress: Progress | None = None) -> Compilatio
         sources.append(source)
         seen_ids: dict[str, int | None] = {}
         for raw in raw_claims:
+            cid = raw.get("id") if isinstance(raw, dict) else None
+            if isinstance(cid, str) and cid in seen_ids:
+                problems.append(ValidationError(f"duplicate claim id (first at line {seen_ids[cid]})",
+                                                file=source.claims_file, line=raw.get(yamlfile.LINE), claim=cid))
+                continue
+            if isinstance(cid, str):
+                seen_ids[cid] = raw.get(yamlfile.LINE)
             try:
                 compiled = compile_claim(raw, source, registry, schemes)
             except KGError as exc:
                 problems.append(exc)
-                continue
-            if compiled.claim_id in seen_ids:
-                problems.append(ValidationError(
-                    f"duplicate claim id (first at line {seen_ids[compiled.claim_id]})",
-                    file=source.claims_file, line=compiled.line, claim=compiled.claim_id))
                 continue
             if compiled.iri in claims:
                 first = claims[compiled.iri][1]
@@ -190,7 +192,6 @@ def compile_corpus(corpus: Path, progress: Progress | None = None) -> Compilatio
                     f"duplicate claim: says the same as '{first.claim_id}' (line {first.line})",
                     file=source.claims_file, line=compiled.line, claim=compiled.claim_id))
                 continue
-            seen_ids[compiled.claim_id] = compiled.line
             claims[compiled.iri] = (source, compiled)
             for t in compiled.triples:
                 graph.add(t)
