@@ -41,8 +41,10 @@ class Field:
 
     ``kind`` is ``entity`` (with ``kinds``: which registry kinds are allowed), ``concept`` (with
     ``scheme``: the local name of a skv concept scheme), ``date``, ``count`` (a non-negative
-    integer), ``decimal``, ``percent`` (a decimal from 0 to 100), ``text`` or ``speaker`` (an actor,
-    or ``source`` for the source's own author).
+    integer), ``decimal``, ``percent`` (a decimal from 0 to 100), ``boolean``, ``text``, ``speaker``
+    (an actor, or ``source`` for the source's own author) or ``deliveries`` (a list of
+    ``{year, quantity, tiv, estimated}`` mappings, each compiled into a ``skg:Delivery`` node named
+    ``<claim IRI>#delivery-<year>``).
     """
 
     key: str
@@ -90,6 +92,23 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
         _c("condition", SKG.condition, "Conditions"),
         Field("value", SKG.valueAmount, "decimal"),
         Field("currency", SKG.valueCurrency, "text"),
+        # fields of datasets (SIPRI's arms-transfer register; see graph/importers/sipri.py)
+        Field("deal_id", SKG.dealId, "text"),
+        Field("designation", SKG.designation, "text"),
+        Field("description", SKG.systemDescription, "text"),
+        Field("armament_category", SKG.armamentCategory, "text"),
+        Field("ordered_quantity", SKG.quantityOrdered, "count"),
+        Field("delivered_quantity", SKG.quantityDelivered, "count"),
+        Field("deliveries", SKG.delivery, "deliveries", many=True),
+        Field("tiv_unit", SKG.tivPerUnit, "decimal"),
+        Field("tiv_base_unit", SKG.tivBasePerUnit, "decimal"),
+        Field("tiv_order", SKG.tivOrder, "decimal"),
+        Field("tiv_delivered", SKG.tivDelivered, "decimal"),
+        _c("estimated", SKG.estimated, "EstimatedValues", many=True),
+        Field("local_production", SKG.localProduction, "boolean"),
+        Field("comments", SKG.datasetComment, "text"),
+        Field("release", SKG.release, "text"),
+        Field("rows", SKG.sourceRow, "count", many=True),
     ), one_of=("system", "category")),
     ClaimType("exercise", SKG.MilitaryExercise, (
         Field("name", RDFS.label, "text", required=True),
@@ -224,6 +243,10 @@ def _values(raw_value: Any, many: bool) -> list[Any]:
 
 
 def _literal(f: Field, value: Any) -> Literal:
+    if f.kind == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError(f"{f.key} must be true or false, not {value!r}")
+        return Literal(value)
     if f.kind == "date":
         return parse_date(value)
     if f.kind == "count":
@@ -286,6 +309,7 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
 
     body: list[tuple[URIRef, Any]] = []
     canonical: dict[str, list[str]] = {}
+    deliveries: list[dict] = []
     for f in ctype.fields:
         values = _values(raw.get(f.key), f.many)
         if not values:
@@ -294,6 +318,13 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
             continue
         if len(values) > 1 and not f.many:
             raise _problem(f"'{f.key}' takes one value, not a list", source, raw, cid, f.key)
+        if f.kind == "deliveries":
+            try:
+                deliveries = _deliveries(values, raw.get("delivered_quantity"), concepts)
+            except (ValueError, DateError) as exc:
+                raise _problem(f"{f.key}: {exc}", source, raw, cid, f.key) from None
+            canonical[f.key] = [json.dumps(d, sort_keys=True) for d in deliveries]
+            continue
         for value in values:
             try:
                 node, key = _node(f, value, source, registry, concepts)
@@ -336,9 +367,60 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
         (psel, OA.end, Literal(selector.end, datatype=XSD.nonNegativeInteger)),
     ]
     triples.extend((iri, p, o) for p, o in body)
+    triples.extend(_delivery_triples(iri, deliveries))
     if raw.get("note"):
         triples.append((iri, SKG.note, Literal(str(raw["note"]).strip())))
     return Compiled(iri=iri, claim_id=cid, type=ctype.name, line=raw.get(yamlfile.LINE), triples=triples)
+
+
+_DELIVERY_KEYS = {"year", "quantity", "tiv", "estimated"}
+
+
+def _deliveries(values: list, delivered_total: Any, concepts: dict[str, set[str]]) -> list[dict]:
+    """Check a transfer's per-year deliveries; their numbers must add up to ``delivered_quantity``."""
+    out: list[dict] = []
+    for item in values:
+        if not isinstance(item, dict):
+            raise ValueError(f"each delivery is a mapping with a year (and quantity, tiv, estimated), not {item!r}")
+        extra = sorted(str(k) for k in set(item) - _DELIVERY_KEYS - yamlfile.META)
+        if extra:
+            raise ValueError(f"unknown delivery field(s) {', '.join(extra)}; allowed: year, quantity, tiv, estimated")
+        year = parse_date(item.get("year"))
+        if year.datatype != XSD.gYear:
+            raise ValueError(f"a delivery's year is a year, not {item.get('year')!r}")
+        d = {"year": str(year)}
+        if item.get("quantity") is not None:
+            d["quantity"] = int(_literal(Field("quantity", SKG.quantity, "count"), item["quantity"]))
+        if item.get("tiv") is not None:
+            d["tiv"] = str(_literal(Field("tiv", SKG.tivDelivered, "decimal"), item["tiv"]))
+        flags = item.get("estimated") or []
+        for flag in flags if isinstance(flags, list) else [flags]:
+            if flag not in concepts.get("EstimatedValues", set()):
+                raise ValueError(f"'{flag}' is not in EstimatedValues (one of "
+                                 f"{', '.join(sorted(concepts.get('EstimatedValues', set())))})")
+        d["estimated"] = sorted(flags if isinstance(flags, list) else [flags])
+        if any(o["year"] == d["year"] for o in out):
+            raise ValueError(f"two deliveries in {d['year']}: give one per year")
+        out.append(d)
+    numbers = [d.get("quantity") for d in out]
+    if delivered_total is not None and numbers and None not in numbers and sum(numbers) != delivered_total:
+        raise ValueError(f"the deliveries add up to {sum(numbers)}, not delivered_quantity {delivered_total}")
+    return sorted(out, key=lambda d: d["year"])
+
+
+def _delivery_triples(iri: URIRef, deliveries: list[dict]) -> Iterator[tuple]:
+    """The ``skg:Delivery`` nodes of a transfer: IRIs named after the claim and the year (no blank nodes)."""
+    for d in deliveries:
+        node = URIRef(f"{iri}#delivery-{d['year']}")
+        yield iri, SKG.delivery, node
+        yield node, RDF.type, SKG.Delivery
+        yield node, SKG.date, Literal(d["year"], datatype=XSD.gYear)
+        if "quantity" in d:
+            yield node, SKG.quantity, Literal(d["quantity"], datatype=XSD.nonNegativeInteger)
+        if "tiv" in d:
+            yield node, SKG.tivDelivered, Literal(d["tiv"], datatype=XSD.decimal)
+        for flag in d["estimated"]:
+            yield node, SKG.estimated, SKV[flag]
 
 
 def _node(f: Field, value: Any, source: Source, registry: Registry, concepts: dict[str, set[str]]):

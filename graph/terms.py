@@ -34,6 +34,7 @@ class SKG(DefinedNamespace):
     Conference: URIRef  # conference
     ConflictInvolvement: URIRef  # involvement in an armed conflict
     Cooperation: URIRef  # cooperation
+    Delivery: URIRef  # delivery
     Deployment: URIRef  # deployment
     Enactment: URIRef  # enactment
     Group: URIRef  # group
@@ -60,22 +61,30 @@ class SKG(DefinedNamespace):
     actor: URIRef  # actor
     address: URIRef  # address
     alignedWith: URIRef  # aligned with
+    armamentCategory: URIRef  # armament category
     authorUnknown: URIRef  # author unknown
     body: URIRef  # body
     category: URIRef  # category
     claimId: URIRef  # claim id
     condition: URIRef  # condition
+    conflictsWith: URIRef  # conflicts with
+    datasetComment: URIRef  # dataset comment
     date: URIRef  # date
+    dealId: URIRef  # deal id
+    delivery: URIRef  # delivery
     deliveryDate: URIRef  # delivery date
+    designation: URIRef  # designation
     domain: URIRef  # domain
     enactedBy: URIRef  # enacted by
     endDate: URIRef  # end date
+    estimated: URIRef  # estimated
     evidence: URIRef  # evidence
     host: URIRef  # host
     imposer: URIRef  # imposer
     instrument: URIRef  # instrument
     kindLabel: URIRef  # kind
     legalBasis: URIRef  # legal basis
+    localProduction: URIRef  # local production
     location: URIRef  # location
     measuredBy: URIRef  # measured by
     member: URIRef  # member
@@ -92,21 +101,30 @@ class SKG(DefinedNamespace):
     possiblySameFactAs: URIRef  # possibly same fact as
     programme: URIRef  # programme
     quantity: URIRef  # quantity
+    quantityDelivered: URIRef  # number delivered
+    quantityOrdered: URIRef  # number ordered
     reason: URIRef  # reason
     recipient: URIRef  # recipient
+    release: URIRef  # release
     republishedAt: URIRef  # republished at
     resolution: URIRef  # resolution
     role: URIRef  # role
     sameFactAs: URIRef  # same fact as
     sourceKind: URIRef  # source kind
+    sourceRow: URIRef  # source row
     speaker: URIRef  # speaker
     stance: URIRef  # stance
     statementKind: URIRef  # statement kind
     supplier: URIRef  # supplier
     system: URIRef  # system
+    systemDescription: URIRef  # system description
     target: URIRef  # target
     textFile: URIRef  # text file
     textSha256: URIRef  # text SHA-256
+    tivBasePerUnit: URIRef  # base TIV per unit
+    tivDelivered: URIRef  # TIV delivered
+    tivOrder: URIRef  # TIV of the order
+    tivPerUnit: URIRef  # TIV per unit
     topic: URIRef  # topic
     transferStatus: URIRef  # transfer status
     trend: URIRef  # trend
@@ -123,6 +141,7 @@ class SKV(DefinedNamespace):
     _NS = Namespace("https://w3id.org/serbia-kg/vocab/")
     Conditions: URIRef  # conditions
     ConflictRoles: URIRef  # conflict roles
+    EstimatedValues: URIRef  # estimated values
     MembershipKinds: URIRef  # membership kinds
     Stances: URIRef  # stances
     StatementKinds: URIRef  # statement kinds
@@ -166,9 +185,13 @@ class SKV(DefinedNamespace):
         "anti-tank-missile",  # anti-tank missile
         "armed-drone",  # armed drone
         "armoured-vehicle",  # armoured vehicle
+        "delivery-year",  # delivery year
         "fighter-aircraft",  # fighter aircraft
         "in-favour",  # in favour
         "main-battle-tank",  # main battle tank
+        "number-delivered",  # number delivered
+        "number-ordered",  # number ordered
+        "order-date",  # order date
         "second-hand",  # second hand
         "second-hand-modernised",  # second hand but modernised
         "war-participant",  # participant

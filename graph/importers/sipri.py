@@ -1,0 +1,775 @@
+"""Import SIPRI's Arms Transfers Database (an export the user downloaded) as a dataset source.
+
+Two layouts of SIPRI's export are read, recognised by their header line:
+
+- the **per-delivery-year** export (17 columns, ``SIPRI AT Database ID,Supplier,...``): one row
+  per deal and delivery year, metadata lines above the header (``Data generated: 12 Feb 2026``
+  gives the release), a ``;`` at the end of each line;
+- the **order-level** trade register (16 columns, ``Recipient,Supplier,Year of order,...``): one
+  row per order, with the number ordered and delivered, the years of delivery as a list
+  (``2020; 2021``), comments, and SIPRI's uncertainty marks (``?``, or ``1``/``0`` in some copies).
+
+Each deal becomes one ``transfer`` claim (the rows of one deal across delivery years are one
+transfer with per-year deliveries), whose quote is its row(s), verbatim. :func:`import_sipri`
+writes, all or nothing::
+
+    <corpus>/<source-id>/source.yaml      kind: dataset, publisher sipri, release, file name, sha256, counts
+    <corpus>/<source-id>/records.csv      the header and the imported rows, verbatim, a deal's rows together
+    <corpus>/<source-id>/claims.yaml      one transfer claim per deal
+    <corpus>/registry/sipri-<release>.yaml  actors and systems the registry lacked (type, label, category)
+
+SIPRI's data is SIPRI's: cite it as "Source: SIPRI Arms Transfers Database".
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from ..errors import CorpusInvalid, InputError, KGError
+from ..names import fold
+
+__all__ = ["Delivery", "Deal", "Export", "ImportResult", "read_export", "import_sipri", "category_for",
+           "actor_type_for", "default_source_id", "PER_YEAR", "ORDER_LEVEL", "SIPRI_URL", "SIPRI_RIGHTS",
+           "PUBLISHER_ID"]
+
+SIPRI_URL = "https://www.sipri.org/databases/armstransfers"
+SIPRI_RIGHTS = "(c) SIPRI; Source: SIPRI Arms Transfers Database"
+PUBLISHER_ID = "sipri"
+PER_YEAR = "per-delivery-year"
+ORDER_LEVEL = "order-level"
+RECORDS = "records.csv"
+
+_PER_YEAR_HEADER = ("SIPRI AT Database ID", "Supplier", "Recipient", "Designation", "Description",
+                    "Armament category", "Order date", "Order date is estimate", "Numbers delivered",
+                    "Numbers delivered is estimate", "Delivery year", "Delivery year is estimate", "Status",
+                    "SIPRI estimate", "TIV deal unit", "TIV delivery values", "Local production")
+# None: one of SIPRI's blank-named uncertainty columns (some copies call them " Uncertainty flag ...")
+_ORDER_HEADER = ("Recipient", "Supplier", "Year of order", None, "Number ordered", None, "Weapon designation",
+                 "Weapon description", "Number delivered", None, "Year(s) of delivery", "status", "Comments",
+                 "SIPRI TIV per unit", "SIPRI TIV for total order", "SIPRI TIV of delivered weapons")
+_HEADER_SEARCH = 40  # lines of metadata at most before the header
+
+_CONDITIONS = {"new": "new", "second hand": "second-hand", "second hand but modernized": "second-hand-modernised",
+               "second hand but modernised": "second-hand-modernised"}
+
+# SIPRI's description (most specific) and armament category -> a concept of skv:SystemCategories
+_BY_DESCRIPTION = {
+    "fighter aircraft": "fighter-aircraft", "fga aircraft": "fighter-aircraft",
+    "armed uav": "armed-drone", "tank": "main-battle-tank", "anti-tank missile": "anti-tank-missile",
+    "sam system": "air-defence-system", "sams": "air-defence-system",
+    "self-propelled air-defence system": "air-defence-system", "air-defence system": "air-defence-system",
+    "self-propelled anti-aircraft gun": "air-defence-system", "mobile sam system": "air-defence-system",
+}
+_BY_ARMAMENT = {
+    "aircraft": "aircraft", "air-defence systems": "air-defence-system", "armoured vehicles": "armoured-vehicle",
+    "missiles": "missile", "sensors": "sensor", "engines": "engine", "artillery": "artillery", "ships": "ship",
+    "naval weapons": "other", "satellites": "other", "other": "other",
+}
+_KEYWORDS = (  # (word in the description, category), first match wins
+    ("helicopter", "helicopter"), ("armed uav", "armed-drone"), ("ucav", "armed-drone"),
+    ("sam system", "air-defence-system"), ("anti-aircraft", "air-defence-system"),
+    ("air-defence", "air-defence-system"), ("air defence", "air-defence-system"),
+    ("anti-tank missile", "anti-tank-missile"), ("missile", "missile"), ("sam", "missile"),
+    ("torpedo", "missile"), ("radar", "sensor"), ("sensor", "sensor"), ("sonar", "sensor"),
+    ("engine", "engine"), ("aircraft", "aircraft"), ("uav", "aircraft"), ("tank", "main-battle-tank"),
+    ("vehicle", "armoured-vehicle"), ("apc", "armoured-vehicle"), ("ifv", "armoured-vehicle"),
+    ("gun", "artillery"), ("howitzer", "artillery"), ("mortar", "artillery"), ("rocket launcher", "artillery"),
+    ("mrl", "artillery"), ("ship", "ship"), ("frigate", "ship"), ("corvette", "ship"), ("boat", "ship"),
+    ("submarine", "ship"), ("vessel", "ship"),
+)
+
+
+@dataclass
+class Delivery:
+    """The deliveries of one year of a deal."""
+
+    year: int
+    quantity: int | None = None
+    tiv: Decimal | None = None
+    quantity_estimate: bool = False
+    year_estimate: bool = False
+
+
+@dataclass
+class Deal:
+    """One deal (a transfer): its fields, its deliveries, and the file lines it was read from."""
+
+    supplier: str
+    recipient: str
+    designation: str
+    description: str
+    status: str  # SIPRI's status, verbatim
+    deal_id: str | None = None
+    armament_category: str | None = None
+    order_year: int | None = None
+    order_year_estimate: bool = False
+    ordered: int | None = None
+    ordered_estimate: bool = False
+    delivered: int | None = None
+    delivered_estimate: bool = False
+    comments: str | None = None
+    tiv_unit: Decimal | None = None
+    tiv_base_unit: Decimal | None = None
+    tiv_order: Decimal | None = None
+    tiv_delivered: Decimal | None = None
+    local_production: bool | None = None
+    deliveries: list[Delivery] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # 1-based line numbers in the original file
+    texts: list[str] = field(default_factory=list)  # those lines, verbatim, without line ends
+    raws: list[str] = field(default_factory=list)   # those lines with their line ends
+
+    @property
+    def condition(self) -> str:
+        return _CONDITIONS[self.status.strip().casefold()]
+
+    @property
+    def delivered_total(self) -> int | None:
+        """The number delivered: SIPRI's total, or the sum of the years' deliveries."""
+        if self.delivered is not None:
+            return self.delivered
+        numbers = [d.quantity for d in self.deliveries]
+        return sum(numbers) if numbers and None not in numbers else None
+
+
+@dataclass
+class Export:
+    """A SIPRI export, read and checked."""
+
+    path: Path
+    layout: str
+    metadata: list[str]
+    header: str  # the header line with its line end
+    deals: list[Deal]
+    rows: int
+    sha256: str
+    generated: dt.date | None = None
+
+    @property
+    def release(self) -> str | None:
+        """The release label the export carries (its 'Data generated' date), if any."""
+        return self.generated.isoformat() if self.generated else None
+
+
+@dataclass
+class ImportResult:
+    """What an import wrote."""
+
+    source_id: str
+    folder: Path
+    registry_file: Path
+    layout: str
+    release: str
+    issued: str | None
+    rows: int
+    deals: int
+    added_actors: list[tuple[str, str, str]]   # (id, label, type)
+    added_systems: list[tuple[str, str, str]]  # (id, label, category)
+    replaced: bool = False
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def _decode(path: Path) -> tuple[str, str]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc}", file=path) from None
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        return data.decode("utf-8-sig"), digest
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), digest  # SIPRI's own downloads are Latin-1
+
+
+def _cells(line: str, strip_semicolon: bool) -> list[str]:
+    body = line.rstrip("\r\n")
+    if strip_semicolon and body.endswith(";"):
+        body = body[:-1]
+    return next(csv.reader([body]), [])
+
+
+def _layout_of(cells: list[str]) -> str | None:
+    names = [c.strip() for c in cells]
+    if tuple(names) == _PER_YEAR_HEADER:
+        return PER_YEAR
+    if len(names) == len(_ORDER_HEADER) and all(
+            (want is None and (got == "" or got.casefold().startswith("uncertainty flag")))
+            or (want is not None and got.casefold() == want.casefold())
+            for want, got in zip(_ORDER_HEADER, names)):
+        return ORDER_LEVEL
+    return None
+
+
+class _Row:
+    """One CSV record: its cells, first line number, and verbatim text."""
+
+    def __init__(self, path: Path, line: int, cells: list[str]) -> None:
+        self.path, self.line, self.cells = path, line, cells
+
+    def fail(self, message: str) -> InputError:
+        return InputError(message, file=self.path, line=self.line)
+
+    def text(self, i: int, name: str, required: bool = True) -> str | None:
+        value = self.cells[i].strip()
+        if not value and required:
+            raise self.fail(f"column {i + 1} ({name}) is empty")
+        return value or None
+
+    def year(self, i: int, name: str, required: bool = True) -> int | None:
+        value = self.text(i, name, required)
+        if value is None:
+            return None
+        if not re.fullmatch(r"\d{4}", value):
+            raise self.fail(f"column {i + 1} ({name}): '{value}' is not a year")
+        return int(value)
+
+    def count(self, i: int, name: str, required: bool = False) -> int | None:
+        value = self.text(i, name, required)
+        if value is None:
+            return None
+        if not re.fullmatch(r"\d+", value):
+            raise self.fail(f"column {i + 1} ({name}): '{value}' is not a whole number")
+        return int(value)
+
+    def decimal(self, i: int, name: str) -> Decimal | None:
+        value = self.text(i, name, False)
+        if value is None:
+            return None
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            raise self.fail(f"column {i + 1} ({name}): '{value}' is not a number") from None
+        if number < 0 or not number.is_finite():
+            raise self.fail(f"column {i + 1} ({name}): '{value}' is not a non-negative number")
+        return number
+
+    def yes_no(self, i: int, name: str) -> bool | None:
+        value = self.cells[i].strip().casefold()
+        if not value:
+            return None
+        if value in ("yes", "no"):
+            return value == "yes"
+        raise self.fail(f"column {i + 1} ({name}): '{self.cells[i].strip()}' is not Yes, No or empty")
+
+    def flag(self, i: int, name: str) -> bool:
+        value = self.cells[i].strip()
+        if value in ("", "0"):
+            return False
+        if value in ("?", "1"):
+            return True
+        raise self.fail(f"column {i + 1} ({name}): uncertainty mark '{value}' is not '?', 1, 0 or empty")
+
+    def status(self, i: int) -> str:
+        value = self.text(i, "status")
+        if value.casefold() not in _CONDITIONS:
+            raise self.fail(f"column {i + 1} (status): '{value}' is not New, Second hand or "
+                            "Second hand but modernized")
+        return value
+
+
+def read_export(path: Path) -> Export:
+    """Read a SIPRI export of either layout, checking every row.
+
+    Parameters
+    ----------
+    path:
+        The CSV file as downloaded from SIPRI (or a subset of its lines).
+
+    Returns
+    -------
+    Export
+        Its layout, metadata lines, deals (rows of one deal grouped, in the file's order) and
+        the sha256 of the file's bytes.
+
+    Raises
+    ------
+    InputError
+        Naming the file and the line: no SIPRI header, a row with the wrong number of columns,
+        a value that is not a year or a number, a deal whose rows disagree.
+    """
+    path = Path(path)
+    text, digest = _decode(path)
+    lines = text.splitlines(keepends=True)
+    header_at, layout = None, None
+    for i, line in enumerate(lines[:_HEADER_SEARCH]):
+        layout = _layout_of(_cells(line, strip_semicolon=True))
+        if layout:
+            header_at = i
+            break
+    if header_at is None:
+        raise InputError("not a SIPRI arms-transfers export: no header line "
+                         "'SIPRI AT Database ID,Supplier,Recipient,...' (per delivery year) or "
+                         "'Recipient,Supplier,Year of order,...' (order-level register) in its first "
+                         f"{_HEADER_SEARCH} lines", file=path, line=1)
+    strip = lines[header_at].rstrip("\r\n").endswith(";")
+    metadata = [ln.rstrip("\r\n") for ln in lines[:header_at]]
+    width = len(_PER_YEAR_HEADER) if layout == PER_YEAR else len(_ORDER_HEADER)
+    deals: dict[str, Deal] = {}
+    n_rows = 0
+    i = header_at + 1
+    while i < len(lines):
+        first = i
+        record = lines[i]
+        i += 1
+        # a quoted field may run over several lines: read on until the CSV record is complete
+        while i < len(lines) and _open_quote(record):
+            record += lines[i]
+            i += 1
+        if not record.strip():
+            continue
+        cells = _cells(record, strip)
+        row = _Row(path, first + 1, cells)
+        if len(cells) != width:
+            raise row.fail(f"expected {width} columns ({layout} layout), found {len(cells)}")
+        n_rows += 1
+        texts = [ln.rstrip("\r\n") for ln in lines[first:i]]
+        raws = lines[first:i]
+        if layout == PER_YEAR:
+            _per_year_row(row, deals, texts, raws)
+        else:
+            _order_row(row, deals, texts, raws)
+    if not n_rows:
+        raise InputError("the export has a header but no rows", file=path, line=header_at + 1)
+    generated = None
+    for line in metadata:
+        m = re.search(r"Data generated:\s*(\d{1,2} [A-Za-z]{3} \d{4})", line)
+        if m:
+            try:
+                generated = dt.datetime.strptime(m.group(1), "%d %b %Y").date()
+            except ValueError:
+                pass
+    if not lines[-1].endswith(("\n", "\r")):
+        last = list(deals.values())[-1]
+        if last.raws and not last.raws[-1].endswith(("\n", "\r")):
+            last.raws[-1] += "\r\n" if lines[header_at].endswith("\r\n") else "\n"
+    return Export(path=path, layout=layout, metadata=metadata, header=lines[header_at], deals=list(deals.values()),
+                  rows=n_rows, sha256=digest, generated=generated)
+
+
+def _open_quote(record: str) -> bool:
+    return record.count('"') % 2 == 1
+
+
+def _per_year_row(row: _Row, deals: dict[str, Deal], texts: list[str], raws: list[str]) -> None:
+    deal_id = row.text(0, "SIPRI AT Database ID")
+    if not re.fullmatch(r"\d+", deal_id):
+        raise row.fail(f"column 1 (SIPRI AT Database ID): '{deal_id}' is not a deal id")
+    fields = dict(
+        supplier=row.text(1, "Supplier"), recipient=row.text(2, "Recipient"), designation=row.text(3, "Designation"),
+        description=row.text(4, "Description"), armament_category=row.text(5, "Armament category"),
+        order_year=row.year(6, "Order date", required=False),
+        order_year_estimate=bool(row.yes_no(7, "Order date is estimate")),
+        status=row.status(12), tiv_base_unit=row.decimal(13, "SIPRI estimate"),
+        tiv_unit=row.decimal(14, "TIV deal unit"), local_production=row.yes_no(16, "Local production"))
+    delivery = Delivery(year=row.year(10, "Delivery year"), quantity=row.count(8, "Numbers delivered"),
+                        tiv=row.decimal(15, "TIV delivery values"),
+                        quantity_estimate=bool(row.yes_no(9, "Numbers delivered is estimate")),
+                        year_estimate=bool(row.yes_no(11, "Delivery year is estimate")))
+    deal = deals.get(deal_id)
+    if deal is None:
+        deal = deals[deal_id] = Deal(deal_id=deal_id, **fields)
+    else:
+        for name, value in fields.items():
+            if getattr(deal, name) != value:
+                raise row.fail(f"deal {deal_id}: {name.replace('_', ' ')} '{value}' differs from "
+                               f"'{getattr(deal, name)}' at line {deal.lines[0]}")
+        if any(d.year == delivery.year for d in deal.deliveries):
+            raise row.fail(f"deal {deal_id}: a second row for delivery year {delivery.year}")
+    deal.deliveries.append(delivery)
+    deal.lines.append(row.line)
+    deal.texts.extend(texts)
+    deal.raws.extend(raws)
+
+
+def _order_row(row: _Row, deals: dict[str, Deal], texts: list[str], raws: list[str]) -> None:
+    years_text = row.text(10, "Year(s) of delivery", required=False) or ""
+    years: list[int] = []
+    for part in years_text.split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        if not re.fullmatch(r"\d{4}", part):
+            raise row.fail(f"column 11 (Year(s) of delivery): '{part}' is not a year")
+        if int(part) in years:
+            raise row.fail(f"column 11 (Year(s) of delivery): {part} given twice")
+        years.append(int(part))
+    delivered = row.count(8, "Number delivered")
+    deal = Deal(recipient=row.text(0, "Recipient"), supplier=row.text(1, "Supplier"),
+                order_year=row.year(2, "Year of order", required=False), order_year_estimate=row.flag(3, "order year mark"),
+                ordered=row.count(4, "Number ordered"), ordered_estimate=row.flag(5, "number ordered mark"),
+                designation=row.text(6, "Weapon designation"), description=row.text(7, "Weapon description"),
+                delivered=delivered, delivered_estimate=row.flag(9, "number delivered mark"),
+                status=row.status(11), comments=row.text(12, "Comments", required=False),
+                tiv_unit=row.decimal(13, "SIPRI TIV per unit"), tiv_order=row.decimal(14, "SIPRI TIV for total order"),
+                tiv_delivered=row.decimal(15, "SIPRI TIV of delivered weapons"))
+    if delivered and not years:
+        raise row.fail(f"{delivered} delivered but no year of delivery")
+    for y in sorted(years):
+        one = len(years) == 1
+        deal.deliveries.append(Delivery(year=y, quantity=delivered if one else None,
+                                        quantity_estimate=deal.delivered_estimate if one else False))
+    deal.lines.append(row.line)
+    deal.texts.extend(texts)
+    deal.raws.extend(raws)
+    deals[f"line-{row.line}"] = deal
+
+
+# --- mapping to the registry -------------------------------------------------------------------
+
+def category_for(description: str | None, armament_category: str | None = None) -> str:
+    """The skv:SystemCategories concept for SIPRI's description and armament category.
+
+    >>> category_for("fighter aircraft", "Aircraft")
+    'fighter-aircraft'
+    >>> category_for("SAM", "Missiles")
+    'missile'
+    >>> category_for("air search radar")
+    'sensor'
+    """
+    desc = (description or "").strip().casefold()
+    if desc in _BY_DESCRIPTION:
+        return _BY_DESCRIPTION[desc]
+    if "helicopter" in desc:  # SIPRI files helicopters under Aircraft
+        return "helicopter"
+    if armament_category and armament_category.strip().casefold() in _BY_ARMAMENT:
+        return _BY_ARMAMENT[armament_category.strip().casefold()]
+    words = f" {re.sub(r'[^a-z0-9-]+', ' ', desc)} "
+    for word, category in _KEYWORDS:
+        if f" {word} " in words or (" " in word and word in desc):
+            return category
+    return "other"
+
+
+def actor_type_for(name: str) -> str:
+    """The registry type of an actor SIPRI names: SIPRI marks organisations ``**`` and non-state groups ``*``.
+
+    >>> actor_type_for("Bangladesh"), actor_type_for("African Union**"), actor_type_for("unknown recipient(s)")
+    ('State', 'InternationalOrganisation', 'Group')
+    """
+    name = name.strip()
+    if name.endswith("**"):
+        return "InternationalOrganisation"
+    if name.endswith("*") or "unknown" in name.casefold() or "rebels" in name.casefold():
+        return "Group"
+    return "State"
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text).replace(" ", "-")).strip("-")
+    return slug or "x"
+
+
+def default_source_id(release: str, path: Path) -> str:
+    """``sipri-<release>-<file name>``, e.g. ``sipri-2026-02-12-serbia-imports-1995-2024``."""
+    return f"sipri-{_slug(release)}-{_slug(Path(path).stem)}"
+
+
+class _Names:
+    """Name lookup over a registry's entities (ids, labels, aliases, folded), by kind."""
+
+    def __init__(self, registry) -> None:
+        self.ids: set[str] = set()
+        self.by_name: dict[tuple[str, str], set[str]] = {}
+        for e in registry:
+            self.add(e.id, e.kind, e.names())
+
+    def add(self, eid: str, kind: str, names) -> None:
+        self.ids.add(eid)
+        for n in names:
+            self.by_name.setdefault((kind, fold(n)), set()).add(eid)
+
+    def find(self, kind: str, name: str) -> set[str]:
+        return self.by_name.get((kind, fold(name)), set())
+
+    def new_id(self, base: str) -> str:
+        eid, n = base, 2
+        while eid in self.ids:
+            eid, n = f"{base}-{n}", n + 1
+        return eid
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def _number(value: Decimal | None):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral() else float(value)
+
+
+def _claim(deal: Deal, cid: str, supplier: str, recipient: str, system: str, release: str) -> dict[str, Any]:
+    c: dict[str, Any] = {"id": cid, "type": "transfer", "supplier": supplier, "recipient": recipient,
+                         "system": system, "category": category_for(deal.description, deal.armament_category),
+                         "designation": deal.designation, "description": deal.description}
+    if deal.armament_category:
+        c["armament_category"] = deal.armament_category
+    if deal.deal_id:
+        c["deal_id"] = deal.deal_id
+    if deal.order_year is not None:
+        c["ordered"] = deal.order_year
+    if len(deal.deliveries) == 1:
+        c["delivered"] = deal.deliveries[0].year
+    total = deal.delivered_total
+    quantity = deal.ordered if deal.ordered is not None else total
+    if quantity is not None:
+        c["quantity"] = quantity
+    if deal.ordered is not None:
+        c["ordered_quantity"] = deal.ordered
+    if total is not None:
+        c["delivered_quantity"] = total
+    if not deal.deliveries:
+        c["status"] = "ordered"
+    elif deal.ordered is not None and total is not None and total < deal.ordered:
+        c["status"] = "ongoing"
+    else:
+        c["status"] = "delivered"
+    c["condition"] = deal.condition
+    if deal.deliveries:
+        items = []
+        for d in deal.deliveries:
+            item: dict[str, Any] = {"year": d.year}
+            if d.quantity is not None:
+                item["quantity"] = d.quantity
+            if d.tiv is not None:
+                item["tiv"] = _number(d.tiv)
+            flags = [f for f, on in (("number-delivered", d.quantity_estimate), ("delivery-year", d.year_estimate)) if on]
+            if flags:
+                item["estimated"] = flags
+            items.append(item)
+        c["deliveries"] = items
+    tiv_delivered = deal.tiv_delivered
+    if tiv_delivered is None and deal.deliveries and all(d.tiv is not None for d in deal.deliveries):
+        tiv_delivered = sum((d.tiv for d in deal.deliveries), Decimal(0))
+    for key, value in (("tiv_unit", deal.tiv_unit), ("tiv_base_unit", deal.tiv_base_unit),
+                       ("tiv_order", deal.tiv_order), ("tiv_delivered", tiv_delivered)):
+        if value is not None:
+            c[key] = _number(value)
+    flags = [f for f, on in (("order-date", deal.order_year_estimate), ("number-ordered", deal.ordered_estimate),
+                             ("number-delivered", deal.delivered_estimate)) if on]
+    if flags:
+        c["estimated"] = flags
+    if deal.local_production is not None:
+        c["local_production"] = deal.local_production
+    if deal.comments:
+        c["comments"] = deal.comments
+    c["release"] = release
+    c["rows"] = list(deal.lines)
+    c["quote"] = "\n".join(deal.texts)
+    return c
+
+
+def _dump(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=False)
+
+
+def _registry_yaml(release: str, actors: dict, systems: dict) -> str:
+    head = (f"# Actors and systems added by `serbia-kg import sipri` (SIPRI release {release}): those the\n"
+            "# registry lacked. Check the types (SIPRI marks organisations ** and non-state groups *), add\n"
+            "# aliases where another source names an entity differently; a later import keeps your edits.\n")
+    body: dict[str, Any] = {}
+    if actors:
+        body["actors"] = {k: actors[k] for k in sorted(actors)}
+    if systems:
+        body["systems"] = {k: systems[k] for k in sorted(systems)}
+    text = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=None)
+    return head + (text if body else "{}\n")
+
+
+def _plain(value: Any) -> Any:
+    """A loaded YAML value without the loader's line bookkeeping."""
+    from .. import yamlfile
+
+    meta = getattr(yamlfile, "META", {yamlfile.LINE})
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in meta}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id: str | None = None,
+                 progress: Callable[[str], None] | None = None) -> ImportResult:
+    """Import a SIPRI export into a corpus as a dataset source; all or nothing.
+
+    Parameters
+    ----------
+    path:
+        The export (either layout).
+    corpus:
+        The corpus folder (``sources/``): the source is written to ``<corpus>/<source-id>/``, new
+        entities to ``<corpus>/registry/sipri-<release>.yaml``.
+    release:
+        The release label; defaults to the export's "Data generated" date (``2026-02-12``).
+    source_id:
+        Defaults to ``sipri-<release>-<file name>``. An existing folder of that name is replaced
+        only if an earlier SIPRI import wrote it.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    InputError
+        A malformed export (naming its line), no release known, an id taken by another source.
+    CorpusInvalid
+        When the claims written would not compile (nothing is written then).
+    """
+    from .. import build as build_mod
+    from ..claims import compile_claim
+    from ..registry import load_registry
+    from ..resources import ontology_graph
+    from ..sources import load_source
+    from .. import yamlfile
+
+    corpus = Path(corpus)
+    export = read_export(path)
+    release = release or export.release
+    if not release:
+        raise InputError("the export has no 'Data generated' line, so its release is unknown: name it with "
+                         "--release (e.g. --release 2025-03)", file=path)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", release):
+        raise InputError(f"release label '{release}' may hold only letters, digits, '.', '_' and '-'")
+    source_id = source_id or default_source_id(release, path)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", source_id):
+        raise InputError(f"source id '{source_id}' must be lower-case letters, digits, '.', '_' or '-'")
+    if not (corpus / "registry").is_dir():
+        raise InputError("not a corpus: it has no registry/ folder", file=corpus)
+    target = corpus / source_id
+    replaced = False
+    if target.exists():
+        meta = yamlfile.load(target / "source.yaml") if (target / "source.yaml").is_file() else None
+        if not (isinstance(meta, dict) and isinstance(meta.get("dataset"), dict)
+                and meta["dataset"].get("importer") == "sipri"):
+            raise InputError(f"folder '{source_id}' exists and was not written by a SIPRI import; "
+                             "choose another --id", file=target)
+        replaced = True
+
+    schemes = build_mod.concept_schemes(ontology_graph())
+    registry = load_registry(corpus / "registry", categories=schemes.get("SystemCategories"))
+    reg_file = corpus / "registry" / f"sipri-{_slug(release)}.yaml"
+    old = _plain(yamlfile.load(reg_file)) if reg_file.is_file() else {}
+    if not isinstance(old, dict):
+        raise InputError("a registry file must be a mapping of sections", file=reg_file, line=1)
+    own_actors = dict(old.get("actors") or {})
+    own_systems = dict(old.get("systems") or {})
+    names = _Names(registry)
+    added_actors: list[tuple[str, str, str]] = []
+    added_systems: list[tuple[str, str, str]] = []
+
+    def entity(kind: str, name: str, deal: Deal, make: Callable[[str], tuple[str, dict]]) -> str:
+        found = names.find(kind, name)
+        if len(found) > 1:
+            raise InputError(f"'{name}' names several {kind}s of the registry ({', '.join(sorted(found))}); "
+                             "make the aliases unambiguous", file=path, line=deal.lines[0])
+        if found:
+            return next(iter(found))
+        label = name.strip().rstrip("*").strip().rstrip(" -").strip() or name.strip()
+        eid = names.new_id(_slug(label))
+        typ, body = make(label)
+        aliases = [name.strip()] if name.strip() != label else []
+        if aliases:
+            body["aliases"] = aliases
+        names.add(eid, kind, [eid, label, *aliases])
+        if kind == "actor":
+            own_actors[eid] = body
+            added_actors.append((eid, label, typ))
+        else:
+            own_systems[eid] = body
+            added_systems.append((eid, label, typ))
+        return eid
+
+    if not names.find("actor", PUBLISHER_ID):
+        own_actors[PUBLISHER_ID] = {"type": "Organisation", "label": "Stockholm International Peace Research Institute",
+                                    "aliases": ["SIPRI"]}
+        names.add(PUBLISHER_ID, "actor", [PUBLISHER_ID, "SIPRI"])
+        added_actors.append((PUBLISHER_ID, "Stockholm International Peace Research Institute", "Organisation"))
+
+    claims: list[dict] = []
+    used_ids: set[str] = set()
+    for deal in export.deals:
+        supplier = entity("actor", deal.supplier, deal,
+                          lambda label, n=deal.supplier: (actor_type_for(n), {"type": actor_type_for(n), "label": label}))
+        recipient = entity("actor", deal.recipient, deal,
+                           lambda label, n=deal.recipient: (actor_type_for(n), {"type": actor_type_for(n), "label": label}))
+        category = category_for(deal.description, deal.armament_category)
+        system = entity("system", deal.designation, deal,
+                        lambda label, c=category: (c, {"label": label, "category": c}))
+        base = (f"deal-{deal.deal_id}" if deal.deal_id else f"order-{deal.order_year or 'undated'}") + \
+            f"-{_slug(deal.supplier)}-{_slug(deal.recipient)}-{_slug(deal.designation)}"
+        cid, n = base, 2
+        while cid in used_ids:
+            cid, n = f"{base}-{n}", n + 1
+        used_ids.add(cid)
+        claims.append(_claim(deal, cid, supplier, recipient, system, release))
+
+    title_layout = "per delivery year" if export.layout == PER_YEAR else "order-level trade register"
+    source_meta: dict[str, Any] = {
+        "id": source_id, "kind": "dataset",
+        "title": f"SIPRI Arms Transfers Database, {title_layout} (release {release}): {Path(path).name}",
+        "publisher": PUBLISHER_ID, "author": None}
+    if export.generated:
+        source_meta["issued"] = export.generated.isoformat()
+    source_meta.update({
+        "language": "en", "url": SIPRI_URL, "text": RECORDS, "rights": SIPRI_RIGHTS,
+        "dataset": {"importer": "sipri", "layout": export.layout, "release": release, "file": Path(path).name,
+                    "sha256": export.sha256, "rows": export.rows, "deals": len(export.deals),
+                    "metadata": export.metadata}})
+    header = (f"# Written by `serbia-kg import sipri` from {Path(path).name} (sha256 {export.sha256[:12]}...).\n"
+              "# Data (c) SIPRI. Source: SIPRI Arms Transfers Database. Re-import rather than edit.\n")
+    records = export.header + "".join(raw for deal in export.deals for raw in deal.raws)
+    claims_text = header + _dump({"claims": claims})
+    registry_text = _registry_yaml(release, own_actors, own_systems)
+
+    # stage everything beside the corpus's folders, check that it compiles, then move it into place
+    staging = Path(tempfile.mkdtemp(prefix=".sipri-import-", dir=corpus))
+    try:
+        folder = staging / source_id
+        folder.mkdir()
+        (folder / "source.yaml").write_text(header + _dump(source_meta), encoding="utf-8")
+        with open(folder / RECORDS, "w", encoding="utf-8", newline="") as fh:
+            fh.write(records)
+        (folder / "claims.yaml").write_text(claims_text, encoding="utf-8")
+        reg_dir = staging / "registry"
+        reg_dir.mkdir()
+        for f in sorted((corpus / "registry").glob("*.yaml")):
+            if f.name != reg_file.name:
+                shutil.copy(f, reg_dir / f.name)
+        (reg_dir / reg_file.name).write_text(registry_text, encoding="utf-8")
+        if progress:
+            progress(f"checking {len(claims)} claims")
+        check_registry = load_registry(reg_dir, categories=schemes.get("SystemCategories"))
+        source = load_source(folder)
+        problems: list[KGError] = []
+        for raw in (yamlfile.load(folder / "claims.yaml") or {}).get("claims", []):
+            try:
+                compile_claim(raw, source, check_registry, schemes)
+            except KGError as exc:
+                problems.append(exc)
+        if problems:
+            raise CorpusInvalid(problems)
+        build_mod.write_atomically(reg_file, registry_text.encode("utf-8"))
+        old_copy = None
+        if target.exists():
+            old_copy = staging / ".previous"
+            os.replace(target, old_copy)
+        os.replace(folder, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return ImportResult(source_id=source_id, folder=target, registry_file=reg_file, layout=export.layout,
+                        release=release, issued=source_meta.get("issued"), rows=export.rows,
+                        deals=len(export.deals), added_actors=added_actors, added_systems=added_systems,
+                        replaced=replaced)
