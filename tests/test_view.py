@@ -1,0 +1,226 @@
+"""The network view: an offline page, escaped data, stable bytes, a legend, the projection's counts."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from graph.cli import main
+from graph.projection import project
+from graph.store import open_dataset
+from graph.view import MAX_NODES, focus, layout, limit, make_view, render, resolve_node, write_view
+from view_sample import ENT, NASTY_QUOTE, sample_graph
+
+
+class _Refs(HTMLParser):
+    """Every URL a page would load: script src, link href, img/iframe/source src, CSS url() and @import."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads: list[str] = []
+        self.scripts = 0
+        self._tag = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self._tag = tag
+        if tag == "script":
+            self.scripts += 1
+        for key in ("src", "href", "data"):
+            if key in a and tag in ("script", "link", "img", "iframe", "source", "embed", "object", "audio", "video"):
+                self.loads.append(a[key])
+        if "style" in a:
+            self.loads += _css_urls(a["style"])
+
+    def handle_data(self, data):
+        if self._tag == "style":
+            self.loads += _css_urls(data)
+
+
+def _css_urls(css: str) -> list[str]:
+    urls = re.findall(r"url\(\s*['\"]?([^'\")]+)", css)
+    urls += re.findall(r"@import\s+['\"]([^'\"]+)", css)
+    return [u for u in urls if not u.startswith("data:")]
+
+
+def _page_data(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="skg-data">(.*?)</script>', page, re.S)
+    assert m, "the page has no data block"
+    return json.loads(m.group(1))
+
+
+@pytest.fixture(scope="module")
+def sample_page() -> str:
+    return render(sample_graph()).html
+
+
+def test_page_loads_nothing_from_the_network(sample_page):
+    refs = _Refs()
+    refs.feed(sample_page)
+    assert refs.scripts == 3  # data block, vis-network inlined, our code
+    assert refs.loads == []
+    assert not re.search(r"<(script|link)[^>]+(src|href)\s*=\s*['\"]?(https?:)?//", sample_page, re.I)
+    assert "cdn" not in " ".join(re.findall(r"<(?:script|link)[^>]*>", sample_page)).lower()
+    assert "vis.Network" in sample_page and "vis-network" in sample_page  # the library itself is inlined
+
+
+def test_a_nasty_quote_is_escaped(sample_page):
+    # the raw quote never reaches the markup ...
+    assert NASTY_QUOTE not in sample_page
+    assert "<script>alert" not in sample_page
+    assert "<b>isn't</b>" not in sample_page
+    # ... and once the data block is parsed, the tooltip holds it HTML-escaped, whole
+    data = _page_data(sample_page)
+    titles = [e["title"] for e in data["edges"]]
+    escaped = ("He said “we’ll never join NATO” &amp; &quot;&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&quot;"
+               " — &lt;b&gt;isn&#x27;t&lt;/b&gt; it?")
+    assert sum(escaped in t for t in titles) == 1
+    assert any("Time for Serbia to Scale Back &amp; &lt;More&gt;" in t for t in titles)
+    # the page's own markup is intact: exactly one data block, closed once
+    assert sample_page.count('id="skg-data"') == 1
+
+
+def test_same_graph_same_bytes(tmp_path):
+    a, b = tmp_path / "a.html", tmp_path / "b.html"
+    write_view(sample_graph(), a)
+    g = sample_graph()
+    shuffled = nx.MultiDiGraph()  # the same graph, built in another order
+    shuffled.add_nodes_from(reversed(list(g.nodes(data=True))))
+    shuffled.add_edges_from(reversed(list(g.edges(keys=True, data=True))))
+    write_view(shuffled, b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_layout_is_seeded_and_positions_are_in_the_page():
+    g = sample_graph()
+    assert layout(g) == layout(g)
+    assert layout(g, seed=1) != layout(g, seed=2)
+    data = _page_data(render(g).html)
+    assert all(isinstance(n["x"], int) and isinstance(n["y"], int) for n in data["nodes"])
+    assert data["options"]["physics"]["enabled"] is False
+
+
+def test_legend_lists_types_and_relations(sample_page):
+    legend = sample_page[sample_page.index('id="skg-relations"'):]
+    for words in ("state (3)", "international organisation (2)", "person (1)", "weapons system (1)",
+                  "military exercise (1)"):
+        assert words in re.sub(r"<[^>]+>", "", legend).replace("  ", " ")
+    boxes = re.findall(r'class="skg-relation" value="([^"]+)"', sample_page)
+    assert sorted(boxes) == sorted({"supplies", "participates_in", "states_about", "partner_of", "sanctions",
+                                    "member_of"})
+
+
+def test_counts_and_attributes_follow_the_graph(sample_page):
+    g = sample_graph()
+    data = _page_data(sample_page)
+    assert len(data["nodes"]) == g.number_of_nodes() and len(data["edges"]) == g.number_of_edges()
+    by_iri = {n["iri"]: n for n in data["nodes"]}
+    assert set(by_iri) == set(g.nodes)
+    assert by_iri[ENT + "serbia"]["size"] > by_iri[ENT + "china"]["size"]  # more ties, bigger
+    assert by_iri[ENT + "mig-29"]["shape"] != by_iri[ENT + "serbia"]["shape"]
+    ids = {n["id"]: n["iri"] for n in data["nodes"]}
+    supplies = [e for e in data["edges"] if e["relation"] == "supplies"]
+    assert sorted((ids[e["from"]], ids[e["to"]]) for e in supplies) == sorted(
+        (u, v) for u, v, d in g.edges(data=True) if d["relation"] == "supplies")
+    mig = next(e for e in supplies if "MiG-29 fighters" in e["title"])
+    assert "SIPRI Arms Transfers Database" in mig["title"] and "2023-03-13" in mig["title"]  # both sources
+    assert mig["width"] > next(e for e in supplies if "drones" in e["title"])["width"]  # 2 sources, 6 units
+    assert len({e["color"] for e in data["edges"]}) == 6  # one colour per relation
+
+
+def test_focus_and_limit():
+    g = sample_graph()
+    near = focus(g, ENT + "aleksandar-vucic", 1)
+    assert set(near) == {ENT + "aleksandar-vucic", ENT + "nato"}
+    assert ENT + "serbia" in focus(g, ENT + "aleksandar-vucic", 2)
+    kept, note = limit(g, 3)
+    assert kept.number_of_nodes() == 3 and ENT + "serbia" in kept and "3 most connected" in note
+    assert limit(g, MAX_NODES) == (g, None)
+    page = render(g, max_nodes=3)
+    assert page.nodes == 3 and page.warnings and "most connected" in page.html
+
+
+def test_large_graph_warns_and_stays_drawable():
+    g = nx.MultiDiGraph()
+    for i in range(60):
+        g.add_node(f"n{i}", label=f"Actor {i}", type="State", kind="actor", iri=f"n{i}")
+    for i in range(1, 60):
+        g.add_edge(f"n{i}", f"n{(i * 7) % i}", key=f"r:{i}", relation="cooperates_with", label="cooperates with",
+                   sources=["s"], evidence=[], weight=1.0, date=None, quantity=None)
+    result = render(g, max_nodes=40)
+    assert (result.nodes, result.total_nodes) == (40, 60)
+    assert 'id="skg-warning"' in result.html and "40 most connected" in result.html
+
+
+def test_resolve_node_by_label_suggests():
+    g = sample_graph()
+    assert resolve_node(g, "NATO") == ENT + "nato"
+    assert resolve_node(g, "aleksandar vucic") == ENT + "aleksandar-vucic"
+    with pytest.raises(Exception, match=r"unknown actor 'Vucic'; did you mean 'Aleksandar Vučić'\?"):
+        resolve_node(g, "Vucic")
+
+
+# --- on the real seed source ---------------------------------------------------------------------
+
+def test_view_of_the_seed_source_holds_the_projection(seed_out, tmp_path):
+    ds = open_dataset(seed_out)
+    g = project(ds)
+    result = make_view(ds, tmp_path / "v.html")
+    data = _page_data((tmp_path / "v.html").read_text(encoding="utf-8"))
+    assert (result.nodes, result.edges) == (g.number_of_nodes(), g.number_of_edges())
+    assert (len(data["nodes"]), len(data["edges"])) == (g.number_of_nodes(), g.number_of_edges())
+    quotes = {ev["quote"] for _, _, d in g.edges(data=True) for ev in d["evidence"] if ev["quote"]}
+    import html as html_mod
+    titles = " ".join(html_mod.unescape(e["title"]) for e in data["edges"])
+    assert all(q in titles for q in quotes)  # every quote reaches a tooltip
+
+
+def test_cli_view(seed_out, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "page.html"
+    r = runner.invoke(main, ["view", "--data", str(seed_out), "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    assert f"wrote {out}" in r.output and out.is_file()
+    r = runner.invoke(main, ["view", "--data", str(seed_out), "--out", str(tmp_path / "s.html"), "--focus", "Serbia",
+                             "--relation", "supplies", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    g = project(open_dataset(seed_out), relations=["supplies"])
+    tied = {n for e in g.edges() for n in e}
+    assert 0 < report["edges"] == sum(1 for u, v in g.edges() if ENT + "serbia" in (u, v))
+    assert report["nodes"] <= len(tied)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--focus", "Rusia"], "unknown actor 'Rusia'; did you mean 'Russia'?"),
+    (["--relation", "suplies"], "unknown relation 'suplies'; did you mean 'supplies'?"),
+    (["--since", "2021-13"], "bad date '2021-13': month 13 does not exist"),
+])
+def test_cli_view_bad_input(seed_out, tmp_path, args, message):
+    out = tmp_path / "page.html"
+    out.write_text("previous", encoding="utf-8")
+    r = CliRunner().invoke(main, ["view", "--sources", str(Path(__file__).parent.parent / "sources"),
+                                  "--data", str(seed_out), "--out", str(out), "-q", *args])
+    assert r.exit_code == 2
+    assert r.stderr.strip().splitlines() == [f"error: {message}"]
+    assert out.read_text(encoding="utf-8") == "previous"  # nothing lost
+
+
+def test_cli_view_without_a_build(tmp_path):
+    r = CliRunner().invoke(main, ["view", "--data", str(tmp_path / "nothing"), "-q"])
+    assert r.exit_code == 2 and "run 'serbia-kg build' first" in r.stderr
+
+
+def test_installed_command_writes_the_page(seed_out, tmp_path):
+    out = tmp_path / "v.html"
+    p = subprocess.run(["serbia-kg", "view", "--data", str(seed_out), "--out", str(out)], capture_output=True,
+                       text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "laying out" in p.stderr and out.stat().st_size > 400_000
