@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .errors import CorpusInvalid, KGError
+from .errors import CorpusInvalid, InputError, KGError
 
 CORPUS_HELP = "Corpus folder: one sub-folder per source plus registry/ (default: ./sources)."
 OUT_HELP = "Output folder of the built dataset (default: out/ beside the corpus)."
@@ -26,6 +26,20 @@ def corpus_option(f):
 def out_option(f):
     return click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
                         help=OUT_HELP)(f)
+
+
+STORE_HELP = ("Oxigraph store folder filled by `serbia-kg build --store PATH`: answer from it without "
+              "re-parsing out/.")
+ENDPOINT_HELP = ("Query URL of a SPARQL 1.1 server filled by `serbia-kg push` (env SERBIA_KG_ENDPOINT), "
+                 "e.g. http://127.0.0.1:8890/sparql.")
+
+
+def store_options(f):
+    """Add ``--store PATH`` and ``--endpoint URL``: pass both to ``graph.store.open_dataset``."""
+    f = click.option("--endpoint", default=None, envvar="SERBIA_KG_ENDPOINT", metavar="URL",
+                     help=ENDPOINT_HELP)(f)
+    return click.option("--store", type=click.Path(path_type=Path, file_okay=False), default=None,
+                        metavar="PATH", help=STORE_HELP)(f)
 
 
 def fail(exc: KGError) -> None:
@@ -61,7 +75,9 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the summary.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def build(corpus: Path, out: Path | None, fmt: str, quiet: bool) -> None:
+@click.option("--store", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="PATH",
+              help="Also load the dataset into an Oxigraph store at PATH (replaced when complete).")
+def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | None) -> None:
     """Compile every source, validate it (claims, quotes, SHACL) and write the dataset.
 
     Writes serbia-kg.trig (one named graph per source, plus the registry and the ontology),
@@ -75,6 +91,12 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool) -> None:
     target = out if out is not None else build_mod.default_out(corpus)
     try:
         _, summary = build_mod.build(corpus, target, progress=progress_printer(quiet or fmt == "json"))
+        if store is not None:
+            from .store import load_store
+
+            quads = load_store(target, store)
+            if not (quiet or fmt == "json"):
+                click.echo(f"loaded {quads} quads into the Oxigraph store {store}", err=True)
     except KGError as exc:
         fail(exc)
     if fmt == "json":
@@ -106,6 +128,448 @@ def validate(corpus: Path, fmt: str, quiet: bool) -> None:
         click.echo(json.dumps({"valid": True, **summary.__dict__}, indent=1))
     else:
         click.echo(f"valid: {summary.line()}")
+
+
+@main.command()
+@corpus_option
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR",
+              help="Folder of the built dataset, what `serbia-kg build --out DIR` wrote (default: out/ "
+                   "beside the corpus).")
+@store_options
+@click.option("--out", "html_out", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
+              help="The HTML file to write (default: serbia-kg.html in the dataset folder, out/serbia-kg.html).")
+@click.option("--open", "open_it", is_flag=True, help="Open the file in the web browser when written.")
+@click.option("--focus", "focus_on", default=None, metavar="ACTOR",
+              help="Show only the neighbourhood of this actor (id, label or alias).")
+@click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True,
+              help="With --focus: how many ties away to go.")
+@click.option("--relation", "relations", multiple=True, metavar="R",
+              help="Keep only ties of this relation (repeat for several), e.g. supplies, member_of.")
+@click.option("--since", default=None, metavar="YEAR", help="Keep facts dated in or after this year (or month, day).")
+@click.option("--until", default=None, metavar="YEAR", help="Keep facts dated no later than this year (or month, day).")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="The graph as it stood on that day: nothing reported or dated later.")
+@click.option("--include-systems", is_flag=True, help="Show weapons systems as nodes of their own.")
+@click.option("--max-nodes", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Above N nodes keep the N most connected ones, and say so (default 2000; 0: no limit).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to print the summary.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | None, html_out: Path | None,
+         open_it: bool, focus_on: str | None, hops: int, relations: tuple[str, ...], since: str | None,
+         until: str | None, as_of: str | None, include_systems: bool, max_nodes: int | None, fmt: str,
+         quiet: bool) -> None:
+    """Write the network view: one self-contained HTML file that works offline.
+
+    Node colour and shape show the type, size the number of ties; edge colour the relation.
+    The page has a legend, a search box, relation and period filters; hovering a tie shows
+    each piece of evidence (quote, source title and date). Nothing is loaded from the network.
+
+    Note the two folders: --data DIR is the built dataset (read), --out FILE the page (written).
+
+    Examples:
+
+      serbia-kg view                                  # out/serbia-kg.html
+
+      serbia-kg view --focus Serbia --hops 1 --relation supplies --out serbia-arms.html --open
+
+      serbia-kg view --since 2014 --until 2021 --include-systems
+    """
+    import webbrowser
+
+    from . import build as build_mod
+    from . import store as store_mod
+    from . import view as view_mod
+    from .registry import load_registry
+
+    folder = data if data is not None else build_mod.default_out(corpus)
+    target = html_out if html_out is not None else folder / "serbia-kg.html"
+    progress = progress_printer(quiet or fmt == "json")
+    try:
+        registry = None
+        if focus_on is not None and (corpus / "registry").is_dir():
+            registry = load_registry(corpus / "registry")
+        if progress:
+            progress("reading the dataset")
+        dataset = store_mod.open_dataset(folder, store=store, endpoint=endpoint)
+        result = view_mod.make_view(
+            dataset, target, registry=registry, focus_on=focus_on, hops=hops, relations=relations or None,
+            since=since, until=until, as_of=as_of, include_systems=include_systems,
+            max_nodes=view_mod.MAX_NODES if max_nodes is None else max_nodes, progress=progress)
+    except KGError as exc:
+        fail(exc)
+    for note in result.notes:
+        if note in result.warnings:
+            click.echo(f"warning: {note}", err=True)
+        elif progress:
+            progress(f"note: {note}")
+    if fmt == "json":
+        click.echo(json.dumps({"out": str(target), "nodes": result.nodes, "edges": result.edges,
+                               "total_nodes": result.total_nodes, "total_edges": result.total_edges,
+                               "notes": result.notes}, indent=1))
+    else:
+        click.echo(f"wrote {target}: {result.nodes} nodes, {result.edges} ties")
+    if open_it:
+        webbrowser.open(target.resolve().as_uri())
+
+
+def _target_out(corpus: Path, out: Path | None) -> Path:
+    return out if out is not None else corpus.resolve().parent / "out"
+
+
+def _params(pairs: tuple[str, ...]) -> dict[str, str]:
+    params = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"'{pair}' is not KEY=VALUE", param_hint="--param")
+        params[key.strip()] = value
+    return params
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("--file", "query_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Read the query from a .rq file.")
+@click.option("--saved", metavar="NAME", default=None, help="Run a saved question (see --list).")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="Bind a parameter (repeatable): entities by id, label, alias, ent:slug or IRI.")
+@click.option("--list", "list_saved", is_flag=True, help="List the saved questions and their parameters.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "nt", "jsonld"]),
+              help="SELECT/ASK: table, json, csv, tsv, xml. CONSTRUCT/DESCRIBE: turtle, nt, jsonld, xml.")
+@corpus_option
+@out_option
+@store_options
+def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store, endpoint) -> None:
+    """Run a SPARQL query on the built dataset; the project's prefixes are declared for you.
+
+    Give the query as an argument (`-` reads standard input), with --file, or name a saved
+    question with --saved. SELECT and ASK print a table (or --format json|csv|tsv|xml, the
+    standard SPARQL 1.1 result formats); CONSTRUCT and DESCRIBE print Turtle (or nt, jsonld).
+    A syntax error is one line with its position, exit status 2.
+
+    \b
+    Examples:
+      serbia-kg sparql 'SELECT ?supplier ?system WHERE { ?t skg:supplier ?supplier ; skg:system ?system }'
+      serbia-kg sparql --list
+      serbia-kg sparql --saved systems-by-origin --param supplier=Russia --format csv
+      serbia-kg sparql --file my.rq --store out/oxigraph
+    """
+    from . import sparql as sq
+
+    try:
+        if list_saved:
+            found = sq.saved_queries()
+            if fmt == "json":
+                click.echo(json.dumps([{"name": q.name, "purpose": q.purpose, "params": [
+                    p.__dict__ for p in q.params]} for q in found], indent=1))
+                return
+            for q in found:
+                click.echo(f"{q.name}: {q.purpose}")
+                for p in q.params:
+                    default = f" (default: {p.default})" if p.default is not None else ""
+                    click.echo(f"    --param {p.name}=...  {p.kind}: {p.description}{default}")
+            return
+        given = [x for x in (query, query_file, saved) if x is not None]
+        if len(given) != 1:
+            raise click.UsageError("give exactly one of QUERY, --file F.rq, --saved NAME (or --list)")
+        declared, where = None, "query"
+        if saved is not None:
+            sq_saved = sq.saved_query(saved)
+            text, declared, where = sq_saved.text, sq_saved.params, f"saved query '{sq_saved.name}'"
+        elif query_file is not None:
+            try:
+                text = query_file.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise InputError(f"cannot read: {exc.strerror}", file=query_file) from None
+            where = str(query_file)
+        else:
+            text = sys.stdin.read() if query == "-" else query
+        sq.check_syntax(text, where=where)
+        from .store import open_dataset
+
+        ds = open_dataset(_target_out(corpus, out), store=store, endpoint=endpoint)
+        result = sq.run_text(ds, text, _params(params), declared=declared, where=where)
+        click.echo(sq.format_result(result, fmt), nl=False)
+    except KGError as exc:
+        fail(exc)
+
+
+@main.command()
+@click.option("--endpoint", required=True, envvar="SERBIA_KG_ENDPOINT", metavar="URL",
+              help="The server's SPARQL query URL (env SERBIA_KG_ENDPOINT), e.g. http://127.0.0.1:8890/sparql.")
+@click.option("--graph-store", default=None, envvar="SERBIA_KG_GRAPH_STORE", metavar="URL",
+              help="Its Graph Store Protocol URL (env SERBIA_KG_GRAPH_STORE). Default: Virtuoso's "
+                   "/sparql-graph-crud-auth beside /sparql, Oxigraph's /store beside /query.")
+@click.option("--user", default=None, envvar="SERBIA_KG_USER", help="Account (env SERBIA_KG_USER).")
+@click.option("--password", default=None, envvar="SERBIA_KG_PASSWORD",
+              help="Password (env SERBIA_KG_PASSWORD; better than the command line).")
+@corpus_option
+@out_option
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def push(endpoint, graph_store, user, password, corpus, out, quiet) -> None:
+    """Put the built dataset on a SPARQL 1.1 server, one named graph per source.
+
+    Each graph replaces the server's graph of the same name (Graph Store Protocol PUT, HTTP
+    digest or basic authentication); serbia-kg graphs the dataset no longer has are deleted.
+    Then `--endpoint URL` on the query commands asks that server.
+
+    \b
+    Example (Debian's Virtuoso, fresh install):
+      serbia-kg push --endpoint http://127.0.0.1:8890/sparql --user dba --password dba
+    """
+    from .store import push as push_dataset
+
+    if graph_store is None:
+        for tail, gsp in (("/sparql", "/sparql-graph-crud-auth"), ("/query", "/store")):
+            if endpoint.rstrip("/").endswith(tail):
+                graph_store = endpoint.rstrip("/")[: -len(tail)] + gsp
+        if graph_store is None:
+            fail(InputError("give --graph-store URL: the server's Graph Store Protocol address"))
+    try:
+        done = push_dataset(_target_out(corpus, out), graph_store, endpoint=endpoint, user=user,
+                            password=password, progress=progress_printer(quiet))
+    except KGError as exc:
+        fail(exc)
+    click.echo(f"pushed {len(done['graphs'])} graph(s), {done['triples']} triples to {graph_store}"
+               + (f"; removed {len(done['removed'])} stale graph(s)" if done["removed"] else ""))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback: only this machine; 0.0.0.0 opens it to the network).")
+@click.option("--port", default=7878, show_default=True, type=click.IntRange(0, 65535), help="Port.")
+@click.option("--store", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="PATH",
+              help=STORE_HELP)
+@click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600),
+              help="Seconds a query may run before it is stopped.")
+@click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(1),
+              help="Most result rows (or triples) a query may return.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32),
+              help="Queries run at once (each in a worker process).")
+@corpus_option
+@out_option
+def serve(host, port, store, timeout, max_rows, workers, corpus, out) -> None:
+    """Serve the dataset as a read-only SPARQL 1.1 Protocol endpoint, with a query page at /.
+
+    GET or POST /sparql (form or application/sparql-query); results by content negotiation
+    (SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD for graphs). Updates and SERVICE
+    calls are refused; a query that runs too long or returns too much is stopped. Ctrl-C stops.
+
+    \b
+    Example:
+      serbia-kg serve --port 7878 --store out/oxigraph
+      # then: SPARQLWrapper("http://127.0.0.1:7878/sparql"), or open http://127.0.0.1:7878/
+    """
+    from .server import serve as run_server
+
+    try:
+        run_server(_target_out(corpus, out), store=store, host=host, port=port, timeout=timeout,
+                   max_rows=max_rows, workers=workers, log=lambda m: click.echo(m, err=True))
+    except KGError as exc:
+        fail(exc)
+
+
+# --- questions: supplies, path, centrality, ties (issue 3) -----------------------------------------------
+
+FORMAT_HELP = "table (default), json (the API's rows, whole) or csv."
+AS_OF_HELP = ("The graph as it stood on this day (2021, 2021-05 or 2021-05-04): sources issued later and "
+              "facts dated later are left out; an undated fact counts from its source's issue date.")
+
+
+def question_options(f):
+    """--sources, --out, --store, --endpoint, --format and --as-of, shared by the question commands."""
+    f = click.option("--as-of", "as_of", default=None, metavar="DATE", help=AS_OF_HELP)(f)
+    f = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+                     show_default=True, help=FORMAT_HELP)(f)
+    return corpus_option(out_option(store_options(f)))
+
+
+def _knowledge_graph(corpus: Path, out: Path | None, store: Path | None, endpoint: str | None):
+    from .questions import KnowledgeGraph
+
+    return KnowledgeGraph.load(_target_out(corpus, out), sources=corpus, store=store, endpoint=endpoint)
+
+
+def _evidence_cell(sources: list[dict]) -> list[str]:
+    return [f"“{s['quote']}” ({s['source']})" if s.get("quote") else f"({s['source']})" for s in sources]
+
+
+def _emit(rows: list[dict], columns: list[str], fmt: str, *, json_value=None, empty: str | None = None,
+          headers: dict[str, str] | None = None) -> None:
+    from .output import render
+
+    if not rows and empty:
+        click.echo(empty, err=True)
+        if fmt == "table":
+            return
+    text = render(rows, columns, fmt, headers=headers, json_value=json_value)
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@main.command()
+@click.option("--to", "to", default=None, metavar="ACTOR", help="The recipient (a name, alias or id).")
+@click.option("--from", "supplier", default=None, metavar="ACTOR", help="The supplier.")
+@click.option("--system", default=None, metavar="NAME", help="A weapons system (MiG-29, Pantsir S1 ...).")
+@click.option("--category", default=None, metavar="NAME",
+              help="A system category, with its narrower ones (aircraft, air-defence system, armed drone ...).")
+@click.option("--since", default=None, metavar="YEAR", help="Transfers dated in or after this year (or month, day).")
+@click.option("--until", default=None, metavar="YEAR",
+              help="Transfers dated (or, undated, reported) no later than this year (or month, day).")
+@question_options
+def supplies(to, supplier, system, category, since, until, corpus, out, store, endpoint, fmt, as_of) -> None:
+    """Who supplies whom with what: one row per arms transfer, with its sources and quotes.
+
+    Claims of several sources about one transfer (linked as the same fact) make one row listing
+    every source. A supplier the source does not name stays empty (null in JSON), never guessed.
+    Names are matched through labels and aliases, with or without diacritics. No matching
+    transfer: a note on standard error, exit status 0.
+
+    \b
+    Examples:
+      serbia-kg supplies --to Serbia
+      serbia-kg supplies --to Serbia --from China --format json
+      serbia-kg supplies --category aircraft --since 2017 --format csv
+    """
+    try:
+        kg = _knowledge_graph(corpus, out, store, endpoint)
+        rows = kg.supplies(to=to, supplier=supplier, system=system, category=category, since=since,
+                           until=until, as_of=as_of)
+    except KGError as exc:
+        fail(exc)
+    if fmt == "table":
+        shown = [{**r, "supplier": r["supplier"] or "(not named)", "evidence": _evidence_cell(r["sources"])}
+                 for r in rows]
+        _emit(shown, ["supplier", "recipient", "system", "category", "quantity", "date", "status", "evidence"],
+              fmt, empty="no transfers match")
+    elif fmt == "csv":
+        flat = [{**r, "source_ids": [s["source"] for s in r["sources"]], "titles": [s["title"] for s in r["sources"]],
+                 "quotes": [s["quote"] for s in r["sources"]]} for r in rows]
+        _emit(flat, ["supplier", "recipient", "system", "category", "quantity", "date", "order_date",
+                     "delivery_date", "status", "condition", "reported", "claims", "source_ids", "titles", "quotes"],
+              fmt, empty="no transfers match")
+    else:
+        _emit(rows, [], fmt, empty="no transfers match")
+
+
+_ARROWS = {"forward": "→", "backward": "←", "mutual": "—"}
+
+
+@main.command()
+@click.argument("a", metavar="A")
+@click.argument("b", metavar="B")
+@click.option("--max-hops", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Refuse chains longer than N hops.")
+@click.option("--relation", "relations", multiple=True, metavar="R",
+              help="Follow only this relation (repeatable): supplies, participates_in, part_of, member_of, "
+                   "cooperates_with, states_about ...")
+@click.option("--all", "all_paths", is_flag=True, help="Every shortest chain, not just one.")
+@question_options
+def path(a, b, max_hops, relations, all_paths, corpus, out, store, endpoint, fmt, as_of) -> None:
+    """The shortest chain of ties between two actors, each hop with its relation, direction and evidence.
+
+    Ties are followed either way; the direction column says which way each fact points
+    (→ from the hop's first actor to the second, ← the other way, — mutual). Exercises,
+    programmes and a state's bodies (part of it, from the registry) may sit in between.
+    No connection: one line, exit status 1.
+
+    \b
+    Examples:
+      serbia-kg path Serbia Belarus
+      serbia-kg path Serbia Russia --relation participates_in --relation part_of --all
+      serbia-kg path Vucic Putin --max-hops 3 --format json
+    """
+    try:
+        kg = _knowledge_graph(corpus, out, store, endpoint)
+        chains = kg.path(a, b, max_hops=max_hops, relations=relations or None, all_paths=all_paths, as_of=as_of)
+    except KGError as exc:
+        fail(exc)
+    rows = [{"path": i, **hop, "direction": hop["direction"], "arrow": _ARROWS[hop["direction"]],
+             "evidence": _evidence_cell(hop["sources"]), "source_ids": [s["source"] for s in hop["sources"]],
+             "quotes": [s["quote"] for s in hop["sources"]]}
+            for i, chain in enumerate(chains, 1) for hop in chain["hops"]]
+    if fmt == "json":
+        _emit(rows, [], fmt, json_value=chains)
+    elif fmt == "csv":
+        _emit(rows, ["path", "step", "from", "to", "relation", "direction", "says", "date", "claims",
+                     "source_ids", "quotes"], fmt)
+    else:
+        columns = (["path"] if all_paths else []) + ["step", "from", "arrow", "to", "relation", "says", "evidence"]
+        _emit(rows, columns, fmt, headers={"arrow": "dir"})
+
+
+@main.command()
+@click.option("--measure", type=click.Choice(["degree", "pagerank", "betweenness", "eigenvector"]),
+              default="degree", show_default=True, help="How to rank.")
+@click.option("--relation", "relations", multiple=True, metavar="R",
+              help="Count only this relation (repeatable).")
+@click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, metavar="N",
+              help="How many actors to list (0: all).")
+@question_options
+def centrality(measure, relations, top, corpus, out, store, endpoint, fmt, as_of) -> None:
+    """Actors ranked by centrality: degree (number of ties), pagerank, betweenness or eigenvector.
+
+    degree counts each fact once; the other measures run on the undirected graph of ties,
+    weighted by the number of sources. Betweenness on a large graph is estimated from a sample
+    of nodes, and says so (on standard error, and as `sampled` in JSON).
+
+    \b
+    Examples:
+      serbia-kg centrality
+      serbia-kg centrality --measure pagerank --relation supplies --top 5 --format json
+    """
+    from .questions import BETWEENNESS_EXACT_MAX
+
+    try:
+        kg = _knowledge_graph(corpus, out, store, endpoint)
+        rows = kg.centrality(measure, relations=relations or None, top=top or None, as_of=as_of)
+    except KGError as exc:
+        fail(exc)
+    if rows and rows[0]["sampled"]:
+        click.echo(f"note: betweenness estimated from {rows[0]['sampled']} sampled nodes "
+                   f"(the graph has more than {BETWEENNESS_EXACT_MAX})", err=True)
+    _emit(rows, ["rank", "actor", "type", "score", "ties"] + (["sampled"] if fmt == "csv" else []), fmt,
+          empty="no actors to rank")
+
+
+@main.command()
+@click.argument("actor", metavar="ACTOR")
+@click.option("--relation", "relations", multiple=True, metavar="R", help="Only this relation (repeatable).")
+@question_options
+def ties(actor, relations, corpus, out, store, endpoint, fmt, as_of) -> None:
+    """Everything known about one actor, grouped by relation, each with its evidence.
+
+    A person's ties list their statements; a state's list its supplies, exercises (through its
+    bodies), memberships, votes, positions, and what others say about it.
+
+    \b
+    Examples:
+      serbia-kg ties Vucic
+      serbia-kg ties "Russian Federation" --relation supplies --format json
+    """
+    try:
+        kg = _knowledge_graph(corpus, out, store, endpoint)
+        answer = kg.ties(actor, as_of=as_of, relations=relations or None)
+    except KGError as exc:
+        fail(exc)
+    rows = [{**r, "actor": answer["actor"], "evidence": _evidence_cell(r["sources"]),
+             "source_ids": [s["source"] for s in r["sources"]], "quotes": [s["quote"] for s in r["sources"]]}
+            for group in answer["relations"].values() for r in group]
+    empty = f"no ties known for {answer['actor']}"
+    if fmt == "json":
+        if not rows:
+            click.echo(empty, err=True)
+        from .output import to_json
+
+        click.echo(to_json(answer))
+    elif fmt == "csv":
+        _emit(rows, ["actor", "relation", "direction", "with", "says", "date", "claims", "source_ids", "quotes"],
+              fmt, empty=empty)
+    else:
+        if rows:
+            click.echo(f"{answer['actor']} ({answer['type']}): {answer['count']} ties", err=True)
+        _emit(rows, ["relation", "direction", "says", "evidence"], fmt, empty=empty)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,559 @@
+"""Ask the graph: who supplies whom, how two actors are tied, who is central, what is known of one.
+
+:class:`KnowledgeGraph` holds a built dataset (from ``out/``, an Oxigraph store, a remote SPARQL
+endpoint, or compiled in memory from ``sources/``) and answers the same questions as the command
+line, as plain data (lists of dicts) with the evidence of every answer attached: each row names
+its source(s), their titles and the verbatim quotes. The graph work is networkx's, on the
+projection of :mod:`graph.projection`.
+
+>>> kg = KnowledgeGraph.from_sources("sources")                      # doctest: +SKIP
+>>> [(r["supplier"], r["system"] or r["category"]) for r in kg.supplies(to="Serbia")][:2]  # doctest: +SKIP
+[('Belarus', 'MiG-29'), ('China', 'air-defence system')]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF, SKOS
+
+from .errors import InputError, KGError, NotBuilt, UnknownName
+from .names import fold
+from .projection import NODE_KINDS, RELATIONS, facts, project, union_view
+from .registry import Entity, Registry
+from .terms import ENTITY, SKV
+
+__all__ = ["KnowledgeGraph", "NoPath", "MEASURES", "HOP_PRIORITY", "BETWEENNESS_EXACT_MAX",
+           "BETWEENNESS_SAMPLE"]
+
+#: Centrality measures offered.
+MEASURES = ("degree", "pagerank", "betweenness", "eigenvector")
+#: Above this many nodes, betweenness is estimated from a sample of source nodes (and says so).
+BETWEENNESS_EXACT_MAX = 1000
+#: How many source nodes the estimate samples (networkx's ``k``; seeded, so repeatable).
+BETWEENNESS_SAMPLE = 256
+#: When two actors are tied by several facts, a path hop shows the first relation of this order.
+HOP_PRIORITY = ("supplies", "participates_in", "hosts", "part_of", "member_of", "partner_of",
+                "cooperates_with", "agreement_with", "sanctions", "at_war_with", "present_in",
+                "deploys_to", "borders", "hosts_conference_of", "votes_on", "aligned_with", "enacts",
+                "takes_position_on", "states_about", "supplies_system", "delivered_to")
+
+
+class NoPath(KGError):
+    """Two actors are not connected (within the hops and relations asked for)."""
+
+    exit_code = 1
+
+
+def _evidence(edge: dict) -> list[dict]:
+    return [{"source": e["source"], "title": e["title"], "quote": e["quote"], "claim_id": e["claim_id"],
+             "issued": e["date"]} for e in edge["evidence"]]
+
+
+def _reported(edge: dict) -> str | None:
+    days = sorted(e["date"] for e in edge["evidence"] if e.get("date"))
+    return days[0] if days else None
+
+
+class KnowledgeGraph:
+    """A built dataset, ready for questions.
+
+    Parameters
+    ----------
+    data:
+        An rdflib ``Graph`` or ``Dataset`` holding the built graph (read as the union of its
+        named graphs). Use :meth:`load` or :meth:`from_sources` to get one.
+
+    Examples
+    --------
+    >>> kg = KnowledgeGraph.load("out")                                  # doctest: +SKIP
+    >>> kg.path("Serbia", "Belarus")[0]["hops"][0]["says"]               # doctest: +SKIP
+    'Belarus supplies Serbia: MiG-29, 4, purchased'
+    """
+
+    def __init__(self, data: Graph) -> None:
+        self.data = data
+        self._facts: dict[tuple, Any] = {}
+        self._graphs: dict[tuple, Any] = {}
+        self._names: Registry | None = None
+        self._concepts: dict[str, Any] | None = None
+
+    # --- loading ------------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, out: str | Path | None = None, *, sources: str | Path | None = None,
+             build_if_missing: bool = False, store: str | Path | None = None,
+             endpoint: str | None = None) -> "KnowledgeGraph":
+        """Open a built dataset.
+
+        Parameters
+        ----------
+        out:
+            The build's output folder (default: ``out/`` beside ``sources``, or ``./out``).
+        sources:
+            The corpus folder, to find the default ``out`` and to build from.
+        build_if_missing:
+            Run the build first when ``out`` holds none.
+        store, endpoint:
+            An Oxigraph store folder, or a remote SPARQL endpoint URL, instead of ``out``
+            (see :func:`graph.store.open_dataset`).
+
+        Raises
+        ------
+        NotBuilt
+            When there is no built dataset and ``build_if_missing`` is false.
+        """
+        from .build import build, default_out
+        from .store import open_dataset
+
+        if out is None:
+            out = default_out(Path(sources)) if sources is not None else Path("out")
+        if store is not None or endpoint is not None:
+            return cls(open_dataset(Path(out), store=store, endpoint=endpoint))
+        try:
+            return cls(open_dataset(Path(out)))
+        except NotBuilt:
+            if not build_if_missing:
+                raise
+        build(Path(sources) if sources is not None else Path("sources"), Path(out))
+        return cls(open_dataset(Path(out)))
+
+    @classmethod
+    def from_sources(cls, corpus: str | Path = "sources") -> "KnowledgeGraph":
+        """Compile and validate a corpus in memory (nothing written) and ask it.
+
+        Raises
+        ------
+        CorpusInvalid
+            When the corpus does not validate.
+        """
+        from .build import validate
+
+        comp, _ = validate(Path(corpus))
+        return cls(comp.dataset)
+
+    # --- the projection, memoised --------------------------------------------------------------------
+    def facts(self, *, as_of: Any = None, since: Any = None, until: Any = None,
+              relations: Iterable[str] | None = None, open_ends: bool = False):
+        """The projection's facts (:func:`graph.projection.facts`), memoised per arguments."""
+        key = (as_of, since, until, tuple(sorted(relations)) if relations else None, open_ends)
+        if key not in self._facts:
+            self._facts[key] = _call(facts, self.data, as_of=as_of, since=since, until=until,
+                                     relations=list(relations) if relations else None, open_ends=open_ends)
+        return self._facts[key]
+
+    def graph(self, *, as_of: Any = None, since: Any = None, until: Any = None,
+              relations: Iterable[str] | None = None):
+        """The networkx projection (:func:`graph.projection.project`), memoised per arguments."""
+        key = (as_of, since, until, tuple(sorted(relations)) if relations else None)
+        if key not in self._graphs:
+            self._graphs[key] = _call(project, self.data, as_of=as_of, since=since, until=until,
+                                      relations=list(relations) if relations else None)
+        return self._graphs[key]
+
+    # --- names ---------------------------------------------------------------------------------------
+    @property
+    def names(self) -> Registry:
+        """The entities of the built graph (labels and aliases from its RDF), for name resolution."""
+        if self._names is None:
+            g = union_view(self.data)
+            labels = {s: str(o) for s, o in g.subject_objects(SKOS.prefLabel)}
+            aliases: dict[URIRef, list[str]] = {}
+            for s, o in g.subject_objects(SKOS.altLabel):
+                aliases.setdefault(s, []).append(str(o))
+            registry = Registry()
+            base = str(ENTITY)
+            for cls_, kind in NODE_KINDS.items():
+                if kind == "source":
+                    continue
+                for e in sorted(set(g.subjects(RDF.type, cls_))):
+                    eid = str(e)[len(base):] if str(e).startswith(base) else None
+                    if not eid or eid in registry or e not in labels:
+                        continue
+                    registry.add(Entity(id=eid, kind=kind, rdf_type=cls_, label=labels[e],
+                                        aliases=tuple(sorted(aliases.get(e, [])))))
+            self._names = registry
+        return self._names
+
+    def resolve(self, name: str, kind: str = "actor") -> Entity:
+        """The entity a name denotes: its id, label or an alias, in any case, with or without diacritics.
+
+        Raises
+        ------
+        UnknownName
+            ``unknown actor 'X'; did you mean 'Y', 'Z'?``
+        """
+        return self.names.resolve(name, (kind,), what=kind)
+
+    def _label(self, key: str | None) -> str | None:
+        if key is None:
+            return None
+        base = str(ENTITY)
+        if key.startswith(base) and key[len(base):] in self.names:
+            return self.names.get(key[len(base):]).label
+        return self.facts().nodes.get(key, {}).get("label", key)
+
+    def _categories(self) -> dict[str, Any]:
+        """Folded names of weapons-system categories -> concept id; and each concept's narrower ones."""
+        if self._concepts is None:
+            g = union_view(self.data)
+            scheme = SKV.SystemCategories
+            base = str(SKV._NS)
+            ids = sorted(str(c)[len(base):] for c in set(g.subjects(SKOS.inScheme, scheme)))
+            index: dict[str, str] = {}
+            label: dict[str, str] = {}
+            broader: dict[str, set[str]] = {}
+            for cid in ids:
+                c = SKV[cid]
+                index[fold(cid)] = cid
+                for p in (SKOS.prefLabel, SKOS.altLabel):
+                    for o in g.objects(c, p):
+                        index.setdefault(fold(str(o)), cid)
+                        if p == SKOS.prefLabel:
+                            label[cid] = str(o)
+                broader[cid] = {str(b)[len(base):] for b in g.objects(c, SKOS.broader)}
+            self._concepts = {"index": index, "label": label, "broader": broader}
+        return self._concepts
+
+    def _category_closure(self, name: str) -> set[str]:
+        import difflib
+
+        cats = self._categories()
+        cid = cats["index"].get(fold(name))
+        if cid is None:
+            close = difflib.get_close_matches(fold(name), list(cats["index"]), n=3, cutoff=0.6)
+            raise UnknownName("category", name, list(dict.fromkeys(cats["index"][c] for c in close)))
+        narrower = {cid}
+        changed = True
+        while changed:
+            changed = False
+            for c, parents in cats["broader"].items():
+                if c not in narrower and parents & narrower:
+                    narrower.add(c)
+                    changed = True
+        return narrower
+
+    def category_label(self, cid: Any) -> Any:
+        """A category id's preferred label (a list of ids gives a list of labels)."""
+        if isinstance(cid, list):
+            return [self.category_label(c) for c in cid]
+        return self._categories()["label"].get(cid, cid) if cid is not None else None
+
+    # --- supplies ------------------------------------------------------------------------------------
+    def supplies(self, to: str | None = None, supplier: str | None = None, system: str | None = None,
+                 category: str | None = None, since: Any = None, until: Any = None,
+                 as_of: Any = None) -> list[dict]:
+        """One row per arms transfer (claims of one fact merged), with its sources and quotes.
+
+        Parameters
+        ----------
+        to, supplier:
+            Actor names: the recipient, the supplier.
+        system:
+            A weapons system's name.
+        category:
+            A category (``air-defence system``, ``aircraft`` ...): matches it and its narrower ones.
+        since, until, as_of:
+            Years or days: see :mod:`graph.projection` (*Time*).
+
+        Returns
+        -------
+        list of dict
+            ``supplier`` (``None`` when the source does not say), ``recipient``, ``system``,
+            ``category``, ``quantity``, ``date``, ``order_date``, ``delivery_date``, ``status``,
+            ``condition``, ``reported`` (first issue date of its sources), ``claims`` and ``sources``
+            (each with ``source``, ``title``, ``quote``, ``claim_id``, ``issued``); sorted by
+            recipient, supplier, date.
+
+        Raises
+        ------
+        UnknownName
+            For a name that denotes no actor, system or category.
+        """
+        want_to = str(self.resolve(to).iri) if to else None
+        want_from = str(self.resolve(supplier).iri) if supplier else None
+        want_system = str(self.resolve(system, "system").iri) if system else None
+        want_cats = self._category_closure(category) if category else None
+        rows = []
+        for u, v, key, d in self.facts(as_of=as_of, since=since, until=until, relations=["supplies"],
+                                       open_ends=True).edges:
+            if want_to and v != want_to or want_from and u != want_from:
+                continue
+            if want_system and d.get("system_iri") != want_system:
+                continue
+            cats = d["category"] if isinstance(d["category"], list) else [d["category"]]
+            if want_cats is not None and not want_cats & {c for c in cats if c}:
+                continue
+            rows.append({
+                "supplier": self._label(u), "recipient": self._label(v), "system": d.get("system"),
+                "category": self.category_label(d["category"]), "quantity": d["quantity"],
+                "date": d["date"], "order_date": d.get("order_date"), "delivery_date": d.get("delivery_date"),
+                "status": d.get("status"), "condition": d.get("condition"), "value": d.get("value"),
+                "currency": d.get("currency"), "reported": _reported(d),
+                "supplier_id": _eid(u), "recipient_id": _eid(v), "category_id": d["category"],
+                "fact": key, "claims": d["claim_ids"], "sources": _evidence(d),
+            })
+        rows.sort(key=lambda r: (r["recipient"] or "", r["supplier"] or "\uffff", r["date"] or "",
+                                 r["system"] or "", str(r["category"])))
+        return rows
+
+    # --- path ----------------------------------------------------------------------------------------
+    def path(self, a: str, b: str, *, max_hops: int | None = None, relations: Iterable[str] | None = None,
+             all_paths: bool = False, as_of: Any = None) -> list[dict]:
+        """The shortest chain(s) of ties between two actors, each hop with relation, direction, evidence.
+
+        Ties are followed either way (a supply links supplier and recipient alike); each hop says
+        which way its fact points. Exercises, programmes, instruments and places may sit between
+        two actors; sources (an author's own statements) may not.
+
+        Parameters
+        ----------
+        a, b:
+            Actor names.
+        max_hops:
+            Refuse chains longer than this.
+        relations:
+            Follow only these relations.
+        all_paths:
+            Every shortest chain, not just the first.
+        as_of:
+            The graph as it stood on that day.
+
+        Returns
+        -------
+        list of dict
+            One per chain: ``from``, ``to``, ``length``, ``hops`` (each: ``step``, ``from``, ``to``,
+            ``relation``, ``direction`` (``forward``, ``backward`` or ``mutual``), ``says``, ``date``,
+            ``claims``, ``sources``, ``other_ties``).
+
+        Raises
+        ------
+        UnknownName
+            For an unknown actor.
+        NoPath
+            When no chain joins them (within ``max_hops``).
+        """
+        import networkx as nx
+
+        ea, eb = self.resolve(a), self.resolve(b)
+        if ea.id == eb.id:
+            raise InputError(f"'{a}' and '{b}' are the same actor ({ea.label}): no path to ask for")
+        G = self.graph(as_of=as_of, relations=relations)
+        U = nx.Graph()
+        U.add_nodes_from(n for n, d in G.nodes(data=True) if d["kind"] != "source")
+        U.add_edges_from((u, v) for u, v in G.edges() if u != v and u in U and v in U)
+        src, dst = str(ea.iri), str(eb.iri)
+        what = f" over {', '.join(sorted(relations))}" if relations else ""
+        try:
+            chains = (sorted(nx.all_shortest_paths(U, src, dst)) if all_paths
+                      else [nx.shortest_path(U, src, dst)])
+        except nx.NetworkXNoPath:
+            raise NoPath(f"no connection between {ea.label} and {eb.label}{what}") from None
+        hops = len(chains[0]) - 1
+        if max_hops is not None and hops > max_hops:
+            raise NoPath(f"no connection between {ea.label} and {eb.label} within {max_hops} hop(s){what} "
+                         f"(the shortest takes {hops})")
+        return [{"from": ea.label, "to": eb.label, "length": hops,
+                 "hops": [self._hop(G, i + 1, x, y) for i, (x, y) in enumerate(zip(chain, chain[1:]))]}
+                for chain in chains]
+
+    def _hop(self, G, step: int, x: str, y: str) -> dict:
+        edges = [(x, y, k, d) for k, d in (G.get_edge_data(x, y) or {}).items()]
+        edges += [(y, x, k, d) for k, d in (G.get_edge_data(y, x) or {}).items()]
+        order = {r: i for i, r in enumerate(HOP_PRIORITY)}
+        edges.sort(key=lambda e: (order.get(e[3]["relation"], len(order)), -e[3]["weight"], e[2]))
+        u, v, key, d = edges[0]
+        direction = "mutual" if not d["directed"] else ("forward" if u == x else "backward")
+        return {"step": step, "from": self._label(x), "to": self._label(y), "relation": d["relation"],
+                "direction": direction, "says": self._says(u, v, d), "date": d["date"],
+                "fact": key, "claims": d["claim_ids"], "sources": _evidence(d),
+                "other_ties": sorted({e[3]["relation"] for e in edges[1:]})}
+
+    def _says(self, u: str | None, v: str | None, d: dict, *, subject: str | None = None,
+              obj: str | None = None) -> str:
+        """A fact in words: "Belarus supplies Serbia: MiG-29, 4, purchased"."""
+        if subject is None:
+            subject = self._label(u) or "(not named)"
+            if u is not None and self.facts().nodes.get(u, {}).get("kind") == "source":
+                subject = f"the author of {_eid_source(u)}"
+        if obj is None:
+            obj = self._label(v) or "(not named)"
+        details: list[Any] = []
+        rel = d["relation"]
+        if rel in ("supplies", "supplies_system", "delivered_to"):
+            details = [d.get("system") or self.category_label(d.get("category")), d.get("quantity"),
+                       d.get("status"), d.get("date")]
+        elif rel == "states_about":
+            details = [d.get("statement"), f"“{d['words']}”" if d.get("words") else d.get("topic"), d.get("date")]
+        else:
+            for k in ("position", "membership", "stance", "topic", "trend", "role", "percentage", "quantity",
+                      "programme", "presence", "border", "forces", "name", "reason", "date"):
+                if d.get(k) not in (None, [], ""):
+                    details.append(f"{d[k]}%" if k == "percentage" else d[k])
+        details = [str(x) if not isinstance(x, list) else ", ".join(map(str, x)) for x in details
+                   if x not in (None, "", [])]
+        return f"{subject} {d['label']} {obj}" + (": " + ", ".join(details) if details else "")
+
+    def _says_subject(self, u: str | None, label: str) -> str:
+        if u is not None and self.facts().nodes.get(u, {}).get("kind") == "source":
+            return f"the author of {_eid_source(u)}"
+        return label
+
+    # --- centrality ----------------------------------------------------------------------------------
+    def centrality(self, measure: str = "degree", *, relations: Iterable[str] | None = None,
+                   top: int | None = 10, as_of: Any = None) -> list[dict]:
+        """Actors ranked by a centrality measure.
+
+        ``degree`` counts an actor's ties (facts, each edge once); ``pagerank``, ``betweenness`` and
+        ``eigenvector`` run on the undirected graph of ties, weighted by the number of sources
+        (``eigenvector`` on its largest connected component: actors outside it score 0).
+        Exercises, programmes and other non-actor nodes take part in the computation but are not
+        ranked; sources (authors' statements) are left out. Betweenness on more than
+        :data:`BETWEENNESS_EXACT_MAX` nodes is estimated from :data:`BETWEENNESS_SAMPLE` sampled
+        nodes (seeded), and each row's ``sampled`` says how many (``None``: exact).
+
+        Returns
+        -------
+        list of dict
+            ``rank``, ``actor``, ``id``, ``type``, ``score``, ``ties``, ``measure``, ``sampled``.
+
+        Raises
+        ------
+        InputError
+            For an unknown measure or a negative ``top``.
+        """
+        import networkx as nx
+
+        if measure not in MEASURES:
+            raise InputError(f"unknown measure '{measure}'; expected one of {', '.join(MEASURES)}")
+        if top is not None and top < 0:
+            raise InputError(f"--top must be 0 or more, not {top}")
+        G = self.graph(as_of=as_of, relations=relations)
+        keep = [n for n, d in G.nodes(data=True) if d["kind"] != "source"]
+        H = G.subgraph(keep)
+        U = nx.Graph()
+        U.add_nodes_from(sorted(H.nodes))
+        for u, v, d in sorted(H.edges(data=True), key=lambda e: (e[0], e[1])):
+            if u == v:
+                continue
+            w = U.get_edge_data(u, v, {}).get("weight", 0.0)
+            U.add_edge(u, v, weight=w + d["weight"])
+        sampled = None
+        if measure == "degree":
+            scores = {n: float(H.degree(n)) for n in H}
+        elif U.number_of_edges() == 0:
+            scores = {n: 0.0 for n in U}
+        elif measure == "pagerank":
+            scores = nx.pagerank(U, weight="weight")
+        elif measure == "betweenness":
+            if U.number_of_nodes() > BETWEENNESS_EXACT_MAX:
+                sampled = BETWEENNESS_SAMPLE
+                scores = nx.betweenness_centrality(U, k=sampled, seed=0)
+            else:
+                scores = nx.betweenness_centrality(U)
+        else:  # defined for a connected graph: the largest component; actors outside it score 0
+            largest = max(nx.connected_components(U), key=lambda c: (len(c), sorted(c)[0]))
+            scores = nx.eigenvector_centrality_numpy(U.subgraph(largest), weight="weight") \
+                if len(largest) > 1 else {}
+        rows = []
+        for n in sorted(keep):
+            node = G.nodes[n]
+            if node["kind"] != "actor":
+                continue
+            rows.append({"actor": node["label"], "id": _eid(n), "type": node["type"],
+                         "score": round(float(scores.get(n, 0.0)), 6), "ties": H.degree(n),
+                         "measure": measure, "sampled": sampled})
+        rows.sort(key=lambda r: (-r["score"], -r["ties"], r["actor"]))
+        for i, r in enumerate(rows, 1):
+            r["rank"] = i
+        rows = [{"rank": r.pop("rank"), **r} for r in rows]
+        return rows[:top] if top is not None else rows
+
+    # --- ties ----------------------------------------------------------------------------------------
+    def ties(self, actor: str, *, as_of: Any = None, relations: Iterable[str] | None = None) -> dict:
+        """Everything known about one actor, grouped by relation, with evidence.
+
+        Returns
+        -------
+        dict
+            ``actor``, ``id``, ``type``, ``relations`` (relation -> list of rows: ``relation``,
+            ``direction`` (``outgoing``, ``incoming``, ``mutual``), ``with`` (the other ends'
+            labels), ``says``, ``date``, ``details``, ``claims``, ``sources``), ``count``.
+
+        Raises
+        ------
+        UnknownName
+            For an unknown actor.
+        """
+        entity = self.resolve(actor)
+        me = str(entity.iri)
+        F = self.facts(as_of=as_of, relations=relations, open_ends=True)
+        by_fact: dict[tuple, dict] = {}
+        participants: dict[str, list[str]] = {}
+        for u, v, key, d in F.edges:
+            if d["relation"] in ("participates_in", "hosts") and v is not None:
+                participants.setdefault(v, []).append(self._label(u))
+        skip = {"relation", "label", "directed", "claims", "claim_ids", "sources", "evidence", "date",
+                "end_date", "weight", "system_iri"}
+        for u, v, key, d in F.edges:
+            if me not in (u, v):
+                continue
+            direction = "mutual" if not d["directed"] else ("outgoing" if u == me else "incoming")
+            other = v if u == me else u
+            row = by_fact.get((d["relation"], key, direction))
+            if row is None:
+                row_edge = (u, v, d)
+                details = {k: val for k, val in d.items() if k not in skip and val not in (None, [], "")}
+                if "category" in details:
+                    details["category"] = self.category_label(details["category"])
+                if d["relation"] in ("participates_in", "hosts") and v in participants:
+                    details["participants"] = sorted(set(participants[v]))
+                row = {"relation": d["relation"], "direction": direction, "with": [],
+                       "says": None, "date": d["date"], "details": details,
+                       "fact": key, "claims": d["claim_ids"], "sources": _evidence(d), "_edge": row_edge}
+                by_fact[(d["relation"], key, direction)] = row
+            name = self._label(other) if other is not None else "(not named)"
+            if name not in row["with"]:
+                row["with"].append(name)
+        grouped: dict[str, list[dict]] = {}
+        for row in by_fact.values():
+            u, v, d = row.pop("_edge")
+            others = ", ".join(row["with"])  # one fact, several other ends: one row naming them all
+            if row["direction"] == "incoming":
+                row["says"] = self._says(u, v, d, subject=others)
+            else:
+                row["says"] = self._says(u, v, d, subject=self._says_subject(u, entity.label), obj=others)
+            grouped.setdefault(row["relation"], []).append(row)
+        order = {r: i for i, r in enumerate(HOP_PRIORITY)}
+        relations_out = {}
+        for rel in sorted(grouped, key=lambda r: (order.get(r, len(order)), r)):
+            relations_out[rel] = sorted(grouped[rel], key=lambda r: (r["direction"], r["date"] or "", r["with"],
+                                                                     r["fact"]))
+        return {"actor": entity.label, "id": entity.id, "type": entity.type_name,
+                "count": sum(len(v) for v in relations_out.values()), "relations": relations_out}
+
+
+def _eid_source(key: str) -> str:
+    return key.rsplit("/", 1)[-1]
+
+
+def _eid(key: str | None) -> str | None:
+    if key is None:
+        return None
+    base = str(ENTITY)
+    return key[len(base):] if key.startswith(base) else key
+
+
+def _call(fn, *args, **kwargs):
+    """Run a projection function, turning bad dates and relations into one-line input errors."""
+    from .dates import DateError
+
+    try:
+        return fn(*args, **kwargs)
+    except DateError as exc:
+        raise InputError(str(exc)) from None
+    except ValueError as exc:
+        if "relation" in str(exc):
+            raise InputError(str(exc)) from None
+        raise
