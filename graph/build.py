@@ -197,6 +197,8 @@ def compile_corpus(corpus: Path, progress: Progress | None = None) -> Compilatio
                 graph.add(t)
     if problems:
         raise CorpusInvalid(problems)
+    from .corroboration import link  # several sources, one fact: the derived kgg:links graph
+    link(ds)
     return Compilation(dataset=ds, registry=registry, sources=sources, claims=claims)
 
 

@@ -572,5 +572,103 @@ def ties(actor, relations, corpus, out, store, endpoint, fmt, as_of) -> None:
         _emit(rows, ["relation", "direction", "says", "evidence"], fmt, empty=empty)
 
 
+@main.group("import")
+def import_group() -> None:
+    """Import a structured dataset as a source of the corpus.
+
+    The dataset stays the user's own download: the import writes it into the corpus folder
+    (default ./sources), never into the repository. Then run `serbia-kg build`.
+    """
+
+
+@import_group.command("sipri")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--release", default=None, metavar="LABEL",
+              help="The export's release (default: its 'Data generated' date, e.g. 2026-02-12; required when "
+                   "the export has none).")
+@corpus_option
+@click.option("--id", "source_id", default=None, metavar="SOURCE_ID",
+              help="The source's id and folder name (default: sipri-<release>-<file name>).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to print what was imported.")
+def import_sipri(file: Path, release: str | None, corpus: Path, source_id: str | None, fmt: str) -> None:
+    """Import a SIPRI Arms Transfers Database export (either layout) as a dataset source.
+
+    Reads the per-delivery-year export (17 columns, metadata lines on top) or the order-level
+    trade register (16 columns), and writes <corpus>/<id>/ (source.yaml, records.csv with the
+    rows verbatim, claims.yaml with one transfer per deal) and the actors and systems the
+    registry lacked to <corpus>/registry/sipri-<release>.yaml. All or nothing: a malformed file
+    is refused with its line, and nothing is written. Importing the same file again replaces it.
+
+    Example: serbia-kg import sipri ~/Downloads/trade-register.csv && serbia-kg build
+
+    Source: SIPRI Arms Transfers Database, https://www.sipri.org/databases/armstransfers
+    """
+    from .importers.sipri import import_sipri as run
+
+    try:
+        result = run(file, corpus, release=release, source_id=source_id)
+    except KGError as exc:
+        fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps({**result.__dict__, "folder": str(result.folder),
+                               "registry_file": str(result.registry_file)}, indent=1))
+        return
+    verb = "replaced" if result.replaced else "imported"
+    click.echo(f"{verb} {file.name} ({result.layout}, release {result.release}): {result.rows} rows, "
+               f"{result.deals} deals -> {result.folder}")
+    actors = ", ".join(f"{label} ({typ})" for _, label, typ in result.added_actors)
+    systems = ", ".join(f"{label} ({cat})" for _, label, cat in result.added_systems)
+    click.echo(f"added {len(result.added_actors)} actors, {len(result.added_systems)} systems to "
+               f"{result.registry_file}" + (":" if actors or systems else ""))
+    if actors:
+        click.echo(f"  actors: {actors}")
+    if systems:
+        click.echo(f"  systems: {systems}")
+
+
+@main.command()
+@corpus_option
+@out_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="table, json (each conflict whole) or csv (one row per side).")
+def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
+    """List where sources disagree about one transfer, each side with its value and evidence.
+
+    Two claims of different sources that agree on supplier, recipient and system but not on a
+    number or a year (or, for one SIPRI deal id, on a party) are a conflict. Reads the built
+    dataset (run `serbia-kg build` first).
+
+    Example: serbia-kg conflicts --format json
+    """
+    from . import build as build_mod
+    from .corroboration import conflicts as find
+    from .output import render
+    from .store import open_dataset
+
+    try:
+        found = find(open_dataset(out if out is not None else build_mod.default_out(corpus)))
+    except KGError as exc:
+        fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps([c.as_dict() for c in found], indent=1, ensure_ascii=False))
+        return
+    rows = []
+    for n, c in enumerate(found, 1):
+        for side in c.sides:
+            rows.append({"n": n, "transfer": f"{c.supplier} -> {c.recipient}: {c.system}", "field": c.field,
+                         "value": side.value + (" (estimate)" if side.estimated else ""), "source": side.source,
+                         "claims": side.claim_ids, "evidence": side.quotes})
+    if not rows:
+        click.echo("no conflicts", err=True)
+        if fmt == "table":
+            return
+    columns = ["n", "transfer", "field", "value", "source", "claims", "evidence"]
+    text = render(rows, columns if fmt == "csv" else [c for c in columns if c != "claims"], fmt)
+    click.echo(text, nl=not text.endswith("\n"))
+    if fmt == "table":
+        click.echo(f"{len(found)} conflict(s)", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

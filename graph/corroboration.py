@@ -1,0 +1,457 @@
+"""Several sources, one fact: link transfer claims of different sources, and find where they disagree.
+
+After every source has compiled, :func:`link` compares the arms transfers of each pair of
+sources and writes what it finds into a derived named graph, ``kgg:links``:
+
+- ``skg:sameFactAs`` (both ways) when two claims agree on supplier, recipient and system and
+  their quantities and dates are compatible. SIPRI deal ids decide between two releases of
+  SIPRI. When an article's number is the sum of several deals of one dataset (the article's
+  "6 MiG-29 fighters" are SIPRI's 1 MiG-29 and 5 MiG-29S), it is linked to all of them;
+- ``skg:possiblySameFactAs`` (both ways) when one claim names only a kind of system (China's
+  "air-defense system") and the other a system of that kind, between the same supplier and
+  recipient, at a plausible time: a candidate, never an equation;
+- ``skg:conflictsWith`` (both ways) when the claims agree on supplier, recipient and system but
+  disagree on a quantity, a year or (for one SIPRI deal id) a party. :func:`conflicts` describes
+  each with both sides' values, sources and quotes (``serbia-kg conflicts``).
+
+Timing keeps different deals apart: a deal ordered after an article was published, or not
+delivered by then while the article says "received", is another deal, not a conflict; two
+dated orders of different years are two deals. An article (or report) drives the comparison
+with a dataset; between two datasets, the one whose id sorts first.
+
+Everything here is a pure function of the dataset (sorted iteration, no I/O), so a build stays
+deterministic. :func:`independent_sources` counts the sources behind a fact: releases of one
+dataset by one publisher count once, and a republication is already the same source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from rdflib import Dataset, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
+
+from .claims import OA
+from .terms import GRAPH, SKG, SKV
+
+__all__ = ["Transfer", "Side", "Conflict", "Corroboration", "transfers", "corroborate", "link", "conflicts",
+           "independent_sources", "fact_groups", "LINKS"]
+
+#: The derived named graph the links are written to.
+LINKS = GRAPH.links
+
+
+@dataclass
+class Transfer:
+    """A transfer claim, read from the dataset: what matching needs."""
+
+    iri: URIRef
+    claim_id: str
+    source: URIRef
+    source_kind: str | None
+    source_title: str
+    publisher: URIRef | None
+    issued_year: int | None
+    supplier: URIRef | None
+    recipient: URIRef | None
+    system: URIRef | None
+    category: URIRef | None  # the claim's category, else its system's
+    status: str | None
+    deal_id: str | None
+    order_year: int | None
+    order_estimated: bool
+    quantity: int | None
+    ordered: int | None
+    delivered: int | None
+    delivered_estimated: bool
+    years: dict[int, tuple[int | None, bool]] = field(default_factory=dict)  # year -> (number, estimated)
+    delivery_text: str | None = None
+    quote: str = ""
+
+    @property
+    def is_dataset(self) -> bool:
+        return self.source_kind == "dataset"
+
+    def delivered_number(self) -> int | None:
+        if self.delivered is not None:
+            return self.delivered
+        return self.quantity if self.status == "delivered" else None
+
+    def ordered_number(self) -> int | None:
+        if self.ordered is not None:
+            return self.ordered
+        return self.quantity if self.status in ("ordered", "purchased") else None
+
+    def delivered_by(self, year: int | None) -> int | None:
+        """How many were delivered by the end of ``year`` (all when ``year`` is None), if known."""
+        if year is None or not self.years:
+            return self.delivered_number()
+        if all(n is not None for n, _ in self.years.values()):
+            return sum(n for y, (n, _) in self.years.items() if y <= year)
+        return self.delivered_number() if max(self.years) <= year else None
+
+
+@dataclass
+class Side:
+    """One side of a conflict: a source's value and the claim(s) and quote(s) it rests on."""
+
+    source: str
+    source_title: str
+    value: str
+    claims: list[str]       # claim IRIs
+    claim_ids: list[str]
+    quotes: list[str]
+    estimated: bool = False
+
+    def as_dict(self) -> dict:
+        return {"source": self.source, "title": self.source_title, "value": self.value, "claims": self.claims,
+                "claim_ids": self.claim_ids, "quotes": self.quotes, "estimated": self.estimated}
+
+
+@dataclass
+class Conflict:
+    """Two sources that describe one transfer but disagree on one value."""
+
+    field: str
+    supplier: str
+    recipient: str
+    system: str
+    sides: tuple[Side, Side]
+
+    def as_dict(self) -> dict:
+        return {"field": self.field, "supplier": self.supplier, "recipient": self.recipient, "system": self.system,
+                "sides": [s.as_dict() for s in self.sides]}
+
+
+@dataclass
+class Corroboration:
+    """What linking found: pairs of claim IRIs (each pair sorted), and the conflicts."""
+
+    same: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+    possible: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+    conflicts: list[Conflict] = field(default_factory=list)
+    conflicting: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+
+    def triples(self) -> Iterable[tuple]:
+        for prop, pairs in ((SKG.sameFactAs, self.same), (SKG.possiblySameFactAs, self.possible),
+                            (SKG.conflictsWith, self.conflicting)):
+            for a, b in sorted(pairs):
+                yield a, prop, b
+                yield b, prop, a
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+class _View:
+    """Reads values across the named graphs of a dataset, sorted."""
+
+    def __init__(self, ds: Dataset) -> None:
+        self.ds = ds
+
+    def objects(self, s, p) -> list:
+        return sorted({o for _, _, o, _ in self.ds.quads((s, p, None, None))})
+
+    def value(self, s, p):
+        values = self.objects(s, p)
+        return values[0] if values else None
+
+    def subjects(self, p, o) -> list:
+        return sorted({s for s, _, _, _ in self.ds.quads((None, p, o, None))})
+
+
+def _local(node) -> str | None:
+    return str(node).rsplit("/", 1)[-1] if node is not None else None
+
+
+def _int(node) -> int | None:
+    return int(node) if node is not None else None
+
+
+def _year(node) -> int | None:
+    return int(str(node)[:4]) if node is not None else None
+
+
+def transfers(ds: Dataset) -> list[Transfer]:
+    """Every arms-transfer claim of the dataset, sorted by IRI."""
+    v = _View(ds)
+    out = []
+    for c in v.subjects(RDF.type, SKG.ArmsTransfer):
+        source = v.value(c, PROV.wasDerivedFrom)
+        system = v.value(c, SKG.system)
+        years: dict[int, tuple[int | None, bool]] = {}
+        number_estimated = False
+        for d in v.objects(c, SKG.delivery):
+            marks = v.objects(d, SKG.estimated)
+            years[_year(v.value(d, SKG.date))] = (_int(v.value(d, SKG.quantity)), SKV["delivery-year"] in marks)
+            number_estimated = number_estimated or SKV["number-delivered"] in marks
+        delivery = v.value(c, SKG.deliveryDate)
+        if delivery is not None and not years:
+            years[_year(delivery)] = (None, False)
+        flags = v.objects(c, SKG.estimated)
+        quote = ""
+        for ev in v.objects(c, SKG.evidence):
+            for sel in v.objects(ev, OA.hasSelector):
+                exact = v.value(sel, OA.exact)
+                if exact is not None:
+                    quote = str(exact)
+        issued = v.value(source, DCTERMS.issued) if source is not None else None
+        out.append(Transfer(
+            iri=c, claim_id=str(v.value(c, SKG.claimId) or c), source=source,
+            source_kind=str(v.value(source, SKG.sourceKind)) if source is not None else None,
+            source_title=str(v.value(source, DCTERMS.title) or ""),
+            publisher=v.value(source, DCTERMS.publisher) if source is not None else None,
+            issued_year=_year(issued), supplier=v.value(c, SKG.supplier), recipient=v.value(c, SKG.recipient),
+            system=system, category=v.value(c, SKG.category) or (v.value(system, SKG.category) if system else None),
+            status=_local(v.value(c, SKG.transferStatus)),
+            deal_id=str(v.value(c, SKG.dealId)) if v.value(c, SKG.dealId) is not None else None,
+            order_year=_year(v.value(c, SKG.orderDate)), order_estimated=SKV["order-date"] in flags,
+            quantity=_int(v.value(c, SKG.quantity)), ordered=_int(v.value(c, SKG.quantityOrdered)),
+            delivered=_int(v.value(c, SKG.quantityDelivered)),
+            delivered_estimated=number_estimated or SKV["number-delivered"] in flags, years=years,
+            delivery_text=str(delivery) if delivery is not None else None, quote=quote))
+    return out
+
+
+# --- matching -----------------------------------------------------------------------------------
+
+def _broader(v: _View) -> dict[URIRef, set[URIRef]]:
+    """Each concept with all the concepts above it (and itself)."""
+    up: dict[URIRef, set[URIRef]] = {}
+    for c in v.subjects(SKOS.inScheme, SKV.SystemCategories):
+        seen, todo = {c}, [c]
+        while todo:
+            for b in v.objects(todo.pop(), SKOS.broader):
+                if b not in seen:
+                    seen.add(b)
+                    todo.append(b)
+        up[c] = seen
+    return up
+
+
+def _categories_fit(a: URIRef | None, b: URIRef | None, up: dict) -> bool:
+    if a is None or b is None:
+        return True
+    return a in up.get(b, {b}) or b in up.get(a, {a})
+
+
+def _within(a: URIRef | None, kind: URIRef | None, up: dict) -> bool:
+    """Whether category ``a`` is ``kind`` or narrower."""
+    return a is not None and kind is not None and kind in up.get(a, {a})
+
+
+def _timing_fits(a: Transfer, b: Transfer) -> bool:
+    """Whether ``b`` could be the deal ``a`` speaks of, given when ``a``'s source was issued (and back)."""
+    for x, y in ((a, b), (b, a)):
+        if x.issued_year is None or x.is_dataset:
+            continue
+        if y.order_year is not None and y.order_year > x.issued_year:
+            return False
+        if x.status == "delivered" and (not y.years or min(y.years) > x.issued_year):
+            return False
+    if a.order_year is not None and b.order_year is not None:
+        tolerance = 1 if (a.order_estimated or b.order_estimated) else 0
+        if abs(a.order_year - b.order_year) > tolerance:
+            return False
+    return True
+
+
+def _differences(a: Transfer, b: Transfer, labels: dict) -> list[tuple[str, str, str, bool, bool]]:
+    """(field, a's value, b's value, a estimated, b estimated) for each value the two disagree on."""
+    out = []
+    if a.deal_id is not None and a.deal_id == b.deal_id:
+        for name, x, y in (("supplier", a.supplier, b.supplier), ("recipient", a.recipient, b.recipient),
+                           ("system", a.system, b.system)):
+            if x is not None and y is not None and x != y:
+                out.append((name, labels.get(x, str(x)), labels.get(y, str(y)), False, False))
+        if a.order_year is not None and b.order_year is not None and a.order_year != b.order_year:
+            out.append(("order year", str(a.order_year), str(b.order_year), a.order_estimated, b.order_estimated))
+    comparable_years = not a.years or not b.years or set(a.years) == set(b.years)
+    if comparable_years:
+        x = a.delivered_by(b.issued_year if not b.is_dataset else None)
+        y = b.delivered_by(a.issued_year if not a.is_dataset else None)
+        if x is not None and y is not None and x != y:
+            out.append(("number delivered", str(x), str(y), a.delivered_estimated, b.delivered_estimated))
+    x, y = a.ordered_number(), b.ordered_number()
+    if x is not None and y is not None and x != y:
+        out.append(("number ordered", str(x), str(y), False, False))
+    if a.years and b.years:
+        def close(ya, yb):
+            tolerance = 1 if (a.years[ya][1] or b.years[yb][1]) else 0
+            return abs(ya - yb) <= tolerance
+        if not any(close(ya, yb) for ya in a.years for yb in b.years):
+            out.append(("delivery year", _years_text(a), _years_text(b), any(e for _, e in a.years.values()),
+                        any(e for _, e in b.years.values())))
+    return out
+
+
+def _years_text(t: Transfer) -> str:
+    if t.delivery_text and len(t.years) == 1 and t.years[next(iter(t.years))][0] is None and not t.is_dataset:
+        return t.delivery_text
+    return ", ".join(str(y) for y in sorted(t.years))
+
+
+def _side(t: list[Transfer], value: str, estimated: bool) -> Side:
+    return Side(source=str(t[0].source).rsplit("/", 1)[-1], source_title=t[0].source_title, value=value,
+                claims=[str(x.iri) for x in t], claim_ids=[x.claim_id for x in t], quotes=[x.quote for x in t],
+                estimated=estimated)
+
+
+def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict, result: Corroboration) -> None:
+    linked: set[URIRef] = set()
+    for d in driver:
+        if d.recipient is None:
+            continue
+        if d.deal_id is not None and any(o.deal_id is not None for o in other):
+            cands = [o for o in other if o.deal_id == d.deal_id]
+        elif d.system is None or d.supplier is None:
+            continue
+        else:
+            cands = [o for o in other if o.system == d.system and o.supplier == d.supplier
+                     and o.recipient == d.recipient and _categories_fit(d.category, o.category, up)
+                     and _timing_fits(d, o)]
+        if not cands:
+            continue
+        diffs = {o.iri: _differences(d, o, labels) for o in cands}
+        fitting = [o for o in cands if not diffs[o.iri]]
+        if not fitting and len(cands) > 1:
+            fitting = _summing(d, cands, diffs)
+        if fitting:
+            for o in fitting:
+                result.same.add(tuple(sorted((d.iri, o.iri))))
+                linked.update((d.iri, o.iri))
+            continue
+        want = d.delivered_number()
+        if len(cands) > 1 and want is not None and all(
+                {f for f, *_ in diffs[o.iri]} == {"number delivered"} for o in cands):
+            total = sum(o.delivered_by(d.issued_year if not d.is_dataset else None) or 0 for o in cands)
+            result.conflicts.append(_conflict("number delivered", labels, d, cands, str(want), str(total),
+                                              False, any(o.delivered_estimated for o in cands)))
+            for o in cands:
+                result.conflicting.add(tuple(sorted((d.iri, o.iri))))
+            continue
+        for o in cands:
+            for name, x, y, ex, ey in diffs[o.iri]:
+                result.conflicts.append(_conflict(name, labels, d, [o], x, y, ex, ey))
+            result.conflicting.add(tuple(sorted((d.iri, o.iri))))
+    # kinds of systems: candidates only
+    for a_list, b_list in ((driver, other), (other, driver)):
+        for a in a_list:
+            if a.system is not None or a.category is None or a.supplier is None or a.recipient is None:
+                continue
+            for b in b_list:
+                if (b.iri in linked or b.supplier != a.supplier or b.recipient != a.recipient
+                        or not _within(b.category, a.category, up) or not _timing_fits(a, b)):
+                    continue
+                x, y = a.delivered_number(), b.delivered_by(a.issued_year if not a.is_dataset else None)
+                if x is not None and y is not None and x != y:
+                    continue
+                result.possible.add(tuple(sorted((a.iri, b.iri))))
+
+
+def _summing(d: Transfer, cands: list[Transfer], diffs: dict) -> list[Transfer]:
+    """All candidates, when only the number delivered differs and the candidates' numbers add up to ``d``'s."""
+    want = d.delivered_number()
+    if want is None or any({f for f, *_ in diffs[o.iri]} != {"number delivered"} for o in cands):
+        return []
+    numbers = [o.delivered_by(d.issued_year if not d.is_dataset else None) for o in cands]
+    if None in numbers or sum(numbers) != want:
+        return []
+    return cands
+
+
+def _conflict(name: str, labels: dict, d: Transfer, others: list[Transfer], x: str, y: str, ex: bool,
+              ey: bool) -> Conflict:
+    o = others[0]
+    return Conflict(field=name, supplier=labels.get(d.supplier, str(d.supplier)),
+                    recipient=labels.get(d.recipient, str(d.recipient)),
+                    system=labels.get(d.system or o.system, str(d.system or o.system)),
+                    sides=(_side([d], x, ex), _side(others, y, ey)))
+
+
+def _labels(v: _View) -> dict:
+    return {s: str(o) for s, _, o, _ in sorted(v.ds.quads((None, SKOS.prefLabel, None, None)))}
+
+
+def corroborate(ds: Dataset) -> Corroboration:
+    """Compare the transfers of every pair of sources; a pure function of ``ds``.
+
+    Parameters
+    ----------
+    ds:
+        A compiled or built dataset (its ``kgg:links`` graph, if any, is ignored).
+
+    Returns
+    -------
+    Corroboration
+        The pairs of claims that state the same fact, possibly the same fact, or conflict, and a
+        description of each conflict.
+    """
+    v = _View(ds)
+    up = _broader(v)
+    labels = _labels(v)
+    by_source: dict[URIRef, list[Transfer]] = {}
+    for t in transfers(ds):
+        if t.source is not None:
+            by_source.setdefault(t.source, []).append(t)
+    result = Corroboration()
+    keys = sorted(by_source)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            ta, tb = by_source[a], by_source[b]
+            a_data, b_data = ta[0].is_dataset, tb[0].is_dataset
+            driver, other = (tb, ta) if (a_data and not b_data) else (ta, tb)
+            _pair(driver, other, up, labels, result)
+    result.conflicts.sort(key=lambda c: (c.supplier, c.recipient, c.system, c.field, c.sides[0].source,
+                                         c.sides[0].claim_ids, c.sides[1].source, c.sides[1].claim_ids))
+    return result
+
+
+def link(ds: Dataset) -> Corroboration:
+    """Corroborate and write the links into the ``kgg:links`` named graph of ``ds`` (replacing it)."""
+    result = corroborate(ds)
+    graph = ds.graph(LINKS)
+    graph.remove((None, None, None))
+    for t in result.triples():
+        graph.add(t)
+    return result
+
+
+def conflicts(ds: Dataset) -> list[Conflict]:
+    """Where sources disagree about one transfer, each side with its value, source and quote."""
+    return corroborate(ds).conflicts
+
+
+def fact_groups(ds: Dataset) -> list[list[URIRef]]:
+    """Claims linked by ``skg:sameFactAs`` (directly or through others), as sorted groups of two or more."""
+    parent: dict[URIRef, URIRef] = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, _, b, _ in ds.quads((None, SKG.sameFactAs, None, None)):
+        parent[find(a)] = find(b)
+    groups: dict[URIRef, list[URIRef]] = {}
+    for x in list(parent):
+        groups.setdefault(find(x), []).append(x)
+    return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+
+
+def independent_sources(ds: Dataset, sources: Iterable[URIRef | str]) -> int:
+    """How many independent sources are among ``sources`` (source IRIs).
+
+    A republication is recorded on its source (``skg:republishedAt``), so it is never a second
+    source; several releases of one dataset by the same publisher count once.
+    """
+    v = _View(ds)
+    keys = set()
+    for s in sources:
+        s = URIRef(str(s))
+        kind = v.value(s, SKG.sourceKind)
+        publisher = v.value(s, DCTERMS.publisher)
+        keys.add(("dataset", publisher) if str(kind) == "dataset" and publisher is not None else ("source", s))
+    return len(keys)
+
