@@ -1,0 +1,141 @@
+"""The question commands (supplies, path, centrality, ties) through click, in every format, and end to end."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from graph.cli import main
+from tests.conftest import REPO, SEED_CORPUS
+
+
+@pytest.fixture(scope="module")
+def run(seed_out):
+    def invoke(*args: str):
+        return CliRunner().invoke(main, [*args, "--sources", str(SEED_CORPUS), "--out", str(seed_out)])
+    return invoke
+
+
+def test_supplies_json_fields(run):
+    result = run("supplies", "--to", "Serbia", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert {"supplier", "recipient", "system", "category", "quantity", "date", "status", "sources"} <= set(rows[0])
+    assert {(r["supplier"], r["quantity"]) for r in rows if r["system"] == "MiG-29"} == {("Russia", 6), ("Belarus", 4)}
+    for r in rows:
+        assert r["sources"] and all({"source", "title", "quote"} <= set(s) and s["quote"] for s in r["sources"])
+
+
+def test_supplies_table_and_csv(run):
+    table = run("supplies", "--to", "Serbia", "--from", "China")
+    assert table.exit_code == 0
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:4] == ["supplier", "recipient", "system", "category"]
+    assert "air-defence system" in table.stdout and "armed drone" in table.stdout
+    assert "“Belgrade has purchased an air-defense system" in table.stdout
+    rows = list(csv.DictReader(io.StringIO(run("supplies", "--to", "Serbia", "--format", "csv").stdout)))
+    assert len(rows) == 8 and all(r["quotes"] and r["source_ids"] for r in rows)
+    belarus, = [r for r in rows if r["supplier"] == "Belarus"]
+    assert (belarus["system"], belarus["quantity"]) == ("MiG-29", "4")
+
+
+def test_supplies_unknown_supplier_shown_plainly(run):
+    result = run("supplies", "--to", "Croatia")
+    assert "(not named)" in result.stdout
+    assert json.loads(run("supplies", "--to", "Croatia", "--format", "json").stdout)[0]["supplier"] is None
+
+
+def test_supplies_empty_result(run):
+    result = run("supplies", "--to", "Montenegro")
+    assert result.exit_code == 0 and result.stdout == "" and "no transfers match" in result.stderr
+    assert json.loads(run("supplies", "--to", "Montenegro", "--format", "json").stdout) == []
+
+
+def test_unknown_name_one_line_exit_2(run):
+    result = run("supplies", "--to", "Serbija")
+    assert result.exit_code == 2
+    assert result.stderr == "error: unknown actor 'Serbija'; did you mean 'Serbia'?\n"
+    assert run("ties", "Nobody At All").exit_code == 2
+
+
+def test_bad_date_and_relation_exit_2(run):
+    result = run("supplies", "--as-of", "2021-13")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "month 13" in result.stderr
+    result = run("centrality", "--relation", "sells")
+    assert result.exit_code == 2 and "unknown relation(s) sells" in result.stderr
+
+
+def test_path_table_names_the_mig29(run):
+    result = run("path", "Serbia", "Belarus")
+    assert result.exit_code == 0, result.output
+    assert "Belarus supplies Serbia: MiG-29, 4" in result.stdout and "←" in result.stdout
+    chains = json.loads(run("path", "Serbia", "Belarus", "--format", "json").stdout)
+    hop, = chains[0]["hops"]
+    assert (hop["relation"], hop["direction"]) == ("supplies", "backward") and hop["sources"][0]["quote"]
+    rows = list(csv.DictReader(io.StringIO(run("path", "Serbia", "Belarus", "--format", "csv").stdout)))
+    assert rows[0]["relation"] == "supplies" and "MiG-29" in rows[0]["quotes"]
+
+
+def test_path_all_and_relations(run):
+    result = run("path", "Serbia", "Russia", "--relation", "participates_in", "--relation", "part_of", "--all",
+                 "--format", "json")
+    chains = json.loads(result.stdout)
+    assert len(chains) == 2 and all(c["length"] == 4 for c in chains)
+
+
+def test_no_path_exit_1(run):
+    result = run("path", "Serbia", "GMF")
+    assert result.exit_code == 1
+    assert result.stderr == "error: no connection between Serbia and German Marshall Fund of the United States\n"
+    result = run("path", "Belarus", "Turkey", "--max-hops", "1")
+    assert result.exit_code == 1 and "within 1 hop" in result.stderr
+
+
+def test_centrality_formats(run):
+    result = run("centrality", "--top", "2")
+    assert result.exit_code == 0
+    assert [line.split()[1] for line in result.stdout.splitlines()[2:]] == ["Serbia", "Russia"]
+    rows = json.loads(run("centrality", "--measure", "pagerank", "--format", "json").stdout)
+    assert {"actor", "score"} <= set(rows[0]) and rows[0]["actor"] == "Serbia" and len(rows) == 10
+    rows = list(csv.DictReader(io.StringIO(run("centrality", "--measure", "betweenness", "--format", "csv").stdout)))
+    assert rows[0]["actor"] == "Serbia" and float(rows[0]["score"]) > 0
+
+
+def test_ties_formats(run):
+    result = run("ties", "Vucic")
+    assert result.exit_code == 0
+    assert result.stdout.count("states_about") == 3 and "steel" in result.stdout
+    answer = json.loads(run("ties", "vučić", "--format", "json").stdout)
+    assert answer["actor"] == "Aleksandar Vučić" and len(answer["relations"]["states_about"]) == 3
+    rows = list(csv.DictReader(io.StringIO(run("ties", "Serbia", "--format", "csv").stdout)))
+    assert rows and all(r["source_ids"] for r in rows)
+
+
+def test_as_of_on_the_command_line(run):
+    result = run("supplies", "--to", "Serbia", "--as-of", "2021")
+    assert result.exit_code == 0 and "no transfers match" in result.stderr
+
+
+def test_not_built(tmp_path):
+    result = CliRunner().invoke(main, ["centrality", "--sources", str(SEED_CORPUS), "--out", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert "no built dataset in" in result.stderr and "run 'serbia-kg build' first" in result.stderr
+
+
+def test_end_to_end_installed_command_and_script(seed_out, tmp_path):
+    exe = shutil.which("serbia-kg")
+    assert exe, "serbia-kg is not installed"
+    done = subprocess.run([exe, "path", "Serbia", "Belarus", "--out", str(seed_out), "--format", "json"],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)[0]["hops"][0]["relation"] == "supplies"
+    script = subprocess.run([sys.executable, str(REPO / "scripts" / "supplies_by_year.py")], cwd=tmp_path,
+                            capture_output=True, text=True, check=True)
+    assert script.stdout.startswith("Who supplies Serbia, by supplier and year")
+    assert "Belarus" in script.stdout and "4 × MiG-29" in script.stdout
