@@ -40,7 +40,7 @@ FORMATS = {
     "table": (None, "text/plain"),
     "json": ("json", "application/sparql-results+json"),
     "csv": ("csv", "text/csv"),
-    "tsv": ("tsv", "text/tab-separated-values"),
+    "tsv": (None, "text/tab-separated-values"),
     "xml": ("xml", "application/sparql-results+xml"),
 }
 #: Result formats of CONSTRUCT and DESCRIBE: name -> (rdflib serializer, media type).
@@ -336,6 +336,16 @@ def _cell(term, nm) -> str:
     return str(term)
 
 
+def _tsv(result) -> str:
+    """SPARQL 1.1 TSV results (rdflib has no serializer for them): ``?var`` headers, terms in Turtle syntax."""
+    if result.type == "ASK":
+        return "?_askResult\n" + ("true" if result.askAnswer else "false") + "\n"
+    lines = ["\t".join("?" + str(v) for v in result.vars)]
+    for row in result.bindings:
+        lines.append("\t".join(row[v].n3() if row.get(v) is not None else "" for v in result.vars))
+    return "\n".join(lines) + "\n"
+
+
 def format_result(result, fmt: str = "table", nm=None) -> str:
     """The result as text: a table, SPARQL results (json, csv, tsv, xml), or RDF for graphs.
 
@@ -374,6 +384,8 @@ def format_result(result, fmt: str = "table", nm=None) -> str:
     if fmt not in FORMATS:
         raise InputError(f"format '{fmt}' is for CONSTRUCT and DESCRIBE; a {result.type} gives "
                          f"{', '.join(FORMATS)}")
+    if fmt == "tsv":
+        return _tsv(result)
     if fmt != "table":
         data = result.serialize(format=FORMATS[fmt][0])
         return data.decode("utf-8") if isinstance(data, bytes) else data

@@ -62,3 +62,36 @@ def make_corpus(tmp_path):
         return corpus
 
     return make
+
+
+# --- stores of the built seed dataset (graph/store.py): Oxigraph on disk, a remote SPARQL server
+import os  # noqa: E402
+
+#: Set by .ci/run: the query URL of a SPARQL server on loopback (Virtuoso), its Graph Store
+#: Protocol URL, and an account (Virtuoso's fresh-install defaults are dba/dba).
+TEST_ENDPOINT = os.environ.get("SERBIA_KG_TEST_ENDPOINT")
+TEST_GRAPH_STORE = os.environ.get("SERBIA_KG_TEST_GRAPH_STORE")
+TEST_USER = os.environ.get("SERBIA_KG_TEST_USER", "dba")
+TEST_PASSWORD = os.environ.get("SERBIA_KG_TEST_PASSWORD", "dba")
+
+
+@pytest.fixture(scope="session")
+def seed_store(seed_out, tmp_path_factory) -> Path:
+    """The seed dataset loaded into an Oxigraph store on disk."""
+    from graph.store import load_store
+
+    path = tmp_path_factory.mktemp("seed-store") / "oxigraph"
+    load_store(seed_out, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def seed_endpoint(seed_out) -> str:
+    """The query URL of the SPARQL server (SERBIA_KG_TEST_ENDPOINT), holding the seed dataset."""
+    from graph.store import push
+
+    if not TEST_ENDPOINT:
+        pytest.skip("no SPARQL server: set SERBIA_KG_TEST_ENDPOINT (.ci/run starts Virtuoso and sets it)")
+    graph_store = TEST_GRAPH_STORE or TEST_ENDPOINT.rstrip("/") + "-graph-crud-auth"
+    push(seed_out, graph_store, endpoint=TEST_ENDPOINT, user=TEST_USER, password=TEST_PASSWORD)
+    return TEST_ENDPOINT
