@@ -213,3 +213,13 @@ def test_from_sources_and_same_fact_merging(make_corpus):
         ds.graph(GRAPH.other).add((URIRef(str(first) + "-copy"), p, o))
     row, = KnowledgeGraph(ds).supplies(to="Serbia")
     assert len(row["sources"]) == 2 and sorted(row["claims"]) == ["jets"]
+
+
+def test_same_answers_from_an_oxigraph_store(seed_out, tmp_path, kg):
+    from graph.store import load_store
+
+    load_store(seed_out, tmp_path / "store")
+    on_disk = KnowledgeGraph.load(seed_out, store=tmp_path / "store")
+    assert on_disk.supplies(to="Serbia") == kg.supplies(to="Serbia")
+    assert on_disk.path("Serbia", "Belarus") == kg.path("Serbia", "Belarus")
+    assert on_disk.centrality(top=5) == kg.centrality(top=5)
