@@ -122,10 +122,14 @@ class _Worker:
         child.close()
 
     def wait_ready(self, timeout: float) -> None:
-        if not self.conn.poll(timeout):
+        try:
+            if not self.conn.poll(timeout):
+                self.stop()
+                raise InputError(f"a query worker did not start within {timeout:.0f} s")
+            kind, _, message = self.conn.recv()
+        except (EOFError, OSError):
             self.stop()
-            raise InputError(f"a query worker did not start within {timeout:.0f} s")
-        kind, _, message = self.conn.recv()
+            raise InputError("a query worker stopped while starting") from None
         if kind != "ready":
             self.stop()
             raise InputError(message)
