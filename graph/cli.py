@@ -291,7 +291,8 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
 
         ds = open_dataset(_target_out(corpus, out), store=store, endpoint=endpoint)
         result = sq.run_text(ds, text, _params(params), declared=declared, where=where)
-        click.echo(sq.format_result(result, fmt), nl=False)
+        text_out = sq.format_result(result, fmt)
+        click.echo(text_out, nl=not text_out.endswith("\n"))
     except KGError as exc:
         fail(exc)
 
