@@ -180,18 +180,17 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
     from . import build as build_mod
     from . import store as store_mod
     from . import view as view_mod
-    from .registry import load_registry
+    from .questions import KnowledgeGraph
 
     folder = data if data is not None else build_mod.default_out(corpus)
     target = html_out if html_out is not None else folder / "serbia-kg.html"
     progress = progress_printer(quiet or fmt == "json")
     try:
-        registry = None
-        if focus_on is not None and (corpus / "registry").is_dir():
-            registry = load_registry(corpus / "registry")
         if progress:
             progress("reading the dataset")
         dataset = store_mod.open_dataset(folder, store=store, endpoint=endpoint)
+        # names resolve as in the questions: ids, labels and aliases of the built dataset
+        registry = KnowledgeGraph(dataset).names if focus_on is not None else None
         result = view_mod.make_view(
             dataset, target, registry=registry, focus_on=focus_on, hops=hops, relations=relations or None,
             since=since, until=until, as_of=as_of, include_systems=include_systems,
