@@ -167,12 +167,10 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
 
     Note the two folders: --data DIR is the built dataset (read), --out FILE the page (written).
 
+    \b
     Examples:
-
-      serbia-kg view                                  # out/serbia-kg.html
-
-      serbia-kg view --focus Serbia --hops 1 --relation supplies --out serbia-arms.html --open
-
+      serbia-kg view                     # writes out/serbia-kg.html
+      serbia-kg view --focus Serbia --relation supplies --out serbia-arms.html --open
       serbia-kg view --since 2014 --until 2021 --include-systems
     """
     import webbrowser
