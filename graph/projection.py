@@ -49,6 +49,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import Any, Iterable
 
@@ -214,7 +215,7 @@ class _Reader:
             table: dict[URIRef, set] = defaultdict(set)
             for s, o in self.g.subject_objects(p):
                 table[s].add(o)
-            self._props[p] = {s: sorted(v) for s, v in table.items()}
+            self._props[p] = {s: sorted(v, key=str) if len(v) > 1 else list(v) for s, v in table.items()}
         return self._props[p]
 
     def one(self, p: URIRef, s: URIRef) -> Any:
@@ -222,12 +223,17 @@ class _Reader:
         return values[0] if values else None
 
     def instances(self, cls: URIRef) -> list[URIRef]:
-        return sorted(set(self.g.subjects(RDF.type, cls)))
+        return sorted(set(self.g.subjects(RDF.type, cls)), key=str)
+
+
+@lru_cache(maxsize=65536)
+def _bounds(text: str) -> tuple[dt.date, dt.date]:
+    return date_bounds(text)
 
 
 def fact_bounds(dates: Iterable[str]) -> tuple[dt.date, dt.date] | None:
     """The first and last day a fact may cover, from its (claims') date literals; ``None`` if none."""
-    bounds = [date_bounds(d) for d in dates if d]
+    bounds = [_bounds(str(d)) for d in dates if d]
     if not bounds:
         return None
     return min(b[0] for b in bounds), max(b[1] for b in bounds)
@@ -385,7 +391,7 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
             return True
         src = claim_source(claim)
         day = issued.get(src) if src is not None else None
-        return day is None or date_bounds(day)[0] <= as_of_day
+        return day is None or _bounds(day)[0] <= as_of_day
 
     # --- facts: claims linked by sameFactAs, merged -------------------------------------------------
     parent: dict[URIRef, URIRef] = {}
@@ -398,7 +404,7 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
             parent[c], c = root, parent[c]
         return root
 
-    for a, bs in sorted(r.prop(SKG.sameFactAs).items()):
+    for a, bs in sorted(r.prop(SKG.sameFactAs).items(), key=lambda kv: str(kv[0])):
         for b in bs:
             ra, rb = find(a), find(b)
             if ra != rb:
@@ -496,7 +502,7 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
             if own is None:
                 return False
             end_dates = [str(x) for c in claims for x in r.prop(SKG.endDate).get(c, [])]
-            last = max([own[1]] + [date_bounds(d)[1] for d in end_dates])
+            last = max([own[1]] + [_bounds(d)[1] for d in end_dates])
             if last < since_day:
                 return False
         return True
@@ -538,12 +544,12 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
             "claim_ids": sorted({e["claim_id"] for e in ev}),
             "sources": sorted({e["source"] for e in ev if e["source"]}),
             "evidence": ev,
-            "date": min(dates, key=lambda d: date_bounds(d)[0]) if own else None,
+            "date": min(dates, key=lambda d: _bounds(d)[0]) if own else None,
             "end_date": None, "quantity": None,
         }
         ends = [str(x) for c in claims for x in r.prop(SKG.endDate).get(c, [])]
         if ends:
-            attrs["end_date"] = max(ends, key=lambda d: date_bounds(d)[1])
+            attrs["end_date"] = max(ends, key=lambda d: _bounds(d)[1])
         quantities = sorted({_py(q) for c in claims for q in r.prop(SKG.quantity).get(c, [])})
         if len(quantities) == 1:
             attrs["quantity"] = quantities[0]

@@ -33,7 +33,7 @@ MEASURES = ("degree", "pagerank", "betweenness", "eigenvector")
 #: Above this many nodes, betweenness is estimated from a sample of source nodes (and says so).
 BETWEENNESS_EXACT_MAX = 1000
 #: How many source nodes the estimate samples (networkx's ``k``; seeded, so repeatable).
-BETWEENNESS_SAMPLE = 256
+BETWEENNESS_SAMPLE = 100
 #: When two actors are tied by several facts, a path hop shows the first relation of this order.
 HOP_PRIORITY = ("supplies", "participates_in", "hosts", "part_of", "member_of", "partner_of",
                 "cooperates_with", "agreement_with", "sanctions", "at_war_with", "present_in",
