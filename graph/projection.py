@@ -550,11 +550,20 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
         ends = [str(x) for c in claims for x in r.prop(SKG.endDate).get(c, [])]
         if ends:
             attrs["end_date"] = max(ends, key=lambda d: _bounds(d)[1])
-        quantities = sorted({_py(q) for c in claims for q in r.prop(SKG.quantity).get(c, [])})
-        if len(quantities) == 1:
-            attrs["quantity"] = quantities[0]
-        elif quantities:
-            attrs["quantities"] = quantities  # the sources disagree: no single number is asserted
+        # Each source's number: the sum over its claims of this fact (SIPRI may book one article's
+        # "6 MiG-29" as two deals, 1 + 5). One number when the sources agree; otherwise none is
+        # asserted and each source's number is kept.
+        per_source: dict[str, int] = {}
+        for c in claims:
+            qs = [_py(q) for q in r.prop(SKG.quantity).get(c, [])]
+            if qs:
+                key = _local(claim_source(c), str(SOURCE)) if claim_source(c) is not None else str(c)
+                per_source[key] = per_source.get(key, 0) + qs[0]
+        totals = sorted(set(per_source.values()))
+        if len(totals) == 1:
+            attrs["quantity"] = totals[0]
+        elif totals:
+            attrs["quantities"] = dict(sorted(per_source.items()))  # the sources disagree
         for name, p in (rule.extras if rule is not None else ()):
             values = sorted({value_of(p, x) for c in claims for x in r.prop(p).get(c, [])}, key=str)
             if p in _MULTI:

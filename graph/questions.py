@@ -261,7 +261,8 @@ class KnowledgeGraph:
         -------
         list of dict
             ``supplier`` (``None`` when the source does not say), ``recipient``, ``system``,
-            ``category``, ``quantity``, ``date``, ``order_date``, ``delivery_date``, ``status``,
+            ``category``, ``quantity`` (the number the sources agree on; each source's number adds up
+            its claims of the fact), ``quantities`` (each source's number, only when they disagree), ``date``, ``order_date``, ``delivery_date``, ``status``,
             ``condition``, ``reported`` (first issue date of its sources), ``claims`` and ``sources``
             (each with ``source``, ``title``, ``quote``, ``claim_id``, ``issued``); sorted by
             recipient, supplier, date.
@@ -288,6 +289,7 @@ class KnowledgeGraph:
             rows.append({
                 "supplier": self._label(u), "recipient": self._label(v), "system": d.get("system"),
                 "category": self.category_label(d["category"]), "quantity": d["quantity"],
+                "quantities": d.get("quantities"),
                 "date": d["date"], "order_date": d.get("order_date"), "delivery_date": d.get("delivery_date"),
                 "status": d.get("status"), "condition": d.get("condition"), "value": d.get("value"),
                 "currency": d.get("currency"), "reported": _reported(d),

@@ -72,6 +72,24 @@ def test_numbers_adding_up_across_deals_are_the_same_fact(tmp_path, make_corpus)
     assert linked(ds, SKG.sameFactAs, kind) == []
 
 
+def test_supplies_shows_one_row_with_the_number_both_sources_agree_on(tmp_path, make_corpus):
+    from graph.questions import KnowledgeGraph
+
+    kg = KnowledgeGraph.from_sources(fiction_corpus(tmp_path, make_corpus, 6))
+    [row] = kg.supplies(to="Sylvania", system="Zephyr-9")
+    assert row["quantity"] == 6 and row["quantities"] is None  # the article's 6 = SIPRI's 1 + 3 and 2
+    assert {s["source"] for s in row["sources"]} == {"fixture-source", "sipri-2030-04-01-fiction-register"}
+
+
+def test_supplies_keeps_each_source_s_number_when_they_disagree(tmp_path, make_corpus):
+    from graph.questions import KnowledgeGraph
+
+    kg = KnowledgeGraph.from_sources(fiction_corpus(tmp_path, make_corpus, 7))
+    rows = kg.supplies(to="Sylvania", system="Zephyr-9")
+    article = next(r for r in rows if "fixture-source" in {s["source"] for s in r["sources"]})
+    assert article["quantity"] == 7  # not merged with SIPRI's deals: they conflict
+
+
 def test_quantity_conflict_reported_with_both_sides(tmp_path, make_corpus):
     corpus = fiction_corpus(tmp_path, make_corpus, 7)
     ds = compile_corpus(corpus).dataset
