@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from graph.cli import main
-from tests.conftest import REPO, SEED_CORPUS
+from conftest import REPO, SEED_CORPUS
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 
 from graph.errors import InputError, NotBuilt, UnknownName
 from graph.questions import KnowledgeGraph, NoPath
-from tests.conftest import SEED_CORPUS
+from conftest import SEED_CORPUS
 
 
 @pytest.fixture(scope="module")
