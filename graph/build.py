@@ -259,23 +259,71 @@ def validate(corpus: Path, progress: Progress | None = None) -> tuple[Compilatio
     return comp, comp.summary()
 
 
+#: Output formats written by pyoxigraph's serializers (5-20x faster than rdflib's on large datasets).
+_OX_FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
+
+
+def _ox_quads(comp: Compilation) -> list:
+    """The dataset's quads as pyoxigraph quads, sorted (graph, subject, predicate, object); made once."""
+    cached = getattr(comp, "_ox_quads", None)
+    if cached is not None:
+        return cached
+    import pyoxigraph as ox
+    from rdflib import BNode
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    terms: dict = {}
+
+    def conv(x):
+        r = terms.get(x)
+        if r is None:
+            if isinstance(x, Literal):
+                if x.language:
+                    r = ox.Literal(str(x), language=x.language)
+                else:
+                    r = ox.Literal(str(x), datatype=conv(x.datatype) if x.datatype else None)
+            elif isinstance(x, BNode):
+                r = ox.BlankNode(str(x))
+            elif x == DATASET_DEFAULT_GRAPH_ID:
+                r = ox.DefaultGraph()
+            else:
+                r = ox.NamedNode(str(x))
+            terms[x] = r
+        return r
+
+    quads = {ox.Quad(conv(s), conv(p), conv(o), conv(getattr(g, "identifier", g)))
+             for s, p, o, g in comp.dataset.quads((None, None, None, None))}
+    out = sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    comp._ox_quads = out  # type: ignore[attr-defined]
+    return out
+
+
 def serialize(comp: Compilation, fmt: str) -> bytes:
-    """One output format of the dataset, deterministic for the same input."""
-    ds = comp.dataset
-    if fmt == "nquads":
-        lines = ds.serialize(format="nquads", encoding="utf-8").splitlines(keepends=True)
-        return b"".join(sorted(set(lines)))
+    """One output format of the dataset, deterministic for the same input.
+
+    The quads are sorted, then written by pyoxigraph's serializers (TriG and Turtle with the
+    project's prefixes; Turtle is every named graph merged, each triple once).
+    """
+    import pyoxigraph as ox
+
+    if fmt not in _OX_FORMATS:
+        return comp.dataset.serialize(format=fmt, encoding="utf-8")
+    quads = _ox_quads(comp)
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    fmt_ox = getattr(ox.RdfFormat, _OX_FORMATS[fmt])
     if fmt == "turtle":
-        merged = Graph()
-        for prefix, ns in PREFIXES.items():
-            merged.bind(prefix, ns)
-        for s, p, o, _ in ds.quads((None, None, None, None)):
-            merged.add((s, p, o))
-        return merged.serialize(format="turtle", encoding="utf-8")
-    if fmt == "json-ld":
-        data = json.loads(ds.serialize(format="json-ld", encoding="utf-8"))
-        return (json.dumps(_sorted_jsonld(data), ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
-    return ds.serialize(format=fmt, encoding="utf-8")
+        seen: set = set()
+        triples = []
+        for q in sorted(quads, key=lambda q: (str(q.subject), str(q.predicate), str(q.object))):
+            t = q.triple
+            if t not in seen:
+                seen.add(t)
+                triples.append(t)
+        return ox.serialize(triples, format=fmt_ox, prefixes=prefixes)
+    if fmt == "nquads":  # sorted lines, as before
+        return b"".join(sorted(ox.serialize(quads, format=fmt_ox).splitlines(keepends=True)))
+    data = ox.serialize(quads, format=fmt_ox, prefixes=prefixes if fmt == "trig" else None)
+    return data if data.endswith(b"\n") else data + b"\n"
 
 
 def _sorted_jsonld(data):

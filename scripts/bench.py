@@ -1,0 +1,591 @@
+#!/usr/bin/env python
+"""Benchmark serbia-kg as the graph grows: how each step's cost grows with the number of triples.
+
+For each size (``--sizes 10k,100k,1m``) a synthetic corpus is generated
+(``scripts/generate_corpus.py``, fictional names; reused when already there), then each step is
+timed in a fresh Python process of its own (so the peak memory of a step, ``ru_maxrss``, is its
+own, and an import cache from one step does not help the next):
+
+- ``build``: sources -> validated dataset on disk (``graph.build.build``), from scratch;
+- ``bare parse`` / ``bare load``: pyoxigraph alone parsing / bulk-loading the same N-Quads into a
+  store on disk: the reference the build is compared with;
+- ``load memory`` / ``load oxigraph``: the built dataset into each store (``graph.store``);
+- ``sparql <store>: <question>``: every saved question (``ontology/queries/*.rq``) on each store,
+  its parameters bound to entities of the synthetic corpus;
+- ``projection``, ``degree``, ``pagerank``, ``betweenness`` (sampled, and exact when it fits the
+  time budget; otherwise an estimate from the sampled run, labelled as such) and ``path``
+  (:mod:`graph.projection`, :mod:`graph.questions`, networkx), on the in-memory dataset;
+- ``supplies (cold)``: ``serbia-kg supplies --to X --store STORE`` as a new process (wall time,
+  the CLI's import time included);
+- ``view``: writing the HTML view (:mod:`graph.view`).
+
+It prints one table: median of the runs, cost per triple, peak memory, and the growth exponent
+from size to size (the slope of log time against log triples: 1 is linear, 2 quadratic), then the
+ratios where two ways exist, and the goals of issue 7 with the measured figures. Steps whose module
+does not exist yet print ``n/a (not built yet)``. Speed is never asserted; this script prints.
+
+Example::
+
+    python scripts/bench.py --sizes 10k,100k --repeat 3 --json /tmp/bench.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(REPO))
+
+from generate_corpus import generate, parse_size  # noqa: E402
+
+__all__ = ["run_size", "render", "main"]
+
+NA = "n/a (not built yet)"
+#: A step whose first run takes longer than this (seconds) is not repeated.
+REPEAT_BUDGET = 60.0
+#: Goals of issue 7 at the largest size.
+GOAL_BUILD_RATIO = 3.0
+GOAL_QUERY_MS = 100.0
+GOAL_SUPPLIES_S = 0.5
+GOAL_PROJECTION_PAGERANK_S = 10.0
+
+
+# --- the child: one group of steps in a fresh process ------------------------------------------------
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _timed(fn, repeat: int) -> tuple[list[float], object]:
+    """Run ``fn`` up to ``repeat`` times (once if the first run exceeds the budget)."""
+    times, result = [], None
+    for i in range(repeat):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+        if i == 0 and times[0] > REPEAT_BUDGET:
+            break
+    return times, result
+
+
+class _Timeout(BaseException):  # not an Exception: the query runner must not wrap it
+    pass
+
+
+class _alarm:
+    """Raise :class:`_Timeout` in the block after ``seconds`` (SIGALRM; the main thread only)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __enter__(self):
+        import signal
+
+        def handler(signum, frame):
+            raise _Timeout()
+
+        self.old = signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        import signal
+
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.old)
+        return False
+
+
+def _missing(exc: ImportError) -> bool:
+    """Whether an ImportError means a serbia-kg module (or a name in one) does not exist yet."""
+    name = getattr(exc, "name", "") or ""
+    return name.startswith("graph") or "graph." in str(exc) or "cannot import name" in str(exc)
+
+
+def _entity_for(param, focus: dict, ds=None) -> str | None:
+    """The synthetic entity to bind a saved question's parameter to (real-corpus defaults do not exist)."""
+    name = param.name.lower()
+    if param.kind == "entity":
+        if name in ("supplier", "b", "partner", "imposer"):
+            return focus["partners"][0]
+        if name == "resolution":
+            return focus["resolution"]
+        if name == "aligned_with":
+            return None
+        if name in ("holder", "speaker", "voter", "target"):
+            return None  # optional filters: every one
+        return focus["hub"]
+    if param.kind == "iri" and name == "source" and focus.get("source"):
+        return f"src:{focus['source']}"
+    return None
+
+
+def child(group: str, ctx: dict) -> dict:
+    """Run one group of steps; return ``{step: {"times": [...]}, ...}`` plus ``peak_mb``."""
+    repeat = ctx["repeat"]
+    out, corpus, store = Path(ctx["out"]), Path(ctx["corpus"]), Path(ctx["store"])
+    focus = ctx["focus"]
+    res: dict = {}
+    if group == "build":
+        from graph.build import build
+
+        def once():
+            shutil.rmtree(out, ignore_errors=True)
+            _, summary = build(corpus, out)
+            return summary
+
+        times, summary = _timed(once, repeat)
+        res["build"] = {"times": times, "triples": summary.triples, "claims": summary.claims,
+                        "sources": summary.sources}
+    elif group == "bare":
+        import pyoxigraph as ox
+
+        nq = out / "serbia-kg.nq"
+
+        def parse():
+            n = 0
+            with open(nq, "rb") as fh:
+                for _ in ox.parse(fh, format=ox.RdfFormat.N_QUADS):
+                    n += 1
+            return n
+
+        def load():
+            tmp = Path(tempfile.mkdtemp(prefix="bare-", dir=out.parent))
+            try:
+                s = ox.Store(str(tmp))
+                s.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+                s.flush()
+                n = len(s)
+                del s
+                return n
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+
+        t, n = _timed(parse, repeat)
+        res["bare parse"] = {"times": t, "quads": n}
+        t, n = _timed(load, repeat)
+        res["bare load"] = {"times": t, "quads": n}
+    elif group == "load memory":
+        from graph.store import open_dataset
+
+        t, ds = _timed(lambda: open_dataset(out), repeat)
+        res["load memory"] = {"times": t, "quads": len(ds)}
+    elif group == "load oxigraph":
+        from graph.store import load_store
+
+        t, n = _timed(lambda: load_store(out, store), repeat)
+        res["load oxigraph"] = {"times": t, "quads": n}
+    elif group.startswith("sparql "):
+        backend = group.split(" ", 1)[1]
+        try:
+            from graph.sparql import run_text, saved_queries
+        except ImportError as exc:
+            if _missing(exc):
+                return {"na": NA}
+            raise
+        from graph.store import open_dataset
+
+        ds = open_dataset(out) if backend == "memory" else open_dataset(out, store=store)
+        for q in saved_queries():
+            params = {}
+            for p in q.params:
+                value = _entity_for(p, focus)
+                if value is not None:
+                    params[p.name] = value
+            rows = []
+
+            def ask():
+                r = run_text(ds, q.text, params, declared=q.params, where=q.name)
+                rows[:] = [len(r.bindings) if r.type == "SELECT" else (len(r.graph) if r.graph is not None else 1)]
+
+            # one warm-up run (compiles the query, warms the store's cache), then the timed runs;
+            # a question over the time budget is stopped (rdflib's engine is pure Python: an alarm stops it)
+            name = f"sparql {backend}: {q.name}"
+            try:
+                with _alarm(ctx["query_timeout"]):
+                    t_first, _ = _timed(ask, 1)
+                    t, _ = _timed(ask, repeat) if t_first[0] < ctx["query_timeout"] / (repeat + 1) else (t_first, None)
+            except _Timeout:
+                res[name] = {"error": f"timeout (> {ctx['query_timeout']:.0f} s)"}
+                continue
+            res[name] = {"times": t, "rows": rows[0] if rows else None, "first": t_first[0]}
+    elif group == "graph":
+        try:
+            from graph.projection import project
+            from graph.questions import BETWEENNESS_SAMPLE, KnowledgeGraph
+        except ImportError as exc:
+            if _missing(exc):
+                return {"na": NA}
+            raise
+        import networkx as nx
+
+        from graph.store import open_dataset
+
+        ds = open_dataset(out)
+        t, G = _timed(lambda: project(ds), repeat)
+        res["projection"] = {"times": t, "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
+        kg = KnowledgeGraph(ds)
+        kg._graphs[(None, None, None, None)] = G  # the projection just timed (memoised as KnowledgeGraph does)
+        for measure in ("degree", "pagerank"):
+            t, rows = _timed(lambda: kg.centrality(measure, top=10), repeat)
+            res[measure] = {"times": t, "top": rows[0]["id"] if rows else None}
+        # betweenness on the undirected actor graph, as the centrality command computes it
+        U = nx.Graph()
+        for u, v, d in G.edges(data=True):
+            if u != v and G.nodes[u]["kind"] != "source" and G.nodes[v]["kind"] != "source":
+                U.add_edge(u, v)
+        k = min(BETWEENNESS_SAMPLE, U.number_of_nodes())
+        t, _ = _timed(lambda: nx.betweenness_centrality(U, k=k, seed=0), repeat)
+        res["betweenness sampled"] = {"times": t, "k": k, "nodes": U.number_of_nodes(),
+                                      "edges": U.number_of_edges()}
+        estimate = statistics.median(t) * U.number_of_nodes() / max(k, 1)
+        if estimate <= ctx["exact_budget"]:
+            t, _ = _timed(lambda: nx.betweenness_centrality(U), 1 if estimate > 10 else repeat)
+            res["betweenness exact"] = {"times": t, "nodes": U.number_of_nodes()}
+        else:
+            res["betweenness exact"] = {"estimate": estimate, "nodes": U.number_of_nodes(),
+                                        "note": f"skipped: est. {estimate:.0f} s from the sampled run "
+                                                f"({U.number_of_nodes()} nodes / k={k})"}
+        a, b = focus["hub"], focus.get("far") or focus["partners"][-1]
+        t, paths = _timed(lambda: kg.path(a, b), repeat)
+        res["path"] = {"times": t, "hops": paths[0]["length"] if paths else None}
+        t, rows = _timed(lambda: kg.supplies(to=focus["hub"]), repeat)
+        res["supplies (warm API)"] = {"times": t, "rows": len(rows)}
+    elif group == "view":
+        try:
+            from graph.view import make_view
+        except ImportError as exc:
+            if _missing(exc):
+                return {"na": NA}
+            raise
+        from graph.store import open_dataset
+
+        ds = open_dataset(out)
+        html = out.parent / (out.name + "-view.html")
+        t, result = _timed(lambda: make_view(ds, html), repeat)
+        warnings = list(getattr(result, "warnings", None) or [])
+        res["view"] = {"times": t, "bytes": html.stat().st_size, "nodes": getattr(result, "nodes", None),
+                       "total_nodes": getattr(result, "total_nodes", None),
+                       "note": "; ".join(warnings) if warnings else None}
+    else:
+        raise SystemExit(f"unknown group {group!r}")
+    res["peak_mb"] = _peak_mb()
+    return res
+
+
+# --- the parent: one size -----------------------------------------------------------------------------
+
+def _run_child(group: str, ctx: dict, timeout: float) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", group, "--ctx", json.dumps(ctx)]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(REPO))
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout (> {timeout:.0f} s)"}
+    if p.returncode != 0:
+        last = (p.stderr.strip().splitlines() or ["?"])[-1]
+        return {"error": f"failed: {last[:160]}"}
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def _cold_supplies(ctx: dict, repeat: int) -> dict:
+    """``serbia-kg supplies --to HUB --store STORE`` from a new shell, wall time of each run."""
+    exe = shutil.which("serbia-kg")
+    base = [exe] if exe else [sys.executable, "-m", "graph.cli"]
+    cmd = base + ["supplies", "--to", ctx["focus"]["hub"], "--store", ctx["store"], "--out", ctx["out"],
+                  "--format", "json"]
+    times, rows = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, text=True, cwd=str(REPO))
+        times.append(time.perf_counter() - t0)
+        if p.returncode != 0:
+            if "No such command" in p.stderr or "no such option" in p.stderr.lower():
+                return {"na": NA}
+            return {"error": f"exit {p.returncode}: {(p.stderr.strip().splitlines() or ['?'])[-1][:160]}"}
+        if rows is None:
+            try:
+                data = json.loads(p.stdout)
+                rows = len(data) if isinstance(data, list) else len(data.get("rows", data))
+            except (ValueError, AttributeError):
+                rows = None
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    bare = time.perf_counter() - t0
+    return {"supplies (cold)": {"times": times, "rows": rows, "python_startup": bare}}
+
+
+def run_size(size: str, *, workdir: Path, seed: int, repeat: int, timeout: float, exact_budget: float,
+             query_timeout: float = 30.0, progress=print) -> dict:
+    """Generate (or reuse) the corpus of one size and measure every step on it."""
+    target = parse_size(size)
+    corpus = workdir / f"corpus-{size}-s{seed}"
+    info_file = corpus / "corpus.json"
+    info = json.loads(info_file.read_text()) if info_file.is_file() else None
+    gen_s = None
+    if not info or info.get("target_triples") != target or info.get("seed") != seed:
+        progress(f"[{size}] generating the corpus")
+        t0 = time.perf_counter()
+        generate(target, corpus, seed, force=True)
+        gen_s = time.perf_counter() - t0
+        info = json.loads(info_file.read_text())
+    focus = info["focus"]
+    ctx = {"repeat": repeat, "corpus": str(corpus), "out": str(workdir / f"out-{size}"),
+           "store": str(workdir / f"store-{size}"), "focus": focus, "exact_budget": exact_budget,
+           "query_timeout": query_timeout}
+    result: dict = {"size": size, "target": target, "corpus": info, "generate_s": gen_s, "steps": {}}
+    groups = ["build", "bare", "load memory", "load oxigraph", "sparql oxigraph", "sparql memory", "graph",
+              "view"]
+    for group in groups:
+        progress(f"[{size}] {group}")
+        t0 = time.perf_counter()
+        r = _run_child(group, ctx, timeout)
+        peak = r.pop("peak_mb", None)
+        if "na" in r or "error" in r:
+            result["steps"][group] = r
+        for step, data in r.items():
+            if isinstance(data, dict):
+                data["peak_mb"] = peak
+                result["steps"][step] = data
+        progress(f"[{size}] {group}: {time.perf_counter() - t0:.1f} s")
+        if group == "build" and "error" in r:
+            progress(f"[{size}] the build failed; skipping the rest of this size")
+            return result
+        if group == "load oxigraph":
+            progress(f"[{size}] supplies (cold)")
+            result["steps"].update(_cold_supplies(ctx, repeat))
+    result["triples"] = result["steps"].get("build", {}).get("triples", info["triples_estimate"])
+    return result
+
+
+# --- the table ----------------------------------------------------------------------------------------
+
+def _median(step: dict | None) -> float | None:
+    if not step or not step.get("times"):
+        return None
+    return statistics.median(step["times"])
+
+
+def _fmt_t(t: float | None) -> str:
+    if t is None:
+        return "–"
+    if t < 1:
+        return f"{t * 1000:.1f} ms"
+    return f"{t:.2f} s"
+
+
+def _cell(step: dict | None) -> str:
+    if step is None:
+        return "–"
+    if "na" in step:
+        return step["na"]
+    if "error" in step:
+        return step["error"]
+    if "estimate" in step:
+        return f"skipped (est. {step['estimate']:.0f} s)"
+    m = _median(step)
+    return f"{_fmt_t(m)} ({len(step['times'])}×)"
+
+
+def _step_names(results: list[dict]) -> list[str]:
+    order: list[str] = []
+    for r in results:
+        for name in r["steps"]:
+            if name not in order:
+                order.append(name)
+    return order
+
+
+def machine() -> dict:
+    """The machine the figures come from."""
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    libs = {}
+    for lib in ("rdflib", "pyshacl", "pyoxigraph", "oxrdflib", "networkx", "scipy", "pyvis", "PyYAML"):
+        try:
+            libs[lib] = version(lib)
+        except PackageNotFoundError:
+            libs[lib] = "-"
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "python": platform.python_version(),
+            "system": f"{platform.system()} {platform.release()}", "libraries": libs}
+
+
+def render(results: list[dict], mach: dict | None = None) -> str:
+    """The results as one Markdown table, then ratios and goals."""
+    lines = []
+    if mach:
+        libs = ", ".join(f"{k} {v}" for k, v in mach["libraries"].items())
+        lines.append(f"Machine: {mach['cpu']}, {mach['cores']} cores, {mach['memory']} RAM, "
+                     f"Python {mach['python']} ({mach['system']}); {libs}.")
+        lines.append("")
+    sizes = [r["size"] for r in results]
+    trip = {r["size"]: r.get("triples") or r["corpus"]["triples_estimate"] for r in results}
+    lines.append("Corpora: " + "; ".join(
+        f"{r['size']} = {trip[r['size']]:,} triples, {r['corpus']['claims']:,} claims, "
+        f"{r['corpus']['sources']:,} sources" for r in results))
+    lines.append("")
+    head = ["step"]
+    for s in sizes:
+        head += [f"{s}: median (runs)", f"{s}: µs/triple", f"{s}: peak MB"]
+    pairs = list(zip(sizes, sizes[1:]))
+    head += [f"exponent {a}→{b}" for a, b in pairs]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---|" * len(head))
+    for name in _step_names(results):
+        row = [name]
+        for r in results:
+            st = r["steps"].get(name)
+            row.append(_cell(st))
+            m = _median(st)
+            row.append(f"{m / trip[r['size']] * 1e6:.2f}" if m is not None else "–")
+            row.append(f"{st['peak_mb']:.0f}" if st and st.get("peak_mb") else "–")
+        for a, b in pairs:
+            ra = next(r for r in results if r["size"] == a)
+            rb = next(r for r in results if r["size"] == b)
+            ma, mb = _median(ra["steps"].get(name)), _median(rb["steps"].get(name))
+            if ma and mb and ma > 0 and trip[b] != trip[a]:
+                row.append(f"{math.log(mb / ma) / math.log(trip[b] / trip[a]):.2f}")
+            else:
+                row.append("–")
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    lines.append("Ratios (same run):")
+    for r in results:
+        s = r["steps"]
+        out = []
+
+        def ratio(a, b, label):
+            ma, mb = _median(s.get(a)), _median(s.get(b))
+            if ma and mb:
+                out.append(f"{label} {ma / mb:.1f}×")
+
+        ratio("build", "bare load", "build / bare pyoxigraph load")
+        ratio("build", "bare parse", "build / bare parse")
+        ratio("load memory", "load oxigraph", "load memory / oxigraph")
+        qs = [n.split(": ", 1)[1] for n in s if n.startswith("sparql oxigraph: ")]
+        rs = []
+        for q in qs:
+            mm, mo = _median(s.get(f"sparql memory: {q}")), _median(s.get(f"sparql oxigraph: {q}"))
+            if mm and mo:
+                rs.append(mm / mo)
+        if rs:
+            gm = math.exp(sum(math.log(x) for x in rs) / len(rs))
+            out.append(f"saved questions memory / oxigraph: geometric mean {gm:.1f}× "
+                       f"(from {min(rs):.1f}× to {max(rs):.1f}×)")
+        be, bs = s.get("betweenness exact"), s.get("betweenness sampled")
+        if be and bs and _median(bs):
+            if _median(be):
+                out.append(f"betweenness exact / sampled (k={bs['k']}) {_median(be) / _median(bs):.1f}×")
+            elif "estimate" in be:
+                out.append(f"betweenness exact / sampled (k={bs['k']}) ≈{be['estimate'] / _median(bs):.0f}× "
+                           f"(estimated)")
+        lines.append(f"- {r['size']}: " + ("; ".join(out) if out else "–"))
+    lines.append("")
+    lines.extend(goals(results[-1]))
+    return "\n".join(lines)
+
+
+def goals(r: dict) -> list[str]:
+    """The goals of issue 7, checked on the given (largest) size."""
+    s = r["steps"]
+    out = [f"Goals at {r['size']} ({r.get('triples', 0):,} triples):"]
+
+    def line(ok, text):
+        out.append(f"- [{'met' if ok else 'NOT met' if ok is not None else 'not measured'}] {text}")
+
+    b, bare = _median(s.get("build")), _median(s.get("bare load"))
+    line(b is not None and bare is not None and b <= GOAL_BUILD_RATIO * bare if b and bare else None,
+         f"build ≤ {GOAL_BUILD_RATIO:.0f}× bare pyoxigraph load: "
+         + (f"{_fmt_t(b)} vs {_fmt_t(bare)} = {b / bare:.1f}×" if b and bare else "–"))
+    qs = {n: _median(v) for n, v in s.items() if n.startswith("sparql oxigraph: ") and _median(v) is not None}
+    if qs:
+        worst = max(qs, key=qs.get)
+        slow = [n.split(": ", 1)[1] for n, v in qs.items() if v * 1000 >= GOAL_QUERY_MS]
+        line(not slow, f"every saved question < {GOAL_QUERY_MS:.0f} ms median on Oxigraph: slowest "
+             f"{worst.split(': ', 1)[1]} {_fmt_t(qs[worst])}" + (f"; over: {', '.join(slow)}" if slow else ""))
+    else:
+        line(None, f"every saved question < {GOAL_QUERY_MS:.0f} ms median on Oxigraph")
+    c = _median(s.get("supplies (cold)"))
+    line(c < GOAL_SUPPLIES_S if c is not None else None,
+         f"cold `serbia-kg supplies --to X --store` < {GOAL_SUPPLIES_S} s: {_fmt_t(c)}")
+    p, pr = _median(s.get("projection")), _median(s.get("pagerank"))
+    line(p + pr < GOAL_PROJECTION_PAGERANK_S if p is not None and pr is not None else None,
+         f"projection + PageRank < {GOAL_PROJECTION_PAGERANK_S:.0f} s: "
+         + (f"{_fmt_t(p)} + {_fmt_t(pr)} = {_fmt_t(p + pr)}" if p is not None and pr is not None else "–"))
+    v = s.get("view")
+    if v and v.get("times"):
+        out.append(f"- view: {_fmt_t(_median(v))}, {v['bytes'] / 1e6:.2f} MB written"
+                   + (f"; it says: {v['note']}" if v.get("note") else ""))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Benchmark serbia-kg on synthetic corpora of growing size; prints one table.",
+        epilog="Example: python scripts/bench.py --sizes 10k,100k,1m --repeat 3 --json /tmp/bench.json")
+    parser.add_argument("--sizes", default="10k,100k", help="comma-separated sizes in triples (default 10k,100k)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each step; the median is shown (default 3)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "serbia-kg-bench",
+                        help="where corpora, builds and stores go (default: $TMPDIR/serbia-kg-bench)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed to one group of steps")
+    parser.add_argument("--exact-budget", type=float, default=120,
+                        help="run exact betweenness only when estimated under this many seconds")
+    parser.add_argument("--query-timeout", type=float, default=30,
+                        help="stop a saved question after this many seconds (default 30)")
+    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--ctx", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, json.loads(args.ctx))))
+        return 0
+    if args.repeat < 1:
+        parser.error("--repeat must be 1 or more")
+    try:
+        sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
+        sorted_sizes = sorted(sizes, key=parse_size)
+    except ValueError:
+        parser.error(f"--sizes: expected sizes like 10k,100k,1m, not {args.sizes!r}")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    results = []
+    for size in sorted_sizes:
+        results.append(run_size(size, workdir=args.workdir, seed=args.seed, repeat=args.repeat,
+                                timeout=args.timeout, exact_budget=args.exact_budget,
+                                query_timeout=args.query_timeout, progress=log))
+        if args.json:  # written after each size, so a long run leaves what it measured
+            args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=1) + "\n")
+    print(render(results, machine()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""The benchmark (scripts/bench.py) runs once at a tiny size, so that it cannot rot.
+
+Nothing here checks a speed: the figures are printed by the script, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_bench_runs_at_a_tiny_size_and_prints_the_table(tmp_path):
+    raw = tmp_path / "bench.json"
+    p = subprocess.run([sys.executable, str(REPO / "scripts" / "bench.py"), "--sizes", "1500,3k", "--repeat", "1",
+                        "--workdir", str(tmp_path / "work"), "--json", str(raw), "--query-timeout", "20"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    out = p.stdout
+    assert out.startswith("Machine: ")
+    assert "| step | 1500: median (runs) |" in out and "exponent 1500→3k" in out
+    for step in ("build", "bare load", "load memory", "load oxigraph", "supplies (cold)", "projection",
+                 "pagerank", "betweenness sampled", "path", "view"):
+        assert f"\n| {step} | " in out, step
+    assert "Goals at 3k" in out
+    data = json.loads(raw.read_text())
+    assert [r["size"] for r in data["results"]] == ["1500", "3k"]
+    steps = data["results"][-1]["steps"]
+    # every step either ran (with times and a memory peak) or says why not, rather than crashing
+    for name, step in steps.items():
+        assert step.get("times") or step.get("na") or step.get("error") or step.get("estimate"), name
+    assert "error" not in steps["build"] and steps["build"]["triples"] > 2500
+    assert steps["bare load"]["quads"] == steps["load oxigraph"]["quads"]
+    saved = sorted((REPO / "ontology" / "queries").glob("*.rq"))
+    for q in saved:
+        assert f"sparql oxigraph: {q.stem}" in steps, q.stem
+        assert steps[f"sparql oxigraph: {q.stem}"].get("times"), q.stem
+
+
+def test_bench_refuses_bad_sizes(tmp_path):
+    p = subprocess.run([sys.executable, str(REPO / "scripts" / "bench.py"), "--sizes", "big",
+                        "--workdir", str(tmp_path)], capture_output=True, text=True)
+    assert p.returncode == 2 and "--sizes" in p.stderr
