@@ -528,6 +528,8 @@ def goals(r: dict) -> list[str]:
     if qs:
         worst = max(qs, key=qs.get)
         slow = [n.split(": ", 1)[1] for n, v in qs.items() if v * 1000 >= GOAL_QUERY_MS]
+        slow += [f"{n.split(': ', 1)[1]} ({v['error']})" for n, v in s.items()
+                 if n.startswith("sparql oxigraph: ") and "error" in v]
         line(not slow, f"every saved question < {GOAL_QUERY_MS:.0f} ms median on Oxigraph: slowest "
              f"{worst.split(': ', 1)[1]} {_fmt_t(qs[worst])}" + (f"; over: {', '.join(slow)}" if slow else ""))
     else:
