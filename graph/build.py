@@ -60,19 +60,49 @@ class Summary:
 
 @dataclass
 class Compilation:
-    """A compiled corpus: the dataset, and where each claim was written (for messages)."""
+    """A compiled corpus: its named graphs, and where each claim was written (for messages).
 
-    dataset: Dataset
+    ``graphs`` maps each named graph (ontology, registry, one per source, the derived links) to
+    its triples as plain tuples of rdflib terms; ``dataset`` is the same as an rdflib
+    ``Dataset``, made on first use (a build does not need it: it validates and serialises from
+    ``graphs``).
+    """
+
+    graphs: dict[URIRef, list[tuple]]
     registry: Registry
     sources: list[Source]
     claims: dict[URIRef, tuple[Source, Compiled]]
+    _dataset: Dataset | None = field(default=None, repr=False)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The compilation as an rdflib ``Dataset`` (union default graph, project prefixes bound)."""
+        if self._dataset is None:
+            ds = _empty_dataset()
+            for name, triples in self.graphs.items():
+                g = ds.graph(name)
+                g.addN((s, p, o, g) for s, p, o in triples)
+            self._dataset = ds
+        return self._dataset
+
+    def quads(self) -> set[tuple]:
+        """Every (subject, predicate, object, graph name) of the compilation, once."""
+        return {(s, p, o, name) for name, triples in self.graphs.items() for s, p, o in triples}
 
     def summary(self) -> Summary:
         by_type: dict[str, int] = {}
         for _, c in self.claims.values():
             by_type[c.type] = by_type.get(c.type, 0) + 1
+        triples = len({t for triples in self.graphs.values() for t in triples})  # = len(self.dataset)
         return Summary(sources=len(self.sources), claims=len(self.claims), entities=len(self.registry),
-                       triples=len(self.dataset), claims_by_type=dict(sorted(by_type.items())))
+                       triples=triples, claims_by_type=dict(sorted(by_type.items())))
+
+
+def _empty_dataset() -> Dataset:
+    ds = Dataset(default_union=True)
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns)
+    return ds
 
 
 def default_out(corpus: Path) -> Path:
@@ -150,23 +180,14 @@ def compile_corpus(corpus: Path, progress: Progress | None = None) -> Compilatio
     problems: list[KGError] = []
     sources: list[Source] = []
     claims: dict[URIRef, tuple[Source, Compiled]] = {}
-    ds = Dataset(default_union=True)
-    for prefix, ns in PREFIXES.items():
-        ds.bind(prefix, ns)
-    g_ont = ds.graph(GRAPH.ontology)
-    for t in ontology:
-        g_ont.add(t)
-    g_reg = ds.graph(GRAPH.registry)
-    for t in registry.triples():
-        g_reg.add(t)
+    graphs: dict[URIRef, list[tuple]] = {GRAPH.ontology: list(ontology), GRAPH.registry: list(registry.triples())}
     for i, folder in enumerate(folders, 1):
         if progress:
             progress(f"[{i}/{len(folders)}] {folder.name}")
         try:
             source = load_source(folder)
-            graph = ds.graph(source.graph_iri)
-            for t in _source_triples(source, registry):
-                graph.add(t)
+            graph = graphs.setdefault(source.graph_iri, [])
+            graph.extend(_source_triples(source, registry))
             raw_claims = _claims_of(source)
         except KGError as exc:
             problems.append(exc)
@@ -193,37 +214,117 @@ def compile_corpus(corpus: Path, progress: Progress | None = None) -> Compilatio
                     file=source.claims_file, line=compiled.line, claim=compiled.claim_id))
                 continue
             claims[compiled.iri] = (source, compiled)
-            for t in compiled.triples:
-                graph.add(t)
+            graph.extend(compiled.triples)
     if problems:
         raise CorpusInvalid(problems)
-    from .corroboration import link  # several sources, one fact: the derived kgg:links graph
-    link(ds)
-    return Compilation(dataset=ds, registry=registry, sources=sources, claims=claims)
+    from .corroboration import LINKS, corroborate  # several sources, one fact: the derived kgg:links graph
+    graphs[LINKS] = list(corroborate(_corroboration_dataset(graphs, sources, claims)).triples())
+    return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims)
 
 
-def shacl_problems(comp: Compilation) -> list[ValidationError]:
+def _corroboration_dataset(graphs: dict[URIRef, list[tuple]], sources: list[Source], claims: dict) -> Dataset:
+    """The part of the dataset that corroboration reads: the ontology, the registry, every source's
+    metadata and the transfer claims (with their evidence and deliveries). Corroboration gives the
+    same answer on it as on the whole dataset, and it is smaller to load into rdflib."""
+    ds = _empty_dataset()
+    for name in (GRAPH.ontology, GRAPH.registry):
+        g = ds.graph(name)
+        g.addN((s, p, o, g) for s, p, o in graphs[name])
+    for source, compiled in claims.values():
+        if compiled.type == "transfer":
+            g = ds.graph(source.graph_iri)
+            g.addN((s, p, o, g) for s, p, o in compiled.triples)
+    for source in sources:
+        g = ds.graph(source.graph_iri)
+        g.addN((s, p, o, g) for s, p, o in graphs[source.graph_iri] if s == source.iri)
+    return ds
+
+
+#: Source graphs are validated in chunks of about this many triples (plus the ontology and the
+#: registry entities they name): each chunk costs the same, so validation grows linearly.
+SHACL_CHUNK = 6000
+
+_CHUNKS: list[tuple[list[tuple], set | None]] = []  # set before a pool forks; workers read them by index
+
+
+def _shacl_chunks(comp: Compilation) -> list[tuple[list[tuple], set | None]]:
+    """The validation units: (triples, the focus nodes whose violations count, or None for all).
+
+    The registry with the ontology is checked once, as a whole (every violation counts). The
+    source graphs are grouped, in order, into chunks of about :data:`SHACL_CHUNK` triples; each
+    chunk is checked with the ontology and the registry entries of the entities it names, and
+    only violations whose focus is one of the chunk's own subjects count (the entities are
+    reported by the registry check). A claim refers to nothing outside its source, the registry
+    and the ontology, so this finds exactly the violations of checking the union at once.
+    """
+    ontology = comp.graphs[GRAPH.ontology]
+    by_entity: dict = {}
+    for t in comp.graphs[GRAPH.registry]:
+        by_entity.setdefault(t[0], []).append(t)
+    units: list[tuple[list[tuple], set | None]] = [(ontology + comp.graphs[GRAPH.registry], None)]
+    names = [name for name in comp.graphs if name not in (GRAPH.ontology, GRAPH.registry)]
+    chunk: list[tuple] = []
+    for i, name in enumerate(names):
+        chunk.extend(comp.graphs[name])
+        if len(chunk) >= SHACL_CHUNK or i == len(names) - 1:
+            named = {o for _, _, o in chunk if o in by_entity}
+            units.append((ontology + [t for e in sorted(named) for t in by_entity[e]] + chunk,
+                          {t[0] for t in chunk}))
+            chunk = []
+    return units
+
+
+def _check_unit(index: int) -> list[tuple]:
+    triples, own = _CHUNKS[index]
+    data = Graph()
+    data.addN((s, p, o, data) for s, p, o in triples)
+    results = shapes.check(data, with_ontology=False, inplace=True)
+    return [(r.focus, r.message, r.path, r.value) for r in results if own is None or r.focus in own]
+
+
+def shacl_problems(comp: Compilation, progress: Progress | None = None) -> list[ValidationError]:
     """Check the compiled dataset against the SHACL shapes; one ``ValidationError`` per violation,
-    located at the claim's (or the registry entity's) file and line."""
-    data = Graph()  # the union: shapes check types (sh:class) across the registry and ontology graphs
-    for s, p, o, _ in comp.dataset.quads((None, None, None, None)):
-        data.add((s, p, o))
+    located at the claim's (or the registry entity's) file and line.
+
+    pySHACL checks the registry once and the source graphs in chunks (see :func:`_shacl_chunks`),
+    on both cores when there are several chunks.
+    """
+    global _CHUNKS
+    units = _shacl_chunks(comp)
+    _CHUNKS = units
+    try:
+        found: list[list[tuple]] = []
+        workers = min(os.cpu_count() or 1, len(units))
+        if workers > 1:
+            import multiprocessing as mp
+            import pyshacl  # noqa: F401  (imported before the fork, once)
+
+            with mp.get_context("fork").Pool(workers) as pool:
+                for k, res in enumerate(pool.imap(_check_unit, range(len(units)))):
+                    if progress:
+                        progress(f"checking SHACL shapes [{k + 1}/{len(units)}]")
+                    found.append(res)
+        else:
+            found = [_check_unit(i) for i in range(len(units))]
+    finally:
+        _CHUNKS = []
+    nm = _empty_dataset().namespace_manager
     problems = []
-    for r in shapes.check(data, with_ontology=False):
+    for focus, message, path, value in (r for res in found for r in res):
         detail = ""
-        if r.path is not None:
-            detail = f" ({comp.dataset.namespace_manager.normalizeUri(r.path)}"
-            detail += f" = {r.value})" if r.value is not None else ")"
-        entity, owner = _entity(r.focus, comp), _owner(r.focus, comp)
+        if path is not None:
+            detail = f" ({nm.normalizeUri(path)}"
+            detail += f" = {value})" if value is not None else ")"
+        entity, owner = _entity(focus, comp), _owner(focus, comp)
         if entity is not None:
-            problems.append(ValidationError(f"SHACL: entity '{entity.id}': {r.message}{detail}",
+            problems.append(ValidationError(f"SHACL: entity '{entity.id}': {message}{detail}",
                                             file=entity.file, line=entity.line))
         elif owner is not None:
             source, compiled = owner
-            problems.append(ValidationError(f"SHACL: {r.message}{detail}", file=source.claims_file,
+            problems.append(ValidationError(f"SHACL: {message}{detail}", file=source.claims_file,
                                             line=compiled.line, claim=compiled.claim_id))
         else:
-            problems.append(ValidationError(f"SHACL: {r.message}{detail} at <{r.focus}>"))
+            problems.append(ValidationError(f"SHACL: {message}{detail} at <{focus}>"))
     return problems
 
 
@@ -253,7 +354,7 @@ def validate(corpus: Path, progress: Progress | None = None) -> tuple[Compilatio
     comp = compile_corpus(corpus, progress)
     if progress:
         progress("checking SHACL shapes")
-    problems = shacl_problems(comp)
+    problems = shacl_problems(comp, progress)
     if problems:
         raise CorpusInvalid(problems)
     return comp, comp.summary()
@@ -264,7 +365,10 @@ _OX_FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld
 
 
 def _ox_quads(comp: Compilation) -> list:
-    """The dataset's quads as pyoxigraph quads, sorted (graph, subject, predicate, object); made once."""
+    """The dataset's quads as pyoxigraph quads, sorted (graph, subject, predicate, object); made once.
+
+    Each distinct rdflib term is converted (and its N-Triples form, the sort key, computed) once.
+    """
     cached = getattr(comp, "_ox_quads", None)
     if cached is not None:
         return cached
@@ -279,22 +383,27 @@ def _ox_quads(comp: Compilation) -> list:
         if r is None:
             if isinstance(x, Literal):
                 if x.language:
-                    r = ox.Literal(str(x), language=x.language)
+                    t = ox.Literal(str(x), language=x.language)
                 else:
-                    r = ox.Literal(str(x), datatype=conv(x.datatype) if x.datatype else None)
+                    t = ox.Literal(str(x), datatype=conv(x.datatype)[0] if x.datatype else None)
             elif isinstance(x, BNode):
-                r = ox.BlankNode(str(x))
+                t = ox.BlankNode(str(x))
             elif x == DATASET_DEFAULT_GRAPH_ID:
-                r = ox.DefaultGraph()
+                t = ox.DefaultGraph()
             else:
-                r = ox.NamedNode(str(x))
-            terms[x] = r
+                t = ox.NamedNode(str(x))
+            r = terms[x] = (t, str(t))
         return r
 
-    quads = {ox.Quad(conv(s), conv(p), conv(o), conv(getattr(g, "identifier", g)))
-             for s, p, o, g in comp.dataset.quads((None, None, None, None))}
-    out = sorted(quads, key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    rows: dict = {}
+    for name, triples in comp.graphs.items():
+        g, gk = conv(name)
+        for s, p, o in triples:
+            (s, sk), (p, pk), (o, ok) = conv(s), conv(p), conv(o)
+            rows[(gk, sk, pk, ok)] = (s, p, o, g)
+    out = [ox.Quad(*rows[k]) for k in sorted(rows)]
     comp._ox_quads = out  # type: ignore[attr-defined]
+    comp._ox_keys = sorted(rows)  # type: ignore[attr-defined]
     return out
 
 
@@ -312,13 +421,10 @@ def serialize(comp: Compilation, fmt: str) -> bytes:
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     fmt_ox = getattr(ox.RdfFormat, _OX_FORMATS[fmt])
     if fmt == "turtle":
-        seen: set = set()
-        triples = []
-        for q in sorted(quads, key=lambda q: (str(q.subject), str(q.predicate), str(q.object))):
-            t = q.triple
-            if t not in seen:
-                seen.add(t)
-                triples.append(t)
+        by_triple = {}  # (subject, predicate, object) N-Triples -> the triple, once
+        for k, q in zip(comp._ox_keys, quads):  # type: ignore[attr-defined]
+            by_triple.setdefault(k[1:], q)
+        triples = [by_triple[k].triple for k in sorted(by_triple)]
         return ox.serialize(triples, format=fmt_ox, prefixes=prefixes)
     if fmt == "nquads":  # sorted lines, as before
         return b"".join(sorted(ox.serialize(quads, format=fmt_ox).splitlines(keepends=True)))

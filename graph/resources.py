@@ -9,8 +9,10 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rdflib import Graph
+if TYPE_CHECKING:  # rdflib is imported when a graph is parsed: light commands do not need it
+    from rdflib import Graph
 
 __all__ = ["ontology_dir", "ontology_graph", "shapes_graph", "ONTOLOGY_FILE", "SHAPES_FILE"]
 
@@ -26,8 +28,10 @@ def ontology_dir() -> Path:
         return Path(__file__).resolve().parent.parent / "ontology"
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=None)
 def _parsed(name: str) -> Graph:
+    from rdflib import Graph
+
     return Graph().parse(ontology_dir() / name, format="turtle")
 
 
