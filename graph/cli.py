@@ -431,9 +431,19 @@ def supplies(to, supplier, system, category, since, until, corpus, out, store, e
       serbia-kg supplies --category aircraft --since 2017 --format csv
     """
     try:
-        kg = _knowledge_graph(corpus, out, store, endpoint)
-        rows = kg.supplies(to=to, supplier=supplier, system=system, category=category, since=since,
-                           until=until, as_of=as_of)
+        rows = None
+        if store is not None and endpoint is None and not (category or since or until or as_of):
+            # the lean path: pyoxigraph alone, no rdflib/networkx (a cold start in well under a second)
+            from . import native
+
+            try:
+                rows = native.supplies(native.open_store(store), to=to, supplier=supplier, system=system)
+            except native.Fallback:
+                rows = None
+        if rows is None:
+            kg = _knowledge_graph(corpus, out, store, endpoint)
+            rows = kg.supplies(to=to, supplier=supplier, system=system, category=category, since=since,
+                               until=until, as_of=as_of)
     except KGError as exc:
         fail(exc)
     if fmt == "table":
