@@ -297,19 +297,43 @@ def _side(t: list[Transfer], value: str, estimated: bool) -> Side:
                 estimated=estimated)
 
 
-def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict, result: Corroboration) -> None:
+class _Index:
+    """One source's transfers, grouped (in order) by deal id, by supplier-recipient-system and by
+    supplier-recipient: a transfer can only match those of another source that share one of these."""
+
+    def __init__(self, transfers: list[Transfer]) -> None:
+        self.has_deal = any(t.deal_id is not None for t in transfers)
+        self.by_deal: dict = {}
+        self.by_system: dict = {}
+        self.by_parties: dict = {}
+        for t in transfers:
+            if t.deal_id is not None:
+                self.by_deal.setdefault(t.deal_id, []).append(t)
+            self.by_system.setdefault((t.system, t.supplier, t.recipient), []).append(t)
+            self.by_parties.setdefault((t.supplier, t.recipient), []).append(t)
+        self.parties = {k for k in self.by_parties if None not in k}
+
+    def may_meet(self, other: "_Index") -> bool:
+        """Whether any transfer of the one could be linked to one of the other."""
+        return bool(self.by_deal.keys() & other.by_deal.keys()) or bool(self.parties & other.parties)
+
+
+def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict, result: Corroboration,
+          index: dict | None = None) -> None:
+    index = index if index is not None else {}
+    di = index.get(id(driver)) or _Index(driver)
+    oi = index.get(id(other)) or _Index(other)
     linked: set[URIRef] = set()
     for d in driver:
         if d.recipient is None:
             continue
-        if d.deal_id is not None and any(o.deal_id is not None for o in other):
-            cands = [o for o in other if o.deal_id == d.deal_id]
+        if d.deal_id is not None and oi.has_deal:
+            cands = list(oi.by_deal.get(d.deal_id, []))
         elif d.system is None or d.supplier is None:
             continue
         else:
-            cands = [o for o in other if o.system == d.system and o.supplier == d.supplier
-                     and o.recipient == d.recipient and _categories_fit(d.category, o.category, up)
-                     and _timing_fits(d, o)]
+            cands = [o for o in oi.by_system.get((d.system, d.supplier, d.recipient), [])
+                     if _categories_fit(d.category, o.category, up) and _timing_fits(d, o)]
         if not cands:
             continue
         diffs = {o.iri: _differences(d, o, labels) for o in cands}
@@ -335,11 +359,11 @@ def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict,
                 result.conflicts.append(_conflict(name, labels, d, [o], x, y, ex, ey))
             result.conflicting.add(tuple(sorted((d.iri, o.iri))))
     # kinds of systems: candidates only
-    for a_list, b_list in ((driver, other), (other, driver)):
+    for a_list, b_index in ((driver, oi), (other, di)):
         for a in a_list:
             if a.system is not None or a.category is None or a.supplier is None or a.recipient is None:
                 continue
-            for b in b_list:
+            for b in b_index.by_parties.get((a.supplier, a.recipient), []):
                 if (b.iri in linked or b.supplier != a.supplier or b.recipient != a.recipient
                         or not _within(b.category, a.category, up) or not _timing_fits(a, b)):
                     continue
@@ -396,12 +420,15 @@ def corroborate(ds: Dataset) -> Corroboration:
             by_source.setdefault(t.source, []).append(t)
     result = Corroboration()
     keys = sorted(by_source)
+    index = {id(ts): _Index(ts) for ts in by_source.values()}
     for i, a in enumerate(keys):
         for b in keys[i + 1:]:
             ta, tb = by_source[a], by_source[b]
+            if not index[id(ta)].may_meet(index[id(tb)]):
+                continue  # no deal id and no supplier-recipient in common: nothing to link
             a_data, b_data = ta[0].is_dataset, tb[0].is_dataset
             driver, other = (tb, ta) if (a_data and not b_data) else (ta, tb)
-            _pair(driver, other, up, labels, result)
+            _pair(driver, other, up, labels, result, index)
     result.conflicts.sort(key=lambda c: (c.supplier, c.recipient, c.system, c.field, c.sides[0].source,
                                          c.sides[0].claim_ids, c.sides[1].source, c.sides[1].claim_ids))
     return result
