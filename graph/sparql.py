@@ -30,10 +30,11 @@ from .terms import ENTITY, PREFIXES
 
 __all__ = ["PROLOGUE", "FORMATS", "GRAPH_FORMATS", "Param", "SavedQuery", "saved_queries", "saved_query",
            "check_syntax", "kind_of", "bind_values", "resolve_param", "run", "run_text", "format_result",
-           "queries_dir"]
+           "queries_dir", "oxigraph_of", "to_rdflib", "NativeResult"]
 
 #: The PREFIX lines declared for every query.
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+PREFIXES_TEXT = {p: str(ns) for p, ns in PREFIXES.items()}
 _PROLOGUE_LINES = PROLOGUE.count("\n")
 #: Result formats of SELECT and ASK: name -> (rdflib serializer, media type).
 FORMATS = {
@@ -215,7 +216,10 @@ def bind_values(text: str, bindings: dict) -> str:
 
 def _entity_names(ds) -> dict[str, set[URIRef]]:
     names: dict[str, set[URIRef]] = {}
-    rows = ds.query(PROLOGUE + "SELECT DISTINCT ?e ?l WHERE { ?e skos:prefLabel|skos:altLabel ?l }")
+    query = "SELECT DISTINCT ?e ?l WHERE { ?e skos:prefLabel|skos:altLabel ?l }"
+    native = oxigraph_of(ds)
+    rows = ds.query(PROLOGUE + query) if native is None else [
+        (to_rdflib(r["e"]), to_rdflib(r["l"])) for r in _run_native(native, query, where="names")._native_rows()]
     for e, label in rows:
         if str(e).startswith(str(ENTITY)):
             names.setdefault(fold(str(label)), set()).add(e)
@@ -262,6 +266,140 @@ def resolve_param(ds, param: Param, value: str):
     return Literal(value)
 
 
+def oxigraph_of(ds):
+    """The pyoxigraph ``Store`` that holds ``ds`` (itself, or behind oxrdflib), else ``None``.
+
+    A query on it runs natively: parsed and evaluated by Oxigraph, with no rdflib parsing and no
+    per-term conversion through oxrdflib.
+    """
+    import sys
+
+    ox = sys.modules.get("pyoxigraph")
+    if ox is None:
+        return None
+    if isinstance(ds, ox.Store):
+        return ds
+    inner = getattr(getattr(ds, "store", None), "_store", None)
+    return inner if isinstance(inner, ox.Store) else None
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def to_rdflib(term):
+    """A pyoxigraph term as an rdflib term (as rdflib's own parsers would give it)."""
+    from rdflib import BNode
+
+    if term is None:
+        return None
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return URIRef(term.value)
+    if kind == "BlankNode":
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    dt = term.datatype.value
+    return Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=URIRef(dt))
+
+
+class NativeResult:
+    """The result of a query run natively on an Oxigraph store, with rdflib's Result interface.
+
+    ``type``, ``vars``, ``askAnswer``, iteration (tuples of rdflib terms), ``bindings`` and
+    ``graph`` are given as rdflib gives them (terms converted lazily, when asked for); the
+    standard result formats are written by pyoxigraph's serializers (:meth:`serialize_native`).
+    """
+
+    def __init__(self, store, text: str, raw) -> None:
+        import pyoxigraph as ox
+        from rdflib.term import Variable
+
+        self._store, self._text, self._raw = store, text, raw
+        self._rows = self._bindings = self._graph = None
+        if isinstance(raw, ox.QueryBoolean):
+            self.type, self.askAnswer, self.vars = "ASK", bool(raw), None
+        elif isinstance(raw, ox.QuerySolutions):
+            self.type, self.askAnswer = "SELECT", None
+            self.vars = [Variable(v.value) for v in raw.variables]
+        else:
+            self.type, self.askAnswer, self.vars = "CONSTRUCT", None, None
+
+    def _native_rows(self) -> list:
+        if self._rows is None:
+            raw, self._raw = self._raw, None
+            self._rows = list(raw) if raw is not None else list(self._again())
+        return self._rows
+
+    def _again(self):
+        return self._store.query(self._text, prefixes=dict(PREFIXES_TEXT), use_default_graph_as_union=True)
+
+    def materialise(self) -> "NativeResult":
+        """Evaluate now (so that evaluation errors surface at once)."""
+        if self.type != "ASK":
+            self._native_rows()
+        return self
+
+    def __len__(self) -> int:
+        return 1 if self.type == "ASK" else len(self._native_rows())
+
+    def __iter__(self):
+        if self.type == "SELECT":
+            names = [str(v) for v in self.vars]
+            return iter([tuple(to_rdflib(row[n]) for n in names) for row in self._native_rows()])
+        if self.type == "ASK":
+            return iter([self.askAnswer])
+        return iter(self.graph)
+
+    @property
+    def bindings(self) -> list[dict]:
+        if self._bindings is None:
+            self._bindings = [{v: to_rdflib(row[str(v)]) for v in self.vars if row[str(v)] is not None}
+                              for row in self._native_rows()] if self.type == "SELECT" else []
+        return self._bindings
+
+    @property
+    def graph(self):
+        if self.type != "CONSTRUCT":
+            return None
+        if self._graph is None:
+            from rdflib import Graph
+
+            g = Graph()
+            for t in self._native_rows():
+                g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+            self._graph = g
+        return self._graph
+
+    def serialize_native(self, fmt: str) -> str:
+        """SELECT/ASK results in a standard format (json, csv, tsv, xml), by pyoxigraph."""
+        import pyoxigraph as ox
+
+        rf = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+              "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}[fmt]
+        raw = self._raw if self._raw is not None else self._again()
+        self._raw = None
+        text = raw.serialize(format=rf).decode("utf-8")
+        return text if text.endswith("\n") else text + "\n"
+
+
+def _run_native(store, text: str, *, where: str):
+    """Run ``text`` (the project's prefixes declared) on a pyoxigraph store; errors become InputError."""
+    try:
+        raw = store.query(text, prefixes=dict(PREFIXES_TEXT), use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        check_syntax(text, where=where)  # rdflib's message, with the line and column in the user's text
+        raise InputError(f"syntax error: {str(exc).splitlines()[0]}", file=where) from None
+    except Exception as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"the query failed: {msg}", file=where) from None
+    try:
+        return NativeResult(store, text, raw).materialise()
+    except Exception as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"the query failed: {msg}", file=where) from None
+
+
 def run_text(ds, text: str, params: dict[str, str] | None = None, *, declared: list[Param] | None = None,
              where: str = "query"):
     """Run query ``text`` on dataset ``ds`` with ``params`` (name -> value as typed) bound.
@@ -289,7 +427,9 @@ def run_text(ds, text: str, params: dict[str, str] | None = None, *, declared: l
     InputError
         A syntax error, an update, an unknown parameter or an error from the store.
     """
-    check_syntax(text, where=where)
+    native = oxigraph_of(ds)
+    if native is None:
+        check_syntax(text, where=where)  # (Oxigraph parses natively: its errors are reported by run)
     declared_by = {p.name: p for p in (declared or [])}
     params = dict(params or {})
     if declared is not None:
@@ -311,7 +451,13 @@ def run_text(ds, text: str, params: dict[str, str] | None = None, *, declared: l
 
 
 def run(ds, text: str, *, where: str = "query"):
-    """Run ``text`` (the project's prefixes declared) on ``ds``; errors become :class:`InputError`."""
+    """Run ``text`` (the project's prefixes declared) on ``ds``; errors become :class:`InputError`.
+
+    On an Oxigraph store the query runs natively (:class:`NativeResult`); elsewhere through rdflib.
+    """
+    native = oxigraph_of(ds)
+    if native is not None:
+        return _run_native(native, text, where=where)
     try:
         result = ds.query(PROLOGUE + text)
         if result.type == "SELECT":
@@ -384,6 +530,8 @@ def format_result(result, fmt: str = "table", nm=None) -> str:
     if fmt not in FORMATS:
         raise InputError(f"format '{fmt}' is for CONSTRUCT and DESCRIBE; a {result.type} gives "
                          f"{', '.join(FORMATS)}")
+    if fmt != "table" and isinstance(result, NativeResult):
+        return result.serialize_native(fmt)
     if fmt == "tsv":
         return _tsv(result)
     if fmt != "table":

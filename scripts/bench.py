@@ -209,7 +209,7 @@ def child(group: str, ctx: dict) -> dict:
 
             def ask():
                 r = run_text(ds, q.text, params, declared=q.params, where=q.name)
-                rows[:] = [len(r.bindings) if r.type == "SELECT" else (len(r.graph) if r.graph is not None else 1)]
+                rows[:] = [len(r)]  # rows, triples, or 1 for ASK (rdflib's Result and graph.sparql.NativeResult)
 
             # one warm-up run (compiles the query, warms the store's cache), then the timed runs;
             # a question over the time budget is stopped (rdflib's engine is pure Python: an alarm stops it)

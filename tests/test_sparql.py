@@ -303,3 +303,17 @@ def test_installed_command_end_to_end(seed_out):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[1].startswith("https://w3id.org/serbia-kg/id/mig-29,MiG-29,")
+
+
+def test_oxigraph_runs_natively_and_binds_terms_never_pasted(seed_store):
+    from graph.sparql import NativeResult
+
+    ox = open_dataset(store=seed_store)
+    evil = 'x" } } ; DROP ALL ; SELECT * { "'
+    q = saved_query("claim-evidence")
+    result = run_text(ox, q.text, {"claim": evil}, declared=q.params)
+    assert isinstance(result, NativeResult) and len(result) == 0
+    result = run_text(ox, q.text, {"claim": "kornet-russia-to-serbia"}, declared=q.params)
+    assert len(result) > 0 and json.loads(format_result(result, "json"))["results"]["bindings"]
+    with pytest.raises(InputError, match="line 1, column"):
+        run_text(ox, "SELECT ?x WHERE { ?x skg:supplier }")
