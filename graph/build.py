@@ -10,6 +10,7 @@ byte-identical files.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -41,6 +42,8 @@ OUTPUTS = {
     "serbia-kg.jsonld": "json-ld",
 }
 SUMMARY_FILE = "summary.json"
+#: Where a build keeps the content hashes of the SHACL units that conformed (inside ``out``).
+CACHE_DIR = Path(".cache") / "shacl"
 
 
 @dataclass
@@ -73,6 +76,8 @@ class Compilation:
     sources: list[Source]
     claims: dict[URIRef, tuple[Source, Compiled]]
     _dataset: Dataset | None = field(default=None, repr=False)
+    #: content hashes of the SHACL units found conforming (see :func:`shacl_problems`)
+    shacl_passed: list[str] = field(default_factory=list, repr=False)
 
     @property
     def dataset(self) -> Dataset:
@@ -282,32 +287,68 @@ def _check_unit(index: int) -> list[tuple]:
     return [(r.focus, r.message, r.path, r.value) for r in results if own is None or r.focus in own]
 
 
-def shacl_problems(comp: Compilation, progress: Progress | None = None) -> list[ValidationError]:
+_SALT: list[bytes] = []
+
+
+def _cache_salt() -> bytes:
+    """What a cached check depends on besides its triples: the shapes and the checking code."""
+    if not _SALT:
+        import pyshacl
+        import rdflib
+
+        from .resources import SHAPES_FILE, ontology_dir
+
+        h = hashlib.sha256(f"{pyshacl.__version__} {rdflib.__version__}".encode())
+        for path in (ontology_dir() / SHAPES_FILE, Path(shapes.__file__), Path(__file__)):
+            h.update(path.read_bytes())
+        _SALT.append(h.digest())
+    return _SALT[0]
+
+
+def _unit_key(comp: Compilation, triples: list[tuple], own: set | None) -> str:
+    """A content hash of one validation unit: its triples (N-Triples, sorted) and whose violations count."""
+    nt = _term_strings(comp)
+    h = hashlib.sha256(_cache_salt())
+    h.update("\n".join(sorted({f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in triples})).encode("utf-8"))
+    h.update(b"\n--\n" + ("\n".join(sorted(nt(x) for x in own)) if own is not None else "*").encode("utf-8"))
+    return h.hexdigest()
+
+
+def shacl_problems(comp: Compilation, progress: Progress | None = None,
+                   cache: Path | None = None) -> list[ValidationError]:
     """Check the compiled dataset against the SHACL shapes; one ``ValidationError`` per violation,
     located at the claim's (or the registry entity's) file and line.
 
     pySHACL checks the registry once and the source graphs in chunks (see :func:`_shacl_chunks`),
-    on both cores when there are several chunks.
+    on both cores when there are several chunks. With ``cache`` (a folder), a unit whose content
+    hash is there conformed before and is not checked again; the hashes of the units that conform
+    now are kept in ``comp.shacl_passed`` for :func:`build` to record once the build succeeds.
     """
     global _CHUNKS
     units = _shacl_chunks(comp)
+    keys = [_unit_key(comp, t, own) for t, own in units] if cache is not None else [None] * len(units)
+    todo = [i for i, k in enumerate(keys) if k is None or not (cache / k).is_file()]  # type: ignore[operator]
+    if progress and len(todo) < len(units):
+        progress(f"checking SHACL shapes: {len(units) - len(todo)} of {len(units)} unit(s) unchanged (cached)")
     _CHUNKS = units
+    found: list[list[tuple]] = [[] for _ in units]
     try:
-        found: list[list[tuple]] = []
-        workers = min(os.cpu_count() or 1, len(units))
+        workers = min(os.cpu_count() or 1, len(todo))
         if workers > 1:
             import multiprocessing as mp
             import pyshacl  # noqa: F401  (imported before the fork, once)
 
             with mp.get_context("fork").Pool(workers) as pool:
-                for k, res in enumerate(pool.imap(_check_unit, range(len(units)))):
+                for k, (i, res) in enumerate(zip(todo, pool.imap(_check_unit, todo))):
                     if progress:
-                        progress(f"checking SHACL shapes [{k + 1}/{len(units)}]")
-                    found.append(res)
+                        progress(f"checking SHACL shapes [{k + 1}/{len(todo)}]")
+                    found[i] = res
         else:
-            found = [_check_unit(i) for i in range(len(units))]
+            for i in todo:
+                found[i] = _check_unit(i)
     finally:
         _CHUNKS = []
+    comp.shacl_passed = [k for k, res in zip(keys, found) if k is not None and not res]
     nm = _empty_dataset().namespace_manager
     problems = []
     for focus, message, path, value in (r for res in found for r in res):
@@ -343,8 +384,12 @@ def _owner(focus, comp: Compilation):
     return comp.claims.get(URIRef(base))
 
 
-def validate(corpus: Path, progress: Progress | None = None) -> tuple[Compilation, Summary]:
+def validate(corpus: Path, progress: Progress | None = None,
+             cache: Path | None = None) -> tuple[Compilation, Summary]:
     """Run every check on a corpus without writing anything.
+
+    ``cache``: a folder of content hashes of SHACL units that conformed before (see
+    :func:`shacl_problems`); read only.
 
     Raises
     ------
@@ -354,7 +399,7 @@ def validate(corpus: Path, progress: Progress | None = None) -> tuple[Compilatio
     comp = compile_corpus(corpus, progress)
     if progress:
         progress("checking SHACL shapes")
-    problems = shacl_problems(comp, progress)
+    problems = shacl_problems(comp, progress, cache)
     if problems:
         raise CorpusInvalid(problems)
     return comp, comp.summary()
@@ -364,14 +409,11 @@ def validate(corpus: Path, progress: Progress | None = None) -> tuple[Compilatio
 _OX_FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
 
 
-def _ox_quads(comp: Compilation) -> list:
-    """The dataset's quads as pyoxigraph quads, sorted (graph, subject, predicate, object); made once.
-
-    Each distinct rdflib term is converted (and its N-Triples form, the sort key, computed) once.
-    """
-    cached = getattr(comp, "_ox_quads", None)
-    if cached is not None:
-        return cached
+def _term_converter(comp: Compilation) -> Callable:
+    """rdflib term -> (pyoxigraph term, its N-Triples form); each distinct term converted once per compilation."""
+    conv = getattr(comp, "_conv", None)
+    if conv is not None:
+        return conv
     import pyoxigraph as ox
     from rdflib import BNode
     from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
@@ -395,15 +437,36 @@ def _ox_quads(comp: Compilation) -> list:
             r = terms[x] = (t, str(t))
         return r
 
+    comp._conv = conv  # type: ignore[attr-defined]
+    return conv
+
+
+def _term_strings(comp: Compilation) -> Callable:
+    conv = _term_converter(comp)
+    return lambda x: conv(x)[1]
+
+
+def _ox_quads(comp: Compilation) -> list:
+    """The dataset's quads as pyoxigraph quads, sorted (graph, subject, predicate, object); made once.
+
+    Each distinct rdflib term is converted (and its N-Triples form, the sort key, computed) once.
+    """
+    cached = getattr(comp, "_ox_quads", None)
+    if cached is not None:
+        return cached
+    import pyoxigraph as ox
+
+    conv = _term_converter(comp)
     rows: dict = {}
     for name, triples in comp.graphs.items():
         g, gk = conv(name)
         for s, p, o in triples:
             (s, sk), (p, pk), (o, ok) = conv(s), conv(p), conv(o)
             rows[(gk, sk, pk, ok)] = (s, p, o, g)
-    out = [ox.Quad(*rows[k]) for k in sorted(rows)]
+    keys = sorted(rows)
+    out = [ox.Quad(*rows[k]) for k in keys]
     comp._ox_quads = out  # type: ignore[attr-defined]
-    comp._ox_keys = sorted(rows)  # type: ignore[attr-defined]
+    comp._ox_keys = keys  # type: ignore[attr-defined]
     return out
 
 
@@ -464,10 +527,16 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
 
     All outputs are serialised in memory first, then each is written to a temporary file and
     renamed into place: a failing build leaves the previous outputs untouched.
+
+    ``out/.cache/shacl/`` keeps the content hash of each SHACL unit (the registry; a chunk of
+    source graphs with what they name) that conformed in the last successful build; a rebuild
+    checks only the units whose content (or the shapes, or this code) changed. The cache is
+    written only after a successful build; deleting it forces a full check.
     """
     corpus = Path(corpus)
     out = Path(out) if out is not None else default_out(corpus)
-    comp, summary = validate(corpus, progress)
+    cache = out / CACHE_DIR
+    comp, summary = validate(corpus, progress, cache=cache)
     blobs = {}
     for name, fmt in OUTPUTS.items():
         if progress:
@@ -478,4 +547,19 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
         raise InputError("output path exists and is not a folder", file=out)
     for name, data in blobs.items():
         write_atomically(out / name, data)
+    _record_cache(cache, comp.shacl_passed)
     return comp, summary
+
+
+def _record_cache(cache: Path, keys: list[str]) -> None:
+    """Keep exactly ``keys`` (the units that conform now) in the SHACL cache folder."""
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        keep = set(keys)
+        for old in cache.iterdir():
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+        for k in keep:
+            (cache / k).touch()
+    except OSError:
+        pass  # a cache that cannot be written only makes the next build slower
