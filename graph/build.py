@@ -333,9 +333,10 @@ def shacl_problems(comp: Compilation, progress: Progress | None = None,
     _CHUNKS = units
     found: list[list[tuple]] = [[] for _ in units]
     try:
+        import multiprocessing as mp
+
         workers = min(os.cpu_count() or 1, len(todo))
-        if workers > 1:
-            import multiprocessing as mp
+        if workers > 1 and "fork" in mp.get_all_start_methods():
             import pyshacl  # noqa: F401  (imported before the fork, once)
 
             with mp.get_context("fork").Pool(workers) as pool:
