@@ -336,7 +336,8 @@ def shacl_problems(comp: Compilation, progress: Progress | None = None,
         import multiprocessing as mp
 
         workers = min(os.cpu_count() or 1, len(todo))
-        if workers > 1 and "fork" in mp.get_all_start_methods():
+        big = sum(len(units[i][0]) for i in todo) > 2 * SHACL_CHUNK  # a pool is worth its start-up
+        if workers > 1 and big and "fork" in mp.get_all_start_methods():
             import pyshacl  # noqa: F401  (imported before the fork, once)
 
             with mp.get_context("fork").Pool(workers) as pool:
