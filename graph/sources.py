@@ -40,12 +40,18 @@ _FOLD = {
 _PREFIX_SUFFIX = 32
 
 
+# white space other than a single plain space, or a character that folds (\s is str.isspace())
+_NEEDS_FOLDING = re.compile(r"[^\S ]|  |[" + "".join(_FOLD) + "]")
+
+
 def fold_text(text: str) -> tuple[str, list[int]]:
     """Fold ``text`` and return it with, for each folded character, its offset in ``text``.
 
     >>> fold_text("a  “b”")[0]
     'a "b"'
     """
+    if not _NEEDS_FOLDING.search(text):  # most quotes: nothing to fold
+        return text, list(range(len(text)))
     out: list[str] = []
     offsets: list[int] = []
     in_space = False
