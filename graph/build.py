@@ -497,15 +497,6 @@ def serialize(comp: Compilation, fmt: str) -> bytes:
     return data if data.endswith(b"\n") else data + b"\n"
 
 
-def _sorted_jsonld(data):
-    if isinstance(data, list):
-        items = [_sorted_jsonld(x) for x in data]
-        return sorted(items, key=lambda x: json.dumps(x, sort_keys=True, ensure_ascii=False))
-    if isinstance(data, dict):
-        return {k: _sorted_jsonld(v) for k, v in data.items()}
-    return data
-
-
 def write_atomically(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
