@@ -77,20 +77,32 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 @click.option("--store", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="PATH",
               help="Also load the dataset into an Oxigraph store at PATH (replaced when complete).")
-def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | None) -> None:
-    """Compile every source, validate it (claims, quotes, SHACL) and write the dataset.
+@click.option("--view/--no-view", "with_view", default=True, show_default=True,
+              help="Also write the network view, serbia-kg.html (as `serbia-kg view` does).")
+def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | None, with_view: bool) -> None:
+    """Compile every source, validate it (claims, quotes, SHACL) and write the dataset and the view.
 
     Writes serbia-kg.trig (one named graph per source, plus the registry and the ontology),
-    serbia-kg.nq, serbia-kg.ttl (all merged), serbia-kg.jsonld and summary.json. Files are
-    replaced atomically: a failing build leaves the previous outputs intact.
+    serbia-kg.nq, serbia-kg.ttl (all merged), serbia-kg.jsonld, summary.json and the offline
+    network view serbia-kg.html. Files are replaced atomically: a failing build leaves the
+    previous outputs intact.
 
     Example: serbia-kg build --sources sources --out out
     """
     from . import build as build_mod
 
     target = out if out is not None else build_mod.default_out(corpus)
+    progress = progress_printer(quiet or fmt == "json")
     try:
-        _, summary = build_mod.build(corpus, target, progress=progress_printer(quiet or fmt == "json"))
+        comp, summary = build_mod.build(corpus, target, progress=progress)
+        if with_view:
+            from . import view as view_mod
+
+            if progress:
+                progress("writing the network view")
+            shown = view_mod.make_view(comp.dataset, target / "serbia-kg.html", progress=progress)
+            for warning in shown.warnings:
+                click.echo(f"warning: {warning}", err=True)
         if store is not None:
             from .store import load_store
 

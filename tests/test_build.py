@@ -110,3 +110,25 @@ def test_required_facts_of_the_first_source_are_encoded(seed_compilation):
     # the author's recommendations are the source's statements, not facts about the world
     rec = by_id["author-demand-scale-back"]
     assert ds.value(rec, SKG.speaker) == SOURCE[SEED_ID]
+
+
+def test_the_main_job_writes_the_rdf_and_the_view(tmp_path: Path):
+    """`serbia-kg build` is the main job: the dataset and the offline HTML view, the same page `view` writes."""
+    from click.testing import CliRunner
+
+    from graph.cli import main
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["build", "-q", "--sources", str(SEED_CORPUS), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out / "serbia-kg.html"
+    assert page.is_file() and "Serbia" in page.read_text(encoding="utf-8")
+    for name in OUTPUTS:
+        assert (out / name).is_file()
+    again = CliRunner().invoke(main, ["view", "-q", "--sources", str(SEED_CORPUS), "--data", str(out),
+                                      "--out", str(tmp_path / "view.html")])
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "view.html").read_bytes() == page.read_bytes()
+    skipped = CliRunner().invoke(main, ["build", "-q", "--no-view", "--sources", str(SEED_CORPUS),
+                                        "--out", str(tmp_path / "bare")])
+    assert skipped.exit_code == 0 and not (tmp_path / "bare" / "serbia-kg.html").exists()
