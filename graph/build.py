@@ -2,15 +2,15 @@
 
 The flow: read the registry and every source folder; compile each claim (one rule per claim
 type, :mod:`graph.claims`); put each source's claims in a named graph of its own, beside the
-``registry`` and ``ontology`` graphs; check the result with the SHACL shapes (pySHACL); write
-TriG, N-Quads, Turtle and JSON-LD. Every problem found is reported, each as one line; nothing is
-written unless there is none. Outputs are sorted and carry no timestamps, so the same inputs give
+``registry`` and ``ontology`` graphs; link claims of different sources that describe one fact
+(:mod:`graph.corroboration`); check the result with the SHACL shapes (:mod:`graph.validation`,
+pySHACL); write TriG, N-Quads, Turtle and JSON-LD (:mod:`graph.serialize`). Every problem found is
+reported, each as one line; nothing is written unless there is none. Outputs are sorted and carry no timestamps, so the same inputs give
 byte-identical files.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -26,9 +26,10 @@ from .dates import parse_date
 from .errors import CorpusInvalid, InputError, KGError, ValidationError
 from .registry import Registry, load_registry
 from .resources import ontology_graph
-from . import shapes
 from .sources import Source, discover, load_source
-from .terms import ENTITY, GRAPH, PREFIXES, SKG, SKV
+from .serialize import serialize
+from .terms import GRAPH, PREFIXES, SKG, SKV
+from .validation import CACHE_DIR, record_cache, shacl_problems
 from . import yamlfile
 
 __all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS", "default_out",
@@ -42,8 +43,6 @@ OUTPUTS = {
     "serbia-kg.jsonld": "json-ld",
 }
 SUMMARY_FILE = "summary.json"
-#: Where a build keeps the content hashes of the SHACL units that conformed (inside ``out``).
-CACHE_DIR = Path(".cache") / "shacl"
 
 
 @dataclass
@@ -247,145 +246,6 @@ def _corroboration_dataset(graphs: dict[URIRef, list[tuple]], sources: list[Sour
 
 #: Source graphs are validated in chunks of about this many triples (plus the ontology and the
 #: registry entities they name): each chunk costs the same, so validation grows linearly.
-SHACL_CHUNK = 6000
-
-_CHUNKS: list[tuple[list[tuple], set | None]] = []  # set before a pool forks; workers read them by index
-
-
-def _shacl_chunks(comp: Compilation) -> list[tuple[list[tuple], set | None]]:
-    """The validation units: (triples, the focus nodes whose violations count, or None for all).
-
-    The registry with the ontology is checked once, as a whole (every violation counts). The
-    source graphs are grouped, in order, into chunks of about :data:`SHACL_CHUNK` triples; each
-    chunk is checked with the ontology and the registry entries of the entities it names, and
-    only violations whose focus is one of the chunk's own subjects count (the entities are
-    reported by the registry check). A claim refers to nothing outside its source, the registry
-    and the ontology, so this finds exactly the violations of checking the union at once.
-    """
-    ontology = comp.graphs[GRAPH.ontology]
-    by_entity: dict = {}
-    for t in comp.graphs[GRAPH.registry]:
-        by_entity.setdefault(t[0], []).append(t)
-    units: list[tuple[list[tuple], set | None]] = [(ontology + comp.graphs[GRAPH.registry], None)]
-    names = [name for name in comp.graphs if name not in (GRAPH.ontology, GRAPH.registry)]
-    chunk: list[tuple] = []
-    for i, name in enumerate(names):
-        chunk.extend(comp.graphs[name])
-        if len(chunk) >= SHACL_CHUNK or i == len(names) - 1:
-            named = {o for _, _, o in chunk if o in by_entity}
-            units.append((ontology + [t for e in sorted(named) for t in by_entity[e]] + chunk,
-                          {t[0] for t in chunk}))
-            chunk = []
-    return units
-
-
-def _check_unit(index: int) -> list[tuple]:
-    triples, own = _CHUNKS[index]
-    data = Graph()
-    data.addN((s, p, o, data) for s, p, o in triples)
-    results = shapes.check(data, with_ontology=False, inplace=True)
-    return [(r.focus, r.message, r.path, r.value) for r in results if own is None or r.focus in own]
-
-
-_SALT: list[bytes] = []
-
-
-def _cache_salt() -> bytes:
-    """What a cached check depends on besides its triples: the shapes and the checking code."""
-    if not _SALT:
-        import pyshacl
-        import rdflib
-
-        from .resources import SHAPES_FILE, ontology_dir
-
-        h = hashlib.sha256(f"{pyshacl.__version__} {rdflib.__version__}".encode())
-        for path in (ontology_dir() / SHAPES_FILE, Path(shapes.__file__), Path(__file__)):
-            h.update(path.read_bytes())
-        _SALT.append(h.digest())
-    return _SALT[0]
-
-
-def _unit_key(comp: Compilation, triples: list[tuple], own: set | None) -> str:
-    """A content hash of one validation unit: its triples (N-Triples, sorted) and whose violations count."""
-    nt = _term_strings(comp)
-    h = hashlib.sha256(_cache_salt())
-    h.update("\n".join(sorted({f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in triples})).encode("utf-8"))
-    h.update(b"\n--\n" + ("\n".join(sorted(nt(x) for x in own)) if own is not None else "*").encode("utf-8"))
-    return h.hexdigest()
-
-
-def shacl_problems(comp: Compilation, progress: Progress | None = None,
-                   cache: Path | None = None) -> list[ValidationError]:
-    """Check the compiled dataset against the SHACL shapes; one ``ValidationError`` per violation,
-    located at the claim's (or the registry entity's) file and line.
-
-    pySHACL checks the registry once and the source graphs in chunks (see :func:`_shacl_chunks`),
-    on both cores when there are several chunks. With ``cache`` (a folder), a unit whose content
-    hash is there conformed before and is not checked again; the hashes of the units that conform
-    now are kept in ``comp.shacl_passed`` for :func:`build` to record once the build succeeds.
-    """
-    global _CHUNKS
-    units = _shacl_chunks(comp)
-    keys = [_unit_key(comp, t, own) for t, own in units] if cache is not None else [None] * len(units)
-    todo = [i for i, k in enumerate(keys) if k is None or not (cache / k).is_file()]  # type: ignore[operator]
-    if progress and len(todo) < len(units):
-        progress(f"checking SHACL shapes: {len(units) - len(todo)} of {len(units)} unit(s) unchanged (cached)")
-    _CHUNKS = units
-    found: list[list[tuple]] = [[] for _ in units]
-    try:
-        import multiprocessing as mp
-
-        workers = min(os.cpu_count() or 1, len(todo))
-        big = sum(len(units[i][0]) for i in todo) > 2 * SHACL_CHUNK  # a pool is worth its start-up
-        if workers > 1 and big and "fork" in mp.get_all_start_methods():
-            import pyshacl  # noqa: F401  (imported before the fork, once)
-
-            with mp.get_context("fork").Pool(workers) as pool:
-                for k, (i, res) in enumerate(zip(todo, pool.imap(_check_unit, todo))):
-                    if progress:
-                        progress(f"checking SHACL shapes [{k + 1}/{len(todo)}]")
-                    found[i] = res
-        else:
-            for i in todo:
-                found[i] = _check_unit(i)
-    finally:
-        _CHUNKS = []
-    comp.shacl_passed = [k for k, res in zip(keys, found) if k is not None and not res]
-    nm = _empty_dataset().namespace_manager
-    problems = []
-    for focus, message, path, value in (r for res in found for r in res):
-        detail = ""
-        if path is not None:
-            detail = f" ({nm.normalizeUri(path)}"
-            detail += f" = {value})" if value is not None else ")"
-        entity, owner = _entity(focus, comp), _owner(focus, comp)
-        if entity is not None:
-            problems.append(ValidationError(f"SHACL: entity '{entity.id}': {message}{detail}",
-                                            file=entity.file, line=entity.line))
-        elif owner is not None:
-            source, compiled = owner
-            problems.append(ValidationError(f"SHACL: {message}{detail}", file=source.claims_file,
-                                            line=compiled.line, claim=compiled.claim_id))
-        else:
-            problems.append(ValidationError(f"SHACL: {message}{detail} at <{focus}>"))
-    return problems
-
-
-def _entity(focus, comp: Compilation):
-    base = str(ENTITY)
-    text = str(focus)
-    if text.startswith(base) and text[len(base):] in comp.registry:
-        return comp.registry.get(text[len(base):])
-    return None
-
-
-def _owner(focus, comp: Compilation):
-    if focus in comp.claims:
-        return comp.claims[focus]
-    base = str(focus).split("#", 1)[0]
-    return comp.claims.get(URIRef(base))
-
-
 def validate(corpus: Path, progress: Progress | None = None,
              cache: Path | None = None) -> tuple[Compilation, Summary]:
     """Run every check on a corpus without writing anything.
@@ -405,96 +265,6 @@ def validate(corpus: Path, progress: Progress | None = None,
     if problems:
         raise CorpusInvalid(problems)
     return comp, comp.summary()
-
-
-#: Output formats written by pyoxigraph's serializers (5-20x faster than rdflib's on large datasets).
-_OX_FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
-
-
-def _term_converter(comp: Compilation) -> Callable:
-    """rdflib term -> (pyoxigraph term, its N-Triples form); each distinct term converted once per compilation."""
-    conv = getattr(comp, "_conv", None)
-    if conv is not None:
-        return conv
-    import pyoxigraph as ox
-    from rdflib import BNode
-    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
-
-    terms: dict = {}
-
-    def conv(x):
-        r = terms.get(x)
-        if r is None:
-            if isinstance(x, Literal):
-                if x.language:
-                    t = ox.Literal(str(x), language=x.language)
-                else:
-                    t = ox.Literal(str(x), datatype=conv(x.datatype)[0] if x.datatype else None)
-            elif isinstance(x, BNode):
-                t = ox.BlankNode(str(x))
-            elif x == DATASET_DEFAULT_GRAPH_ID:
-                t = ox.DefaultGraph()
-            else:
-                t = ox.NamedNode(str(x))
-            r = terms[x] = (t, str(t))
-        return r
-
-    comp._conv = conv  # type: ignore[attr-defined]
-    return conv
-
-
-def _term_strings(comp: Compilation) -> Callable:
-    conv = _term_converter(comp)
-    return lambda x: conv(x)[1]
-
-
-def _ox_quads(comp: Compilation) -> list:
-    """The dataset's quads as pyoxigraph quads, sorted (graph, subject, predicate, object); made once.
-
-    Each distinct rdflib term is converted (and its N-Triples form, the sort key, computed) once.
-    """
-    cached = getattr(comp, "_ox_quads", None)
-    if cached is not None:
-        return cached
-    import pyoxigraph as ox
-
-    conv = _term_converter(comp)
-    rows: dict = {}
-    for name, triples in comp.graphs.items():
-        g, gk = conv(name)
-        for s, p, o in triples:
-            (s, sk), (p, pk), (o, ok) = conv(s), conv(p), conv(o)
-            rows[(gk, sk, pk, ok)] = (s, p, o, g)
-    keys = sorted(rows)
-    out = [ox.Quad(*rows[k]) for k in keys]
-    comp._ox_quads = out  # type: ignore[attr-defined]
-    comp._ox_keys = keys  # type: ignore[attr-defined]
-    return out
-
-
-def serialize(comp: Compilation, fmt: str) -> bytes:
-    """One output format of the dataset, deterministic for the same input.
-
-    The quads are sorted, then written by pyoxigraph's serializers (TriG and Turtle with the
-    project's prefixes; Turtle is every named graph merged, each triple once).
-    """
-    import pyoxigraph as ox
-
-    if fmt not in _OX_FORMATS:
-        return comp.dataset.serialize(format=fmt, encoding="utf-8")
-    quads = _ox_quads(comp)
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
-    fmt_ox = getattr(ox.RdfFormat, _OX_FORMATS[fmt])
-    if fmt == "turtle":
-        by_triple = {}  # (subject, predicate, object) N-Triples -> the triple, once
-        for k, q in zip(comp._ox_keys, quads):  # type: ignore[attr-defined]
-            by_triple.setdefault(k[1:], q)
-        triples = [by_triple[k].triple for k in sorted(by_triple)]
-        return ox.serialize(triples, format=fmt_ox, prefixes=prefixes)
-    if fmt == "nquads":  # sorted lines, as before
-        return b"".join(sorted(ox.serialize(quads, format=fmt_ox).splitlines(keepends=True)))
-    data = ox.serialize(quads, format=fmt_ox, prefixes=prefixes if fmt == "trig" else None)
-    return data if data.endswith(b"\n") else data + b"\n"
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -540,19 +310,5 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
         raise InputError("output path exists and is not a folder", file=out)
     for name, data in blobs.items():
         write_atomically(out / name, data)
-    _record_cache(cache, comp.shacl_passed)
+    record_cache(cache, comp.shacl_passed)
     return comp, summary
-
-
-def _record_cache(cache: Path, keys: list[str]) -> None:
-    """Keep exactly ``keys`` (the units that conform now) in the SHACL cache folder."""
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        keep = set(keys)
-        for old in cache.iterdir():
-            if old.name not in keep:
-                old.unlink(missing_ok=True)
-        for k in keep:
-            (cache / k).touch()
-    except OSError:
-        pass  # a cache that cannot be written only makes the next build slower

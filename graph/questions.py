@@ -21,7 +21,7 @@ from rdflib.namespace import RDF, SKOS
 
 from .errors import InputError, KGError, NotBuilt, UnknownName
 from .names import fold
-from .projection import NODE_KINDS, RELATIONS, facts, project, union_view
+from .projection import NODE_KINDS, facts, project, union_view
 from .registry import Entity, Registry
 from .terms import ENTITY, SKV
 

@@ -30,7 +30,7 @@ from typing import Iterable, Iterator
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from .errors import InputError, KGError, UnknownName, ValidationError
+from .errors import InputError, UnknownName, ValidationError
 from .names import fold
 from .terms import ENTITY, SKG, SKV
 from . import yamlfile

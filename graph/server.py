@@ -22,8 +22,6 @@ import json
 import multiprocessing as mp
 import queue
 import threading
-import time
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from urllib.request import (HTTPBasicAuthHandler, HTTPDigestAuthHandler, HTTPPasswordMgrWithDefaultRealm,
                             Request, build_opener)
 
-from .errors import InputError, KGError, NotBuilt
+from .errors import InputError, NotBuilt
 from .terms import GRAPH, PREFIXES
 
 __all__ = ["open_dataset", "load_store", "push", "remote_graphs", "RemoteError", "TRIG", "ENV_ENDPOINT",

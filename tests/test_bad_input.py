@@ -2,14 +2,13 @@
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from graph.build import OUTPUTS, build, validate
 from graph.cli import main
-from graph.errors import CorpusInvalid, InputError
+from graph.errors import CorpusInvalid
 
 TEXT = "Sylvania received 6 MiG-29 fighters from Russia in May 2021. Later, more came."
 

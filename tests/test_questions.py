@@ -6,7 +6,6 @@ import pytest
 
 from graph.errors import InputError, NotBuilt, UnknownName
 from graph.questions import KnowledgeGraph, NoPath
-from conftest import SEED_CORPUS
 
 
 @pytest.fixture(scope="module")
