@@ -33,6 +33,7 @@ from rdflib import Dataset, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
 from .claims import OA
+from .groups import Groups
 from .terms import GRAPH, SKG, SKV
 
 __all__ = ["Transfer", "Side", "Conflict", "Corroboration", "transfers", "corroborate", "link", "conflicts",
@@ -451,20 +452,10 @@ def conflicts(ds: Dataset) -> list[Conflict]:
 
 def fact_groups(ds: Dataset) -> list[list[URIRef]]:
     """Claims linked by ``skg:sameFactAs`` (directly or through others), as sorted groups of two or more."""
-    parent: dict[URIRef, URIRef] = {}
-
-    def find(x):
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    same = Groups()
     for a, _, b, _ in ds.quads((None, SKG.sameFactAs, None, None)):
-        parent[find(a)] = find(b)
-    groups: dict[URIRef, list[URIRef]] = {}
-    for x in list(parent):
-        groups.setdefault(find(x), []).append(x)
-    return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+        same.union(a, b)
+    return same.groups()
 
 
 def independent_sources(ds: Dataset, sources: Iterable[URIRef | str]) -> int:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, NotBuilt
+from .groups import Groups
 from .names import fold
 
 __all__ = ["Fallback", "open_store", "read_query", "prefixes_of", "supplies", "python_value"]
@@ -232,21 +233,11 @@ def supplies(store, to: str | None = None, supplier: str | None = None, system: 
         return t.value
 
     # facts: claims linked by sameFactAs, the smallest IRI of each linked set its key
-    parent: dict[str, str] = {}
-
-    def find(c: str) -> str:
-        root = c
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(c, c) != root:
-            parent[c], c = root, parent[c]
-        return root
-
+    same = Groups()
     for a in sorted(props):
         for b in values(a, skg + "sameFactAs"):
-            ra, rb = find(a), find(b.value)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+            same.union(a, b.value)
+    find = same.find
 
     transfer = skg + "ArmsTransfer"
     pending: dict[tuple, list[str]] = {}

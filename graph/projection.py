@@ -58,6 +58,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from .claims import OA
 from .dates import date_bounds, parse_date
+from .groups import Groups
 from .terms import CLAIM, ENTITY, SKG, SKV, SOURCE
 
 __all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
@@ -394,24 +395,13 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
         return day is None or _bounds(day)[0] <= as_of_day
 
     # --- facts: claims linked by sameFactAs, merged -------------------------------------------------
-    parent: dict[URIRef, URIRef] = {}
-
-    def find(c: URIRef) -> URIRef:
-        root = c
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(c, c) != root:
-            parent[c], c = root, parent[c]
-        return root
-
+    same = Groups()
     for a, bs in sorted(r.prop(SKG.sameFactAs).items(), key=lambda kv: str(kv[0])):
         for b in bs:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb, key=str)] = min(ra, rb, key=str)
+            same.union(a, b)
 
     def fact_of(claim: URIRef) -> URIRef:
-        return find(claim)
+        return same.find(claim)
 
     def value_of(p: URIRef, v: Any) -> Any:
         if isinstance(v, Literal):
