@@ -107,19 +107,11 @@ def open_dataset(out: Path | None = None, store: Path | None = None, endpoint: s
 # --- Oxigraph on disk -------------------------------------------------------------------------
 
 def _oxigraph(path: Path):
-    import pyoxigraph as ox
     from oxrdflib import OxigraphStore
 
-    if not path.is_dir() or not any(path.iterdir()):
-        raise NotBuilt(f"no Oxigraph store at {path}: run 'serbia-kg build --store {path}' first", file=path)
-    try:
-        inner = ox.Store.read_only(str(path))
-    except OSError as exc:
-        raise InputError(f"cannot open the Oxigraph store: {exc}", file=path) from exc
-    if not inner.contains_named_graph(ox.NamedNode(str(GRAPH.registry))):
-        raise NotBuilt(f"the Oxigraph store at {path} holds no serbia-kg dataset: run "
-                       f"'serbia-kg build --store {path}'", file=path)
-    return OxigraphStore(store=inner)
+    from .native import open_store  # opens read-only and checks it holds a built dataset
+
+    return OxigraphStore(store=open_store(path))
 
 
 def load_store(out: Path | None, path: Path) -> int:
