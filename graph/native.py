@@ -25,7 +25,8 @@ from .errors import InputError, NotBuilt
 from .groups import Groups
 from .names import fold
 
-__all__ = ["Fallback", "open_store", "read_query", "prefixes_of", "supplies", "python_value"]
+__all__ = ["Fallback", "open_store", "read_query", "prefixes_of", "supplies", "python_value", "literal_value",
+           "Lit", "Reader", "StoreReader", "oxigraph_store_of"]
 
 _PREFIX = re.compile(r"^\s*PREFIX\s+(\w*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -82,21 +83,195 @@ def open_store(path: Path):
 
 def python_value(term: Any) -> Any:
     """A pyoxigraph literal as the projection gives it (numbers as numbers, the rest as its text)."""
-    dt = term.datatype.value if term.datatype is not None else None
-    text = term.value
-    try:
-        if dt in _INTEGERS:
-            return int(text)
-        if dt == _XSD + "decimal":
-            number = float(text)
-            return int(number) if number.is_integer() else number
-        if dt in (_XSD + "double", _XSD + "float"):
-            return float(text)
-        if dt == _XSD + "boolean":
-            return text.strip() in ("true", "1")
-    except ValueError:
-        pass
-    return text
+    return literal_value(term.value, term.datatype.value if term.datatype is not None else None)
+
+
+def literal_value(text: str, datatype: str | None) -> Any:
+    """A literal's value as the projection gives it, from its text and datatype IRI.
+
+    Integers (every XSD integer type) as ``int``; decimals as ``int`` when whole, else ``float``;
+    ``xsd:double``/``xsd:float`` as ``float``; ``xsd:boolean`` as ``bool``; anything else (strings,
+    dates, a number that does not parse) as :class:`Lit`, its text.
+
+    >>> literal_value("4", "http://www.w3.org/2001/XMLSchema#integer"), literal_value("61.0", _XSD + "decimal")
+    (4, 61)
+    >>> literal_value("2021-05", _XSD + "gYearMonth")
+    '2021-05'
+    """
+    convert = _CONVERT.get(datatype) if datatype is not None else None
+    if convert is not None:
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    return Lit(text)
+
+
+class Lit(str):
+    """A literal whose value is its text (a string, a date ...): a ``str`` marked as not an IRI."""
+
+    __slots__ = ()
+
+
+def _decimal(text: str) -> int | float:
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
+def _boolean(text: str) -> bool:
+    return text.strip() in ("true", "1")
+
+
+_CONVERT: dict[str, Any] = {**{t: int for t in _INTEGERS}, _XSD + "decimal": _decimal, _XSD + "double": float,
+                            _XSD + "float": float, _XSD + "boolean": _boolean}
+
+
+def _text_key(value: Any) -> tuple[str, str]:
+    return str(value), type(value).__name__
+
+
+class Reader:
+    """The few triple patterns the projection reads, each read once, as plain Python values.
+
+    A term is an IRI's text (``str``), ``"_:id"`` for a blank node, and a literal's value
+    (:func:`literal_value`: a number, a boolean, or a :class:`Lit`). Every pattern reads the union
+    of the named graphs. Subclasses give :meth:`_pairs` and :meth:`_subjects`; :class:`StoreReader`
+    reads an Oxigraph store, :class:`graph.projection.GraphReader` an rdflib graph.
+    """
+
+    def __init__(self) -> None:
+        self._props: dict[str, dict[str, list]] = {}
+        self._instances: dict[str, list[str]] = {}
+        self._quotes: dict[tuple, dict[str, str]] = {}
+
+    def _pairs(self, p: str):
+        """Every (subject, object) of property ``p``, as terms (duplicates allowed)."""
+        raise NotImplementedError
+
+    def _subjects(self, cls: str):
+        """Every instance of class ``cls`` (duplicates allowed)."""
+        raise NotImplementedError
+
+    def prop(self, p: str) -> dict[str, list]:
+        """subject -> the distinct objects of property ``p``, sorted by their text."""
+        key = str(p)
+        table = self._props.get(key)
+        if table is None:
+            table = {}
+            for s, o in self._pairs(key):
+                values = table.get(s)
+                if values is None:
+                    table[s] = [o]
+                elif not any(type(v) is type(o) and v == o for v in values):
+                    values.append(o)
+            for values in table.values():
+                if len(values) > 1:
+                    values.sort(key=_text_key)
+            self._props[key] = table
+        return table
+
+    def one(self, p: str, s: str) -> Any:
+        """The first object of ``p`` for ``s`` (``None`` when it has none)."""
+        values = self.prop(p).get(s)
+        return values[0] if values else None
+
+    def instances(self, cls: str) -> list[str]:
+        """The instances of class ``cls``, sorted."""
+        key = str(cls)
+        if key not in self._instances:
+            self._instances[key] = sorted(set(self._subjects(key)))
+        return self._instances[key]
+
+    def quotes(self, evidence: str, selector: str, exact: str) -> dict[str, str]:
+        """claim -> its quote: ``evidence``/``selector``/``exact``, the first by evidence, selector, text."""
+        key = (str(evidence), str(selector), str(exact))
+        if key not in self._quotes:
+            self._quotes[key] = self._read_quotes(*key)
+        return self._quotes[key]
+
+    def _read_quotes(self, evidence: str, selector: str, exact: str) -> dict[str, str]:
+        selectors, texts = self.prop(selector), self.prop(exact)
+        found: dict[str, str] = {}
+        for claim, evs in self.prop(evidence).items():
+            best = min(((str(ev), str(sel), str(q)) for ev in evs for sel in selectors.get(ev, ())
+                        for q in texts.get(sel, ())), default=None)
+            if best is not None:
+                found[claim] = best[2]
+        return found
+
+
+def _term(t: Any) -> Any:
+    """A pyoxigraph term as a :class:`Reader` term."""
+    import pyoxigraph as ox
+
+    kind = type(t)
+    if kind is ox.NamedNode:
+        return t.value
+    if kind is ox.Literal:
+        return literal_value(t.value, t.datatype.value)
+    return "_:" + t.value
+
+
+class StoreReader(Reader):
+    """A :class:`Reader` of an Oxigraph store (a pyoxigraph ``Store``): one SPARQL pattern per property.
+
+    Reading a term from the store costs a lookup of its text, so each pattern returns only the
+    terms it needs, and a claim's quote comes from one query along the evidence chain.
+    """
+
+    def __init__(self, store) -> None:
+        super().__init__()
+        self.store = store
+
+    def _query(self, text: str):
+        return self.store.query(text, use_default_graph_as_union=True)
+
+    def _pairs(self, p: str):
+        import pyoxigraph as ox
+
+        named, literal = ox.NamedNode, ox.Literal
+        for s, o in self._query(f"SELECT ?s ?o WHERE {{ ?s {ox.NamedNode(p)} ?o }}"):
+            kind = type(o)
+            yield (s.value if type(s) is named else "_:" + s.value,
+                   o.value if kind is named else literal_value(o.value, o.datatype.value) if kind is literal
+                   else "_:" + o.value)
+
+    def _subjects(self, cls: str):
+        import pyoxigraph as ox
+
+        for (s,) in self._query(f"SELECT ?s WHERE {{ ?s a {ox.NamedNode(cls)} }}"):
+            yield _term(s)
+
+    def _read_quotes(self, evidence: str, selector: str, exact: str) -> dict[str, str]:
+        import pyoxigraph as ox
+
+        ev_p, sel_p, ex_p = (str(ox.NamedNode(x)) for x in (evidence, selector, exact))
+        # from the texts back to the claims: Oxigraph joins in the order written
+        found: dict[str, Any] = {}
+        for c, q in self._query(f"SELECT ?c ?q WHERE {{ ?sel {ex_p} ?q . ?ev {sel_p} ?sel . ?c {ev_p} ?ev }}"):
+            claim, text = _term(c), q.value
+            seen = found.get(claim)
+            if seen is None:
+                found[claim] = text
+            elif seen != text:  # several quotes: the first by evidence, selector, text (as Reader does)
+                found[claim] = None
+        several = sorted(c for c, q in found.items() if q is None)
+        chain = f"?c {ev_p} ?ev . ?ev {sel_p} ?sel . ?sel {ex_p} ?q"
+        if any(c.startswith("_:") for c in several):  # blank nodes cannot be bound: read every chain
+            asks = [f"SELECT ?c ?ev ?sel ?q WHERE {{ {chain} }}"] if several else []
+        else:
+            asks = [f"SELECT ?c ?ev ?sel ?q WHERE {{ VALUES ?c {{ "
+                    f"{' '.join(str(ox.NamedNode(c)) for c in several[i:i + 1000])} }} {chain} }}"
+                    for i in range(0, len(several), 1000)]
+        best: dict[str, tuple] = {}
+        for text in asks:
+            for c, ev, sel, q in self._query(text):
+                claim, cand = _term(c), (str(_term(ev)), str(_term(sel)), q.value)
+                if found.get(claim, "") is None and (claim not in best or cand < best[claim]):
+                    best[claim] = cand
+        for claim, cand in best.items():
+            found[claim] = cand[2]
+        return {c: q for c, q in found.items() if q is not None}
 
 
 def _names(store, kind: str) -> dict[str, Any]:

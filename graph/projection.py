@@ -1,9 +1,13 @@
 """The networkx projection: the RDF graph as a typed multigraph of actors and their ties.
 
-:func:`project` is a pure function of an rdflib ``Graph`` or ``Dataset`` (read as the union of its
-named graphs): no I/O, sorted iteration, the input untouched. It reads the RDF through a fixed set of
-triple patterns (one per property it needs, never one per node), so it works the same on rdflib's
-memory store, an Oxigraph store or a remote SPARQL endpoint.
+:func:`project` is a pure function of the RDF graph (read as the union of its named graphs): no I/O
+beyond reading it, sorted iteration, the input untouched. The graph is an rdflib ``Graph`` or
+``Dataset`` (memory, a remote SPARQL endpoint) or an Oxigraph store (a pyoxigraph ``Store``, or an
+rdflib ``Dataset`` over one). It is read through a :class:`graph.native.Reader`: a fixed set of
+triple patterns (one per property or class it needs, never one per node), each read once into
+dictionaries of plain Python values (IRIs as ``str``, literals as numbers or text). An Oxigraph
+store is read natively by pyoxigraph (:class:`graph.native.StoreReader`), rdflib never sees its
+triples; both readers give the same values, so the projection is the same on every back-end.
 
 Nodes
     Keyed by the entity's IRI (``str``), with ``label`` (``skos:prefLabel``), ``type`` (the class's
@@ -47,22 +51,25 @@ Time
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 from typing import Any, Iterable
 
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from .claims import OA
 from .dates import date_bounds, parse_date
 from .groups import Groups
+from .native import Lit, Reader, StoreReader, literal_value
 from .terms import CLAIM, ENTITY, SKG, SKV, SOURCE
 
 __all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
-           "parse_when", "fact_bounds"]
+           "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of"]
 
 #: Marker for a rule whose edges go from each value to the claim's own node (an exercise).
 HUB = "claim node"
@@ -186,45 +193,61 @@ def parse_when(value: Any, *, end: bool) -> dt.date | None:
     return hi if end else lo
 
 
-def _local(iri: URIRef, base: str) -> str:
+def _local(iri: str, base: str) -> str:
     text = str(iri)
     return text[len(base):] if text.startswith(base) else text
 
 
-def _py(value: Any) -> Any:
-    if isinstance(value, Literal):
-        py = value.toPython()
-        if isinstance(py, (int, float, str, bool)):
-            return py
-        if hasattr(py, "as_integer_ratio") and not isinstance(py, bool):  # Decimal
-            number = float(py)
-            return int(number) if number.is_integer() else number
-        return str(value)
-    return value
+def _term(t: Any) -> Any:
+    """An rdflib term as a :class:`graph.native.Reader` term (IRI text, ``"_:id"``, a literal's value)."""
+    if isinstance(t, Literal):
+        return literal_value(str(t), str(t.datatype) if t.datatype is not None else None)
+    if isinstance(t, BNode):
+        return "_:" + str(t)
+    return str(t)
 
 
-class _Reader:
-    """The few triple patterns the projection needs, each read once, as dictionaries."""
+class GraphReader(Reader):
+    """A :class:`graph.native.Reader` of an rdflib ``Graph`` or ``Dataset`` (the union of its named graphs)."""
 
     def __init__(self, data: Graph) -> None:
+        super().__init__()
         self.g = union_view(data)
-        self._props: dict[URIRef, dict[URIRef, list]] = {}
 
-    def prop(self, p: URIRef) -> dict[URIRef, list]:
-        """subject -> sorted objects of property ``p``."""
-        if p not in self._props:
-            table: dict[URIRef, set] = defaultdict(set)
-            for s, o in self.g.subject_objects(p):
-                table[s].add(o)
-            self._props[p] = {s: sorted(v, key=str) if len(v) > 1 else list(v) for s, v in table.items()}
-        return self._props[p]
+    def _pairs(self, p: str):
+        for s, o in self.g.subject_objects(URIRef(p)):
+            yield _term(s), _term(o)
 
-    def one(self, p: URIRef, s: URIRef) -> Any:
-        values = self.prop(p).get(s)
-        return values[0] if values else None
+    def _subjects(self, cls: str):
+        for s in self.g.subjects(RDF.type, URIRef(cls)):
+            yield _term(s)
 
-    def instances(self, cls: URIRef) -> list[URIRef]:
-        return sorted(set(self.g.subjects(RDF.type, cls)), key=str)
+
+def reader(data: Any) -> Reader:
+    """The reader the projection reads ``data`` with.
+
+    ``data`` is a pyoxigraph ``Store`` (read natively), an rdflib ``Dataset`` over an Oxigraph store
+    (its pyoxigraph store is read natively: the same triples, without rdflib's per-term cost), any
+    other rdflib ``Graph`` or ``Dataset``, or a :class:`graph.native.Reader` (returned as it is, so
+    that what it has read is reused).
+    """
+    if isinstance(data, Reader):
+        return data
+    store = oxigraph_store_of(data)
+    if store is not None:
+        return StoreReader(store)
+    return GraphReader(data)
+
+
+def oxigraph_store_of(data: Any):
+    """The pyoxigraph ``Store`` that holds ``data`` (itself, or under an rdflib ``Dataset``), else ``None``."""
+    import pyoxigraph as ox
+
+    if isinstance(data, ox.Store):
+        return data
+    if isinstance(data, Dataset) and type(data.store).__module__.split(".")[0] == "oxrdflib":
+        return data.store._inner
+    return None
 
 
 @lru_cache(maxsize=65536)
@@ -253,14 +276,15 @@ class Facts:
     edges: list[tuple[str | None, str | None, str, dict]]
 
 
-def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, since: Any = None,
+def project(data: Any, *, include_systems: bool = False, as_of: Any = None, since: Any = None,
             until: Any = None, relations: Iterable[str] | None = None):
     """Project the RDF graph onto a ``networkx.MultiDiGraph`` of actors and their ties.
 
     Parameters
     ----------
     data:
-        An rdflib ``Graph`` or ``Dataset`` (read as the union of its named graphs); not changed.
+        An rdflib ``Graph`` or ``Dataset`` (read as the union of its named graphs), a pyoxigraph
+        ``Store``, or a :class:`graph.native.Reader` of either (see :func:`reader`); not changed.
     include_systems:
         Also make weapons systems nodes: a transfer naming a system then adds ``supplies_system``
         (supplier to system) and ``delivered_to`` (system to recipient) edges, and statements or
@@ -293,16 +317,14 @@ def project(data: Graph, *, include_systems: bool = False, as_of: Any = None, si
 
     result = facts(data, include_systems=include_systems, as_of=as_of, since=since, until=until,
                    relations=relations)
-    G = nx.MultiDiGraph()
-    for key, attrs in result.nodes.items():
-        G.add_node(key, **attrs)
-    for u, v, key, attrs in result.edges:
-        if u is not None and v is not None:
-            G.add_edge(u, v, key=key, **attrs)
+    with paused_gc():
+        G = nx.MultiDiGraph()
+        G.add_nodes_from(result.nodes.items())
+        G.add_edges_from((u, v, key, attrs) for u, v, key, attrs in result.edges if u is not None and v is not None)
     return G
 
 
-def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, since: Any = None,
+def facts(data: Any, *, include_systems: bool = False, as_of: Any = None, since: Any = None,
           until: Any = None, relations: Iterable[str] | None = None, open_ends: bool = False) -> Facts:
     """The projection's nodes and facts, by the same rules as :func:`project`.
 
@@ -323,6 +345,30 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
     graph.dates.DateError, ValueError
         As for :func:`project`.
     """
+    with paused_gc():
+        return _facts(data, include_systems=include_systems, as_of=as_of, since=since, until=until,
+                      relations=relations, open_ends=open_ends)
+
+
+@contextmanager
+def paused_gc():
+    """Pause Python's cyclic garbage collector for a block that makes many objects and no cycles.
+
+    Building the projection makes hundreds of thousands of dicts and lists that all stay alive;
+    each collection would walk all of them again (a third of the time at 1M triples). Reference
+    counting still frees everything as usual; the collector runs again afterwards.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: Any,
+           relations: Iterable[str] | None, open_ends: bool) -> Facts:
     wanted = set(relations) if relations is not None else None
     if wanted is not None:
         unknown = sorted(wanted - set(RELATIONS) - {"supplies_system", "delivered_to"})
@@ -333,60 +379,49 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
     since_day = parse_when(since, end=False)
     until_day = parse_when(until, end=True)
 
-    r = _Reader(data)
+    r = reader(data)
     nodes: dict[str, dict] = {}
     out_edges: list[tuple[str | None, str | None, str, dict]] = []
+    src_base, skv_base, claim_base = str(SOURCE), str(SKV._NS), str(CLAIM)
 
     # --- nodes: every entity of a known class, with its label -------------------------------------
     labels = r.prop(SKOS.prefLabel)
-    node_info: dict[URIRef, dict] = {}
+    titles_of = r.prop(DCTERMS.title)
+    node_info: dict[str, dict] = {}
     for cls, kind in NODE_KINDS.items():
+        local = str(cls).rsplit("#", 1)[-1]
         for e in r.instances(cls):
             if e in node_info and node_info[e]["kind"] == "actor":
                 continue
-            if cls == SKG.Source:
-                label = r.one(DCTERMS.title, e)
-            else:
-                label = (labels.get(e) or [None])[0]
-            local = str(cls).rsplit("#", 1)[-1]
-            node_info[e] = {"label": str(label) if label is not None else _local(e, str(SOURCE)),
-                            "type": local, "kind": kind, "iri": str(e)}
+            label = (titles_of if cls == SKG.Source else labels).get(e)
+            node_info[e] = {"label": str(label[0]) if label else _local(e, src_base),
+                            "type": local, "kind": kind, "iri": e}
 
-    def wanted_node(e: URIRef) -> bool:
+    def wanted_node(e: Any) -> bool:
         info = node_info.get(e)
         return info is not None and (include_systems or info["kind"] != "system")
 
-    for e in sorted(node_info, key=str):
+    for e in sorted(node_info):
         if node_info[e]["kind"] == "actor":
-            nodes[str(e)] = dict(node_info[e])
+            nodes[e] = dict(node_info[e])
 
-    def ensure(e: URIRef) -> str:
-        key = str(e)
-        if key not in nodes:
-            nodes[key] = dict(node_info[e])
-        return key
+    def ensure(e: str) -> str:
+        if e not in nodes:
+            nodes[e] = dict(node_info[e])
+        return e
 
     # --- sources and claims: provenance, evidence ---------------------------------------------------
     issued = {s: str(v[0]) for s, v in r.prop(DCTERMS.issued).items()}
-    titles = {s: str(v[0]) for s, v in r.prop(DCTERMS.title).items()}
+    titles = {s: str(v[0]) for s, v in titles_of.items()}
     claim_ids = r.prop(SKG.claimId)
     derived = r.prop(PROV.wasDerivedFrom)
-    evidence_of = r.prop(SKG.evidence)
-    selectors = r.prop(OA.hasSelector)
-    exact = r.prop(OA.exact)
+    quotes = r.quotes(SKG.evidence, OA.hasSelector, OA.exact)
 
-    def quote(claim: URIRef) -> str | None:
-        for ev in evidence_of.get(claim, []):
-            for sel in selectors.get(ev, []):
-                if sel in exact:
-                    return str(exact[sel][0])
-        return None
-
-    def claim_source(claim: URIRef) -> URIRef | None:
+    def claim_source(claim: str) -> str | None:
         values = derived.get(claim)
         return values[0] if values else None
 
-    def visible(claim: URIRef) -> bool:
+    def visible(claim: str) -> bool:
         """Whether the claim's source had been issued by ``as_of``."""
         if as_of_day is None:
             return True
@@ -396,46 +431,47 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
 
     # --- facts: claims linked by sameFactAs, merged -------------------------------------------------
     same = Groups()
-    for a, bs in sorted(r.prop(SKG.sameFactAs).items(), key=lambda kv: str(kv[0])):
+    for a, bs in sorted(r.prop(SKG.sameFactAs).items()):
         for b in bs:
-            same.union(a, b)
+            same.union(a, str(b))
+    fact_of = same.find
 
-    def fact_of(claim: URIRef) -> URIRef:
-        return same.find(claim)
+    def value_of(v: Any) -> Any:
+        if isinstance(v, Lit):
+            return str(v)
+        if not isinstance(v, str):
+            return v  # a number or a boolean
+        if v.startswith(skv_base):
+            return v[len(skv_base):]
+        info = node_info.get(v)
+        return info["label"] if info is not None else v
 
-    def value_of(p: URIRef, v: Any) -> Any:
-        if isinstance(v, Literal):
-            return _py(v)
-        if str(v).startswith(str(SKV._NS)):
-            return _local(v, str(SKV._NS))
-        if v in node_info:
-            return node_info[v]["label"]
-        return str(v)
-
-    # Pending edges: (relation, u, v, fact) -> list of (claim, extras, dates).
+    # Pending edges: (relation, u, v, fact) -> claims.
     pending: dict[tuple, list] = defaultdict(list)
     rule_of: dict[str, EdgeRule | None] = {}
-
-    def add_pending(rule: EdgeRule | None, relation: str, label: str, u: URIRef, v: URIRef,
-                    claim: URIRef, directed: bool) -> None:
-        pending[(relation, "" if u is None else str(u), "" if v is None else str(v),
-                 str(fact_of(claim)))].append(claim)
-        rule_of[relation] = rule
-        labels_of[relation] = (label, directed)
-
     labels_of: dict[str, tuple[str, bool]] = {}
-    exercise_nodes: dict[URIRef, list[URIRef]] = defaultdict(list)
+    exercise_nodes: dict[str, list[str]] = defaultdict(list)
 
+    def add_pending(rule: EdgeRule | None, relation: str, label: str, u: str | None, v: str | None,
+                    claim: str, directed: bool) -> None:
+        pending[(relation, "" if u is None else u, "" if v is None else v, fact_of(claim))].append(claim)
+        if relation not in rule_of:
+            rule_of[relation] = rule
+            labels_of[relation] = (label, directed)
+
+    systems_of = r.prop(SKG.system)
     for rule in EDGE_RULES:
         if rule.claim_class is None:
             continue
         if wanted is not None and rule.relation not in wanted and not (
                 include_systems and rule.relation == "supplies" and wanted & {"supplies_system", "delivered_to"}):
             continue
+        source_of = r.prop(rule.source)
+        target_tables = [r.prop(p) for p in rule.target] if rule.target != HUB else []
         for claim in r.instances(rule.claim_class):
             if not visible(claim):
                 continue
-            sources_ = [s for s in r.prop(rule.source).get(claim, [])]
+            sources_ = source_of.get(claim, [])
             if rule.target == HUB:
                 hub = fact_of(claim)
                 exercise_nodes[hub].append(claim)
@@ -444,13 +480,13 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
                         add_pending(rule, rule.relation, rule.label, s, hub, claim, True)
                 continue
             if rule.symmetric:
-                ends = sorted((s for s in sources_ if wanted_node(s)), key=str)
+                ends = sorted(s for s in sources_ if wanted_node(s))
                 for u, v in combinations(ends, 2):
                     add_pending(rule, rule.relation, rule.label, u, v, claim, False)
                 continue
             targets: list = []
-            for p in rule.target:
-                targets = r.prop(p).get(claim, [])
+            for table in target_tables:
+                targets = table.get(claim, [])
                 if targets:
                     break
             if wanted is None or rule.relation in wanted:
@@ -460,7 +496,7 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
                     for t in ends_v:
                         add_pending(rule, rule.relation, rule.label, s, t, claim, True)
             if include_systems and rule.relation == "supplies":
-                for system in r.prop(SKG.system).get(claim, []):
+                for system in systems_of.get(claim, []):
                     if system not in node_info:
                         continue
                     if wanted is None or "supplies_system" in wanted:
@@ -473,14 +509,29 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
                                 add_pending(rule, "delivered_to", "is delivered to", system, t, claim, True)
 
     # --- merge each fact's claims into one edge -------------------------------------------------------
-    def claim_dates(claim: URIRef) -> list[str]:
-        for p in _DATE_PROPS:
-            values = r.prop(p).get(claim)
-            if values:
-                return [str(values[0])]
-        return []
+    date_tables = [r.prop(p) for p in _DATE_PROPS]
+    end_dates = r.prop(SKG.endDate)
+    quantities = r.prop(SKG.quantity)
+    categories = r.prop(SKG.category)
+    dates_cache: dict[str, list[str]] = {}
 
-    def keep_fact(claims: list[URIRef]) -> bool:
+    def claim_dates(claim: str) -> list[str]:
+        found = dates_cache.get(claim)
+        if found is None:
+            found = []
+            for table in date_tables:
+                values = table.get(claim)
+                if values:
+                    found = [str(values[0])]
+                    break
+            dates_cache[claim] = found
+        return found
+
+    filtered = as_of_day is not None or until_day is not None or since_day is not None
+
+    def keep_fact(claims: list[str]) -> bool:
+        if not filtered:
+            return True
         own = fact_bounds(d for c in claims for d in claim_dates(c))
         reported = fact_bounds(issued.get(claim_source(c)) for c in claims)
         effective = own[0] if own else (reported[0] if reported else None)
@@ -491,72 +542,88 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
         if since_day is not None:
             if own is None:
                 return False
-            end_dates = [str(x) for c in claims for x in r.prop(SKG.endDate).get(c, [])]
-            last = max([own[1]] + [_bounds(d)[1] for d in end_dates])
+            ends = [str(x) for c in claims for x in end_dates.get(c, [])]
+            last = max([own[1]] + [_bounds(d)[1] for d in ends])
             if last < since_day:
                 return False
         return True
 
-    def evidence(claim: URIRef) -> dict:
-        src = claim_source(claim)
-        return {"claim": str(claim), "claim_id": str(claim_ids.get(claim, [""])[0]),
-                "source": _local(src, str(SOURCE)) if src is not None else None,
-                "title": titles.get(src), "quote": quote(claim), "date": issued.get(src)}
+    evidence_cache: dict[str, dict] = {}
+
+    def evidence(claim: str) -> dict:
+        found = evidence_cache.get(claim)
+        if found is None:
+            src = claim_source(claim)
+            found = {"claim": claim, "claim_id": str(claim_ids.get(claim, [""])[0]),
+                     "source": _local(src, src_base) if src is not None else None,
+                     "title": titles.get(src), "quote": quotes.get(claim), "date": issued.get(src)}
+            evidence_cache[claim] = found
+        return dict(found)
 
     # exercise nodes first, so that edges find them
-    kept_hubs: set[URIRef] = set()
-    for hub, claims in sorted(exercise_nodes.items(), key=lambda kv: str(kv[0])):
-        claims = sorted(set(claims), key=str)
+    kept_hubs: set[str] = set()
+    for hub, claims in sorted(exercise_nodes.items()):
+        claims = sorted(set(claims))
         if not keep_fact(claims):
             continue
-        name = next((str(r.one(RDFS.label, c)) for c in claims if r.one(RDFS.label, c) is not None), str(hub))
+        name = next((str(r.one(RDFS.label, c)) for c in claims if r.one(RDFS.label, c) is not None), hub)
         dates = sorted(d for c in claims for d in claim_dates(c))
-        node_info[hub] = {"label": name, "type": "MilitaryExercise", "kind": "exercise", "iri": str(hub),
-                          "claims": [str(c) for c in claims], "date": dates[0] if dates else None,
+        node_info[hub] = {"label": name, "type": "MilitaryExercise", "kind": "exercise", "iri": hub,
+                          "claims": list(claims), "date": dates[0] if dates else None,
                           "evidence": [evidence(c) for c in claims]}
         kept_hubs.add(hub)
 
+    extras_of: dict[str, list] = {}
     for (relation, u, v, fact), claims in sorted(pending.items()):
-        claims = sorted(set(claims), key=str)
+        claims = sorted(set(claims)) if len(claims) > 1 else claims
         rule = rule_of[relation]
         if rule is not None and rule.target == HUB:
-            if URIRef(v) not in kept_hubs:
+            if v not in kept_hubs:
                 continue
         elif not keep_fact(claims):
             continue
         label, directed = labels_of[relation]
         ev = sorted((evidence(c) for c in claims), key=lambda e: (e["source"] or "", e["claim_id"]))
         dates = [d for c in claims for d in claim_dates(c)]
-        own = fact_bounds(dates)
         attrs: dict[str, Any] = {
             "relation": relation, "label": label, "directed": directed,
-            "claims": [str(c) for c in claims],
+            "claims": list(claims),
             "claim_ids": sorted({e["claim_id"] for e in ev}),
             "sources": sorted({e["source"] for e in ev if e["source"]}),
             "evidence": ev,
-            "date": min(dates, key=lambda d: _bounds(d)[0]) if own else None,
+            "date": min(dates, key=lambda d: _bounds(d)[0]) if any(dates) else None,
             "end_date": None, "quantity": None,
         }
-        ends = [str(x) for c in claims for x in r.prop(SKG.endDate).get(c, [])]
+        ends = [str(x) for c in claims for x in end_dates.get(c, [])]
         if ends:
             attrs["end_date"] = max(ends, key=lambda d: _bounds(d)[1])
         # Each source's number: the sum over its claims of this fact (SIPRI may book one article's
         # "6 MiG-29" as two deals, 1 + 5). One number when the sources agree; otherwise none is
         # asserted and each source's number is kept.
-        per_source: dict[str, int] = {}
+        per_source: dict[str, Any] = {}
         for c in claims:
-            qs = [_py(q) for q in r.prop(SKG.quantity).get(c, [])]
+            qs = quantities.get(c)
             if qs:
-                key = _local(claim_source(c), str(SOURCE)) if claim_source(c) is not None else str(c)
+                src = claim_source(c)
+                key = _local(src, src_base) if src is not None else c
                 per_source[key] = per_source.get(key, 0) + qs[0]
         totals = sorted(set(per_source.values()))
         if len(totals) == 1:
             attrs["quantity"] = totals[0]
         elif totals:
             attrs["quantities"] = dict(sorted(per_source.items()))  # the sources disagree
-        for name, p in (rule.extras if rule is not None else ()):
-            values = sorted({value_of(p, x) for c in claims for x in r.prop(p).get(c, [])}, key=str)
-            if p in _MULTI:
+        extras = extras_of.get(relation)
+        if extras is None:
+            extras = extras_of[relation] = [(name, p in _MULTI, r.prop(p))
+                                            for name, p in (rule.extras if rule is not None else ())]
+        for name, multi, table in extras:
+            if len(claims) == 1:
+                values = table.get(claims[0], ())
+                values = sorted({value_of(x) for x in values}, key=str) if len(values) > 1 else \
+                    [value_of(x) for x in values]
+            else:
+                values = sorted({value_of(x) for c in claims for x in table.get(c, ())}, key=str)
+            if multi:
                 attrs[name] = values
             elif len(values) == 1:
                 attrs[name] = values[0]
@@ -565,24 +632,24 @@ def facts(data: Graph, *, include_systems: bool = False, as_of: Any = None, sinc
             else:
                 attrs[name] = None
         if relation == "supplies" or relation in ("supplies_system", "delivered_to"):
-            systems = sorted({x for c in claims for x in r.prop(SKG.system).get(c, [])}, key=str)
+            systems = sorted({x for c in claims for x in systems_of.get(c, [])}, key=str)
             attrs["system_iri"] = str(systems[0]) if len(systems) == 1 else None
-            cats = sorted({x for c in claims for x in r.prop(SKG.category).get(c, [])}, key=str)
+            cats = sorted({x for c in claims for x in categories.get(c, [])}, key=str)
             if not cats and systems:  # the system's own category, from the registry
-                cats = sorted({x for s in systems for x in r.prop(SKG.category).get(s, [])}, key=str)
-            attrs["category"] = value_of(SKG.category, cats[0]) if len(cats) == 1 else (
-                [value_of(SKG.category, c) for c in cats] or None)
+                cats = sorted({x for s in systems for x in categories.get(s, [])}, key=str)
+            attrs["category"] = value_of(cats[0]) if len(cats) == 1 else (
+                [value_of(c) for c in cats] or None)
         attrs["weight"] = float(len(attrs["sources"]) or 1)
-        out_edges.append((ensure(URIRef(u)) if u else None, ensure(URIRef(v)) if v else None,
-                          f"{relation}:{_local(URIRef(fact), str(CLAIM))}", attrs))
+        out_edges.append((ensure(u) if u else None, ensure(v) if v else None,
+                          f"{relation}:{_local(fact, claim_base)}", attrs))
 
     # --- identity: part_of of the registry ------------------------------------------------------------
     if wanted is None or "part_of" in wanted:
-        for part, wholes in sorted(r.prop(SKG.partOf).items(), key=lambda kv: str(kv[0])):
+        for part, wholes in sorted(r.prop(SKG.partOf).items()):
             for whole in wholes:
                 if not (wanted_node(part) and wanted_node(whole)):
                     continue
-                if node_info[part]["kind"] != "actor" and str(part) not in nodes:
+                if node_info[part]["kind"] != "actor" and part not in nodes:
                     continue  # a programme's part_of matters only once the programme is in the graph
                 out_edges.append((ensure(part), ensure(whole), f"part_of:{_local(part, str(ENTITY))}", dict(
                     relation="part_of", label=RELATIONS["part_of"], directed=True, claims=[],

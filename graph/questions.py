@@ -16,12 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
-from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import SKOS
 
 from .errors import InputError, KGError, NotBuilt, UnknownName
 from .names import fold
-from .projection import NODE_KINDS, facts, project, union_view
+from .projection import NODE_KINDS, facts, paused_gc, project, reader
 from .registry import Entity, Registry
 from .terms import ENTITY, SKV
 
@@ -63,8 +62,9 @@ class KnowledgeGraph:
     Parameters
     ----------
     data:
-        An rdflib ``Graph`` or ``Dataset`` holding the built graph (read as the union of its
-        named graphs). Use :meth:`load` or :meth:`from_sources` to get one.
+        The built graph: an rdflib ``Graph`` or ``Dataset`` (read as the union of its named
+        graphs), or a pyoxigraph ``Store`` (read natively, no rdflib). Use :meth:`load` or
+        :meth:`from_sources` to get one. What the questions read of it is read once and kept.
 
     Examples
     --------
@@ -73,8 +73,9 @@ class KnowledgeGraph:
     'Belarus supplies Serbia: MiG-29, 4, purchased'
     """
 
-    def __init__(self, data: Graph) -> None:
+    def __init__(self, data: Any) -> None:
         self.data = data
+        self._reader = reader(data)
         self._facts: dict[tuple, Any] = {}
         self._graphs: dict[tuple, Any] = {}
         self._names: Registry | None = None
@@ -96,8 +97,8 @@ class KnowledgeGraph:
         build_if_missing:
             Run the build first when ``out`` holds none.
         store, endpoint:
-            An Oxigraph store folder, or a remote SPARQL endpoint URL, instead of ``out``
-            (see :func:`graph.store.open_dataset`).
+            An Oxigraph store folder (read natively with pyoxigraph: nothing goes through rdflib),
+            or a remote SPARQL endpoint URL, instead of ``out`` (see :func:`graph.store.open_dataset`).
 
         Raises
         ------
@@ -109,6 +110,10 @@ class KnowledgeGraph:
 
         if out is None:
             out = default_out(Path(sources)) if sources is not None else Path("out")
+        if store is not None and endpoint is None:
+            from .native import open_store
+
+            return cls(open_store(Path(store)))
         if store is not None or endpoint is not None:
             return cls(open_dataset(Path(out), store=store, endpoint=endpoint))
         try:
@@ -139,7 +144,7 @@ class KnowledgeGraph:
         """The projection's facts (:func:`graph.projection.facts`), memoised per arguments."""
         key = (as_of, since, until, tuple(sorted(relations)) if relations else None, open_ends)
         if key not in self._facts:
-            self._facts[key] = _call(facts, self.data, as_of=as_of, since=since, until=until,
+            self._facts[key] = _call(facts, self._reader, as_of=as_of, since=since, until=until,
                                      relations=list(relations) if relations else None, open_ends=open_ends)
         return self._facts[key]
 
@@ -148,7 +153,7 @@ class KnowledgeGraph:
         """The networkx projection (:func:`graph.projection.project`), memoised per arguments."""
         key = (as_of, since, until, tuple(sorted(relations)) if relations else None)
         if key not in self._graphs:
-            self._graphs[key] = _call(project, self.data, as_of=as_of, since=since, until=until,
+            self._graphs[key] = _call(project, self._reader, as_of=as_of, since=since, until=until,
                                       relations=list(relations) if relations else None)
         return self._graphs[key]
 
@@ -157,22 +162,19 @@ class KnowledgeGraph:
     def names(self) -> Registry:
         """The entities of the built graph (labels and aliases from its RDF), for name resolution."""
         if self._names is None:
-            g = union_view(self.data)
-            labels = {s: str(o) for s, o in g.subject_objects(SKOS.prefLabel)}
-            aliases: dict[URIRef, list[str]] = {}
-            for s, o in g.subject_objects(SKOS.altLabel):
-                aliases.setdefault(s, []).append(str(o))
+            r = self._reader
+            labels, aliases = r.prop(SKOS.prefLabel), r.prop(SKOS.altLabel)
             registry = Registry()
             base = str(ENTITY)
             for cls_, kind in NODE_KINDS.items():
                 if kind == "source":
                     continue
-                for e in sorted(set(g.subjects(RDF.type, cls_))):
-                    eid = str(e)[len(base):] if str(e).startswith(base) else None
+                for e in r.instances(cls_):
+                    eid = e[len(base):] if e.startswith(base) else None
                     if not eid or eid in registry or e not in labels:
                         continue
-                    registry.add(Entity(id=eid, kind=kind, rdf_type=cls_, label=labels[e],
-                                        aliases=tuple(sorted(aliases.get(e, [])))))
+                    registry.add(Entity(id=eid, kind=kind, rdf_type=cls_, label=str(labels[e][0]),
+                                        aliases=tuple(sorted(str(a) for a in aliases.get(e, [])))))
             self._names = registry
         return self._names
 
@@ -197,22 +199,23 @@ class KnowledgeGraph:
     def _categories(self) -> dict[str, Any]:
         """Folded names of weapons-system categories -> concept id; and each concept's narrower ones."""
         if self._concepts is None:
-            g = union_view(self.data)
-            scheme = SKV.SystemCategories
+            r = self._reader
+            scheme = str(SKV.SystemCategories)
             base = str(SKV._NS)
-            ids = sorted(str(c)[len(base):] for c in set(g.subjects(SKOS.inScheme, scheme)))
+            ids = sorted(c[len(base):] for c, schemes in r.prop(SKOS.inScheme).items()
+                         if c.startswith(base) and scheme in schemes)
             index: dict[str, str] = {}
             label: dict[str, str] = {}
             broader: dict[str, set[str]] = {}
             for cid in ids:
-                c = SKV[cid]
+                c = base + cid
                 index[fold(cid)] = cid
                 for p in (SKOS.prefLabel, SKOS.altLabel):
-                    for o in g.objects(c, p):
+                    for o in r.prop(p).get(c, []):
                         index.setdefault(fold(str(o)), cid)
                         if p == SKOS.prefLabel:
                             label[cid] = str(o)
-                broader[cid] = {str(b)[len(base):] for b in g.objects(c, SKOS.broader)}
+                broader[cid] = {str(b)[len(base):] for b in r.prop(SKOS.broader).get(c, [])}
             self._concepts = {"index": index, "label": label, "broader": broader}
         return self._concepts
 
@@ -432,45 +435,67 @@ class KnowledgeGraph:
         if top is not None and top < 0:
             raise InputError(f"--top must be 0 or more, not {top}")
         G = self.graph(as_of=as_of, relations=relations)
-        keep = [n for n, d in G.nodes(data=True) if d["kind"] != "source"]
-        H = G.subgraph(keep)
-        U = nx.Graph()
-        U.add_nodes_from(sorted(H.nodes))
-        for u, v, d in sorted(H.edges(data=True), key=lambda e: (e[0], e[1])):
-            if u == v:
-                continue
-            w = U.get_edge_data(u, v, {}).get("weight", 0.0)
-            U.add_edge(u, v, weight=w + d["weight"])
-        sampled = None
-        if measure == "degree":
-            scores = {n: float(H.degree(n)) for n in H}
-        elif U.number_of_edges() == 0:
-            scores = {n: 0.0 for n in U}
-        elif measure == "pagerank":
-            scores = nx.pagerank(U, weight="weight")
-        elif measure == "betweenness":
-            if U.number_of_nodes() > BETWEENNESS_EXACT_MAX:
-                sampled = BETWEENNESS_SAMPLE
-                scores = nx.betweenness_centrality(U, k=sampled, seed=0)
+        with paused_gc():
+            kinds = {n: d["kind"] for n, d in G.nodes(data=True)}
+            keep = sorted(n for n, k in kinds.items() if k != "source")
+            ties = dict.fromkeys(keep, 0)  # each fact once, between kept nodes (a loop counts twice)
+            between = []  # (u, v, weight) of each such fact, u != v
+            for u, v, w in G.edges(data="weight"):
+                if u in ties and v in ties:
+                    ties[u] += 1
+                    ties[v] += 1
+                    if u != v:
+                        between.append((u, v, w))
+            sampled = None
+            if measure == "degree":
+                scores = {n: float(t) for n, t in ties.items()}
             else:
-                scores = nx.betweenness_centrality(U)
-        else:  # defined for a connected graph: the largest component; actors outside it score 0
-            largest = max(nx.connected_components(U), key=lambda c: (len(c), sorted(c)[0]))
-            scores = nx.eigenvector_centrality_numpy(U.subgraph(largest), weight="weight") \
-                if len(largest) > 1 else {}
-        rows = []
-        for n in sorted(keep):
-            node = G.nodes[n]
-            if node["kind"] != "actor":
-                continue
-            rows.append({"actor": node["label"], "id": _eid(n), "type": node["type"],
-                         "score": round(float(scores.get(n, 0.0)), 6), "ties": H.degree(n),
-                         "measure": measure, "sampled": sampled})
+                U = self._tie_graph(keep, between)
+                if U.number_of_edges() == 0:
+                    scores = {n: 0.0 for n in U}
+                elif measure == "pagerank":
+                    scores = nx.pagerank(U, weight="weight")
+                elif measure == "betweenness":
+                    if U.number_of_nodes() > BETWEENNESS_EXACT_MAX:
+                        sampled = BETWEENNESS_SAMPLE
+                        scores = nx.betweenness_centrality(U, k=sampled, seed=0)
+                    else:
+                        scores = nx.betweenness_centrality(U)
+                else:  # defined for a connected graph: the largest component; actors outside it score 0
+                    largest = max(nx.connected_components(U), key=lambda c: (len(c), sorted(c)[0]))
+                    scores = nx.eigenvector_centrality_numpy(U.subgraph(largest), weight="weight") \
+                        if len(largest) > 1 else {}
+            rows = []
+            for n in keep:
+                if kinds[n] != "actor":
+                    continue
+                node = G.nodes[n]
+                rows.append({"actor": node["label"], "id": _eid(n), "type": node["type"],
+                             "score": round(float(scores.get(n, 0.0)), 6), "ties": ties[n],
+                             "measure": measure, "sampled": sampled})
         rows.sort(key=lambda r: (-r["score"], -r["ties"], r["actor"]))
         for i, r in enumerate(rows, 1):
             r["rank"] = i
         rows = [{"rank": r.pop("rank"), **r} for r in rows]
         return rows[:top] if top is not None else rows
+
+    @staticmethod
+    def _tie_graph(nodes: list[str], between: list[tuple[str, str, float]]):
+        """The undirected graph of ties: one edge per pair of actors, weighted by the sum of its facts' weights.
+
+        Nodes in sorted order, pairs in the order of their first fact by (from, to): the same graph,
+        in the same order, whichever order the facts come in.
+        """
+        import networkx as nx
+
+        weights: dict[tuple[str, str], float] = {}
+        for u, v, w in sorted(between, key=lambda e: (e[0], e[1])):
+            key = (v, u) if (v, u) in weights else (u, v)
+            weights[key] = weights.get(key, 0.0) + w
+        U = nx.Graph()
+        U.add_nodes_from(nodes)
+        U.add_weighted_edges_from((u, v, w) for (u, v), w in weights.items())
+        return U
 
     # --- ties ----------------------------------------------------------------------------------------
     def ties(self, actor: str, *, as_of: Any = None, relations: Iterable[str] | None = None) -> dict:

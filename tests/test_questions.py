@@ -219,6 +219,14 @@ def test_same_answers_from_an_oxigraph_store(seed_out, tmp_path, kg):
 
     load_store(seed_out, tmp_path / "store")
     on_disk = KnowledgeGraph.load(seed_out, store=tmp_path / "store")
+    import pyoxigraph
+
+    assert isinstance(on_disk.data, pyoxigraph.Store)  # read natively: no rdflib Dataset over the store
     assert on_disk.supplies(to="Serbia") == kg.supplies(to="Serbia")
+    assert on_disk.supplies(category="aircraft", since=2000) == kg.supplies(category="aircraft", since=2000)
     assert on_disk.path("Serbia", "Belarus") == kg.path("Serbia", "Belarus")
-    assert on_disk.centrality(top=5) == kg.centrality(top=5)
+    assert on_disk.path("Serbia", "Russia", all_paths=True) == kg.path("Serbia", "Russia", all_paths=True)
+    for measure in ("degree", "pagerank", "betweenness", "eigenvector"):
+        assert on_disk.centrality(measure, top=None) == kg.centrality(measure, top=None), measure
+    assert on_disk.ties("Serbia") == kg.ties("Serbia")
+    assert on_disk.ties("Vucic", as_of="2022") == kg.ties("Vucic", as_of="2022")
