@@ -11,13 +11,24 @@ What it cannot answer exactly the same way (a name that is unknown or ambiguous,
 message lists suggestions), it refuses with :class:`Fallback`, and the caller takes the full
 path (:class:`graph.questions.KnowledgeGraph`).
 
+It also reads a store for the projection: :class:`StoreReader` (a :class:`Reader`) gives
+:func:`graph.projection.facts` each property it needs as plain Python values, so that the
+projection of an Oxigraph store never goes through rdflib.
+
+Reading an Oxigraph store costs about 2-3 µs per term returned (its text is looked up) and about
+10 µs per index lookup, whatever the query: the queries here return only the terms a row is
+made of, bind the given name's pattern first, and read a claim's properties with one lookup
+(``?c ?p ?o`` filtered) rather than one per property.
+
 >>> prefixes_of("PREFIX skg: <https://w3id.org/serbia-kg/ontology#>\\nASK {}")
 {'skg': 'https://w3id.org/serbia-kg/ontology#'}
 """
 
 from __future__ import annotations
 
+import gc
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +37,7 @@ from .groups import Groups
 from .names import fold
 
 __all__ = ["Fallback", "open_store", "read_query", "prefixes_of", "supplies", "python_value", "literal_value",
-           "Lit", "Reader", "StoreReader", "oxigraph_store_of"]
+           "Lit", "Reader", "StoreReader", "NODE_KINDS", "paused_gc"]
 
 _PREFIX = re.compile(r"^\s*PREFIX\s+(\w*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -274,6 +285,36 @@ class StoreReader(Reader):
         return {c: q for c, q in found.items() if q is not None}
 
 
+#: Node kinds of the entity classes (local names), in the order of graph.projection.NODE_KINDS (a test
+#: checks that they agree): an entity of several classes takes the kind of the last, unless one is an actor's.
+NODE_KINDS = (("State", "actor"), ("InternationalOrganisation", "actor"), ("StateBody", "actor"),
+              ("Group", "actor"), ("Person", "actor"), ("Organisation", "actor"), ("WeaponsSystem", "system"),
+              ("Programme", "programme"), ("Place", "place"), ("LegalInstrument", "instrument"),
+              ("Resolution", "instrument"), ("Source", "source"))
+
+
+@contextmanager
+def paused_gc():
+    """Pause Python's cyclic garbage collector for a block that makes many objects and no cycles.
+
+    Reading a store or building the projection makes hundreds of thousands of tuples, dicts and
+    lists that all stay alive; each collection would walk all of them again (a third of the
+    projection's time at 1M triples). Reference counting still frees everything as usual; the
+    collector runs again afterwards.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _query(store, text: str):
+    return store.query(text, use_default_graph_as_union=True)
+
+
 def _names(store, kind: str) -> dict[str, Any]:
     """Entity ids, and folded names -> ids, of the actors (or systems), as the registry resolves them.
 
@@ -285,11 +326,11 @@ def _names(store, kind: str) -> dict[str, Any]:
     base, system = pre["ent"], pre["skg"] + "WeaponsSystem"
     classes: dict[str, set] = {}
     names: dict[str, set] = {}
-    for row in store.query(text, use_default_graph_as_union=True):
-        e = row["e"].value
+    for e, cls, label in _query(store, text):
+        e = e.value
         if e.startswith(base):
-            classes.setdefault(e, set()).add(row["cls"].value)
-            names.setdefault(e, set()).add(row["l"].value)
+            classes.setdefault(e, set()).add(cls.value)
+            names.setdefault(e, set()).add(label.value)
     ids: dict[str, str] = {}
     index: dict[str, list[str]] = {}
     for e in sorted(classes):
@@ -305,7 +346,28 @@ def _names(store, kind: str) -> dict[str, Any]:
     return {"ids": ids, "index": index}
 
 
+def _by_id(store, name: str, kind: str) -> str | None:
+    """The entity whose id is ``name`` exactly, if it is of ``kind`` (as :func:`_names` counts it), else ``None``."""
+    import pyoxigraph as ox
+
+    text = read_query("entity")
+    pre = prefixes_of(text)
+    try:
+        node = ox.NamedNode(pre["ent"] + name)
+    except ValueError:
+        return None
+    classes = {cls.value for (cls,) in _query(store, text.replace("#ENTITY", f"VALUES ?e {{ {node} }} #", 1))}
+    if not classes:
+        return None
+    is_actor = bool(classes - {pre["skg"] + "WeaponsSystem"})
+    return node.value if is_actor == (kind == "actor") else None
+
+
 def _resolve(store, name: str, kind: str, cache: dict) -> str:
+    """The IRI of the actor (or system) ``name`` denotes: its id (one small query), else a label or alias."""
+    found = _by_id(store, name, kind)
+    if found is not None:
+        return found
     if kind not in cache:
         cache[kind] = _names(store, kind)
     names = cache[kind]
@@ -317,8 +379,61 @@ def _resolve(store, name: str, kind: str, cache: dict) -> str:
     raise Fallback(name)  # unknown or ambiguous: the full path says so, with suggestions
 
 
+def _is_iri(value: Any) -> bool:
+    return type(value) is str and not value.startswith("_:")
+
+
+def _claims_of(props: dict[str, dict[str, list]], store, selection: str) -> None:
+    """Read the properties of the claims ``selection`` selects (supplies-claims.rq) into ``props``."""
+    import pyoxigraph as ox
+
+    named, literal = ox.NamedNode, ox.Literal
+    text = read_query("supplies-claims").replace("#CLAIMS", selection + " #", 1)
+    for c, p, o in _query(store, text):
+        kind = type(o)
+        value = o.value if kind is named else literal_value(o.value, o.datatype.value) if kind is literal \
+            else "_:" + o.value
+        table = props.setdefault(c.value if type(c) is named else "_:" + c.value, {})
+        values = table.get(p.value)
+        if values is None:
+            table[p.value] = [value]
+        elif not any(type(v) is type(value) and v == value for v in values):
+            values.append(value)
+
+
+def _quotes_of(quotes: dict[str, str], store, selection: str) -> None:
+    """Each claim's quote (supplies-quotes.rq), into ``quotes``; with several, the first by evidence, selector, text."""
+    import pyoxigraph as ox
+
+    text = read_query("supplies-quotes")
+    several: dict[str, None] = {}
+    for c, q in _query(store, text.replace("#CLAIMS", selection + " #", 1)):
+        claim = _term(c)
+        seen = quotes.get(claim)
+        if seen is None:
+            quotes[claim] = q.value
+        elif seen != q.value:
+            several[claim] = None
+    ask = sorted(c for c in several if _is_iri(c))
+    for i in range(0, len(ask), 1000):
+        block = "VALUES ?c { " + " ".join(str(ox.NamedNode(c)) for c in ask[i:i + 1000]) + " }"
+        best: dict[str, tuple] = {}
+        for c, q, ev, sel in _query(store, text.replace("#MORE", "?ev ?sel #", 1).replace("#CLAIMS", block + " #", 1)):
+            claim, cand = c.value, (str(_term(ev)), str(_term(sel)), q.value)
+            if claim not in best or cand < best[claim]:
+                best[claim] = cand
+        for claim, cand in best.items():
+            quotes[claim] = cand[2]
+
+
 def supplies(store, to: str | None = None, supplier: str | None = None, system: str | None = None) -> list[dict]:
     """The rows of :meth:`graph.questions.KnowledgeGraph.supplies` (without category or dates).
+
+    A few queries, each reading only what the rows are made of: the transfers the names select
+    and their properties (the given name's pattern first), every ``skg:sameFactAs`` link (to add
+    the claims linked to them), their quotes, their sources' titles and dates, and the labels and
+    kinds of what they name. The claims of one fact are merged as :func:`graph.projection.facts`
+    merges them.
 
     Parameters
     ----------
@@ -337,156 +452,171 @@ def supplies(store, to: str | None = None, supplier: str | None = None, system: 
     Fallback
         A name the lean path cannot resolve to exactly one entity.
     """
+    with paused_gc():
+        return _supplies(store, to, supplier, system)
+
+
+def _supplies(store, to: str | None, supplier: str | None, system: str | None) -> list[dict]:
     import pyoxigraph as ox
 
     cache: dict = {}
     want = {"to": _resolve(store, to, "actor", cache) if to else None,
             "from": _resolve(store, supplier, "actor", cache) if supplier else None,
             "system": _resolve(store, system, "system", cache) if system else None}
-    # the given names, as terms written by pyoxigraph (escaped): never text pasted into the query
+    pre = prefixes_of(read_query("supplies-claims"))
+    skg, prov, rdf_type = pre["skg"], pre["prov"], pre["rdf"] + "type"
+    # The claims the given names select, the most selective pattern first (Oxigraph joins in the
+    # order written); the names as terms written by pyoxigraph (escaped), never text pasted into the
+    # query. The class is checked on the rows read (a claim of another class naming the recipient is
+    # read, and left out), which spares a lookup per claim; with no name, the class selects.
     seed = " ".join(f"VALUES ?{k} {{ {ox.NamedNode(want[k])} }} ?c skg:{p} ?{k} ."
                     for k, p in (("to", "recipient"), ("from", "supplier"), ("system", "system")) if want[k])
-    found = [row["m"] for row in store.query(read_query("supplies-seed").replace("#SEED", seed + " #", 1),
-                                              use_default_graph_as_union=True)]
-    text = read_query("supplies-claims")
-    pre = prefixes_of(text)
-    skg, prov, dct = pre["skg"], pre["prov"], pre["dcterms"]
-    block = "VALUES ?m { " + " ".join(str(m) for m in found) + " }"
-    text = text.replace("#CLAIMS", block + " #", 1)
-    props: dict[str, dict[str, set]] = {}
-    source_props: dict[str, dict[str, set]] = {}
-    quotes: dict[str, list[tuple[str, str, str]]] = {}
-    for row in (store.query(text, use_default_graph_as_union=True) if found else ()):
-        m, k, o = row["m"].value, row["k"].value, row["o"]
-        p = row["p"].value if row["p"] is not None else None
-        if k == "p":
-            props.setdefault(m, {}).setdefault(p, set()).add(o)
-        elif k == "s":
-            source_props.setdefault(m, {}).setdefault(p, set()).add(o)
-        else:
-            quotes.setdefault(m, []).append((row["ev"].value, row["sel"].value, o.value))
+    seed = seed or "?c a skg:ArmsTransfer ."
+    props: dict[str, dict[str, list]] = {}
+    quotes: dict[str, str] = {}
+    _claims_of(props, store, seed)
+    found = list(props)
+    if found:
+        _quotes_of(quotes, store, seed)
 
-    def values(c: str, prop: str) -> list:
-        """The claim's objects of ``prop``, sorted by their text (as the projection's reader)."""
-        return sorted(props.get(c, {}).get(prop, ()), key=lambda t: t.value)
+    # facts: claims linked by sameFactAs (any distance), the smallest IRI of each linked set its key
+    same = Groups()
+    for a, b in _query(store, read_query("supplies-links")):
+        same.union(_term(a), _term(b))
+    linked = {m: group for group in same.groups() for m in group}
+    more = sorted({m for c in found for m in linked.get(c, ())} - set(props))
+    for i in range(0, len(more), 1000):
+        block = "VALUES ?c { " + " ".join(str(ox.NamedNode(m)) for m in more[i:i + 1000] if _is_iri(m)) + " }"
+        _claims_of(props, store, block)
+        _quotes_of(quotes, store, block)
+    for table in props.values():
+        for values in table.values():
+            if len(values) > 1:
+                values.sort(key=_text_key)
+    find = same.find
 
-    def is_iri(t) -> bool:
-        return isinstance(t, ox.NamedNode)
+    P_TYPE, P_SUPPLIER, P_RECIPIENT, P_SYSTEM, P_CATEGORY, P_ID, P_SOURCE, P_QUANTITY = (
+        rdf_type, skg + "supplier", skg + "recipient", skg + "system", skg + "category", skg + "claimId",
+        prov + "wasDerivedFrom", skg + "quantity")
+    date_props = [skg + p for p in _DATE_PROPS]
+    extra_props = [(name, skg + p) for name, p in _EXTRAS]
+    empty: tuple = ()
+
+    def claim_source(c: str) -> str | None:
+        vs = props[c].get(P_SOURCE)
+        return vs[0] if vs else None
+
+    # the sources' titles and issue dates
+    sources = sorted({s for c in props if (s := claim_source(c)) is not None and _is_iri(s)})
+    text = read_query("supplies-sources")
+    dct = prefixes_of(text)["dcterms"]
+    source_props: dict[str, dict[str, list]] = {}
+    for i in range(0, len(sources), 1000):
+        block = "VALUES ?s { " + " ".join(str(ox.NamedNode(s)) for s in sources[i:i + 1000]) + " }"
+        for s, p, o in _query(store, text.replace("#SOURCES", block + " #", 1)):
+            source_props.setdefault(s.value, {}).setdefault(p.value, []).append(o.value)
+    titles = {s: min(d[dct + "title"]) for s, d in source_props.items() if d.get(dct + "title")}
+    issued = {s: min(d[dct + "issued"]) for s, d in source_props.items() if d.get(dct + "issued")}
 
     # every entity or concept the transfers name: kinds, labels, categories
-    named = {t.value for c in props for prop in ("supplier", "recipient", "system", "category")
-             for t in props[c].get(skg + prop, ()) if is_iri(t)}
+    named = {t for c in props for prop in (P_SUPPLIER, P_RECIPIENT, P_SYSTEM, P_CATEGORY)
+             for t in props[c].get(prop, empty) if _is_iri(t)}
     info = _nodes(store, named)
-    more = {str(c) for e in named for c in info.get(e, {}).get("category", ())} - named
-    if more:
-        info.update(_nodes(store, more))
-
-    def kind(e: str) -> str | None:
-        kinds = info.get(e, {}).get("kind")
-        if not kinds:
-            return None
-        return "actor" if any(k == "actor" for _, k in kinds) else max(kinds)[1]
-
-    def wanted_node(e: Any) -> bool:
-        return is_iri(e) and kind(e.value) not in (None, "system")
-
-    def node_label(e: str) -> str:
-        labels = sorted(info.get(e, {}).get("label", ()))
-        src = pre_nodes["src"]
-        return labels[0] if labels else (e[len(src):] if e.startswith(src) else e)
+    extra = {c for e in named for c in info.get(e, {}).get("category", ()) if _is_iri(c)} - named
+    if extra:
+        info.update(_nodes(store, extra))
+    kinds: dict[str, str] = {}
+    for e, d in info.items():
+        ks = d.get("kind")
+        if ks:
+            kinds[e] = "actor" if any(k == "actor" for _, k in ks) else max(ks)[1]
 
     pre_nodes = prefixes_of(read_query("supplies-nodes"))
-    skv = pre_nodes["skv"]
+    skv, src_base, claim_base, ent = pre_nodes["skv"], pre_nodes["src"], pre_nodes["claim"], pre_nodes["ent"]
+    labels = {e: min(d["label"]) for e, d in info.items() if d.get("label")}
+
+    def node_label(e: str) -> str:
+        label = labels.get(e)
+        return label if label is not None else (e[len(src_base):] if e.startswith(src_base) else e)
+
+    def wanted_node(e: Any) -> bool:
+        return _is_iri(e) and kinds.get(e) not in (None, "system")
 
     def value_of(t: Any) -> Any:
-        if not is_iri(t):
-            return python_value(t)
-        if t.value.startswith(skv):
-            return t.value[len(skv):]
-        if kind(t.value) is not None:
-            return node_label(t.value)
-        return t.value
+        if not _is_iri(t):
+            return str(t) if isinstance(t, Lit) else t
+        if t.startswith(skv):
+            return t[len(skv):]
+        if t in kinds:
+            return node_label(t)
+        return t
 
-    # facts: claims linked by sameFactAs, the smallest IRI of each linked set its key
-    same = Groups()
-    for a in sorted(props):
-        for b in values(a, skg + "sameFactAs"):
-            same.union(a, b.value)
-    find = same.find
+    def source_id(src: str) -> str:
+        return src[len(src_base):] if src.startswith(src_base) else src
 
     transfer = skg + "ArmsTransfer"
     pending: dict[tuple, list[str]] = {}
     for c in sorted(props):
-        if not any(t.value == transfer for t in props[c].get(pre["rdf"] + "type", ())):
+        pc = props[c]
+        if transfer not in pc.get(P_TYPE, empty):
             continue
-        sources_ = values(c, skg + "supplier")
-        targets = values(c, skg + "recipient")
-        ends_u = [s.value for s in sources_ if wanted_node(s)] or ([None] if not sources_ else [])
-        ends_v = [t.value for t in targets if wanted_node(t)] or ([None] if not targets else [])
+        sources_ = pc.get(P_SUPPLIER, empty)
+        targets = pc.get(P_RECIPIENT, empty)
+        ends_u = [s for s in sources_ if wanted_node(s)] or ([None] if not sources_ else [])
+        ends_v = [t for t in targets if wanted_node(t)] or ([None] if not targets else [])
         for u in ends_u:
             for v in ends_v:
                 pending.setdefault(("" if u is None else u, "" if v is None else v, find(c)), []).append(c)
 
-    def first(c: str, prop: str) -> str | None:
-        vs = sorted(source_props.get(c, {}).get(prop, ()), key=lambda t: t.value)
-        return vs[0].value if vs else None
-
-    def claim_source(c: str) -> str | None:
-        vs = values(c, prov + "wasDerivedFrom")
-        return vs[0].value if vs else None
-
-    def quote(c: str) -> str | None:
-        found = sorted(quotes.get(c, []))
-        return found[0][2] if found else None
-
-    src_base = pre_nodes["src"]
-
     def evidence(c: str) -> dict:
         src = claim_source(c)
-        ids = values(c, skg + "claimId")
-        return {"claim": c, "claim_id": ids[0].value if ids else "",
-                "source": (src[len(src_base):] if src.startswith(src_base) else src) if src else None,
-                "title": first(c, dct + "title"), "quote": quote(c), "issued": first(c, dct + "issued")}
+        ids = props[c].get(P_ID)
+        return {"claim": c, "claim_id": str(ids[0]) if ids else "",
+                "source": source_id(src) if src else None,
+                "title": titles.get(src), "quote": quotes.get(c), "issued": issued.get(src)}
 
     def claim_dates(c: str) -> list[str]:
-        for prop in _DATE_PROPS:
-            vs = values(c, skg + prop)
+        pc = props[c]
+        for prop in date_props:
+            vs = pc.get(prop)
             if vs:
-                return [vs[0].value]
+                return [str(vs[0])]
         return []
 
-    cat_label = {e: sorted(d.get("label", ()))[0] for e, d in info.items() if d.get("scheme") and d.get("label")}
-    claim_base, ent = pre_nodes["claim"], pre_nodes["ent"]
+    cat_label = {e: labels[e] for e, d in info.items() if d.get("scheme") and e in labels}
 
     def _eid(key):
         return None if key is None else (key[len(ent):] if key.startswith(ent) else key)
     rows = []
+    want_to, want_from, want_system = want["to"], want["from"], want["system"]
     for (u, v, fact), claims in sorted(pending.items()):
-        claims = sorted(set(claims))
-        if want["to"] and v != want["to"] or want["from"] and u != want["from"]:
+        if want_to and v != want_to or want_from and u != want_from:
             continue
-        systems = sorted({t.value for c in claims for t in values(c, skg + "system")})
+        claims = sorted(set(claims)) if len(claims) > 1 else claims
+        systems = sorted({str(t) for c in claims for t in props[c].get(P_SYSTEM, empty)})
         system_iri = systems[0] if len(systems) == 1 else None
-        if want["system"] and system_iri != want["system"]:
+        if want_system and system_iri != want_system:
             continue
-        ev = sorted((evidence(c) for c in claims), key=lambda e: (e["source"] or "", e["claim_id"]))
+        ev = [evidence(c) for c in claims]
+        if len(ev) > 1:
+            ev.sort(key=lambda e: (e["source"] or "", e["claim_id"]))
         dates = [d for c in claims for d in claim_dates(c)]
         per_source: dict[str, Any] = {}
         for c in claims:
-            qs = [python_value(q) for q in values(c, skg + "quantity")]
+            qs = props[c].get(P_QUANTITY)
             if qs:
                 src = claim_source(c)
-                key = (src[len(src_base):] if src.startswith(src_base) else src) if src else c
+                key = source_id(src) if src else c
                 per_source[key] = per_source.get(key, 0) + qs[0]
         totals = sorted(set(per_source.values()))
         extras: dict[str, Any] = {}
-        for name, prop in _EXTRAS:
-            vals = sorted({value_of(x) for c in claims for x in values(c, skg + prop)}, key=str)
-            extras[name] = vals[0] if len(vals) == 1 else (vals or None)
-        cats = sorted({x.value for c in claims for x in values(c, skg + "category")})
+        for name, prop in extra_props:
+            vals = {value_of(x) for c in claims for x in props[c].get(prop, empty)}
+            extras[name] = (vals.pop() if len(vals) == 1 else sorted(vals, key=str)) if vals else None
+        cats = sorted({str(x) for c in claims for x in props[c].get(P_CATEGORY, empty)})
         if not cats and systems:
             cats = sorted({str(x) for s in systems for x in info.get(s, {}).get("category", ())})
-        cat_ids = [c[len(skv):] if c.startswith(skv) else (node_label(c) if kind(c) else c) for c in cats]
+        cat_ids = [c[len(skv):] if c.startswith(skv) else (node_label(c) if c in kinds else c) for c in cats]
         category = cat_ids[0] if len(cat_ids) == 1 else (cat_ids or None)
         cat_iri = {c[len(skv):] if c.startswith(skv) else c: c for c in cats}
 
@@ -495,7 +625,7 @@ def supplies(store, to: str | None = None, supplier: str | None = None, system: 
                 return [label_of_cat(x) for x in cid]
             return cat_label.get(cat_iri.get(cid, ""), cid) if cid is not None else None
 
-        reported = sorted(e["issued"] for e in ev if e.get("issued"))
+        reported = [e["issued"] for e in ev if e["issued"]]
         rows.append({
             "supplier": node_label(u) if u else None, "recipient": node_label(v) if v else None,
             "system": extras["system"], "category": label_of_cat(category),
@@ -504,7 +634,7 @@ def supplies(store, to: str | None = None, supplier: str | None = None, system: 
             "date": _earliest(dates), "order_date": extras["order_date"],
             "delivery_date": extras["delivery_date"], "status": extras["status"],
             "condition": extras["condition"], "value": extras["value"], "currency": extras["currency"],
-            "reported": reported[0] if reported else None,
+            "reported": min(reported) if reported else None,
             "supplier_id": _eid(u or None), "recipient_id": _eid(v or None), "category_id": category,
             "fact": f"supplies:{fact[len(claim_base):] if fact.startswith(claim_base) else fact}",
             "claims": sorted({e["claim_id"] for e in ev}),
@@ -540,15 +670,22 @@ def _nodes(store, iris: set[str]) -> dict[str, dict]:
     info: dict[str, dict] = {}
     if not iris:
         return info
+    text = read_query("supplies-nodes")
+    pre = prefixes_of(text)
+    kinds = {pre["skg"] + cls: (order, kind) for order, (cls, kind) in enumerate(NODE_KINDS)}
+    keys = {pre["rdf"] + "type": "kind", pre["skos"] + "prefLabel": "label", pre["skg"] + "category": "category",
+            pre["skos"] + "inScheme": "scheme"}
+    scheme = pre["skv"] + "SystemCategories"
     block = "VALUES ?e { " + " ".join(str(ox.NamedNode(i)) for i in sorted(iris)) + " }"
-    text = read_query("supplies-nodes").replace("#VALUES", block + " #", 1)
-    for row in store.query(text, use_default_graph_as_union=True):
-        d = info.setdefault(row["e"].value, {})
-        k = row["k"].value
+    for e, p, o in _query(store, text.replace("#VALUES", block + " #", 1)):
+        d = info.setdefault(e.value, {})
+        k, o = keys[p.value], o.value
         if k == "kind":
-            d.setdefault("kind", set()).add((int(row["order"].value), row["o"].value))
+            if o in kinds:
+                d.setdefault("kind", set()).add(kinds[o])
         elif k == "scheme":
-            d["scheme"] = True
+            if o == scheme:
+                d["scheme"] = True
         else:
-            d.setdefault(k, set()).add(row["o"].value)
+            d.setdefault(k, set()).add(o)
     return info

@@ -51,9 +51,7 @@ Time
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
@@ -65,7 +63,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from .claims import OA
 from .dates import date_bounds, parse_date
 from .groups import Groups
-from .native import Lit, Reader, StoreReader, literal_value
+from .native import Lit, Reader, StoreReader, literal_value, paused_gc
 from .terms import CLAIM, ENTITY, SKG, SKV, SOURCE
 
 __all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
@@ -348,23 +346,6 @@ def facts(data: Any, *, include_systems: bool = False, as_of: Any = None, since:
     with paused_gc():
         return _facts(data, include_systems=include_systems, as_of=as_of, since=since, until=until,
                       relations=relations, open_ends=open_ends)
-
-
-@contextmanager
-def paused_gc():
-    """Pause Python's cyclic garbage collector for a block that makes many objects and no cycles.
-
-    Building the projection makes hundreds of thousands of dicts and lists that all stay alive;
-    each collection would walk all of them again (a third of the time at 1M triples). Reference
-    counting still frees everything as usual; the collector runs again afterwards.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: Any,
