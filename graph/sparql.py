@@ -4,15 +4,24 @@ Every query gets the project's prefixes (:data:`graph.terms.PREFIXES`) declared 
 ``skg:supplier`` or ``ent:serbia`` work without a ``PREFIX`` line. Saved questions are the
 ``.rq`` files of ``ontology/queries/``; each opens with comment lines: the first says what
 research question it answers, and ``# param: NAME (KIND) what it is; default: VALUE`` lines
-declare its parameters. Parameters are bound with a SPARQL ``VALUES`` block at the start of the
-query's ``WHERE`` group, built from rdflib terms (never by pasting text into the query), so the
-same bound query runs unchanged on memory, Oxigraph and a remote server. A parameter left out
-(and without a default) is not bound: it matches anything.
+declare its parameters (``; required`` instead of a default: the question cannot be asked without
+it). Parameters are bound with a SPARQL ``VALUES`` block at the start of the query's ``WHERE``
+group, built from rdflib terms (never by pasting text into the query), so the same bound query runs
+unchanged on memory, Oxigraph and a remote server. A parameter left out (and without a default) is
+not bound: it matches anything.
+
+A question that lists many rows gives them a page at a time: a ``limit`` parameter (kind
+``limit``) and an ``offset`` parameter (kind ``offset``) set its ``LIMIT`` and ``OFFSET`` (the
+query's last ``LIMIT`` clause; the file holds the default page, so it also runs as it is). When
+that ``LIMIT`` closes a sub-select, the parameters are bound in the sub-select's ``WHERE`` group,
+so that the page is taken from the rows that match them.
 
 >>> kind_of("SELECT * WHERE { ?s ?p ?o }")
 'SELECT'
 >>> print(bind_values("SELECT ?s WHERE { ?s ?p ?o }", {"p": URIRef("http://x/p")}))
 SELECT ?s WHERE { VALUES (?p) { (<http://x/p>) } ?s ?p ?o }
+>>> print(set_page("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 100", limit=10, offset=20))
+SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 10 OFFSET 20
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from .names import fold
 from .terms import ENTITY, PREFIXES
 
 __all__ = ["PROLOGUE", "FORMATS", "GRAPH_FORMATS", "Param", "SavedQuery", "saved_queries", "saved_query",
-           "check_syntax", "kind_of", "bind_values", "resolve_param", "run", "run_text", "format_result",
+           "check_syntax", "kind_of", "bind_values", "set_page", "resolve_param", "run", "run_text", "format_result",
            "queries_dir", "oxigraph_of", "to_rdflib", "NativeResult"]
 
 #: The PREFIX lines declared for every query.
@@ -51,14 +60,19 @@ GRAPH_FORMATS = {
     "jsonld": ("json-ld", "application/ld+json"),
     "xml": ("xml", "application/rdf+xml"),
 }
-PARAM_KINDS = ("entity", "string", "integer", "year", "iri")
+PARAM_KINDS = ("entity", "string", "integer", "year", "iri", "limit", "offset")
+#: Kinds that set the page (the query's LIMIT and OFFSET) rather than bind a variable.
+PAGE_KINDS = ("limit", "offset")
 _PARAM_LINE = re.compile(r"^#\s*param:\s*(\w+)\s*\((\w+)\)\s*(.*)$")
 _DEFAULT = re.compile(r";\s*default:\s*(.+?)\s*$")
+_REQUIRED = re.compile(r";\s*required\s*$")
 # Tokens skipped when looking for a query's WHERE group: strings, IRIs, comments.
 _SKIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
                    r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
                    r'|<[^<>"{}|^`\\\x00-\x20]*>' r"|#[^\n]*")
 _WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
+_LIMIT = re.compile(r"(?:\bOFFSET\s+(?P<o1>\d+)\s+)?\bLIMIT\s+(?P<l>\d+)(?:\s+OFFSET\s+(?P<o2>\d+))?",
+                    re.IGNORECASE)
 
 
 def queries_dir() -> Path:
@@ -70,12 +84,17 @@ def queries_dir() -> Path:
 
 @dataclass
 class Param:
-    """A parameter of a saved question: ``# param: NAME (KIND) description; default: VALUE``."""
+    """A parameter of a saved question: ``# param: NAME (KIND) description; default: VALUE``.
+
+    ``; required`` in place of a default: the question is not run without it. Kinds ``limit``
+    and ``offset`` set the page (the query's ``LIMIT`` and ``OFFSET``) instead of binding a variable.
+    """
 
     name: str
     kind: str
     description: str
     default: str | None = None
+    required: bool = False
 
 
 @dataclass
@@ -101,8 +120,20 @@ def _read_saved(path: Path) -> SavedQuery:
             if kind not in PARAM_KINDS:
                 raise InputError(f"parameter '{name}': unknown kind '{kind}' (one of {', '.join(PARAM_KINDS)})",
                                  file=path, line=n)
+            required = bool(_REQUIRED.search(rest))
+            rest = _REQUIRED.sub("", rest)
             d = _DEFAULT.search(rest)
-            params.append(Param(name, kind, _DEFAULT.sub("", rest).strip(), d.group(1) if d else None))
+            param = Param(name, kind, _DEFAULT.sub("", rest).strip(), d.group(1) if d else None, required)
+            if required and param.default is not None:
+                raise InputError(f"parameter '{name}': required, so it takes no default", file=path, line=n)
+            if kind in PAGE_KINDS:
+                if param.default is None or not param.default.isdigit():
+                    raise InputError(f"parameter '{name}' ({kind}): its default must be a whole number",
+                                     file=path, line=n)
+                if _last_limit(text) is None:
+                    raise InputError(f"parameter '{name}' ({kind}): the query has no LIMIT clause to set",
+                                     file=path, line=n)
+            params.append(param)
         elif not purpose:
             purpose = line.lstrip("#").strip()
     if not purpose:
@@ -174,9 +205,36 @@ def kind_of(text: str) -> str:
     return check_syntax(text)
 
 
+def _blank(text: str) -> str:
+    """``text`` with its strings, IRIs and comments blanked out (same length, same offsets)."""
+    return _SKIP.sub(lambda m: " " * len(m.group()), text)
+
+
+def _last_limit(text: str):
+    """The query's last ``LIMIT n`` clause (with an ``OFFSET m`` beside it), as a match on the blanked text."""
+    found = list(_LIMIT.finditer(_blank(text)))
+    return found[-1] if found else None
+
+
+def _depth(blanked: str, at: int) -> int:
+    return blanked.count("{", 0, at) - blanked.count("}", 0, at)
+
+
 def _where_brace(text: str) -> int | None:
-    """Offset of the ``{`` opening the query's WHERE group, skipping strings, IRIs and comments."""
-    blanked = _SKIP.sub(lambda m: " " * len(m.group()), text)
+    """Offset of the ``{`` opening the group that takes the parameters, skipping strings, IRIs, comments.
+
+    That is the query's WHERE group; when the query's last LIMIT closes a sub-select (a question
+    that takes its page there), the WHERE group of that sub-select.
+    """
+    blanked = _blank(text)
+    limit = _last_limit(text)
+    if limit is not None:
+        level = _depth(blanked, limit.start())
+        if level > 0:
+            wheres = [m for m in _WHERE.finditer(blanked, 0, limit.start()) if _depth(blanked, m.start()) == level]
+            if wheres:
+                i = blanked.find("{", wheres[-1].end())
+                return i if i >= 0 else None
     m = _WHERE.search(blanked)
     if m:
         i = blanked.find("{", m.end())
@@ -214,21 +272,53 @@ def bind_values(text: str, bindings: dict) -> str:
     return text[:at + 1] + block + text[at + 1:]
 
 
+def set_page(text: str, limit: int | None = None, offset: int | None = None) -> str:
+    """The query with its last ``LIMIT`` (and the ``OFFSET`` beside it) set to ``limit`` and ``offset``.
+
+    ``None`` keeps what the query says. The numbers are written by this function (never text
+    given by a user).
+
+    Raises
+    ------
+    InputError
+        If the query has no LIMIT clause, or a number is negative (or the limit 0).
+    """
+    m = _last_limit(text)
+    if m is None:
+        raise InputError("the query has no LIMIT clause to set the page in")
+    old_offset = m.group("o1") or m.group("o2")
+    limit = int(m.group("l")) if limit is None else int(limit)
+    offset = (int(old_offset) if old_offset else 0) if offset is None else int(offset)
+    if limit < 1 or offset < 0:
+        raise InputError(f"bad page: limit {limit}, offset {offset} (a limit of 1 or more, an offset of 0 or more)")
+    clause = f"LIMIT {limit}" + (f" OFFSET {offset}" if offset or old_offset else "")
+    return text[:m.start()] + clause + text[m.end():]
+
+
 def _entity_names(ds) -> dict[str, set[URIRef]]:
     names: dict[str, set[URIRef]] = {}
     query = "SELECT DISTINCT ?e ?l WHERE { ?e skos:prefLabel|skos:altLabel ?l }"
     native = oxigraph_of(ds)
-    rows = ds.query(PROLOGUE + query) if native is None else [
-        (to_rdflib(r["e"]), to_rdflib(r["l"])) for r in _run_native(native, query, where="names")._native_rows()]
+    rows = ((str(e), str(label)) for e, label in ds.query(PROLOGUE + query)) if native is None else (
+        (r["e"].value, r["l"].value) for r in _run_native(native, query, where="names")._native_rows())
+    base = str(ENTITY)
     for e, label in rows:
-        if str(e).startswith(str(ENTITY)):
-            names.setdefault(fold(str(label)), set()).add(e)
-            names.setdefault(fold(str(e)[len(str(ENTITY)):]), set()).add(e)
+        if e.startswith(base):
+            names.setdefault(fold(label), set()).add(URIRef(e))
+            names.setdefault(fold(e[len(base):]), set()).add(URIRef(e))
     return names
+
+
+def _is_entity(ds, iri: URIRef) -> bool:
+    """Whether ``iri`` is an entity of the registry (it has a preferred label): one look-up."""
+    return bool(run(ds, f"ASK {{ {iri.n3()} skos:prefLabel ?label }}", where="names").askAnswer)
 
 
 def resolve_param(ds, param: Param, value: str):
     """The rdflib term for ``value`` of ``param``: an entity by IRI, ``ent:slug``, id, label or alias.
+
+    An entity's id names it; other names (labels, aliases, in any case, with or without
+    diacritics) are looked up among every entity's names and must name one entity.
 
     Raises
     ------
@@ -250,6 +340,8 @@ def resolve_param(ds, param: Param, value: str):
             return URIRef(PREFIXES[prefix] + local)
         if param.kind == "iri":
             raise InputError(f"parameter '{param.name}': '{value}' is not an IRI")
+        if re.fullmatch(r"[a-z0-9][a-z0-9._-]*", v) and _is_entity(ds, ENTITY[v]):
+            return ENTITY[v]  # an entity's id names it (as in the registry), without reading every name
         names = _entity_names(ds)
         hits = names.get(fold(v), set())
         if len(hits) == 1:
@@ -440,13 +532,26 @@ def run_text(ds, text: str, params: dict[str, str] | None = None, *, declared: l
         for p in declared:
             if p.name not in params and p.default is not None:
                 params[p.name] = p.default
-    bindings = {}
+        missing = [p for p in declared if p.required and not str(params.get(p.name) or "").strip()]
+        if missing:
+            p = missing[0]
+            raise InputError(f"parameter '{p.name}' is required ({p.kind}: {p.description}); "
+                             f"give it with --param {p.name}=...", file=where)
+    bindings, page = {}, {}
     for name, value in params.items():
         p = declared_by.get(name) or Param(name, "string", "")
+        if p.kind in PAGE_KINDS:
+            if not re.fullmatch(r"\s*\d+\s*", str(value)) or (p.kind == "limit" and int(value) < 1):
+                least = 1 if p.kind == "limit" else 0
+                raise InputError(f"parameter '{name}': '{value}' is not a whole number of {least} or more", file=where)
+            page[p.kind] = int(value)
+            continue
         if name not in declared_by and (":" in value or value.startswith("<")):
             p = Param(name, "entity", "")
         bindings[name] = resolve_param(ds, p, value)
     bound = bind_values(text, bindings)
+    if page:
+        bound = set_page(bound, page.get("limit"), page.get("offset"))
     return run(ds, bound, where=where)
 
 

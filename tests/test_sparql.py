@@ -15,7 +15,7 @@ from rdflib.namespace import XSD
 from graph.cli import main
 from graph.errors import InputError, UnknownName
 from graph.sparql import (Param, bind_values, check_syntax, format_result, resolve_param, run_text,
-                          saved_queries, saved_query)
+                          saved_queries, saved_query, set_page)
 from graph.store import open_dataset
 from graph.terms import ENTITY, SKV, SOURCE
 
@@ -69,6 +69,18 @@ def test_transfers_to_serbia_by_supplier_and_year(mem):
     assert all(r["supplier"] != ENTITY.russia or r["claim"] != Literal("s-400-russia-to-turkey") for r in got)
 
 
+def test_an_optional_filter_keeps_only_what_it_names_on_every_store(mem, seed_store):
+    """A parameter bound on an optional property (a transfer's supplier) filters: it does not relabel rows."""
+    ox = open_dataset(store=seed_store)
+    for ds in (mem, ox):
+        belarus = rows(ds, "transfers-by-supplier", supplier="Belarus")
+        assert [(r["supplier"], str(r["claim"])) for r in belarus] == [(ENTITY.belarus, "mig-29-belarus-to-serbia")]
+        russia = rows(ds, "transfers-by-supplier", supplier="russia")
+        assert len(russia) == 5 and {r["supplier"] for r in russia} == {ENTITY.russia}
+        assert rows(ds, "alignment-rates", aligned_with="Russia") == []
+        assert len(rows(ds, "alignment-rates", aligned_with="European Union")) == 5
+
+
 def test_exercises_by_partner_and_year(mem):
     got = [(r["partner"], str(r["year"]), str(r["exercise"])) for r in rows(mem, "exercises-by-partner")]
     assert got == [(ENTITY.russia, "2021", "Joint Response 2021"), (ENTITY.russia, "2021", "Slavic Shield 2021")]
@@ -90,9 +102,14 @@ def test_alignment_rates_side_by_side(mem):
 
 
 def test_ties_resting_on_one_source_and_their_sources(mem):
-    single = rows(mem, "single-source-ties")
+    single = rows(mem, "single-source-ties")  # the ties of Serbia (the default actor)
+    assert single and all(ENTITY.serbia in (r["a"], r["b"]) for r in single)
+    assert all(str(r["a"]) < str(r["b"]) for r in single)
     pair = [r for r in single if {r["a"], r["b"]} == {ENTITY.serbia, ENTITY.russia}]
     assert pair and pair[0]["source"] == SOURCE[SEED_ID] and pair[0]["claims"].toPython() >= 5
+    assert single[0] == pair[0]  # most claims first
+    russia = rows(mem, "single-source-ties", actor="Russia")
+    assert {r["a"] for r in russia} | {r["b"] for r in russia} >= {ENTITY.russia, ENTITY.serbia}
     support = rows(mem, "tie-sources", a="serbia", b="russia")
     claims = {str(r["claim"]) for r in support}
     assert {"mig-29-russia-to-serbia", "slavic-shield-2021"} - claims == {"slavic-shield-2021"}  # via forces
@@ -105,6 +122,14 @@ def test_actors_tied_to_both_russia_and_china(mem):
     actors = {r["actor"] for r in rows(mem, "tied-to-both")}
     assert ENTITY.serbia in actors
     assert ENTITY.russia not in actors and ENTITY.china not in actors
+
+
+def test_evidence_for_a_claim_is_asked_for_one_claim(mem, seed_out):
+    with pytest.raises(InputError, match="parameter 'claim' is required"):
+        rows(mem, "claim-evidence")
+    res = cli("sparql", "--out", str(seed_out), "--saved", "claim-evidence")
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1
+    assert "parameter 'claim' is required" in res.stderr and "--param claim=" in res.stderr
 
 
 def test_evidence_for_a_claim(mem):
@@ -160,8 +185,25 @@ def _norm(term):
     return (type(term).__name__, str(term))
 
 
-def _answers(ds, q):
-    result = run_text(ds, q.text, {}, declared=q.params, where=q.name)
+#: Values for the parameters a saved question cannot run without.
+REQUIRED = {"claim-evidence": {"claim": "mig-29-russia-to-serbia"}}
+#: More parameter sets, each compared across stores as the defaults are.
+VARIANTS = [
+    ("transfers-by-supplier", {"supplier": "Belarus"}), ("transfers-by-supplier", {"recipient": "turkey"}),
+    ("systems-by-origin", {"supplier": "Belarus"}), ("exercises-by-partner", {"partner": "russia"}),
+    ("exercises-by-partner", {"actor": "russia"}), ("statements-by-speaker", {"speaker": "Vucic"}),
+    ("statements-by-speaker", {"kind": "skv:recommendation"}), ("alignment-rates", {"aligned_with": "european-union"}),
+    ("tie-sources", {"a": "serbia", "b": "china"}), ("tied-to-both", {"a": "serbia", "b": "european-union"}),
+    ("single-source-ties", {"actor": "russia"}), ("sanctions-by-imposer", {"imposer": "United States"}),
+    ("votes-on-resolution", {"voter": "serbia"}), ("positions-on-topic", {"holder": "serbia"}),
+    ("claims-about-entity", {"entity": "Kornet"}), ("claim-evidence", {"claim": "kornet-russia-to-serbia"}),
+    ("audit-claims", {"limit": "7", "offset": "20"}), ("statements-by-speaker", {"limit": "5", "offset": "3"}),
+]
+
+
+def _answers(ds, q, params=None):
+    params = REQUIRED.get(q.name, {}) if params is None else params
+    result = run_text(ds, q.text, params, declared=q.params, where=q.name)
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         return sorted(tuple(_norm(t) for t in triple) for triple in result.graph)
     return sorted((tuple(_norm(t) for t in row) for row in result), key=repr)
@@ -173,20 +215,31 @@ def memory_answers(mem):
     return {q.name: _answers(mem, q) for q in saved_queries()}
 
 
+@pytest.fixture(scope="module")
+def memory_variants(mem):
+    """The answers to :data:`VARIANTS` on the in-memory store."""
+    return [_answers(mem, saved_query(name), params) for name, params in VARIANTS]
+
+
 @pytest.mark.server
-def test_every_saved_question_gives_the_same_answers_on_every_store(memory_answers, seed_store,
+def test_every_saved_question_gives_the_same_answers_on_every_store(memory_answers, memory_variants, seed_store,
                                                                      seed_endpoint):
     stores = {"oxigraph": open_dataset(store=seed_store), "remote": open_dataset(endpoint=seed_endpoint)}
     for q in saved_queries():
         assert memory_answers[q.name], f"{q.name}: empty on the seed data"
         for name, ds in stores.items():
             assert _answers(ds, q) == memory_answers[q.name], f"{q.name}: {name} differs from memory"
+    for (q, params), expected in zip(VARIANTS, memory_variants):
+        for name, ds in stores.items():
+            assert _answers(ds, saved_query(q), params) == expected, f"{q} {params}: {name} differs from memory"
 
 
-def test_every_saved_question_is_the_same_on_memory_and_oxigraph(memory_answers, seed_store):
+def test_every_saved_question_is_the_same_on_memory_and_oxigraph(memory_answers, memory_variants, seed_store):
     ox = open_dataset(store=seed_store)
     for q in saved_queries():
         assert _answers(ox, q) == memory_answers[q.name] != [], q.name
+    for (q, params), expected in zip(VARIANTS, memory_variants):
+        assert _answers(ox, saved_query(q), params) == expected != [], f"{q} {params}"
 
 
 # --- parameters, syntax, formats -------------------------------------------------------------------
@@ -204,6 +257,89 @@ def test_bind_values_skips_braces_in_strings_iris_and_comments():
     text = '# a { comment\nSELECT ?s WHERE # where {\n{ ?s ?p "{" }'
     bound = bind_values(text, {"p": URIRef("http://x/p")})
     assert bound.endswith('{ VALUES (?p) { (<http://x/p>) } ?s ?p "{" }')
+
+
+# --- pages and required parameters ----------------------------------------------------------------
+
+def test_set_page_rewrites_the_last_limit_and_its_offset():
+    q = "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 5 } } ORDER BY ?s LIMIT 100"
+    assert set_page(q, limit=10).endswith("ORDER BY ?s LIMIT 10")
+    assert set_page(q, offset=30).endswith("ORDER BY ?s LIMIT 100 OFFSET 30")
+    assert set_page("SELECT * { ?s ?p ?o } OFFSET 5 LIMIT 2", limit=3) == "SELECT * { ?s ?p ?o } LIMIT 3 OFFSET 5"
+    assert set_page('SELECT * { ?s ?p "LIMIT 9" } LIMIT 2 # LIMIT 7', limit=4) == \
+        'SELECT * { ?s ?p "LIMIT 9" } LIMIT 4 # LIMIT 7'  # strings and comments are not clauses
+    for bad in ({"limit": 0}, {"offset": -1}):
+        with pytest.raises(InputError, match="bad page"):
+            set_page(q, **bad)
+    with pytest.raises(InputError, match="no LIMIT clause"):
+        set_page("SELECT * { ?s ?p ?o }", limit=3)
+
+
+def test_parameters_are_bound_where_the_page_is_taken():
+    paged = "SELECT ?s ?n WHERE { { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 100 } ?s ?q ?n }"
+    bound = bind_values(paged, {"o": URIRef("http://x/o")})
+    assert "{ SELECT ?s WHERE { VALUES (?o) { (<http://x/o>) } ?s ?p ?o } ORDER BY" in bound
+    outer = "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } } ?s ?q ?n } LIMIT 10"
+    assert bind_values(outer, {"n": Literal(1)}).startswith("SELECT ?s WHERE { VALUES (?n)")
+
+
+def test_saved_questions_page_their_rows(mem, seed_store):
+    ox = open_dataset(store=seed_store)
+    for ds in (mem, ox):
+        everything = [r["claim"] for r in rows(ds, "audit-claims", limit="1000")]
+        assert len(everything) == len(set(everything)) >= 57
+        assert [r["claim"] for r in rows(ds, "audit-claims")] == everything  # the default page holds them all
+        pages = [[r["claim"] for r in rows(ds, "audit-claims", limit="10", offset=str(o))] for o in range(0, 70, 10)]
+        assert [len(p) for p in pages[:5]] == [10] * 5
+        assert [c for page in pages for c in page] == everything  # pages follow each other, none lost
+        statements = rows(ds, "statements-by-speaker", limit="1000")
+        assert [r["claim"] for r in rows(ds, "statements-by-speaker", limit="4", offset="4")] == \
+            [r["claim"] for r in statements[4:8]]
+        triples = run_text(ds, saved_query("claims-about-entity").text, {"limit": "3"},
+                           declared=saved_query("claims-about-entity").params).graph
+        assert len(set(triples.subjects(URIRef("https://w3id.org/serbia-kg/ontology#claimId")))) == 3
+    with pytest.raises(InputError, match="'limit': '0' is not a whole number of 1 or more"):
+        rows(mem, "audit-claims", limit="0")
+    with pytest.raises(InputError, match="'offset': 'x' is not a whole number"):
+        rows(mem, "audit-claims", offset="x")
+
+
+def test_page_parameters_and_required_ones_are_declared_properly(tmp_path):
+    from graph.sparql import PAGE_KINDS
+
+    for q in saved_queries():
+        kinds = {p.kind for p in q.params}
+        assert ("limit" in kinds) == ("offset" in kinds), q.name
+        for p in q.params:
+            if p.kind in PAGE_KINDS:
+                assert p.default is not None and p.default.isdigit(), q.name
+            assert not (p.required and p.default is not None), q.name
+    bad = {"no-limit.rq": "# A question without a LIMIT clause to page.\n# param: limit (limit) rows; default: 10\n"
+                          "SELECT * WHERE { ?s ?p ?o }\n",
+           "both.rq": "# A question whose parameter is required and has a default.\n"
+                      "# param: x (string) a value; default: y; required\nSELECT * WHERE { ?s ?p ?x }\n"}
+    for name, text in bad.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(InputError, match="no LIMIT clause|takes no default"):
+            saved_queries(tmp_path)
+        (tmp_path / name).unlink()
+
+
+def test_list_shows_pages_and_required_parameters():
+    out = cli("sparql", "--list").output
+    assert "--param limit=...  limit: at most this many rows (a page) (default: 100)" in out
+    assert "--param offset=...  offset:" in out
+    listed = {q["name"]: q for q in json.loads(cli("sparql", "--list", "--format", "json").output)}
+    assert [p["required"] for p in listed["claim-evidence"]["params"] if p["name"] == "claim"] == [True]
+
+
+def test_an_entity_id_is_resolved_without_reading_every_name(mem, monkeypatch):
+    import graph.sparql as sq
+
+    p = Param("actor", "entity", "")
+    monkeypatch.setattr(sq, "_entity_names", lambda ds: pytest.fail("read every name for an id"))
+    assert resolve_param(mem, p, "serbia") == ENTITY.serbia
+    assert resolve_param(mem, p, "aleksandar-vucic") == ENTITY["aleksandar-vucic"]
 
 
 def test_entity_parameters_resolve_names_and_refuse_unknown_ones(mem):
