@@ -27,9 +27,10 @@ from .errors import CorpusInvalid, InputError, KGError, ValidationError
 from .registry import Registry, load_registry
 from .resources import ontology_graph
 from .sources import Source, discover, load_source
-from .serialize import serialize
+from .serialize import serialize_all
 from .terms import GRAPH, PREFIXES, SKG, SKV
-from .validation import CACHE_DIR, record_cache, shacl_problems
+from .parallel import cores, pool
+from .shapes import DEFAULT_ENGINE, ENGINES
 from . import yamlfile
 
 __all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS", "default_out",
@@ -64,42 +65,52 @@ class Summary:
 class Compilation:
     """A compiled corpus: its named graphs, and where each claim was written (for messages).
 
-    ``graphs`` maps each named graph (ontology, registry, one per source, the derived links) to
-    its triples as plain tuples of rdflib terms; ``dataset`` is the same as an rdflib
-    ``Dataset``, made on first use (a build does not need it: it validates and serialises from
-    ``graphs``).
+    ``graphs`` maps each named graph (its IRI in N-Triples form: the ontology, the registry, one
+    per source, the derived links) to its triples, each one N-Triples string ``<s> <p> <o>``, as
+    pyoxigraph writes them. ``dataset`` is the same as an rdflib ``Dataset``, made on first use (a
+    build does not need it: it validates and serialises from the strings).
     """
 
-    graphs: dict[URIRef, list[tuple]]
+    graphs: dict[str, list[str]]
     registry: Registry
     sources: list[Source]
     claims: dict[URIRef, tuple[Source, Compiled]]
-    _dataset: Dataset | None = field(default=None, repr=False)
-    #: content hashes of the SHACL units found conforming (see :func:`shacl_problems`)
-    shacl_passed: list[str] = field(default_factory=list, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def nquads_text(self) -> str:
+        """The dataset as N-Quads, graph by graph (sorted by name), each graph's triples sorted."""
+        if "nq" not in self._cache:
+            parts = []
+            for g in sorted(self.graphs):
+                parts.extend(f"{t} {g} .\n" for t in sorted(set(self.graphs[g])))
+            self._cache["nq"] = "".join(parts)
+        return self._cache["nq"]
+
+    def triple_set(self) -> set[str]:
+        """Every triple of every graph, once (N-Triples strings without the final dot)."""
+        if "triples" not in self._cache:
+            self._cache["triples"] = {t for triples in self.graphs.values() for t in triples}
+        return self._cache["triples"]
+
+    def ntriples_text(self) -> str:
+        """Every triple once, sorted, as N-Triples (the graphs merged)."""
+        return "".join(f"{t} .\n" for t in sorted(self.triple_set()))
 
     @property
     def dataset(self) -> Dataset:
         """The compilation as an rdflib ``Dataset`` (union default graph, project prefixes bound)."""
-        if self._dataset is None:
+        if "dataset" not in self._cache:
             ds = _empty_dataset()
-            for name, triples in self.graphs.items():
-                g = ds.graph(name)
-                g.addN((s, p, o, g) for s, p, o in triples)
-            self._dataset = ds
-        return self._dataset
-
-    def quads(self) -> set[tuple]:
-        """Every (subject, predicate, object, graph name) of the compilation, once."""
-        return {(s, p, o, name) for name, triples in self.graphs.items() for s, p, o in triples}
+            ds.parse(data=self.nquads_text(), format="nquads")
+            self._cache["dataset"] = ds
+        return self._cache["dataset"]
 
     def summary(self) -> Summary:
         by_type: dict[str, int] = {}
         for _, c in self.claims.values():
             by_type[c.type] = by_type.get(c.type, 0) + 1
-        triples = len({t for triples in self.graphs.values() for t in triples})  # = len(self.dataset)
         return Summary(sources=len(self.sources), claims=len(self.claims), entities=len(self.registry),
-                       triples=triples, claims_by_type=dict(sorted(by_type.items())))
+                       triples=len(self.triple_set()), claims_by_type=dict(sorted(by_type.items())))
 
 
 def _empty_dataset() -> Dataset:
@@ -167,103 +178,195 @@ def _claims_of(source: Source) -> list:
 
 Progress = Callable[[str], None]
 
+#: Sources are compiled (and checked) in slices of about this many bytes of claims.yaml (some
+#: 60,000 triples), on a pool over the cores when there are several slices.
+SLICE_BYTES = 1_000_000
 
-def compile_corpus(corpus: Path, progress: Progress | None = None) -> Compilation:
-    """Read and compile every source of a corpus into one dataset (named graph per source).
+_JOB: dict = {}  # what :func:`_compile_slice` reads (in a worker: sent once, by the pool's initializer)
 
-    Raises
-    ------
-    CorpusInvalid
-        With one problem per bad claim, bad metadata file or duplicate, in file order.
-    """
-    corpus = Path(corpus)
-    folders = discover(corpus)
-    ontology = ontology_graph()
-    schemes = concept_schemes(ontology)
-    registry = load_registry(corpus / "registry", categories=schemes.get("SystemCategories"))
-    problems: list[KGError] = []
-    sources: list[Source] = []
-    claims: dict[URIRef, tuple[Source, Compiled]] = {}
-    graphs: dict[URIRef, list[tuple]] = {GRAPH.ontology: list(ontology), GRAPH.registry: list(registry.triples())}
-    for i, folder in enumerate(folders, 1):
-        if progress:
-            progress(f"[{i}/{len(folders)}] {folder.name}")
+
+def _init_slices(job: dict, nt: Callable | None = None) -> None:
+    from .serialize import nt_converter
+
+    _JOB.clear()
+    _JOB.update(job, nt=nt or nt_converter())
+
+
+@dataclass
+class _Slice:
+    """What compiling one slice of sources gave."""
+
+    sources: list[Source] = field(default_factory=list)
+    graphs: dict[str, list[str]] = field(default_factory=dict)
+    claims: dict[URIRef, tuple[Source, Compiled]] = field(default_factory=dict)
+    problems: list[KGError] = field(default_factory=list)
+    transfers: list = field(default_factory=list)
+    shacl: list[KGError] = field(default_factory=list)
+
+
+def _slices(folders: list[Path]) -> list[list[Path]]:
+    out: list[list[Path]] = [[]]
+    size = 0
+    for folder in folders:
+        try:
+            n = (folder / "claims.yaml").stat().st_size
+        except OSError:
+            n = 0
+        if out[-1] and size + n > SLICE_BYTES:
+            out.append([])
+            size = 0
+        out[-1].append(folder)
+        size += n
+    return [s for s in out if s]
+
+
+def _compile_slice(index: int) -> _Slice:
+    """Compile the sources of one slice into N-Triples strings; with a SHACL engine, check them."""
+    from .corroboration import Triples, transfers
+
+    job = _JOB
+    registry, schemes, nt = job["registry"], job["schemes"], job["nt"]
+    res = _Slice()
+    corroboration: list[tuple] = []
+    for folder in job["slices"][index]:
         try:
             source = load_source(folder)
-            graph = graphs.setdefault(source.graph_iri, [])
-            graph.extend(_source_triples(source, registry))
+            meta = _source_triples(source, registry)
             raw_claims = _claims_of(source)
         except KGError as exc:
-            problems.append(exc)
+            res.problems.append(exc)
             continue
-        sources.append(source)
+        res.sources.append(source)
+        corroboration.extend(meta)
+        triples = list(meta)
         seen_ids: dict[str, int | None] = {}
         for raw in raw_claims:
             cid = raw.get("id") if isinstance(raw, dict) else None
             if isinstance(cid, str) and cid in seen_ids:
-                problems.append(ValidationError(f"duplicate claim id (first at line {seen_ids[cid]})",
-                                                file=source.claims_file, line=raw.get(yamlfile.LINE), claim=cid))
+                res.problems.append(ValidationError(f"duplicate claim id (first at line {seen_ids[cid]})",
+                                                    file=source.claims_file, line=raw.get(yamlfile.LINE), claim=cid))
                 continue
             if isinstance(cid, str):
                 seen_ids[cid] = raw.get(yamlfile.LINE)
             try:
                 compiled = compile_claim(raw, source, registry, schemes)
             except KGError as exc:
-                problems.append(exc)
+                res.problems.append(exc)
                 continue
-            if compiled.iri in claims:
-                first = claims[compiled.iri][1]
-                problems.append(ValidationError(
+            if compiled.iri in res.claims:
+                first = res.claims[compiled.iri][1]
+                res.problems.append(ValidationError(
                     f"duplicate claim: says the same as '{first.claim_id}' (line {first.line})",
                     file=source.claims_file, line=compiled.line, claim=compiled.claim_id))
                 continue
-            claims[compiled.iri] = (source, compiled)
-            graph.extend(compiled.triples)
+            triples.extend(compiled.triples)
+            if compiled.type == "transfer":
+                corroboration.extend(compiled.triples)
+            compiled.triples = []  # kept as strings in the graph; not sent back from a worker
+            res.claims[compiled.iri] = (source, compiled)
+        res.graphs[nt(source.graph_iri)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in triples]
+        source.quotes = None  # located already; not sent back from a worker
+    if res.problems:
+        return res
+    res.transfers = transfers(Triples(job["context"] + corroboration))
+    if job["engine"]:
+        from .validation import check_slice
+
+        lines = [t for g in res.graphs.values() for t in g]
+        res.shacl = check_slice(job["shacl"], lines, res.claims, registry, job["engine"])
+    return res
+
+
+def compile_corpus(corpus: Path, progress: Progress | None = None,
+                   shacl_engine: str | None = None) -> Compilation:
+    """Read and compile every source of a corpus into one dataset (named graph per source).
+
+    The sources are compiled in slices (:data:`SLICE_BYTES`), on a pool over the cores when there
+    are several; each slice is checked against the SHACL shapes as soon as it is compiled when
+    ``shacl_engine`` is given (``shacl-rust`` or ``pyshacl``; :func:`validate` does this).
+
+    Raises
+    ------
+    CorpusInvalid
+        With one problem per bad claim, bad metadata file or duplicate, in file order; or, when
+        everything compiles, one per SHACL violation.
+    """
+    from .corroboration import LINKS, link_transfers, Triples
+    from .serialize import nt_converter
+    from .validation import Context, check_registry
+
+    corpus = Path(corpus)
+    folders = discover(corpus)
+    ontology = ontology_graph()
+    schemes = concept_schemes(ontology)
+    registry = load_registry(corpus / "registry", categories=schemes.get("SystemCategories"))
+    nt = nt_converter()
+    ontology_triples, registry_triples = list(ontology), list(registry.triples())
+    graphs: dict[str, list[str]] = {
+        nt(GRAPH.ontology): [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in ontology_triples],
+        nt(GRAPH.registry): [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in registry_triples],
+    }
+    slices = _slices(folders)
+    job = dict(registry=registry, schemes=schemes, slices=slices, engine=shacl_engine,
+               context=ontology_triples + registry_triples,
+               shacl=Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]))
+    results: list[_Slice] = []
+    workers = min(cores(), len(slices))
+    if workers > 1:
+        with pool(workers, _init_slices, (job,)) as workers_pool:
+            for res in workers_pool.imap(_compile_slice, range(len(slices))):
+                results.append(res)
+                if progress:
+                    done = sum(len(x) for x in slices[:len(results)])
+                    progress(f"[{done}/{len(folders)}] sources compiled"
+                             + (f" and checked ({shacl_engine})" if shacl_engine else ""))
+    else:
+        _init_slices(job, nt)
+        try:
+            done = 0
+            for i, folder_slice in enumerate(slices):
+                if progress:
+                    for k, folder in enumerate(folder_slice, done + 1):
+                        progress(f"[{k}/{len(folders)}] {folder.name}")
+                results.append(_compile_slice(i))
+                done += len(folder_slice)
+        finally:
+            _JOB.clear()
+    problems = [p for r in results for p in r.problems]
     if problems:
         raise CorpusInvalid(problems)
-    from .corroboration import LINKS, corroborate  # several sources, one fact: the derived kgg:links graph
-    graphs[LINKS] = list(corroborate(_corroboration_dataset(graphs, sources, claims)).triples())
+    sources = [s for r in results for s in r.sources]
+    claims: dict[URIRef, tuple[Source, Compiled]] = {}
+    for r in results:
+        graphs.update(r.graphs)
+        claims.update(r.claims)
+    if shacl_engine:
+        if progress:
+            progress(f"checking the registry against the SHACL shapes ({shacl_engine})")
+        problems = check_registry(Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]), registry,
+                                  shacl_engine) + [p for r in results for p in r.shacl]
+        if problems:
+            raise CorpusInvalid(problems)
+    # several sources, one fact: the derived kgg:links graph
+    links = link_transfers([t for r in results for t in r.transfers], Triples(ontology_triples + registry_triples))
+    graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in links.triples()]
     return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims)
 
 
-def _corroboration_dataset(graphs: dict[URIRef, list[tuple]], sources: list[Source], claims: dict) -> Dataset:
-    """The part of the dataset that corroboration reads: the ontology, the registry, every source's
-    metadata and the transfer claims (with their evidence and deliveries). Corroboration gives the
-    same answer on it as on the whole dataset, and it is smaller to load into rdflib."""
-    ds = _empty_dataset()
-    for name in (GRAPH.ontology, GRAPH.registry):
-        g = ds.graph(name)
-        g.addN((s, p, o, g) for s, p, o in graphs[name])
-    for source, compiled in claims.values():
-        if compiled.type == "transfer":
-            g = ds.graph(source.graph_iri)
-            g.addN((s, p, o, g) for s, p, o in compiled.triples)
-    for source in sources:
-        g = ds.graph(source.graph_iri)
-        g.addN((s, p, o, g) for s, p, o in graphs[source.graph_iri] if s == source.iri)
-    return ds
-
-
-#: Source graphs are validated in chunks of about this many triples (plus the ontology and the
-#: registry entities they name): each chunk costs the same, so validation grows linearly.
 def validate(corpus: Path, progress: Progress | None = None,
-             cache: Path | None = None) -> tuple[Compilation, Summary]:
+             shacl_engine: str = DEFAULT_ENGINE) -> tuple[Compilation, Summary]:
     """Run every check on a corpus without writing anything.
 
-    ``cache``: a folder of content hashes of SHACL units that conformed before (see
-    :func:`shacl_problems`); read only.
+    ``shacl_engine``: ``shacl-rust`` (the default) or ``pyshacl`` (see :mod:`graph.shapes`).
 
     Raises
     ------
     CorpusInvalid
         When any claim, metadata file or shape check fails.
     """
-    comp = compile_corpus(corpus, progress)
-    if progress:
-        progress("checking SHACL shapes")
-    problems = shacl_problems(comp, progress, cache)
-    if problems:
-        raise CorpusInvalid(problems)
+    if shacl_engine not in ENGINES:
+        raise InputError(f"unknown SHACL engine '{shacl_engine}'; choose one of {', '.join(ENGINES)}")
+    comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine)
     return comp, comp.summary()
 
 
@@ -285,30 +388,22 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def build(corpus: Path, out: Path | None = None, progress: Progress | None = None) -> tuple[Compilation, Summary]:
+def build(corpus: Path, out: Path | None = None, progress: Progress | None = None,
+          shacl_engine: str = DEFAULT_ENGINE) -> tuple[Compilation, Summary]:
     """Compile, validate and write a corpus's dataset to ``out`` (default: ``out/`` beside the corpus).
 
     All outputs are serialised in memory first, then each is written to a temporary file and
     renamed into place: a failing build leaves the previous outputs untouched.
-
-    ``out/.cache/shacl/`` keeps the content hash of each SHACL unit (the registry; a chunk of
-    source graphs with what they name) that conformed in the last successful build; a rebuild
-    checks only the units whose content (or the shapes, or this code) changed. The cache is
-    written only after a successful build; deleting it forces a full check.
+    ``shacl_engine`` as for :func:`validate`.
     """
     corpus = Path(corpus)
     out = Path(out) if out is not None else default_out(corpus)
-    cache = out / CACHE_DIR
-    comp, summary = validate(corpus, progress, cache=cache)
-    blobs = {}
-    for name, fmt in OUTPUTS.items():
-        if progress:
-            progress(f"serialising {name}")
-        blobs[name] = serialize(comp, fmt)
+    comp, summary = validate(corpus, progress, shacl_engine)
+    data = serialize_all(comp, list(OUTPUTS.values()), progress)
+    blobs = {name: data[fmt] for name, fmt in OUTPUTS.items()}
     blobs[SUMMARY_FILE] = (json.dumps(asdict(summary), indent=1, sort_keys=True) + "\n").encode("utf-8")
     if out.exists() and not out.is_dir():
         raise InputError("output path exists and is not a folder", file=out)
     for name, data in blobs.items():
         write_atomically(out / name, data)
-    record_cache(cache, comp.shacl_passed)
     return comp, summary

@@ -69,6 +69,12 @@ def main() -> None:
     """
 
 
+shacl_engine_option = click.option(
+    "--shacl-engine", type=click.Choice(["shacl-rust", "pyshacl"]), default="shacl-rust", show_default=True,
+    help="SHACL validator: shacl-rust (fast, Rust) or pyshacl (the reference Python engine, about 50x slower; "
+         "both give the same verdicts on the project's shapes).")
+
+
 @main.command()
 @corpus_option
 @out_option
@@ -79,7 +85,9 @@ def main() -> None:
               help="Also load the dataset into an Oxigraph store at PATH (replaced when complete).")
 @click.option("--view/--no-view", "with_view", default=True, show_default=True,
               help="Also write the network view, serbia-kg.html (as `serbia-kg view` does).")
-def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | None, with_view: bool) -> None:
+@shacl_engine_option
+def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | None, with_view: bool,
+          shacl_engine: str) -> None:
     """Compile every source, validate it (claims, quotes, SHACL) and write the dataset and the view.
 
     Writes serbia-kg.trig (one named graph per source, plus the registry and the ontology),
@@ -94,7 +102,7 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
     target = out if out is not None else build_mod.default_out(corpus)
     progress = progress_printer(quiet or fmt == "json")
     try:
-        comp, summary = build_mod.build(corpus, target, progress=progress)
+        comp, summary = build_mod.build(corpus, target, progress=progress, shacl_engine=shacl_engine)
         if with_view:
             from . import view as view_mod
 
@@ -122,7 +130,8 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the summary.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
-def validate(corpus: Path, fmt: str, quiet: bool) -> None:
+@shacl_engine_option
+def validate(corpus: Path, fmt: str, quiet: bool, shacl_engine: str) -> None:
     """Run every check of `build` without writing anything.
 
     Exit status 0 when the corpus is valid, 1 when a claim, quote or shape check fails,
@@ -133,7 +142,8 @@ def validate(corpus: Path, fmt: str, quiet: bool) -> None:
     from . import build as build_mod
 
     try:
-        _, summary = build_mod.validate(corpus, progress=progress_printer(quiet or fmt == "json"))
+        _, summary = build_mod.validate(corpus, progress=progress_printer(quiet or fmt == "json"),
+                                        shacl_engine=shacl_engine)
     except KGError as exc:
         fail(exc)
     if fmt == "json":

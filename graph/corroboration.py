@@ -27,7 +27,7 @@ dataset by one publisher count once, and a republication is already the same sou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from rdflib import Dataset, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
@@ -36,7 +36,8 @@ from .claims import OA
 from .groups import Groups
 from .terms import GRAPH, SKG, SKV
 
-__all__ = ["Transfer", "Side", "Conflict", "Corroboration", "transfers", "corroborate", "link", "conflicts",
+__all__ = ["Transfer", "Side", "Conflict", "Corroboration", "Triples", "transfers", "corroborate", "link_transfers",
+           "link", "conflicts",
            "independent_sources", "fact_groups", "LINKS"]
 
 #: The derived named graph the links are written to.
@@ -144,10 +145,36 @@ class Corroboration:
 
 # --- reading ------------------------------------------------------------------------------------
 
-class _View:
-    """Reads values across the named graphs of a dataset, sorted."""
+class Triples:
+    """Plain triples indexed for the patterns corroboration reads, with the ``quads`` method of an
+    rdflib ``Dataset`` (the graph name is None): a build corroborates its compiled triples without
+    loading them into rdflib."""
 
-    def __init__(self, ds: Dataset) -> None:
+    def __init__(self, triples: Iterable[tuple]) -> None:
+        self.by_sp: dict[tuple, list] = {}
+        self.by_po: dict[tuple, list] = {}
+        self.by_p: dict = {}
+        for t in dict.fromkeys(triples):
+            s, p, o = t
+            self.by_sp.setdefault((s, p), []).append(o)
+            self.by_po.setdefault((p, o), []).append(s)
+            self.by_p.setdefault(p, []).append(t)
+
+    def quads(self, pattern: tuple) -> Iterator[tuple]:
+        s, p, o, _ = pattern
+        if s is not None and p is not None and o is None:
+            return ((s, p, x, None) for x in self.by_sp.get((s, p), ()))
+        if s is None and p is not None and o is not None:
+            return ((x, p, o, None) for x in self.by_po.get((p, o), ()))
+        if s is None and p is not None and o is None:
+            return ((a, b, c, None) for a, b, c in self.by_p.get(p, ()))
+        raise ValueError(f"pattern not indexed: {pattern}")
+
+
+class _View:
+    """Reads values across the named graphs of a dataset (or of :class:`Triples`), sorted."""
+
+    def __init__(self, ds: Dataset | Triples) -> None:
         self.ds = ds
 
     def objects(self, s, p) -> list:
@@ -173,7 +200,7 @@ def _year(node) -> int | None:
     return int(str(node)[:4]) if node is not None else None
 
 
-def transfers(ds: Dataset) -> list[Transfer]:
+def transfers(ds: Dataset | Triples) -> list[Transfer]:
     """Every arms-transfer claim of the dataset, sorted by IRI."""
     v = _View(ds)
     out = []
@@ -398,13 +425,14 @@ def _labels(v: _View) -> dict:
     return {s: str(o) for s, _, o, _ in sorted(v.ds.quads((None, SKOS.prefLabel, None, None)))}
 
 
-def corroborate(ds: Dataset) -> Corroboration:
+def corroborate(ds: Dataset | Triples) -> Corroboration:
     """Compare the transfers of every pair of sources; a pure function of ``ds``.
 
     Parameters
     ----------
     ds:
-        A compiled or built dataset (its ``kgg:links`` graph, if any, is ignored).
+        A compiled or built dataset (its ``kgg:links`` graph, if any, is ignored), or the
+        :class:`Triples` of one.
 
     Returns
     -------
@@ -412,11 +440,17 @@ def corroborate(ds: Dataset) -> Corroboration:
         The pairs of claims that state the same fact, possibly the same fact, or conflict, and a
         description of each conflict.
     """
-    v = _View(ds)
+    return link_transfers(transfers(ds), ds)
+
+
+def link_transfers(found: list[Transfer], context: Dataset | Triples) -> Corroboration:
+    """:func:`corroborate` on transfers already read (:func:`transfers`); ``context`` holds the
+    ontology's system categories and the registry's labels (the whole dataset will do)."""
+    v = _View(context)
     up = _broader(v)
     labels = _labels(v)
     by_source: dict[URIRef, list[Transfer]] = {}
-    for t in transfers(ds):
+    for t in sorted(found, key=lambda t: t.iri):
         if t.source is not None:
             by_source.setdefault(t.source, []).append(t)
     result = Corroboration()

@@ -40,6 +40,11 @@ class KGError(Exception):
         self.line = line
         self.claim = claim
 
+    def __reduce__(self):
+        # rebuilt from its attributes, not its constructor's arguments (which differ by subclass),
+        # so that an error raised in a worker process reaches the main one whole
+        return _restore, (type(self), self.message, self.__dict__)
+
     def __str__(self) -> str:
         where = ""
         if self.file:
@@ -86,3 +91,10 @@ class CorpusInvalid(KGError):
         self.problems = list(problems)
         super().__init__(f"{len(self.problems)} problem(s) in the corpus")
         self.exit_code = max((p.exit_code for p in self.problems), default=1)
+
+
+def _restore(cls: type, message: str, state: dict) -> KGError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err

@@ -1,108 +1,126 @@
-"""Writing a compiled corpus in the output formats, deterministically, with pyoxigraph's serialisers.
+"""N-Triples forms of terms, and writing a compiled corpus in the output formats with pyoxigraph.
 
-The quads are sorted (graph, subject, predicate, object by their N-Triples forms), so the same input
-gives byte-identical TriG, N-Quads (sorted lines), Turtle (every named graph merged, each triple once)
-and JSON-LD.
+A compilation keeps every triple as one N-Triples string (``<s> <p> <o>``; subjects and predicates
+never hold a space). The outputs are sorted (by graph, then by triple), so the same input gives
+byte-identical N-Quads, TriG, Turtle (every named graph merged, each triple once) and JSON-LD.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from rdflib import Literal
-
 from .terms import PREFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .build import Compilation
 
-__all__ = ["serialize", "term_strings"]
+__all__ = ["serialize", "serialize_all", "nt_converter", "FORMATS"]
 
-#: Output formats written by pyoxigraph's serializers (5-20x faster than rdflib's on large datasets).
-_OX_FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
+#: Output formats (the names rdflib gives them) -> pyoxigraph's format names.
+FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
 
 
-def _term_converter(comp: Compilation) -> Callable:
-    """rdflib term -> (pyoxigraph term, its N-Triples form); each distinct term converted once per compilation."""
-    conv = getattr(comp, "_conv", None)
-    if conv is not None:
-        return conv
+def nt_converter() -> Callable:
+    """A function from an rdflib term to its N-Triples form (as pyoxigraph writes it); each distinct
+    term is converted once."""
     import pyoxigraph as ox
-    from rdflib import BNode
-    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+    from rdflib import BNode, Literal
 
     terms: dict = {}
 
-    def conv(x):
+    def ox_term(x):
+        if isinstance(x, Literal):
+            if x.language:
+                return ox.Literal(str(x), language=x.language)
+            return ox.Literal(str(x), datatype=ox.NamedNode(str(x.datatype)) if x.datatype else None)
+        if isinstance(x, BNode):
+            return ox.BlankNode(str(x))
+        return ox.NamedNode(str(x))
+
+    def nt(x) -> str:
         r = terms.get(x)
         if r is None:
-            if isinstance(x, Literal):
-                if x.language:
-                    t = ox.Literal(str(x), language=x.language)
-                else:
-                    t = ox.Literal(str(x), datatype=conv(x.datatype)[0] if x.datatype else None)
-            elif isinstance(x, BNode):
-                t = ox.BlankNode(str(x))
-            elif x == DATASET_DEFAULT_GRAPH_ID:
-                t = ox.DefaultGraph()
-            else:
-                t = ox.NamedNode(str(x))
-            r = terms[x] = (t, str(t))
+            r = terms[x] = str(ox_term(x))
         return r
 
-    comp._conv = conv  # type: ignore[attr-defined]
-    return conv
-
-
-def term_strings(comp: Compilation) -> Callable:
-    conv = _term_converter(comp)
-    return lambda x: conv(x)[1]
-
-
-def _ox_quads(comp: Compilation) -> list:
-    """The dataset's quads as pyoxigraph quads, sorted (graph, subject, predicate, object); made once.
-
-    Each distinct rdflib term is converted (and its N-Triples form, the sort key, computed) once.
-    """
-    cached = getattr(comp, "_ox_quads", None)
-    if cached is not None:
-        return cached
-    import pyoxigraph as ox
-
-    conv = _term_converter(comp)
-    rows: dict = {}
-    for name, triples in comp.graphs.items():
-        g, gk = conv(name)
-        for s, p, o in triples:
-            (s, sk), (p, pk), (o, ok) = conv(s), conv(p), conv(o)
-            rows[(gk, sk, pk, ok)] = (s, p, o, g)
-    keys = sorted(rows)
-    out = [ox.Quad(*rows[k]) for k in keys]
-    comp._ox_quads = out  # type: ignore[attr-defined]
-    comp._ox_keys = keys  # type: ignore[attr-defined]
-    return out
+    return nt
 
 
 def serialize(comp: Compilation, fmt: str) -> bytes:
     """One output format of the dataset, deterministic for the same input.
 
-    The quads are sorted, then written by pyoxigraph's serializers (TriG and Turtle with the
-    project's prefixes; Turtle is every named graph merged, each triple once).
+    N-Quads is written directly; TriG, Turtle (with the project's prefixes) and JSON-LD by
+    pyoxigraph's serializers from the same sorted quads (Turtle from the sorted merged triples).
     """
+    return _serialize(comp, [fmt])[fmt]
+
+
+def _serialize(comp: Compilation, formats: list[str]) -> dict[str, bytes]:
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown output format {fmt!r}")
+    out: dict[str, bytes] = {}
+    if "nquads" in formats:
+        out["nquads"] = comp.nquads_text().encode("utf-8")
+    quad_formats = [f for f in formats if f not in ("turtle", "nquads")]
+    if quad_formats:
+        out.update(_serialize_text(comp.nquads_text(), quad_formats))
+    if "turtle" in formats:
+        out.update(_serialize_text(comp.ntriples_text(), ["turtle"]))
+    return out
+
+
+def _serialize_text(text: str, formats: list[str]) -> dict[str, bytes]:
+    """``formats`` from N-Quads ``text`` (N-Triples for Turtle), in a worker process."""
     import pyoxigraph as ox
 
-    if fmt not in _OX_FORMATS:
-        return comp.dataset.serialize(format=fmt, encoding="utf-8")
-    quads = _ox_quads(comp)
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
-    fmt_ox = getattr(ox.RdfFormat, _OX_FORMATS[fmt])
-    if fmt == "turtle":
-        by_triple = {}  # (subject, predicate, object) N-Triples -> the triple, once
-        for k, q in zip(comp._ox_keys, quads):  # type: ignore[attr-defined]
-            by_triple.setdefault(k[1:], q)
-        triples = [by_triple[k].triple for k in sorted(by_triple)]
-        return ox.serialize(triples, format=fmt_ox, prefixes=prefixes)
-    if fmt == "nquads":  # sorted lines, as before
-        return b"".join(sorted(ox.serialize(quads, format=fmt_ox).splitlines(keepends=True)))
-    data = ox.serialize(quads, format=fmt_ox, prefixes=prefixes if fmt == "trig" else None)
-    return data if data.endswith(b"\n") else data + b"\n"
+    out: dict[str, bytes] = {}
+    if formats == ["turtle"]:
+        triples = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+        return {"turtle": ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)}
+    quads = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    for fmt in formats:
+        data = ox.serialize(quads, format=getattr(ox.RdfFormat, FORMATS[fmt]),
+                            prefixes=prefixes if fmt == "trig" else None)
+        out[fmt] = data if data.endswith(b"\n") else data + b"\n"
+    return out
+
+
+_TASKS: list = []  # (text, formats) of each worker's task: given to the forked pool, not pickled
+
+
+def _init_tasks(tasks: list) -> None:
+    _TASKS[:] = tasks
+
+
+def _serialize_job(index: int) -> dict[str, bytes]:
+    return _serialize_text(*_TASKS[index])
+
+
+#: Above this many triples, the formats are written by two processes at once.
+PARALLEL_TRIPLES = 200_000
+
+
+def serialize_all(comp: Compilation, formats: list[str], progress: Callable[[str], None] | None = None
+                  ) -> dict[str, bytes]:
+    """Every format in ``formats`` (as :func:`serialize` writes each), on two processes when the
+    dataset is large: the quads are parsed once for TriG and JSON-LD, the merged triples for Turtle."""
+    from .parallel import cores, pool
+
+    if progress:
+        progress(f"serialising {', '.join(formats)}")
+    quad_formats = [f for f in formats if f not in ("turtle", "nquads")]
+    groups = [g for g in (quad_formats, [f for f in formats if f == "turtle"]) if g]
+    out: dict[str, bytes] = {}
+    if "nquads" in formats:
+        out["nquads"] = comp.nquads_text().encode("utf-8")
+    if len(comp.triple_set()) > PARALLEL_TRIPLES and len(groups) > 1 and cores() > 1:
+        tasks = [(comp.ntriples_text() if g == ["turtle"] else comp.nquads_text(), g) for g in groups]
+        with pool(len(tasks), _init_tasks, (tasks,)) as workers:
+            for res in workers.map(_serialize_job, range(len(tasks))):
+                out.update(res)
+    else:
+        for g in groups:
+            out.update(_serialize(comp, g))
+    return {f: out[f] for f in formats}

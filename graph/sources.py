@@ -44,29 +44,37 @@ _PREFIX_SUFFIX = 32
 _NEEDS_FOLDING = re.compile(r"[^\S ]|  |[" + "".join(_FOLD) + "]")
 
 
+# what folds: a run of white space (to one space), one white-space character other than a plain
+# space, or a typographic character
+_FOLDABLE = re.compile(r"\s{2,}|[^\S ]|[" + "".join(_FOLD) + "]")
+
+
 def fold_text(text: str) -> tuple[str, list[int]]:
     """Fold ``text`` and return it with, for each folded character, its offset in ``text``.
 
     >>> fold_text("a  “b”")[0]
     'a "b"'
+    >>> fold_text("a \\n\\tb…")
+    ('a b...', [0, 1, 4, 5, 5, 5])
     """
     if not _NEEDS_FOLDING.search(text):  # most quotes: nothing to fold
         return text, list(range(len(text)))
     out: list[str] = []
     offsets: list[int] = []
-    in_space = False
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            if not in_space:
-                out.append(" ")
-                offsets.append(i)
-            in_space = True
-            continue
-        in_space = False
-        rep = _FOLD.get(ch, ch)
-        for r in rep:
-            out.append(r)
-            offsets.append(i)
+    pos = 0
+    for m in _FOLDABLE.finditer(text):
+        a = m.start()
+        if a > pos:
+            out.append(text[pos:a])
+            offsets.extend(range(pos, a))
+        found = m.group()
+        rep = " " if found[0].isspace() else _FOLD[found]
+        out.append(rep)
+        offsets.extend([a] * len(rep))
+        pos = m.end()
+    if pos < len(text):
+        out.append(text[pos:])
+        offsets.extend(range(pos, len(text)))
     return "".join(out), offsets
 
 

@@ -1,7 +1,9 @@
 """The first source builds and validates; its outputs parse back, are reproducible and answer SPARQL."""
 
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from rdflib import Dataset, Graph, Literal
 from rdflib.compare import isomorphic
@@ -9,6 +11,7 @@ from rdflib.namespace import PROV, RDF
 
 from graph.build import OUTPUTS, build
 from graph.claims import OA
+from graph.errors import CorpusInvalid
 from graph.terms import ENTITY, GRAPH, PREFIXES, SKG, SOURCE
 
 from conftest import SEED_CORPUS, SEED_ID
@@ -132,3 +135,45 @@ def test_the_main_job_writes_the_rdf_and_the_view(tmp_path: Path):
     skipped = CliRunner().invoke(main, ["build", "-q", "--no-view", "--sources", str(SEED_CORPUS),
                                         "--out", str(tmp_path / "bare")])
     assert skipped.exit_code == 0 and not (tmp_path / "bare" / "serbia-kg.html").exists()
+
+
+# --- slices on a pool -----------------------------------------------------------------------------
+
+def _synthetic(tmp_path: Path) -> Path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    from generate_corpus import generate
+
+    corpus = tmp_path / "corpus"
+    generate(12000, corpus, seed=3)
+    return corpus
+
+
+def test_a_corpus_compiled_in_slices_on_a_pool_gives_the_same_bytes(tmp_path: Path, monkeypatch):
+    import graph.build as build_mod
+
+    corpus = _synthetic(tmp_path)
+    _, whole = build(corpus, tmp_path / "whole")
+    assert len(build_mod._slices(build_mod.discover(corpus))) == 1
+    monkeypatch.setattr(build_mod, "SLICE_BYTES", 5_000)
+    assert len(build_mod._slices(build_mod.discover(corpus))) > 3
+    _, sliced = build(corpus, tmp_path / "sliced")
+    assert sliced == whole and whole.claims > 100
+    for name in OUTPUTS:
+        assert (tmp_path / "sliced" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+def test_a_bad_claim_in_a_later_slice_is_reported_at_its_file_and_line(tmp_path: Path, monkeypatch):
+    import graph.build as build_mod
+
+    corpus = _synthetic(tmp_path)
+    last = sorted(corpus.glob("*/claims.yaml"))[-1]
+    text = last.read_text(encoding="utf-8")
+    first_quote = next(i for i, line in enumerate(text.splitlines()) if line.strip().startswith("quote:"))
+    lines = text.splitlines()
+    lines[first_quote] = lines[first_quote].split("quote:")[0] + 'quote: "words that are not in the text"'
+    last.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(build_mod, "SLICE_BYTES", 5_000)
+    with pytest.raises(CorpusInvalid) as err:
+        build_mod.validate(corpus)
+    (problem,) = err.value.problems
+    assert problem.file == str(last) and problem.line is not None and "quote not found" in problem.message
