@@ -535,8 +535,8 @@ def run_text(ds, text: str, params: dict[str, str] | None = None, *, declared: l
         missing = [p for p in declared if p.required and not str(params.get(p.name) or "").strip()]
         if missing:
             p = missing[0]
-            raise InputError(f"parameter '{p.name}' is required ({p.kind}: {p.description}); "
-                             f"give it with --param {p.name}=...", file=where)
+            raise InputError(f"parameter '{p.name}' is required: {p.description} (--param {p.name}=...)",
+                             file=where)
     bindings, page = {}, {}
     for name, value in params.items():
         p = declared_by.get(name) or Param(name, "string", "")
