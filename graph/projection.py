@@ -564,13 +564,21 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
         elif not keep_fact(claims):
             continue
         label, directed = labels_of[relation]
-        ev = sorted((evidence(c) for c in claims), key=lambda e: (e["source"] or "", e["claim_id"]))
-        dates = [d for c in claims for d in claim_dates(c)]
+        if len(claims) == 1:  # most facts: one claim, nothing to merge or sort
+            ev = [evidence(claims[0])]
+            dates = claim_dates(claims[0])
+            claim_id_list = [ev[0]["claim_id"]]
+            source_list = [ev[0]["source"]] if ev[0]["source"] else []
+        else:
+            ev = sorted((evidence(c) for c in claims), key=lambda e: (e["source"] or "", e["claim_id"]))
+            dates = [d for c in claims for d in claim_dates(c)]
+            claim_id_list = sorted({e["claim_id"] for e in ev})
+            source_list = sorted({e["source"] for e in ev if e["source"]})
         attrs: dict[str, Any] = {
             "relation": relation, "label": label, "directed": directed,
             "claims": list(claims),
-            "claim_ids": sorted({e["claim_id"] for e in ev}),
-            "sources": sorted({e["source"] for e in ev if e["source"]}),
+            "claim_ids": claim_id_list,
+            "sources": source_list,
             "evidence": ev,
             "date": min(dates, key=lambda d: _bounds(d)[0]) if any(dates) else None,
             "end_date": None, "quantity": None,
