@@ -108,7 +108,7 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
 
             if progress:
                 progress("writing the network view")
-            shown = view_mod.make_view(comp.dataset, target / "serbia-kg.html", progress=progress)
+            shown = view_mod.make_view(comp.oxigraph_store(), target / "serbia-kg.html", progress=progress)
             for warning in shown.warnings:
                 click.echo(f"warning: {warning}", err=True)
         if store is not None:

@@ -41,6 +41,7 @@ from .errors import InputError
 __all__ = [
     "SEED",
     "MAX_NODES",
+    "MAX_TIES",
     "NODE_STYLES",
     "RELATION_COLOURS",
     "ViewResult",
@@ -59,6 +60,8 @@ __all__ = [
 SEED = 20220304
 #: Above this many nodes the view keeps the most connected ones (and says so).
 MAX_NODES = 2000
+#: At most this many ties are drawn (a page with many more opens slowly in a browser).
+MAX_TIES = 10_000
 
 #: Node type (class local name) -> (colour, vis-network shape, legend words).
 NODE_STYLES: dict[str, tuple[str, str, str]] = {
@@ -187,23 +190,37 @@ def focus(graph: nx.MultiDiGraph, node: str, hops: int = 1) -> nx.MultiDiGraph:
     return graph.subgraph(sorted(reach)).copy()
 
 
-def limit(graph: nx.MultiDiGraph, max_nodes: int = MAX_NODES) -> tuple[nx.MultiDiGraph, str | None]:
-    """Keep at most ``max_nodes`` nodes: the most connected ones (ties broken by key).
+def limit(graph: nx.MultiDiGraph, max_nodes: int = MAX_NODES,
+          max_ties: int = MAX_TIES) -> tuple[nx.MultiDiGraph, str | None]:
+    """Keep at most ``max_nodes`` nodes, the most connected ones (ties broken by key), and at most
+    ``max_ties`` ties among them, those resting on the most evidence.
 
     Returns
     -------
     (graph, note)
-        The graph itself and ``None`` when it is small enough; otherwise the induced subgraph
-        of the kept nodes and a sentence saying what was left out.
+        The graph itself and ``None`` when it is small enough; otherwise the part kept and a
+        sentence saying what was left out.
     """
-    n = graph.number_of_nodes()
-    if max_nodes <= 0 or n <= max_nodes:
+    n, m = graph.number_of_nodes(), graph.number_of_edges()
+    kept = graph
+    if max_nodes > 0 and n > max_nodes:
+        ranked = sorted(graph.nodes, key=lambda v: (-graph.degree(v), str(v)))
+        kept = graph.subgraph(sorted(ranked[:max_nodes])).copy()
+    if max_ties > 0 and kept.number_of_edges() > max_ties:
+        ranked_ties = sorted(kept.edges(keys=True, data=True),
+                             key=lambda e: (-len(e[3].get("evidence") or ()), str(e[0]), str(e[1]), str(e[2])))
+        drop = [(u, v, k) for u, v, k, _ in ranked_ties[max_ties:]]
+        kept = kept.copy() if kept is graph else kept
+        kept.remove_edges_from(drop)
+    if kept is graph:
         return graph, None
-    ranked = sorted(graph.nodes, key=lambda v: (-graph.degree(v), str(v)))
-    kept = graph.subgraph(sorted(ranked[:max_nodes])).copy()
-    note = (f"the graph has {n:,} nodes and {graph.number_of_edges():,} ties, more than the view can show "
-            f"well; showing the {max_nodes:,} most connected nodes and the {kept.number_of_edges():,} "
-            f"ties among them (narrow it with --focus, --relation, --since/--until, or raise --max-nodes)")
+    what = []
+    if kept.number_of_nodes() < n:
+        what.append(f"the {kept.number_of_nodes():,} most connected nodes")
+    what.append(f"{kept.number_of_edges():,} of the ties among them"
+                + (" (those with the most evidence)" if kept.number_of_edges() >= max_ties > 0 else ""))
+    note = (f"the graph has {n:,} nodes and {m:,} ties, more than the view can show well; showing "
+            + " and ".join(what) + " (narrow it with --focus, --relation, --since/--until, or raise --max-nodes)")
     return kept, note
 
 
@@ -216,12 +233,24 @@ def _simple(graph: nx.MultiDiGraph) -> nx.Graph:
     return simple
 
 
+def _spectral(simple: nx.Graph) -> dict | None:
+    """The spectral layout, or None (a seeded random start) where ARPACK does not converge, as on
+    some large graphs of many components."""
+    from scipy.sparse.linalg import ArpackNoConvergence
+
+    try:
+        return nx.spectral_layout(simple)
+    except ArpackNoConvergence:
+        return None
+
+
 def layout(graph: nx.MultiDiGraph, seed: int = SEED) -> dict[Any, tuple[int, int]]:
     """Node positions in pixels, seeded: the same graph always gets the same layout.
 
     Small graphs (up to 60 nodes) use Kamada-Kawai started from a seeded spring layout; larger
     ones a seeded Fruchterman-Reingold (spring) layout, from 500 nodes on started from the
-    spectral layout and with fewer iterations, so that a few thousand nodes take seconds.
+    spectral layout (when it converges) and with fewer iterations, so that a few thousand nodes take
+    seconds.
     """
     simple = _simple(graph)
     n = simple.number_of_nodes()
@@ -239,7 +268,7 @@ def layout(graph: nx.MultiDiGraph, seed: int = SEED) -> dict[Any, tuple[int, int
         # Fruchterman-Reingold (force-directed, not networkx's slower energy method); large graphs start
         # from the spectral layout and take fewer steps
         force = {"method": "force"} if "method" in inspect.signature(nx.spring_layout).parameters else {}
-        start = nx.spectral_layout(simple) if n >= 500 else None
+        start = _spectral(simple) if n >= 500 else None
         steps = 50 if n < 500 else max(10, 50 * 500 // n)
         pos = nx.spring_layout(simple, pos=start, seed=seed, k=k, iterations=steps, scale=scale, **force)
     return {v: (int(round(float(x))), int(round(float(y)))) for v, (x, y) in pos.items()}

@@ -224,3 +224,22 @@ def test_installed_command_writes_the_page(seed_out, tmp_path):
                        text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     assert "laying out" in p.stderr and out.stat().st_size > 400_000
+
+
+def test_too_many_ties_keeps_those_with_the_most_evidence_and_says_so():
+    g = nx.MultiDiGraph()
+    for i in range(12):
+        g.add_node(f"n{i}", label=f"Actor {i}", type="State", kind="actor", iri=f"n{i}")
+    for i in range(12):
+        for j in range(i + 1, 12):
+            g.add_edge(f"n{i}", f"n{j}", key=f"r:{i}:{j}", relation="cooperates_with", label="cooperates with",
+                       sources=["s"], evidence=[{"claim": "c"}] * (1 + (i + j) % 4), weight=1.0, date=None,
+                       quantity=None)
+    kept, note = limit(g, max_nodes=100, max_ties=20)
+    assert kept.number_of_nodes() == 12 and kept.number_of_edges() == 20 and g.number_of_edges() == 66
+    weakest_kept = min(len(d["evidence"]) for *_, d in kept.edges(data=True))
+    strongest_dropped = max(len(d["evidence"]) for u, v, k, d in g.edges(keys=True, data=True)
+                            if not kept.has_edge(u, v, k))
+    assert weakest_kept >= strongest_dropped
+    assert "20 of the ties among them (those with the most evidence)" in note
+    assert limit(g, max_nodes=100, max_ties=100) == (g, None)
