@@ -9,15 +9,17 @@ own, and an import cache from one step does not help the next):
 - ``build``: sources -> validated dataset on disk (``graph.build.build``), from scratch;
 - ``bare parse`` / ``bare load``: pyoxigraph alone parsing / bulk-loading the same N-Quads into a
   store on disk: the reference the build is compared with;
-- ``load memory`` / ``load oxigraph``: the built dataset into each store (``graph.store``);
+- ``validate (shacl-rust)`` / ``validate (pyshacl)``: every check of the build, with each SHACL engine;
+- ``load memory`` / ``load oxigraph``: the built dataset into each store (``graph.store``), and
+  ``projection (memory)``: the projection read through rdflib from the memory store;
 - ``sparql <store>: <question>``: every saved question (``ontology/queries/*.rq``) on each store,
   its parameters bound to entities of the synthetic corpus;
 - ``projection``, ``degree``, ``pagerank``, ``betweenness`` (sampled, and exact when it fits the
   time budget; otherwise an estimate from the sampled run, labelled as such) and ``path``
-  (:mod:`graph.projection`, :mod:`graph.questions`, networkx), on the in-memory dataset;
+  (:mod:`graph.projection`, :mod:`graph.questions`, networkx), read from the Oxigraph store;
 - ``supplies (cold)``: ``serbia-kg supplies --to X --store STORE`` as a new process (wall time,
   the CLI's import time included);
-- ``view``: writing the HTML view (:mod:`graph.view`).
+- ``view``: writing the HTML view (:mod:`graph.view`) from the Oxigraph store.
 
 It prints one table: median of the runs, cost per triple, peak memory, and the growth exponent
 from size to size (the slope of log time against log triples: 1 is linear, 2 quadratic), then the
@@ -182,11 +184,21 @@ def child(group: str, ctx: dict) -> dict:
         res["bare parse"] = {"times": t, "quads": n}
         t, n = _timed(load, repeat)
         res["bare load"] = {"times": t, "quads": n}
+    elif group == "shacl":
+        from graph.build import validate
+
+        for engine in ("shacl-rust", "pyshacl"):
+            t, (_, summary) = _timed(lambda: validate(corpus, shacl_engine=engine), repeat)
+            res[f"validate ({engine})"] = {"times": t, "triples": summary.triples}
     elif group == "load memory":
         from graph.store import open_dataset
 
         t, ds = _timed(lambda: open_dataset(out), repeat)
         res["load memory"] = {"times": t, "quads": len(ds)}
+        from graph.projection import project
+
+        t, G = _timed(lambda: project(ds), repeat)  # the same projection, read through rdflib
+        res["projection (memory)"] = {"times": t, "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
     elif group == "load oxigraph":
         from graph.store import load_store
 
@@ -252,9 +264,9 @@ def child(group: str, ctx: dict) -> dict:
             raise
         import networkx as nx
 
-        from graph.store import open_dataset
+        from graph.native import open_store
 
-        ds = open_dataset(out)
+        ds = open_store(store)  # the Oxigraph store, read natively (the way a large graph is asked)
         t, G = _timed(lambda: project(ds), repeat)
         res["projection"] = {"times": t, "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
         kg = KnowledgeGraph(ds)
@@ -291,9 +303,9 @@ def child(group: str, ctx: dict) -> dict:
             if _missing(exc):
                 return {"na": NA}
             raise
-        from graph.store import open_dataset
+        from graph.native import open_store
 
-        ds = open_dataset(out)
+        ds = open_store(store)
         html = out.parent / (out.name + "-view.html")
         t, result = _timed(lambda: make_view(ds, html), repeat)
         warnings = list(getattr(result, "warnings", None) or [])
@@ -366,7 +378,7 @@ def run_size(size: str, *, workdir: Path, seed: int, repeat: int, timeout: float
            "store": str(workdir / f"store-{size}"), "focus": focus, "exact_budget": exact_budget,
            "query_timeout": query_timeout}
     result: dict = {"size": size, "target": target, "corpus": info, "generate_s": gen_s, "steps": {}}
-    groups = ["build", "bare", "load memory", "load oxigraph", "sparql oxigraph", "sparql memory", "graph",
+    groups = ["build", "bare", "shacl", "load memory", "load oxigraph", "sparql oxigraph", "sparql memory", "graph",
               "view"]
     for group in groups:
         progress(f"[{size}] {group}")
@@ -508,7 +520,9 @@ def render(results: list[dict], mach: dict | None = None) -> str:
 
         ratio("build", "bare load", "build / bare pyoxigraph load")
         ratio("build", "bare parse", "build / bare parse")
+        ratio("validate (pyshacl)", "validate (shacl-rust)", "validate with pyshacl / shacl-rust")
         ratio("load memory", "load oxigraph", "load memory / oxigraph")
+        ratio("projection (memory)", "projection", "projection from memory (rdflib) / from Oxigraph")
         qs = [n.split(": ", 1)[1] for n in s if n.startswith("sparql oxigraph: ")]
         rs = []
         for q in qs:
