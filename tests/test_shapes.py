@@ -74,3 +74,17 @@ def test_both_engines_agree_on_the_seed_and_on_faults_put_into_it(seed_compilati
 def test_an_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="unknown SHACL engine"):
         shapes.check_ntriples("", engine="jena")
+
+
+def test_validate_command_takes_either_engine(tmp_path):
+    from click.testing import CliRunner
+
+    from graph.cli import main
+
+    from conftest import SEED_CORPUS
+
+    for engine in ("shacl-rust", "pyshacl"):
+        result = CliRunner().invoke(main, ["validate", "-q", "--sources", str(SEED_CORPUS), "--shacl-engine", engine])
+        assert result.exit_code == 0 and result.output.startswith("valid: 1 source(s), 57 claims"), result.output
+    result = CliRunner().invoke(main, ["validate", "--sources", str(SEED_CORPUS), "--shacl-engine", "jena"])
+    assert result.exit_code == 2 and "'jena' is not one of" in result.output
