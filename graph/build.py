@@ -29,6 +29,7 @@ from .resources import ontology_graph
 from .sources import Source, discover, load_source
 from .serialize import serialize_all
 from .terms import GRAPH, PREFIXES, SKG, SKV
+from .ties import TIES, Named, actor_iris, named_actors, tie_triples
 from .parallel import cores, pool
 from .shapes import DEFAULT_ENGINE, ENGINES
 from . import yamlfile
@@ -212,6 +213,7 @@ class _Slice:
     claims: dict[URIRef, tuple[Source, Compiled]] = field(default_factory=dict)
     problems: list[KGError] = field(default_factory=list)
     transfers: list = field(default_factory=list)
+    named: list = field(default_factory=list)  # ties.Named: claims naming two or more actors
     shacl: list[KGError] = field(default_factory=list)
 
 
@@ -271,6 +273,9 @@ def _compile_slice(index: int) -> _Slice:
                     file=source.claims_file, line=compiled.line, claim=compiled.claim_id))
                 continue
             triples.extend(compiled.triples)
+            actors = named_actors(compiled.iri, compiled.triples, job["actors"])
+            if len(actors) > 1:
+                res.named.append(Named(compiled.claim_id, str(source.graph_iri), str(compiled.iri), actors))
             if compiled.type == "transfer":
                 corroboration.extend(compiled.triples)
             compiled.triples = []  # kept as strings in the graph; not sent back from a worker
@@ -319,6 +324,7 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     }
     slices = _slices(folders)
     job = dict(registry=registry, schemes=schemes, slices=slices, engine=shacl_engine,
+               actors=actor_iris(ontology_triples, registry_triples),
                context=ontology_triples + registry_triples,
                shacl=Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]))
     results: list[_Slice] = []
@@ -361,6 +367,8 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     # several sources, one fact: the derived kgg:links graph
     links = link_transfers([t for r in results for t in r.transfers], Triples(ontology_triples + registry_triples))
     graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in links.triples()]
+    # actors named together: the derived kgg:ties graph
+    graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in tie_triples(n for r in results for n in r.named)]
     return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims)
 
 

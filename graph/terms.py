@@ -8,7 +8,7 @@ Both fail on unknown names, so a typo is an ``AttributeError`` at the line that 
 from rdflib.namespace import DefinedNamespace, Namespace
 from rdflib.term import URIRef
 
-__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "PREFIXES"]
+__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "TIE", "PREFIXES"]
 
 #: Entities of the registry (actors, systems, places, instruments, programmes).
 ENTITY = Namespace("https://w3id.org/serbia-kg/id/")
@@ -18,6 +18,8 @@ CLAIM = Namespace("https://w3id.org/serbia-kg/claim/")
 SOURCE = Namespace("https://w3id.org/serbia-kg/source/")
 #: Named graphs: one per source, plus ``ontology`` and ``registry``.
 GRAPH = Namespace("https://w3id.org/serbia-kg/graph/")
+#: Ties between two actors, derived by the build (``tie:<actor-id>/<other-id>``).
+TIE = Namespace("https://w3id.org/serbia-kg/tie/")
 
 
 class SKG(DefinedNamespace):
@@ -55,6 +57,7 @@ class SKG(DefinedNamespace):
     State: URIRef  # state
     StateBody: URIRef  # state body
     Statement: URIRef  # statement
+    Tie: URIRef  # tie
     Vote: URIRef  # vote
     WeaponsSystem: URIRef  # weapons system
     about: URIRef  # about
@@ -65,6 +68,7 @@ class SKG(DefinedNamespace):
     authorUnknown: URIRef  # author unknown
     body: URIRef  # body
     category: URIRef  # category
+    claimCount: URIRef  # claim count
     claimId: URIRef  # claim id
     condition: URIRef  # condition
     conflictsWith: URIRef  # conflicts with
@@ -79,6 +83,7 @@ class SKG(DefinedNamespace):
     endDate: URIRef  # end date
     estimated: URIRef  # estimated
     evidence: URIRef  # evidence
+    firstClaim: URIRef  # first claim
     host: URIRef  # host
     imposer: URIRef  # imposer
     instrument: URIRef  # instrument
@@ -110,6 +115,7 @@ class SKG(DefinedNamespace):
     resolution: URIRef  # resolution
     role: URIRef  # role
     sameFactAs: URIRef  # same fact as
+    sourceCount: URIRef  # source count
     sourceKind: URIRef  # source kind
     sourceRow: URIRef  # source row
     speaker: URIRef  # speaker
@@ -121,6 +127,8 @@ class SKG(DefinedNamespace):
     target: URIRef  # target
     textFile: URIRef  # text file
     textSha256: URIRef  # text SHA-256
+    tieFrom: URIRef  # tie from
+    tieTo: URIRef  # tie to
     tivBasePerUnit: URIRef  # base TIV per unit
     tivDelivered: URIRef  # TIV delivered
     tivOrder: URIRef  # TIV of the order
@@ -206,6 +214,7 @@ PREFIXES = {
     "claim": str(CLAIM),
     "src": str(SOURCE),
     "kgg": str(GRAPH),
+    "tie": str(TIE),
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",

@@ -34,7 +34,7 @@ Both fail on unknown names, so a typo is an ``AttributeError`` at the line that 
 from rdflib.namespace import DefinedNamespace, Namespace
 from rdflib.term import URIRef
 
-__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "PREFIXES"]
+__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "TIE", "PREFIXES"]
 
 #: Entities of the registry (actors, systems, places, instruments, programmes).
 ENTITY = Namespace("https://w3id.org/serbia-kg/id/")
@@ -44,6 +44,8 @@ CLAIM = Namespace("https://w3id.org/serbia-kg/claim/")
 SOURCE = Namespace("https://w3id.org/serbia-kg/source/")
 #: Named graphs: one per source, plus ``ontology`` and ``registry``.
 GRAPH = Namespace("https://w3id.org/serbia-kg/graph/")
+#: Ties between two actors, derived by the build (``tie:<actor-id>/<other-id>``).
+TIE = Namespace("https://w3id.org/serbia-kg/tie/")
 
 '''
 
@@ -57,6 +59,7 @@ PREFIXES = {
     "claim": str(CLAIM),
     "src": str(SOURCE),
     "kgg": str(GRAPH),
+    "tie": str(TIE),
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",

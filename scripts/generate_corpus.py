@@ -232,13 +232,16 @@ def _date(rng: random.Random, year: int, precision: str | None = None) -> tuple[
 class _Article:
     """One source being written: its claims (YAML lines) and its text (sentences)."""
 
-    def __init__(self, sid: str, year: int) -> None:
+    def __init__(self, sid: str, year: int, actors: set[str], known_ties: set[tuple[str, str]]) -> None:
         self.sid = sid
         self.year = year
+        self.actors = actors
+        self.known_ties = known_ties
         self.sentences: list[str] = []
         self.claims: list[list[str]] = []
         self.signatures: set[str] = set()
         self.triples = 0
+        self.ties: set[tuple[str, str]] = set()  # ordered pairs of actors this article ties first
 
     def add(self, ctype: str, fields: dict, sentence: str, quote: str | None = None,
             extra_triples: int = 0, note: str | None = None) -> bool:
@@ -267,6 +270,12 @@ class _Article:
         self.claims.append(lines)
         self.sentences.append(sentence)
         self.triples += 15 + n_values + extra_triples + (1 if note else 0)
+        # the build's kgg:ties graph: 6 triples for each ordered pair of actors named together first here
+        named = {x for v in fields.values() for x in (v if isinstance(v, list) else [v])
+                 if isinstance(x, str) and x in self.actors}
+        new = {(x, y) for x in named for y in named if x != y} - self.known_ties - self.ties
+        self.ties |= new
+        self.triples += 6 * len(new)
         return True
 
 
@@ -555,12 +564,14 @@ def generate(target: int, out: Path, seed: int = 1, *, claims_per_source: int = 
     makers = [m for m, _ in _MAKERS]
     weights = [wt for _, wt in _MAKERS]
     n_sources = n_claims = 0
+    actors = {e.id for e in ents["actors"]}
+    ties: set[tuple[str, str]] = set()
     while triples < target:
         n_sources += 1
         year = rng.randint(2005, 2024)
         main = world.state()
         sid = f"synthetic-{year}-{n_sources:06d}-{main.id}"[:80]
-        art = _Article(sid, year)
+        art = _Article(sid, year, actors, ties)
         want = max(1, int(rng.gauss(claims_per_source, claims_per_source / 5)))
         guard = 0
         while len(art.claims) < want and triples + art.triples < target + 40 and guard < want * 3:
@@ -595,6 +606,7 @@ def generate(target: int, out: Path, seed: int = 1, *, claims_per_source: int = 
         # textFile, textSha256
         triples += art.triples + 11
         n_claims += len(art.claims)
+        ties |= art.ties
     states = world.states
     focus = {"hub": HUB, "partners": [states[1].id, states[2].id], "system": world.systems[0].id,
              "resolution": world.resolutions[0].id, "topic": _TOPICS[0],

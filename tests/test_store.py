@@ -23,7 +23,7 @@ def _count(ds) -> int:
 def test_memory_default_union_sees_every_named_graph(seed_out):
     ds = open_dataset(seed_out)
     graphs = {str(r[0]) for r in ds.query(GRAPHS)}
-    assert graphs == {str(GRAPH.ontology), str(GRAPH.registry), str(GRAPH[SEED_ID])}
+    assert graphs == {str(GRAPH.ontology), str(GRAPH.registry), str(GRAPH[SEED_ID]), str(GRAPH.ties)}
     assert _count(ds) > 1000
 
 

@@ -1,0 +1,71 @@
+"""Ties between actors, counted once by the build into the derived named graph ``kgg:ties``.
+
+Two actors are *tied* when one claim names both (as objects of any of its properties: supplier and
+recipient, partners, participants, voter and body, ...). Questions that aggregate ties over a busy
+actor's claims (``single-source-ties``, ``tied-to-both``) would otherwise visit every one of its
+claims at query time. For each ordered pair (x, y) of tied actors the graph holds a node
+``tie:<x-id>/<y-id>`` (a ``skg:Tie``) with ``skg:tieFrom x``, ``skg:tieTo y``, ``skg:claimCount``,
+``skg:sourceCount`` and ``skg:firstClaim`` (the claim with the smallest id, then source): a summary
+of the claims, each of which keeps its own quote and source. Both directions are written, so an
+actor's ties are one index range and the tie of (b, x) is found by its IRI.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, NamedTuple
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from .terms import ENTITY, GRAPH, SKG, TIE
+
+__all__ = ["TIES", "Named", "actor_iris", "named_actors", "tie_triples"]
+
+#: The derived named graph the ties are written to.
+TIES = GRAPH.ties
+
+
+class Named(NamedTuple):
+    """The actors one claim names (two or more), and what sorts it: its id and its source's graph."""
+
+    claim_id: str
+    graph: str
+    claim: str
+    actors: frozenset[str]
+
+
+def actor_iris(ontology: Iterable[tuple], registry: Iterable[tuple]) -> set:
+    """The registry's actors: entities typed with a direct subclass of ``skg:Actor``."""
+    classes = {s for s, p, o in ontology if p == RDFS.subClassOf and o == SKG.Actor}
+    return {s for s, p, o in registry if p == RDF.type and o in classes}
+
+
+def named_actors(claim: URIRef, triples: Iterable[tuple], actors: set) -> frozenset[str]:
+    """The actors that the claim's own triples name."""
+    return frozenset(str(o) for s, _, o in triples if s == claim and o in actors)
+
+
+def tie_triples(named: Iterable[Named]) -> list[tuple]:
+    """The ``kgg:ties`` triples of the claims that name two or more actors, sorted by tie."""
+    ties: dict[tuple[str, str], list] = {}
+    for n in named:
+        key = (n.claim_id, n.graph, n.claim)
+        for x in n.actors:
+            for y in n.actors:
+                if x != y:
+                    tie = ties.get((x, y))
+                    if tie is None:
+                        ties[(x, y)] = [1, {n.graph}, key]
+                    else:
+                        tie[0] += 1
+                        tie[1].add(n.graph)
+                        tie[2] = min(tie[2], key)
+    base = len(str(ENTITY))
+    out: list[tuple] = []
+    for (x, y), (count, graphs, first) in sorted(ties.items()):
+        node = TIE[f"{x[base:]}/{y[base:]}"]
+        out += [(node, RDF.type, SKG.Tie), (node, SKG.tieFrom, URIRef(x)), (node, SKG.tieTo, URIRef(y)),
+                (node, SKG.claimCount, Literal(count, datatype=XSD.integer)),
+                (node, SKG.sourceCount, Literal(len(graphs), datatype=XSD.integer)),
+                (node, SKG.firstClaim, URIRef(first[2]))]
+    return out
