@@ -460,7 +460,7 @@ def machine() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     libs = {}
-    for lib in ("rdflib", "pyshacl", "pyoxigraph", "oxrdflib", "networkx", "scipy", "pyvis", "PyYAML"):
+    for lib in ("rdflib", "pyshacl", "shacl-rust", "pyoxigraph", "oxrdflib", "networkx", "scipy", "pyvis", "PyYAML"):
         try:
             libs[lib] = version(lib)
         except PackageNotFoundError:
