@@ -87,7 +87,7 @@ def test_unreachable_endpoint_is_one_clear_error():
 @pytest.mark.server
 def test_push_puts_one_named_graph_per_source(seed_out, seed_endpoint):
     graphs = remote_graphs(seed_endpoint)
-    assert graphs == sorted([str(GRAPH.ontology), str(GRAPH.registry), str(GRAPH[SEED_ID])])
+    assert graphs == sorted([str(GRAPH.ontology), str(GRAPH.registry), str(GRAPH[SEED_ID]), str(GRAPH.ties)])
     remote, mem = open_dataset(endpoint=seed_endpoint), open_dataset(seed_out)
     assert _count(remote) == _count(mem)
     # the server's own graphs stay out of the answers
