@@ -52,34 +52,19 @@ def serialize(comp: Compilation, fmt: str) -> bytes:
     N-Quads is written directly; TriG, Turtle (with the project's prefixes) and JSON-LD by
     pyoxigraph's serializers from the same sorted quads (Turtle from the sorted merged triples).
     """
-    return _serialize(comp, [fmt])[fmt]
-
-
-def _serialize(comp: Compilation, formats: list[str]) -> dict[str, bytes]:
-    for fmt in formats:
-        if fmt not in FORMATS:
-            raise ValueError(f"unknown output format {fmt!r}")
-    out: dict[str, bytes] = {}
-    if "nquads" in formats:
-        out["nquads"] = comp.nquads_text().encode("utf-8")
-    quad_formats = [f for f in formats if f not in ("turtle", "nquads")]
-    if quad_formats:
-        out.update(_serialize_text(comp.nquads_text(), quad_formats))
-    if "turtle" in formats:
-        out.update(_serialize_text(comp.ntriples_text(), ["turtle"]))
-    return out
+    return serialize_all(comp, [fmt])[fmt]
 
 
 def _serialize_text(text: str, formats: list[str]) -> dict[str, bytes]:
-    """``formats`` from N-Quads ``text`` (N-Triples for Turtle), in a worker process."""
+    """``formats`` from N-Quads ``text`` (N-Triples for Turtle)."""
     import pyoxigraph as ox
 
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
-    out: dict[str, bytes] = {}
     if formats == ["turtle"]:
         triples = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
         return {"turtle": ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)}
     quads = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    out: dict[str, bytes] = {}
     for fmt in formats:
         data = ox.serialize(quads, format=getattr(ox.RdfFormat, FORMATS[fmt]),
                             prefixes=prefixes if fmt == "trig" else None)
@@ -108,19 +93,25 @@ def serialize_all(comp: Compilation, formats: list[str], progress: Callable[[str
     dataset is large: the quads are parsed once for TriG and JSON-LD, the merged triples for Turtle."""
     from .parallel import cores, pool
 
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown output format {fmt!r}")
     if progress:
         progress(f"serialising {', '.join(formats)}")
-    quad_formats = [f for f in formats if f not in ("turtle", "nquads")]
-    groups = [g for g in (quad_formats, [f for f in formats if f == "turtle"]) if g]
     out: dict[str, bytes] = {}
     if "nquads" in formats:
         out["nquads"] = comp.nquads_text().encode("utf-8")
-    if len(comp.triple_set()) > PARALLEL_TRIPLES and len(groups) > 1 and cores() > 1:
-        tasks = [(comp.ntriples_text() if g == ["turtle"] else comp.nquads_text(), g) for g in groups]
+    tasks = []
+    quad_formats = [f for f in formats if f not in ("turtle", "nquads")]
+    if quad_formats:
+        tasks.append((comp.nquads_text(), quad_formats))
+    if "turtle" in formats:
+        tasks.append((comp.ntriples_text(), ["turtle"]))
+    if len(tasks) > 1 and len(comp.triple_set()) > PARALLEL_TRIPLES and cores() > 1:
         with pool(len(tasks), _init_tasks, (tasks,)) as workers:
             for res in workers.map(_serialize_job, range(len(tasks))):
                 out.update(res)
     else:
-        for g in groups:
-            out.update(_serialize(comp, g))
+        for task in tasks:
+            out.update(_serialize_text(*task))
     return {f: out[f] for f in formats}
