@@ -95,3 +95,23 @@ def seed_endpoint(seed_out) -> str:
     graph_store = TEST_GRAPH_STORE or TEST_ENDPOINT.rstrip("/") + "-graph-crud-auth"
     push(seed_out, graph_store, endpoint=TEST_ENDPOINT, user=TEST_USER, password=TEST_PASSWORD)
     return TEST_ENDPOINT
+
+
+@pytest.fixture(scope="session")
+def synthetic_built(tmp_path_factory) -> Path:
+    """A small synthetic corpus (scripts/generate_corpus.py) under ``corpus/``, built into ``out/`` and
+    loaded into an Oxigraph store at ``store/``; returns the folder holding the three."""
+    import sys
+
+    from graph.build import build
+    from graph.store import load_store
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from generate_corpus import generate
+
+    root = tmp_path_factory.mktemp("synthetic")
+    generate(8000, root / "corpus", seed=5)
+    build(root / "corpus", root / "out")
+    load_store(root / "out", root / "store")
+    return root
+

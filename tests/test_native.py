@@ -133,22 +133,8 @@ def test_links_and_several_quotes_on_both_paths(seed_out):
     assert other["fact"] == mig["fact"] and other["quantity"] == 5
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    """A small synthetic corpus (scripts/generate_corpus.py), built and loaded into an Oxigraph store."""
-    from conftest import REPO
-
-    sys.path.insert(0, str(REPO / "scripts"))
-    from generate_corpus import generate
-
-    root = tmp_path_factory.mktemp("synthetic")
-    generate(8000, root / "corpus", seed=5)
-    build(root / "corpus", root / "out")
-    load_store(root / "out", root / "store")
-    return root
-
-
-def test_lean_supplies_gives_the_projection_s_rows_on_a_synthetic_corpus(synthetic):
+def test_lean_supplies_gives_the_projection_s_rows_on_a_synthetic_corpus(synthetic_built):
+    synthetic = synthetic_built
     focus = json.loads((synthetic / "corpus" / "corpus.json").read_text())["focus"]
     kg = KnowledgeGraph.load(synthetic / "out")
     ox = native.open_store(synthetic / "store")

@@ -262,31 +262,11 @@ def test_same_projection_from_rdflib_and_oxigraph_on_the_seed(seed_out, seed_sto
     _assert_same(open_dataset(seed_out), open_dataset(seed_out, store=seed_store))
 
 
-@pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    """A small synthetic corpus (scripts/generate_corpus.py), built, and loaded into an Oxigraph store."""
-    import sys
-
-    from graph.build import build
-    from graph.store import load_store
-
-    from conftest import REPO
-
-    sys.path.insert(0, str(REPO / "scripts"))
-    from generate_corpus import generate
-
-    root = tmp_path_factory.mktemp("synthetic")
-    generate(6000, root / "corpus", seed=11)
-    build(root / "corpus", root / "out")
-    load_store(root / "out", root / "store")
-    return root / "out", root / "store"
-
-
-def test_same_projection_from_rdflib_and_oxigraph_on_a_synthetic_corpus(synthetic):
+def test_same_projection_from_rdflib_and_oxigraph_on_a_synthetic_corpus(synthetic_built):
     from graph.native import open_store
     from graph.store import open_dataset
 
-    out, store = synthetic
+    out, store = synthetic_built / "out", synthetic_built / "store"
     memory = open_dataset(out)
     _assert_same(memory, open_store(store))
     G = project(open_store(store))
