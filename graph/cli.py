@@ -114,7 +114,7 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
         if store is not None:
             from .store import load_store
 
-            quads = load_store(target, store)
+            quads = load_store(target, store, progress=progress)
             if not (quiet or fmt == "json"):
                 click.echo(f"loaded {quads} quads into the Oxigraph store {store}", err=True)
     except KGError as exc:
@@ -455,11 +455,13 @@ def supplies(to, supplier, system, category, since, until, corpus, out, store, e
     try:
         rows = None
         if store is not None and endpoint is None and not (category or since or until or as_of):
-            # the lean path: pyoxigraph alone, no rdflib/networkx (a cold start in well under a second)
+            # the lean path: pyoxigraph alone, no rdflib/networkx; the rows from the store's index
+            # (graph.index) when it has one (a cold start in a quarter of a second at 1M triples)
             from . import native
 
             try:
-                rows = native.supplies(native.open_store(store), to=to, supplier=supplier, system=system)
+                rows = native.supplies(native.open_store(store), to=to, supplier=supplier, system=system,
+                                       index=store)
             except native.Fallback:
                 rows = None
         if rows is None:

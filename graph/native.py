@@ -36,7 +36,7 @@ from .errors import InputError, NotBuilt
 from .groups import Groups
 from .names import fold
 
-__all__ = ["Fallback", "open_store", "read_query", "prefixes_of", "supplies", "python_value", "literal_value",
+__all__ = ["Fallback", "open_store", "read_query", "prefixes_of", "supplies", "supplies_keyed", "names_of", "python_value", "literal_value",
            "Lit", "Reader", "StoreReader", "NODE_KINDS", "paused_gc"]
 
 _PREFIX = re.compile(r"^\s*PREFIX\s+(\w*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
@@ -315,7 +315,7 @@ def _query(store, text: str):
     return store.query(text, use_default_graph_as_union=True)
 
 
-def _names(store, kind: str) -> dict[str, Any]:
+def names_of(store, kind: str) -> dict[str, Any]:
     """Entity ids, and folded names -> ids, of the actors (or systems), as the registry resolves them.
 
     An entity of an actor class is an actor, whatever other class it has; a system is a weapons
@@ -347,7 +347,7 @@ def _names(store, kind: str) -> dict[str, Any]:
 
 
 def _by_id(store, name: str, kind: str) -> str | None:
-    """The entity whose id is ``name`` exactly, if it is of ``kind`` (as :func:`_names` counts it), else ``None``."""
+    """The entity whose id is ``name`` exactly, if it is of ``kind`` (as :func:`names_of` counts it), else ``None``."""
     import pyoxigraph as ox
 
     text = read_query("entity")
@@ -369,7 +369,7 @@ def _resolve(store, name: str, kind: str, cache: dict) -> str:
     if found is not None:
         return found
     if kind not in cache:
-        cache[kind] = _names(store, kind)
+        cache[kind] = names_of(store, kind)
     names = cache[kind]
     if name in names["ids"]:
         return names["ids"][name]
@@ -426,7 +426,8 @@ def _quotes_of(quotes: dict[str, str], store, selection: str) -> None:
             quotes[claim] = cand[2]
 
 
-def supplies(store, to: str | None = None, supplier: str | None = None, system: str | None = None) -> list[dict]:
+def supplies(store, to: str | None = None, supplier: str | None = None, system: str | None = None,
+             index: Path | None = None) -> list[dict]:
     """The rows of :meth:`graph.questions.KnowledgeGraph.supplies` (without category or dates).
 
     A few queries, each reading only what the rows are made of: the transfers the names select
@@ -442,6 +443,10 @@ def supplies(store, to: str | None = None, supplier: str | None = None, system: 
     to, supplier, system:
         Names (id, label or alias) of the recipient, the supplier, the weapons system.
 
+    index:
+        The store's folder, when it has a supplies index (:mod:`graph.index`): the names are
+        resolved in the store and the rows read from the index. Without one, they are computed.
+
     Returns
     -------
     list of dict
@@ -452,17 +457,42 @@ def supplies(store, to: str | None = None, supplier: str | None = None, system: 
     Fallback
         A name the lean path cannot resolve to exactly one entity.
     """
+    asked = {"to": (to, "actor"), "from": (supplier, "actor"), "system": (system, "system")}
+    found = None
+    if index is not None:
+        from .index import Index
+
+        found = Index.open(index)
+    if found is not None:
+        try:
+            want = {k: found.resolve(name, kind) if name else None for k, (name, kind) in asked.items()}
+            for k, (name, _) in asked.items():
+                if name and want[k] is None:
+                    raise Fallback(name)  # unknown or ambiguous: the full path says so, with suggestions
+            return found.rows(to=want["to"], supplier=want["from"], system=want["system"])
+        finally:
+            found.close()
+    cache: dict = {}
+    want = {k: _resolve(store, name, kind, cache) if name else None for k, (name, kind) in asked.items()}
     with paused_gc():
-        return _supplies(store, to, supplier, system)
+        return [row for *_, row in _supplies(store, want)]
 
 
-def _supplies(store, to: str | None, supplier: str | None, system: str | None) -> list[dict]:
+def supplies_keyed(store) -> list[tuple[str | None, str | None, str | None, dict]]:
+    """Every supplies row of ``store``, in order, each with the IRIs it is asked by.
+
+    ``(recipient, supplier, system, row)``: the row's recipient and supplier (``None`` when the
+    claims name none) and its one weapons system (``None`` when it has none, or several). The rows
+    of :func:`supplies` for given names are those whose IRIs match them, in the same order
+    (:mod:`graph.index` keeps them so).
+    """
+    with paused_gc():
+        return _supplies(store, {"to": None, "from": None, "system": None})
+
+
+def _supplies(store, want: dict[str, str | None]) -> list[tuple[str | None, str | None, str | None, dict]]:
     import pyoxigraph as ox
 
-    cache: dict = {}
-    want = {"to": _resolve(store, to, "actor", cache) if to else None,
-            "from": _resolve(store, supplier, "actor", cache) if supplier else None,
-            "system": _resolve(store, system, "system", cache) if system else None}
     pre = prefixes_of(read_query("supplies-claims"))
     skg, prov, rdf_type = pre["skg"], pre["prov"], pre["rdf"] + "type"
     # The claims the given names select, the most selective pattern first (Oxigraph joins in the
@@ -626,7 +656,7 @@ def _supplies(store, to: str | None, supplier: str | None, system: str | None) -
             return cat_label.get(cat_iri.get(cid, ""), cid) if cid is not None else None
 
         reported = [e["issued"] for e in ev if e["issued"]]
-        rows.append({
+        rows.append((v or None, u or None, system_iri, {
             "supplier": node_label(u) if u else None, "recipient": node_label(v) if v else None,
             "system": extras["system"], "category": label_of_cat(category),
             "quantity": totals[0] if len(totals) == 1 else None,
@@ -640,9 +670,9 @@ def _supplies(store, to: str | None, supplier: str | None, system: str | None) -
             "claims": sorted({e["claim_id"] for e in ev}),
             "sources": [{"source": e["source"], "title": e["title"], "quote": e["quote"],
                          "claim_id": e["claim_id"], "issued": e["issued"]} for e in ev],
-        })
-    rows.sort(key=lambda r: (r["recipient"] or "", r["supplier"] or "\uffff", r["date"] or "",
-                             r["system"] or "", str(r["category"])))
+        }))
+    rows.sort(key=lambda k: (k[3]["recipient"] or "", k[3]["supplier"] or "\uffff", k[3]["date"] or "",
+                             k[3]["system"] or "", str(k[3]["category"])))
     return rows
 
 

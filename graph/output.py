@@ -69,8 +69,7 @@ def table(rows: Sequence[dict], columns: Sequence[str], *, headers: dict[str, st
     """
     headers = headers or {}
     names = [headers.get(c, c) for c in columns]
-    cells = [[textwrap.wrap(cell_text(r.get(c)), max_width, break_long_words=False) or [""]
-              for c in columns] for r in rows]
+    cells = [[_wrap(cell_text(r.get(c)), max_width) for c in columns] for r in rows]
     widths = [max([len(n)] + [len(line) for row in cells for line in row[i]]) for i, n in enumerate(names)]
     lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
@@ -79,6 +78,16 @@ def table(rows: Sequence[dict], columns: Sequence[str], *, headers: dict[str, st
         for k in range(height):
             lines.append("  ".join((c[k] if k < len(c) else "").ljust(w) for c, w in zip(row, widths)).rstrip())
     return "\n".join(lines)
+
+
+_SPACES = str.maketrans("", "", "\t\n\x0b\x0c\r")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``textwrap.wrap(text, width, break_long_words=False) or [""]``; a short plain cell without the call."""
+    if len(text) <= width and text == text.strip() and len(text.translate(_SPACES)) == len(text):
+        return [text]
+    return textwrap.wrap(text, width, break_long_words=False) or [""]
 
 
 def to_json(rows: Any) -> str:

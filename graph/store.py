@@ -114,11 +114,13 @@ def _oxigraph(path: Path):
     return OxigraphStore(store=open_store(path))
 
 
-def load_store(out: Path | None, path: Path) -> int:
-    """Load the built dataset of ``out`` into a fresh Oxigraph store at ``path``.
+def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | None = None) -> int:
+    """Load the built dataset of ``out`` into a fresh Oxigraph store at ``path``, with its supplies index.
 
     The store is written beside ``path`` and swapped in when complete, so a failing load leaves
-    the previous store as it was.
+    the previous store as it was. The supplies index (:mod:`graph.index`: every ``supplies`` row,
+    for the lean path of ``serbia-kg supplies --store``) is computed from the new store and
+    written in its folder before the swap.
 
     Parameters
     ----------
@@ -126,6 +128,8 @@ def load_store(out: Path | None, path: Path) -> int:
         Output folder of a build (its ``serbia-kg.trig`` is loaded).
     path:
         Folder of the store (created; an existing store is replaced).
+    progress:
+        Called with a line of text before each long step.
 
     Returns
     -------
@@ -141,6 +145,8 @@ def load_store(out: Path | None, path: Path) -> int:
     """
     import pyoxigraph as ox
 
+    from . import index
+
     trig = _trig(out)
     path = Path(path)
     if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / "CURRENT").exists())):
@@ -152,6 +158,9 @@ def load_store(out: Path | None, path: Path) -> int:
         store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
         store.flush()
         count = len(store)
+        if progress:
+            progress(f"indexing the supplies rows of the store ({count} quads)")
+        index.write(store, tmp)  # computed from this store, swapped in with it
         del store
         old = None
         if path.exists():
