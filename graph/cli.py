@@ -287,7 +287,8 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
             for q in found:
                 click.echo(f"{q.name}: {q.purpose}")
                 for p in q.params:
-                    default = f" (default: {p.default})" if p.default is not None else ""
+                    default = (" (required)" if p.required else
+                               f" (default: {p.default})" if p.default is not None else "")
                     click.echo(f"    --param {p.name}=...  {p.kind}: {p.description}{default}")
             return
         given = [x for x in (query, query_file, saved) if x is not None]

@@ -513,9 +513,16 @@ fetch('saved').then(function (r) { return r.json(); }).then(function (items) {
   var sel = document.getElementById('saved');
   items.forEach(function (q, i) { var o = el('option', q.name + ' \\u2014 ' + q.purpose); o.value = i; sel.appendChild(o); });
 });
+function describe(params) {
+  if (!params.length) return '';
+  return ' Parameters: ' + params.map(function (p) {
+    return p.name + (p.required ? ' (required: add a line VALUES ?' + p.name + ' { ... })'
+                     : p.default !== null ? ' (default: ' + p.default + ')' : '') + ', ' + p.description;
+  }).join('; ') + '.';
+}
 document.getElementById('saved').onchange = function () {
   var q = saved[this.value];
-  document.getElementById('purpose').textContent = q ? q.purpose : '';
+  document.getElementById('purpose').textContent = q ? q.purpose + describe(q.params) : '';
   if (q) document.getElementById('query').value = q.query;
 };
 document.getElementById('run').onclick = function () {

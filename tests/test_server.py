@@ -160,6 +160,9 @@ def test_query_page_works_offline_and_lists_saved_questions(url):
     assert len(saved) >= 12
     origin = next(q for q in saved if q["name"] == "systems-by-origin")
     assert "VALUES" in origin["query"]  # defaults bound, the query runs as it is
+    evidence = next(q for q in saved if q["name"] == "claim-evidence")  # a required parameter, said on the page
+    assert [p["required"] for p in evidence["params"] if p["name"] == "claim"] == [True]
+    assert "p.required ? ' (required: add a line VALUES ?'" in page
     status, _, body = http(f"{url}/sparql", data=origin["query"].encode(),
                            headers={"Content-Type": "application/sparql-query"})
     labels = {b["label"]["value"] for b in json.loads(body)["results"]["bindings"]}

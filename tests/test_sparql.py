@@ -329,6 +329,7 @@ def test_list_shows_pages_and_required_parameters():
     out = cli("sparql", "--list").output
     assert "--param limit=...  limit: at most this many rows (a page) (default: 100)" in out
     assert "--param offset=...  offset:" in out
+    assert "--param claim=...  string: the claim's id, as in claims.yaml (required)" in out
     listed = {q["name"]: q for q in json.loads(cli("sparql", "--list", "--format", "json").output)}
     assert [p["required"] for p in listed["claim-evidence"]["params"] if p["name"] == "claim"] == [True]
 
