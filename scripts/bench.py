@@ -350,8 +350,9 @@ def _run_child(group: str, ctx: dict, timeout: float) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-#: The rows of supplies computed from the store, not read from its index, as JSON (the lean path alone).
-_COMPUTED = ("import sys\nfrom graph import native\nfrom graph.output import to_json\n"
+#: The rows of supplies computed from the store, not read from its index, as JSON: what the command
+#: does without an index, with the same imports (the CLI's module, click), so the two compare fairly.
+_COMPUTED = ("import sys\nimport graph.cli\nfrom graph import native\nfrom graph.output import to_json\n"
              "print(to_json(native.supplies(native.open_store(sys.argv[1]), to=sys.argv[2])))")
 
 
