@@ -36,8 +36,8 @@ from .errors import InputError, NotBuilt
 from .groups import Groups
 from .names import fold
 
-__all__ = ["Fallback", "open_store", "read_query", "prefixes_of", "supplies", "supplies_keyed", "names_of", "python_value", "literal_value",
-           "Lit", "Reader", "StoreReader", "NODE_KINDS", "paused_gc"]
+__all__ = ["Fallback", "open_store", "read_query", "prefixes_of", "supplies", "supplies_keyed", "names_of",
+           "python_value", "literal_value", "Lit", "Reader", "StoreReader", "NODE_KINDS", "paused_gc"]
 
 _PREFIX = re.compile(r"^\s*PREFIX\s+(\w*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -444,8 +444,8 @@ def supplies(store, to: str | None = None, supplier: str | None = None, system: 
         Names (id, label or alias) of the recipient, the supplier, the weapons system.
 
     index:
-        The store's folder, when it has a supplies index (:mod:`graph.index`): the names are
-        resolved in the store and the rows read from the index. Without one, they are computed.
+        The store's folder. Where it holds a supplies index (:mod:`graph.index`), the names are
+        resolved and the rows read there; otherwise (or with ``None``) they are computed.
 
     Returns
     -------
