@@ -118,9 +118,12 @@ class Index:
             return None
         try:
             con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-            version = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
         except sqlite3.Error:
             return None
+        try:
+            version = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        except sqlite3.Error:  # not an index of ours (or a damaged one): the rows are computed
+            version = None
         if version is None or version[0] != VERSION:
             con.close()
             return None

@@ -93,6 +93,9 @@ def test_a_store_without_a_usable_index_computes_its_rows(seed_store, tmp_path):
     con.close()
     assert Index.open(store) is None
     assert native.supplies(ox, to="Serbia", index=store) == rows != []
+    (store / FILE).write_text("not a database")
+    assert Index.open(store) is None
+    assert native.supplies(ox, to="Serbia", index=store) == rows
     (store / FILE).unlink()
     assert Index.open(store) is None
     assert native.supplies(ox, to="Serbia", index=store) == rows
