@@ -331,6 +331,7 @@ class _Index:
 
     def __init__(self, transfers: list[Transfer]) -> None:
         self.has_deal = any(t.deal_id is not None for t in transfers)
+        self.position = {id(t): i for i, t in enumerate(transfers)}
         self.by_deal: dict = {}
         self.by_system: dict = {}
         self.by_parties: dict = {}
@@ -340,10 +341,21 @@ class _Index:
             self.by_system.setdefault((t.system, t.supplier, t.recipient), []).append(t)
             self.by_parties.setdefault((t.supplier, t.recipient), []).append(t)
         self.parties = {k for k in self.by_parties if None not in k}
+        # claims naming only a kind of system, between named parties: candidates for possiblySameFactAs
+        self.kinds = [t for t in transfers if t.system is None and t.category is not None
+                      and t.supplier is not None and t.recipient is not None]
 
-    def may_meet(self, other: "_Index") -> bool:
-        """Whether any transfer of the one could be linked to one of the other."""
-        return bool(self.by_deal.keys() & other.by_deal.keys()) or bool(self.parties & other.parties)
+    def meeting(self, other: "_Index") -> list[Transfer]:
+        """This source's transfers that have candidates among ``other``'s (by deal id, else by
+        system, supplier and recipient), in this source's order."""
+        if other.has_deal:
+            found = [t for k in self.by_deal.keys() & other.by_deal.keys() for t in self.by_deal[k]]
+            found += [t for k in self.by_system.keys() & other.by_system.keys() if None not in k
+                      for t in self.by_system[k] if t.deal_id is None]
+        else:
+            found = [t for k in self.by_system.keys() & other.by_system.keys() if None not in k
+                     for t in self.by_system[k]]
+        return sorted((t for t in found if t.recipient is not None), key=lambda t: self.position[id(t)])
 
 
 def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict, result: Corroboration,
@@ -352,9 +364,7 @@ def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict,
     di = index.get(id(driver)) or _Index(driver)
     oi = index.get(id(other)) or _Index(other)
     linked: set[URIRef] = set()
-    for d in driver:
-        if d.recipient is None:
-            continue
+    for d in di.meeting(oi):  # the others have no candidates
         if d.deal_id is not None and oi.has_deal:
             cands = list(oi.by_deal.get(d.deal_id, []))
         elif d.system is None or d.supplier is None:
@@ -387,10 +397,8 @@ def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict,
                 result.conflicts.append(_conflict(name, labels, d, [o], x, y, ex, ey))
             result.conflicting.add(tuple(sorted((d.iri, o.iri))))
     # kinds of systems: candidates only
-    for a_list, b_index in ((driver, oi), (other, di)):
-        for a in a_list:
-            if a.system is not None or a.category is None or a.supplier is None or a.recipient is None:
-                continue
+    for a_index, b_index in ((di, oi), (oi, di)):
+        for a in a_index.kinds:
             for b in b_index.by_parties.get((a.supplier, a.recipient), []):
                 if (b.iri in linked or b.supplier != a.supplier or b.recipient != a.recipient
                         or not _within(b.category, a.category, up) or not _timing_fits(a, b)):
@@ -456,14 +464,19 @@ def link_transfers(found: list[Transfer], context: Dataset | Triples) -> Corrobo
     result = Corroboration()
     keys = sorted(by_source)
     index = {id(ts): _Index(ts) for ts in by_source.values()}
-    for i, a in enumerate(keys):
-        for b in keys[i + 1:]:
-            ta, tb = by_source[a], by_source[b]
-            if not index[id(ta)].may_meet(index[id(tb)]):
-                continue  # no deal id and no supplier-recipient in common: nothing to link
-            a_data, b_data = ta[0].is_dataset, tb[0].is_dataset
-            driver, other = (tb, ta) if (a_data and not b_data) else (ta, tb)
-            _pair(driver, other, up, labels, result, index)
+    # Only sources that share a deal id or a supplier-recipient pair can have a link: find those
+    # pairs through what they share, rather than comparing every source with every other.
+    sharing: dict[tuple, list[int]] = {}
+    for i, key in enumerate(keys):
+        ix = index[id(by_source[key])]
+        for shared in [("deal", d) for d in ix.by_deal] + [("parties", p) for p in ix.parties]:
+            sharing.setdefault(shared, []).append(i)
+    pairs = {(i, j) for members in sharing.values() for n, i in enumerate(members) for j in members[n + 1:]}
+    for i, j in sorted(pairs):
+        ta, tb = by_source[keys[i]], by_source[keys[j]]
+        a_data, b_data = ta[0].is_dataset, tb[0].is_dataset
+        driver, other = (tb, ta) if (a_data and not b_data) else (ta, tb)
+        _pair(driver, other, up, labels, result, index)
     result.conflicts.sort(key=lambda c: (c.supplier, c.recipient, c.system, c.field, c.sides[0].source,
                                          c.sides[0].claim_ids, c.sides[1].source, c.sides[1].claim_ids))
     return result
