@@ -444,7 +444,8 @@ def supplies(to, supplier, system, category, since, until, corpus, out, store, e
 
     Claims of several sources about one transfer (linked as the same fact) make one row listing
     every source. A supplier the source does not name stays empty (null in JSON), never guessed.
-    Names are matched through labels and aliases, with or without diacritics. No matching
+    Names are matched through labels and aliases, with or without diacritics, spaces or hyphens
+    (MiG29 finds MiG-29). No matching
     transfer: a note on standard error, exit status 0.
 
     \b

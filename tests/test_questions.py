@@ -116,6 +116,9 @@ def test_names_fold_case_and_diacritics(kg):
     assert kg.resolve("VUCIC").label == "Aleksandar Vučić"
     assert kg.resolve("Russian Federation").id == "russia"
     assert kg.resolve("türkiye").id == "turkey"
+    # separators do not matter
+    assert kg.resolve("MiG29", "system").id == kg.resolve("mig 29", "system").id == "mig-29"
+    assert kg.resolve("S400", "system").id == "s-400"
 
 
 def test_centrality_degree_ranks_serbia_then_russia(kg):

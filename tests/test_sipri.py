@@ -218,3 +218,20 @@ def test_real_order_level_register(seed_copy):
 def test_repository_corpus_holds_no_sipri_data():
     assert not [p for p in SEED_CORPUS.iterdir() if p.name.startswith("sipri")]
     assert not list((SEED_CORPUS / "registry").glob("sipri*"))
+
+
+@needs_samples
+def test_two_releases_spelling_a_system_two_ways_name_one_system(seed_copy):
+    """SIPRI's 2026 export writes "EC-145" and "BOV M-11", its 2025 register "EC145" and "BOV M11": one
+    system each (a name's separators do not matter), so the second import adds no twin."""
+    import_sipri(PER_YEAR_DIR / "serbia_imports_1995_2024.csv", seed_copy)
+    import_sipri(PER_YEAR_DIR / "serbia_exports_1995_2024.csv", seed_copy)
+    for name in ("serbia_yugoslavia_imports_orders.csv", "serbia_yugoslavia_exports_orders.csv"):
+        import_sipri(ORDERS_DIR / name, seed_copy, release="2025-03")
+    imports = {c["id"]: c for c in claims_of(seed_copy / "sipri-2025-03-serbia-yugoslavia-imports-orders")}
+    exports = {c["id"]: c for c in claims_of(seed_copy / "sipri-2025-03-serbia-yugoslavia-exports-orders")}
+    assert imports["order-2016-germany-serbia-ec145"]["system"] == "ec-145"
+    assert exports["order-2012-serbia-bangladesh-bov-m11"]["system"] == "bov-m-11"
+    registry = compile_corpus(seed_copy).registry
+    assert "ec145" not in registry and "bov-m11" not in registry
+    assert registry.resolve("EC145", ["system"]).id == registry.resolve("ec 145", ["system"]).id == "ec-145"

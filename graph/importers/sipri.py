@@ -38,7 +38,7 @@ from typing import Any, Callable
 import yaml
 
 from ..errors import CorpusInvalid, InputError, KGError
-from ..names import fold
+from ..names import fold, words
 
 __all__ = ["Delivery", "Deal", "Export", "ImportResult", "read_export", "import_sipri", "category_for",
            "actor_type_for", "default_source_id", "PER_YEAR", "ORDER_LEVEL", "SIPRI_URL", "SIPRI_RIGHTS",
@@ -469,7 +469,7 @@ def actor_type_for(name: str) -> str:
 
 
 def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", fold(text).replace(" ", "-")).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", words(text).replace(" ", "-")).strip("-")
     return slug or "x"
 
 
