@@ -544,7 +544,7 @@ def resolve_node(graph: nx.MultiDiGraph, name: str, registry=None) -> str:
     import difflib
 
     from .errors import UnknownName
-    from .names import fold
+    from .names import fold, words
 
     if registry is not None:
         entity = registry.resolve(name, what="actor")
@@ -554,17 +554,19 @@ def resolve_node(graph: nx.MultiDiGraph, name: str, registry=None) -> str:
                              f"(try --include-systems, or fewer filters)")
         return key
     by_name: dict[str, list[str]] = {}
+    spelled: dict[str, list[str]] = {}  # folded name -> its words (a word of a name suggests it)
     for node in sorted(graph.nodes, key=str):
         for text in (graph.nodes[node].get("label"), str(node).rsplit("/", 1)[-1]):
             if text:
                 by_name.setdefault(fold(str(text)), []).append(node)
+                spelled.setdefault(fold(str(text)), words(str(text)).split(" "))
     hits = sorted(set(by_name.get(fold(name), [])), key=str)
     if len(hits) == 1:
         return hits[0]
     if len(hits) > 1:
         raise UnknownName("actor", name, sorted(_label(graph, h) for h in hits))
     q = fold(name)
-    close = [c for c in sorted(by_name) if q and q in c.split(" ")][:3]
+    close = [c for c in sorted(by_name) if q and q in spelled[c]][:3]
     close += difflib.get_close_matches(q, list(by_name), n=3, cutoff=0.6)
     raise UnknownName("actor", name, list(dict.fromkeys(_label(graph, by_name[c][0]) for c in close))[:3])
 
