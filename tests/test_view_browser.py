@@ -130,6 +130,11 @@ def test_search_focuses_an_actor(sample_page):
     selected = sample_page.js("skgView.network.getSelectedNodes().map(id => skgView.nodes.get(id).iri)")
     assert selected == [ENT + "aleksandar-vucic"]
     assert "Aleksandar Vučić" in sample_page.page.locator("#skg-details").inner_text()
+    sample_page.js("skgView.network.unselectAll()")
+    box.fill("AleksandarVucic")  # as the CLI folds: case, diacritics and separators do not matter
+    box.press("Enter")
+    selected = sample_page.js("skgView.network.getSelectedNodes().map(id => skgView.nodes.get(id).iri)")
+    assert selected == [ENT + "aleksandar-vucic"]
     box.fill("Atlantis")
     box.press("Enter")
     assert "no node matches" in sample_page.page.locator("#skg-search-status").inner_text()
