@@ -348,13 +348,11 @@ class _Index:
     def meeting(self, other: "_Index") -> list[Transfer]:
         """This source's transfers that have candidates among ``other``'s (by deal id, else by
         system, supplier and recipient), in this source's order."""
-        if other.has_deal:
-            found = [t for k in self.by_deal.keys() & other.by_deal.keys() for t in self.by_deal[k]]
-            found += [t for k in self.by_system.keys() & other.by_system.keys() if None not in k
-                      for t in self.by_system[k] if t.deal_id is None]
-        else:
-            found = [t for k in self.by_system.keys() & other.by_system.keys() if None not in k
-                     for t in self.by_system[k]]
+        by_deal = other.has_deal  # then a transfer with a deal id meets by it alone
+        found = [t for k in self.by_system.keys() & other.by_system.keys() if None not in k
+                 for t in self.by_system[k] if not (by_deal and t.deal_id is not None)]
+        if by_deal:
+            found += [t for k in self.by_deal.keys() & other.by_deal.keys() for t in self.by_deal[k]]
         return sorted((t for t in found if t.recipient is not None), key=lambda t: self.position[id(t)])
 
 
@@ -367,9 +365,7 @@ def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict,
     for d in di.meeting(oi):  # the others have no candidates
         if d.deal_id is not None and oi.has_deal:
             cands = list(oi.by_deal.get(d.deal_id, []))
-        elif d.system is None or d.supplier is None:
-            continue
-        else:
+        else:  # meeting() gave only transfers with a system and a supplier here
             cands = [o for o in oi.by_system.get((d.system, d.supplier, d.recipient), [])
                      if _categories_fit(d.category, o.category, up) and _timing_fits(d, o)]
         if not cands:

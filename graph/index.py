@@ -45,8 +45,9 @@ __all__ = ["FILE", "VERSION", "Index", "write", "write_rows"]
 
 #: The index's file name in the store's folder.
 FILE = "serbia-kg-supplies.sqlite"
-#: The format of what is kept; an index of another version is ignored (the rows are computed).
-VERSION = "1"
+#: The format of what is kept, names folded as :func:`graph.names.fold` folds them (2: without
+#: separators); an index of another version is ignored (the rows are computed).
+VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
