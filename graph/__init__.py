@@ -3,7 +3,7 @@
 Sources -> claims (each with its quote) -> RDF (one named graph per source) -> networkx -> views.
 The library does everything the ``serbia-kg`` command does::
 
-    from graph.build import build, validate
+    from graph.compile.build import build, validate
     comp, summary = build("sources")      # writes out/ beside the corpus
 """
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .errors import CorpusInvalid, InputError, KGError
+from graph.model.errors import CorpusInvalid, InputError, KGError
 
 CORPUS_HELP = "Corpus folder: one sub-folder per source plus registry/ (default: ./sources)."
 OUT_HELP = "Output folder of the built dataset (default: out/ beside the corpus)."
@@ -35,7 +35,7 @@ ENDPOINT_HELP = ("Query URL of a SPARQL 1.1 server filled by `serbia-kg push` (e
 
 
 def store_options(f):
-    """Add ``--store PATH`` and ``--endpoint URL``: pass both to ``graph.store.open_dataset``."""
+    """Add ``--store PATH`` and ``--endpoint URL``: pass both to ``graph.store.backends.open_dataset``."""
     f = click.option("--endpoint", default=None, envvar="SERBIA_KG_ENDPOINT", metavar="URL",
                      help=ENDPOINT_HELP)(f)
     return click.option("--store", type=click.Path(path_type=Path, file_okay=False), default=None,
@@ -97,14 +97,14 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
 
     Example: serbia-kg build --sources sources --out out
     """
-    from . import build as build_mod
+    from graph.compile import build as build_mod
 
     target = out if out is not None else build_mod.default_out(corpus)
     progress = progress_printer(quiet or fmt == "json")
     try:
         comp, summary = build_mod.build(corpus, target, progress=progress, shacl_engine=shacl_engine)
         if with_view:
-            from . import view as view_mod
+            from graph.present import view as view_mod
 
             if progress:
                 progress("writing the network view")
@@ -112,7 +112,7 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
             for warning in shown.warnings:
                 click.echo(f"warning: {warning}", err=True)
         if store is not None:
-            from .store import load_store
+            from graph.store.backends import load_store
 
             quads = load_store(target, store, progress=progress)
             if not (quiet or fmt == "json"):
@@ -139,7 +139,7 @@ def validate(corpus: Path, fmt: str, quiet: bool, shacl_engine: str) -> None:
 
     Example: serbia-kg validate --sources sources
     """
-    from . import build as build_mod
+    from graph.compile import build as build_mod
 
     try:
         _, summary = build_mod.validate(corpus, progress=progress_printer(quiet or fmt == "json"),
@@ -197,10 +197,10 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
     """
     import webbrowser
 
-    from . import build as build_mod
-    from . import store as store_mod
-    from . import view as view_mod
-    from .questions import KnowledgeGraph
+    from graph.compile import build as build_mod
+    from graph.store import backends as store_mod
+    from graph.present import view as view_mod
+    from graph.ask.questions import KnowledgeGraph
 
     folder = data if data is not None else build_mod.default_out(corpus)
     target = html_out if html_out is not None else folder / "serbia-kg.html"
@@ -275,7 +275,7 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
       serbia-kg sparql --saved systems-by-origin --param supplier=Russia --format csv
       serbia-kg sparql --file my.rq --store out/oxigraph
     """
-    from . import sparql as sq
+    from graph.store import sparql as sq
 
     try:
         if list_saved:
@@ -307,7 +307,7 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
         else:
             text = sys.stdin.read() if query == "-" else query
         sq.check_syntax(text, where=where)
-        from .store import open_dataset
+        from graph.store.backends import open_dataset
 
         ds = open_dataset(_target_out(corpus, out), store=store, endpoint=endpoint)
         result = sq.run_text(ds, text, _params(params), declared=declared, where=where)
@@ -340,7 +340,7 @@ def push(endpoint, graph_store, user, password, corpus, out, quiet) -> None:
     Example (Debian's Virtuoso, fresh install):
       serbia-kg push --endpoint http://127.0.0.1:8890/sparql --user dba --password dba
     """
-    from .store import push as push_dataset
+    from graph.store.backends import push as push_dataset
 
     if graph_store is None:
         for tail, gsp in (("/sparql", "/sparql-graph-crud-auth"), ("/query", "/store")):
@@ -383,7 +383,7 @@ def serve(host, port, store, timeout, max_rows, workers, corpus, out) -> None:
       serbia-kg serve --port 7878 --store out/oxigraph
       # then: SPARQLWrapper("http://127.0.0.1:7878/sparql"), or open http://127.0.0.1:7878/
     """
-    from .server import serve as run_server
+    from graph.store.server import serve as run_server
 
     try:
         run_server(_target_out(corpus, out), store=store, host=host, port=port, timeout=timeout,
@@ -408,7 +408,7 @@ def question_options(f):
 
 
 def _knowledge_graph(corpus: Path, out: Path | None, store: Path | None, endpoint: str | None):
-    from .questions import KnowledgeGraph
+    from graph.ask.questions import KnowledgeGraph
 
     return KnowledgeGraph.load(_target_out(corpus, out), sources=corpus, store=store, endpoint=endpoint)
 
@@ -419,7 +419,7 @@ def _evidence_cell(sources: list[dict]) -> list[str]:
 
 def _emit(rows: list[dict], columns: list[str], fmt: str, *, json_value=None, empty: str | None = None,
           headers: dict[str, str] | None = None) -> None:
-    from .output import render
+    from graph.present.output import render
 
     if not rows and empty:
         click.echo(empty, err=True)
@@ -458,8 +458,8 @@ def supplies(to, supplier, system, category, since, until, corpus, out, store, e
         rows = None
         if store is not None and endpoint is None and not (category or since or until or as_of):
             # the lean path: pyoxigraph alone, no rdflib/networkx; the rows from the store's index
-            # (graph.index) when it has one (a cold start in a quarter of a second at 1M triples)
-            from . import native
+            # (graph.store.index) when it has one (a cold start in a quarter of a second at 1M triples)
+            from graph.store import native
 
             try:
                 rows = native.supplies(native.open_store(store), to=to, supplier=supplier, system=system,
@@ -553,7 +553,7 @@ def centrality(measure, relations, top, corpus, out, store, endpoint, fmt, as_of
       serbia-kg centrality
       serbia-kg centrality --measure pagerank --relation supplies --top 5 --format json
     """
-    from .questions import BETWEENNESS_EXACT_MAX
+    from graph.ask.questions import BETWEENNESS_EXACT_MAX
 
     try:
         kg = _knowledge_graph(corpus, out, store, endpoint)
@@ -594,7 +594,7 @@ def ties(actor, relations, corpus, out, store, endpoint, fmt, as_of) -> None:
     if fmt == "json":
         if not rows:
             click.echo(empty, err=True)
-        from .output import to_json
+        from graph.present.output import to_json
 
         click.echo(to_json(answer))
     elif fmt == "csv":
@@ -638,7 +638,7 @@ def import_sipri(file: Path, release: str | None, corpus: Path, source_id: str |
 
     Source: SIPRI Arms Transfers Database, https://www.sipri.org/databases/armstransfers
     """
-    from .importers.sipri import import_sipri as run
+    from graph.importers.sipri import import_sipri as run
 
     try:
         result = run(file, corpus, release=release, source_id=source_id)
@@ -675,10 +675,10 @@ def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
 
     Example: serbia-kg conflicts --format json
     """
-    from . import build as build_mod
-    from .corroboration import conflicts as find
-    from .output import render
-    from .store import open_dataset
+    from graph.compile import build as build_mod
+    from graph.compile.corroboration import conflicts as find
+    from graph.present.output import render
+    from graph.store.backends import open_dataset
 
     try:
         found = find(open_dataset(out if out is not None else build_mod.default_out(corpus)))

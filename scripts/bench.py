@@ -6,24 +6,24 @@ For each size (``--sizes 10k,100k,1m``) a synthetic corpus is generated
 timed in a fresh Python process of its own (so the peak memory of a step, ``ru_maxrss``, is its
 own, and an import cache from one step does not help the next):
 
-- ``build``: sources -> validated dataset on disk (``graph.build.build``), from scratch;
+- ``build``: sources -> validated dataset on disk (``graph.compile.build.build``), from scratch;
 - ``bare parse`` / ``bare load``: pyoxigraph alone parsing / bulk-loading the same N-Quads into a
   store on disk: the reference the build is compared with;
 - ``validate (shacl-rust)`` / ``validate (pyshacl)``: every check of the build, with each SHACL engine;
-- ``load memory`` / ``load oxigraph``: the built dataset into each store (``graph.store``), and
+- ``load memory`` / ``load oxigraph``: the built dataset into each store (``graph.store.backends``), and
   ``projection (memory)``: the projection read through rdflib from the memory store;
 - ``sparql <store>: <question>``: every saved question (``ontology/queries/*.rq``) on each store,
   its parameters bound to entities of the synthetic corpus;
 - ``projection``, ``degree``, ``pagerank``, ``betweenness`` (sampled, and exact when it fits the
   time budget; otherwise an estimate from the sampled run, labelled as such) and ``path``
-  (:mod:`graph.projection`, :mod:`graph.questions`, networkx), read from the Oxigraph store;
-- ``supplies index``: computing the supplies index of the store (:mod:`graph.index`), which
+  (:mod:`graph.ask.projection`, :mod:`graph.ask.questions`, networkx), read from the Oxigraph store;
+- ``supplies index``: computing the supplies index of the store (:mod:`graph.store.index`), which
   ``load oxigraph`` includes;
 - ``supplies (cold)``: ``serbia-kg supplies --to X --store STORE --format json`` as a new process
   (wall time, the CLI's import time included); ``supplies (cold, table)`` the same as a table (the
   default); ``supplies (cold, computed)`` a new process computing the same rows from the store
-  without its index (``graph.native.supplies``);
-- ``view``: writing the HTML view (:mod:`graph.view`) from the Oxigraph store.
+  without its index (``graph.store.native.supplies``);
+- ``view``: writing the HTML view (:mod:`graph.present.view`) from the Oxigraph store.
 
 It prints one table: median of the runs, cost per triple, peak memory, and the growth exponent
 from size to size (the slope of log time against log triples: 1 is linear, 2 quadratic), then the
@@ -150,7 +150,7 @@ def child(group: str, ctx: dict) -> dict:
     focus = ctx["focus"]
     res: dict = {}
     if group == "build":
-        from graph.build import build
+        from graph.compile.build import build
 
         def once():
             shutil.rmtree(out, ignore_errors=True)
@@ -189,32 +189,32 @@ def child(group: str, ctx: dict) -> dict:
         t, n = _timed(load, repeat)
         res["bare load"] = {"times": t, "quads": n}
     elif group == "shacl":
-        from graph.build import validate
+        from graph.compile.build import validate
 
         for engine in ("shacl-rust", "pyshacl"):
             t, (_, summary) = _timed(lambda: validate(corpus, shacl_engine=engine), repeat)
             res[f"validate ({engine})"] = {"times": t, "triples": summary.triples}
     elif group == "load memory":
-        from graph.store import open_dataset
+        from graph.store.backends import open_dataset
 
         t, ds = _timed(lambda: open_dataset(out), repeat)
         res["load memory"] = {"times": t, "quads": len(ds)}
-        from graph.projection import project
+        from graph.ask.projection import project
 
         t, G = _timed(lambda: project(ds), repeat)  # the same projection, read through rdflib
         res["projection (memory)"] = {"times": t, "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
     elif group == "load oxigraph":
-        from graph.store import load_store
+        from graph.store.backends import load_store
 
         t, n = _timed(lambda: load_store(out, store), repeat)
         res["load oxigraph"] = {"times": t, "quads": n}
         try:
-            from graph.index import write as write_index
+            from graph.store.index import write as write_index
         except ImportError as exc:
             if not _missing(exc):
                 raise
         else:  # the part of the load that computes the supplies index, on its own
-            from graph.native import open_store
+            from graph.store.native import open_store
 
             scratch = Path(tempfile.mkdtemp(prefix="index-", dir=out.parent))
             try:
@@ -226,7 +226,7 @@ def child(group: str, ctx: dict) -> dict:
         backend = group.split(" ", 1)[1]
         only = ctx.get("only_query")
         try:
-            from graph.sparql import run_text, saved_queries
+            from graph.store.sparql import run_text, saved_queries
         except ImportError as exc:
             if _missing(exc):
                 return {"na": NA}
@@ -244,7 +244,7 @@ def child(group: str, ctx: dict) -> dict:
                 peaks.append(r.get("peak_mb") or 0)
             res["peak_mb"] = max(peaks, default=0)
             return res
-        from graph.store import open_dataset
+        from graph.store.backends import open_dataset
 
         ds = open_dataset(out) if backend == "memory" else open_dataset(out, store=store)
         for q in saved_queries():
@@ -259,7 +259,7 @@ def child(group: str, ctx: dict) -> dict:
 
             def ask():
                 r = run_text(ds, q.text, params, declared=q.params, where=q.name)
-                rows[:] = [len(r)]  # rows, triples, or 1 for ASK (rdflib's Result and graph.sparql.NativeResult)
+                rows[:] = [len(r)]  # rows, triples, or 1 for ASK (rdflib's Result and graph.store.sparql.NativeResult)
 
             # one warm-up run (compiles the query, warms the store's cache), then the timed runs;
             # a question over the time budget is stopped (rdflib's engine is pure Python: an alarm stops it)
@@ -274,15 +274,15 @@ def child(group: str, ctx: dict) -> dict:
             res[name] = {"times": t, "rows": rows[0] if rows else None, "first": t_first[0]}
     elif group == "graph":
         try:
-            from graph.projection import project
-            from graph.questions import BETWEENNESS_SAMPLE, KnowledgeGraph
+            from graph.ask.projection import project
+            from graph.ask.questions import BETWEENNESS_SAMPLE, KnowledgeGraph
         except ImportError as exc:
             if _missing(exc):
                 return {"na": NA}
             raise
         import networkx as nx
 
-        from graph.native import open_store
+        from graph.store.native import open_store
 
         ds = open_store(store)  # the Oxigraph store, read natively (the way a large graph is asked)
         t, G = _timed(lambda: project(ds), repeat)
@@ -316,12 +316,12 @@ def child(group: str, ctx: dict) -> dict:
         res["supplies (warm API)"] = {"times": t, "rows": len(rows)}
     elif group == "view":
         try:
-            from graph.view import make_view
+            from graph.present.view import make_view
         except ImportError as exc:
             if _missing(exc):
                 return {"na": NA}
             raise
-        from graph.native import open_store
+        from graph.store.native import open_store
 
         ds = open_store(store)
         html = out.parent / (out.name + "-view.html")
@@ -352,7 +352,7 @@ def _run_child(group: str, ctx: dict, timeout: float) -> dict:
 
 #: The rows of supplies computed from the store, not read from its index, as JSON: what the command
 #: does without an index, with the same imports (the CLI's module, click), so the two compare fairly.
-_COMPUTED = ("import sys\nimport graph.cli\nfrom graph import native\nfrom graph.output import to_json\n"
+_COMPUTED = ("import sys\nimport graph.cli\nfrom graph.store import native\nfrom graph.present.output import to_json\n"
              "print(to_json(native.supplies(native.open_store(sys.argv[1]), to=sys.argv[2])))")
 
 
@@ -360,7 +360,7 @@ def _cold_supplies(ctx: dict, repeat: int) -> dict:
     """``serbia-kg supplies --to HUB --store STORE`` from a new shell, wall time of each run.
 
     As JSON (the goal's figure) and as the default table; and, for the ratio, a new process that
-    computes the same rows from the store without its index (``graph.native.supplies``).
+    computes the same rows from the store without its index (``graph.store.native.supplies``).
     """
     exe = shutil.which("serbia-kg")
     base = [exe] if exe else [sys.executable, "-m", "graph.cli"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import networkx as nx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from graph.view import MAX_NODES, write_view  # noqa: E402
+from graph.present.view import MAX_NODES, write_view  # noqa: E402
 
 RELATIONS = ["supplies", "cooperates_with", "member_of", "states_about", "sanctions", "participates_in"]
 TYPES = ["State", "Person", "StateBody", "InternationalOrganisation", "Group"]

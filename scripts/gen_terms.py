@@ -1,11 +1,11 @@
-"""Generate graph/terms.py from ontology/serbia-kg.ttl.
+"""Generate graph/model/terms.py from ontology/serbia-kg.ttl.
 
 Every class, property and concept of the ontology becomes an attribute of a typed
 rdflib ``DefinedNamespace`` with ``_fail = True``, so that a misspelt term raises
 ``AttributeError`` where it is used. Run after editing the ontology:
 
-    python scripts/gen_terms.py            # rewrite graph/terms.py
-    python scripts/gen_terms.py --check    # exit 1 if graph/terms.py is stale (used by the tests)
+    python scripts/gen_terms.py            # rewrite graph/model/terms.py
+    python scripts/gen_terms.py --check    # exit 1 if graph/model/terms.py is stale (used by the tests)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from rdflib.namespace import RDFS, SKOS
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "serbia-kg.ttl"
-TARGET = ROOT / "graph" / "terms.py"
+TARGET = ROOT / "graph" / "model" / "terms.py"
 
 SKG = "https://w3id.org/serbia-kg/ontology#"
 SKV = "https://w3id.org/serbia-kg/vocab/"
@@ -106,12 +106,12 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="fail if graph/terms.py is out of date")
+    parser.add_argument("--check", action="store_true", help="fail if graph/model/terms.py is out of date")
     args = parser.parse_args(argv)
     text = render()
     if args.check:
         if TARGET.read_text(encoding="utf-8") != text:
-            print("graph/terms.py is out of date: run python scripts/gen_terms.py", file=sys.stderr)
+            print("graph/model/terms.py is out of date: run python scripts/gen_terms.py", file=sys.stderr)
             return 1
         return 0
     TARGET.write_text(text, encoding="utf-8")

@@ -516,7 +516,7 @@ def _registry_yaml(world: _World) -> str:
 
 def _ontology_triples() -> int:
     try:
-        from graph.resources import ontology_graph
+        from graph.model.resources import ontology_graph
         return len(ontology_graph())
     except Exception:  # noqa: BLE001 - only an estimate; the package may not be importable
         return 800

@@ -19,9 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from graph.errors import KGError  # noqa: E402
-from graph.store import open_dataset  # noqa: E402
-from graph.view import make_view  # noqa: E402
+from graph.model.errors import KGError  # noqa: E402
+from graph.store.backends import open_dataset  # noqa: E402
+from graph.present.view import make_view  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]

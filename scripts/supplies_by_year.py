@@ -15,8 +15,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from graph.errors import KGError, NotBuilt
-from graph.questions import KnowledgeGraph
+from graph.model.errors import KGError, NotBuilt
+from graph.ask.questions import KnowledgeGraph
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build, validate
+from graph.compile.build import build, validate
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_CORPUS = REPO / "sources"
@@ -64,7 +64,7 @@ def make_corpus(tmp_path):
     return make
 
 
-# --- stores of the built seed dataset (graph/store.py): Oxigraph on disk, a remote SPARQL server
+# --- stores of the built seed dataset (graph/store/backends.py): Oxigraph on disk, a remote SPARQL server
 import os  # noqa: E402
 
 #: Set by .ci/run: the query URL of a SPARQL server on loopback (Virtuoso), its Graph Store
@@ -78,7 +78,7 @@ TEST_PASSWORD = os.environ.get("SERBIA_KG_TEST_PASSWORD", "dba")
 @pytest.fixture(scope="session")
 def seed_store(seed_out, tmp_path_factory) -> Path:
     """The seed dataset loaded into an Oxigraph store on disk."""
-    from graph.store import load_store
+    from graph.store.backends import load_store
 
     path = tmp_path_factory.mktemp("seed-store") / "oxigraph"
     load_store(seed_out, path)
@@ -88,7 +88,7 @@ def seed_store(seed_out, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def seed_endpoint(seed_out) -> str:
     """The query URL of the SPARQL server (SERBIA_KG_TEST_ENDPOINT), holding the seed dataset."""
-    from graph.store import push
+    from graph.store.backends import push
 
     if not TEST_ENDPOINT:
         pytest.skip("no SPARQL server: set SERBIA_KG_TEST_ENDPOINT (.ci/run starts Virtuoso and sets it)")
@@ -103,8 +103,8 @@ def synthetic_built(tmp_path_factory) -> Path:
     loaded into an Oxigraph store at ``store/``; returns the folder holding the three."""
     import sys
 
-    from graph.build import build
-    from graph.store import load_store
+    from graph.compile.build import build
+    from graph.store.backends import load_store
 
     sys.path.insert(0, str(REPO / "scripts"))
     from generate_corpus import generate

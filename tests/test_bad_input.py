@@ -6,9 +6,9 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 
-from graph.build import OUTPUTS, build, validate
+from graph.compile.build import OUTPUTS, build, validate
 from graph.cli import main
-from graph.errors import CorpusInvalid
+from graph.model.errors import CorpusInvalid
 
 TEXT = "Sylvania received 6 MiG-29 fighters from Russia in May 2021. Later, more came."
 

@@ -9,10 +9,10 @@ from rdflib import Dataset, Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF
 
-from graph.build import OUTPUTS, build
-from graph.claims import OA
-from graph.errors import CorpusInvalid
-from graph.terms import ENTITY, GRAPH, PREFIXES, SKG, SOURCE
+from graph.compile.build import OUTPUTS, build
+from graph.compile.claims import OA
+from graph.model.errors import CorpusInvalid
+from graph.model.terms import ENTITY, GRAPH, PREFIXES, SKG, SOURCE
 
 from conftest import SEED_CORPUS, SEED_ID
 
@@ -149,7 +149,7 @@ def _synthetic(tmp_path: Path) -> Path:
 
 
 def test_a_corpus_compiled_in_slices_on_a_pool_gives_the_same_bytes(tmp_path: Path, monkeypatch):
-    import graph.build as build_mod
+    import graph.compile.build as build_mod
 
     corpus = _synthetic(tmp_path)
     _, whole = build(corpus, tmp_path / "whole")
@@ -163,7 +163,7 @@ def test_a_corpus_compiled_in_slices_on_a_pool_gives_the_same_bytes(tmp_path: Pa
 
 
 def test_a_bad_claim_in_a_later_slice_is_reported_at_its_file_and_line(tmp_path: Path, monkeypatch):
-    import graph.build as build_mod
+    import graph.compile.build as build_mod
 
     corpus = _synthetic(tmp_path)
     last = sorted(corpus.glob("*/claims.yaml"))[-1]

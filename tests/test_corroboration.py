@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 from rdflib.namespace import PROV
 
-from graph.build import build, compile_corpus
+from graph.compile.build import build, compile_corpus
 from graph.cli import main
-from graph.corroboration import LINKS, conflicts, corroborate, fact_groups, independent_sources
+from graph.compile.corroboration import LINKS, conflicts, corroborate, fact_groups, independent_sources
 from graph.importers.sipri import import_sipri
-from graph.terms import SKG, SOURCE
+from graph.model.terms import SKG, SOURCE
 
 from conftest import EXTERNAL, SEED_CORPUS, SEED_ID
 from test_sipri import FICTION, write_fiction
@@ -73,7 +73,7 @@ def test_numbers_adding_up_across_deals_are_the_same_fact(tmp_path, make_corpus)
 
 
 def test_supplies_shows_one_row_with_the_number_both_sources_agree_on(tmp_path, make_corpus):
-    from graph.questions import KnowledgeGraph
+    from graph.ask.questions import KnowledgeGraph
 
     kg = KnowledgeGraph.from_sources(fiction_corpus(tmp_path, make_corpus, 6))
     [row] = kg.supplies(to="Sylvania", system="Zephyr-9")
@@ -82,7 +82,7 @@ def test_supplies_shows_one_row_with_the_number_both_sources_agree_on(tmp_path, 
 
 
 def test_supplies_keeps_each_source_s_number_when_they_disagree(tmp_path, make_corpus):
-    from graph.questions import KnowledgeGraph
+    from graph.ask.questions import KnowledgeGraph
 
     kg = KnowledgeGraph.from_sources(fiction_corpus(tmp_path, make_corpus, 7))
     rows = kg.supplies(to="Sylvania", system="Zephyr-9")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import build
+from graph.compile.build import build
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "scripts"))

@@ -23,6 +23,6 @@ def test_plain_install_carries_the_ontology(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("valid: 1 source(s)")
-    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import graph.resources as r; print(r.ontology_dir())"],
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import graph.model.resources as r; print(r.ontology_dir())"],
                            capture_output=True, text=True, cwd=tmp_path)
     assert str(installed) == where.stdout.strip()

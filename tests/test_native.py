@@ -1,4 +1,4 @@
-"""The lean path (graph.native): pyoxigraph alone gives the same supplies rows as the projection."""
+"""The lean path (graph.store.native): pyoxigraph alone gives the same supplies rows as the projection."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import sys
 
 import pytest
 
-from graph import native
-from graph.build import build
+from graph.store import native
+from graph.compile.build import build
 from graph.importers.sipri import import_sipri
-from graph.index import FILE, Index
-from graph.output import to_json
-from graph.questions import KnowledgeGraph
-from graph.store import load_store
+from graph.store.index import FILE, Index
+from graph.present.output import to_json
+from graph.ask.questions import KnowledgeGraph
+from graph.store.backends import load_store
 
 from conftest import EXTERNAL, SEED_CORPUS
 
@@ -120,7 +120,7 @@ def test_supplies_from_a_store_imports_neither_rdflib_nor_networkx(seed_out, see
 
 
 def test_node_kinds_agree_with_the_projection():
-    from graph.projection import NODE_KINDS
+    from graph.ask.projection import NODE_KINDS
 
     assert list(native.NODE_KINDS) == [(str(c).rsplit("#", 1)[-1], k) for c, k in NODE_KINDS.items()]
 

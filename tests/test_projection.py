@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rdflib import Dataset
 
-from graph.dates import DateError
-from graph.projection import EDGE_RULES, RELATIONS, project
+from graph.model.dates import DateError
+from graph.ask.projection import EDGE_RULES, RELATIONS, project
 
 PREFIXES = """\
 @prefix skg: <https://w3id.org/serbia-kg/ontology#> .
@@ -171,7 +171,7 @@ def test_every_claim_class_with_a_rule_is_declared_once():
     classes = [r.claim_class for r in EDGE_RULES if r.claim_class is not None]
     assert len({r.relation for r in EDGE_RULES}) == len(EDGE_RULES)
     assert set(RELATIONS) == {r.relation for r in EDGE_RULES}
-    from graph.claims import CLAIM_TYPES
+    from graph.compile.claims import CLAIM_TYPES
     assert {t.rdf_class for t in CLAIM_TYPES.values()} - set(classes) == set()
 
 
@@ -191,7 +191,7 @@ def test_seed_projection(seed_compilation):
 
 
 def test_open_ends_keep_a_transfer_from_an_unknown_supplier(fixture_ds):
-    from graph.projection import facts
+    from graph.ask.projection import facts
 
     result = facts(fixture_ds, relations=["supplies"], open_ends=True)
     ends = sorted(((u and u.rsplit("/", 1)[-1], v.rsplit("/", 1)[-1], d["category"]) for u, v, _, d in result.edges), key=str)
@@ -212,7 +212,7 @@ def _canonical(data, **ask) -> str:
     """Nodes and edges, in order, with every attribute: equal text means equal graphs."""
     import json
 
-    from graph.projection import facts
+    from graph.ask.projection import facts
 
     G = project(data, **ask)
     F = facts(data, open_ends=True, **{k: v for k, v in ask.items() if k != "include_systems"})
@@ -229,8 +229,8 @@ def _oxigraph(trig: str):
 
 
 def _assert_same(memory, store) -> None:
-    from graph.native import StoreReader
-    from graph.projection import reader
+    from graph.store.native import StoreReader
+    from graph.ask.projection import reader
 
     assert isinstance(reader(store), StoreReader)
     for ask in ASKS:
@@ -254,8 +254,8 @@ def test_a_claim_with_several_quotes_gives_the_first_on_both(fixture_ds):
 
 
 def test_same_projection_from_rdflib_and_oxigraph_on_the_seed(seed_out, seed_store):
-    from graph.native import open_store
-    from graph.store import open_dataset
+    from graph.store.native import open_store
+    from graph.store.backends import open_dataset
 
     _assert_same(open_dataset(seed_out), open_store(seed_store))
     # an rdflib Dataset over the Oxigraph store is read natively too, with the same result
@@ -263,8 +263,8 @@ def test_same_projection_from_rdflib_and_oxigraph_on_the_seed(seed_out, seed_sto
 
 
 def test_same_projection_from_rdflib_and_oxigraph_on_a_synthetic_corpus(synthetic_built):
-    from graph.native import open_store
-    from graph.store import open_dataset
+    from graph.store.native import open_store
+    from graph.store.backends import open_dataset
 
     out, store = synthetic_built / "out", synthetic_built / "store"
     memory = open_dataset(out)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.errors import InputError, NotBuilt, UnknownName
-from graph.questions import KnowledgeGraph, NoPath
+from graph.model.errors import InputError, NotBuilt, UnknownName
+from graph.ask.questions import KnowledgeGraph, NoPath
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +147,7 @@ def test_centrality_by_relation_and_bad_input(kg):
 
 
 def test_betweenness_samples_large_graphs(kg, monkeypatch):
-    import graph.questions as q
+    import graph.ask.questions as q
 
     monkeypatch.setattr(q, "BETWEENNESS_EXACT_MAX", 10)
     monkeypatch.setattr(q, "BETWEENNESS_SAMPLE", 5)
@@ -204,9 +204,9 @@ def test_from_sources_and_same_fact_merging(make_corpus):
     assert (row["supplier"], row["system"], row["quantity"]) == ("Russia", "MiG-29", 6)
     # a second claim linked as the same fact: still one row, now with both sources
     from rdflib import URIRef
-    from graph.terms import GRAPH, SKG
+    from graph.model.terms import GRAPH, SKG
 
-    from graph.projection import union_view
+    from graph.ask.projection import union_view
 
     ds = kg.data
     first = next(iter(union_view(ds).subjects(SKG.claimId, None)))
@@ -218,7 +218,7 @@ def test_from_sources_and_same_fact_merging(make_corpus):
 
 
 def test_same_answers_from_an_oxigraph_store(seed_out, tmp_path, kg):
-    from graph.store import load_store
+    from graph.store.backends import load_store
 
     load_store(seed_out, tmp_path / "store")
     on_disk = KnowledgeGraph.load(seed_out, store=tmp_path / "store")

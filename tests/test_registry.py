@@ -2,8 +2,8 @@
 
 import pytest
 
-from graph.errors import UnknownName
-from graph.registry import load_registry
+from graph.model.errors import UnknownName
+from graph.model.registry import load_registry
 
 from conftest import SEED_CORPUS
 

@@ -14,7 +14,7 @@ import pytest
 from SPARQLWrapper import CSV, JSON, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from graph.server import make_server, negotiate, QueryRefused
+from graph.store.server import make_server, negotiate, QueryRefused
 
 MIG = "SELECT ?q WHERE { ?t skg:supplier ent:russia ; skg:system ent:mig-29 ; skg:quantity ?q }"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -64,7 +64,7 @@ def test_sparqlwrapper_post_csv_and_construct(url):
     client.setReturnFormat(TURTLE)
     from rdflib import Graph
 
-    from graph.terms import ENTITY, SKG
+    from graph.model.terms import ENTITY, SKG
 
     got = Graph().parse(data=client.query().convert().decode(), format="turtle")
     assert set(got.objects(None, SKG.supplier)) == {ENTITY.russia}

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from graph import shapes
-from graph.resources import ontology_dir
+from graph.compile import shapes
+from graph.model.resources import ontology_dir
 
 EXAMPLES = ontology_dir() / "examples"
 VALID = sorted((EXAMPLES / "valid").glob("*.ttl"))

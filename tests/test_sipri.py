@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from graph import yamlfile
-from graph.build import compile_corpus
+from graph.model import yamlfile
+from graph.compile.build import compile_corpus
 from graph.cli import main
-from graph.errors import InputError
+from graph.model.errors import InputError
 from graph.importers.sipri import (ORDER_LEVEL, PER_YEAR, actor_type_for, category_for, import_sipri,
                                    read_export)
-from graph.terms import SKG
+from graph.model.terms import SKG
 
 from conftest import EXTERNAL, SEED_CORPUS
 

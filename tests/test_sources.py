@@ -1,6 +1,6 @@
 """Locating quotes: white space and typographic quotes folded, offsets into the original text."""
 
-from graph.sources import QuoteIndex, fold_text
+from graph.compile.sources import QuoteIndex, fold_text
 
 
 def test_fold_whitespace_and_quotes():

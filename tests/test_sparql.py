@@ -13,11 +13,11 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from graph.cli import main
-from graph.errors import InputError, UnknownName
-from graph.sparql import (Param, bind_values, check_syntax, format_result, resolve_param, run_text,
+from graph.model.errors import InputError, UnknownName
+from graph.store.sparql import (Param, bind_values, check_syntax, format_result, resolve_param, run_text,
                           saved_queries, saved_query, set_page)
-from graph.store import open_dataset
-from graph.terms import ENTITY, SKV, SOURCE
+from graph.store.backends import open_dataset
+from graph.model.terms import ENTITY, SKV, SOURCE
 
 from conftest import SEED_ID
 
@@ -305,7 +305,7 @@ def test_saved_questions_page_their_rows(mem, seed_store):
 
 
 def test_page_parameters_and_required_ones_are_declared_properly(tmp_path):
-    from graph.sparql import PAGE_KINDS
+    from graph.store.sparql import PAGE_KINDS
 
     for q in saved_queries():
         kinds = {p.kind for p in q.params}
@@ -335,7 +335,7 @@ def test_list_shows_pages_and_required_parameters():
 
 
 def test_an_entity_id_is_resolved_without_reading_every_name(mem, monkeypatch):
-    import graph.sparql as sq
+    import graph.store.sparql as sq
 
     p = Param("actor", "entity", "")
     monkeypatch.setattr(sq, "_entity_names", lambda ds: pytest.fail("read every name for an id"))
@@ -443,7 +443,7 @@ def test_installed_command_end_to_end(seed_out):
 
 
 def test_oxigraph_runs_natively_and_binds_terms_never_pasted(seed_store):
-    from graph.sparql import NativeResult
+    from graph.store.sparql import NativeResult
 
     ox = open_dataset(store=seed_store)
     evil = 'x" } } ; DROP ALL ; SELECT * { "'

@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 
 from graph.cli import main
-from graph.errors import InputError, NotBuilt
-from graph.store import load_store, open_dataset, push, remote_graphs
-from graph.terms import ENTITY, GRAPH, SKG
+from graph.model.errors import InputError, NotBuilt
+from graph.store.backends import load_store, open_dataset, push, remote_graphs
+from graph.model.terms import ENTITY, GRAPH, SKG
 
 from conftest import SEED_ID, TEST_PASSWORD, TEST_USER
 
@@ -100,7 +100,7 @@ def test_push_again_is_idempotent_and_removes_stale_graphs(seed_out, seed_endpoi
     from conftest import TEST_GRAPH_STORE
 
     gsp = TEST_GRAPH_STORE or seed_endpoint.rstrip("/") + "-graph-crud-auth"
-    from graph.store import _http
+    from graph.store.backends import _http
 
     stale = str(GRAPH["stale-test-graph"])
     _http(gsp + "?graph=" + stale, method="PUT", data=b"<urn:a> <urn:b> <urn:c> .\n",

@@ -7,8 +7,8 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, DCTERMS
 
-from graph.resources import ontology_graph
-from graph.terms import SKG, SKV
+from graph.model.resources import ontology_graph
+from graph.model.terms import SKG, SKV
 
 from conftest import REPO
 

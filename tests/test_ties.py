@@ -2,7 +2,7 @@
 
 from rdflib import Dataset
 
-from graph.terms import PREFIXES
+from graph.model.terms import PREFIXES
 
 # What the ties graph summarises, asked of the claims themselves at query time.
 FROM_CLAIMS = """
@@ -32,7 +32,7 @@ def test_the_ties_graph_says_what_the_seeds_claims_say(seed_out):
 
 
 def test_ties_count_claims_and_sources_across_sources(tmp_path, make_corpus):
-    from graph.build import build
+    from graph.compile.build import build
 
     claims = """claims:
   - id: {a}

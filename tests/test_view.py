@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from graph.cli import main
-from graph.projection import project
-from graph.store import open_dataset
-from graph.view import MAX_NODES, focus, layout, limit, make_view, render, resolve_node, write_view
+from graph.ask.projection import project
+from graph.store.backends import open_dataset
+from graph.present.view import MAX_NODES, focus, layout, limit, make_view, render, resolve_node, write_view
 from view_sample import ENT, NASTY_QUOTE, sample_graph
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.projection import project
-from graph.store import open_dataset
-from graph.view import make_view, write_view
+from graph.ask.projection import project
+from graph.store.backends import open_dataset
+from graph.present.view import make_view, write_view
 from view_sample import ENT, NASTY_QUOTE, sample_graph
 
 pytestmark = pytest.mark.browser

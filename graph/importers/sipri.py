@@ -37,8 +37,8 @@ from typing import Any, Callable
 
 import yaml
 
-from ..errors import CorpusInvalid, InputError, KGError
-from ..names import fold, words
+from graph.model.errors import CorpusInvalid, InputError, KGError
+from graph.model.names import fold, words
 
 __all__ = ["Delivery", "Deal", "Export", "ImportResult", "read_export", "import_sipri", "category_for",
            "actor_type_for", "default_source_id", "PER_YEAR", "ORDER_LEVEL", "SIPRI_URL", "SIPRI_RIGHTS",
@@ -590,7 +590,7 @@ def _registry_yaml(release: str, actors: dict, systems: dict) -> str:
 
 def _plain(value: Any) -> Any:
     """A loaded YAML value without the loader's line bookkeeping."""
-    from .. import yamlfile
+    from graph.model import yamlfile
 
     meta = getattr(yamlfile, "META", {yamlfile.LINE})
     if isinstance(value, dict):
@@ -628,12 +628,12 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
     CorpusInvalid
         When the claims written would not compile (nothing is written then).
     """
-    from .. import build as build_mod
-    from ..claims import compile_claim
-    from ..registry import load_registry
-    from ..resources import ontology_graph
-    from ..sources import load_source
-    from .. import yamlfile
+    from graph.compile import build as build_mod
+    from graph.compile.claims import compile_claim
+    from graph.model.registry import load_registry
+    from graph.model.resources import ontology_graph
+    from graph.compile.sources import load_source
+    from graph.model import yamlfile
 
     corpus = Path(corpus)
     export = read_export(path)

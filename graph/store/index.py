@@ -3,8 +3,8 @@
 ``serbia-kg supplies --to X --store PATH`` answers from a cold shell. Computing its rows reads
 every property, quote, source and label of the transfers it selects, at about 2-3 µs per term
 read from the store: 0.5 s for a hub's 2,500 rows at 1M triples, before Python has started. The
-rows do not change until the store is filled again, so :func:`graph.store.load_store` computes
-them all (:func:`graph.native.supplies`, the same code as an unindexed answer) and writes them
+rows do not change until the store is filled again, so :func:`graph.store.backends.load_store` computes
+them all (:func:`graph.store.native.supplies`, the same code as an unindexed answer) and writes them
 here, in the store's own folder, before the folder is swapped in: the index and the store it was
 computed from are replaced together, or not at all.
 
@@ -45,7 +45,7 @@ __all__ = ["FILE", "VERSION", "Index", "write", "write_rows"]
 
 #: The index's file name in the store's folder.
 FILE = "serbia-kg-supplies.sqlite"
-#: The format of what is kept, names folded as :func:`graph.names.fold` folds them (2: without
+#: The format of what is kept, names folded as :func:`graph.model.names.fold` folds them (2: without
 #: separators); an index of another version is ignored (the rows are computed).
 VERSION = "2"
 
@@ -60,8 +60,8 @@ CREATE INDEX by_supplier ON supplies (supplier);
 CREATE INDEX by_system ON supplies (system);
 """
 
-Names = dict  # kind -> {"ids": {id: IRI}, "index": {folded name: [id, ...]}}, as graph.native reads them
-Keyed = tuple  # (recipient IRI, supplier IRI, system IRI, row), as graph.native.supplies_keyed gives them
+Names = dict  # kind -> {"ids": {id: IRI}, "index": {folded name: [id, ...]}}, as graph.store.native reads them
+Keyed = tuple  # (recipient IRI, supplier IRI, system IRI, row), as graph.store.native.supplies_keyed gives them
 
 
 def write(store, folder: Path) -> int:
@@ -69,7 +69,7 @@ def write(store, folder: Path) -> int:
 
     Returns the number of rows written.
     """
-    from .native import names_of, supplies_keyed
+    from graph.store.native import names_of, supplies_keyed
 
     return write_rows(folder, supplies_keyed(store), {kind: names_of(store, kind) for kind in ("actor", "system")})
 
@@ -136,9 +136,9 @@ class Index:
     def resolve(self, name: str, kind: str) -> str | None:
         """The IRI of the ``kind`` (actor or system) whose id is ``name``, else whose one folded name it is; else ``None``.
 
-        The same rules as an unindexed :func:`graph.native.supplies` (an unknown or ambiguous name gives ``None``).
+        The same rules as an unindexed :func:`graph.store.native.supplies` (an unknown or ambiguous name gives ``None``).
         """
-        from .names import fold
+        from graph.model.names import fold
 
         found = self._con.execute("SELECT iri FROM entities WHERE kind = ? AND id = ?", (kind, name)).fetchone()
         if found is not None:

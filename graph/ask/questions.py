@@ -4,7 +4,7 @@
 endpoint, or compiled in memory from ``sources/``) and answers the same questions as the command
 line, as plain data (lists of dicts) with the evidence of every answer attached: each row names
 its source(s), their titles and the verbatim quotes. The graph work is networkx's, on the
-projection of :mod:`graph.projection`.
+projection of :mod:`graph.ask.projection`.
 
 >>> kg = KnowledgeGraph.from_sources("sources")                      # doctest: +SKIP
 >>> [(r["supplier"], r["system"] or r["category"]) for r in kg.supplies(to="Serbia")][:2]  # doctest: +SKIP
@@ -18,11 +18,11 @@ from typing import Any, Iterable
 
 from rdflib.namespace import SKOS
 
-from .errors import InputError, KGError, NotBuilt, UnknownName
-from .names import fold
-from .projection import NODE_KINDS, facts, paused_gc, project, reader
-from .registry import Entity, Registry
-from .terms import ENTITY, SKV
+from graph.model.errors import InputError, KGError, NotBuilt, UnknownName
+from graph.model.names import fold
+from graph.ask.projection import NODE_KINDS, facts, paused_gc, project, reader
+from graph.model.registry import Entity, Registry
+from graph.model.terms import ENTITY, SKV
 
 __all__ = ["KnowledgeGraph", "NoPath", "MEASURES", "HOP_PRIORITY", "BETWEENNESS_EXACT_MAX",
            "BETWEENNESS_SAMPLE"]
@@ -98,20 +98,20 @@ class KnowledgeGraph:
             Run the build first when ``out`` holds none.
         store, endpoint:
             An Oxigraph store folder (read natively with pyoxigraph: nothing goes through rdflib),
-            or a remote SPARQL endpoint URL, instead of ``out`` (see :func:`graph.store.open_dataset`).
+            or a remote SPARQL endpoint URL, instead of ``out`` (see :func:`graph.store.backends.open_dataset`).
 
         Raises
         ------
         NotBuilt
             When there is no built dataset and ``build_if_missing`` is false.
         """
-        from .build import build, default_out
-        from .store import open_dataset
+        from graph.compile.build import build, default_out
+        from graph.store.backends import open_dataset
 
         if out is None:
             out = default_out(Path(sources)) if sources is not None else Path("out")
         if store is not None and endpoint is None:
-            from .native import open_store
+            from graph.store.native import open_store
 
             return cls(open_store(Path(store)))
         if store is not None or endpoint is not None:
@@ -133,7 +133,7 @@ class KnowledgeGraph:
         CorpusInvalid
             When the corpus does not validate.
         """
-        from .build import validate
+        from graph.compile.build import validate
 
         comp, _ = validate(Path(corpus))
         return cls(comp.dataset)
@@ -141,7 +141,7 @@ class KnowledgeGraph:
     # --- the projection, memoised --------------------------------------------------------------------
     def facts(self, *, as_of: Any = None, since: Any = None, until: Any = None,
               relations: Iterable[str] | None = None, open_ends: bool = False):
-        """The projection's facts (:func:`graph.projection.facts`), memoised per arguments."""
+        """The projection's facts (:func:`graph.ask.projection.facts`), memoised per arguments."""
         key = (as_of, since, until, tuple(sorted(relations)) if relations else None, open_ends)
         if key not in self._facts:
             self._facts[key] = _call(facts, self._reader, as_of=as_of, since=since, until=until,
@@ -150,7 +150,7 @@ class KnowledgeGraph:
 
     def graph(self, *, as_of: Any = None, since: Any = None, until: Any = None,
               relations: Iterable[str] | None = None):
-        """The networkx projection (:func:`graph.projection.project`), memoised per arguments."""
+        """The networkx projection (:func:`graph.ask.projection.project`), memoised per arguments."""
         key = (as_of, since, until, tuple(sorted(relations)) if relations else None)
         if key not in self._graphs:
             self._graphs[key] = _call(project, self._reader, as_of=as_of, since=since, until=until,
@@ -258,7 +258,7 @@ class KnowledgeGraph:
         category:
             A category (``air-defence system``, ``aircraft`` ...): matches it and its narrower ones.
         since, until, as_of:
-            Years or days: see :mod:`graph.projection` (*Time*).
+            Years or days: see :mod:`graph.ask.projection` (*Time*).
 
         Returns
         -------
@@ -574,7 +574,7 @@ def _eid(key: str | None) -> str | None:
 
 def _call(fn, *args, **kwargs):
     """Run a projection function, turning bad dates and relations into one-line input errors."""
-    from .dates import DateError
+    from graph.model.dates import DateError
 
     try:
         return fn(*args, **kwargs)

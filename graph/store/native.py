@@ -4,15 +4,15 @@ A command started from a cold shell pays for every module it imports: rdflib and
 alone take about 0.4 s. This module opens an Oxigraph store filled by ``serbia-kg build
 --store`` and answers ``supplies`` with a few SPARQL queries (``ontology/queries/lean/*.rq``,
 which declare their own prefixes), merging the claims of one fact in Python by the same rules
-as :func:`graph.projection.facts` (claims linked by ``skg:sameFactAs`` make one row; a source's
+as :func:`graph.ask.projection.facts` (claims linked by ``skg:sameFactAs`` make one row; a source's
 deals are summed; one quantity when the sources agree, ``quantities`` when they disagree).
 
 What it cannot answer exactly the same way (a name that is unknown or ambiguous, whose error
 message lists suggestions), it refuses with :class:`Fallback`, and the caller takes the full
-path (:class:`graph.questions.KnowledgeGraph`).
+path (:class:`graph.ask.questions.KnowledgeGraph`).
 
 It also reads a store for the projection: :class:`StoreReader` (a :class:`Reader`) gives
-:func:`graph.projection.facts` each property it needs as plain Python values, so that the
+:func:`graph.ask.projection.facts` each property it needs as plain Python values, so that the
 projection of an Oxigraph store never goes through rdflib.
 
 Reading an Oxigraph store costs about 2-3 µs per term returned (its text is looked up) and about
@@ -32,9 +32,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, NotBuilt
-from .groups import Groups
-from .names import fold
+from graph.model.errors import InputError, NotBuilt
+from graph.model.groups import Groups
+from graph.model.names import fold
 
 __all__ = ["Fallback", "open_store", "read_query", "prefixes_of", "supplies", "supplies_keyed", "names_of",
            "python_value", "literal_value", "Lit", "Reader", "StoreReader", "NODE_KINDS", "paused_gc"]
@@ -45,7 +45,7 @@ _INTEGERS = {_XSD + t for t in ("integer", "nonNegativeInteger", "positiveIntege
                                 "negativeInteger", "int", "long", "short", "byte", "unsignedInt",
                                 "unsignedLong", "unsignedShort", "unsignedByte")}
 _DATE_PROPS = ("date", "deliveryDate", "orderDate")  # a fact's date: the first one given
-#: (row field, skg property) of a transfer, as graph.projection.EDGE_RULES declares for ``supplies``.
+#: (row field, skg property) of a transfer, as graph.ask.projection.EDGE_RULES declares for ``supplies``.
 _EXTRAS = (("system", "system"), ("category", "category"), ("status", "transferStatus"),
            ("condition", "condition"), ("order_date", "orderDate"), ("delivery_date", "deliveryDate"),
            ("value", "valueAmount"), ("currency", "valueCurrency"))
@@ -57,7 +57,7 @@ class Fallback(Exception):
 
 def read_query(name: str) -> str:
     """The text of ``ontology/queries/lean/NAME.rq``."""
-    from .resources import ontology_dir
+    from graph.model.resources import ontology_dir
 
     return (ontology_dir() / "queries" / "lean" / f"{name}.rq").read_text(encoding="utf-8")
 
@@ -147,7 +147,7 @@ class Reader:
     A term is an IRI's text (``str``), ``"_:id"`` for a blank node, and a literal's value
     (:func:`literal_value`: a number, a boolean, or a :class:`Lit`). Every pattern reads the union
     of the named graphs. Subclasses give :meth:`_pairs` and :meth:`_subjects`; :class:`StoreReader`
-    reads an Oxigraph store, :class:`graph.projection.GraphReader` an rdflib graph.
+    reads an Oxigraph store, :class:`graph.ask.projection.GraphReader` an rdflib graph.
     """
 
     def __init__(self) -> None:
@@ -285,7 +285,7 @@ class StoreReader(Reader):
         return {c: q for c, q in found.items() if q is not None}
 
 
-#: Node kinds of the entity classes (local names), in the order of graph.projection.NODE_KINDS (a test
+#: Node kinds of the entity classes (local names), in the order of graph.ask.projection.NODE_KINDS (a test
 #: checks that they agree): an entity of several classes takes the kind of the last, unless one is an actor's.
 NODE_KINDS = (("State", "actor"), ("InternationalOrganisation", "actor"), ("StateBody", "actor"),
               ("Group", "actor"), ("Person", "actor"), ("Organisation", "actor"), ("WeaponsSystem", "system"),
@@ -428,12 +428,12 @@ def _quotes_of(quotes: dict[str, str], store, selection: str) -> None:
 
 def supplies(store, to: str | None = None, supplier: str | None = None, system: str | None = None,
              index: Path | None = None) -> list[dict]:
-    """The rows of :meth:`graph.questions.KnowledgeGraph.supplies` (without category or dates).
+    """The rows of :meth:`graph.ask.questions.KnowledgeGraph.supplies` (without category or dates).
 
     A few queries, each reading only what the rows are made of: the transfers the names select
     and their properties (the given name's pattern first), every ``skg:sameFactAs`` link (to add
     the claims linked to them), their quotes, their sources' titles and dates, and the labels and
-    kinds of what they name. The claims of one fact are merged as :func:`graph.projection.facts`
+    kinds of what they name. The claims of one fact are merged as :func:`graph.ask.projection.facts`
     merges them.
 
     Parameters
@@ -444,7 +444,7 @@ def supplies(store, to: str | None = None, supplier: str | None = None, system: 
         Names (id, label or alias) of the recipient, the supplier, the weapons system.
 
     index:
-        The store's folder. Where it holds a supplies index (:mod:`graph.index`), the names are
+        The store's folder. Where it holds a supplies index (:mod:`graph.store.index`), the names are
         resolved and the rows read there; otherwise (or with ``None``) they are computed.
 
     Returns
@@ -460,7 +460,7 @@ def supplies(store, to: str | None = None, supplier: str | None = None, system: 
     asked = {"to": (to, "actor"), "from": (supplier, "actor"), "system": (system, "system")}
     found = None
     if index is not None:
-        from .index import Index
+        from graph.store.index import Index
 
         found = Index.open(index)
     if found is not None:
@@ -484,7 +484,7 @@ def supplies_keyed(store) -> list[tuple[str | None, str | None, str | None, dict
     ``(recipient, supplier, system, row)``: the row's recipient and supplier (``None`` when the
     claims name none) and its one weapons system (``None`` when it has none, or several). The rows
     of :func:`supplies` for given names are those whose IRIs match them, in the same order
-    (:mod:`graph.index` keeps them so).
+    (:mod:`graph.store.index` keeps them so).
     """
     with paused_gc():
         return _supplies(store, {"to": None, "from": None, "system": None})
@@ -680,7 +680,7 @@ _DAY = re.compile(r"^(-?\d{4,})(?:-(\d\d)(?:-(\d\d))?)?$")
 
 
 def _earliest(dates: list[str]) -> str | None:
-    """The date whose span starts first (the first such in the list), as graph.projection picks it."""
+    """The date whose span starts first (the first such in the list), as graph.ask.projection picks it."""
     if not dates:
         return None
 

@@ -17,7 +17,7 @@ from typing import Iterable, NamedTuple
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from .terms import ENTITY, GRAPH, SKG, TIE
+from graph.model.terms import ENTITY, GRAPH, SKG, TIE
 
 __all__ = ["TIES", "Named", "actor_iris", "named_actors", "tie_triples"]
 

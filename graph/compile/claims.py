@@ -19,12 +19,12 @@ from typing import Any, Iterator
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from .dates import DateError, parse_date
-from .errors import UnknownName, ValidationError
-from .registry import Registry
-from .sources import Source
-from .terms import CLAIM, SKG, SKV
-from . import yamlfile
+from graph.model.dates import DateError, parse_date
+from graph.model.errors import UnknownName, ValidationError
+from graph.model.registry import Registry
+from graph.compile.sources import Source
+from graph.model.terms import CLAIM, SKG, SKV
+from graph.model import yamlfile
 
 __all__ = ["Field", "ClaimType", "CLAIM_TYPES", "Compiled", "compile_claim", "OA"]
 

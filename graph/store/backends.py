@@ -25,8 +25,8 @@ from urllib.parse import urlencode
 from urllib.request import (HTTPBasicAuthHandler, HTTPDigestAuthHandler, HTTPPasswordMgrWithDefaultRealm,
                             Request, build_opener)
 
-from .errors import InputError, NotBuilt
-from .terms import GRAPH, PREFIXES
+from graph.model.errors import InputError, NotBuilt
+from graph.model.terms import GRAPH, PREFIXES
 
 __all__ = ["open_dataset", "load_store", "push", "remote_graphs", "RemoteError", "TRIG", "ENV_ENDPOINT",
            "ENV_GRAPH_STORE", "ENV_USER", "ENV_PASSWORD"]
@@ -109,7 +109,7 @@ def open_dataset(out: Path | None = None, store: Path | None = None, endpoint: s
 def _oxigraph(path: Path):
     from oxrdflib import OxigraphStore
 
-    from .native import open_store  # opens read-only and checks it holds a built dataset
+    from graph.store.native import open_store  # opens read-only and checks it holds a built dataset
 
     return OxigraphStore(store=open_store(path))
 
@@ -118,7 +118,7 @@ def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | N
     """Load the built dataset of ``out`` into a fresh Oxigraph store at ``path``, with its supplies index.
 
     The store is written beside ``path`` and swapped in when complete, so a failing load leaves
-    the previous store as it was. The supplies index (:mod:`graph.index`: every ``supplies`` row,
+    the previous store as it was. The supplies index (:mod:`graph.store.index`: every ``supplies`` row,
     for the lean path of ``serbia-kg supplies --store``) is computed from the new store and
     written in its folder before the swap.
 
@@ -145,7 +145,7 @@ def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | N
     """
     import pyoxigraph as ox
 
-    from . import index
+    from graph.store import index
 
     trig = _trig(out)
     path = Path(path)

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
+from graph.model.errors import InputError
 
 __all__ = ["load", "LINE", "KEY_LINES", "META"]
 

@@ -3,10 +3,10 @@
 :func:`project` is a pure function of the RDF graph (read as the union of its named graphs): no I/O
 beyond reading it, sorted iteration, the input untouched. The graph is an rdflib ``Graph`` or
 ``Dataset`` (memory, a remote SPARQL endpoint) or an Oxigraph store (a pyoxigraph ``Store``, or an
-rdflib ``Dataset`` over one). It is read through a :class:`graph.native.Reader`: a fixed set of
+rdflib ``Dataset`` over one). It is read through a :class:`graph.store.native.Reader`: a fixed set of
 triple patterns (one per property or class it needs, never one per node), each read once into
 dictionaries of plain Python values (IRIs as ``str``, literals as numbers or text). An Oxigraph
-store is read natively by pyoxigraph (:class:`graph.native.StoreReader`), rdflib never sees its
+store is read natively by pyoxigraph (:class:`graph.store.native.StoreReader`), rdflib never sees its
 triples; both readers give the same values, so the projection is the same on every back-end.
 
 Nodes
@@ -60,11 +60,11 @@ from typing import Any, Iterable
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
-from .claims import OA
-from .dates import date_bounds, parse_date
-from .groups import Groups
-from .native import Lit, Reader, StoreReader, literal_value, paused_gc
-from .terms import CLAIM, ENTITY, SKG, SKV, SOURCE
+from graph.compile.claims import OA
+from graph.model.dates import date_bounds, parse_date
+from graph.model.groups import Groups
+from graph.store.native import Lit, Reader, StoreReader, literal_value, paused_gc
+from graph.model.terms import CLAIM, ENTITY, SKG, SKV, SOURCE
 
 __all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
            "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of"]
@@ -182,7 +182,7 @@ def parse_when(value: Any, *, end: bool) -> dt.date | None:
 
     Raises
     ------
-    graph.dates.DateError
+    graph.model.dates.DateError
         If the value is not a date.
     """
     if value is None or value == "":
@@ -197,7 +197,7 @@ def _local(iri: str, base: str) -> str:
 
 
 def _term(t: Any) -> Any:
-    """An rdflib term as a :class:`graph.native.Reader` term (IRI text, ``"_:id"``, a literal's value)."""
+    """An rdflib term as a :class:`graph.store.native.Reader` term (IRI text, ``"_:id"``, a literal's value)."""
     if isinstance(t, Literal):
         return literal_value(str(t), str(t.datatype) if t.datatype is not None else None)
     if isinstance(t, BNode):
@@ -206,7 +206,7 @@ def _term(t: Any) -> Any:
 
 
 class GraphReader(Reader):
-    """A :class:`graph.native.Reader` of an rdflib ``Graph`` or ``Dataset`` (the union of its named graphs)."""
+    """A :class:`graph.store.native.Reader` of an rdflib ``Graph`` or ``Dataset`` (the union of its named graphs)."""
 
     def __init__(self, data: Graph) -> None:
         super().__init__()
@@ -226,7 +226,7 @@ def reader(data: Any) -> Reader:
 
     ``data`` is a pyoxigraph ``Store`` (read natively), an rdflib ``Dataset`` over an Oxigraph store
     (its pyoxigraph store is read natively: the same triples, without rdflib's per-term cost), any
-    other rdflib ``Graph`` or ``Dataset``, or a :class:`graph.native.Reader` (returned as it is, so
+    other rdflib ``Graph`` or ``Dataset``, or a :class:`graph.store.native.Reader` (returned as it is, so
     that what it has read is reused).
     """
     if isinstance(data, Reader):
@@ -282,7 +282,7 @@ def project(data: Any, *, include_systems: bool = False, as_of: Any = None, sinc
     ----------
     data:
         An rdflib ``Graph`` or ``Dataset`` (read as the union of its named graphs), a pyoxigraph
-        ``Store``, or a :class:`graph.native.Reader` of either (see :func:`reader`); not changed.
+        ``Store``, or a :class:`graph.store.native.Reader` of either (see :func:`reader`); not changed.
     include_systems:
         Also make weapons systems nodes: a transfer naming a system then adds ``supplies_system``
         (supplier to system) and ``delivered_to`` (system to recipient) edges, and statements or
@@ -300,7 +300,7 @@ def project(data: Any, *, include_systems: bool = False, as_of: Any = None, sinc
 
     Raises
     ------
-    graph.dates.DateError
+    graph.model.dates.DateError
         If ``as_of``, ``since`` or ``until`` is not a date.
     ValueError
         If ``relations`` names an unknown relation.
@@ -340,7 +340,7 @@ def facts(data: Any, *, include_systems: bool = False, as_of: Any = None, since:
 
     Raises
     ------
-    graph.dates.DateError, ValueError
+    graph.model.dates.DateError, ValueError
         As for :func:`project`.
     """
     with paused_gc():

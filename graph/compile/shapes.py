@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 from rdflib.util import from_n3
 
-from .resources import SHAPES_FILE, ontology_dir, ontology_graph, shapes_graph
+from graph.model.resources import SHAPES_FILE, ontology_dir, ontology_graph, shapes_graph
 
 __all__ = ["ShapeResult", "check", "check_ntriples", "ENGINES", "DEFAULT_ENGINE"]
 
@@ -72,7 +72,7 @@ def check_ntriples(text: str, *, engine: str = DEFAULT_ENGINE) -> list[ShapeResu
     if engine == "pyshacl":
         return _pyshacl(Graph().parse(data=text, format="nt"), inplace=True)
     _engine(engine)
-    from .parallel import isolated
+    from graph.compile.parallel import isolated
 
     report = isolated(_shacl_rust, text, _shapes_text())
     if report["conforms"]:
@@ -91,7 +91,7 @@ def check_ntriples(text: str, *, engine: str = DEFAULT_ENGINE) -> list[ShapeResu
 
 
 def _shacl_rust(data: str, shapes: str) -> dict:
-    import shacl_rust  # run in a child process: see graph.parallel
+    import shacl_rust  # run in a child process: see graph.compile.parallel
 
     return shacl_rust.validate(data, shapes, data_format="nt", shapes_format="turtle")
 

@@ -25,7 +25,7 @@ def ontology_dir() -> Path:
     try:
         return Path(str(resources.files("graph.ontology")))
     except ModuleNotFoundError:  # running from a checkout that is not installed
-        return Path(__file__).resolve().parent.parent / "ontology"
+        return Path(__file__).resolve().parents[2] / "ontology"
 
 
 @lru_cache(maxsize=None)

@@ -1,12 +1,12 @@
 """SHACL validation of a compiled corpus, linear in its size.
 
 The registry (with the ontology) is checked once; the source graphs are checked in slices of a few
-dozen sources (as :func:`graph.build.compile_corpus` compiles them), each slice with the ontology and
+dozen sources (as :func:`graph.compile.build.compile_corpus` compiles them), each slice with the ontology and
 the registry entries of the entities it names. Only violations whose focus is one of the slice's own
 nodes count (entities are reported by the registry check); a claim refers to nothing outside its
 source, the registry and the ontology, so this finds exactly the violations of checking the union at
 once, and every slice costs about the same: the check grows linearly with the corpus. The engine is
-``shacl-rust`` by default, or pySHACL (:mod:`graph.shapes`). Each violation becomes a
+``shacl-rust`` by default, or pySHACL (:mod:`graph.compile.shapes`). Each violation becomes a
 ``ValidationError`` at the claim's (or entity's) file and line.
 
 Triples are N-Triples strings (``<s> <p> <o>``), as the compilation keeps them.
@@ -18,9 +18,9 @@ from typing import Iterable
 
 from rdflib import Graph, URIRef
 
-from . import shapes
-from .errors import ValidationError
-from .terms import ENTITY, PREFIXES
+from graph.compile import shapes
+from graph.model.errors import ValidationError
+from graph.model.terms import ENTITY, PREFIXES
 
 __all__ = ["Context", "check_slice", "check_registry"]
 

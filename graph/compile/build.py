@@ -1,10 +1,10 @@
 """Compile a corpus into an RDF dataset, validate it, and write the outputs atomically.
 
 The flow: read the registry and every source folder; compile each claim (one rule per claim
-type, :mod:`graph.claims`); put each source's claims in a named graph of its own, beside the
+type, :mod:`graph.compile.claims`); put each source's claims in a named graph of its own, beside the
 ``registry`` and ``ontology`` graphs; link claims of different sources that describe one fact
-(:mod:`graph.corroboration`); check the result with the SHACL shapes (:mod:`graph.validation`,
-pySHACL); write TriG, N-Quads, Turtle and JSON-LD (:mod:`graph.serialize`). Every problem found is
+(:mod:`graph.compile.corroboration`); check the result with the SHACL shapes (:mod:`graph.compile.validation`,
+pySHACL); write TriG, N-Quads, Turtle and JSON-LD (:mod:`graph.compile.serialize`). Every problem found is
 reported, each as one line; nothing is written unless there is none. Outputs are sorted and carry no timestamps, so the same inputs give
 byte-identical files.
 """
@@ -21,18 +21,18 @@ from typing import Callable
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
-from .claims import Compiled, compile_claim
-from .dates import parse_date
-from .errors import CorpusInvalid, InputError, KGError, ValidationError
-from .registry import Registry, load_registry
-from .resources import ontology_graph
-from .sources import Source, discover, load_source
-from .serialize import serialize_all
-from .terms import GRAPH, PREFIXES, SKG, SKV
-from .ties import TIES, Named, actor_iris, named_actors, tie_triples
-from .parallel import cores, pool
-from .shapes import DEFAULT_ENGINE, ENGINES
-from . import yamlfile
+from graph.compile.claims import Compiled, compile_claim
+from graph.model.dates import parse_date
+from graph.model.errors import CorpusInvalid, InputError, KGError, ValidationError
+from graph.model.registry import Registry, load_registry
+from graph.model.resources import ontology_graph
+from graph.compile.sources import Source, discover, load_source
+from graph.compile.serialize import serialize_all
+from graph.model.terms import GRAPH, PREFIXES, SKG, SKV
+from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_triples
+from graph.compile.parallel import cores, pool
+from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
+from graph.model import yamlfile
 
 __all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS", "default_out",
            "concept_schemes"]
@@ -198,7 +198,7 @@ _JOB: dict = {}  # what :func:`_compile_slice` reads (in a worker: sent once, by
 
 
 def _init_slices(job: dict, nt: Callable | None = None) -> None:
-    from .serialize import nt_converter
+    from graph.compile.serialize import nt_converter
 
     _JOB.clear()
     _JOB.update(job, nt=nt or nt_converter())
@@ -235,7 +235,7 @@ def _slices(folders: list[Path]) -> list[list[Path]]:
 
 def _compile_slice(index: int) -> _Slice:
     """Compile the sources of one slice into N-Triples strings; with a SHACL engine, check them."""
-    from .corroboration import Triples, transfers
+    from graph.compile.corroboration import Triples, transfers
 
     job = _JOB
     registry, schemes, nt = job["registry"], job["schemes"], job["nt"]
@@ -286,7 +286,7 @@ def _compile_slice(index: int) -> _Slice:
         return res
     res.transfers = transfers(Triples(job["context"] + corroboration))
     if job["engine"]:
-        from .validation import check_slice
+        from graph.compile.validation import check_slice
 
         lines = [t for g in res.graphs.values() for t in g]
         res.shacl = check_slice(job["shacl"], lines, res.claims, registry, job["engine"])
@@ -307,9 +307,9 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         With one problem per bad claim, bad metadata file or duplicate, in file order; or, when
         everything compiles, one per SHACL violation.
     """
-    from .corroboration import LINKS, link_transfers, Triples
-    from .serialize import nt_converter
-    from .validation import Context, check_registry
+    from graph.compile.corroboration import LINKS, link_transfers, Triples
+    from graph.compile.serialize import nt_converter
+    from graph.compile.validation import Context, check_registry
 
     corpus = Path(corpus)
     folders = discover(corpus)
@@ -376,7 +376,7 @@ def validate(corpus: Path, progress: Progress | None = None,
              shacl_engine: str = DEFAULT_ENGINE) -> tuple[Compilation, Summary]:
     """Run every check on a corpus without writing anything.
 
-    ``shacl_engine``: ``shacl-rust`` (the default) or ``pyshacl`` (see :mod:`graph.shapes`).
+    ``shacl_engine``: ``shacl-rust`` (the default) or ``pyshacl`` (see :mod:`graph.compile.shapes`).
 
     Raises
     ------

@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .dates import DateError, parse_date
-from .errors import InputError, ValidationError
-from .terms import GRAPH, SOURCE
-from . import yamlfile
+from graph.model.dates import DateError, parse_date
+from graph.model.errors import InputError, ValidationError
+from graph.model.terms import GRAPH, SOURCE
+from graph.model import yamlfile
 
 __all__ = ["Source", "QuoteIndex", "Selector", "discover", "load_source", "fold_text", "SOURCE_KINDS"]
 

@@ -1,9 +1,9 @@
 """The network view: one self-contained, offline HTML file to explore the projected graph.
 
-:func:`render` turns a projected ``networkx.MultiDiGraph`` (see :mod:`graph.projection`) into a
+:func:`render` turns a projected ``networkx.MultiDiGraph`` (see :mod:`graph.ask.projection`) into a
 page built with pyvis's node and edge model and vis-network's own script, inlined from the
 pinned pyvis package (``pyvis/templates/lib/vis-9.1.2``). The page uses a template of ours,
-``graph/templates/view.html``: pyvis 0.3.2's template links Bootstrap and other files from CDNs
+``graph/present/templates/view.html``: pyvis 0.3.2's template links Bootstrap and other files from CDNs
 even with ``cdn_resources="in_line"``, so it is not used; the page loads nothing from the network.
 
 What the page shows:
@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable
 
 import networkx as nx
 
-from .errors import InputError
+from graph.model.errors import InputError
 
 __all__ = [
     "SEED",
@@ -519,7 +519,7 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
 
 def write_view(graph: nx.MultiDiGraph, path: Path, **options) -> ViewResult:
     """Render ``graph`` (see :func:`render`, same options) and write the page atomically to ``path``."""
-    from .build import write_atomically
+    from graph.compile.build import write_atomically
 
     result = render(graph, **options)
     write_atomically(Path(path), result.html.encode("utf-8"))
@@ -543,8 +543,8 @@ def resolve_node(graph: nx.MultiDiGraph, name: str, registry=None) -> str:
     """
     import difflib
 
-    from .errors import UnknownName
-    from .names import fold, words
+    from graph.model.errors import UnknownName
+    from graph.model.names import fold, words
 
     if registry is not None:
         entity = registry.resolve(name, what="actor")
@@ -581,16 +581,16 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     ----------
     data:
         The built dataset (an rdflib ``Dataset`` or ``Graph``), e.g. from
-        :func:`graph.store.open_dataset`.
+        :func:`graph.store.backends.open_dataset`.
     out:
         The HTML file to write (atomically).
     registry:
-        The corpus's :class:`graph.registry.Registry`, to resolve ``focus_on`` by id, label or
+        The corpus's :class:`graph.model.registry.Registry`, to resolve ``focus_on`` by id, label or
         alias; without it, names resolve through the nodes' labels.
     focus_on, hops:
         Keep only what lies within ``hops`` ties of this actor.
     relations, since, until, as_of, include_systems:
-        Passed to :func:`graph.projection.project`. With any of the first four, nodes left
+        Passed to :func:`graph.ask.projection.project`. With any of the first four, nodes left
         without a tie are not shown.
     max_nodes:
         See :func:`render`.
@@ -610,9 +610,9 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     """
     import difflib
 
-    from .dates import DateError
-    from .errors import UnknownName
-    from .projection import RELATIONS, project
+    from graph.model.dates import DateError
+    from graph.model.errors import UnknownName
+    from graph.ask.projection import RELATIONS, project
 
     relations = sorted(set(relations)) if relations else None
     for rel in relations or []:

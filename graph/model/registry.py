@@ -16,7 +16,7 @@ description::
       partnership-for-peace: {label: Partnership for Peace, part_of: nato}
 
 Names resolve through ids, labels and aliases, ignoring case, diacritics and hyphens
-(see :func:`graph.names.fold`).
+(see :func:`graph.model.names.fold`).
 """
 
 from __future__ import annotations
@@ -30,10 +30,10 @@ from typing import Iterable, Iterator
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from .errors import InputError, UnknownName, ValidationError
-from .names import fold
-from .terms import ENTITY, SKG, SKV
-from . import yamlfile
+from graph.model.errors import InputError, UnknownName, ValidationError
+from graph.model.names import fold
+from graph.model.terms import ENTITY, SKG, SKV
+from graph.model import yamlfile
 
 __all__ = ["Entity", "Registry", "load_registry", "closest", "ACTOR_TYPES", "SECTIONS"]
 

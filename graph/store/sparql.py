@@ -1,6 +1,6 @@
 """Running SPARQL on the dataset: the project's prefixes, saved questions, result formats.
 
-Every query gets the project's prefixes (:data:`graph.terms.PREFIXES`) declared for it, so
+Every query gets the project's prefixes (:data:`graph.model.terms.PREFIXES`) declared for it, so
 ``skg:supplier`` or ``ent:serbia`` work without a ``PREFIX`` line. Saved questions are the
 ``.rq`` files of ``ontology/queries/``; each opens with comment lines: the first says what
 research question it answers, and ``# param: NAME (KIND) what it is; default: VALUE`` lines
@@ -33,9 +33,9 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from .errors import InputError, UnknownName
-from .names import fold
-from .terms import ENTITY, PREFIXES
+from graph.model.errors import InputError, UnknownName
+from graph.model.names import fold
+from graph.model.terms import ENTITY, PREFIXES
 
 __all__ = ["PROLOGUE", "FORMATS", "GRAPH_FORMATS", "Param", "SavedQuery", "saved_queries", "saved_query",
            "check_syntax", "kind_of", "bind_values", "set_page", "resolve_param", "run", "run_text", "format_result",
@@ -77,7 +77,7 @@ _LIMIT = re.compile(r"(?:\bOFFSET\s+(?P<o1>\d+)\s+)?\bLIMIT\s+(?P<l>\d+)(?:\s+OF
 
 def queries_dir() -> Path:
     """The folder of the saved questions (``ontology/queries``)."""
-    from .resources import ontology_dir
+    from graph.model.resources import ontology_dir
 
     return ontology_dir() / "queries"
 
@@ -499,7 +499,7 @@ def run_text(ds, text: str, params: dict[str, str] | None = None, *, declared: l
     Parameters
     ----------
     ds:
-        An rdflib Dataset or Graph (any back-end of :func:`graph.store.open_dataset`).
+        An rdflib Dataset or Graph (any back-end of :func:`graph.store.backends.open_dataset`).
     text:
         The query; the project's prefixes are declared for it.
     params:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import parse_qs, urlparse
 
-from .errors import InputError, KGError
+from graph.model.errors import InputError, KGError
 
 __all__ = ["Endpoint", "make_server", "serve", "QueryRefused", "PAGE"]
 
@@ -61,8 +61,8 @@ def _worker_main(conn, out, store, max_rows: int) -> None:
     rdflib.plugins.sparql.SPARQL_LOAD_GRAPHS = False  # FROM <...> must not fetch outside data
     from rdflib.query import Result
 
-    from .sparql import format_result
-    from .store import open_dataset
+    from graph.store.sparql import format_result
+    from graph.store.backends import open_dataset
 
     try:
         ds = open_dataset(out, store=store)
@@ -103,7 +103,7 @@ def _worker_main(conn, out, store, max_rows: int) -> None:
 
 
 def _prologue() -> str:
-    from .sparql import PROLOGUE
+    from graph.store.sparql import PROLOGUE
 
     return PROLOGUE
 
@@ -216,7 +216,7 @@ class Endpoint:
 
     def check(self, text: str) -> str:
         """Refuse what this endpoint will not run; return the query's kind (SELECT, ASK, ...)."""
-        from .sparql import check_syntax
+        from graph.store.sparql import check_syntax
 
         if len(text) > self.max_query_chars:
             raise QueryRefused(413, f"the query is longer than {self.max_query_chars} characters")
@@ -274,7 +274,7 @@ def _node_names(text: str) -> set[str]:
     from rdflib.plugins.sparql.parser import parseQuery
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    from .sparql import PROLOGUE
+    from graph.store.sparql import PROLOGUE
 
     names: set[str] = set()
 
@@ -418,8 +418,8 @@ def _saved_json() -> bytes:
     """The saved questions for the page, with their defaults bound (VALUES) so they run as they are."""
     from rdflib import Literal
 
-    from .sparql import bind_values, saved_queries
-    from .terms import ENTITY
+    from graph.store.sparql import bind_values, saved_queries
+    from graph.model.terms import ENTITY
 
     items = []
     for q in saved_queries():

@@ -32,9 +32,9 @@ from typing import Iterable, Iterator
 from rdflib import Dataset, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
-from .claims import OA
-from .groups import Groups
-from .terms import GRAPH, SKG, SKV
+from graph.compile.claims import OA
+from graph.model.groups import Groups
+from graph.model.terms import GRAPH, SKG, SKV
 
 __all__ = ["Transfer", "Side", "Conflict", "Corroboration", "Triples", "transfers", "corroborate", "link_transfers",
            "link", "conflicts",

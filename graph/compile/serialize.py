@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from .terms import PREFIXES
+from graph.model.terms import PREFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .build import Compilation
+    from graph.compile.build import Compilation
 
 __all__ = ["serialize", "serialize_all", "nt_converter", "FORMATS"]
 
@@ -91,7 +91,7 @@ def serialize_all(comp: Compilation, formats: list[str], progress: Callable[[str
                   ) -> dict[str, bytes]:
     """Every format in ``formats`` (as :func:`serialize` writes each), on two processes when the
     dataset is large: the quads are parsed once for TriG and JSON-LD, the merged triples for Turtle."""
-    from .parallel import cores, pool
+    from graph.compile.parallel import cores, pool
 
     for fmt in formats:
         if fmt not in FORMATS:
