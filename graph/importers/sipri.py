@@ -26,10 +26,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -37,8 +34,9 @@ from typing import Any, Callable
 
 import yaml
 
-from graph.model.errors import CorpusInvalid, InputError, KGError
+from graph.model.errors import InputError
 from graph.model.names import fold, words
+from graph.importers.staging import claim_target, commit_source, plain
 
 __all__ = ["Delivery", "Deal", "Export", "ImportResult", "read_export", "import_sipri", "category_for",
            "actor_type_for", "default_source_id", "PER_YEAR", "ORDER_LEVEL", "SIPRI_URL", "SIPRI_RIGHTS",
@@ -588,18 +586,6 @@ def _registry_yaml(release: str, actors: dict, systems: dict) -> str:
     return head + (text if body else "{}\n")
 
 
-def _plain(value: Any) -> Any:
-    """A loaded YAML value without the loader's line bookkeeping."""
-    from graph.model import yamlfile
-
-    meta = getattr(yamlfile, "META", {yamlfile.LINE})
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k not in meta}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id: str | None = None,
                  progress: Callable[[str], None] | None = None) -> ImportResult:
     """Import a SIPRI export into a corpus as a dataset source; all or nothing.
@@ -629,10 +615,8 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
         When the claims written would not compile (nothing is written then).
     """
     from graph.compile import build as build_mod
-    from graph.compile.claims import compile_claim
     from graph.model.registry import load_registry
     from graph.model.resources import ontology_graph
-    from graph.compile.sources import load_source
     from graph.model import yamlfile
 
     corpus = Path(corpus)
@@ -646,22 +630,13 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
     source_id = source_id or default_source_id(release, path)
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", source_id):
         raise InputError(f"source id '{source_id}' must be lower-case letters, digits, '.', '_' or '-'")
-    if not (corpus / "registry").is_dir():
-        raise InputError("not a corpus: it has no registry/ folder", file=corpus)
     target = corpus / source_id
-    replaced = False
-    if target.exists():
-        meta = yamlfile.load(target / "source.yaml") if (target / "source.yaml").is_file() else None
-        if not (isinstance(meta, dict) and isinstance(meta.get("dataset"), dict)
-                and meta["dataset"].get("importer") == "sipri"):
-            raise InputError(f"folder '{source_id}' exists and was not written by a SIPRI import; "
-                             "choose another --id", file=target)
-        replaced = True
+    replaced = claim_target(corpus, source_id, "sipri", "SIPRI")
 
     schemes = build_mod.concept_schemes(ontology_graph())
     registry = load_registry(corpus / "registry", categories=schemes.get("SystemCategories"))
     reg_file = corpus / "registry" / f"sipri-{_slug(release)}.yaml"
-    old = _plain(yamlfile.load(reg_file)) if reg_file.is_file() else {}
+    old = plain(yamlfile.load(reg_file)) if reg_file.is_file() else {}
     if not isinstance(old, dict):
         raise InputError("a registry file must be a mapping of sections", file=reg_file, line=1)
     own_actors = dict(old.get("actors") or {})
@@ -734,41 +709,10 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
     claims_text = header + _dump({"claims": claims})
     registry_text = _registry_yaml(release, own_actors, own_systems)
 
-    # stage everything beside the corpus's folders, check that it compiles, then move it into place
-    staging = Path(tempfile.mkdtemp(prefix=".sipri-import-", dir=corpus))
-    try:
-        folder = staging / source_id
-        folder.mkdir()
-        (folder / "source.yaml").write_text(header + _dump(source_meta), encoding="utf-8")
-        with open(folder / RECORDS, "w", encoding="utf-8", newline="") as fh:
-            fh.write(records)
-        (folder / "claims.yaml").write_text(claims_text, encoding="utf-8")
-        reg_dir = staging / "registry"
-        reg_dir.mkdir()
-        for f in sorted((corpus / "registry").glob("*.yaml")):
-            if f.name != reg_file.name:
-                shutil.copy(f, reg_dir / f.name)
-        (reg_dir / reg_file.name).write_text(registry_text, encoding="utf-8")
-        if progress:
-            progress(f"checking {len(claims)} claims")
-        check_registry = load_registry(reg_dir, categories=schemes.get("SystemCategories"))
-        source = load_source(folder)
-        problems: list[KGError] = []
-        for raw in (yamlfile.load(folder / "claims.yaml") or {}).get("claims", []):
-            try:
-                compile_claim(raw, source, check_registry, schemes)
-            except KGError as exc:
-                problems.append(exc)
-        if problems:
-            raise CorpusInvalid(problems)
-        build_mod.write_atomically(reg_file, registry_text.encode("utf-8"))
-        old_copy = None
-        if target.exists():
-            old_copy = staging / ".previous"
-            os.replace(target, old_copy)
-        os.replace(folder, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    files = {"source.yaml": header + _dump(source_meta), RECORDS: records, "claims.yaml": claims_text}
+    if progress:
+        progress(f"checking {len(claims)} claims")
+    commit_source(corpus, source_id, files, reg_file.name, registry_text)
     return ImportResult(source_id=source_id, folder=target, registry_file=reg_file, layout=export.layout,
                         release=release, issued=source_meta.get("issued"), rows=export.rows,
                         deals=len(export.deals), added_actors=added_actors, added_systems=added_systems,

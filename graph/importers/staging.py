@@ -1,0 +1,146 @@
+"""Writing an imported source into a corpus, all or nothing (shared by every importer).
+
+An importer prepares a source folder's files (``source.yaml``, the rows verbatim, ``claims.yaml``)
+and the registry entries the corpus lacked. :func:`claim_target` says whether the folder may be
+written; :func:`commit_source` stages the files, compiles every claim against the staged
+registry (quotes located, names resolved, duplicates refused) and only then moves the folder and
+the registry file into place. A problem raises :class:`CorpusInvalid` and leaves the corpus as it
+was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from graph.model.errors import CorpusInvalid, InputError, KGError, ValidationError
+from graph.model import yamlfile
+
+__all__ = ["claim_target", "commit_source", "importer_of", "plain"]
+
+Progress = Callable[[str], None]
+
+
+def importer_of(folder: Path) -> str | None:
+    """The importer that wrote a source folder (``dataset.importer`` of its source.yaml), if any."""
+    meta_file = folder / "source.yaml"
+    meta = yamlfile.load(meta_file) if meta_file.is_file() else None
+    if isinstance(meta, dict) and isinstance(meta.get("dataset"), dict):
+        name = meta["dataset"].get("importer")
+        return str(name) if name else None
+    return None
+
+
+def claim_target(corpus: Path, source_id: str, importer: str, what: str | None = None,
+                 hint: str = "choose another --id") -> bool:
+    """Check that ``<corpus>/<source_id>`` may be written by ``importer``; True when it replaces one.
+
+    Raises
+    ------
+    InputError
+        When the corpus has no ``registry/`` folder, or the folder exists and another importer
+        (or a person) wrote it. ``what`` names the importer in that message (default: ``importer``).
+    """
+    if not (Path(corpus) / "registry").is_dir():
+        raise InputError("not a corpus: it has no registry/ folder", file=corpus)
+    target = Path(corpus) / source_id
+    if not target.exists():
+        return False
+    if importer_of(target) != importer:
+        raise InputError(f"folder '{source_id}' exists and was not written by a {what or importer} import; {hint}",
+                         file=target)
+    return True
+
+
+def plain(value):
+    """A loaded YAML value without the loader's line bookkeeping."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items() if k not in yamlfile.META}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def _check(folder: Path, registry_dir: Path) -> int:
+    """Compile every claim of a staged source against a staged registry; the number of claims."""
+    from graph.compile import build as build_mod
+    from graph.compile.claims import compile_claim
+    from graph.compile.sources import load_source
+    from graph.model.registry import load_registry
+    from graph.model.resources import ontology_graph
+
+    schemes = build_mod.concept_schemes(ontology_graph())
+    registry = load_registry(registry_dir, categories=schemes.get("SystemCategories"))
+    source = load_source(folder)
+    data = yamlfile.load(source.claims_file) or {}
+    raws = data.get("claims", []) if isinstance(data, dict) else []
+    problems: list[KGError] = []
+    seen: dict = {}
+    for raw in raws:
+        try:
+            compiled = compile_claim(raw, source, registry, schemes)
+        except KGError as exc:
+            problems.append(exc)
+            continue
+        first = seen.get(compiled.iri)
+        if first is not None:
+            problems.append(ValidationError(f"duplicate claim: says the same as '{first.claim_id}' (line {first.line})",
+                                            file=source.claims_file, line=compiled.line, claim=compiled.claim_id))
+        seen[compiled.iri] = compiled
+    if problems:
+        raise CorpusInvalid(problems)
+    return len(raws)
+
+
+def commit_source(corpus: Path, source_id: str, files: dict[str, str], registry_name: str, registry_text: str,
+                  progress: Progress | None = None) -> None:
+    """Write a source folder and its registry file into a corpus, all or nothing.
+
+    Parameters
+    ----------
+    corpus:
+        The corpus folder (it holds ``registry/``).
+    source_id:
+        The folder written: ``<corpus>/<source_id>/`` (replaced whole when it exists).
+    files:
+        The folder's files: name -> text (written as UTF-8, line ends as given).
+    registry_name:
+        The registry file this import owns (``<corpus>/registry/<registry_name>``), replaced.
+    registry_text:
+        Its new content.
+
+    Raises
+    ------
+    CorpusInvalid
+        When a claim written would not compile (every problem, one per claim); nothing is written.
+    """
+    corpus = Path(corpus)
+    target = corpus / source_id
+    reg_file = corpus / "registry" / registry_name
+    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=corpus))
+    try:
+        folder = staging / source_id
+        folder.mkdir()
+        for name, text in files.items():
+            with open(folder / name, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        reg_dir = staging / "registry"
+        reg_dir.mkdir()
+        for f in sorted((corpus / "registry").glob("*.yaml")):
+            if f.name != registry_name:
+                shutil.copy(f, reg_dir / f.name)
+        (reg_dir / registry_name).write_text(registry_text, encoding="utf-8")
+        if progress:
+            progress(f"checking the claims of {source_id}")
+        _check(folder, reg_dir)
+        from graph.compile.build import write_atomically
+
+        write_atomically(reg_file, registry_text.encode("utf-8"))
+        if target.exists():
+            os.replace(target, staging / ".previous")
+        os.replace(folder, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
