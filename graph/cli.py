@@ -662,6 +662,43 @@ def import_sipri(file: Path, release: str | None, corpus: Path, source_id: str |
 
 
 @main.command()
+@click.argument("actor")
+@click.option("--since", type=int, default=None, metavar="YEAR", help="First year of the window.")
+@click.option("--until", type=int, default=None, metavar="YEAR", help="Last year of the window.")
+@click.option("--as-of", "as_of", default=None, metavar="DATE", help=AS_OF_HELP)
+@click.option("--html", "html_out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="The page to write (default: dossier-<actor id>.html in the output folder).")
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True,
+              help="html writes the page; json prints the page's data on standard output.")
+@corpus_option
+@out_option
+@store_options
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+def dossier(actor, since, until, as_of, html_out, fmt, corpus, out, store, endpoint, quiet) -> None:
+    """Write one offline page about ACTOR: arms by year, timeline, alignment and votes, spending,
+    disagreements and its place in the network, every number with its quote.
+
+    Example: serbia-kg dossier Serbia --since 2015
+    """
+    from graph.present.dossier import write_dossier
+
+    progress = progress_printer(quiet or fmt == "json")
+    try:
+        if since is not None and until is not None and since > until:
+            raise InputError(f"--since {since} is after --until {until}")
+        kg = _knowledge_graph(corpus, out, store, endpoint)
+        data = kg.dossier(actor, since=since, until=until, as_of=as_of)
+        if fmt == "json":
+            click.echo(json.dumps(data, indent=1, ensure_ascii=False, default=str))
+            return
+        target = html_out or _target_out(corpus, out) / f"dossier-{data['actor']['id']}.html"
+        write_dossier(data, target, graph=kg.graph(as_of=as_of), progress=progress)  # type: ignore[arg-type]
+    except KGError as exc:
+        fail(exc)
+    click.echo(f"wrote {target}", err=quiet is False)
+
+
+@main.command()
 @corpus_option
 @out_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,

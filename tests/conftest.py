@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from graph.compile.build import build, validate
+from graph.importers.sipri import import_sipri
 
 REPO = Path(__file__).resolve().parent.parent
 SEED_CORPUS = REPO / "sources"
@@ -115,3 +116,22 @@ def synthetic_built(tmp_path_factory) -> Path:
     load_store(root / "out", root / "store")
     return root
 
+
+SIPRI_IMPORTS_2026 = EXTERNAL / "sipri_trade_register_2026" / "serbia_imports_1995_2024.csv"
+SIPRI_EXPORTS_2026 = EXTERNAL / "sipri_trade_register_2026" / "serbia_exports_1995_2024.csv"
+SIPRI_ORDERS_2025 = EXTERNAL / "sipri_trade_register_2025_orders" / "serbia_yugoslavia_imports_orders.csv"
+
+
+@pytest.fixture(scope="session")
+def sipri_out(tmp_path_factory):
+    """The seed corpus with the 2026 SIPRI imports and exports and the 2025 order register imported, built."""
+    if not SIPRI_IMPORTS_2026.is_file() or not SIPRI_ORDERS_2025.is_file():
+        pytest.skip(f"SIPRI samples not found in {EXTERNAL}")
+    root = tmp_path_factory.mktemp("dossier-sipri")
+    corpus = root / "sources"
+    shutil.copytree(SEED_CORPUS, corpus)
+    import_sipri(SIPRI_IMPORTS_2026, corpus)
+    import_sipri(SIPRI_EXPORTS_2026, corpus)
+    import_sipri(SIPRI_ORDERS_2025, corpus, release="2025-03")
+    build(corpus, root / "out")
+    return root / "out"

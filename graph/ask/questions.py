@@ -303,6 +303,22 @@ class KnowledgeGraph:
                                  r["system"] or "", str(r["category"])))
         return rows
 
+    # --- dossier -------------------------------------------------------------------------------------
+    def dossier(self, actor: str, *, since: int | None = None, until: int | None = None,
+                as_of: Any = None) -> dict:
+        """Everything known about one actor, by section (:func:`graph.ask.dossier.dossier`).
+
+        The disagreements are those of its transfers (:func:`graph.compile.corroboration.conflicts`),
+        computed when the dataset is an rdflib one (``KnowledgeGraph.load(out)``); on an Oxigraph store
+        the section is ``None``.
+        """
+        from graph.ask.dossier import dossier
+        from graph.compile.corroboration import conflicts
+
+        found = conflicts(self.data) if hasattr(self.data, "quads") else None
+        result = dossier(self, actor, since=since, until=until, as_of=as_of, conflicts=found)
+        return dict(result)
+
     # --- path ----------------------------------------------------------------------------------------
     def path(self, a: str, b: str, *, max_hops: int | None = None, relations: Iterable[str] | None = None,
              all_paths: bool = False, as_of: Any = None) -> list[dict]:

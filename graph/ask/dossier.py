@@ -1,0 +1,180 @@
+"""The dossier's data: everything the graph knows about one actor, as plain structures.
+
+:func:`dossier` gathers, for one actor and a time window, what the questions of
+:class:`graph.ask.questions.KnowledgeGraph` answer about it (``supplies`` both ways, the facts it takes
+part in, the conflicts of its transfers, its centrality ranks) and groups it by section: summary, arms
+(imports and exports, by year and partner), timeline, alignment and votes, spending, disagreements and
+its place in the network. The page (:mod:`graph.present.dossier`) draws exactly these structures, and
+``serbia-kg dossier --format json`` prints them, so a researcher can draw their own.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from graph.model.dates import DateError, date_bounds, parse_date
+
+if TYPE_CHECKING:
+    from graph.ask.questions import KnowledgeGraph
+
+__all__ = ["dossier", "TIMELINE_RELATIONS", "Dossier"]
+
+#: The relations whose facts make the timeline (arms transfers have a section of their own).
+TIMELINE_RELATIONS = ("participates_in", "cooperates_with", "partner_of", "states_about", "takes_position_on",
+                      "sanctions", "member_of", "votes_on", "enacts", "deploys_to", "hosts_conference_of",
+                      "at_war_with", "borders", "present_in")
+
+
+class Dossier(TypedDict):
+    """What :func:`dossier` returns: one key per section of the page."""
+
+    actor: dict[str, Any]
+    window: dict[str, Any]
+    arms: dict[str, Any]
+    timeline: list[dict[str, Any]]
+    alignment: list[dict[str, Any]]
+    votes: list[dict[str, Any]]
+    spending: list[dict[str, Any]]
+    disagreements: list[dict[str, Any]] | None
+    network: dict[str, Any]
+
+
+def _year(value: Any) -> int | None:
+    """The year of a date of any precision (``2021``, ``2021-05``, ``2021-05-04``); ``None`` for none."""
+    if value in (None, ""):
+        return None
+    try:
+        return date_bounds(parse_date(value))[0].year
+    except DateError:
+        return None
+
+
+def _deliveries(row: dict) -> list[tuple[int, int | None]]:
+    """``(year, units)`` per delivery year of a ``supplies`` row; its one date's year when no delivery
+    years are known (units: the row's quantity, ``None`` when unknown)."""
+    per_year = row.get("deliveries")
+    if per_year:
+        return [(int(d["year"]), d.get("quantity")) for d in per_year if d.get("year") is not None]
+    year = _year(row.get("delivery_date") or row.get("date"))
+    return [(year, row.get("quantity"))] if year is not None else []
+
+
+def _deal(row: dict) -> dict:
+    """A transfer as the arms section lists it: who, what, how many, and its evidence."""
+    return {"supplier": row["supplier"], "recipient": row["recipient"], "system": row["system"],
+            "category": row["category"], "quantity": row["quantity"], "status": row.get("status"),
+            "date": row.get("date"), "tiv": row.get("value") if row.get("currency") == "TIV" else None,
+            "claims": row["claims"], "sources": row["sources"]}
+
+
+def _by_year(rows: list[dict], partner_key: str) -> list[dict]:
+    """Units delivered per year and partner; each cell with the deals behind it."""
+    cells: dict[tuple[int, str], dict] = {}
+    for row in rows:
+        partner = row[partner_key] or "(not named)"
+        for year, units in _deliveries(row):
+            cell = cells.setdefault((year, partner), {"year": year, "partner": partner, "units": 0,
+                                                      "units_unknown": 0, "deals": []})
+            if units is None:
+                cell["units_unknown"] += 1
+            else:
+                cell["units"] += units
+            cell["deals"].append(f"{row['system'] or row['category']}: {units if units is not None else '?'}"
+                                 f" ({'; '.join(s['source'] for s in row['sources'])})")
+    return [cells[k] for k in sorted(cells)]
+
+
+def _tiv_by_year(rows: list[dict], partner_key: str) -> list[dict]:
+    """SIPRI TIV per year and partner, where the source gives it."""
+    cells: dict[tuple[int, str], float] = defaultdict(float)
+    for row in rows:
+        tiv = row.get("value") if row.get("currency") == "TIV" else None
+        year = _year(row.get("delivery_date") or row.get("date"))
+        if tiv is not None and year is not None:
+            cells[(year, row[partner_key] or "(not named)")] += float(tiv)
+    return [{"year": y, "partner": p, "tiv": round(v, 3)} for (y, p), v in sorted(cells.items())]
+
+
+def _in_window(date: Any, end: Any, since: int | None, until: int | None) -> bool:
+    start, stop = _year(date), _year(end) if end else _year(date)
+    if start is None:
+        return since is None and until is None
+    return (since is None or (stop or start) >= since) and (until is None or start <= until)
+
+
+def _fact_item(kg: KnowledgeGraph, u: str, v: str, d: dict, me: str) -> dict:
+    other = v if u == me else u
+    return {"date": d.get("date"), "end_date": d.get("end_date"), "relation": d["relation"],
+            "says": f"{kg._label(u)} {d['label']} {kg._label(v)}", "other": kg._label(other),
+            "claims": d["claim_ids"], "sources": [dict(e) for e in d.get("evidence") or []]}
+
+
+def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: int | None = None,
+            as_of: Any = None, conflicts: list | None = None) -> Dossier:
+    """Everything the graph knows about ``actor`` within the years ``since``..``until`` as known on ``as_of``.
+
+    Parameters
+    ----------
+    kg:
+        The knowledge graph to ask.
+    actor:
+        A name, alias or id of an actor (any script the registry knows).
+    since, until:
+        Years bounding the window (inclusive); ``None`` leaves it open.
+    as_of:
+        A day: only what the sources had published by then.
+    conflicts:
+        The dataset's conflicts (:func:`graph.compile.corroboration.conflicts`); ``None`` (not computed)
+        leaves the section ``None``, and the page says so.
+
+    Raises
+    ------
+    UnknownName
+        For a name that denotes no actor.
+    """
+    entity = kg.resolve(actor)
+    me = str(entity.iri)
+    window = {"since": since, "until": until, "as_of": as_of}
+    imports = kg.supplies(to=entity.id, since=since, until=until, as_of=as_of)
+    exports = kg.supplies(supplier=entity.id, since=since, until=until, as_of=as_of)
+    facts = kg.facts(as_of=as_of)
+    mine = [(u, v, d) for u, v, _, d in facts.edges if (u == me or v == me)
+            and _in_window(d.get("date"), d.get("end_date"), since, until)]
+    timeline = sorted((_fact_item(kg, u, v, d, me) for u, v, d in mine if d["relation"] in TIMELINE_RELATIONS),
+                      key=lambda i: (str(i["date"] or "9999"), i["relation"], i["says"]))
+    alignment = sorted(({"year": _year(d.get("date")), "rate": d.get("percentage"),
+                         "measured_by": kg._label(d.get("measured_by")) if d.get("measured_by") else None,
+                         "with": kg._label(v), "claims": d["claim_ids"],
+                         "sources": [dict(e) for e in d.get("evidence") or []]}
+                        for u, v, d in mine if d["relation"] == "aligned_with" and u == me),
+                       key=lambda a: (a["year"] or 0, a["measured_by"] or "", a["with"] or ""))
+    votes = [i for i in timeline if i["relation"] == "votes_on"]
+    sources = {e["source"] for _, _, d in mine for e in d.get("evidence") or []}
+    sources |= {s["source"] for r in imports + exports for s in r["sources"]}
+    claims = {c for _, _, d in mine for c in d["claim_ids"]} | {c for r in imports + exports for c in r["claims"]}
+    dates = sorted(str(x) for x in [d.get("date") for _, _, d in mine] + [r.get("date") for r in imports + exports]
+                   if x)
+    label = entity.label
+    disagreements = None if conflicts is None else [
+        c.as_dict() for c in conflicts if label in (c.supplier, c.recipient)]
+    ranks = {}
+    for measure in ("degree", "pagerank"):
+        for row in kg.centrality(measure, top=None, as_of=as_of):
+            if row["id"] == entity.id:
+                ranks[measure] = {"rank": row["rank"], "score": row["score"]}
+    return Dossier(
+        actor={"id": entity.id, "label": label, "kind": entity.kind, "type": entity.rdf_type.split("#")[-1]
+               .rsplit("/", 1)[-1] if entity.rdf_type else None,
+               "names": [label, *entity.aliases], "identifiers": dict(getattr(entity, "identifiers", None) or {}),
+               "claims": len(claims), "sources": len(sources),
+               "first": dates[0] if dates else None, "last": dates[-1] if dates else None},
+        window=window,
+        arms={"imports": [_deal(r) for r in imports], "exports": [_deal(r) for r in exports],
+              "imports_by_year": _by_year(imports, "supplier"), "exports_by_year": _by_year(exports, "recipient"),
+              "imports_tiv_by_year": _tiv_by_year(imports, "supplier"),
+              "exports_tiv_by_year": _tiv_by_year(exports, "recipient")},
+        timeline=timeline, alignment=alignment, votes=votes, spending=[],
+        disagreements=disagreements,
+        network={**ranks, "neighbours": sorted({kg._label(v if u == me else u) or "" for u, v, _ in mine})},
+    )

@@ -1,0 +1,96 @@
+"""The dossier: its data agrees with the questions it gathers, and the page is one offline file."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+
+from graph.ask.dossier import _deliveries
+from graph.ask.questions import KnowledgeGraph
+from graph.cli import main
+from graph.compile.corroboration import conflicts
+from graph.model.errors import UnknownName
+from graph.present.dossier import charts
+
+
+def agrees(kg: KnowledgeGraph, actor: str, **window) -> dict:
+    """Assert that the dossier says what supplies, conflicts and centrality say; return it."""
+    d = kg.dossier(actor, **window)
+    me = d["actor"]["label"]
+    imports = kg.supplies(to=actor, **window)
+    exports = kg.supplies(supplier=actor, **window)
+    assert [(r["supplier"], r["system"], r["quantity"], r["claims"]) for r in imports] == \
+        [(r["supplier"], r["system"], r["quantity"], r["claims"]) for r in d["arms"]["imports"]]
+    assert len(exports) == len(d["arms"]["exports"])
+    for way, rows, key in (("imports", imports, "supplier"), ("exports", exports, "recipient")):
+        want: Counter = Counter()
+        for r in rows:
+            for year, units in _deliveries(r):
+                want[(year, r[key] or "(not named)")] += units or 0
+        got = Counter({(c["year"], c["partner"]): c["units"] for c in d["arms"][f"{way}_by_year"]})
+        assert +got == +want
+    if d["disagreements"] is not None:
+        mine = [c.as_dict() for c in conflicts(kg.data) if me in (c.supplier, c.recipient)]
+        assert d["disagreements"] == mine
+    for measure in ("degree", "pagerank"):
+        [row] = [r for r in kg.centrality(measure, top=None) if r["actor"] == me]
+        assert d["network"][measure] == {"rank": row["rank"], "score": row["score"]}
+    return d
+
+
+def test_seed_dossier_agrees_with_the_questions(seed_out):
+    kg = KnowledgeGraph.load(seed_out)
+    d = agrees(kg, "Serbia")
+    assert d["actor"]["id"] == "serbia" and "Srbija" in d["actor"]["names"]
+    assert d["actor"]["sources"] >= 1 and d["actor"]["claims"] >= len(d["timeline"])
+    # the article's alignment rate: 61 % in 2021, measured by the European Commission
+    assert {(a["year"], a["rate"], a["measured_by"]) for a in d["alignment"]} >= {(2021, 61, "European Commission")}
+    assert all(item["sources"] and item["sources"][0]["quote"] for item in d["timeline"])
+    assert any(i["relation"] == "votes_on" for i in d["votes"])
+    assert set(charts(d)) >= {"alignment"}
+
+
+def test_sipri_dossier_agrees_and_charts_each_year(sipri_out):
+    kg = KnowledgeGraph.load(sipri_out)
+    d = agrees(kg, "Serbia")
+    years = {c["year"] for c in d["arms"]["imports_by_year"]}
+    assert len(years) > 5 and {"Russia", "China"} <= {c["partner"] for c in d["arms"]["imports_by_year"]}
+    assert {"imports-units", "exports-units"} <= set(charts(d))
+    windowed = agrees(kg, "Serbia", since=2019, until=2021)
+    assert windowed["arms"]["imports_by_year"] and \
+        all(2019 <= c["year"] <= 2021 for c in windowed["arms"]["imports_by_year"])
+    assert agrees(kg, "Belarus")["arms"]["exports"]
+
+
+def test_cli_writes_the_page_and_json(seed_out, tmp_path):
+    runner = CliRunner()
+    page = tmp_path / "serbia.html"
+    result = runner.invoke(main, ["dossier", "Serbia", "--out", str(seed_out), "--html", str(page), "-q"])
+    assert result.exit_code == 0, result.output
+    text = page.read_text(encoding="utf-8")
+    assert "<h1>Serbia</h1>" in text and "vegaEmbed" in text and "srcdoc=" in text
+    assert not re.search(r'<(script|link|img|iframe)[^>]+(src|href)="(https?:)?//', text)  # nothing remote
+    result = runner.invoke(main, ["dossier", "Srbija", "--out", str(seed_out), "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)["actor"]["label"] == "Serbia"
+
+
+def test_unknown_actor_and_an_empty_window(seed_out, tmp_path):
+    result = CliRunner().invoke(main, ["dossier", "Rusia", "--out", str(seed_out)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == ["error: unknown actor 'Rusia'; did you mean 'Russia'?"]
+    with pytest.raises(UnknownName):
+        KnowledgeGraph.load(seed_out).dossier("Nowhere")
+    result = CliRunner().invoke(main, ["dossier", "Serbia", "--out", str(seed_out), "--since", "2030",
+                                       "--until", "2020"])
+    assert result.exit_code == 2 and result.output.strip() == "error: --since 2030 is after --until 2020"
+    page = tmp_path / "empty.html"
+    result = CliRunner().invoke(main, ["dossier", "Serbia", "--out", str(seed_out), "--since", "1900",
+                                       "--until", "1901", "--html", str(page), "-q"])
+    assert result.exit_code == 0
+    text = page.read_text(encoding="utf-8")
+    assert "No imports known." in text and "No exercise, statement, sanction, membership or vote known." in text
