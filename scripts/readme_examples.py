@@ -45,9 +45,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # the examples document this checkout: run its code, whatever else is installed
 sys.path.insert(0, str(REPO))
-SHARED = Path(os.environ.get("SERBIA_KG_SHARED", REPO.parent / "shared"))
-if not SHARED.is_dir():
-    SHARED = Path("/work/shared")
+SHARED = Path(os.environ.get("SERBIA_KG_SHARED") or REPO.parent / "shared")
 EXAMPLES = REPO / "tests" / "examples"
 SHOWN_HOME = "~/serbia-kg"
 COLUMNS = "100"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -15,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 SEED_CORPUS = REPO / "sources"
 SEED_ID = "gmf-2022-03-04-time-for-serbia-to-scale-back-military-ties-with-russia"
 #: Third-party data: CI has ../shared beside the checkout. Tests read it there, never copy it.
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("SERBIA_KG_SHARED") or REPO.parent / "shared")
 EXTERNAL = SHARED / "data" / "external"
 
 
@@ -66,7 +67,6 @@ def make_corpus(tmp_path):
 
 
 # --- stores of the built seed dataset (graph/store/backends.py): Oxigraph on disk, a remote SPARQL server
-import os  # noqa: E402
 
 #: Set by .ci/run: the query URL of a SPARQL server on loopback (Virtuoso), its Graph Store
 #: Protocol URL, and an account (Virtuoso's fresh-install defaults are dba/dba).
