@@ -695,7 +695,7 @@ def dossier(actor, since, until, as_of, html_out, fmt, corpus, out, store, endpo
         write_dossier(data, target, graph=kg.graph(as_of=as_of), progress=progress)  # type: ignore[arg-type]
     except KGError as exc:
         fail(exc)
-    click.echo(f"wrote {target}", err=quiet is False)
+    click.echo(f"wrote {target}")
 
 
 @main.command()
