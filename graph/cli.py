@@ -112,9 +112,10 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
             for warning in shown.warnings:
                 click.echo(f"warning: {warning}", err=True)
         if store is not None:
+            from graph.ask.questions import write_supplies_index
             from graph.store.backends import load_store
 
-            quads = load_store(target, store, progress=progress)
+            quads = load_store(target, store, progress=progress, index=write_supplies_index)
             if not (quiet or fmt == "json"):
                 click.echo(f"loaded {quads} quads into the Oxigraph store {store}", err=True)
     except KGError as exc:
@@ -455,21 +456,9 @@ def supplies(to, supplier, system, category, since, until, corpus, out, store, e
       serbia-kg supplies --category aircraft --since 2017 --format csv
     """
     try:
-        rows = None
-        if store is not None and endpoint is None and not (category or since or until or as_of):
-            # the lean path: pyoxigraph alone, no rdflib/networkx; the rows from the store's index
-            # (graph.store.index) when it has one (a cold start in a quarter of a second at 1M triples)
-            from graph.store import native
-
-            try:
-                rows = native.supplies(native.open_store(store), to=to, supplier=supplier, system=system,
-                                       index=store)
-            except native.Fallback:
-                rows = None
-        if rows is None:
-            kg = _knowledge_graph(corpus, out, store, endpoint)
-            rows = kg.supplies(to=to, supplier=supplier, system=system, category=category, since=since,
-                               until=until, as_of=as_of)
+        kg = _knowledge_graph(corpus, out, store, endpoint)
+        rows = kg.supplies(to=to, supplier=supplier, system=system, category=category, since=since,
+                           until=until, as_of=as_of)
     except KGError as exc:
         fail(exc)
     if fmt == "table":

@@ -17,13 +17,13 @@ own, and an import cache from one step does not help the next):
 - ``projection``, ``degree``, ``pagerank``, ``betweenness`` (sampled, and exact when it fits the
   time budget; otherwise an estimate from the sampled run, labelled as such) and ``path``
   (:mod:`graph.ask.projection`, :mod:`graph.ask.questions`, networkx), read from the Oxigraph store;
-- ``supplies index``: computing the supplies index of the store (:mod:`graph.store.index`), which
-  ``load oxigraph`` includes;
+- ``supplies index``: computing the supplies index of the store (:mod:`graph.store.index`, filled by
+  :func:`graph.ask.questions.write_supplies_index` from the engine), which ``load oxigraph`` includes;
 - ``supplies (cold)``: ``serbia-kg supplies --to X --store STORE --format json`` as a new process
   (wall time, the CLI's import time included); ``supplies (cold, table)`` the same as a table (the
   default); ``supplies (cold, computed)`` a new process computing the same rows from the store
-  without its index (``graph.store.native.supplies``);
-- ``view``: writing the HTML view (:mod:`graph.present.view`) from the Oxigraph store.
+  without its index (the engine: ``KnowledgeGraph(store).supplies``);
+- ``view``: writing the HTML view (:mod:`graph.view`) from the Oxigraph store.
 
 It prints one table: median of the runs, cost per triple, peak memory, and the growth exponent
 from size to size (the slope of log time against log triples: 1 is linear, 2 quadratic), then the
@@ -204,24 +204,19 @@ def child(group: str, ctx: dict) -> dict:
         t, G = _timed(lambda: project(ds), repeat)  # the same projection, read through rdflib
         res["projection (memory)"] = {"times": t, "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
     elif group == "load oxigraph":
+        from graph.store.native import open_store
+        from graph.ask.questions import write_supplies_index
         from graph.store.backends import load_store
 
-        t, n = _timed(lambda: load_store(out, store), repeat)
+        t, n = _timed(lambda: load_store(out, store, index=write_supplies_index), repeat)
         res["load oxigraph"] = {"times": t, "quads": n}
+        # the part of the load that computes the supplies index (with the engine), on its own
+        scratch = Path(tempfile.mkdtemp(prefix="index-", dir=out.parent))
         try:
-            from graph.store.index import write as write_index
-        except ImportError as exc:
-            if not _missing(exc):
-                raise
-        else:  # the part of the load that computes the supplies index, on its own
-            from graph.store.native import open_store
-
-            scratch = Path(tempfile.mkdtemp(prefix="index-", dir=out.parent))
-            try:
-                t, n = _timed(lambda: write_index(open_store(store), scratch), repeat)
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
-            res["supplies index"] = {"times": t, "rows": n}
+            t, n = _timed(lambda: write_supplies_index(open_store(store), scratch), repeat)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        res["supplies index"] = {"times": t, "rows": n}
     elif group.startswith("sparql "):
         backend = group.split(" ", 1)[1]
         only = ctx.get("only_query")
@@ -352,15 +347,16 @@ def _run_child(group: str, ctx: dict, timeout: float) -> dict:
 
 #: The rows of supplies computed from the store, not read from its index, as JSON: what the command
 #: does without an index, with the same imports (the CLI's module, click), so the two compare fairly.
-_COMPUTED = ("import sys\nimport graph.cli\nfrom graph.store import native\nfrom graph.present.output import to_json\n"
-             "print(to_json(native.supplies(native.open_store(sys.argv[1]), to=sys.argv[2])))")
+_COMPUTED = ("import sys\nimport graph.cli\nfrom graph.store.native import open_store\n"
+             "from graph.present.output import to_json\nfrom graph.ask.questions import KnowledgeGraph\n"
+             "print(to_json(KnowledgeGraph(open_store(sys.argv[1])).supplies(to=sys.argv[2])))")
 
 
 def _cold_supplies(ctx: dict, repeat: int) -> dict:
     """``serbia-kg supplies --to HUB --store STORE`` from a new shell, wall time of each run.
 
     As JSON (the goal's figure) and as the default table; and, for the ratio, a new process that
-    computes the same rows from the store without its index (``graph.store.native.supplies``).
+    computes the same rows from the store without its index (the engine: ``KnowledgeGraph(store).supplies``).
     """
     exe = shutil.which("serbia-kg")
     base = [exe] if exe else [sys.executable, "-m", "graph.cli"]

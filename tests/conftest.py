@@ -79,10 +79,11 @@ TEST_PASSWORD = os.environ.get("SERBIA_KG_TEST_PASSWORD", "dba")
 @pytest.fixture(scope="session")
 def seed_store(seed_out, tmp_path_factory) -> Path:
     """The seed dataset loaded into an Oxigraph store on disk."""
+    from graph.ask.questions import write_supplies_index
     from graph.store.backends import load_store
 
     path = tmp_path_factory.mktemp("seed-store") / "oxigraph"
-    load_store(seed_out, path)
+    load_store(seed_out, path, index=write_supplies_index)
     return path
 
 
@@ -105,6 +106,7 @@ def synthetic_built(tmp_path_factory) -> Path:
     import sys
 
     from graph.compile.build import build
+    from graph.ask.questions import write_supplies_index
     from graph.store.backends import load_store
 
     sys.path.insert(0, str(REPO / "scripts"))
@@ -113,7 +115,7 @@ def synthetic_built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("synthetic")
     generate(8000, root / "corpus", seed=5)
     build(root / "corpus", root / "out")
-    load_store(root / "out", root / "store")
+    load_store(root / "out", root / "store", index=write_supplies_index)
     return root
 
 

@@ -63,11 +63,14 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from graph.compile.claims import OA
 from graph.model.dates import date_bounds, parse_date
 from graph.model.groups import Groups
+from graph.model.names import fold
 from graph.store.native import Lit, Reader, StoreReader, literal_value, paused_gc
+from graph.model.registry import Entity, Registry
 from graph.model.terms import CLAIM, ENTITY, SKG, SKV, SOURCE
 
 __all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
-           "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of"]
+           "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of", "registry_of",
+           "categories_of"]
 
 #: Marker for a rule whose edges go from each value to the claim's own node (an exercise).
 HUB = "claim node"
@@ -173,6 +176,51 @@ def union_view(data: Graph) -> Graph:
         view = Dataset(store=data.store, default_union=True)
         return view
     return data
+
+
+def registry_of(data: Any) -> Registry:
+    """The entities of a built graph (ids, kinds, labels and aliases read from its RDF), as a registry.
+
+    An entity of several classes takes the kind of the first in :data:`NODE_KINDS` (an actor's);
+    only entities with a preferred label count.
+    """
+    r = reader(data)
+    labels, aliases = r.prop(SKOS.prefLabel), r.prop(SKOS.altLabel)
+    registry = Registry()
+    base = str(ENTITY)
+    for cls_, kind in NODE_KINDS.items():
+        if kind == "source":
+            continue
+        for e in r.instances(cls_):
+            eid = e[len(base):] if e.startswith(base) else None
+            if not eid or eid in registry or e not in labels:
+                continue
+            registry.add(Entity(id=eid, kind=kind, rdf_type=URIRef(cls_), label=str(labels[e][0]),
+                                aliases=tuple(sorted(str(a) for a in aliases.get(e, [])))))
+    return registry
+
+
+def categories_of(data: Any) -> dict[str, Any]:
+    """The weapons-system categories of a built graph: ``index`` (folded name -> concept id),
+    ``label`` (id -> preferred label) and ``broader`` (id -> the ids of its broader concepts)."""
+    r = reader(data)
+    scheme = str(SKV.SystemCategories)
+    base = str(SKV._NS)
+    ids = sorted(c[len(base):] for c, schemes in r.prop(SKOS.inScheme).items()
+                 if c.startswith(base) and scheme in schemes)
+    index: dict[str, str] = {}
+    label: dict[str, str] = {}
+    broader: dict[str, set[str]] = {}
+    for cid in ids:
+        c = base + cid
+        index[fold(cid)] = cid
+        for p in (SKOS.prefLabel, SKOS.altLabel):
+            for o in r.prop(p).get(c, []):
+                index.setdefault(fold(str(o)), cid)
+                if p == SKOS.prefLabel:
+                    label[cid] = str(o)
+        broader[cid] = {str(b)[len(base):] for b in r.prop(SKOS.broader).get(c, [])}
+    return {"index": index, "label": label, "broader": broader}
 
 
 def parse_when(value: Any, *, end: bool) -> dt.date | None:

@@ -16,13 +16,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
-from rdflib.namespace import SKOS
-
 from graph.model.errors import InputError, KGError, NotBuilt, UnknownName
+from graph.store.index import Index
 from graph.model.names import fold
-from graph.ask.projection import NODE_KINDS, facts, paused_gc, project, reader
-from graph.model.registry import Entity, Registry
-from graph.model.terms import ENTITY, SKV
+from graph.store.native import paused_gc
+from graph.ask.supplies import Keyed, SupplyRow, evidence, select
+from graph.ask import supplies as supply_rows
+
+# rdflib and networkx (and so the projection, the registry and the terms, which use rdflib) take
+# about 0.5 s to import (python -X importtime, 2026-12-01), as long as a cold `serbia-kg supplies
+# --store` takes in all when the store's index answers it: they are imported where first used.
 
 __all__ = ["KnowledgeGraph", "NoPath", "MEASURES", "HOP_PRIORITY", "BETWEENNESS_EXACT_MAX",
            "BETWEENNESS_SAMPLE"]
@@ -46,16 +49,6 @@ class NoPath(KGError):
     exit_code = 1
 
 
-def _evidence(edge: dict) -> list[dict]:
-    return [{"source": e["source"], "title": e["title"], "quote": e["quote"], "claim_id": e["claim_id"],
-             "issued": e["date"]} for e in edge["evidence"]]
-
-
-def _reported(edge: dict) -> str | None:
-    days = sorted(e["date"] for e in edge["evidence"] if e.get("date"))
-    return days[0] if days else None
-
-
 class KnowledgeGraph:
     """A built dataset, ready for questions.
 
@@ -73,13 +66,23 @@ class KnowledgeGraph:
     'Belarus supplies Serbia: MiG-29, 4, purchased'
     """
 
-    def __init__(self, data: Any) -> None:
+    def __init__(self, data: Any, *, index: Index | None = None) -> None:
         self.data = data
-        self._reader = reader(data)
+        self.index = index
+        self._read: Any = None
         self._facts: dict[tuple, Any] = {}
         self._graphs: dict[tuple, Any] = {}
-        self._names: Registry | None = None
+        self._names: Any = None
         self._concepts: dict[str, Any] | None = None
+
+    @property
+    def _reader(self):
+        """What the projection reads ``data`` through (:func:`graph.ask.projection.reader`), made once."""
+        if self._read is None:
+            from graph.ask.projection import reader
+
+            self._read = reader(self.data)
+        return self._read
 
     # --- loading ------------------------------------------------------------------------------------
     @classmethod
@@ -97,23 +100,24 @@ class KnowledgeGraph:
         build_if_missing:
             Run the build first when ``out`` holds none.
         store, endpoint:
-            An Oxigraph store folder (read natively with pyoxigraph: nothing goes through rdflib),
-            or a remote SPARQL endpoint URL, instead of ``out`` (see :func:`graph.store.backends.open_dataset`).
+            An Oxigraph store folder (read natively with pyoxigraph: nothing goes through rdflib;
+            its supplies index, :mod:`graph.store.index`, answers :meth:`supplies` when it can), or a
+            remote SPARQL endpoint URL, instead of ``out`` (see :func:`graph.store.backends.open_dataset`).
 
         Raises
         ------
         NotBuilt
             When there is no built dataset and ``build_if_missing`` is false.
         """
+        if store is not None and endpoint is None:
+            from graph.store.native import open_store
+
+            return cls(open_store(Path(store)), index=Index.open(Path(store)))
         from graph.compile.build import build, default_out
         from graph.store.backends import open_dataset
 
         if out is None:
             out = default_out(Path(sources)) if sources is not None else Path("out")
-        if store is not None and endpoint is None:
-            from graph.store.native import open_store
-
-            return cls(open_store(Path(store)))
         if store is not None or endpoint is not None:
             return cls(open_dataset(Path(out), store=store, endpoint=endpoint))
         try:
@@ -144,6 +148,8 @@ class KnowledgeGraph:
         """The projection's facts (:func:`graph.ask.projection.facts`), memoised per arguments."""
         key = (as_of, since, until, tuple(sorted(relations)) if relations else None, open_ends)
         if key not in self._facts:
+            from graph.ask.projection import facts
+
             self._facts[key] = _call(facts, self._reader, as_of=as_of, since=since, until=until,
                                      relations=list(relations) if relations else None, open_ends=open_ends)
         return self._facts[key]
@@ -153,32 +159,23 @@ class KnowledgeGraph:
         """The networkx projection (:func:`graph.ask.projection.project`), memoised per arguments."""
         key = (as_of, since, until, tuple(sorted(relations)) if relations else None)
         if key not in self._graphs:
+            from graph.ask.projection import project
+
             self._graphs[key] = _call(project, self._reader, as_of=as_of, since=since, until=until,
                                       relations=list(relations) if relations else None)
         return self._graphs[key]
 
     # --- names ---------------------------------------------------------------------------------------
     @property
-    def names(self) -> Registry:
-        """The entities of the built graph (labels and aliases from its RDF), for name resolution."""
+    def names(self):
+        """The entities of the built graph (a :class:`graph.model.registry.Registry` of labels and aliases from its RDF)."""
         if self._names is None:
-            r = self._reader
-            labels, aliases = r.prop(SKOS.prefLabel), r.prop(SKOS.altLabel)
-            registry = Registry()
-            base = str(ENTITY)
-            for cls_, kind in NODE_KINDS.items():
-                if kind == "source":
-                    continue
-                for e in r.instances(cls_):
-                    eid = e[len(base):] if e.startswith(base) else None
-                    if not eid or eid in registry or e not in labels:
-                        continue
-                    registry.add(Entity(id=eid, kind=kind, rdf_type=cls_, label=str(labels[e][0]),
-                                        aliases=tuple(sorted(str(a) for a in aliases.get(e, [])))))
-            self._names = registry
+            from graph.ask.projection import registry_of
+
+            self._names = registry_of(self._reader)
         return self._names
 
-    def resolve(self, name: str, kind: str = "actor") -> Entity:
+    def resolve(self, name: str, kind: str = "actor"):
         """The entity a name denotes: its id, label or an alias, in any case, with or without diacritics.
 
         Raises
@@ -191,32 +188,17 @@ class KnowledgeGraph:
     def _label(self, key: str | None) -> str | None:
         if key is None:
             return None
-        base = str(ENTITY)
-        if key.startswith(base) and key[len(base):] in self.names:
-            return self.names.get(key[len(base):]).label
+        entity = self.names.by_iri(key)
+        if entity is not None:
+            return entity.label
         return self.facts().nodes.get(key, {}).get("label", key)
 
     def _categories(self) -> dict[str, Any]:
         """Folded names of weapons-system categories -> concept id; and each concept's narrower ones."""
         if self._concepts is None:
-            r = self._reader
-            scheme = str(SKV.SystemCategories)
-            base = str(SKV._NS)
-            ids = sorted(c[len(base):] for c, schemes in r.prop(SKOS.inScheme).items()
-                         if c.startswith(base) and scheme in schemes)
-            index: dict[str, str] = {}
-            label: dict[str, str] = {}
-            broader: dict[str, set[str]] = {}
-            for cid in ids:
-                c = base + cid
-                index[fold(cid)] = cid
-                for p in (SKOS.prefLabel, SKOS.altLabel):
-                    for o in r.prop(p).get(c, []):
-                        index.setdefault(fold(str(o)), cid)
-                        if p == SKOS.prefLabel:
-                            label[cid] = str(o)
-                broader[cid] = {str(b)[len(base):] for b in r.prop(SKOS.broader).get(c, [])}
-            self._concepts = {"index": index, "label": label, "broader": broader}
+            from graph.ask.projection import categories_of
+
+            self._concepts = categories_of(self._reader)
         return self._concepts
 
     def _category_closure(self, name: str) -> set[str]:
@@ -246,7 +228,7 @@ class KnowledgeGraph:
     # --- supplies ------------------------------------------------------------------------------------
     def supplies(self, to: str | None = None, supplier: str | None = None, system: str | None = None,
                  category: str | None = None, since: Any = None, until: Any = None,
-                 as_of: Any = None) -> list[dict]:
+                 as_of: Any = None) -> list[SupplyRow]:
         """One row per arms transfer (claims of one fact merged), with its sources and quotes.
 
         Parameters
@@ -262,7 +244,7 @@ class KnowledgeGraph:
 
         Returns
         -------
-        list of dict
+        list of graph.ask.supplies.SupplyRow
             ``supplier`` (``None`` when the source does not say), ``recipient``, ``system``,
             ``category``, ``quantity`` (the number the sources agree on; each source's number adds up
             its claims of the fact), ``quantities`` (each source's number, only when they disagree), ``date``, ``order_date``, ``delivery_date``, ``status``,
@@ -275,33 +257,27 @@ class KnowledgeGraph:
         UnknownName
             For a name that denotes no actor, system or category.
         """
+        if self.index is not None and not (category or since or until or as_of):
+            found = _from_index(self.index, to, supplier, system)
+            if found is not None:
+                return found
         want_to = str(self.resolve(to).iri) if to else None
         want_from = str(self.resolve(supplier).iri) if supplier else None
         want_system = str(self.resolve(system, "system").iri) if system else None
         want_cats = self._category_closure(category) if category else None
-        rows = []
-        for u, v, key, d in self.facts(as_of=as_of, since=since, until=until, relations=["supplies"],
-                                       open_ends=True).edges:
-            if want_to and v != want_to or want_from and u != want_from:
-                continue
-            if want_system and d.get("system_iri") != want_system:
-                continue
-            cats = d["category"] if isinstance(d["category"], list) else [d["category"]]
-            if want_cats is not None and not want_cats & {c for c in cats if c}:
-                continue
-            rows.append({
-                "supplier": self._label(u), "recipient": self._label(v), "system": d.get("system"),
-                "category": self.category_label(d["category"]), "quantity": d["quantity"],
-                "quantities": d.get("quantities"),
-                "date": d["date"], "order_date": d.get("order_date"), "delivery_date": d.get("delivery_date"),
-                "status": d.get("status"), "condition": d.get("condition"), "value": d.get("value"),
-                "currency": d.get("currency"), "reported": _reported(d),
-                "supplier_id": _eid(u), "recipient_id": _eid(v), "category_id": d["category"],
-                "fact": key, "claims": d["claim_ids"], "sources": _evidence(d),
-            })
-        rows.sort(key=lambda r: (r["recipient"] or "", r["supplier"] or "\uffff", r["date"] or "",
-                                 r["system"] or "", str(r["category"])))
-        return rows
+        return select(self.supply_rows(as_of=as_of, since=since, until=until), to=want_to, supplier=want_from,
+                      system=want_system, categories=want_cats)
+
+    def supply_rows(self, *, as_of: Any = None, since: Any = None, until: Any = None) -> list[Keyed]:
+        """Every ``supplies`` row (:mod:`graph.ask.supplies`), in order, each with the IRIs it is asked by.
+
+        The supplies index of an Oxigraph store keeps these rows (see :func:`write_supplies_index`).
+        """
+        from graph.model.terms import ENTITY
+
+        edges = self.facts(as_of=as_of, since=since, until=until, relations=["supplies"], open_ends=True).edges
+        return supply_rows.rows(edges, label=self._label, category_label=self.category_label,
+                                entity_base=str(ENTITY))
 
     # --- dossier -------------------------------------------------------------------------------------
     def dossier(self, actor: str, *, since: int | None = None, until: int | None = None,
@@ -388,7 +364,7 @@ class KnowledgeGraph:
         direction = "mutual" if not d["directed"] else ("forward" if u == x else "backward")
         return {"step": step, "from": self._label(x), "to": self._label(y), "relation": d["relation"],
                 "direction": direction, "says": self._says(u, v, d), "date": d["date"],
-                "fact": key, "claims": d["claim_ids"], "sources": _evidence(d),
+                "fact": key, "claims": d["claim_ids"], "sources": evidence(d),
                 "other_ties": sorted({e[3]["relation"] for e in edges[1:]})}
 
     def _says(self, u: str | None, v: str | None, d: dict, *, subject: str | None = None,
@@ -554,7 +530,7 @@ class KnowledgeGraph:
                     details["participants"] = sorted(set(participants[v]))
                 row = {"relation": d["relation"], "direction": direction, "with": [],
                        "says": None, "date": d["date"], "details": details,
-                       "fact": key, "claims": d["claim_ids"], "sources": _evidence(d), "_edge": row_edge}
+                       "fact": key, "claims": d["claim_ids"], "sources": evidence(d), "_edge": row_edge}
                 by_fact[(d["relation"], key, direction)] = row
             name = self._label(other) if other is not None else "(not named)"
             if name not in row["with"]:
@@ -577,11 +553,38 @@ class KnowledgeGraph:
                 "count": sum(len(v) for v in relations_out.values()), "relations": relations_out}
 
 
+def _from_index(index: Index, to: str | None, supplier: str | None, system: str | None) -> list[SupplyRow] | None:
+    """The rows of a store's supplies index; ``None`` for a name it cannot resolve to one entity."""
+    want = {}
+    for key, name, kind in (("to", to, "actor"), ("supplier", supplier, "actor"), ("system", system, "system")):
+        if name:
+            iri = index.resolve(name, kind)
+            if iri is None:
+                return None  # unknown or ambiguous: the registry resolves it (or refuses it, with suggestions)
+            want[key] = iri
+    return index.rows(**want)
+
+
+def write_supplies_index(store: Any, folder: Path) -> int:
+    """Compute every supplies row and name of an Oxigraph store with the engine; write them as its index.
+
+    ``store`` is a pyoxigraph ``Store`` whose folder is ``folder`` (:func:`graph.store.backends.load_store`
+    calls this before the store is swapped in). Returns the number of rows written.
+    """
+    from graph.store import index
+
+    kg = KnowledgeGraph(store)
+    return index.write_rows(folder, ((k.recipient, k.supplier, k.system, k.row) for k in kg.supply_rows()),
+                            kg.names.name_table(("actor", "system")))
+
+
 def _eid_source(key: str) -> str:
     return key.rsplit("/", 1)[-1]
 
 
 def _eid(key: str | None) -> str | None:
+    from graph.model.terms import ENTITY
+
     if key is None:
         return None
     base = str(ENTITY)

@@ -119,6 +119,24 @@ class Registry:
     def get(self, entity_id: str) -> Entity:
         return self.entities[entity_id]
 
+    def name_table(self, kinds: Iterable[str]) -> dict[str, dict]:
+        """Per kind: ``ids`` (id -> IRI) and ``index`` (folded name -> ids), as :mod:`graph.index` keeps them."""
+        table: dict[str, dict] = {kind: {"ids": {}, "index": {}} for kind in kinds}
+        for e in self:
+            if e.kind in table:
+                table[e.kind]["ids"][e.id] = str(e.iri)
+        for folded, ids in self._index.items():
+            for i in ids:
+                kind = self.entities[i].kind
+                if kind in table:
+                    table[kind]["index"].setdefault(folded, []).append(i)
+        return table
+
+    def by_iri(self, iri: str) -> Entity | None:
+        """The entity whose IRI is ``iri``, else ``None``."""
+        base = str(ENTITY)
+        return self.entities.get(iri[len(base):]) if iri.startswith(base) else None
+
     def resolve(self, name: str, kinds: Iterable[str] | None = None, *, what: str | None = None) -> Entity:
         """The entity that ``name`` denotes (an id, a label or an alias).
 

@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import (HTTPBasicAuthHandler, HTTPDigestAuthHandler, HTTPPasswordMgrWithDefaultRealm,
@@ -114,13 +114,14 @@ def _oxigraph(path: Path):
     return OxigraphStore(store=open_store(path))
 
 
-def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | None = None) -> int:
+def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | None = None, *,
+               index: Callable[[Any, Path], int] | None = None) -> int:
     """Load the built dataset of ``out`` into a fresh Oxigraph store at ``path``, with its supplies index.
 
     The store is written beside ``path`` and swapped in when complete, so a failing load leaves
     the previous store as it was. The supplies index (:mod:`graph.store.index`: every ``supplies`` row,
-    for the lean path of ``serbia-kg supplies --store``) is computed from the new store and
-    written in its folder before the swap.
+    read by :meth:`graph.ask.questions.KnowledgeGraph.supplies`) is computed from the new store by
+    ``index`` (:func:`graph.ask.questions.write_supplies_index`) and written in its folder before the swap.
 
     Parameters
     ----------
@@ -130,6 +131,8 @@ def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | N
         Folder of the store (created; an existing store is replaced).
     progress:
         Called with a line of text before each long step.
+    index:
+        Called with the new store and its folder to write the caches kept beside it (``None``: none).
 
     Returns
     -------
@@ -145,8 +148,6 @@ def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | N
     """
     import pyoxigraph as ox
 
-    from graph.store import index
-
     trig = _trig(out)
     path = Path(path)
     if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / "CURRENT").exists())):
@@ -158,9 +159,10 @@ def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | N
         store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
         store.flush()
         count = len(store)
-        if progress:
-            progress(f"indexing the supplies rows of the store ({count} quads)")
-        index.write(store, tmp)  # computed from this store, swapped in with it
+        if index is not None:
+            if progress:
+                progress(f"indexing the supplies rows of the store ({count} quads)")
+            index(store, tmp)  # computed from this store, swapped in with it
         del store
         old = None
         if path.exists():

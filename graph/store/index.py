@@ -3,16 +3,17 @@
 ``serbia-kg supplies --to X --store PATH`` answers from a cold shell. Computing its rows reads
 every property, quote, source and label of the transfers it selects, at about 2-3 µs per term
 read from the store: 0.5 s for a hub's 2,500 rows at 1M triples, before Python has started. The
-rows do not change until the store is filled again, so :func:`graph.store.backends.load_store` computes
-them all (:func:`graph.store.native.supplies`, the same code as an unindexed answer) and writes them
-here, in the store's own folder, before the folder is swapped in: the index and the store it was
-computed from are replaced together, or not at all.
+rows do not change until the store is filled again, so :func:`graph.store.backends.load_store` has them
+all computed (:func:`graph.ask.questions.write_supplies_index`: the engine's rows, the same code as an
+unindexed answer) and written here, in the store's own folder, before the folder is swapped in:
+the index and the store it was computed from are replaced together, or not at all.
+:meth:`graph.ask.questions.KnowledgeGraph.supplies` reads them.
 
 The index is one SQLite file (Python's ``sqlite3``, nothing to install) beside Oxigraph's own
 files, which Oxigraph leaves alone; it is not part of the dataset, so SPARQL never sees it. Each
 row is kept as its JSON text with the IRIs it is asked by (recipient, supplier, the one weapons
 system), in the order the rows are given. A store without an index, or with an index of another
-format, is answered as before, without it.
+format, is answered without it (the rows are computed).
 
 It keeps the names too (each actor's and system's id, labels and aliases, folded as the registry
 folds them), so that a name resolves with one lookup rather than a read of every label.
@@ -41,7 +42,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
-__all__ = ["FILE", "VERSION", "Index", "write", "write_rows"]
+from graph.model.names import fold
+
+__all__ = ["FILE", "VERSION", "Index", "write_rows"]
 
 #: The index's file name in the store's folder.
 FILE = "serbia-kg-supplies.sqlite"
@@ -60,18 +63,8 @@ CREATE INDEX by_supplier ON supplies (supplier);
 CREATE INDEX by_system ON supplies (system);
 """
 
-Names = dict  # kind -> {"ids": {id: IRI}, "index": {folded name: [id, ...]}}, as graph.store.native reads them
-Keyed = tuple  # (recipient IRI, supplier IRI, system IRI, row), as graph.store.native.supplies_keyed gives them
-
-
-def write(store, folder: Path) -> int:
-    """Compute every supplies row and every name of ``store`` (a pyoxigraph Store); write the index in ``folder``.
-
-    Returns the number of rows written.
-    """
-    from graph.store.native import names_of, supplies_keyed
-
-    return write_rows(folder, supplies_keyed(store), {kind: names_of(store, kind) for kind in ("actor", "system")})
+Names = dict  # kind -> {"ids": {id: IRI}, "index": {folded name: [id, ...]}}: graph.model.registry.Registry.name_table
+Keyed = tuple  # (recipient IRI, supplier IRI, system IRI, row)
 
 
 def write_rows(folder: Path, rows: Iterable[Keyed], names: Names) -> int:
@@ -136,9 +129,8 @@ class Index:
     def resolve(self, name: str, kind: str) -> str | None:
         """The IRI of the ``kind`` (actor or system) whose id is ``name``, else whose one folded name it is; else ``None``.
 
-        The same rules as an unindexed :func:`graph.store.native.supplies` (an unknown or ambiguous name gives ``None``).
+        The same rules as :meth:`graph.model.registry.Registry.resolve` (an unknown or ambiguous name gives ``None``).
         """
-        from graph.model.names import fold
 
         found = self._con.execute("SELECT iri FROM entities WHERE kind = ? AND id = ?", (kind, name)).fetchone()
         if found is not None:

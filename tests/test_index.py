@@ -1,4 +1,8 @@
-"""The lean path (graph.store.native): pyoxigraph alone gives the same supplies rows as the projection."""
+"""The supplies index of an Oxigraph store (graph.store.index): filled from the engine, read by the library.
+
+A store's rows (read from its index, or computed from the store when it has none) are the rows of
+the same dataset held in memory.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,12 @@ import sys
 
 import pytest
 
-from graph.store import native
 from graph.compile.build import build
+from graph.model.errors import UnknownName
 from graph.importers.sipri import import_sipri
 from graph.store.index import FILE, Index
 from graph.present.output import to_json
-from graph.ask.questions import KnowledgeGraph
+from graph.ask.questions import KnowledgeGraph, write_supplies_index
 from graph.store.backends import load_store
 
 from conftest import EXTERNAL, SEED_CORPUS
@@ -25,59 +29,61 @@ ASKS = [{}, {"to": "Serbia"}, {"to": "serbia", "supplier": "Russia"}, {"supplier
         {"system": "MiG-29"}, {"to": "Serbia", "system": "mig-29"}, {"supplier": "China"}]
 
 
+def _json(rows) -> list:
+    return json.loads(to_json(rows))
+
+
 def same_rows(out, store):
-    """The full path's rows equal the lean path's, computed and read from the store's index."""
-    kg = KnowledgeGraph.load(out)
-    ox = native.open_store(store)
-    assert Index.open(store) is not None  # load_store wrote it
+    """The rows of the dataset in memory equal the store's, read from its index and computed without it."""
+    memory = KnowledgeGraph.load(out)
+    indexed = KnowledgeGraph.load(store=store)
+    computed = KnowledgeGraph(indexed.data)  # the same store, without its index
+    assert indexed.index is not None and computed.index is None  # load_store wrote it
     for ask in ASKS:
-        lean = json.loads(to_json(native.supplies(ox, **ask)))
-        full = json.loads(to_json(kg.supplies(**ask)))
-        indexed = json.loads(to_json(native.supplies(ox, index=store, **ask)))
-        assert lean == full == indexed, ask
-    return json.loads(to_json(native.supplies(ox, to="Serbia")))
+        assert _json(memory.supplies(**ask)) == _json(indexed.supplies(**ask)) == _json(computed.supplies(**ask)), ask
+    return _json(indexed.supplies(to="Serbia"))
 
 
-def test_lean_supplies_gives_the_projection_s_rows_on_the_seed(seed_out, seed_store):
+def test_a_store_answers_as_memory_does_on_the_seed(seed_out, seed_store):
     rows = same_rows(seed_out, seed_store)
     assert {(r["supplier"], r["system"]) for r in rows} >= {("Russia", "MiG-29"), ("Belarus", "MiG-29")}
 
 
 @pytest.mark.skipif(not SAMPLE_2026.is_file(), reason=f"SIPRI sample not found in {EXTERNAL}")
-def test_lean_supplies_gives_the_projection_s_rows_with_sipri(tmp_path):
+def test_a_store_answers_as_memory_does_with_sipri(tmp_path):
     corpus = tmp_path / "sources"
     shutil.copytree(SEED_CORPUS, corpus)
     import_sipri(SAMPLE_2026, corpus)
     out, store = tmp_path / "out", tmp_path / "ox"
     build(corpus, out)
-    load_store(out, store)
+    load_store(out, store, index=write_supplies_index)
     rows = same_rows(out, store)
     mig = [r for r in rows if r["supplier"] == "Russia" and r["system"] == "MiG-29"]
     assert any(len(r["sources"]) > 1 for r in mig)  # the article's and SIPRI's claims merged in one row
 
 
-def test_unknown_or_ambiguous_names_fall_back_to_the_full_path(seed_store):
-    for index in (None, seed_store):
-        with pytest.raises(native.Fallback):
-            native.supplies(native.open_store(seed_store), to="Rusia", index=index)
-        with pytest.raises(native.Fallback):  # an actor's id asked for as a system: no such system
-            native.supplies(native.open_store(seed_store), system="russia", index=index)
+def test_unknown_or_ambiguous_names_are_refused_with_suggestions(seed_out, seed_store):
+    for kg in (KnowledgeGraph.load(store=seed_store), KnowledgeGraph.load(seed_out)):
+        with pytest.raises(UnknownName, match="unknown actor 'Rusia'; did you mean 'Russia'"):
+            kg.supplies(to="Rusia")
+        with pytest.raises(UnknownName, match="unknown system 'russia'"):  # an actor's id asked for as a system
+            kg.supplies(system="russia")
 
 
-def test_the_index_resolves_names_as_the_store_does(seed_store):
-    ox, index = native.open_store(seed_store), Index.open(seed_store)
+def test_the_index_resolves_names_as_the_registry_does(seed_store):
+    kg, index = KnowledgeGraph(KnowledgeGraph.load(store=seed_store).data), Index.open(seed_store)
     for kind in ("actor", "system"):
-        names = native.names_of(ox, kind)
-        assert len(names["ids"]) >= 5
-        for eid, iri in names["ids"].items():
+        table = kg.names.name_table([kind])[kind]
+        assert len(table["ids"]) >= 5
+        for eid, iri in table["ids"].items():
             assert index.resolve(eid, kind) == iri
-        for name in list(names["index"]) + ["Srbija", "MiG 29", "nowhere"]:
+        for name in list(table["index"]) + ["Srbija", "MiG 29", "nowhere"]:
             try:
-                expected = native._resolve(ox, name, kind, {})
-            except native.Fallback:
+                expected = str(kg.resolve(name, kind).iri)
+            except UnknownName:
                 expected = None
             assert index.resolve(name, kind) == expected, name
-    assert index.resolve("Srbija", "actor") == index.resolve("serbia", "actor") == native.names_of(ox, "actor")["ids"]["serbia"]
+    assert index.resolve("Srbija", "actor") == index.resolve("serbia", "actor") == str(kg.resolve("serbia").iri)
 
 
 def test_a_store_without_a_usable_index_computes_its_rows(seed_store, tmp_path):
@@ -85,26 +91,24 @@ def test_a_store_without_a_usable_index_computes_its_rows(seed_store, tmp_path):
 
     store = tmp_path / "store"
     shutil.copytree(seed_store, store)
-    ox = native.open_store(store)
-    rows = native.supplies(ox, to="Serbia", index=store)
+    rows = KnowledgeGraph.load(store=store).supplies(to="Serbia")
     with sqlite3.connect(store / FILE) as con:  # an index of another format: ignored, never misread
         con.execute("UPDATE meta SET value = '0' WHERE key = 'version'")
         con.execute("DELETE FROM supplies")
     con.close()
     assert Index.open(store) is None
-    assert native.supplies(ox, to="Serbia", index=store) == rows != []
+    assert KnowledgeGraph.load(store=store).supplies(to="Serbia") == rows != []
     (store / FILE).write_text("not a database")
     assert Index.open(store) is None
-    assert native.supplies(ox, to="Serbia", index=store) == rows
+    assert KnowledgeGraph.load(store=store).supplies(to="Serbia") == rows
     (store / FILE).unlink()
     assert Index.open(store) is None
-    assert native.supplies(ox, to="Serbia", index=store) == rows
+    assert KnowledgeGraph.load(store=store).supplies(to="Serbia") == rows
 
 
-def test_lean_values_are_escaped_terms_not_pasted_text(seed_store):
-    ox = native.open_store(seed_store)
-    with pytest.raises(native.Fallback):  # no entity has this name: nothing reaches a query
-        native.supplies(ox, to='x> } } ; DROP ALL ; SELECT * { "')
+def test_names_are_looked_up_not_pasted_into_a_query(seed_store):
+    with pytest.raises(UnknownName):  # no entity has this name: nothing reaches a query
+        KnowledgeGraph.load(store=seed_store).supplies(to='x> } } ; DROP ALL ; SELECT * { "')
 
 
 def test_supplies_from_a_store_imports_neither_rdflib_nor_networkx(seed_out, seed_store):
@@ -119,28 +123,20 @@ def test_supplies_from_a_store_imports_neither_rdflib_nor_networkx(seed_out, see
     assert rows == json.loads(to_json(KnowledgeGraph.load(seed_out).supplies(to="Serbia")))
 
 
-def test_node_kinds_agree_with_the_projection():
-    from graph.ask.projection import NODE_KINDS
-
-    assert list(native.NODE_KINDS) == [(str(c).rsplit("#", 1)[-1], k) for c, k in NODE_KINDS.items()]
-
-
 def test_an_id_and_a_label_resolve_alike(seed_store):
-    ox = native.open_store(seed_store)
-    assert native.supplies(ox, to="serbia") == native.supplies(ox, to="Serbia") == native.supplies(ox, to="srbija")
-    assert native.supplies(ox, system="mig-29") == native.supplies(ox, system="MiG-29") \
-        == native.supplies(ox, system="MiG29") == native.supplies(ox, system="MiG29", index=seed_store) != []
-    with pytest.raises(native.Fallback):  # an actor's id asked for as a system: not a system
-        native.supplies(ox, system="russia")
+    kg = KnowledgeGraph.load(store=seed_store)
+    assert kg.supplies(to="serbia") == kg.supplies(to="Serbia") == kg.supplies(to="srbija")
+    assert kg.supplies(system="mig-29") == kg.supplies(system="MiG-29") == kg.supplies(system="MiG29") != []
 
 
 def _seed_trig(seed_out) -> str:
     return (seed_out / "serbia-kg.trig").read_text(encoding="utf-8")
 
 
-def test_links_and_several_quotes_on_both_paths(seed_out):
+def test_links_and_several_quotes_in_a_store_and_in_memory(seed_out, tmp_path):
     """A second source linked to the seed's MiG-29 transfer (sameFactAs, another recipient named), and a
-    claim with two quotes (the one whose evidence IRI sorts first is shown): the lean rows equal the full path's."""
+    claim with two quotes (the one whose evidence IRI sorts first is shown): a store's rows, computed and
+    indexed, equal memory's."""
     import pyoxigraph
     from rdflib import Dataset
 
@@ -169,25 +165,27 @@ def test_links_and_several_quotes_on_both_paths(seed_out):
     ds = Dataset(default_union=True)
     ds.parse(data=trig + extra, format="trig")
     full = KnowledgeGraph(ds)
+    write_supplies_index(store, tmp_path)
+    stored = KnowledgeGraph(store)
+    indexed = KnowledgeGraph(store, index=Index.open(tmp_path))
     for ask in ASKS + [{"to": "Belarus"}]:
-        assert json.loads(to_json(native.supplies(store, **ask))) == json.loads(to_json(full.supplies(**ask))), ask
-    merged, = [r for r in native.supplies(store, to="Serbia") if r["fact"] == mig["fact"]]
+        assert _json(stored.supplies(**ask)) == _json(full.supplies(**ask)) == _json(indexed.supplies(**ask)), ask
+    merged, = [r for r in indexed.supplies(to="Serbia") if r["fact"] == mig["fact"]]
     assert sorted(s["source"] for s in merged["sources"]) == sorted(s["source"] for s in mig["sources"])
-    assert any(s["quote"] == "an earlier quote" for r in native.supplies(store) for s in r["sources"])
-    other, = native.supplies(store, to="Belarus")
+    assert any(s["quote"] == "an earlier quote" for r in indexed.supplies() for s in r["sources"])
+    other, = indexed.supplies(to="Belarus")
     assert other["fact"] == mig["fact"] and other["quantity"] == 5
 
 
-def test_lean_supplies_gives_the_projection_s_rows_on_a_synthetic_corpus(synthetic_built):
+def test_a_store_answers_as_memory_does_on_a_synthetic_corpus(synthetic_built):
     synthetic = synthetic_built
     focus = json.loads((synthetic / "corpus" / "corpus.json").read_text())["focus"]
     kg = KnowledgeGraph.load(synthetic / "out")
-    ox = native.open_store(synthetic / "store")
+    indexed = KnowledgeGraph.load(store=synthetic / "store")
+    assert indexed.index is not None
     label = kg.names.get(focus["hub"]).label
     asks = [{"to": focus["hub"]}, {"to": label}, {"supplier": focus["hub"]},
             {"to": focus["hub"], "supplier": focus["partners"][0]}, {"system": focus["system"]}, {}]
     for ask in asks:
-        lean = json.loads(to_json(native.supplies(ox, **ask)))
-        assert lean == json.loads(to_json(kg.supplies(**ask))), ask
-        assert lean == json.loads(to_json(native.supplies(ox, index=synthetic / "store", **ask))), ask
-    assert len(native.supplies(ox, to=focus["hub"])) > 10
+        assert _json(indexed.supplies(**ask)) == _json(kg.supplies(**ask)), ask
+    assert len(indexed.supplies(to=focus["hub"])) > 10
