@@ -365,19 +365,26 @@ def push(endpoint, graph_store, user, password, corpus, out, quiet) -> None:
 @click.option("--store", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="PATH",
               help=STORE_HELP)
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 3600),
-              help="Seconds a query may run before it is stopped.")
+              help="Seconds a query may run before it is stopped (503).")
 @click.option("--max-rows", default=10000, show_default=True, type=click.IntRange(1),
-              help="Most result rows (or triples) a query may return.")
+              help="Most result rows (or triples) a query may return (more: 422).")
+@click.option("--max-bytes", default=16 * 2**20, show_default=True, type=click.IntRange(1),
+              help="Most bytes of values a result may hold (more: 422).")
+@click.option("--max-memory", default=2048, show_default=True, type=click.IntRange(64),
+              help="MB a query's worker may grow to before the query is stopped (503).")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 32),
               help="Queries run at once (each in a worker process).")
+@click.option("--max-queue", default=64, show_default=True, type=click.IntRange(0),
+              help="Requests that may wait for a worker; more get 503 with Retry-After.")
 @corpus_option
 @out_option
-def serve(host, port, store, timeout, max_rows, workers, corpus, out) -> None:
-    """Serve the dataset as a read-only SPARQL 1.1 Protocol endpoint, with a query page at /.
+def serve(host, port, store, timeout, max_rows, max_bytes, max_memory, workers, max_queue, corpus, out) -> None:
+    """Serve the dataset as a read-only SPARQL 1.1 Protocol endpoint, with YASGUI at /.
 
-    GET or POST /sparql (form or application/sparql-query); results by content negotiation
-    (SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD for graphs). Updates and SERVICE
-    calls are refused; a query that runs too long or returns too much is stopped. Ctrl-C stops.
+    GET or POST /sparql (form or application/sparql-query); results by Accept or format=
+    (SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD, RDF/XML for graphs); GET /sparql
+    alone describes the service. Updates and SERVICE are refused; a query that runs too long,
+    grows too big or returns too much is stopped; a full queue answers 503. Ctrl-C stops.
 
     \b
     Example:
@@ -388,7 +395,8 @@ def serve(host, port, store, timeout, max_rows, workers, corpus, out) -> None:
 
     try:
         run_server(_target_out(corpus, out), store=store, host=host, port=port, timeout=timeout,
-                   max_rows=max_rows, workers=workers, log=lambda m: click.echo(m, err=True))
+                   max_rows=max_rows, max_bytes=max_bytes, max_memory=max_memory, workers=workers,
+                   max_queue=max_queue, log=lambda m: click.echo(m, err=True))
     except KGError as exc:
         fail(exc)
 
