@@ -442,3 +442,14 @@ def test_scan_sees_through_strings_iris_and_comments():
         with pytest.raises(QueryRefused) as refused:
             scan(text)
         assert refused.value.status == 403
+
+
+def test_the_dataset_description_is_served_with_this_endpoint(url):
+    status, ctype, body, _ = http(f"{url}/void")
+    assert status == 200 and ctype.startswith("text/turtle")
+    g = Graph().parse(data=body, format="turtle")
+    dataset = URIRef("https://w3id.org/serbia-kg/dataset")
+    assert (dataset, URIRef("http://rdfs.org/ns/void#sparqlEndpoint"), URIRef(f"{url}/sparql")) in g
+    triples = int(g.value(dataset, URIRef("http://rdfs.org/ns/void#triples")))
+    assert triples == count(get(url, COUNT)[2])
+    assert http(f"{url}/void", headers={"Accept": "application/ld+json"})[1].startswith("application/ld+json")

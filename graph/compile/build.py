@@ -28,6 +28,8 @@ from graph.model.registry import Registry, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
 from graph.compile.serialize import serialize_all
+from graph.compile.void import VOID_FILE
+from graph.compile.void import describe as describe_dataset
 from graph.model.terms import GRAPH, PREFIXES, SKG, SKV
 from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_triples
 from graph.compile.parallel import cores, pool
@@ -421,6 +423,7 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
     data = serialize_all(comp, list(OUTPUTS.values()), progress)
     blobs = {name: data[fmt] for name, fmt in OUTPUTS.items()}
     blobs[SUMMARY_FILE] = (json.dumps(asdict(summary), indent=1, sort_keys=True) + "\n").encode("utf-8")
+    blobs[VOID_FILE] = describe_dataset(comp.nquads_text(), list(OUTPUTS))
     if out.exists() and not out.is_dir():
         raise InputError("output path exists and is not a folder", file=out)
     for name, data in blobs.items():

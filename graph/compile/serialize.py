@@ -66,6 +66,11 @@ def _serialize_text(text: str, formats: list[str]) -> dict[str, bytes]:
     quads = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
     out: dict[str, bytes] = {}
     for fmt in formats:
+        if fmt == "json-ld":  # compact, with the published @context and @type
+            from graph.compile.jsonld import to_jsonld
+
+            out[fmt] = to_jsonld(quads)
+            continue
         data = ox.serialize(quads, format=getattr(ox.RdfFormat, FORMATS[fmt]),
                             prefixes=prefixes if fmt == "trig" else None)
         out[fmt] = data if data.endswith(b"\n") else data + b"\n"

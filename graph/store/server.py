@@ -622,8 +622,9 @@ def saved_json() -> bytes:
     return json.dumps(items).encode("utf-8")
 
 
-def service_description(endpoint_url: str, info: dict, fmt: str) -> bytes:
-    """The SPARQL 1.1 Service Description of the endpoint (with the dataset's graphs and sizes)."""
+def service_description(base: str, info: dict, fmt: str) -> bytes:
+    """The SPARQL 1.1 Service Description of the endpoint at ``base``/sparql (the dataset's graphs and
+    sizes; ``rdfs:seeAlso`` its VoID description at ``base``/void)."""
     from rdflib import BNode, Graph, Literal, Namespace, URIRef
     from rdflib.namespace import RDF, VOID, XSD
 
@@ -633,8 +634,9 @@ def service_description(endpoint_url: str, info: dict, fmt: str) -> bytes:
     g.bind("sd", sd)
     g.bind("void", VOID)
     g.bind("formats", formats)
-    s = URIRef(endpoint_url)
+    s = URIRef(base + "/sparql")
     g.add((s, RDF.type, sd.Service))
+    g.add((s, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"), URIRef(base + "/void")))
     g.add((s, sd.endpoint, s))
     g.add((s, sd.supportedLanguage, sd.SPARQL11Query))
     g.add((s, sd.feature, sd.UnionDefaultGraph))
@@ -708,13 +710,33 @@ class App:
             return 200, [("Content-Type", "application/json")], self._saved
         if path == "/prefixes.json":
             return 200, [("Content-Type", "application/json")], self._prefixes
-        if path in ("/void", "/.well-known/void") and self.void is not None and self.void.is_file():
-            return 200, [("Content-Type", "text/turtle; charset=utf-8")], self.void.read_bytes()
+        if path in ("/void", "/.well-known/void"):
+            return self.describe_dataset(environ)
         name = path.rsplit("/", 1)[-1]
         if path.startswith("/static/") and name in _STATIC:
             return 200, [("Content-Type", _STATIC[name]), ("Cache-Control", "max-age=86400")], \
                 (_static_dir() / name).read_bytes()
         raise QueryRefused(404, f"no such page: {path}; the endpoint is /sparql")
+
+    def describe_dataset(self, environ) -> tuple[int, list, bytes]:
+        """The build's VoID/DCAT description (``void.ttl``), with this endpoint as its ``void:sparqlEndpoint``."""
+        from rdflib import Graph, URIRef
+
+        from graph.compile.void import DATASET
+
+        if self.void is None or not self.void.is_file():
+            raise QueryRefused(404, "no dataset description: the build has no void.ttl (rebuild)")
+        fmt = negotiate("DESCRIBE", environ.get("HTTP_ACCEPT"), None)
+        g = Graph().parse(self.void, format="turtle")
+        g.add((URIRef(DATASET), URIRef("http://rdfs.org/ns/void#sparqlEndpoint"), URIRef(self._base(environ) + "/sparql")))
+        body = g.serialize(format={"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml"}[fmt],
+                           encoding="utf-8")
+        return 200, [("Content-Type", GRAPH_TYPES[fmt] + "; charset=utf-8"), ("Vary", "Accept")], body
+
+    @staticmethod
+    def _base(environ) -> str:
+        host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+        return f"http://{host}"
 
     def sparql(self, environ) -> tuple[int, list, bytes]:
         params = parse_qs(environ.get("QUERY_STRING") or "", keep_blank_values=True)
@@ -740,8 +762,7 @@ class App:
                 if accept and "text/html" in accept and "turtle" not in accept:
                     return 303, [("Location", "/")], b""
                 fmt = negotiate("DESCRIBE", accept, (params.get("format") or [None])[0])
-                host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
-                body = service_description(f"http://{host}/sparql", self.endpoint.info, fmt)
+                body = service_description(self._base(environ), self.endpoint.info, fmt)
                 return 200, [("Content-Type", GRAPH_TYPES[fmt] + "; charset=utf-8")], body
             raise QueryRefused(400, "give one query: ?query=... (GET) or a form or "
                                     "application/sparql-query body (POST)")

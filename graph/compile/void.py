@@ -1,0 +1,81 @@
+"""The dataset's description of itself (VoID and DCAT), written into the build as ``void.ttl``.
+
+Everything in it is read from the built quads: the triples of the whole and of each named graph
+(a ``void:subset`` each), each source graph's source, title and rights statement as the source
+states them, the ontology's licence as the ontology states it, an example resource, and the
+files of the build as DCAT distributions. The server (``serbia-kg serve``) adds its own
+``void:sparqlEndpoint`` when it serves it at ``/void``. Sorted, so the same build gives the same bytes.
+"""
+
+from __future__ import annotations
+
+__all__ = ["describe", "DATASET", "VOID_FILE"]
+
+DATASET = "https://w3id.org/serbia-kg/dataset"
+VOID_FILE = "void.ttl"
+_DCT = "http://purl.org/dc/terms/"
+_VOID = "http://rdfs.org/ns/void#"
+_DCAT = "http://www.w3.org/ns/dcat#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_MEDIA = {"serbia-kg.trig": "application/trig", "serbia-kg.nq": "application/n-quads",
+          "serbia-kg.ttl": "text/turtle", "serbia-kg.jsonld": "application/ld+json"}
+
+
+def describe(nquads: str, files: list[str]) -> bytes:
+    """VoID/DCAT Turtle for the dataset whose N-Quads are ``nquads``; ``files`` are the build's outputs."""
+    import pyoxigraph as ox
+
+    from graph.model.terms import ENTITY, GRAPH, PREFIXES, SKG, SOURCE
+
+    counts: dict[str, int] = {}
+    meta: list = []
+    serbia, has_serbia = f"<{ENTITY}serbia> ", False
+    source_ns, ontology_graph = "<" + str(SOURCE), str(GRAPH.ontology)
+    for line in nquads.splitlines():
+        if not line.endswith(" ."):
+            continue
+        g = line[line.rindex(" <") + 2:-3] if line.endswith("> .") else ""
+        counts[g] = counts.get(g, 0) + 1
+        has_serbia = has_serbia or line.startswith(serbia)
+        if line.startswith(source_ns) or (g == ontology_graph and f"<{_DCT}license>" in line):
+            meta.append(line)
+    facts = list(ox.parse("\n".join(meta).encode("utf-8"), format=ox.RdfFormat.N_QUADS)) if meta else []
+    N, L = ox.NamedNode, ox.Literal
+    dataset = N(DATASET)
+    out = [ox.Triple(dataset, N(_RDF_TYPE), N(_VOID + "Dataset")),
+           ox.Triple(dataset, N(_RDF_TYPE), N(_DCAT + "Dataset")),
+           ox.Triple(dataset, N(_DCT + "title"), L("serbia-kg: Serbia's foreign security ties")),
+           ox.Triple(dataset, N(_VOID + "triples"), L(str(sum(counts.values())), datatype=N(_XSD_INTEGER))),
+           ox.Triple(dataset, N(_VOID + "uriSpace"), L("https://w3id.org/serbia-kg/")),
+           ox.Triple(dataset, N(_VOID + "vocabulary"), N(str(SKG)))]
+    if has_serbia:
+        out.append(ox.Triple(dataset, N(_VOID + "exampleResource"), N(f"{ENTITY}serbia")))
+    for g, n in sorted(counts.items()):
+        if not g:
+            continue
+        sub = N(g)
+        out += [ox.Triple(dataset, N(_VOID + "subset"), sub), ox.Triple(sub, N(_RDF_TYPE), N(_VOID + "Dataset")),
+                ox.Triple(sub, N(_VOID + "triples"), L(str(n), datatype=N(_XSD_INTEGER)))]
+    for q in facts:
+        g, s, p = q.graph_name.value, q.subject, q.predicate.value
+        if p == _RDF_TYPE and q.object.value == str(SKG.Source):
+            out.append(ox.Triple(N(g), N(_DCT + "source"), s))
+        elif p in (_DCT + "title", _DCT + "rights", _DCT + "license") and s.value.startswith(str(SOURCE)):
+            out.append(ox.Triple(N(g), N(p), q.object))
+        elif p == _DCT + "license" and g == ontology_graph:
+            out.append(ox.Triple(N(g), N(p), q.object))
+    for name in sorted(files):
+        dist = N(f"{DATASET}/{name}")
+        out += [ox.Triple(dataset, N(_DCAT + "distribution"), dist),
+                ox.Triple(dist, N(_RDF_TYPE), N(_DCAT + "Distribution")),
+                ox.Triple(dist, N(_DCT + "title"), L(name))]
+        if name in _MEDIA:
+            out.append(ox.Triple(dist, N(_DCAT + "mediaType"),
+                                 N("https://www.iana.org/assignments/media-types/" + _MEDIA[name])))
+    prefixes = {"void": _VOID, "dcat": _DCAT, "dcterms": _DCT, **{p: str(ns) for p, ns in PREFIXES.items()
+                                                                  if p in ("skg", "ent", "src", "kgg")}}
+    unique = sorted(set(out), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    return ox.serialize(unique, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+
+
+_XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"

@@ -1,0 +1,64 @@
+"""The built JSON-LD: compact, with the published @context (ontology/context.jsonld) and @type,
+read back by pyld (expand, compact, frame by @type) and by rdflib as the same dataset as the TriG."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rdflib import Dataset
+
+from graph.model.resources import ontology_dir
+from graph.model.terms import PREFIXES
+
+pyld = pytest.importorskip("pyld", reason="PyLD (the test extra) is not installed")
+from pyld import jsonld  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def doc(seed_out) -> dict:
+    return json.loads((seed_out / "serbia-kg.jsonld").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def published() -> dict:
+    return json.loads((ontology_dir() / "context.jsonld").read_text(encoding="utf-8"))
+
+
+def test_the_context_is_the_published_one_and_declares_the_project_prefixes(doc, published):
+    assert doc["@context"] == published["@context"]
+    assert published["@context"] == {p: str(ns) for p, ns in PREFIXES.items()}
+
+
+def _quads(ds: Dataset) -> set:
+    return {(str(s), str(p), str(o), str(g)) for s, p, o, g in ds.quads((None, None, None, None))}
+
+
+def test_it_is_the_same_dataset_as_the_trig(seed_out):
+    from_jsonld, from_trig = Dataset(), Dataset()
+    from_jsonld.parse(seed_out / "serbia-kg.jsonld", format="json-ld")
+    from_trig.parse(seed_out / "serbia-kg.trig", format="trig")
+    assert _quads(from_jsonld) == _quads(from_trig) and _quads(from_trig)
+
+
+def test_pyld_expands_compacts_and_frames_by_type(doc, published, seed_out):
+    from rdflib import RDF
+
+    from graph.model.terms import SKG
+
+    trig = Dataset()
+    trig.parse(seed_out / "serbia-kg.trig", format="trig")
+    want = {str(s) for s, _, _, _ in trig.quads((None, RDF.type, SKG.ArmsTransfer, None))}
+    assert want  # the seed has transfers
+    expanded = jsonld.expand(doc)
+    assert expanded and all("@graph" in g for g in expanded)  # one object per named graph
+    # the N-Quads pyld makes of our JSON-LD hold the dataset's quads
+    back = Dataset()
+    back.parse(data=jsonld.to_rdf(doc, {"format": "application/n-quads"}), format="nquads")
+    assert _quads(back) == _quads(trig)
+    compacted = jsonld.compact(expanded, published)
+    assert compacted["@context"] == published["@context"]
+    framed = jsonld.frame(doc, {"@context": published["@context"], "@type": "skg:ArmsTransfer"})
+    nodes = framed["@graph"]
+    assert {n["@id"].replace("claim:", PREFIXES["claim"]) for n in nodes} == want
+    assert all("skg:ArmsTransfer" in (n["@type"] if isinstance(n["@type"], list) else [n["@type"]]) for n in nodes)
