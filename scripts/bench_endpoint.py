@@ -24,6 +24,7 @@ Speed is never asserted; this script prints (and writes ``--json``).
 Example::
 
     python scripts/bench_endpoint.py --size 100k --clients 1,4,16 --seconds 10 --rounds 2
+    python scripts/bench_endpoint.py --question systems-by-origin --bind recipient=hub   # a heavier one
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ import multiprocessing as mp
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -122,7 +122,8 @@ def load(url: str, params: list, clients: int, seconds: float, max_requests: int
             "other": sum(1 for r in results if r[0] not in (200, 503) and not str(r[0]).startswith("error")),
             "rps": len(ok) / wall if wall else 0.0,
             "p50": lat[len(lat) // 2] if lat else None, "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None,
-            "rows": sorted({r[2] for r in ok})}
+            "rows": sorted({-1 if r[2] is None else r[2] for r in ok}),  # -1: a 200 whose body did not parse
+            "bad_bodies": sum(1 for r in ok if r[2] is None)}
 
 
 # --- the servers -------------------------------------------------------------------------------
@@ -166,7 +167,8 @@ def _virtuoso_graph(store: Path, graph_store: str, user: str, password: str, nam
 # --- the run -----------------------------------------------------------------------------------
 
 def _question(name: str, focus: dict, bind: list[str]) -> str:
-    """The saved question's text with parameters bound (VALUES): ``NAME=hub`` (the corpus's hub) or an id."""
+    """The saved question's text with parameters bound (VALUES): ``NAME=hub`` (the corpus's hub),
+    ``NAME=partner`` (its first partner) or an entity id."""
     from rdflib import URIRef
 
     from graph.model.terms import ENTITY
@@ -176,7 +178,8 @@ def _question(name: str, focus: dict, bind: list[str]) -> str:
     bindings = {}
     for item in bind:
         param, _, value = item.partition("=")
-        bindings[param] = URIRef(ENTITY[focus["hub"] if value == "hub" else value])
+        entity = {"hub": focus["hub"], "partner": focus["partners"][0]}.get(value, value)
+        bindings[param] = URIRef(ENTITY[entity])
     text = bind_values(q.text, bindings) if bindings else q.text
     return text if "PREFIX" in text else PROLOGUE + text
 
@@ -192,9 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", default="100k", help="triples of the synthetic corpus (10k, 100k, 1m)")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "serbia-kg-bench-endpoint")
-    ap.add_argument("--question", default="systems-by-origin", help="the saved question asked")
+    ap.add_argument("--question", default="memberships",
+                    help="the saved question asked (default memberships: a cheap one, a few rows)")
     ap.add_argument("--bind", action="append", default=None,
-                    help="NAME=ENTITY (or NAME=hub) bound as VALUES; default recipient=hub")
+                    help="NAME=ENTITY (an id, or hub, or partner: the corpus's hub or its first partner) "
+                         "bound as VALUES; default member=partner")
     ap.add_argument("--clients", default="1,4,16")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rounds", type=int, default=2)
@@ -226,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"building {args.size} ...", file=sys.stderr)
         build(corpus, out)
         load_store(out, store)
-    text = _question(args.question, info["focus"], args.bind if args.bind is not None else ["recipient=hub"])
+    text = _question(args.question, info["focus"], args.bind if args.bind is not None else ["member=partner"])
     params = [("query", text)]
     procs, servers = [], {}
     graph_name = f"urn:x-serbia-kg-bench-endpoint:{os.getpid()}:{int(time.time())}"

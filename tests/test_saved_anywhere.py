@@ -16,7 +16,6 @@ import urllib.parse
 import urllib.request
 import uuid
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 
 import pytest
 

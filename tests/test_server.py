@@ -23,7 +23,8 @@ from rdflib import Graph, URIRef
 from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from graph.store.server import QueryRefused, make_server, negotiate, scan
+from graph.store.endpoint import QueryRefused, scan
+from graph.store.server import make_server, negotiate
 from graph.model.terms import ENTITY, GRAPH, SKG
 
 MIG = "SELECT ?q WHERE { ?t skg:supplier ent:russia ; skg:system ent:mig-29 ; skg:quantity ?q }"
