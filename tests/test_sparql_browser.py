@@ -66,6 +66,7 @@ def test_a_saved_question_runs_in_yasgui_offline_and_downloads_as_csv(endpoint, 
     page.wait_for_selector(".yasr table tbody tr", timeout=30_000)
     cells = page.eval_on_selector_all(".yasr table tbody tr", "rows => rows.map(r => r.innerText)")
     assert len(cells) == 4 and any("MiG-29" in c for c in cells)
+    assert any("ent:mig-29" in c for c in cells)  # IRIs shown with the project's prefixes
     with page.expect_download(timeout=30_000) as download:
         page.click(".yasr_downloadIcon")
     text = Path(download.value.path()).read_text(encoding="utf-8")
