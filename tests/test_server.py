@@ -454,3 +454,14 @@ def test_the_dataset_description_is_served_with_this_endpoint(url):
     triples = int(g.value(dataset, URIRef("http://rdfs.org/ns/void#triples")))
     assert triples == count(get(url, COUNT)[2])
     assert http(f"{url}/void", headers={"Accept": "application/ld+json"})[1].startswith("application/ld+json")
+
+
+def test_a_query_that_grows_too_big_is_stopped(seed_out):
+    running = Running(seed_out, timeout=60, workers=1, max_memory=300)
+    try:
+        started = time.monotonic()
+        status, _, body, _ = get(running.url, "SELECT ?a ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1")
+        assert status == 503 and "more than 300 MB" in body and time.monotonic() - started < 60
+        assert get(running.url, MIG)[0] == 200  # a new worker answers
+    finally:
+        running.close()

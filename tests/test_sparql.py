@@ -256,7 +256,7 @@ def test_parameters_are_bound_as_terms_never_pasted(mem):
 def test_bind_values_skips_braces_in_strings_iris_and_comments():
     text = '# a { comment\nSELECT ?s WHERE # where {\n{ ?s ?p "{" }'
     bound = bind_values(text, {"p": URIRef("http://x/p")})
-    assert bound.endswith('{ VALUES (?p) { (<http://x/p>) } ?s ?p "{" }')
+    assert bound.endswith('{ VALUES ?p { <http://x/p> } ?s ?p "{" }')
 
 
 # --- pages and required parameters ----------------------------------------------------------------
@@ -278,9 +278,9 @@ def test_set_page_rewrites_the_last_limit_and_its_offset():
 def test_parameters_are_bound_where_the_page_is_taken():
     paged = "SELECT ?s ?n WHERE { { SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 100 } ?s ?q ?n }"
     bound = bind_values(paged, {"o": URIRef("http://x/o")})
-    assert "{ SELECT ?s WHERE { VALUES (?o) { (<http://x/o>) } ?s ?p ?o } ORDER BY" in bound
+    assert "{ SELECT ?s WHERE { VALUES ?o { <http://x/o> } ?s ?p ?o } ORDER BY" in bound
     outer = "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } } ?s ?q ?n } LIMIT 10"
-    assert bind_values(outer, {"n": Literal(1)}).startswith("SELECT ?s WHERE { VALUES (?n)")
+    assert bind_values(outer, {"n": Literal(1)}).startswith("SELECT ?s WHERE { VALUES ?n")
 
 
 def test_saved_questions_page_their_rows(mem, seed_store):
