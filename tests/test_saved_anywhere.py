@@ -9,8 +9,6 @@ the query's dataset by ``default-graph-uri``) and is deleted at the end.
 from __future__ import annotations
 
 import json
-import subprocess
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -98,26 +96,21 @@ _EMPTY_ON_SEED = {"alignment-rates", "votes-on-resolution", "tied-to-both"}  # (
 
 # --- Virtuoso -------------------------------------------------------------------------------------
 
-def _curl(*args: str) -> None:
-    subprocess.run(["curl", "-sS", "-f", "--digest", "-u", f"{TEST_USER}:{TEST_PASSWORD}", *args],
-                   check=True, stdout=subprocess.DEVNULL)
-
-
 @pytest.fixture(scope="module")
 def virtuoso_graph(oxigraph_store):
     """The seed dataset (every graph's triples) in one uniquely named Virtuoso graph; deleted after."""
     if not TEST_ENDPOINT:
         pytest.skip("no SPARQL server: set SERBIA_KG_TEST_ENDPOINT (.ci/run starts Virtuoso and sets it)")
+    from graph.store.backends import _http
+
     graph_store = TEST_GRAPH_STORE or TEST_ENDPOINT.rstrip("/") + "-graph-crud-auth"
     name = f"urn:x-serbia-kg-test:saved-anywhere:{uuid.uuid4()}"
     target = graph_store + "?" + urllib.parse.urlencode({"graph": name})
-    with tempfile.NamedTemporaryFile("wb", suffix=".nt") as f:
-        for q in oxigraph_store:
-            f.write(f"{q.subject} {q.predicate} {q.object} .\n".encode("utf-8"))
-        f.flush()
-        _curl("-X", "PUT", "-H", "Content-Type: application/n-triples", "--data-binary", f"@{f.name}", target)
+    data = "".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in oxigraph_store).encode("utf-8")
+    _http(target, method="PUT", data=data, headers={"Content-Type": "application/n-triples"},
+          user=TEST_USER, password=TEST_PASSWORD)
     yield name
-    _curl("-X", "DELETE", target)
+    _http(target, method="DELETE", user=TEST_USER, password=TEST_PASSWORD)
 
 
 def virtuoso_rows(graph: str, text: str) -> tuple[list, list]:
