@@ -620,9 +620,13 @@ def import_group() -> None:
 @corpus_option
 @click.option("--id", "source_id", default=None, metavar="SOURCE_ID",
               help="The source's id and folder name (default: sipri-<release>-<file name>).")
+@click.option("--twins", type=click.Choice(["stop", "merge", "apart"]), default="stop", show_default=True,
+              help="A system name that only looks like another release's system (G-4 Super Galeb, G-4): stop "
+                   "and name the alias to add, merge them, or keep them apart.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print what was imported.")
-def import_sipri(file: Path, release: str | None, corpus: Path, source_id: str | None, fmt: str) -> None:
+def import_sipri(file: Path, release: str | None, corpus: Path, source_id: str | None, twins: str,
+                 fmt: str) -> None:
     """Import a SIPRI Arms Transfers Database export (either layout) as a dataset source.
 
     Reads the per-delivery-year export (17 columns, metadata lines on top) or the order-level
@@ -631,6 +635,16 @@ def import_sipri(file: Path, release: str | None, corpus: Path, source_id: str |
     registry lacked to <corpus>/registry/sipri-<release>.yaml. All or nothing: a malformed file
     is refused with its line, and nothing is written. Importing the same file again replaces it.
 
+    SIPRI's data never enters git: the source's folder gets a .gitignore that ignores it whole,
+    and <corpus>/registry/.gitignore ignores sipri-*.yaml, so `git status` stays clean in a
+    checkout (use --sources to keep the corpus elsewhere).
+
+    Twins: a system of another release named differently (9M120 Ataka and Ataka, Mistral SAM
+    and Mistral, the same deal in two releases) is that system; the name becomes an alias
+    (listed as "merged"). A name that only may be one (a nickname added) stops the import with
+    one line per pair and the alias to add, unless --twins says merge or apart.
+    `serbia-kg duplicates` lists suspected twins of any corpus.
+
     Example: serbia-kg import sipri ~/Downloads/trade-register.csv && serbia-kg build
 
     Source: SIPRI Arms Transfers Database, https://www.sipri.org/databases/armstransfers
@@ -638,7 +652,7 @@ def import_sipri(file: Path, release: str | None, corpus: Path, source_id: str |
     from graph.importers.sipri import import_sipri as run
 
     try:
-        result = run(file, corpus, release=release, source_id=source_id)
+        result = run(file, corpus, release=release, source_id=source_id, twins=twins)
     except KGError as exc:
         fail(exc)
     if fmt == "json":
@@ -656,6 +670,38 @@ def import_sipri(file: Path, release: str | None, corpus: Path, source_id: str |
         click.echo(f"  actors: {actors}")
     if systems:
         click.echo(f"  systems: {systems}")
+    if result.merged:
+        click.echo(f"merged {len(result.merged)} twin(s) with systems of other releases:")
+        for m in result.merged:
+            click.echo(f"  {m['name']} = {m['label']} ({m['system']}): {m['reason']}")
+
+
+@main.command()
+@corpus_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="table, json or csv.")
+def duplicates(corpus: Path, fmt: str) -> None:
+    """List systems that look like one system under two registry ids, and the alias that joins them.
+
+    Suspected when a name of one is a name of the other once folded, or by SIPRI's conventions
+    (a designation prefix like 9M120 or 96K9, a word of SIPRI's descriptions like SAM or AV,
+    names joined by a slash, a nickname added), their categories being of one kind; or when one
+    deal of two SIPRI releases names both. Reads the corpus, not the built dataset. Exit status
+    0 when none is found, 1 otherwise.
+
+    Example: serbia-kg duplicates --sources sources --format json
+    """
+    from .importers.twins import corpus_duplicates
+
+    try:
+        found = corpus_duplicates(corpus)
+    except KGError as exc:
+        fail(exc)
+    rows = [{"a": t.entities[0] if t.entities else t.name, "b": t.entities[1] if t.entities else t.entity,
+             "certain": t.certain, "reason": t.reason, "alias_to_add": t.alias_hint()} for t in found]
+    _emit(rows, ["a", "b", "certain", "reason", "alias_to_add"], fmt, empty="no suspected duplicates")
+    if found:
+        sys.exit(1)
 
 
 @main.command()

@@ -215,11 +215,6 @@ def test_real_order_level_register(seed_copy):
     compile_corpus(seed_copy)
 
 
-def test_repository_corpus_holds_no_sipri_data():
-    assert not [p for p in SEED_CORPUS.iterdir() if p.name.startswith("sipri")]
-    assert not list((SEED_CORPUS / "registry").glob("sipri*"))
-
-
 @needs_samples
 def test_two_releases_spelling_a_system_two_ways_name_one_system(seed_copy):
     """SIPRI's 2026 export writes "EC-145" and "BOV M-11", its 2025 register "EC145" and "BOV M11": one

@@ -34,12 +34,14 @@ from typing import Any, Callable
 
 import yaml
 
-from graph.model.errors import InputError
-from graph.model.names import fold, words
+from graph.importers import twins as twins_mod
 from graph.importers.staging import claim_target, commit_source, plain
+from graph.model.errors import CorpusInvalid, InputError
+from graph.model.names import fold, words
+from graph.model.registry import ALIASES
 
 __all__ = ["Delivery", "Deal", "Export", "ImportResult", "read_export", "import_sipri", "category_for",
-           "actor_type_for", "default_source_id", "PER_YEAR", "ORDER_LEVEL", "SIPRI_URL", "SIPRI_RIGHTS",
+           "actor_type_for", "default_source_id", "DESCRIPTION_CATEGORIES", "PER_YEAR", "ORDER_LEVEL", "SIPRI_URL", "SIPRI_RIGHTS",
            "PUBLISHER_ID"]
 
 SIPRI_URL = "https://www.sipri.org/databases/armstransfers"
@@ -62,14 +64,60 @@ _HEADER_SEARCH = 40  # lines of metadata at most before the header
 _CONDITIONS = {"new": "new", "second hand": "second-hand", "second hand but modernized": "second-hand-modernised",
                "second hand but modernised": "second-hand-modernised"}
 
-# SIPRI's description (most specific) and armament category -> a concept of skv:SystemCategories
-_BY_DESCRIPTION = {
+#: SIPRI's weapon descriptions -> a concept of skv:SystemCategories, one line per kind SIPRI uses
+#: (keys as :func:`graph.names.words` gives them, so "air-search radar" is "air search radar").
+#: Every description of the two sample registers is here (tests/test_sipri.py checks it); a
+#: description not listed falls back to SIPRI's armament category, then to a word it contains.
+DESCRIPTION_CATEGORIES: dict[str, str] = {
+    # aircraft
     "fighter aircraft": "fighter-aircraft", "fga aircraft": "fighter-aircraft",
-    "armed uav": "armed-drone", "tank": "main-battle-tank", "anti-tank missile": "anti-tank-missile",
-    "sam system": "air-defence-system", "sams": "air-defence-system",
-    "self-propelled air-defence system": "air-defence-system", "air-defence system": "air-defence-system",
-    "self-propelled anti-aircraft gun": "air-defence-system", "mobile sam system": "air-defence-system",
+    "ground attack aircraft": "aircraft", "bomber aircraft": "aircraft", "trainer aircraft": "aircraft",
+    "(armed) trainer aircraft": "aircraft", "armed trainer aircraft": "aircraft",
+    "trainer/combat aircraft": "aircraft", "light/trainer aircraft": "aircraft",
+    "light aircraft": "aircraft", "transport aircraft": "aircraft", "light transport aircraft": "aircraft",
+    "reconnaissance aircraft": "aircraft", "tanker/transport aircraft": "aircraft",
+    "maritime patrol aircraft": "aircraft", "aew&c aircraft": "aircraft", "uav": "aircraft",
+    "armed uav": "armed-drone", "ucav": "armed-drone",
+    "helicopter": "helicopter", "light helicopter": "helicopter", "transport helicopter": "helicopter",
+    "combat helicopter": "helicopter", "anti submarine helicopter": "helicopter", "asw helicopter": "helicopter",
+    # armoured vehicles
+    "tank": "main-battle-tank", "light tank": "armoured-vehicle", "tank destroyer": "armoured-vehicle",
+    "apc": "armoured-vehicle", "armoured personnel carrier": "armoured-vehicle", "armoured car": "armoured-vehicle",
+    "infantry fighting vehicle": "armoured-vehicle", "ifv": "armoured-vehicle",
+    "armoured reconnaissance vehicle": "armoured-vehicle", "armoured recovery vehicle": "armoured-vehicle",
+    "apc/apv": "armoured-vehicle", "apv": "armoured-vehicle",
+    # air defence
+    "sam system": "air-defence-system", "sams": "air-defence-system", "mobile sam system": "air-defence-system",
+    "naval sam system": "air-defence-system", "air defence system": "air-defence-system",
+    "self propelled air defence system": "air-defence-system", "self propelled anti aircraft gun": "air-defence-system",
+    "anti aircraft gun": "air-defence-system", "self propelled aa gun": "air-defence-system",
+    # missiles
+    "anti tank missile": "anti-tank-missile", "sam": "missile", "portable sam": "missile",
+    "air to surface missile": "missile", "anti ship missile": "missile", "air to air missile": "missile",
+    "short range air to air missile": "missile", "long range air to air missile": "missile",
+    "bvraam": "missile", "sraam": "missile", "ssm": "missile", "surface to surface missile": "missile",
+    "coastal defence system": "missile",  # SIPRI's coastal defence systems fire anti-ship missiles (4K40 Rubezh)
+    "surface to surface missile launcher": "artillery",  # the launcher vehicle (9P113 of Luna-M)
+    # sensors
+    "air search radar": "sensor", "sea search radar": "sensor", "fire control radar": "sensor",
+    "height finding radar": "sensor", "ground surveillance radar": "sensor", "radar": "sensor",
+    "combat aircraft radar": "sensor", "sonar": "sensor", "asw sonar": "sensor",
+    # artillery
+    "towed gun": "artillery", "self propelled gun": "artillery", "naval gun": "artillery", "mortar": "artillery",
+    "self propelled mortar": "artillery", "anti submarine mortar": "artillery", "asw mortar": "artillery",
+    "multiple rocket launcher": "artillery", "self propelled mrl": "artillery", "towed mrl": "artillery",
+    # ships
+    "ship": "ship", "frigate": "ship", "corvette": "ship", "destroyer": "ship", "submarine": "ship",
+    "patrol boat": "ship", "patrol craft": "ship", "offshore patrol vessel": "ship", "missile boat": "ship",
+    "torpedo boat": "ship", "fast attack craft": "ship", "minesweeper": "ship", "minehunter": "ship",
+    "landing craft": "ship", "landing ship": "ship", "salvage ship": "ship", "survey ship": "ship",
+    "support ship": "ship", "training ship": "ship", "tug": "ship",
+    "tanker": "ship",  # SIPRI's "tanker" is a ship (Sorong, PN-13); an air tanker is "tanker/transport aircraft"
+    # engines
+    "aircraft engine": "engine", "vehicle engine": "engine", "ship engine": "engine", "turbojet": "engine",
+    "turbofan": "engine", "turboprop": "engine", "diesel engine": "engine", "gas turbine": "engine",
 }
+DESCRIPTION_CATEGORIES = {k.casefold(): v for k, v in DESCRIPTION_CATEGORIES.items()}
 _BY_ARMAMENT = {
     "aircraft": "aircraft", "air-defence systems": "air-defence-system", "armoured vehicles": "armoured-vehicle",
     "missiles": "missile", "sensors": "sensor", "engines": "engine", "artillery": "artillery", "ships": "ship",
@@ -77,15 +125,16 @@ _BY_ARMAMENT = {
 }
 _KEYWORDS = (  # (word in the description, category), first match wins
     ("helicopter", "helicopter"), ("armed uav", "armed-drone"), ("ucav", "armed-drone"),
-    ("sam system", "air-defence-system"), ("anti-aircraft", "air-defence-system"),
-    ("air-defence", "air-defence-system"), ("air defence", "air-defence-system"),
-    ("anti-tank missile", "anti-tank-missile"), ("missile", "missile"), ("sam", "missile"),
-    ("torpedo", "missile"), ("radar", "sensor"), ("sensor", "sensor"), ("sonar", "sensor"),
-    ("engine", "engine"), ("aircraft", "aircraft"), ("uav", "aircraft"), ("tank", "main-battle-tank"),
-    ("vehicle", "armoured-vehicle"), ("apc", "armoured-vehicle"), ("ifv", "armoured-vehicle"),
-    ("gun", "artillery"), ("howitzer", "artillery"), ("mortar", "artillery"), ("rocket launcher", "artillery"),
-    ("mrl", "artillery"), ("ship", "ship"), ("frigate", "ship"), ("corvette", "ship"), ("boat", "ship"),
-    ("submarine", "ship"), ("vessel", "ship"),
+    ("sam system", "air-defence-system"), ("anti aircraft", "air-defence-system"),
+    ("air defence", "air-defence-system"), ("anti tank missile", "anti-tank-missile"), ("missile", "missile"),
+    ("sam", "missile"), ("torpedo boat", "ship"), ("missile boat", "ship"), ("torpedo", "other"),
+    ("radar", "sensor"), ("sensor", "sensor"), ("sonar", "sensor"), ("engine", "engine"), ("turbojet", "engine"),
+    ("aircraft", "aircraft"), ("uav", "aircraft"), ("light tank", "armoured-vehicle"),
+    ("tank destroyer", "armoured-vehicle"), ("tank", "main-battle-tank"), ("vehicle", "armoured-vehicle"),
+    ("apc", "armoured-vehicle"), ("ifv", "armoured-vehicle"), ("gun", "artillery"), ("howitzer", "artillery"),
+    ("mortar", "artillery"), ("rocket launcher", "artillery"), ("mrl", "artillery"), ("ship", "ship"),
+    ("frigate", "ship"), ("corvette", "ship"), ("destroyer", "ship"), ("boat", "ship"), ("craft", "ship"),
+    ("submarine", "ship"), ("vessel", "ship"), ("minesweeper", "ship"),
 )
 
 
@@ -175,6 +224,7 @@ class ImportResult:
     added_actors: list[tuple[str, str, str]]   # (id, label, type)
     added_systems: list[tuple[str, str, str]]  # (id, label, category)
     replaced: bool = False
+    merged: list[dict] = field(default_factory=list)  # twins merged: name, system, label, reason, line
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -431,23 +481,26 @@ def _order_row(row: _Row, deals: dict[str, Deal], texts: list[str], raws: list[s
 def category_for(description: str | None, armament_category: str | None = None) -> str:
     """The skv:SystemCategories concept for SIPRI's description and armament category.
 
+    The description decides (:data:`DESCRIPTION_CATEGORIES`); SIPRI's armament category is the
+    fallback for a description the table lacks, then a word the description contains.
+
     >>> category_for("fighter aircraft", "Aircraft")
     'fighter-aircraft'
-    >>> category_for("SAM", "Missiles")
-    'missile'
-    >>> category_for("air search radar")
-    'sensor'
+    >>> category_for("SAM", "Missiles"), category_for("torpedo boat"), category_for("air-search radar")
+    ('missile', 'ship', 'sensor')
     """
-    desc = (description or "").strip().casefold()
-    if desc in _BY_DESCRIPTION:
-        return _BY_DESCRIPTION[desc]
+    desc = words(description or "")
+    if desc in DESCRIPTION_CATEGORIES:
+        return DESCRIPTION_CATEGORIES[desc]
     if "helicopter" in desc:  # SIPRI files helicopters under Aircraft
         return "helicopter"
     if armament_category and armament_category.strip().casefold() in _BY_ARMAMENT:
-        return _BY_ARMAMENT[armament_category.strip().casefold()]
-    words = f" {re.sub(r'[^a-z0-9-]+', ' ', desc)} "
+        found = _BY_ARMAMENT[armament_category.strip().casefold()]
+        if found != "other":
+            return found
+    padded = f" {desc} "
     for word, category in _KEYWORDS:
-        if f" {word} " in words or (" " in word and word in desc):
+        if f" {word} " in padded:
             return category
     return "other"
 
@@ -497,6 +550,124 @@ class _Names:
         eid, n = base, 2
         while eid in self.ids:
             eid, n = f"{base}-{n}", n + 1
+        return eid
+
+
+class _Resolver:
+    """Finds (or adds) the registry entity of each name of an export, and the twins of its systems.
+
+    A system is, in this order: the system of the same deal in another release
+    (:func:`twins.deal_twin`); the system of that name (of a compatible category); the system a
+    name rule of :func:`twins.variants` points to in another release or the curated registry
+    (certain rules merge, suspected ones stop the import unless ``twins`` says ``merge`` or
+    ``apart``); else a new system.
+    """
+
+    def __init__(self, registry, path: Path, release_file: str, own_actors: dict, own_systems: dict,
+                 aliases: dict, priors: list, twins: str) -> None:
+        self.names = _Names(registry)
+        self.path, self.own_actors, self.own_systems, self.priors, self.mode = path, own_actors, own_systems, priors, twins
+        self.aliases: dict[str, list[str]] = {k: list(v) for k, v in aliases.items()}
+        self.category = {e.id: e.category for e in registry if e.kind == "system"}
+        self.label = {e.id: e.label for e in registry}
+        # systems of this release (declared in its registry file): SIPRI tells its own designations apart
+        self.release_ids = {e.id for e in registry if e.file and Path(e.file).name == release_file}
+        self.variant_of: dict[str, set[tuple[str, str, bool]]] = {}
+        for e in registry:
+            if e.kind == "system" and e.id not in self.release_ids:
+                for n in e.names():
+                    for v, rule, certain in twins_mod.variants(n):
+                        self.variant_of.setdefault(fold(v), set()).add((e.id, f"'{n}' is '{v}' with {rule}", certain))
+        self.added_actors: list[tuple[str, str, str]] = []
+        self.added_systems: list[tuple[str, str, str]] = []
+        self.merged: list[twins_mod.Twin] = []
+        self.suspects: list[twins_mod.Twin] = []
+        if not self.names.find("actor", PUBLISHER_ID):
+            label = "Stockholm International Peace Research Institute"
+            own_actors[PUBLISHER_ID] = {"type": "Organisation", "label": label, "aliases": ["SIPRI"]}
+            self.names.add(PUBLISHER_ID, "actor", [PUBLISHER_ID, "SIPRI"])
+            self.added_actors.append((PUBLISHER_ID, label, "Organisation"))
+
+    def _one(self, kind: str, name: str, found: set[str], deal: Deal) -> str | None:
+        if len(found) > 1:
+            raise InputError(f"'{name}' names several {kind}s of the registry ({', '.join(sorted(found))}); "
+                             "make the aliases unambiguous", file=self.path, line=deal.lines[0])
+        return next(iter(found)) if found else None
+
+    def actor(self, name: str, deal: Deal) -> str:
+        found = self._one("actor", name, self.names.find("actor", name), deal)
+        if found:
+            return found
+        label = name.strip().rstrip("*").strip().rstrip(" -").strip() or name.strip()
+        typ = actor_type_for(name)
+        eid = self._new("actor", name, label, {"type": typ, "label": label})
+        self.added_actors.append((eid, label, typ))
+        return eid
+
+    def _new(self, kind: str, name: str, label: str, body: dict, alias: bool = True) -> str:
+        eid = self.names.new_id(_slug(label))
+        aliases = [name.strip()] if alias and name.strip() != label else []
+        if aliases:
+            body["aliases"] = aliases
+        self.names.add(eid, kind, [eid, label, *aliases])
+        self.label[eid] = label
+        (self.own_actors if kind == "actor" else self.own_systems)[eid] = body
+        if kind == "system":
+            self.release_ids.add(eid)
+            self.category[eid] = body["category"]
+        return eid
+
+    def _alias(self, eid: str, name: str) -> bool:
+        """Give ``eid`` the name ``name`` (in this release's ``aliases:``) unless the name is taken."""
+        if self.names.find("system", name):
+            return False
+        self.aliases.setdefault(eid, []).append(name.strip())
+        self.names.add(eid, "system", [name])
+        return True
+
+    def system(self, deal: Deal, supplier: str, recipient: str) -> str:
+        name, category = deal.designation, category_for(deal.description, deal.armament_category)
+        twin = twins_mod.deal_twin(supplier, recipient, name, category, deal.order_year, deal.delivered_total,
+                                   [d.year for d in deal.deliveries], deal.deal_id, self.priors)
+        if twin is not None and twin.system in self.names.ids and twin.system not in self.names.find("system", name):
+            # one system: the name becomes its alias when SIPRI's conventions make it one (9M120 Ataka,
+            # Mistral SAM); a generic name ("vehicle engine") or one taken by another system stays the deal's
+            added = twins_mod.related(name, twin.designation) and self._alias(twin.system, name)
+            self.merged.append(twins_mod.Twin(
+                name=name, entity=twin.system, entity_label=self.label.get(twin.system, twin.system),
+                reason=f"the same deal as {twin.claim_id} of release {twin.release}"
+                       + ("" if added else "; the name is not made an alias (another system's, or generic)"),
+                certain=True, line=deal.lines[0]))
+            return twin.system
+        if twin is not None and twin.system in self.names.ids:
+            return twin.system
+        named = self.names.find("system", name)
+        fitting = {i for i in named if twins_mod.categories_fit(self.category.get(i), category)}
+        found = self._one("system", name, fitting, deal)
+        if found:
+            return found
+        hits: dict[str, tuple[str, bool]] = {}
+        for v, rule, certain in twins_mod.variants(name):
+            for i in self.names.find("system", v):
+                if i not in self.release_ids:
+                    hits.setdefault(i, (f"'{name}' is '{v}' with {rule}", certain))
+        for i, rule, certain in sorted(self.variant_of.get(fold(name), ())):
+            hits.setdefault(i, (rule, certain))
+        hits = {i: h for i, h in hits.items() if twins_mod.categories_fit(self.category.get(i), category)}
+        if len(hits) == 1 and self.mode != "apart":
+            (eid, (reason, certain)), = hits.items()
+            twin_found = twins_mod.Twin(name=name, entity=eid, entity_label=self.label.get(eid, eid), reason=reason,
+                                        certain=certain, line=deal.lines[0])
+            if certain or self.mode == "merge":
+                self._alias(eid, name)
+                self.merged.append(twin_found)
+                return eid
+            self.suspects.append(twin_found)
+        label = name.strip().rstrip(" -").strip() or name.strip()
+        if named:  # the name is a system of another kind (P-15 the missile; P-15 the radar): no alias
+            label = f"{label} ({deal.description})"
+        eid = self._new("system", name, label, {"label": label, "category": category}, alias=not named)
+        self.added_systems.append((eid, label, category))
         return eid
 
 
@@ -569,25 +740,38 @@ def _claim(deal: Deal, cid: str, supplier: str, recipient: str, system: str, rel
     return c
 
 
+#: Written into every imported source's folder: git ignores the folder, so SIPRI's data never
+#: enters a repository that holds the corpus (whatever the source's id).
+_SOURCE_GITIGNORE = ("# Written by `serbia-kg import sipri`: SIPRI's data, (c) SIPRI, stays out of git.\n"
+                     "# Source: SIPRI Arms Transfers Database. Users bring their own export.\n*\n")
+#: The registry files an import writes, ignored by git (``<corpus>/registry/.gitignore``).
+_REGISTRY_PATTERN = "sipri-*.yaml"
+#: How an import treats a suspected twin (a name that looks like another release's system).
+TWIN_MODES = ("stop", "merge", "apart")
+
+
 def _dump(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=False)
 
 
-def _registry_yaml(release: str, actors: dict, systems: dict) -> str:
+def _registry_yaml(release: str, actors: dict, systems: dict, aliases: dict) -> str:
     head = (f"# Actors and systems added by `serbia-kg import sipri` (SIPRI release {release}): those the\n"
-            "# registry lacked. Check the types (SIPRI marks organisations ** and non-state groups *), add\n"
-            "# aliases where another source names an entity differently; a later import keeps your edits.\n")
+            "# registry lacked, and (aliases:) this release's names of systems other files declare. Check the\n"
+            "# types (SIPRI marks organisations ** and non-state groups *), add aliases where another source\n"
+            "# names an entity differently; a later import keeps your edits. SIPRI's data: never committed.\n")
     body: dict[str, Any] = {}
     if actors:
         body["actors"] = {k: actors[k] for k in sorted(actors)}
     if systems:
         body["systems"] = {k: systems[k] for k in sorted(systems)}
+    if aliases:
+        body[ALIASES] = {k: list(aliases[k]) for k in sorted(aliases)}
     text = yaml.safe_dump(body, sort_keys=False, allow_unicode=True, width=1000, default_flow_style=None)
     return head + (text if body else "{}\n")
 
 
 def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id: str | None = None,
-                 progress: Callable[[str], None] | None = None) -> ImportResult:
+                 progress: Callable[[str], None] | None = None, twins: str = "stop") -> ImportResult:
     """Import a SIPRI export into a corpus as a dataset source; all or nothing.
 
     Parameters
@@ -620,6 +804,8 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
     from graph.model import yamlfile
 
     corpus = Path(corpus)
+    if twins not in TWIN_MODES:
+        raise InputError(f"twins must be one of {', '.join(TWIN_MODES)}, not '{twins}'")
     export = read_export(path)
     release = release or export.release
     if not release:
@@ -641,48 +827,15 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
         raise InputError("a registry file must be a mapping of sections", file=reg_file, line=1)
     own_actors = dict(old.get("actors") or {})
     own_systems = dict(old.get("systems") or {})
-    names = _Names(registry)
-    added_actors: list[tuple[str, str, str]] = []
-    added_systems: list[tuple[str, str, str]] = []
-
-    def entity(kind: str, name: str, deal: Deal, make: Callable[[str], tuple[str, dict]]) -> str:
-        found = names.find(kind, name)
-        if len(found) > 1:
-            raise InputError(f"'{name}' names several {kind}s of the registry ({', '.join(sorted(found))}); "
-                             "make the aliases unambiguous", file=path, line=deal.lines[0])
-        if found:
-            return next(iter(found))
-        label = name.strip().rstrip("*").strip().rstrip(" -").strip() or name.strip()
-        eid = names.new_id(_slug(label))
-        typ, body = make(label)
-        aliases = [name.strip()] if name.strip() != label else []
-        if aliases:
-            body["aliases"] = aliases
-        names.add(eid, kind, [eid, label, *aliases])
-        if kind == "actor":
-            own_actors[eid] = body
-            added_actors.append((eid, label, typ))
-        else:
-            own_systems[eid] = body
-            added_systems.append((eid, label, typ))
-        return eid
-
-    if not names.find("actor", PUBLISHER_ID):
-        own_actors[PUBLISHER_ID] = {"type": "Organisation", "label": "Stockholm International Peace Research Institute",
-                                    "aliases": ["SIPRI"]}
-        names.add(PUBLISHER_ID, "actor", [PUBLISHER_ID, "SIPRI"])
-        added_actors.append((PUBLISHER_ID, "Stockholm International Peace Research Institute", "Organisation"))
-
+    priors = [p for p in twins_mod.prior_deals(corpus, skip_source=source_id) if p.release != release]
+    resolver = _Resolver(registry, path, reg_file.name, own_actors, own_systems,
+                         dict(old.get(ALIASES) or {}), priors, twins)
     claims: list[dict] = []
     used_ids: set[str] = set()
     for deal in export.deals:
-        supplier = entity("actor", deal.supplier, deal,
-                          lambda label, n=deal.supplier: (actor_type_for(n), {"type": actor_type_for(n), "label": label}))
-        recipient = entity("actor", deal.recipient, deal,
-                           lambda label, n=deal.recipient: (actor_type_for(n), {"type": actor_type_for(n), "label": label}))
-        category = category_for(deal.description, deal.armament_category)
-        system = entity("system", deal.designation, deal,
-                        lambda label, c=category: (c, {"label": label, "category": c}))
+        supplier = resolver.actor(deal.supplier, deal)
+        recipient = resolver.actor(deal.recipient, deal)
+        system = resolver.system(deal, supplier, recipient)
         base = (f"deal-{deal.deal_id}" if deal.deal_id else f"order-{deal.order_year or 'undated'}") + \
             f"-{_slug(deal.supplier)}-{_slug(deal.recipient)}-{_slug(deal.designation)}"
         cid, n = base, 2
@@ -690,6 +843,13 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
             cid, n = f"{base}-{n}", n + 1
         used_ids.add(cid)
         claims.append(_claim(deal, cid, supplier, recipient, system, release))
+    if resolver.suspects:
+        raise CorpusInvalid([InputError(
+            f"'{t.name}' may be the system '{t.entity}' ({t.entity_label}) of another release: {t.reason}; "
+            f"{t.alias_hint()} (an 'aliases:' entry in any registry file) and import again, or import with "
+            "--twins merge (they are one) or --twins apart (they differ)", file=path, line=t.line)
+            for t in resolver.suspects])
+    added_actors, added_systems = resolver.added_actors, resolver.added_systems
 
     title_layout = "per delivery year" if export.layout == PER_YEAR else "order-level trade register"
     source_meta: dict[str, Any] = {
@@ -707,13 +867,15 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
               "# Data (c) SIPRI. Source: SIPRI Arms Transfers Database. Re-import rather than edit.\n")
     records = export.header + "".join(raw for deal in export.deals for raw in deal.raws)
     claims_text = header + _dump({"claims": claims})
-    registry_text = _registry_yaml(release, own_actors, own_systems)
+    registry_text = _registry_yaml(release, own_actors, own_systems, resolver.aliases)
 
-    files = {"source.yaml": header + _dump(source_meta), RECORDS: records, "claims.yaml": claims_text}
+    files = {"source.yaml": header + _dump(source_meta), RECORDS: records, "claims.yaml": claims_text,
+             ".gitignore": _SOURCE_GITIGNORE}
     if progress:
         progress(f"checking {len(claims)} claims")
-    commit_source(corpus, source_id, files, reg_file.name, registry_text)
+    commit_source(corpus, source_id, files, reg_file.name, registry_text, ignore=_REGISTRY_PATTERN)
     return ImportResult(source_id=source_id, folder=target, registry_file=reg_file, layout=export.layout,
                         release=release, issued=source_meta.get("issued"), rows=export.rows,
                         deals=len(export.deals), added_actors=added_actors, added_systems=added_systems,
-                        replaced=replaced)
+                        replaced=replaced, merged=[{"name": t.name, "system": t.entity, "label": t.entity_label,
+                                                    "reason": t.reason, "line": t.line} for t in resolver.merged])

@@ -19,7 +19,7 @@ from typing import Callable
 from graph.model.errors import CorpusInvalid, InputError, KGError, ValidationError
 from graph.model import yamlfile
 
-__all__ = ["claim_target", "commit_source", "importer_of", "plain"]
+__all__ = ["claim_target", "commit_source", "importer_of", "plain", "registry_gitignore"]
 
 Progress = Callable[[str], None]
 
@@ -95,8 +95,18 @@ def _check(folder: Path, registry_dir: Path) -> int:
     return len(raws)
 
 
+def registry_gitignore(folder: Path, pattern: str) -> str | None:
+    """The registry folder's ``.gitignore`` text with ``pattern`` ignored, or None when it already is."""
+    path = folder / ".gitignore"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if pattern in (line.strip() for line in text.splitlines()):
+        return None
+    head = "" if not text else (text if text.endswith("\n") else text + "\n")
+    return head + "# registry files written by an import of data that never enters the repository\n" + pattern + "\n"
+
+
 def commit_source(corpus: Path, source_id: str, files: dict[str, str], registry_name: str, registry_text: str,
-                  progress: Progress | None = None) -> None:
+                  progress: Progress | None = None, ignore: str | None = None) -> None:
     """Write a source folder and its registry file into a corpus, all or nothing.
 
     Parameters
@@ -111,6 +121,10 @@ def commit_source(corpus: Path, source_id: str, files: dict[str, str], registry_
         The registry file this import owns (``<corpus>/registry/<registry_name>``), replaced.
     registry_text:
         Its new content.
+    ignore:
+        For data that must stay out of git (SIPRI's): a pattern (``sipri-*.yaml``) that
+        ``<corpus>/registry/.gitignore`` is made to hold; the importer puts a ``.gitignore`` of
+        its own among ``files``.
 
     Raises
     ------
@@ -138,6 +152,9 @@ def commit_source(corpus: Path, source_id: str, files: dict[str, str], registry_
         _check(folder, reg_dir)
         from graph.compile.build import write_atomically
 
+        ignored = registry_gitignore(corpus / "registry", ignore) if ignore else None
+        if ignored is not None:
+            write_atomically(corpus / "registry" / ".gitignore", ignored.encode("utf-8"))
         write_atomically(reg_file, registry_text.encode("utf-8"))
         if target.exists():
             os.replace(target, staging / ".previous")

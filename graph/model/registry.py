@@ -14,6 +14,8 @@ description::
       caatsa: {label: Countering America's Adversaries Through Sanctions Act, aliases: [CAATSA]}
     programmes:
       partnership-for-peace: {label: Partnership for Peace, part_of: nato}
+    aliases:
+      ataka: [9M120 Ataka]      # more names for an entity declared in any file of the registry
 
 Names resolve through ids, labels and aliases, ignoring case, diacritics and hyphens
 (see :func:`graph.model.names.fold`).
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -35,7 +37,7 @@ from graph.model.names import fold
 from graph.model.terms import ENTITY, SKG, SKV
 from graph.model import yamlfile
 
-__all__ = ["Entity", "Registry", "load_registry", "closest", "ACTOR_TYPES", "SECTIONS"]
+__all__ = ["Entity", "Registry", "load_registry", "closest", "ACTOR_TYPES", "SECTIONS", "ALIASES"]
 
 #: The classes an actor may have (the ``type`` of an entry under ``actors``).
 ACTOR_TYPES = {
@@ -55,6 +57,9 @@ SECTIONS = {
     "instruments": ("instrument", SKG.LegalInstrument),
     "programmes": ("programme", SKG.Programme),
 }
+
+#: The section that gives more names to an entity declared in any registry file: ``{id: [names]}``.
+ALIASES = "aliases"
 
 _INSTRUMENT_TYPES = {"LegalInstrument": SKG.LegalInstrument, "Resolution": SKG.Resolution}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -115,6 +120,16 @@ class Registry:
 
     def __len__(self) -> int:
         return len(self.entities)
+
+    def add_aliases(self, entity_id: str, aliases: Iterable[str]) -> None:
+        """More names for an entity already added (a registry file's ``aliases:`` section)."""
+        entity = self.entities[entity_id]
+        extra = tuple(a for a in aliases if a not in entity.aliases)
+        self.entities[entity_id] = replace(entity, aliases=entity.aliases + extra)
+        for name in extra:
+            ids = self._index.setdefault(fold(name), [])
+            if entity_id not in ids:
+                ids.append(entity_id)
 
     def get(self, entity_id: str) -> Entity:
         return self.entities[entity_id]
@@ -262,6 +277,7 @@ def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:
     files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
     if not files:
         raise InputError("no registry: expected one or more *.yaml files", file=folder)
+    more_names: list[tuple[Path, int | None, object, object]] = []
     for path in files:
         data = yamlfile.load(path) or {}
         if not isinstance(data, dict):
@@ -269,8 +285,8 @@ def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:
         for section, entries in data.items():
             if section in yamlfile.META:
                 continue
-            if section not in SECTIONS:
-                raise InputError(f"unknown section '{section}'; expected one of {', '.join(SECTIONS)}",
+            if section not in SECTIONS and section != ALIASES:
+                raise InputError(f"unknown section '{section}'; expected one of {', '.join([*SECTIONS, ALIASES])}",
                                  file=path)
             if not isinstance(entries, dict):
                 raise InputError(f"section '{section}' must map ids to entities", file=path,
@@ -278,7 +294,18 @@ def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:
             for eid, body in entries.items():
                 if eid in yamlfile.META:
                     continue
-                registry.add(_entry(section, eid, body, path, entries.get(yamlfile.LINE)))
+                if section == ALIASES:
+                    more_names.append((path, entries.get(yamlfile.KEY_LINES, {}).get(eid), eid, body))
+                else:
+                    registry.add(_entry(section, eid, body, path, entries.get(yamlfile.LINE)))
+    for path, line, eid, names in more_names:
+        if not isinstance(eid, str) or eid not in registry:
+            raise ValidationError(f"aliases: '{eid}' is not an entity of the registry", file=path, line=line)
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+            raise InputError(f"aliases: '{eid}' takes a list of names", file=path, line=line)
+        registry.add_aliases(eid, [n.strip() for n in names])
     for e in registry:
         if e.part_of and e.part_of not in registry:
             raise ValidationError(f"entity '{e.id}': part_of '{e.part_of}' is not in the registry",
