@@ -749,9 +749,13 @@ def dossier(actor, since, until, as_of, html_out, fmt, corpus, out, store, endpo
 def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
     """List where sources disagree about one transfer, each side with its value and evidence.
 
-    Two claims of different sources that agree on supplier, recipient and system but not on a
-    number or a year (or, for one SIPRI deal id, on a party) are a conflict. Reads the built
-    dataset (run `serbia-kg build` first).
+    Two claims of independent sources that agree on supplier, recipient and system but not on a
+    number or a year (or, for one SIPRI deal id, on a party) disagree. Releases of one dataset are
+    one source: a disagreement is listed once, its side naming every release. The kind says
+    which is which: a "conflict" is proven (one deal, different numbers or years); a "possible
+    date discrepancy" is a date that differs where the sides may speak of different deliveries
+    (an article's shipment "in January" against a deal SIPRI dates a year before). Reads the
+    built dataset (run `serbia-kg build` first).
 
     Example: serbia-kg conflicts --format json
     """
@@ -771,13 +775,13 @@ def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
     for n, c in enumerate(found, 1):
         for side in c.sides:
             rows.append({"n": n, "transfer": f"{c.supplier} -> {c.recipient}: {c.system}", "field": c.field,
-                         "value": side.value + (" (estimate)" if side.estimated else ""), "source": side.source,
-                         "claims": side.claim_ids, "evidence": side.quotes})
+                         "kind": c.kind, "value": side.value + (" (estimate)" if side.estimated else ""),
+                         "source": side.sources, "claims": side.claim_ids, "evidence": side.quotes})
     if not rows:
         click.echo("no conflicts", err=True)
         if fmt == "table":
             return
-    columns = ["n", "transfer", "field", "value", "source", "claims", "evidence"]
+    columns = ["n", "transfer", "field", "kind", "value", "source", "claims", "evidence"]
     text = render(rows, columns if fmt == "csv" else [c for c in columns if c != "claims"], fmt)
     click.echo(text, nl=not text.endswith("\n"))
     if fmt == "table":

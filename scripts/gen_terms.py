@@ -34,7 +34,7 @@ Both fail on unknown names, so a typo is an ``AttributeError`` at the line that 
 from rdflib.namespace import DefinedNamespace, Namespace
 from rdflib.term import URIRef
 
-__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "TIE", "PREFIXES"]
+__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "TIE", "WIKIDATA", "PREFIXES"]
 
 #: Entities of the registry (actors, systems, places, instruments, programmes).
 ENTITY = Namespace("https://w3id.org/serbia-kg/id/")
@@ -46,6 +46,8 @@ SOURCE = Namespace("https://w3id.org/serbia-kg/source/")
 GRAPH = Namespace("https://w3id.org/serbia-kg/graph/")
 #: Ties between two actors, derived by the build (``tie:<actor-id>/<other-id>``).
 TIE = Namespace("https://w3id.org/serbia-kg/tie/")
+#: Wikidata's items (``wd:Q403``): entities of the registry that are certainly one are ``skos:exactMatch``.
+WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 
 '''
 
@@ -68,6 +70,7 @@ PREFIXES = {
     "prov": "http://www.w3.org/ns/prov#",
     "dcterms": "http://purl.org/dc/terms/",
     "oa": "http://www.w3.org/ns/oa#",
+    "wd": str(WIKIDATA),
 }
 '''
 

@@ -184,3 +184,16 @@ def test_two_releases_of_sipri_link_and_count_once(tmp_path):
     derived = {o for c in group for o in ds.objects(c, PROV.wasDerivedFrom)}
     assert len(derived) == 3 and independent_sources(ds, derived) == 2
     assert corroborate(ds).same == corroborate(ds).same  # a pure function: same input, same links
+    # the article's January 2022 against SIPRI's 2021: listed once (was once per release), its SIPRI
+    # side naming both releases, and a possible date discrepancy (a January shipment may be another
+    # delivery), not a proven conflict
+    [kornet] = conflicts(ds)
+    assert (kornet.field, kornet.kind, kornet.sides[0].value, kornet.sides[1].value) == \
+        ("delivery year", "possible date discrepancy", "2022-01", "2021")
+    assert kornet.sides[1].sources == ["sipri-2025-03-serbia-yugoslavia-imports-orders",
+                                       "sipri-2026-02-12-serbia-imports-1995-2024"]
+    assert len(kornet.sides[1].quotes) == 2
+    article = claim_iri(ds, "kornet-russia-to-serbia")
+    links = corroborate(ds)
+    assert not [p for p in links.conflicting if article in p]
+    assert len([p for p in links.possibly_conflicting if article in p]) == 2

@@ -85,6 +85,6 @@ def test_validate_command_takes_either_engine(tmp_path):
 
     for engine in ("shacl-rust", "pyshacl"):
         result = CliRunner().invoke(main, ["validate", "-q", "--sources", str(SEED_CORPUS), "--shacl-engine", engine])
-        assert result.exit_code == 0 and result.output.startswith("valid: 1 source(s), 57 claims"), result.output
+        assert result.exit_code == 0 and result.output.startswith("valid: 1 source(s), 65 claims"), result.output
     result = CliRunner().invoke(main, ["validate", "--sources", str(SEED_CORPUS), "--shacl-engine", "jena"])
     assert result.exit_code == 2 and "'jena' is not one of" in result.output

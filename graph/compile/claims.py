@@ -78,6 +78,9 @@ def _c(key, prop, scheme, **kw) -> Field:
 
 
 _DATE = Field("date", SKG.date, "date")
+#: A span: "since 2017" is ``start: 2017``; ``end`` where the source gives one.
+_START = Field("start", SKG.startDate, "date")
+_END = Field("end", SKG.endDate, "date")
 
 CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
     ClaimType("transfer", SKG.ArmsTransfer, (
@@ -109,6 +112,8 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
         Field("comments", SKG.datasetComment, "text"),
         Field("release", SKG.release, "text"),
         Field("rows", SKG.sourceRow, "count", many=True),
+        Field("deliveries_from", SKG.deliveriesFrom, "date"),
+        Field("deliveries_until", SKG.deliveriesUntil, "date"),
     ), one_of=("system", "category")),
     ClaimType("exercise", SKG.MilitaryExercise, (
         Field("name", RDFS.label, "text", required=True),
@@ -161,6 +166,8 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
         Field("topic", SKG.topic, "text"),
         _c("trend", SKG.trend, "Trends"),
         _DATE,
+        _START,
+        _END,
     )),
     ClaimType("alignment", SKG.AlignmentRate, (
         _e("country", SKG.actor, required=True),
@@ -204,6 +211,24 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
         _e("actor", SKG.actor, required=True),
         _e("location", SKG.location, ("place",)),
         Field("forces", SKG.kindLabel, "text"),
+        _DATE,
+    )),
+    ClaimType("office", SKG.OfficeHolding, (
+        _e("holder", SKG.actor, required=True),
+        Field("office", SKG.office, "text", required=True),
+        _e("of", SKG.officeOf),
+        _DATE,
+        _START,
+        _END,
+    )),
+    ClaimType("dispute", SKG.Dispute, (
+        _e("parties", SKG.party, required=True, many=True),
+        Field("topic", SKG.topic, "text"),
+        _DATE,
+    )),
+    ClaimType("training", SKG.Training, (
+        _e("participants", SKG.participant, required=True, many=True),
+        _e("programme", SKG.programme, ("programme",)),
         _DATE,
     )),
     ClaimType("conflict", SKG.ConflictInvolvement, (

@@ -36,7 +36,7 @@ from graph.compile.claims import OA
 from graph.model.groups import Groups
 from graph.model.terms import GRAPH, SKG, SKV
 
-__all__ = ["Transfer", "Side", "Conflict", "Corroboration", "Triples", "transfers", "corroborate", "link_transfers",
+__all__ = ["Transfer", "Side", "Conflict", "Corroboration", "PROVEN", "POSSIBLE", "Triples", "transfers", "corroborate", "link_transfers",
            "link", "conflicts",
            "independent_sources", "fact_groups", "LINKS"]
 
@@ -96,7 +96,10 @@ class Transfer:
 
 @dataclass
 class Side:
-    """One side of a conflict: a source's value and the claim(s) and quote(s) it rests on."""
+    """One side of a conflict: an independent source's value and the claim(s) and quote(s) it rests on.
+
+    ``sources`` lists every source behind the side: the releases of one dataset say it once.
+    """
 
     source: str
     source_title: str
@@ -105,25 +108,42 @@ class Side:
     claim_ids: list[str]
     quotes: list[str]
     estimated: bool = False
+    sources: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.sources:
+            self.sources = [self.source]
 
     def as_dict(self) -> dict:
-        return {"source": self.source, "title": self.source_title, "value": self.value, "claims": self.claims,
-                "claim_ids": self.claim_ids, "quotes": self.quotes, "estimated": self.estimated}
+        return {"source": self.source, "sources": self.sources, "title": self.source_title, "value": self.value,
+                "claims": self.claims, "claim_ids": self.claim_ids, "quotes": self.quotes,
+                "estimated": self.estimated}
+
+
+#: A disagreement both sides prove: they describe one deal (one deal id, or one number or year of it).
+PROVEN = "conflict"
+#: A date that differs where the sides may describe different deliveries: an article's "a shipment
+#: arrived in January" against a dataset's deal delivered the year before is not proof of a conflict.
+POSSIBLE = "possible date discrepancy"
 
 
 @dataclass
 class Conflict:
-    """Two sources that describe one transfer but disagree on one value."""
+    """Two independent sources that describe one transfer but disagree on one value.
+
+    ``kind`` is :data:`PROVEN` or :data:`POSSIBLE`.
+    """
 
     field: str
     supplier: str
     recipient: str
     system: str
     sides: tuple[Side, Side]
+    kind: str = PROVEN
 
     def as_dict(self) -> dict:
-        return {"field": self.field, "supplier": self.supplier, "recipient": self.recipient, "system": self.system,
-                "sides": [s.as_dict() for s in self.sides]}
+        return {"field": self.field, "kind": self.kind, "supplier": self.supplier, "recipient": self.recipient,
+                "system": self.system, "sides": [s.as_dict() for s in self.sides]}
 
 
 @dataclass
@@ -134,10 +154,12 @@ class Corroboration:
     possible: set[tuple[URIRef, URIRef]] = field(default_factory=set)
     conflicts: list[Conflict] = field(default_factory=list)
     conflicting: set[tuple[URIRef, URIRef]] = field(default_factory=set)
+    possibly_conflicting: set[tuple[URIRef, URIRef]] = field(default_factory=set)
 
     def triples(self) -> Iterable[tuple]:
         for prop, pairs in ((SKG.sameFactAs, self.same), (SKG.possiblySameFactAs, self.possible),
-                            (SKG.conflictsWith, self.conflicting)):
+                            (SKG.conflictsWith, self.conflicting),
+                            (SKG.possiblyConflictsWith, self.possibly_conflicting - self.conflicting)):
             for a, b in sorted(pairs):
                 yield a, prop, b
                 yield b, prop, a
@@ -389,9 +411,14 @@ def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict,
                 result.conflicting.add(tuple(sorted((d.iri, o.iri))))
             continue
         for o in cands:
+            kinds = set()
             for name, x, y, ex, ey in diffs[o.iri]:
-                result.conflicts.append(_conflict(name, labels, d, [o], x, y, ex, ey))
-            result.conflicting.add(tuple(sorted((d.iri, o.iri))))
+                found = _conflict(name, labels, d, [o], x, y, ex, ey)
+                found.kind = _kind(name, d, o)
+                kinds.add(found.kind)
+                result.conflicts.append(found)
+            pair = tuple(sorted((d.iri, o.iri)))
+            (result.conflicting if PROVEN in kinds else result.possibly_conflicting).add(pair)
     # kinds of systems: candidates only
     for a_index, b_index in ((di, oi), (oi, di)):
         for a in a_index.kinds:
@@ -403,6 +430,14 @@ def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict,
                 if x is not None and y is not None and x != y:
                     continue
                 result.possible.add(tuple(sorted((a.iri, b.iri))))
+
+
+def _kind(name: str, a: Transfer, b: Transfer) -> str:
+    """A year that differs is a proven conflict only when both sides name one deal (one deal id):
+    otherwise an article's dated shipment may be another delivery than the dataset's."""
+    if name in ("delivery year", "order year") and not (a.deal_id is not None and a.deal_id == b.deal_id):
+        return POSSIBLE
+    return PROVEN
 
 
 def _summing(d: Transfer, cands: list[Transfer], diffs: dict) -> list[Transfer]:
@@ -475,7 +510,47 @@ def link_transfers(found: list[Transfer], context: Dataset | Triples) -> Corrobo
         _pair(driver, other, up, labels, result, index)
     result.conflicts.sort(key=lambda c: (c.supplier, c.recipient, c.system, c.field, c.sides[0].source,
                                          c.sides[0].claim_ids, c.sides[1].source, c.sides[1].claim_ids))
+    result.conflicts = _per_independent_source(result.conflicts, _independence_keys(found))
     return result
+
+
+def _independence_keys(found: list[Transfer]) -> dict[str, tuple]:
+    """Source id -> what makes it independent: a dataset's publisher (its releases are one source), else itself."""
+    keys: dict[str, tuple] = {}
+    for t in found:
+        if t.source is not None:
+            sid = str(t.source).rsplit("/", 1)[-1]
+            keys[sid] = ("dataset", t.publisher) if t.is_dataset and t.publisher is not None else ("source", sid)
+    return keys
+
+
+def _per_independent_source(found: list[Conflict], keys: dict[str, tuple]) -> list[Conflict]:
+    """Conflicts with one side in common and the other side's value from releases of one dataset, as one.
+
+    The article's "January 2022" against SIPRI's 2021 is one disagreement however many releases of
+    SIPRI say 2021: its other side lists every release (``sources``), claim and quote.
+    """
+    merged: dict[tuple, Conflict] = {}
+    for c in found:
+        a, b = c.sides
+        key = (c.field, c.kind, c.supplier, c.recipient, c.system, keys.get(a.source, a.source), tuple(a.claims),
+               a.value, keys.get(b.source, b.source), b.value)
+        if key not in merged:
+            merged[key] = Conflict(field=c.field, supplier=c.supplier, recipient=c.recipient, system=c.system,
+                                   sides=(a, Side(source=b.source, source_title=b.source_title, value=b.value,
+                                                  claims=list(b.claims), claim_ids=list(b.claim_ids),
+                                                  quotes=list(b.quotes), estimated=b.estimated,
+                                                  sources=list(b.sources))), kind=c.kind)
+            continue
+        side = merged[key].sides[1]
+        for n, claim in enumerate(b.claims):
+            if claim not in side.claims:
+                side.claims.append(claim)
+                side.claim_ids.append(b.claim_ids[n])
+                side.quotes.append(b.quotes[n])
+        side.sources.extend(s for s in b.sources if s not in side.sources)
+        side.estimated = side.estimated or b.estimated
+    return list(merged.values())
 
 
 def link(ds: Dataset) -> Corroboration:

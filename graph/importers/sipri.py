@@ -202,6 +202,9 @@ class Export:
     rows: int
     sha256: str
     generated: dt.date | None = None
+    #: The delivery years the export was made for ("Deals with deliveries made for the year range
+    #: '1995' to '2025'"): its numbers delivered count deliveries of these years only.
+    years: tuple[int, int] | None = None
 
     @property
     def release(self) -> str | None:
@@ -400,12 +403,17 @@ def read_export(path: Path) -> Export:
                 generated = dt.datetime.strptime(m.group(1), "%d %b %Y").date()
             except ValueError:
                 pass
+    years = None
+    for line in metadata:
+        m = re.search(r"year range '(\d{4})' to '(\d{4})'", line)
+        if m:
+            years = (int(m.group(1)), int(m.group(2)))
     if not lines[-1].endswith(("\n", "\r")):
         last = list(deals.values())[-1]
         if last.raws and not last.raws[-1].endswith(("\n", "\r")):
             last.raws[-1] += "\r\n" if lines[header_at].endswith("\r\n") else "\n"
     return Export(path=path, layout=layout, metadata=metadata, header=lines[header_at], deals=list(deals.values()),
-                  rows=n_rows, sha256=digest, generated=generated)
+                  rows=n_rows, sha256=digest, generated=generated, years=years)
 
 
 def _open_quote(record: str) -> bool:
@@ -679,7 +687,21 @@ def _number(value: Decimal | None):
     return int(value) if value == value.to_integral() else float(value)
 
 
-def _claim(deal: Deal, cid: str, supplier: str, recipient: str, system: str, release: str) -> dict[str, Any]:
+def _status(deal: Deal) -> str | None:
+    """ordered (nothing delivered), delivering (fewer delivered than ordered), delivered (all), or
+    None when the export does not say (a per-year export gives no number ordered)."""
+    total = deal.delivered_total
+    if not deal.deliveries and not total:
+        return "ordered"
+    if deal.ordered is None:
+        return None
+    if total is not None and total < deal.ordered:
+        return "delivering"
+    return "delivered"
+
+
+def _claim(deal: Deal, cid: str, supplier: str, recipient: str, system: str, release: str,
+           years: tuple[int, int] | None = None) -> dict[str, Any]:
     c: dict[str, Any] = {"id": cid, "type": "transfer", "supplier": supplier, "recipient": recipient,
                          "system": system, "category": category_for(deal.description, deal.armament_category),
                          "designation": deal.designation, "description": deal.description}
@@ -692,19 +714,19 @@ def _claim(deal: Deal, cid: str, supplier: str, recipient: str, system: str, rel
     if len(deal.deliveries) == 1:
         c["delivered"] = deal.deliveries[0].year
     total = deal.delivered_total
-    quantity = deal.ordered if deal.ordered is not None else total
+    # the deal's number: the number ordered, else the number delivered (0 delivered is no number)
+    quantity = deal.ordered if deal.ordered is not None else (total or None)
     if quantity is not None:
         c["quantity"] = quantity
     if deal.ordered is not None:
         c["ordered_quantity"] = deal.ordered
     if total is not None:
         c["delivered_quantity"] = total
-    if not deal.deliveries:
-        c["status"] = "ordered"
-    elif deal.ordered is not None and total is not None and total < deal.ordered:
-        c["status"] = "ongoing"
-    else:
-        c["status"] = "delivered"
+    status = _status(deal)
+    if status:
+        c["status"] = status
+    if years and deal.deliveries:
+        c["deliveries_from"], c["deliveries_until"] = years
     c["condition"] = deal.condition
     if deal.deliveries:
         items = []
@@ -842,7 +864,7 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
         while cid in used_ids:
             cid, n = f"{base}-{n}", n + 1
         used_ids.add(cid)
-        claims.append(_claim(deal, cid, supplier, recipient, system, release))
+        claims.append(_claim(deal, cid, supplier, recipient, system, release, export.years))
     if resolver.suspects:
         raise CorpusInvalid([InputError(
             f"'{t.name}' may be the system '{t.entity}' ({t.entity_label}) of another release: {t.reason}; "

@@ -34,7 +34,7 @@ from rdflib.namespace import RDF, SKOS
 
 from graph.model.errors import InputError, UnknownName, ValidationError
 from graph.model.names import fold
-from graph.model.terms import ENTITY, SKG, SKV
+from graph.model.terms import ENTITY, SKG, SKV, WIKIDATA
 from graph.model import yamlfile
 
 __all__ = ["Entity", "Registry", "load_registry", "closest", "ACTOR_TYPES", "SECTIONS", "ALIASES"]
@@ -63,6 +63,7 @@ ALIASES = "aliases"
 
 _INSTRUMENT_TYPES = {"LegalInstrument": SKG.LegalInstrument, "Resolution": SKG.Resolution}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_QID = re.compile(r"^Q[1-9][0-9]*$")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Entity:
     aliases: tuple[str, ...] = ()
     category: str | None = None  # systems: a concept of skv:SystemCategories
     part_of: str | None = None
+    wikidata: str | None = None  # a Wikidata item id (Q403) that is certainly this entity
     file: str | None = None
     line: int | None = None
 
@@ -200,6 +202,8 @@ class Registry:
                 yield e.iri, SKG.category, SKV[e.category]
             if e.part_of:
                 yield e.iri, SKG.partOf, ENTITY[e.part_of]
+            if e.wikidata:
+                yield e.iri, SKOS.exactMatch, WIKIDATA[e.wikidata]
 
 
 def closest(folded: str, candidates: dict[str, str], n: int = 3) -> list[str]:
@@ -224,11 +228,15 @@ def _entry(section: str, eid: object, body: object, path: Path, line: int | None
     if not isinstance(body, dict):
         raise InputError(f"entity '{eid}' must be a mapping with at least a label", file=path, line=line)
     line = body.get(yamlfile.LINE, line)
-    known = {"type", "label", "aliases", "category", "part_of"} | yamlfile.META
+    known = {"type", "label", "aliases", "category", "part_of", "wikidata"} | yamlfile.META
     extra = sorted(set(body) - known)
     if extra:
         raise InputError(f"entity '{eid}': unknown field(s) {', '.join(map(str, extra))}; "
-                         f"allowed: type, label, aliases, category, part_of", file=path, line=line)
+                         f"allowed: type, label, aliases, category, part_of, wikidata", file=path, line=line)
+    wikidata = body.get("wikidata")
+    if wikidata is not None and not (isinstance(wikidata, str) and _QID.match(wikidata)):
+        raise InputError(f"entity '{eid}': wikidata '{wikidata}' is not a Wikidata item id (Q and digits, "
+                         "such as Q403)", file=path, line=body.get(yamlfile.KEY_LINES, {}).get("wikidata", line))
     label = body.get("label")
     if not isinstance(label, str) or not label.strip():
         raise InputError(f"entity '{eid}' has no label", file=path, line=line)
@@ -260,7 +268,7 @@ def _entry(section: str, eid: object, body: object, path: Path, line: int | None
                          file=path, line=line)
     return Entity(id=eid, kind=kind, rdf_type=rdf_type, label=label.strip(),
                   aliases=tuple(a.strip() for a in aliases), category=category,
-                  part_of=body.get("part_of"), file=str(path), line=line)
+                  part_of=body.get("part_of"), wikidata=wikidata, file=str(path), line=line)
 
 
 def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:

@@ -8,7 +8,7 @@ Both fail on unknown names, so a typo is an ``AttributeError`` at the line that 
 from rdflib.namespace import DefinedNamespace, Namespace
 from rdflib.term import URIRef
 
-__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "TIE", "PREFIXES"]
+__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "TIE", "WIKIDATA", "PREFIXES"]
 
 #: Entities of the registry (actors, systems, places, instruments, programmes).
 ENTITY = Namespace("https://w3id.org/serbia-kg/id/")
@@ -20,6 +20,8 @@ SOURCE = Namespace("https://w3id.org/serbia-kg/source/")
 GRAPH = Namespace("https://w3id.org/serbia-kg/graph/")
 #: Ties between two actors, derived by the build (``tie:<actor-id>/<other-id>``).
 TIE = Namespace("https://w3id.org/serbia-kg/tie/")
+#: Wikidata's items (``wd:Q403``): entities of the registry that are certainly one are ``skos:exactMatch``.
+WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 
 
 class SKG(DefinedNamespace):
@@ -38,12 +40,14 @@ class SKG(DefinedNamespace):
     Cooperation: URIRef  # cooperation
     Delivery: URIRef  # delivery
     Deployment: URIRef  # deployment
+    Dispute: URIRef  # dispute
     Enactment: URIRef  # enactment
     Group: URIRef  # group
     InternationalOrganisation: URIRef  # international organisation
     LegalInstrument: URIRef  # legal instrument
     Membership: URIRef  # membership
     MilitaryExercise: URIRef  # military exercise
+    OfficeHolding: URIRef  # office holding
     Organisation: URIRef  # organisation
     Partnership: URIRef  # partnership
     Person: URIRef  # person
@@ -58,6 +62,7 @@ class SKG(DefinedNamespace):
     StateBody: URIRef  # state body
     Statement: URIRef  # statement
     Tie: URIRef  # tie
+    Training: URIRef  # training
     Vote: URIRef  # vote
     WeaponsSystem: URIRef  # weapons system
     about: URIRef  # about
@@ -75,6 +80,8 @@ class SKG(DefinedNamespace):
     datasetComment: URIRef  # dataset comment
     date: URIRef  # date
     dealId: URIRef  # deal id
+    deliveriesFrom: URIRef  # deliveries counted from
+    deliveriesUntil: URIRef  # deliveries counted until
     delivery: URIRef  # delivery
     deliveryDate: URIRef  # delivery date
     designation: URIRef  # designation
@@ -96,6 +103,8 @@ class SKG(DefinedNamespace):
     membershipKind: URIRef  # membership kind
     neighbour: URIRef  # neighbour
     note: URIRef  # note
+    office: URIRef  # office
+    officeOf: URIRef  # office of
     orderDate: URIRef  # order date
     organisation: URIRef  # organisation
     partOf: URIRef  # part of
@@ -103,6 +112,7 @@ class SKG(DefinedNamespace):
     partner: URIRef  # partner
     party: URIRef  # party
     percentage: URIRef  # percentage
+    possiblyConflictsWith: URIRef  # possibly conflicts with
     possiblySameFactAs: URIRef  # possibly same fact as
     programme: URIRef  # programme
     quantity: URIRef  # quantity
@@ -120,6 +130,7 @@ class SKG(DefinedNamespace):
     sourceRow: URIRef  # source row
     speaker: URIRef  # speaker
     stance: URIRef  # stance
+    startDate: URIRef  # start date
     statementKind: URIRef  # statement kind
     supplier: URIRef  # supplier
     system: URIRef  # system
@@ -163,7 +174,9 @@ class SKV(DefinedNamespace):
     announcement: URIRef  # announcement
     artillery: URIRef  # artillery
     assessment: URIRef  # assessment
+    cancelled: URIRef  # cancelled
     delivered: URIRef  # delivered
+    delivering: URIRef  # delivering
     engine: URIRef  # engine
     expanding: URIRef  # expanding
     helicopter: URIRef  # helicopter
@@ -177,6 +190,7 @@ class SKV(DefinedNamespace):
     other: URIRef  # other
     participant: URIRef  # participant
     partner: URIRef  # partner
+    procured: URIRef  # procured
     purchased: URIRef  # purchased
     recommendation: URIRef  # recommendation
     sensor: URIRef  # sensor
@@ -223,4 +237,5 @@ PREFIXES = {
     "prov": "http://www.w3.org/ns/prov#",
     "dcterms": "http://purl.org/dc/terms/",
     "oa": "http://www.w3.org/ns/oa#",
+    "wd": str(WIKIDATA),
 }
