@@ -21,8 +21,9 @@ The endpoint is read-only and bounded (see ``docs/sparql.md`` for why it keeps i
 - at most ``max_queue`` requests wait for a worker, each at most ``queue_timeout`` s; beyond
   that the answer is ``503`` with ``Retry-After`` (never a dropped connection);
 - waitress does the HTTP: requests are read by an event loop (a slow client holds no thread),
-  idle connections close after ``idle_timeout`` s, at most ``max_connections`` are open at once
-  (the rest wait in a listen backlog of 2048).
+  idle connections close after ``idle_timeout`` s; open connections cost a socket, not a thread,
+  so the file limit is raised to what the system allows and up to ``max_connections`` (by default
+  that limit less a margin) are served at once (the rest wait in a listen backlog of 2048).
 """
 
 from __future__ import annotations
@@ -338,10 +339,24 @@ class Server:
         self.endpoint.close()
 
 
+def _raise_file_limit(wanted: int = 65536) -> int:
+    """Raise this process's open-file limit towards the hard limit; the soft limit now in force."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, ValueError, OSError):
+        return 1024
+
+
 def make_server(out: Path | None = None, store: Path | None = None, *, host: str = "127.0.0.1",
                 port: int = 7878, timeout: float = 10.0, max_rows: int = 10000, max_bytes: int = 16 * 2**20,
                 max_memory: int = 2048, max_query_chars: int = 20000, workers: int = 2, max_queue: int = 64,
-                queue_timeout: float = 10.0, max_connections: int = 1000, idle_timeout: float = 30.0,
+                queue_timeout: float = 10.0, max_connections: int | None = None, idle_timeout: float = 30.0,
                 log: Callable[[str], None] | None = None) -> Server:
     """A ready server over the dataset of ``out`` (or the Oxigraph ``store``); see the module's docstring."""
     limits = Limits(timeout=timeout, max_rows=max_rows, max_bytes=max_bytes, max_memory=max_memory,
@@ -350,6 +365,8 @@ def make_server(out: Path | None = None, store: Path | None = None, *, host: str
     void = Path(out if out is not None else "out") / "void.ttl"
     app = App(endpoint, void=void, log=log)
     try:
+        if max_connections is None:
+            max_connections = max(100, _raise_file_limit() - 256)
         return Server(app, host, port, threads=min(max_queue + workers, 64), max_connections=max_connections,
                       idle_timeout=idle_timeout, max_body=4 * max_query_chars + 4096)
     except OSError as exc:
