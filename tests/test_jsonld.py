@@ -27,7 +27,9 @@ def published() -> dict:
 
 def test_the_context_is_the_published_one_and_declares_the_project_prefixes(doc, published):
     assert doc["@context"] == published["@context"]
-    assert published["@context"] == {p: str(ns) for p, ns in PREFIXES.items()}
+    assert published["@context"] == {p: str(ns) for p, ns in PREFIXES.items()}, (
+        "ontology/context.jsonld is stale: rewrite it from graph.model.terms.PREFIXES "
+        "(json.dumps({'@context': PREFIXES as strings}, indent=2))")
 
 
 def _quads(ds: Dataset) -> set:

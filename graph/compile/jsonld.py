@@ -88,7 +88,7 @@ def to_jsonld(quads) -> bytes:
             node.setdefault("@type", []).append(cp(q.object.value))
         else:
             node.setdefault(cp(q.predicate.value), []).append(_term(q.object, cp))
-    body = []
+    body: list[dict] = []
     for gname, nodes in graphs.items():
         if gname == "@default":
             body.extend(nodes.values())

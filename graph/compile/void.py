@@ -75,7 +75,7 @@ def describe(nquads: str, files: list[str]) -> bytes:
     prefixes = {"void": _VOID, "dcat": _DCAT, "dcterms": _DCT, **{p: str(ns) for p, ns in PREFIXES.items()
                                                                   if p in ("skg", "ent", "src", "kgg")}}
     unique = sorted(set(out), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return ox.serialize(unique, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    return ox.serialize(unique, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""  # (bytes when no output is given)
 
 
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"

@@ -221,7 +221,7 @@ def _answer(st, job: Job, limits: Limits) -> tuple[str, bytes]:
     fmt = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
            "xml": ox.RdfFormat.RDF_XML}[job.fmt]
     body = ox.serialize(triples, format=fmt, prefixes=dict(prefixes) if job.fmt == "turtle" else None)
-    return job.fmt, body
+    return job.fmt, body or b""  # (bytes when no output is given)
 
 
 def _bounded(items, limits: Limits, what: str, size: Callable) -> list:

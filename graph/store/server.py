@@ -125,14 +125,14 @@ def page_html() -> str:
 
 def saved_json() -> bytes:
     """The saved questions for the page, their defaults bound (VALUES) so they run as they are."""
-    from rdflib import Literal
+    from rdflib import Literal, URIRef
 
     from graph.store.sparql import bind_values, saved_queries
     from graph.model.terms import ENTITY
 
     items = []
     for q in saved_queries():
-        bindings = {}
+        bindings: dict[str, URIRef | Literal] = {}
         for p in q.params:
             if p.default is None:
                 continue
