@@ -23,6 +23,9 @@ Each block runs in a fresh folder holding a copy of ``sources/`` already built i
     <!-- example: needs=server -->         needs SERBIA_KG_TEST_ENDPOINT (a SPARQL server; .ci/run starts one)
     <!-- example: skip=REASON -->          shown, not run (a command that never ends, a browser window)
 
+In a fenced ``sh`` block (commands without their output) every line starting with ``serbia-kg``
+is run the same way and must succeed (exit status 0); its output is not compared.
+
 ``serbia-kg ...`` commands run in this process through click's test runner (the same ``main`` as
 the installed command); any other command (a pipe, ``python scripts/...``) runs in ``bash``, with
 ``$?`` the status of the command before it. tests/test_docs_examples.py runs the same checks.
@@ -103,7 +106,7 @@ def parse(path: Path) -> list[Block]:
     blocks: list[Block] = []
     i = 0
     while i < len(lines):
-        if lines[i].strip() in ("```console", "```pycon"):
+        if lines[i].strip() in ("```console", "```pycon", "```sh"):
             kind = lines[i].strip()[3:]
             options: dict[str, str] = {}
             j = i - 1
@@ -123,6 +126,14 @@ def parse(path: Path) -> list[Block]:
             if k == len(lines):
                 raise SystemExit(f"{path}:{i + 1}: a console block is never closed")
             block = Block(path, i + 1, k + 1, options, kind)
+            if kind == "sh":  # commands only: each `serbia-kg ...` line must run and succeed
+                for text in lines[i + 1:k]:
+                    if text.strip().startswith("serbia-kg "):
+                        block.commands.append(Command(shlex.join(shlex.split(text, comments=True)), []))
+                if block.commands:
+                    blocks.append(block)
+                i = k + 1
+                continue
             prompt, more = ("$ ", None) if kind == "console" else (">>> ", "... ")
             for text in lines[i + 1:k]:
                 if text.startswith(prompt) or text.rstrip() == prompt.rstrip():
@@ -200,11 +211,15 @@ def run_command(command: str, home: Path, last_status: int) -> tuple[str, int]:
         cwd = os.getcwd()
         os.chdir(home)
         try:
-            result = CliRunner().invoke(main, shlex.split(command)[1:], env=env, catch_exceptions=False,
-                                        prog_name="serbia-kg")
+            result = CliRunner().invoke(main, shlex.split(command)[1:], env=env, prog_name="serbia-kg")
         finally:
             os.chdir(cwd)
-        return result.output, result.exit_code
+        output = result.output
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            import traceback
+
+            output += "".join(traceback.format_exception(*result.exc_info))  # a crash is shown, not hidden
+        return output, result.exit_code
     bindir = str(Path(sys.executable).parent)
     full_env = {**os.environ, **env, "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
                 "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -287,15 +302,25 @@ class Outcome:
     block: Block
     actual: list[list[str]]        # per command, what it printed (shown form)
     skipped: str | None = None
+    statuses: list[int] = field(default_factory=list)
 
     @property
     def drifted(self) -> list[int]:
         if self.skipped:
             return []
+        if self.block.kind == "sh":
+            return [i for i, status in enumerate(self.statuses) if status != 0]
         return [i for i, (c, a) in enumerate(zip(self.block.commands, self.actual)) if not matches(c.shown, a, self.block.kind)]
 
     def report(self) -> str:
         out = []
+        if self.block.kind == "sh":
+            for i in self.drifted:
+                out.append(f"{self.block.where}: `{self.block.commands[i].line}` failed (exit status "
+                           f"{self.statuses[i]}):\n" + "\n".join(self.actual[i][-10:]))
+            if out:
+                out.append("Fix the command in the document (an sh block shows commands, not their output).")
+            return "\n".join(out)
         for i in self.drifted:
             c = self.block.commands[i]
             diff = difflib.unified_diff(c.shown, self.actual[i], "shown", "printed now", lineterm="", n=2)
@@ -319,7 +344,7 @@ def run_file(path: Path, ws: Workspace) -> list[Outcome]:
             home = ws.new(block.options.get("setup", "built"))
             _needs(block, home)
         status = 0
-        actual = []
+        actual, statuses = [], []
         namespace: dict = {"__name__": "__example__"}
         for c in block.commands:
             if block.kind == "pycon":
@@ -327,7 +352,8 @@ def run_file(path: Path, ws: Workspace) -> list[Outcome]:
             else:
                 text, status = run_command(c.line, home, status)
             actual.append(shown_form(text, home))
-        outcomes.append(Outcome(block, actual))
+            statuses.append(status)
+        outcomes.append(Outcome(block, actual, statuses=statuses))
     return outcomes
 
 
@@ -336,7 +362,7 @@ def update(path: Path, outcomes: list[Outcome]) -> int:
     lines = path.read_text(encoding="utf-8").splitlines()
     changed = 0
     for o in sorted(outcomes, key=lambda o: o.block.start, reverse=True):
-        if o.skipped or not o.drifted:
+        if o.skipped or not o.drifted or o.block.kind == "sh":
             continue
         body = []
         for c, a in zip(o.block.commands, o.actual):

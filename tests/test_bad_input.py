@@ -133,6 +133,7 @@ def test_unknown_registry_category_is_refused(make_corpus):
     assert "system 'mig-29': unknown category 'fighter-plane'" in result.output
 
 
+@pytest.mark.slow
 def test_installed_command_end_to_end(make_corpus, tmp_path):
     if not shutil.which("serbia-kg"):
         pytest.skip("serbia-kg is not installed on PATH")

@@ -10,9 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_bench_runs_at_a_tiny_size_and_prints_the_table(tmp_path):
     raw = tmp_path / "bench.json"
     p = subprocess.run([sys.executable, str(REPO / "scripts" / "bench.py"), "--sizes", "1500,3k", "--repeat", "1",

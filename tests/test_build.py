@@ -148,6 +148,7 @@ def _synthetic(tmp_path: Path) -> Path:
     return corpus
 
 
+@pytest.mark.slow
 def test_a_corpus_compiled_in_slices_on_a_pool_gives_the_same_bytes(tmp_path: Path, monkeypatch):
     import graph.compile.build as build_mod
 

@@ -129,6 +129,7 @@ def test_not_built(tmp_path):
     assert "no built dataset in" in result.stderr and "run 'serbia-kg build' first" in result.stderr
 
 
+@pytest.mark.slow
 def test_end_to_end_installed_command_and_script(seed_out, tmp_path):
     exe = shutil.which("serbia-kg")
     assert exe, "serbia-kg is not installed"

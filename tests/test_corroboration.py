@@ -172,6 +172,7 @@ def test_real_article_and_sipri_agree_on_russia_s_mig_29s(tmp_path):
 
 
 @needs_samples
+@pytest.mark.slow
 def test_two_releases_of_sipri_link_and_count_once(tmp_path):
     corpus = tmp_path / "sources"
     shutil.copytree(SEED_CORPUS, corpus)

@@ -106,3 +106,19 @@ def test_paths_and_timings_are_normalised_and_an_ellipsis_stands_for_lines():
     assert rx.refreshed(["[", "a", "...", "]"], ["[", "x", "y", "z", "]"]) == ["[", "x", "...", "]"]
     assert rx.shown_form("wrote /tmp/x/serbia-kg/out/a.html\n\n", rx.Path("/tmp/x/serbia-kg")) == \
         ["wrote ~/serbia-kg/out/a.html"]
+
+
+def test_an_sh_block_s_commands_must_succeed(tmp_path, workspace):
+    page = _page(tmp_path, """\
+        ```sh
+        serbia-kg centrality --top 1        # fine
+        pip install nothing                 # not ours: not run
+        serbia-kg supplies --to Nowhereland # fails
+        ```
+        """)
+    (outcome,) = rx.run_file(page, workspace)
+    assert [c.line for c in outcome.block.commands] == ["serbia-kg centrality --top 1",
+                                                        "serbia-kg supplies --to Nowhereland"]
+    assert outcome.drifted == [1]
+    assert "`serbia-kg supplies --to Nowhereland` failed (exit status 2)" in outcome.report()
+    assert "unknown actor 'Nowhereland'" in outcome.report()

@@ -262,6 +262,7 @@ def test_same_projection_from_rdflib_and_oxigraph_on_the_seed(seed_out, seed_sto
     _assert_same(open_dataset(seed_out), open_dataset(seed_out, store=seed_store))
 
 
+@pytest.mark.slow
 def test_same_projection_from_rdflib_and_oxigraph_on_a_synthetic_corpus(synthetic_built):
     from graph.store.native import open_store
     from graph.store.backends import open_dataset

@@ -61,6 +61,7 @@ def _faults(lines: list[str]) -> dict[str, list[str]]:
     }
 
 
+@pytest.mark.slow
 def test_both_engines_agree_on_the_seed_and_on_faults_put_into_it(seed_compilation):
     lines = sorted(seed_compilation.triple_set())
     cases = {"as built": lines, **_faults(lines)}
@@ -76,6 +77,7 @@ def test_an_unknown_engine_is_refused():
         shapes.check_ntriples("", engine="jena")
 
 
+@pytest.mark.slow
 def test_validate_command_takes_either_engine(tmp_path):
     from click.testing import CliRunner
 

@@ -196,6 +196,7 @@ def test_real_per_year_export_every_row_imported(seed_copy, name, rows, deals):
 
 
 @needs_samples
+@pytest.mark.slow
 def test_real_order_level_register(seed_copy):
     path = ORDERS_DIR / "serbia_yugoslavia_imports_orders.csv"
     export = read_export(path)
@@ -220,6 +221,7 @@ def test_real_order_level_register(seed_copy):
 
 
 @needs_samples
+@pytest.mark.slow
 def test_two_releases_spelling_a_system_two_ways_name_one_system(seed_copy):
     """SIPRI's 2026 export writes "EC-145" and "BOV M-11", its 2025 register "EC145" and "BOV M11": one
     system each (a name's separators do not matter), so the second import adds no twin."""

@@ -218,6 +218,7 @@ def test_cli_view_without_a_build(tmp_path):
     assert r.exit_code == 2 and "run 'serbia-kg build' first" in r.stderr
 
 
+@pytest.mark.slow
 def test_installed_command_writes_the_page(seed_out, tmp_path):
     out = tmp_path / "v.html"
     p = subprocess.run(["serbia-kg", "view", "--data", str(seed_out), "--out", str(out)], capture_output=True,
