@@ -42,13 +42,21 @@ def store_options(f):
                         metavar="PATH", help=STORE_HELP)(f)
 
 
-def fail(exc: KGError) -> None:
-    """Print a KGError as one line per problem and exit with its status."""
+def fail(exc: KGError, json_head: dict | None = None) -> None:
+    """Print a KGError as one line per problem and exit with its status.
+
+    With ``json_head`` (a command asked for ``--format json``) standard output also gets the
+    problems as JSON, after the keys of ``json_head``.
+    """
     problems = exc.problems if isinstance(exc, CorpusInvalid) else [exc]
     for p in problems:
         click.echo(f"error: {p}", err=True)
     if isinstance(exc, CorpusInvalid):
         click.echo(f"{len(problems)} problem(s); nothing written", err=True)
+    if json_head is not None:
+        click.echo(json.dumps({**json_head, "exit_code": exc.exit_code, "problems": [
+            {"file": p.file, "line": p.line, "claim": p.claim, "message": p.message, "error": type(p).__name__}
+            for p in problems]}, indent=1, ensure_ascii=False))
     sys.exit(exc.exit_code)
 
 
@@ -119,7 +127,7 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
             if not (quiet or fmt == "json"):
                 click.echo(f"loaded {quads} quads into the Oxigraph store {store}", err=True)
     except KGError as exc:
-        fail(exc)
+        fail(exc, {"built": False} if fmt == "json" else None)
     if fmt == "json":
         click.echo(json.dumps({"out": str(target), **summary.__dict__}, indent=1))
     else:
@@ -146,7 +154,7 @@ def validate(corpus: Path, fmt: str, quiet: bool, shacl_engine: str) -> None:
         _, summary = build_mod.validate(corpus, progress=progress_printer(quiet or fmt == "json"),
                                         shacl_engine=shacl_engine)
     except KGError as exc:
-        fail(exc)
+        fail(exc, {"valid": False} if fmt == "json" else None)
     if fmt == "json":
         click.echo(json.dumps({"valid": True, **summary.__dict__}, indent=1))
     else:
@@ -159,8 +167,10 @@ def validate(corpus: Path, fmt: str, quiet: bool, shacl_engine: str) -> None:
               help="Folder of the built dataset, what `serbia-kg build --out DIR` wrote (default: out/ "
                    "beside the corpus).")
 @store_options
-@click.option("--out", "html_out", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
-              help="The HTML file to write (default: serbia-kg.html in the dataset folder, out/serbia-kg.html).")
+@click.option("--out", "html_out", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="The HTML page to write (default: out/serbia-kg.html); an existing folder gets "
+                   "serbia-kg.html in it. (On the other commands --out is the build's folder; here "
+                   "--data is.)")
 @click.option("--open", "open_it", is_flag=True, help="Open the file in the web browser when written.")
 @click.option("--focus", "focus_on", default=None, metavar="ACTOR",
               help="Show only the neighbourhood of this actor (id, label or alias).")
@@ -205,6 +215,8 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
 
     folder = data if data is not None else build_mod.default_out(corpus)
     target = html_out if html_out is not None else folder / "serbia-kg.html"
+    if target.is_dir():
+        target = target / "serbia-kg.html"
     progress = progress_printer(quiet or fmt == "json")
     try:
         if progress:
@@ -249,8 +261,8 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 
 @main.command()
 @click.argument("query", required=False)
-@click.option("--file", "query_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Read the query from a .rq file.")
+@click.option("--file", "query_file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+              default=None, help="Read the query from a .rq file (`-`: standard input).")
 @click.option("--saved", metavar="NAME", default=None, help="Run a saved question (see --list).")
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Bind a parameter (repeatable): entities by id, label, alias, ent:slug or IRI.")
@@ -264,8 +276,8 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
 def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store, endpoint) -> None:
     """Run a SPARQL query on the built dataset; the project's prefixes are declared for you.
 
-    Give the query as an argument (`-` reads standard input), with --file, or name a saved
-    question with --saved. SELECT and ASK print a table (or --format json|csv|tsv|xml, the
+    Give the query as an argument, with --file (`-` for either reads standard input), or name a
+    saved question with --saved (`--list` lists them). SELECT and ASK print a table (or --format json|csv|tsv|xml, the
     standard SPARQL 1.1 result formats); CONSTRUCT and DESCRIBE print Turtle (or nt, jsonld).
     A syntax error is one line with its position, exit status 2.
 
@@ -299,6 +311,8 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
         if saved is not None:
             sq_saved = sq.saved_query(saved)
             text, declared, where = sq_saved.text, sq_saved.params, f"saved query '{sq_saved.name}'"
+        elif query_file is not None and str(query_file) == "-":
+            text, where = sys.stdin.read(), "standard input"
         elif query_file is not None:
             try:
                 text = query_file.read_text(encoding="utf-8")
@@ -312,7 +326,15 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
 
         ds = open_dataset(_target_out(corpus, out), store=store, endpoint=endpoint)
         result = sq.run_text(ds, text, _params(params), declared=declared, where=where)
-        text_out = sq.format_result(result, fmt)
+        if fmt == "table" and result.type == "SELECT":
+            from graph.present.output import table, terminal_width
+
+            names, cells = sq.table_cells(result)
+            text_out = (table([dict(zip(names, r)) for r in cells], names, max_width=10_000,
+                              width=terminal_width())
+                        + f"\n({len(cells)} row{'s' if len(cells) != 1 else ''})\n")
+        else:
+            text_out = sq.format_result(result, fmt)
         click.echo(text_out, nl=not text_out.endswith("\n"))
     except KGError as exc:
         fail(exc)
@@ -428,13 +450,13 @@ def _evidence_cell(sources: list[dict]) -> list[str]:
 
 def _emit(rows: list[dict], columns: list[str], fmt: str, *, json_value=None, empty: str | None = None,
           headers: dict[str, str] | None = None) -> None:
-    from graph.present.output import render
+    from graph.present.output import render, terminal_width
 
     if not rows and empty:
         click.echo(empty, err=True)
         if fmt == "table":
             return
-    text = render(rows, columns, fmt, headers=headers, json_value=json_value)
+    text = render(rows, columns, fmt, headers=headers, json_value=json_value, width=terminal_width())
     click.echo(text, nl=not text.endswith("\n"))
 
 
@@ -761,7 +783,7 @@ def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
     """
     from graph.compile import build as build_mod
     from graph.compile.corroboration import conflicts as find
-    from graph.present.output import render
+    from graph.present.output import render, terminal_width
     from graph.store.backends import open_dataset
 
     try:
@@ -782,7 +804,8 @@ def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
         if fmt == "table":
             return
     columns = ["n", "transfer", "field", "kind", "value", "source", "claims", "evidence"]
-    text = render(rows, columns if fmt == "csv" else [c for c in columns if c != "claims"], fmt)
+    text = render(rows, columns if fmt == "csv" else [c for c in columns if c != "claims"], fmt,
+                  width=terminal_width())
     click.echo(text, nl=not text.endswith("\n"))
     if fmt == "table":
         click.echo(f"{len(found)} conflict(s)", err=True)

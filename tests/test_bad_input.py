@@ -109,7 +109,9 @@ def test_all_problems_are_reported_in_one_pass(make_corpus):
 def test_missing_corpus_is_an_input_error(tmp_path):
     result = run(["validate", "--sources", str(tmp_path / "nowhere")])
     assert result.exit_code == 2
-    assert errors_of(result) == [f"error: {tmp_path / 'nowhere'}: corpus folder not found"]
+    assert errors_of(result) == [f"error: {tmp_path / 'nowhere'}: no such corpus folder (one folder per source, "
+                                 "and registry/): run serbia-kg in the folder that holds sources/, or give the "
+                                 "corpus with --sources DIR"]
 
 
 def test_source_id_must_match_folder(make_corpus):

@@ -360,11 +360,12 @@ def test_unknown_parameter_of_a_saved_question(seed_out):
     assert "unknown parameter 'sender' (this query takes: supplier, recipient)" in res.stderr
 
 
-def test_syntax_error_is_one_line_with_position_exit_2(seed_out):
+def test_syntax_error_is_one_line_with_position_then_the_line_and_a_caret_exit_2(seed_out):
     res = cli("sparql", "--out", str(seed_out), "SELECT ?s WHERE {\n  ?s ?p \n}")
     assert res.exit_code == 2
-    assert res.stderr.count("\n") == 1
-    assert "syntax error at line 2, column" in res.stderr
+    first, line, caret = res.stderr.splitlines()
+    assert first.startswith("error: query: syntax error at line 2, column")
+    assert line == "    ?s ?p" and caret.strip() == "^"
     res = cli("sparql", "--out", str(seed_out), "INSERT DATA { ent:a ent:b ent:c }")
     assert res.exit_code == 2 and "SPARQL Update" in res.stderr
 

@@ -153,7 +153,8 @@ class Source:
 def discover(corpus: Path) -> list[Path]:
     """The source folders of a corpus (those with a ``source.yaml``), sorted by name."""
     if not corpus.is_dir():
-        raise InputError("corpus folder not found", file=corpus)
+        raise InputError("no such corpus folder (one folder per source, and registry/): run serbia-kg in "
+                         "the folder that holds sources/, or give the corpus with --sources DIR", file=corpus)
     return sorted(p for p in corpus.iterdir() if p.is_dir() and (p / "source.yaml").is_file())
 
 

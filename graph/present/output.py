@@ -48,7 +48,7 @@ def cell_text(value: Any, *, for_csv: bool = False) -> str:
 
 
 def table(rows: Sequence[dict], columns: Sequence[str], *, headers: dict[str, str] | None = None,
-          max_width: int = 60) -> str:
+          max_width: int = 60, width: int | None = None) -> str:
     """A plain-text table: a header, a rule, one row per dict; long cells wrap within ``max_width``.
 
     Parameters
@@ -61,16 +61,38 @@ def table(rows: Sequence[dict], columns: Sequence[str], *, headers: dict[str, st
         Optional header text per key (default: the key).
     max_width:
         Cells longer than this wrap onto further lines.
+    width:
+        The whole table's width (a terminal's columns, see :func:`terminal_width`): the widest
+        columns wrap narrower until every line fits, as far as each keeps its header's width
+        (at least 8). None: no limit.
 
     Returns
     -------
     str
         The table, without a trailing newline.
+
+    Examples
+    --------
+    >>> print(table([{"a": "one two three four", "b": "x"}], ["a", "b"], width=12))
+    a        b
+    -------  -
+    one two  x
+    three
+    four
     """
     headers = headers or {}
     names = [headers.get(c, c) for c in columns]
-    cells = [[_wrap(cell_text(r.get(c)), max_width) for c in columns] for r in rows]
+    texts = [[cell_text(r.get(c)) for c in columns] for r in rows]
+    cells = [[_wrap(t, max_width) for t in row] for row in texts]
     widths = [max([len(n)] + [len(line) for row in cells for line in row[i]]) for i, n in enumerate(names)]
+    if width is not None and columns:
+        caps = _fit(widths, [max(len(n), 8) for n in names], width - 2 * (len(columns) - 1))
+        narrowed = [i for i, (w, c) in enumerate(zip(widths, caps)) if c < w]
+        for row, row_texts in zip(cells, texts):
+            for i in narrowed:
+                row[i] = _wrap(row_texts[i], caps[i], break_long_words=True)
+        for i in narrowed:
+            widths[i] = max([len(names[i])] + [len(line) for row in cells for line in row[i]])
     lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths)).rstrip(),
              "  ".join("-" * w for w in widths)]
     for row in cells:
@@ -80,14 +102,44 @@ def table(rows: Sequence[dict], columns: Sequence[str], *, headers: dict[str, st
     return "\n".join(lines)
 
 
+def _fit(widths: list[int], floors: list[int], room: int) -> list[int]:
+    """Each column's cap so that the caps sum to at most ``room``: the widest are cut to one level
+    (never below their floor), the narrow ones keep their width."""
+    if sum(widths) <= room:
+        return list(widths)
+    lo, hi = 0, max(widths)
+    while lo < hi:  # the largest level whose caps fit
+        mid = (lo + hi + 1) // 2
+        if sum(min(w, max(mid, f)) for w, f in zip(widths, floors)) <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    return [min(w, max(lo, f)) for w, f in zip(widths, floors)]
+
+
+def terminal_width() -> int | None:
+    """The width tables should fit: ``COLUMNS`` when set, else the terminal's when standard output
+    is one; None (no limit) when the output goes to a file or a pipe."""
+    import os
+    import shutil
+    import sys
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
 _SPACES = str.maketrans("", "", "\t\n\x0b\x0c\r")
 
 
-def _wrap(text: str, width: int) -> list[str]:
-    """``textwrap.wrap(text, width, break_long_words=False) or [""]``; a short plain cell without the call."""
+def _wrap(text: str, width: int, *, break_long_words: bool = False) -> list[str]:
+    """``textwrap.wrap(text, width, break_long_words=...) or [""]``; a short plain cell without the call."""
     if len(text) <= width and text == text.strip() and len(text.translate(_SPACES)) == len(text):
         return [text]
-    return textwrap.wrap(text, width, break_long_words=False) or [""]
+    return textwrap.wrap(text, width, break_long_words=break_long_words) or [""]
 
 
 def to_json(rows: Any) -> str:
@@ -106,7 +158,7 @@ def to_csv(rows: Iterable[dict], columns: Sequence[str]) -> str:
 
 
 def render(rows: Sequence[dict], columns: Sequence[str] | None, fmt: str, *,
-           headers: dict[str, str] | None = None, json_value: Any = None) -> str:
+           headers: dict[str, str] | None = None, json_value: Any = None, width: int | None = None) -> str:
     """Rows in one of :data:`FORMATS`.
 
     Parameters
@@ -121,6 +173,8 @@ def render(rows: Sequence[dict], columns: Sequence[str] | None, fmt: str, *,
         Header text per column for the table.
     json_value:
         What to print as JSON instead of ``rows`` (an object holding them, for example).
+    width:
+        The table's width (see :func:`table`); the command passes :func:`terminal_width`.
 
     Raises
     ------
@@ -134,5 +188,5 @@ def render(rows: Sequence[dict], columns: Sequence[str] | None, fmt: str, *,
     if fmt == "csv":
         return to_csv(rows, columns)
     if fmt == "table":
-        return table(rows, columns, headers=headers)
+        return table(rows, columns, headers=headers, width=width)
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -580,8 +580,8 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     Parameters
     ----------
     data:
-        The built dataset (an rdflib ``Dataset`` or ``Graph``), e.g. from
-        :func:`graph.store.backends.open_dataset`.
+        The built dataset, not its folder: an rdflib ``Dataset`` or ``Graph`` (or a pyoxigraph
+        ``Store``), e.g. ``graph.store.backends.open_dataset(Path("out"))``.
     out:
         The HTML file to write (atomically).
     registry:
@@ -606,19 +606,25 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     UnknownName
         For an unknown relation or actor (with suggestions).
     InputError
-        For a bad date, or an actor without a node in the selection.
+        For a bad date, or an actor without a node in the selection; for a path given as ``data``.
     """
     import difflib
+    import os
 
     from graph.model.dates import DateError
     from graph.model.errors import UnknownName
     from graph.ask.projection import RELATIONS, project
 
+    if isinstance(data, (str, os.PathLike)):
+        raise InputError(f"make_view takes the built dataset, not its folder {str(data)!r}: "
+                         f"graph.store.backends.open_dataset(Path({str(data)!r})) opens it")
     relations = sorted(set(relations)) if relations else None
     for rel in relations or []:
         known = set(RELATIONS) | ({"supplies_system", "delivered_to"} if include_systems else set())
         if rel not in known:
             raise UnknownName("relation", rel, difflib.get_close_matches(rel, sorted(known), n=3, cutoff=0.5))
+    if focus_on is not None and registry is not None:
+        registry.resolve(focus_on, what="actor")  # an unknown name fails here, before the projection
     if progress:
         progress("projecting the graph")
     try:

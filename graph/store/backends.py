@@ -196,6 +196,10 @@ def _http(url: str, *, method: str = "GET", data: bytes | None = None, headers: 
     except HTTPError as exc:
         body = exc.read().decode("utf-8", "replace").strip().splitlines()
         why = body[0][:200] if body else exc.reason
+        if exc.code == 401:
+            why = (f"the server refused the account '{user}': check --user and --password" if user is not None
+                   else "the server wants an account: give --user and --password") + \
+                " (or SERBIA_KG_USER and SERBIA_KG_PASSWORD)"
         raise RemoteError(f"{method} {url.split('?')[0]}: HTTP {exc.code}: {why}") from None
     except (URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)

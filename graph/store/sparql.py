@@ -160,7 +160,9 @@ def saved_query(name: str, folder: Path | None = None) -> SavedQuery:
     found = {q.name: q for q in saved_queries(folder)}
     if name.removesuffix(".rq") in found:
         return found[name.removesuffix(".rq")]
-    raise UnknownName("saved query", name, difflib.get_close_matches(name, list(found), n=3, cutoff=0.5))
+    error = UnknownName("saved query", name, difflib.get_close_matches(name, list(found), n=3, cutoff=0.5))
+    error.message += " (`serbia-kg sparql --list` lists the saved questions)"
+    raise error
 
 
 def check_syntax(text: str, *, where: str = "query") -> str:
@@ -192,12 +194,21 @@ def check_syntax(text: str, *, where: str = "query") -> str:
             raise InputError("this is a SPARQL Update; only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) "
                              "are run", file=where) from None
         line = exc.lineno - _PROLOGUE_LINES
-        near = exc.line.strip()[:60]
-        raise InputError(f"syntax error at line {line}, column {exc.col}: near '{near}'",
+        raise InputError(f"syntax error at line {line}, column {exc.col}:\n{_caret(exc.line, exc.col)}",
                          file=where) from None
     except Exception as exc:  # rdflib raises a bare Exception for e.g. an undeclared prefix
         raise InputError(f"bad query: {exc}", file=where) from None
     return tree[1].name.removesuffix("Query").upper()
+
+
+def _caret(line: str, col: int, room: int = 100) -> str:
+    """The query's line, indented, and a caret under column ``col`` (1-based); a long line is cut
+    around the column so that both fit in ``room`` characters."""
+    line = line.expandtabs(1).rstrip()
+    start = max(0, min(col - 1 - room // 2, len(line) - room))
+    shown = ("…" if start else "") + line[start:start + room] + ("…" if len(line) > start + room else "")
+    pad = col - 1 - start + (1 if start else 0)
+    return f"  {shown}\n  {' ' * pad}^"
 
 
 def kind_of(text: str) -> str:
@@ -597,6 +608,26 @@ def _tsv(result) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _namespace_manager():
+    """A namespace manager that knows the project's prefixes (to print ``ent:serbia``)."""
+    from rdflib import Graph
+
+    g = Graph()
+    for p, ns in PREFIXES.items():
+        g.bind(p, ns)
+    return g.namespace_manager
+
+
+def table_cells(result, nm=None) -> tuple[list[str], list[list[str]]]:
+    """A SELECT result's variable names and its rows as text (prefixed names where a prefix fits)."""
+    if nm is None:
+        nm = _namespace_manager()
+    names = [str(v) for v in result.vars]
+    rows = [[_cell(row.get(v) if hasattr(row, "get") else row[i], nm) for i, v in enumerate(result.vars)]
+            for row in result.bindings] if names else []
+    return names, rows
+
+
 def format_result(result, fmt: str = "table", nm=None) -> str:
     """The result as text: a table, SPARQL results (json, csv, tsv, xml), or RDF for graphs.
 
@@ -615,13 +646,8 @@ def format_result(result, fmt: str = "table", nm=None) -> str:
     InputError
         A format that does not fit the query's kind.
     """
-    from rdflib import Graph
-
     if nm is None:
-        g = Graph()
-        for p, ns in PREFIXES.items():
-            g.bind(p, ns)
-        nm = g.namespace_manager
+        nm = _namespace_manager()
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         fmt = "turtle" if fmt == "table" else fmt
         if fmt not in GRAPH_FORMATS:
@@ -644,9 +670,7 @@ def format_result(result, fmt: str = "table", nm=None) -> str:
         return data.decode("utf-8") if isinstance(data, bytes) else data
     if result.type == "ASK":
         return "yes\n" if result.askAnswer else "no\n"
-    names = [str(v) for v in result.vars]
-    rows = [[_cell(row.get(v) if hasattr(row, "get") else row[i], nm) for i, v in enumerate(result.vars)]
-            for row in result.bindings] if names else []
+    names, rows = table_cells(result, nm)
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
     out = [line(names), line(["-" * w for w in widths])] + [line(r) for r in rows]
