@@ -646,6 +646,8 @@ def format_result(result, fmt: str = "table", nm=None) -> str:
     InputError
         A format that does not fit the query's kind.
     """
+    from rdflib import Graph
+
     if nm is None:
         nm = _namespace_manager()
     if result.type in ("CONSTRUCT", "DESCRIBE"):
