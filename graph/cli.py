@@ -75,6 +75,22 @@ def main() -> None:
     `build` compiles them into RDF (TriG with one named graph per source, N-Quads, Turtle,
     JSON-LD). Start with `serbia-kg build`, then ask the graph.
     """
+    import warnings
+
+    from graph.model.errors import StaleStore
+
+    if not getattr(warnings.showwarning, "serbia_kg", False):
+        original = warnings.showwarning
+
+        def show(message, category, *args, **kwargs):
+            if issubclass(category, StaleStore):
+                click.echo(f"warning: {message}", err=True)  # one line, as errors are
+            else:
+                original(message, category, *args, **kwargs)
+
+        show.serbia_kg = True  # type: ignore[attr-defined]
+        warnings.showwarning = show
+    warnings.simplefilter("always", StaleStore)
 
 
 shacl_engine_option = click.option(
@@ -90,7 +106,8 @@ shacl_engine_option = click.option(
               help="How to print the summary.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 @click.option("--store", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="PATH",
-              help="Also load the dataset into an Oxigraph store at PATH (replaced when complete).")
+              help="Also load the dataset into an Oxigraph store, kept with the build in --out; PATH becomes a "
+                   "link to it (out/oxigraph is one too).")
 @click.option("--view/--no-view", "with_view", default=True, show_default=True,
               help="Also write the network view, serbia-kg.html (as `serbia-kg view` does).")
 @shacl_engine_option
@@ -100,32 +117,21 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
 
     Writes serbia-kg.trig (one named graph per source, plus the registry and the ontology),
     serbia-kg.nq, serbia-kg.ttl (all merged), serbia-kg.jsonld, summary.json and the offline
-    network view serbia-kg.html. Files are replaced atomically: a failing build leaves the
-    previous outputs intact.
+    network view serbia-kg.html. The build is one generation: everything (with --store, the
+    store too) is written beside the previous build and switched in at once, so a failing or
+    killed build leaves the previous one whole; a second build of the same --out is refused
+    while the first runs.
 
     Example: serbia-kg build --sources sources --out out
     """
     from graph.compile import build as build_mod
+    from graph.pipeline import build as build_all
 
     target = out if out is not None else build_mod.default_out(corpus)
     progress = progress_printer(quiet or fmt == "json")
     try:
-        comp, summary = build_mod.build(corpus, target, progress=progress, shacl_engine=shacl_engine)
-        if with_view:
-            from graph.present import view as view_mod
-
-            if progress:
-                progress("writing the network view")
-            shown = view_mod.make_view(comp.oxigraph_store(), target / "serbia-kg.html", progress=progress)
-            for warning in shown.warnings:
-                click.echo(f"warning: {warning}", err=True)
-        if store is not None:
-            from graph.ask.questions import write_supplies_index
-            from graph.store.backends import load_store
-
-            quads = load_store(target, store, progress=progress, index=write_supplies_index)
-            if not (quiet or fmt == "json"):
-                click.echo(f"loaded {quads} quads into the Oxigraph store {store}", err=True)
+        _, summary = build_all(corpus, target, store=store, view=with_view, shacl_engine=shacl_engine,
+                               progress=progress, warn=lambda line: click.echo(f"warning: {line}", err=True))
     except KGError as exc:
         fail(exc, {"built": False} if fmt == "json" else None)
     if fmt == "json":
@@ -335,6 +341,10 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
                         + f"\n({len(cells)} row{'s' if len(cells) != 1 else ''})\n")
         else:
             text_out = sq.format_result(result, fmt)
+        if fmt == "csv":  # a cell a spreadsheet would run as a formula gets a leading apostrophe
+            from graph.model.cells import defuse_csv
+
+            text_out = defuse_csv(text_out)
         click.echo(text_out, nl=not text_out.endswith("\n"))
     except KGError as exc:
         fail(exc)

@@ -1,11 +1,16 @@
 """Each kind of bad input is refused with one clear line, a non-zero exit, and earlier outputs intact."""
 
+import csv
+import io
+import os
 import shutil
 import subprocess
+import time
 
 import pytest
 from click.testing import CliRunner
 
+from conftest import EXTERNAL, SEED_CORPUS
 from graph.compile.build import OUTPUTS, build, validate
 from graph.cli import main
 from graph.model.errors import CorpusInvalid
@@ -148,3 +153,154 @@ def test_installed_command_end_to_end(make_corpus, tmp_path):
     bad = subprocess.run(["serbia-kg", "validate", "-q", "--sources", str(corpus)], capture_output=True, text=True)
     assert bad.returncode == 1
     assert bad.stderr.count("error:") == 1
+
+
+# --- hostile input (issue 20): each refused with one line naming the file and what is wrong ------
+
+def _bomb(levels: int = 9) -> str:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, levels + 1)]
+    return "\n".join(lines) + "\nclaims: []\n"
+
+
+def _set_text(data):
+    def apply(folder):
+        (folder / "text.txt").unlink()
+        if isinstance(data, bytes):
+            (folder / "text.txt").write_bytes(data)
+        elif data == "folder":
+            (folder / "text.txt").mkdir()
+        else:
+            os.symlink(data, folder / "text.txt")
+    return apply
+
+
+def _claims(text: str):
+    return lambda folder: (folder / "claims.yaml").write_text(text, encoding="utf-8")
+
+
+def _meta(text: str):
+    return lambda folder: (folder / "source.yaml").write_text(text, encoding="utf-8")
+
+
+def _field(extra: str):
+    return _claims(GOOD.replace("quantity: 6", "quantity: 6\n" + extra))
+
+
+HOSTILE = {
+    "Latin-1 text": (_set_text(TEXT.encode("latin-1") + "é".encode("latin-1")), 2,
+                     "fixture-source/text.txt: text file 'text.txt' is not UTF-8 (byte 0xe9 at offset 78); "
+                     "save it as UTF-8"),
+    "binary text": (_set_text(b"\x89PNG\r\n\x1a\n\x00\x00"), 2,
+                    "fixture-source/text.txt: text file 'text.txt' is binary (it holds NUL bytes), not text"),
+    "text is a folder": (_set_text("folder"), 2, "fixture-source/text.txt: text file 'text.txt' is a folder, not a file"),
+    "text links out of the corpus": (_set_text("/etc/passwd"), 2,
+                                     "fixture-source/source.yaml: text file 'text.txt' lies outside the corpus"),
+    "30 February": (_field("    delivered: 2021-02-30"), 1,
+                    "claims.yaml:8: claim 'mig-29': delivered: bad date '2021-02-30': day is out of range for month"),
+    "year 0": (_field("    delivered: 0000-01-01"), 1,
+               "claims.yaml:8: claim 'mig-29': delivered: bad date '0000-01-01': year 0 is out of range"),
+    "25:61": (_field("    delivered: 2021-01-01 25:61"), 1,
+              "claims.yaml:8: claim 'mig-29': delivered: bad date '2021-01-01 25:61': expected a year"),
+    "issued 30 February": (_meta("id: fixture-source\nkind: article\ntitle: T\nissued: 2021-02-30\ntext: text.txt\n"), 1,
+                           "source.yaml:1: issued: bad date '2021-02-30': day is out of range for month"),
+    "1e999999": (_field("    value: 1e999999\n    currency: USD"), 1,
+                 "claims.yaml:8: claim 'mig-29': value: value must be a number of at most 30 digits, not '1e999999'"),
+    "NaN": (_field("    value: .nan\n    currency: USD"), 1,
+            "claims.yaml:8: claim 'mig-29': value: value must be a finite number, not 'nan'"),
+    "400 digits": (_claims(GOOD.replace("quantity: 6", "quantity: " + "9" * 400)), 1,
+                   "claims.yaml:7: claim 'mig-29': quantity: quantity must be a whole number of at most 18 digits"),
+    "20 MB note": (_field('    note: "' + "x" * 20_000_000 + '"'), 1,
+                   "claims.yaml:8: claim 'mig-29': note has 20,000,000 characters; at most 1,000,000 are allowed"),
+    "alias bomb": (_claims(_bomb()), 2,
+                   "claims.yaml:2: aliases repeat more than 100,000 values (a YAML alias bomb?); write the values out"),
+    "recursive alias": (_claims("claims: &c [*c]\n"), 2,
+                        "claims.yaml:1: an alias refers to the value that holds it (a recursive YAML structure)"),
+    "claims link out of the corpus": (lambda f: ((f / "claims.yaml").unlink(), os.symlink("/etc/hostname", f / "claims.yaml")),
+                                      2, "fixture-source/claims.yaml: 'claims.yaml' is a link to /etc/hostname, "
+                                      "outside the corpus"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_input_is_refused_in_one_line(case, make_corpus, tmp_path):
+    setup, code, expected = HOSTILE[case]
+    corpus = make_corpus(GOOD, text=TEXT)
+    out = tmp_path / "out"
+    build(corpus, out)
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    setup(corpus / "fixture-source")
+    started = time.monotonic()
+    result = run(["build", "-q", "--no-view", "--sources", str(corpus), "--out", str(out)])
+    assert time.monotonic() - started < 60  # refused, not ground through (the bomb took 61 s and 5.7 GB)
+    assert result.exit_code == code, result.output
+    errors = errors_of(result)
+    assert len(errors) == 1, result.output
+    assert expected in errors[0], errors[0]
+    assert "Traceback" not in result.output
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+
+
+def test_an_oversized_yaml_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from graph.model import yamlfile
+    from graph.model.errors import InputError
+
+    path = tmp_path / "claims.yaml"
+    path.write_text(GOOD)
+    monkeypatch.setattr(yamlfile, "MAX_BYTES", 100)
+    with pytest.raises(InputError) as err:
+        yamlfile.load(path)
+    assert str(err.value) == f"{path}: is {len(GOOD)} bytes; a YAML file may have at most 100"
+
+
+FORMULA = "=cmd|' /C calc'!A0"
+
+
+def test_csv_outputs_do_not_carry_spreadsheet_formulas(make_corpus, tmp_path):
+    registry = f"""\
+    actors:
+      serbia: {{type: State, label: Serbia}}
+      russia: {{type: State, label: "{FORMULA.replace('"', '')}", aliases: [Russia]}}
+    systems:
+      mig-29: {{label: "@SUM(1+1)", category: fighter-aircraft, aliases: [MiG-29]}}
+    """
+    corpus = make_corpus(GOOD.replace("quantity: 6", "quantity: 6\n    note: \"+1-2\""), text=TEXT,
+                         registry=registry)
+    out = tmp_path / "out"
+    build(corpus, out)
+    common = ["--sources", str(corpus), "--out", str(out), "--format", "csv"]
+    sup = run(["supplies", "--to", "Serbia", *common])
+    ties = run(["ties", "Serbia", *common])
+    sparql = run(["sparql", *common, "SELECT ?label WHERE { ?x skos:prefLabel ?label } ORDER BY ?label"])
+    for res in (sup, ties, sparql):
+        assert res.exit_code == 0, res.output
+        cells = [c for row in csv.reader(io.StringIO(res.stdout)) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@") or (c[:1] == "-" and not c[1:2].isdigit())], cells
+    assert f"'{FORMULA}" in sup.stdout and "'@SUM(1+1)" in sup.stdout
+    assert f"'{FORMULA}" in ties.stdout
+    assert f"'{FORMULA}" in sparql.stdout and "'@SUM(1+1)" in sparql.stdout
+    # JSON keeps every value verbatim
+    assert FORMULA in run(["supplies", "--to", "Serbia", *common[:-1], "json"]).stdout
+
+
+SIPRI_2026 = EXTERNAL / "sipri_trade_register_2026" / "serbia_imports_1995_2024.csv"
+
+
+@pytest.mark.skipif(not SIPRI_2026.is_file(), reason="the SIPRI sample table is not in ../shared")
+@pytest.mark.parametrize("tiv,why", [("1e400", "must be a number of at most 30 digits, not '1e400'"),
+                                     ("NaN", "must be a finite number, not 'NaN'"),
+                                     ("9" * 400, "must be a number of at most 30 digits")])
+def test_an_absurd_sipri_tiv_is_refused_at_its_row(tiv, why, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    export = tmp_path / "export.csv"
+    raw = SIPRI_2026.read_bytes()
+    assert b",20.65,13.63,54.52," in raw
+    export.write_bytes(raw.replace(b",20.65,13.63,54.52,", b",20.65,13.63," + tiv.encode() + b",", 1))
+    line = raw[:raw.index(b",20.65,13.63,54.52,")].count(b"\n") + 1
+    before = sorted(p.name for p in corpus.iterdir())
+    result = run(["import", "sipri", str(export), "--sources", str(corpus)])
+    assert result.exit_code == 2, result.output
+    [error] = errors_of(result)
+    assert error.startswith(f"error: {export}:{line}: column 16 (TIV delivery values) {why}"), error
+    assert sorted(p.name for p in corpus.iterdir() if p.name != ".serbia-kg.lock") == before

@@ -16,7 +16,7 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
@@ -34,7 +34,7 @@ from graph.model.terms import GRAPH, PREFIXES, SKG, SKV
 from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_triples
 from graph.compile.parallel import cores, pool
 from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
-from graph.model import yamlfile
+from graph.model import generation, yamlfile
 
 __all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS", "default_out",
            "concept_schemes"]
@@ -79,6 +79,8 @@ class Compilation:
     sources: list[Source]
     claims: dict[URIRef, tuple[Source, Compiled]]
     _cache: dict = field(default_factory=dict, repr=False)
+    #: The generation a build wrote this compilation into (after :func:`build`).
+    written_to: "generation.Generation | None" = field(default=None, repr=False)
 
     def nquads_text(self) -> str:
         """The dataset as N-Quads, graph by graph (sorted by name), each graph's triples sorted."""
@@ -409,23 +411,62 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+#: What a build writes beyond the RDF outputs, into the generation before it is switched in
+#: (:func:`graph.pipeline.build` passes one that writes the view and the store).
+Extras = Callable[[Compilation, generation.Generation], None]
+
+
+def write_outputs(comp: Compilation, summary: Summary, gen: generation.Generation,
+                  progress: Progress | None = None) -> str:
+    """Serialise the dataset into the generation ``gen`` (every :data:`OUTPUTS` file and ``summary.json``).
+
+    Returns the build id: the sha256 of the N-Quads (the same inputs give the same id).
+    """
+    data = serialize_all(comp, list(OUTPUTS.values()), progress)
+    for name, fmt in OUTPUTS.items():
+        gen.write(name, data[fmt])
+    gen.write(SUMMARY_FILE, (json.dumps(asdict(summary), indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    gen.write(VOID_FILE, describe_dataset(comp.nquads_text(), list(OUTPUTS)))
+    return gen.digests["serbia-kg.nq"]
+
+
 def build(corpus: Path, out: Path | None = None, progress: Progress | None = None,
-          shacl_engine: str = DEFAULT_ENGINE) -> tuple[Compilation, Summary]:
+          shacl_engine: str = DEFAULT_ENGINE, *, extras: Extras | None = None,
+          record: dict | None = None, stores: Sequence[Path] = ()) -> tuple[Compilation, Summary]:
     """Compile, validate and write a corpus's dataset to ``out`` (default: ``out/`` beside the corpus).
 
-    All outputs are serialised in memory first, then each is written to a temporary file and
-    renamed into place: a failing build leaves the previous outputs untouched.
-    ``shacl_engine`` as for :func:`validate`.
+    The build is one generation (:mod:`graph.model.generation`): every output is written into a
+    new folder, ``extras`` (if given) adds more to it, and one rename switches ``out/`` to it. A
+    failing or killed build leaves the previous outputs untouched; a second build of the same
+    ``out`` while one runs is refused (:class:`graph.model.generation.Busy`). ``record`` is added
+    to the generation's ``build.json``; ``stores``: store paths beside which to remove what killed
+    builds left. ``shacl_engine`` as for :func:`validate`.
+
+    Raises
+    ------
+    CorpusInvalid
+        When a check fails (nothing is written).
+    InputError
+        When ``out`` is not a folder, another build holds it, or the disk refuses a write.
     """
     corpus = Path(corpus)
     out = Path(out) if out is not None else default_out(corpus)
-    comp, summary = validate(corpus, progress, shacl_engine)
-    data = serialize_all(comp, list(OUTPUTS.values()), progress)
-    blobs = {name: data[fmt] for name, fmt in OUTPUTS.items()}
-    blobs[SUMMARY_FILE] = (json.dumps(asdict(summary), indent=1, sort_keys=True) + "\n").encode("utf-8")
-    blobs[VOID_FILE] = describe_dataset(comp.nquads_text(), list(OUTPUTS))
     if out.exists() and not out.is_dir():
         raise InputError("output path exists and is not a folder", file=out)
-    for name, data in blobs.items():
-        write_atomically(out / name, data)
+    with generation.locked(out):
+        generation.prune(out, list(stores))
+        comp, summary = validate(corpus, progress, shacl_engine)
+        gen = generation.begin(out)
+        try:
+            build_id = write_outputs(comp, summary, gen, progress)
+            if extras is not None:
+                extras(comp, gen)
+            gen.commit(dict(record or {}, build=build_id))
+        except OSError as exc:  # a full disk, a read-only folder: one line, the previous build kept
+            gen.abort()
+            raise generation.write_error(exc, out) from None
+        except BaseException:
+            gen.abort()
+            raise
+        comp.written_to = gen
     return comp, summary

@@ -13,7 +13,7 @@ import difflib
 import hashlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Iterator
 
 from rdflib import Literal, Namespace, URIRef
@@ -21,6 +21,7 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from graph.model.dates import DateError, parse_date
 from graph.model.errors import UnknownName, ValidationError
+from graph.model.numbers import MAX_TEXT, bounded_count, bounded_decimal, bounded_text
 from graph.model.registry import Registry
 from graph.compile.sources import Source
 from graph.model.terms import CLAIM, SKG, SKV
@@ -275,14 +276,9 @@ def _literal(f: Field, value: Any) -> Literal:
     if f.kind == "date":
         return parse_date(value)
     if f.kind == "count":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValueError(f"{f.key} must be a non-negative whole number, not {value!r}")
-        return Literal(value, datatype=XSD.nonNegativeInteger)
+        return Literal(bounded_count(value, f.key), datatype=XSD.nonNegativeInteger)
     if f.kind in ("decimal", "percent"):
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            raise ValueError(f"{f.key} must be a number, not {value!r}") from None
+        number = bounded_decimal(value, f.key)
         if f.kind == "percent" and not Decimal(0) <= number <= Decimal(100):
             raise ValueError(f"{f.key} must be between 0 and 100, not {value}")
         # the canonical lexical form (always with a decimal point), so outputs parse back identical
@@ -290,7 +286,7 @@ def _literal(f: Field, value: Any) -> Literal:
         return Literal(lexical, datatype=XSD.decimal)
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ValueError(f"{f.key} must be text, not {value!r}")
-    return Literal(str(value).strip())
+    return Literal(bounded_text(str(value).strip(), f.key))
 
 
 def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[str, set[str]]) -> Compiled:
@@ -329,6 +325,10 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
     quote = raw.get("quote")
     if not isinstance(quote, str) or not quote.strip():
         raise _problem("no quote: every claim needs the verbatim words it rests on", source, raw, cid)
+    for key in ("quote", "note"):
+        if isinstance(raw.get(key), str) and len(raw[key]) > MAX_TEXT:
+            raise _problem(f"{key} has {len(raw[key]):,} characters; at most {MAX_TEXT:,} are allowed",
+                           source, raw, cid, key)
     if ctype.one_of and not any(raw.get(k) not in (None, [], "") for k in ctype.one_of):
         raise _problem(f"a {ctype.name} needs at least one of: {', '.join(ctype.one_of)}", source, raw, cid)
 

@@ -14,6 +14,7 @@ A claim's quote must occur in the text after folding white space and typographic
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,11 +151,53 @@ class Source:
         return str(self.meta["title"])
 
 
+#: The longest text a source may have (characters); longer is refused, not truncated.
+MAX_TEXT = 50_000_000
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, its links followed, lies inside ``root`` (its links followed too)."""
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+    except (OSError, ValueError):
+        return False
+
+
+def read_text_file(path: Path, shown_as: str, where: Path) -> str:
+    """A source's text file as UTF-8 text; one clear ``InputError`` for anything else (naming ``where``)."""
+    if path.is_dir():
+        raise InputError(f"text file '{shown_as}' is a folder, not a file", file=path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"text file '{shown_as}' named in source.yaml not found", file=where) from None
+    except OSError as exc:
+        raise InputError(f"cannot read text file '{shown_as}': {exc.strerror or exc}", file=path) from None
+    if b"\x00" in data:
+        raise InputError(f"text file '{shown_as}' is binary (it holds NUL bytes), not text", file=path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"text file '{shown_as}' is not UTF-8 (byte 0x{data[exc.start]:02x} at offset "
+                         f"{exc.start}); save it as UTF-8", file=path) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # as Python's text mode reads it (universal newlines)
+    if len(text) > MAX_TEXT:
+        raise InputError(f"text file '{shown_as}' has {len(text):,} characters; at most {MAX_TEXT:,}", file=path)
+    return text
+
+
 def discover(corpus: Path) -> list[Path]:
-    """The source folders of a corpus (those with a ``source.yaml``), sorted by name."""
+    """The source folders of a corpus (those with a ``source.yaml``), sorted by name.
+
+    A change of the corpus that a killed import left half-done is finished or dropped first
+    (:func:`graph.compile.staging.recover`).
+    """
+    from graph.compile.staging import recover
+
     if not corpus.is_dir():
         raise InputError("no such corpus folder (one folder per source, and registry/): run serbia-kg in "
                          "the folder that holds sources/, or give the corpus with --sources DIR", file=corpus)
+    recover(corpus)
     return sorted(p for p in corpus.iterdir() if p.is_dir() and (p / "source.yaml").is_file())
 
 
@@ -169,6 +212,11 @@ def load_source(folder: Path) -> Source:
         Metadata that breaks a rule: the id is not the folder's name, a bad date, an unknown kind.
     """
     meta_file = folder / "source.yaml"
+    corpus = folder.parent
+    for path in (folder, meta_file, folder / "claims.yaml"):
+        if path.is_symlink() and not inside(path, corpus):
+            raise InputError(f"'{path.name}' is a link to {os.path.realpath(path)}, outside the corpus; "
+                             "copy the file in instead", file=path)
     meta = yamlfile.load(meta_file)
     if not isinstance(meta, dict):
         raise InputError("source.yaml must be a mapping of fields", file=meta_file, line=1)
@@ -198,10 +246,10 @@ def load_source(folder: Path) -> Source:
     text_name = meta.get("text")
     if text_name:
         text_path = folder / str(text_name)
-        try:
-            source.text = text_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"text file '{text_name}' named in source.yaml not found", file=meta_file) from None
+        if not inside(text_path, corpus):
+            raise InputError(f"text file '{text_name}' lies outside the corpus (it is or passes through "
+                             "a link, or names '..'); copy the text in instead", file=meta_file)
+        source.text = read_text_file(text_path, str(text_name), meta_file)
         source.quotes = QuoteIndex(source.text)
     elif meta["kind"] != "dataset":
         raise ValidationError("an article or report needs its text: add 'text: text.txt'", file=meta_file, line=1)

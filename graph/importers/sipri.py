@@ -28,7 +28,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
 
@@ -38,6 +38,7 @@ from graph.importers import twins as twins_mod
 from graph.importers.staging import claim_target, commit_source, plain
 from graph.model.errors import CorpusInvalid, InputError
 from graph.model.names import fold, words
+from graph.model.numbers import bounded_count, bounded_decimal
 from graph.model.registry import ALIASES
 
 __all__ = ["Delivery", "Deal", "Export", "ImportResult", "read_export", "import_sipri", "category_for",
@@ -294,16 +295,19 @@ class _Row:
             return None
         if not re.fullmatch(r"\d+", value):
             raise self.fail(f"column {i + 1} ({name}): '{value}' is not a whole number")
-        return int(value)
+        try:
+            return bounded_count(int(value), f"column {i + 1} ({name})")
+        except ValueError as exc:
+            raise self.fail(str(exc)) from None
 
     def decimal(self, i: int, name: str) -> Decimal | None:
         value = self.text(i, name, False)
         if value is None:
             return None
         try:
-            number = Decimal(value)
-        except InvalidOperation:
-            raise self.fail(f"column {i + 1} ({name}): '{value}' is not a number") from None
+            number = bounded_decimal(value, f"column {i + 1} ({name})")  # 1e400, NaN, 400 digits: refused here
+        except ValueError as exc:
+            raise self.fail(str(exc)) from None
         if number < 0 or not number.is_finite():
             raise self.fail(f"column {i + 1} ({name}): '{value}' is not a non-negative number")
         return number

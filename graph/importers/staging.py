@@ -4,15 +4,14 @@ An importer prepares a source folder's files (``source.yaml``, the rows verbatim
 and the registry entries the corpus lacked. :func:`claim_target` says whether the folder may be
 written; :func:`commit_source` stages the files, compiles every claim against the staged
 registry (quotes located, names resolved, duplicates refused) and only then moves the folder and
-the registry file into place. A problem raises :class:`CorpusInvalid` and leaves the corpus as it
-was.
+the registry file into place (:mod:`graph.compile.staging`: a kill at any moment leaves the old
+source or the new one, never half of one). A problem raises :class:`CorpusInvalid` and leaves the
+corpus as it was.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -131,17 +130,20 @@ def commit_source(corpus: Path, source_id: str, files: dict[str, str], registry_
     CorpusInvalid
         When a claim written would not compile (every problem, one per claim); nothing is written.
     """
+    from graph.compile import staging
+
     corpus = Path(corpus)
-    target = corpus / source_id
-    reg_file = corpus / "registry" / registry_name
-    staging = Path(tempfile.mkdtemp(prefix=".import-", dir=corpus))
-    try:
-        folder = staging / source_id
+    # staged inside the corpus and moved in by graph.compile.staging: all or nothing even when the
+    # process is killed (a kill before the commit mark drops the change, after it the next
+    # import, build or validation finishes it)
+    with staging.change(corpus, "import") as change:
+        folder = change.path(source_id)
         folder.mkdir()
         for name, text in files.items():
             with open(folder / name, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)
-        reg_dir = staging / "registry"
+        change.path(f"registry/{registry_name}").write_text(registry_text, encoding="utf-8")
+        reg_dir = change.scratch() / "registry"
         reg_dir.mkdir()
         for f in sorted((corpus / "registry").glob("*.yaml")):
             if f.name != registry_name:
@@ -150,14 +152,6 @@ def commit_source(corpus: Path, source_id: str, files: dict[str, str], registry_
         if progress:
             progress(f"checking the claims of {source_id}")
         _check(folder, reg_dir)
-        from graph.compile.build import write_atomically
-
         ignored = registry_gitignore(corpus / "registry", ignore) if ignore else None
         if ignored is not None:
-            write_atomically(corpus / "registry" / ".gitignore", ignored.encode("utf-8"))
-        write_atomically(reg_file, registry_text.encode("utf-8"))
-        if target.exists():
-            os.replace(target, staging / ".previous")
-        os.replace(folder, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            change.path("registry/.gitignore").write_text(ignored, encoding="utf-8")

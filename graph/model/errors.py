@@ -16,6 +16,7 @@ __all__ = [
     "UnknownName",
     "NotBuilt",
     "CorpusInvalid",
+    "StaleStore",
 ]
 
 
@@ -91,6 +92,14 @@ class CorpusInvalid(KGError):
         self.problems = list(problems)
         super().__init__(f"{len(self.problems)} problem(s) in the corpus")
         self.exit_code = max((p.exit_code for p in self.problems), default=1)
+
+
+class StaleStore(UserWarning):
+    """A store that holds another build than its output folder (or does not say which): answers may be stale.
+
+    Issued (``warnings.warn``) when such a store is opened; the command line prints it as one
+    ``warning:`` line. Turn it into an error with ``warnings.simplefilter("error", StaleStore)``.
+    """
 
 
 def _restore(cls: type, message: str, state: dict) -> KGError:

@@ -24,6 +24,7 @@ Names resolve through ids, labels and aliases, ignoring case, diacritics and hyp
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -287,6 +288,9 @@ def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:
         raise InputError("no registry: expected one or more *.yaml files", file=folder)
     more_names: list[tuple[Path, int | None, object, object]] = []
     for path in files:
+        if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(folder.parent)):
+            raise InputError(f"is a link to {os.path.realpath(path)}, outside the corpus; copy the file in instead",
+                             file=path)
         data = yamlfile.load(path) or {}
         if not isinstance(data, dict):
             raise InputError("a registry file must be a mapping of sections", file=path, line=1)

@@ -1,7 +1,13 @@
-"""Reading the human-edited YAML files with the line of every mapping kept.
+"""Reading the human-edited YAML files with the line of every mapping kept, within bounds.
 
 Each mapping that ``load`` returns carries its 1-based line under the key ``LINE``, so that
 an error about a claim or an entity can name the line a person has to fix.
+
+YAML is read with the safe loader and within bounds, so that no file can exhaust the machine:
+at most :data:`MAX_BYTES` of text, and aliases that repeat at most :data:`MAX_ALIASED` values in
+all (a "billion laughs" file of a few lines is refused in milliseconds, before anything is built).
+A date that YAML reads as a timestamp but that does not exist (``2021-02-30``) is kept as its
+text, for the field that takes it to refuse with the claim's line.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import yaml
 
 from graph.model.errors import InputError
 
-__all__ = ["load", "LINE", "KEY_LINES", "META"]
+__all__ = ["load", "LINE", "KEY_LINES", "META", "MAX_BYTES", "MAX_ALIASED"]
 
 #: Key under which every loaded mapping keeps the line it starts on.
 LINE = "__line__"
@@ -22,6 +28,11 @@ KEY_LINES = "__key_lines__"
 
 #: The bookkeeping keys, to skip when iterating over a loaded mapping.
 META = frozenset({LINE, KEY_LINES})
+
+#: The largest YAML file read (bytes).
+MAX_BYTES = 256 * 1024 * 1024
+#: How many values, in all, aliases (``*name``) may repeat in one file.
+MAX_ALIASED = 100_000
 
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -45,19 +56,103 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
     return mapping
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):  # 2021-02-30, 0000-01-01: the field's check names the claim
+        return loader.construct_scalar(node)
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _check_aliases(root: yaml.Node | None) -> None:
+    """Refuse a document whose aliases would repeat more than :data:`MAX_ALIASED` values, or refer to themselves.
+
+    Counts, without building anything, how many values the document has once every alias is
+    expanded (each node's count is computed once, so this takes time linear in the file).
+    """
+    if root is None:
+        return
+    sizes: dict[int, int] = {}
+    unique: set[int] = set()
+    active: set[int] = set()
+    first_alias: list[int] = []
+
+    def size(node: yaml.Node, parent_line: int) -> int:
+        key = id(node)
+        if key in sizes:
+            if not first_alias:
+                first_alias.append(parent_line)
+            return sizes[key]
+        if key in active:
+            raise _TooBig("an alias refers to the value that holds it (a recursive YAML structure)",
+                          node.start_mark.line + 1)
+        active.add(key)
+        unique.add(key)
+        line = node.start_mark.line + 1
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        else:
+            children = []
+        total = 1
+        for child in children:
+            total += size(child, line)
+            if total - len(unique) > MAX_ALIASED:
+                raise _TooBig(f"aliases repeat more than {MAX_ALIASED:,} values (a YAML alias bomb?); "
+                              "write the values out", first_alias[0] if first_alias else line)
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
+    try:
+        size(root, 1)
+    except RecursionError:
+        raise _TooBig("nested too deeply", None) from None
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def load(path: Path) -> Any:
-    """Parse one YAML file; malformed YAML raises ``InputError`` naming the file and line."""
+    """Parse one YAML file; malformed, oversized or alias-bomb YAML raises ``InputError`` naming the file and line."""
     try:
+        if path.is_dir():
+            raise InputError("is a folder, not a YAML file", file=path)
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"is {size:,} bytes; a YAML file may have at most {MAX_BYTES:,}", file=path)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", file=path) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})",
+                         file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
     try:
-        return yaml.load(text, Loader=_LineLoader)
+        loader = _LineLoader(text)
+        try:
+            root = loader.get_single_node()
+            if "&" in text:  # no anchor, no alias
+                _check_aliases(root)
+            return loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except _TooBig as exc:
+        raise InputError(str(exc), file=path, line=exc.line) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -22,6 +22,8 @@ import json
 import textwrap
 from typing import Any, Iterable, Sequence
 
+from graph.model.cells import spreadsheet_safe
+
 __all__ = ["FORMATS", "render", "cell_text", "table", "to_json", "to_csv"]
 
 #: The formats every command offers; ``table`` is the default.
@@ -148,12 +150,13 @@ def to_json(rows: Any) -> str:
 
 
 def to_csv(rows: Iterable[dict], columns: Sequence[str]) -> str:
-    """The answer as CSV with a header line; nested values as text (see :func:`cell_text`)."""
+    """The answer as CSV with a header line; nested values as text (see :func:`cell_text`); a cell a
+    spreadsheet would run as a formula begins with an apostrophe (:mod:`graph.model.cells`)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
     for r in rows:
-        writer.writerow([cell_text(r.get(c), for_csv=True) for c in columns])
+        writer.writerow([spreadsheet_safe(cell_text(r.get(c), for_csv=True)) for c in columns])
     return buf.getvalue()
 
 

@@ -16,17 +16,17 @@ On every back-end the default graph of a query is the union of the dataset's nam
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Callable
-from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
-from urllib.request import (HTTPBasicAuthHandler, HTTPDigestAuthHandler, HTTPPasswordMgrWithDefaultRealm,
-                            Request, build_opener)
 
+from graph.model import generation
 from graph.model.errors import InputError, NotBuilt
 from graph.model.terms import GRAPH, PREFIXES
+from graph.store.remote import Client, HTTPFailure, split_graphs, with_dataset
 
 __all__ = ["open_dataset", "load_store", "push", "remote_graphs", "RemoteError", "TRIG", "ENV_ENDPOINT",
            "ENV_GRAPH_STORE", "ENV_USER", "ENV_PASSWORD"]
@@ -37,11 +37,18 @@ ENV_ENDPOINT = "SERBIA_KG_ENDPOINT"
 ENV_GRAPH_STORE = "SERBIA_KG_GRAPH_STORE"
 ENV_USER = "SERBIA_KG_USER"
 ENV_PASSWORD = "SERBIA_KG_PASSWORD"
-#: Seconds to wait for a remote server.
-TIMEOUT = 60
 
 _GRAPHS_QUERY = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
                  f'FILTER(STRSTARTS(STR(?g), "{GRAPH}")) }} ORDER BY ?g')
+#: Up to this many graphs, a question through ``--endpoint`` names its dataset (see :func:`_remote_store`).
+MAX_DATASET_GRAPHS = 40
+#: The graph in which ``push`` lists, last of all, the graphs it put and the build they hold (outside
+#: the ``kgg:`` graphs, so no question sees it). Reading it is one small query, where listing the
+#: graphs by a scan reads every quad (37 s at 1M triples on Virtuoso).
+MANIFEST = "https://w3id.org/serbia-kg/push"
+_DCT = "http://purl.org/dc/terms/"
+_MANIFEST_QUERY = (f"SELECT ?g ?build WHERE {{ GRAPH <{MANIFEST}> {{ <{MANIFEST}> <{_DCT}hasPart> ?g . "
+                   f"OPTIONAL {{ <{MANIFEST}> <{_DCT}identifier> ?build }} }} }}")
 
 
 class RemoteError(InputError):
@@ -114,21 +121,47 @@ def _oxigraph(path: Path):
     return OxigraphStore(store=open_store(path))
 
 
+def fill_store(folder: Path, dataset: Path, build: str, progress: Callable[[str], None] | None = None, *,
+               index: Callable[[Any, Path], int] | None = None) -> int:
+    """Load ``dataset`` (N-Quads or TriG) into a new Oxigraph store in ``folder``, with its supplies index and
+    the record of the build it holds (``build``); return the number of quads.
+
+    ``index`` (:func:`graph.ask.questions.write_supplies_index`) is called with the new store and
+    its folder to write the caches kept beside it (``None``: none). ``folder`` is a generation's store folder (:data:`graph.model.generation.STORE`): it becomes
+    visible only when the generation is switched in.
+    """
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.N_QUADS if Path(dataset).suffix == ".nq" else ox.RdfFormat.TRIG
+    store = ox.Store(str(folder))
+    store.bulk_load(path=str(dataset), format=fmt)
+    store.flush()
+    count = len(store)
+    if index is not None:
+        if progress:
+            progress(f"indexing the supplies rows of the store ({count} quads)")
+        index(store, Path(folder))  # computed from this store, switched in with it
+    del store
+    generation.store_stamp(folder, build)
+    return count
+
+
 def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | None = None, *,
                index: Callable[[Any, Path], int] | None = None) -> int:
-    """Load the built dataset of ``out`` into a fresh Oxigraph store at ``path``, with its supplies index.
+    """Load the built dataset of ``out`` into an Oxigraph store, with its supplies index; link ``path`` to it.
 
-    The store is written beside ``path`` and swapped in when complete, so a failing load leaves
-    the previous store as it was. The supplies index (:mod:`graph.store.index`: every ``supplies`` row,
-    read by :meth:`graph.ask.questions.KnowledgeGraph.supplies`) is computed from the new store by
-    ``index`` (:func:`graph.ask.questions.write_supplies_index`) and written in its folder before the swap.
+    The store is written into a new generation of ``out`` (:mod:`graph.model.generation`: the
+    current outputs hard-linked, plus the store) that is switched in when complete, and ``path``
+    becomes a link to ``out/.current/oxigraph``: a failing or killed load leaves the previous
+    store as it was, and the store always holds the build beside it in ``out``.
 
     Parameters
     ----------
     out:
-        Output folder of a build (its ``serbia-kg.trig`` is loaded).
+        Output folder of a build.
     path:
-        Folder of the store (created; an existing store is replaced).
+        Where the store is to be found (a link is made there; an Oxigraph store an older
+        serbia-kg left there is replaced).
     progress:
         Called with a line of text before each long step.
     index:
@@ -144,117 +177,154 @@ def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | N
     NotBuilt
         If ``out`` holds no built dataset.
     InputError
-        If ``path`` exists and is not an Oxigraph store (a file, or a folder with other files).
+        If ``path`` exists and is not an Oxigraph store, another build holds ``out``, or a write fails.
     """
-    import pyoxigraph as ox
-
-    trig = _trig(out)
+    out = Path(out) if out is not None else Path("out")
     path = Path(path)
-    if path.exists() and (not path.is_dir() or (any(path.iterdir()) and not (path / "CURRENT").exists())):
+    _trig(out)
+    if path.exists() and not path.is_symlink() and (
+            not path.is_dir() or (any(path.iterdir()) and not (path / "CURRENT").exists())):
         raise InputError("exists and is not an Oxigraph store; refusing to replace it", file=path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        store = ox.Store(str(tmp))
-        store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
-        store.flush()
-        count = len(store)
-        if index is not None:
-            if progress:
-                progress(f"indexing the supplies rows of the store ({count} quads)")
-            index(store, tmp)  # computed from this store, swapped in with it
-        del store
-        old = None
-        if path.exists():
-            old = path.with_name(f".{path.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with generation.locked(out):
+        generation.prune(out, [path])
+        prev = generation.current(out)
+        record = generation.stamp(prev) if prev is not None else None
+        names = [n for n in (record or {}).get("files", []) if n != generation.STORE] if record else \
+            [p.name for p in out.iterdir() if p.is_file() and p.name.startswith(("serbia-kg.", "summary."))]
+        gen = generation.begin(out)
+        try:
+            for name in names:
+                if prev is not None:
+                    gen.hardlink_previous(name)
+                else:  # an output folder of an older serbia-kg: its files become the generation's
+                    os.link(out / name, gen.path(name))
+                    gen.add_file(name)
+            dataset = gen.folder / ("serbia-kg.nq" if "serbia-kg.nq" in names else TRIG)
+            build = (record or {}).get("build") or gen.digests.get("serbia-kg.nq") or gen.digests[TRIG]
+            count = fill_store(gen.path(generation.STORE), dataset, build, progress, index=index)
+            keep = {k: v for k, v in (record or {}).items() if k not in ("generation", "files", "sha256")}
+            gen.commit(dict(keep, build=build, store_paths=[os.path.abspath(path)]))
+        except OSError as exc:
+            gen.abort()
+            raise generation.write_error(exc, out) from None
+        except BaseException:
+            gen.abort()
+            raise
+        generation.link_store(out, path)
     return count
 
 
 # --- A remote SPARQL 1.1 server ---------------------------------------------------------------
 
-def _http(url: str, *, method: str = "GET", data: bytes | None = None, headers: dict | None = None,
-          user: str | None = None, password: str | None = None) -> tuple[int, bytes, str]:
-    """One HTTP request (digest or basic authentication when a user is given); (status, body, type)."""
-    handlers = []
-    if user is not None:
-        mgr = HTTPPasswordMgrWithDefaultRealm()
-        mgr.add_password(None, url, user, password or "")
-        handlers = [HTTPDigestAuthHandler(mgr), HTTPBasicAuthHandler(mgr)]
-    opener = build_opener(*handlers)
-    req = Request(url, data=data, method=method, headers=headers or {})
+def _http(url: str, *, method: str = "GET", data: bytes | Path | None = None, headers: dict | None = None,
+          user: str | None = None, password: str | None = None, client: Client | None = None
+          ) -> tuple[int, bytes, str]:
+    """One HTTP request (:class:`graph.store.remote.Client`: digest or basic authentication when a user
+    is given, retried on resets and 5xx); (status, body, type). Failures become one :class:`RemoteError` line."""
+    client = client or Client(user, password)
     try:
-        with opener.open(req, timeout=TIMEOUT) as resp:
-            return resp.status, resp.read(), resp.headers.get("Content-Type", "")
-    except HTTPError as exc:
-        body = exc.read().decode("utf-8", "replace").strip().splitlines()
-        why = body[0][:200] if body else exc.reason
-        if exc.code == 401:
-            why = (f"the server refused the account '{user}': check --user and --password" if user is not None
-                   else "the server wants an account: give --user and --password") + \
-                " (or SERBIA_KG_USER and SERBIA_KG_PASSWORD)"
-        raise RemoteError(f"{method} {url.split('?')[0]}: HTTP {exc.code}: {why}") from None
-    except (URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise RemoteError(f"cannot reach {url.split('?')[0]}: {reason}") from None
+        status, ctype, body = client.request(method, url, body=data, headers=headers or {})
+    except HTTPFailure as exc:
+        if exc.status == 0:
+            raise RemoteError(f"cannot reach {url.split('?')[0]}: {exc.why.split(': ', 1)[-1]}") from None
+        raise RemoteError(f"{method} {url.split('?')[0]}: {exc.why}") from None
+    return status, body, ctype
 
 
-def remote_graphs(endpoint: str) -> list[str]:
-    """The serbia-kg named graphs (``kgg:...``) that the server at ``endpoint`` holds, sorted."""
+def remote_graphs(endpoint: str, client: Client | None = None) -> list[str]:
+    """The serbia-kg named graphs (``kgg:...``) that the server at ``endpoint`` holds, sorted (a scan)."""
     import json
 
     _, body, _ = _http(endpoint + "?" + urlencode({"query": _GRAPHS_QUERY}),
-                       headers={"Accept": "application/sparql-results+json"})
+                       headers={"Accept": "application/sparql-results+json"}, client=client)
     rows = json.loads(body)["results"]["bindings"]
     return sorted(r["g"]["value"] for r in rows)
+
+
+def pushed_graphs(endpoint: str, client: Client | None = None) -> tuple[list[str], str | None]:
+    """The graphs the last complete ``push`` put on the server and its build id, from its manifest
+    (:data:`MANIFEST`); without one (a server filled by an older serbia-kg), every ``kgg:`` graph by a scan."""
+    import json
+
+    _, body, _ = _http(endpoint + "?" + urlencode({"query": _MANIFEST_QUERY}),
+                       headers={"Accept": "application/sparql-results+json"}, client=client)
+    rows = json.loads(body)["results"]["bindings"]
+    if not rows:
+        return remote_graphs(endpoint, client), None
+    build = next((r["build"]["value"] for r in rows if "build" in r), None)
+    return sorted({r["g"]["value"] for r in rows}), build
+
+
+def _manifest(graphs: list[str], build: str | None) -> bytes:
+    lines = [f"<{MANIFEST}> <{_DCT}hasPart> <{g}> .\n" for g in sorted(graphs)]
+    if build:
+        lines.append(f'<{MANIFEST}> <{_DCT}identifier> "{build}" .\n')
+    return "".join(lines).encode("utf-8")
 
 
 def _remote_store(endpoint: str):
     """An rdflib SPARQLStore that asks ``endpoint`` with the dataset's graphs as its RDF dataset.
 
-    Each query names the serbia-kg graphs in ``default-graph-uri`` (their merge is the default
-    graph) and ``named-graph-uri`` (``GRAPH ?g`` sees each), as the SPARQL 1.1 Protocol allows:
-    the server's other graphs (system graphs, other data) stay out of the answers, on any server.
+    Each query gets the serbia-kg graphs as ``FROM`` (their merge is the default graph) and
+    ``FROM NAMED`` (``GRAPH ?g`` sees each), written into the query text
+    (:func:`graph.store.remote.with_dataset`) rather than sent as ``default-graph-uri`` and
+    ``named-graph-uri`` parameters, which Virtuoso echoes as one response header each (Python's
+    ``http.client`` refuses more than 100). The server's other graphs (system graphs, other
+    data) stay out of the answers, on any server.
+
+    Above :data:`MAX_DATASET_GRAPHS` graphs (about 40 sources) the query goes without a dataset,
+    to the server's default one: Virtuoso plans a query that names 700 graphs so slowly that it
+    refuses it ("estimated execution time 2962 s exceeds the limit of 400 s") where the same
+    question without them takes 0.15 s. Its default graph is the union of all its graphs, so a
+    large dataset wants a server of its own (the server's system graphs hold none of our terms).
     """
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
     from rdflib.query import Result
 
-    graphs = remote_graphs(endpoint)
+    client = Client()
+    graphs, _ = pushed_graphs(endpoint, client)
     if str(GRAPH.registry) not in graphs:
         raise NotBuilt(f"the server at {endpoint} holds no serbia-kg dataset: run "
                        f"'serbia-kg push --endpoint {endpoint}' first")
 
     class RemoteStore(SPARQLStore):
         def _query(self, query, default_graph=None):  # noqa: ARG002 - the dataset is always ours
+            import io
+
             from rdflib.plugins.sparql.parser import parseQuery
 
             graph_result = parseQuery(query)[1].name in ("ConstructQuery", "DescribeQuery")
-            params = [("query", query)] + [("default-graph-uri", g) for g in graphs] \
-                + [("named-graph-uri", g) for g in graphs]
-            _, body, ctype = _http(endpoint, method="POST", data=urlencode(params).encode(), headers={
+            text = with_dataset(query, graphs, graphs) if len(graphs) <= MAX_DATASET_GRAPHS else query
+            _, body, ctype = _http(endpoint, method="POST", data=urlencode({"query": text}).encode(), headers={
                 "Accept": "text/turtle" if graph_result else "application/sparql-results+xml",
-                "Content-Type": "application/x-www-form-urlencoded"})
-            import io
+                "Content-Type": "application/x-www-form-urlencoded"}, client=client)
             return Result.parse(io.BytesIO(body), content_type=ctype.split(";")[0].strip())
 
     store = RemoteStore(query_endpoint=endpoint, returnFormat="xml")
     return store
 
 
+def _dataset_file(out: Path | None) -> Path:
+    """The N-Quads of the current build of ``out`` (its TriG for an older build without them)."""
+    trig = _trig(out)
+    nq = trig.with_name("serbia-kg.nq")
+    return Path(os.path.realpath(nq if nq.is_file() else trig))
+
+
 def push(out: Path | None, graph_store: str, *, endpoint: str | None = None, user: str | None = None,
-         password: str | None = None, progress: Callable[[str], None] | None = None) -> dict:
+         password: str | None = None, progress: Callable[[str], None] | None = None,
+         client: Client | None = None, jobs: int = 4) -> dict:
     """Put the built dataset on a SPARQL server, one named graph per source (Graph Store Protocol).
 
-    Each graph of the dataset replaces the graph of the same name on the server (HTTP PUT of
-    N-Triples); serbia-kg graphs the server holds that the dataset no longer has are deleted
-    when ``endpoint`` is given (so a later query sees exactly the dataset).
+    Each graph of the dataset replaces the graph of the same name on the server: one HTTP PUT
+    of N-Triples streamed from a file, sent once and already authenticated (the digest challenge
+    is asked first), retried when the connection drops or the server answers 5xx. A server
+    replaces a graph whole when the PUT completes, so each graph on the server is either the new
+    one or the old one; a failed push says which graph failed and how many were sent, and
+    pushing again converges. serbia-kg graphs the server holds that the dataset no longer has
+    are deleted when ``endpoint`` is given (after every graph is in place). Last, a manifest
+    graph (:data:`MANIFEST`) lists the graphs and the build id: questions through ``--endpoint``
+    ask exactly those graphs, so until a push completes they see the previous push's set.
 
     Parameters
     ----------
@@ -268,6 +338,10 @@ def push(out: Path | None, graph_store: str, *, endpoint: str | None = None, use
         Account for HTTP digest or basic authentication (Virtuoso's fresh install: ``dba``/``dba``).
     progress:
         Called with one line per graph.
+    client:
+        The HTTP client (retries, timeouts); by default one for ``user``.
+    jobs:
+        Graphs sent at once (each on its own connection).
 
     Returns
     -------
@@ -278,29 +352,64 @@ def push(out: Path | None, graph_store: str, *, endpoint: str | None = None, use
     ------
     NotBuilt, RemoteError
     """
-    from rdflib import Dataset
+    dataset = _dataset_file(out)
+    record = generation.stamp(dataset.parent)
+    build = record.get("build") if record else None
+    client = client or Client(user, password)
+    pushed: list[str] = []
+    triples = 0
+    with tempfile.TemporaryDirectory(prefix="serbia-kg-push-") as tmp:
+        graphs = {name: v for name, v in split_graphs(dataset, Path(tmp)).items() if name.startswith(str(GRAPH))}
+        local = threading.local()
 
-    ds = Dataset()
-    ds.parse(_trig(out), format="trig")
-    pushed, triples = [], 0
-    graphs = sorted((g for g in ds.graphs() if str(g.identifier).startswith(str(GRAPH))),
-                    key=lambda g: str(g.identifier))
-    for g in graphs:
-        name = str(g.identifier)
-        data = g.serialize(format="nt", encoding="utf-8")
-        _http(graph_store + "?" + urlencode({"graph": name}), method="PUT", data=data,
-              headers={"Content-Type": "application/n-triples"}, user=user, password=password)
-        pushed.append(name)
-        triples += len(g)
-        if progress:
-            progress(f"pushed {name} ({len(g)} triples)")
+        def put(name: str) -> str:
+            if jobs == 1:
+                http = client
+            else:  # one client per thread: a digest nonce count is not shared
+                http = getattr(local, "client", None) or Client(client.user, client.password, client.timeout,
+                                                                client.retries, client.sleep)
+                local.client = http
+            _http(graph_store + "?" + urlencode({"graph": name}), method="PUT", data=graphs[name][0],
+                  headers={"Content-Type": "application/n-triples"}, client=http)
+            return name
+
+        failed: list[tuple[str, RemoteError]] = []
+        order, done, told = sorted(graphs), set(), 0
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(put, name): name for name in order}
+            for future in as_completed(futures):
+                name = futures[future]
+                if future.cancelled():
+                    continue
+                try:
+                    future.result()
+                except RemoteError as exc:
+                    failed.append((name, exc))
+                    for other in futures:  # stop sending; what is under way finishes
+                        other.cancel()
+                    continue
+                pushed.append(name)
+                triples += graphs[name][1]
+                done.add(name)
+                while told < len(order) and order[told] in done:  # said in name order, whatever finished first
+                    if progress:
+                        progress(f"pushed {order[told]} ({graphs[order[told]][1]} triples)")
+                    told += 1
+        if failed:
+            first, error = min(failed, key=lambda f: f[0])
+            raise RemoteError(f"push stopped at graph <{first}> ({len(pushed)} of {len(graphs)} graphs sent; "
+                              f"each graph on the server is whole, old or new; push again to finish): "
+                              f"{error.message}")
+        pushed.sort()
     removed = []
     if endpoint is not None:
-        for name in remote_graphs(endpoint):
+        for name in remote_graphs(endpoint, client):
             if name not in pushed:
-                _http(graph_store + "?" + urlencode({"graph": name}), method="DELETE", user=user,
-                      password=password)
+                _http(graph_store + "?" + urlencode({"graph": name}), method="DELETE", client=client)
                 removed.append(name)
                 if progress:
                     progress(f"removed stale graph {name}")
+    # last: the manifest, which questions through --endpoint read (the new dataset is complete now)
+    _http(graph_store + "?" + urlencode({"graph": MANIFEST}), method="PUT", data=_manifest(pushed, build),
+          headers={"Content-Type": "application/n-triples"}, client=client)
     return {"graphs": pushed, "triples": triples, "removed": removed}

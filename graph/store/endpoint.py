@@ -312,7 +312,17 @@ class Endpoint:
 
     def __init__(self, out: Path | None = None, store: Path | None = None, *, limits: Limits | None = None,
                  workers: int = 2, start_timeout: float = 300.0) -> None:
-        self.out, self.store = out, store
+        from graph.model import generation
+
+        # one generation for the life of the endpoint: every worker, replacements included, opens
+        # the folder the output folder (or store) points to now, which no build removes (pinned)
+        self._pin = generation.pin(Path(store) if store is not None else Path(out) if out is not None else Path("out"))
+        #: The generation folder answered from (``None`` for an output folder of an older layout).
+        self.folder = self._pin.folder
+        if store is not None:
+            self.out, self.store = out, self._pin.path
+        else:
+            self.out, self.store = self._pin.path, None
         self.limits = limits or Limits()
         self.start_timeout = start_timeout
         self._ctx = mp.get_context("spawn")
@@ -411,8 +421,9 @@ class Endpoint:
         return reply[2]
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop every worker (and let builds remove the generation it answered from)."""
         self.stopped = True
+        self._pin.close()
         with self._lock:
             workers = list(self._all)
             self._all.clear()

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import gc
 import re
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from graph.model.errors import InputError, NotBuilt
+from graph.model import generation
+from graph.model.errors import InputError, NotBuilt, StaleStore
 
 __all__ = ["open_store", "read_query", "prefixes_of", "literal_value", "Lit", "Reader", "StoreReader",
            "paused_gc"]
@@ -67,6 +69,9 @@ def open_store(path: Path):
     if not bool(store.query(read_query("built"))):
         raise NotBuilt(f"the Oxigraph store at {path} holds no serbia-kg dataset: run "
                        f"'serbia-kg build --store {path}'", file=path)
+    stale = generation.store_status(path)
+    if stale:
+        warnings.warn(StaleStore(stale), stacklevel=2)
     return store
 
 

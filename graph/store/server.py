@@ -362,7 +362,7 @@ def make_server(out: Path | None = None, store: Path | None = None, *, host: str
     limits = Limits(timeout=timeout, max_rows=max_rows, max_bytes=max_bytes, max_memory=max_memory,
                     max_query_chars=max_query_chars, max_queue=max_queue, queue_timeout=queue_timeout)
     endpoint = Endpoint(out, store, limits=limits, workers=workers)
-    void = Path(out if out is not None else "out") / "void.ttl"
+    void = (endpoint.folder or Path(out if out is not None else "out")) / "void.ttl"  # of the generation served
     app = App(endpoint, void=void, log=log)
     try:
         if max_connections is None:

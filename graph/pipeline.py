@@ -1,0 +1,92 @@
+"""The whole build as one generation: the RDF outputs, the view, the Oxigraph store and its index.
+
+``serbia-kg build`` is this function. It sits above the sub-packages (it uses
+:mod:`graph.compile` for the outputs, :mod:`graph.present` for the view and :mod:`graph.store`
+for the store) and writes everything into one new generation of the output folder, switched in
+by one rename (:mod:`graph.model.generation`): after a crash, a kill or a full disk, ``out/``,
+its view and its store are all of the previous build or all of the new one.
+
+>>> import inspect; list(inspect.signature(build).parameters)
+['corpus', 'out', 'store', 'view', 'shacl_engine', 'progress', 'warn']
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from graph.compile import build as build_mod
+from graph.compile.shapes import DEFAULT_ENGINE
+from graph.model import generation
+
+__all__ = ["build", "VIEW"]
+
+#: The view's file name in a generation (and in ``out/``).
+VIEW = "serbia-kg.html"
+
+
+def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, view: bool = True,
+          shacl_engine: str = DEFAULT_ENGINE, progress: Callable[[str], None] | None = None,
+          warn: Callable[[str], None] | None = None):
+    """Compile, validate and write a corpus: outputs, view (``view``) and store (``store``), switched in together.
+
+    Parameters
+    ----------
+    corpus, out, shacl_engine, progress:
+        As for :func:`graph.compile.build.build`.
+    store:
+        Also load the dataset into an Oxigraph store (with its supplies index), kept in the
+        generation; ``store`` becomes a link to it (``out/oxigraph`` is one in any case).
+    view:
+        Also write the network view, ``serbia-kg.html``.
+    warn:
+        Called with one line for each warning: the view's, and a store left at an older build
+        (a build without ``store`` when the previous one had one).
+
+    Returns
+    -------
+    tuple
+        ``(Compilation, Summary)``.
+    """
+    out = Path(out) if out is not None else build_mod.default_out(Path(corpus))
+    warnings: list[str] = []
+
+    def extras(comp, gen: generation.Generation) -> None:
+        if view:
+            from graph.present import view as view_mod
+
+            if progress:
+                progress("writing the network view")
+            shown = view_mod.make_view(comp.oxigraph_store(), gen.path(VIEW), progress=progress)
+            gen.add_file(VIEW)
+            warnings.extend(shown.warnings)
+        if store is not None:
+            from graph.ask.questions import write_supplies_index
+            from graph.store.backends import fill_store
+
+            quads = fill_store(gen.path(generation.STORE), gen.folder / "serbia-kg.nq",
+                               gen.digests["serbia-kg.nq"], progress, index=write_supplies_index)
+            if progress:
+                progress(f"loaded {quads} quads into the Oxigraph store {store}")
+
+    record = {"store_paths": [os.path.abspath(store)]} if store is not None else {}
+    if store is not None:
+        if Path(store).exists() and not Path(store).is_symlink() and (
+                not Path(store).is_dir() or (any(Path(store).iterdir()) and not (Path(store) / "CURRENT").exists())):
+            from graph.model.errors import InputError
+
+            raise InputError("exists and is not an Oxigraph store; refusing to replace it", file=store)
+    comp, summary = build_mod.build(corpus, out, progress, shacl_engine, extras=extras, record=record,
+                                    stores=[Path(store)] if store is not None else [])
+    if store is not None:
+        generation.link_store(out, Path(store))
+    gen = comp.written_to
+    if gen is not None and gen.store_left_behind:
+        for path in gen.store_left_behind:
+            warnings.append(f"the Oxigraph store {path} was not rebuilt and still holds the previous build; "
+                            f"refresh it with 'serbia-kg build --store {path}'")
+    for line in warnings:
+        if warn:
+            warn(line)
+    return comp, summary

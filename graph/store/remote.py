@@ -1,0 +1,259 @@
+"""Talking to a remote SPARQL 1.1 server: uploads that survive digest authentication, and queries on our graphs.
+
+Two things make a real server (Virtuoso) hard for Python's ``urllib``:
+
+- **Digest authentication and large bodies.** ``urllib`` sends a request's whole body before it
+  reads the ``401`` challenge; Virtuoso answers the challenge and closes the connection while
+  the body is still being sent, so a large upload ends in a broken pipe. :class:`Client` asks for
+  the challenge first with a bodiless request, then sends each upload once, already
+  authenticated, streamed from a file (``http.client`` sends a file in blocks).
+- **Many graphs in a query's dataset.** The SPARQL 1.1 Protocol's ``default-graph-uri`` and
+  ``named-graph-uri`` parameters are echoed by Virtuoso as one response header each, and
+  ``http.client`` refuses a response of more than 100 headers. :func:`with_dataset` writes the
+  dataset into the query instead (``FROM``/``FROM NAMED``), which servers do not echo.
+"""
+
+from __future__ import annotations
+
+import http.client
+import re
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+from urllib.parse import urlsplit
+from urllib.request import (HTTPDigestAuthHandler, HTTPPasswordMgrWithDefaultRealm, Request,
+                            parse_http_list, parse_keqv_list)
+
+__all__ = ["Client", "HTTPFailure", "with_dataset", "split_graphs", "TIMEOUT", "RETRIES"]
+
+#: Seconds to wait for a remote server (per request).
+TIMEOUT = 300
+#: Attempts for a request that failed in a way a retry can mend (a reset, a 5xx, a timeout).
+RETRIES = 4
+
+
+class HTTPFailure(Exception):
+    """A request failed: ``status`` (0 when no answer came), ``why`` (one line), ``retry`` (worth another try)."""
+
+    def __init__(self, status: int, why: str, retry: bool) -> None:
+        super().__init__(why)
+        self.status, self.why, self.retry = status, why, retry
+
+
+class Client:
+    """HTTP to one server, with digest or basic authentication negotiated once and re-used.
+
+    ``request`` sends a body (bytes or a file path) once: when authentication is needed it first
+    asks for the challenge with a ``HEAD`` request of the same address.
+    """
+
+    def __init__(self, user: str | None = None, password: str | None = None, timeout: float = TIMEOUT,
+                 retries: int = RETRIES, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.user, self.password = user, password
+        self.timeout, self.retries, self.sleep = timeout, retries, sleep
+        self._challenge: dict | None = None  # the last digest challenge seen
+        self._basic = False
+        mgr = HTTPPasswordMgrWithDefaultRealm()
+        self._digest = HTTPDigestAuthHandler(mgr)
+        self._mgr = mgr
+
+    # --- authentication ---------------------------------------------------------------------
+    def _authorization(self, method: str, url: str) -> str | None:
+        if self.user is None:
+            return None
+        if self._basic:
+            import base64
+
+            token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode()
+            return f"Basic {token}"
+        if self._challenge is None:
+            return None
+        self._mgr.add_password(self._challenge.get("realm"), url, self.user, self.password or "")
+        req = Request(url, method=method)
+        value = self._digest.get_authorization(req, self._challenge)
+        return f"Digest {value}" if value else None
+
+    def _learn(self, header: str | None) -> bool:
+        """Take a ``WWW-Authenticate`` header; whether it is one we can answer."""
+        if not header:
+            return False
+        scheme, _, rest = header.partition(" ")
+        if scheme.lower() == "digest":
+            chal = parse_keqv_list([x for x in parse_http_list(rest) if x])
+            self._challenge = chal
+            self._digest.nonce_count = 0  # type: ignore[attr-defined]  # urllib's own counters
+            self._digest.last_nonce = None  # type: ignore[attr-defined]
+            return True
+        if scheme.lower() == "basic":
+            self._basic = True
+            return True
+        return False
+
+    # --- one exchange ------------------------------------------------------------------------
+    def _send(self, method: str, url: str, body: bytes | Path | None, headers: dict) -> tuple[int, dict, bytes]:
+        parts = urlsplit(url)
+        conn_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        conn = conn_class(parts.hostname or "", parts.port, timeout=self.timeout)
+        target = parts.path + ("?" + parts.query if parts.query else "")
+        headers = dict(headers)
+        auth = self._authorization(method, url)
+        if auth:
+            headers["Authorization"] = auth
+        try:
+            if isinstance(body, Path):
+                headers["Content-Length"] = str(body.stat().st_size)
+                with open(body, "rb") as fh:
+                    conn.request(method, target, body=fh, headers=headers)
+                    resp = conn.getresponse()
+            else:
+                if body is not None:
+                    headers["Content-Length"] = str(len(body))
+                conn.request(method, target, body=body, headers=headers)
+                resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+        except (OSError, http.client.HTTPException) as exc:
+            raise HTTPFailure(0, f"no answer from {parts.netloc}: {exc}", retry=True) from None
+        finally:
+            conn.close()
+
+    def request(self, method: str, url: str, body: bytes | Path | None = None,
+                headers: dict | None = None) -> tuple[int, str, bytes]:
+        """Send one request (retried on resets and 5xx); return (status, content type, body).
+
+        Raises :class:`HTTPFailure` for a 4xx answer or when the retries are spent.
+        """
+        headers = headers or {}
+        failure: HTTPFailure | None = None
+        for attempt in range(self.retries):
+            if attempt:
+                self.sleep(min(0.5 * 2 ** attempt, 8.0))
+            try:
+                if self.user is not None and self._challenge is None and not self._basic and body is not None:
+                    self._ask_challenge(url)
+                status, head, data = self._send(method, url, body, headers)
+                if status == 401 and self.user is not None and self._learn(head.get("www-authenticate")):
+                    status, head, data = self._send(method, url, body, headers)  # a fresh nonce
+            except HTTPFailure as exc:
+                failure = exc
+                continue
+            if status < 400:
+                return status, head.get("content-type", ""), data
+            why = _first_line(data) or http.client.responses.get(status, "")
+            if status == 401:
+                why = (f"the server refused the account '{self.user}': check --user and --password"
+                       if self.user is not None else "the server wants an account: give --user and --password") \
+                    + " (or SERBIA_KG_USER and SERBIA_KG_PASSWORD)"
+                raise HTTPFailure(status, f"HTTP 401: {why}", retry=False)
+            failure = HTTPFailure(status, f"HTTP {status}: {why}", retry=status >= 500 or status == 429)
+            if not failure.retry:
+                raise failure
+        assert failure is not None
+        raise failure
+
+    def _ask_challenge(self, url: str) -> None:
+        status, head, _ = self._send("HEAD", url, None, {})
+        if status == 401:
+            self._learn(head.get("www-authenticate"))
+
+
+def _first_line(data: bytes) -> str:
+    lines = [x.strip() for x in data.decode("utf-8", "replace").splitlines() if x.strip()]
+    text = lines[0] if lines else ""
+    text = re.sub(r"<[^>]+>", " ", text).strip()
+    return text[:200]
+
+
+# --- the dataset of a query -------------------------------------------------------------------
+
+_TOKEN = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<word>[A-Za-z_][A-Za-z_0-9-]*)
+  | (?P<open>[{(])
+  | (?P<close>[})])
+  | (?P<other>\S)
+""", re.X)
+
+
+def with_dataset(query: str, default: Iterable[str], named: Iterable[str]) -> str:
+    """``query`` with ``FROM <g>`` for each of ``default`` and ``FROM NAMED <g>`` for each of ``named``.
+
+    A query that states its own dataset (``FROM`` or ``FROM NAMED``) and an update are returned
+    as they are.
+
+    >>> with_dataset("PREFIX a: <http://a/> SELECT ?s WHERE { ?s a:p 1 }", ["http://g/1"], ["http://g/1"])
+    'PREFIX a: <http://a/> SELECT ?s FROM <http://g/1> FROM NAMED <http://g/1> WHERE { ?s a:p 1 }'
+    >>> with_dataset("ASK { ?s ?p '{' }", ["http://g/1"], [])
+    "ASK FROM <http://g/1> { ?s ?p '{' }"
+    >>> with_dataset("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", ["http://g/1"], [])
+    'CONSTRUCT { ?s ?p ?o } FROM <http://g/1> WHERE { ?s ?p ?o }'
+    """
+    depth, form, at, template = 0, None, None, False
+    for m in _TOKEN.finditer(query):
+        kind, text = m.lastgroup, m.group()
+        if kind in ("comment", "string", "iri"):
+            continue
+        if kind == "word":
+            word = text.upper()
+            if depth == 0 and form is None and word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+                form = word
+                template = word == "CONSTRUCT"
+                continue
+            if depth == 0 and form is None and word in ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE",
+                                                        "ADD", "MOVE", "COPY", "WITH"):
+                return query
+            if depth == 0 and form is not None and word == "FROM":
+                return query
+            if depth == 0 and form is not None and word == "WHERE":
+                at = m.start()
+                break
+            continue
+        if kind == "open":
+            if text == "{" and depth == 0 and form is not None:
+                if template:
+                    template = False  # CONSTRUCT's template: the dataset goes after it
+                else:
+                    at = m.start()
+                    break
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+    if at is None:
+        return query
+    clause = " ".join([f"FROM <{g}>" for g in default] + [f"FROM NAMED <{g}>" for g in named])
+    return f"{query[:at]}{clause} {query[at:]}"
+
+
+# --- push: one named graph per PUT ------------------------------------------------------------
+
+def split_graphs(dataset: Path, folder: Path) -> dict[str, tuple[Path, int]]:
+    """Write each named graph of ``dataset`` (N-Quads or TriG) to an N-Triples file in ``folder``.
+
+    Returns ``{graph IRI: (file, triples)}``. Read by pyoxigraph as a stream: memory stays flat.
+    """
+    import pyoxigraph as ox
+
+    fmt = ox.RdfFormat.N_QUADS if dataset.suffix == ".nq" else ox.RdfFormat.TRIG
+    files: dict[str, tuple[Path, int]] = {}
+    name: str | None = None
+    fh = None
+    try:
+        for quad in ox.parse(path=str(dataset), format=fmt):
+            g = quad.graph_name
+            if not isinstance(g, ox.NamedNode):
+                continue
+            if g.value != name:  # the N-Quads of a build come graph by graph: one file open at a time
+                if fh is not None:
+                    fh.close()
+                name = g.value
+                path, _ = files.setdefault(name, (folder / f"{len(files):06d}.nt", 0))
+                fh = open(path, "a", encoding="utf-8")
+            assert fh is not None
+            fh.write(f"{quad.subject} {quad.predicate} {quad.object} .\n")
+            files[name] = (files[name][0], files[name][1] + 1)
+    finally:
+        if fh is not None:
+            fh.close()
+    return files

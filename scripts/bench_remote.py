@@ -1,0 +1,117 @@
+#!/usr/bin/env python
+"""Push a built corpus to a SPARQL server several times, then ask every saved question through --endpoint.
+
+For issue 20's "push of the 1M benchmark corpus succeeds three times in a row and every question
+then answers through --endpoint". Each push and each question runs the ``serbia-kg`` command as a
+user would (a fresh process); the script prints one line per run and a JSON summary, and exits 1
+if any push or question failed. Entity parameters are the corpus's focus entities
+(``corpus.json`` of ``scripts/generate_corpus.py``); the memory answer is compared for the
+row count when ``--compare`` is given (slow at 1M: rdflib parses the whole TriG).
+
+A benchmark, not a test; on a shared machine run it under ``flock /work/coord/bench.lock``.
+
+Example::
+
+    python scripts/bench_remote.py --corpus /tmp/c1m --out /tmp/o1m --endpoint http://127.0.0.1:8890/sparql \\
+        --user dba --password dba --pushes 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def cli(*args) -> list[str]:
+    return [sys.executable, "-c", "from graph.cli import main; main()", *map(str, args)]
+
+
+def run(args: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run a command; a run that takes longer than ``timeout`` seconds is a failure."""
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 124, "", f"timed out after {timeout:.0f} s")
+
+
+def params_for(question, focus: dict, claim: str | None) -> list[str]:
+    hub = focus.get("hub", "serbia")
+    partner = (focus.get("partners") or ["russia"])[0]
+    values = {"actor": hub, "member": hub, "entity": hub, "recipient": hub, "a": hub, "b": partner,
+              "supplier": partner, "claim": claim}
+    out = []
+    for p in question.params:
+        if p.name in values and values[p.name] is not None and (p.default is not None or p.required):
+            out += ["--param", f"{p.name}={values[p.name]}"]
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    from graph.store.sparql import kind_of, saved_queries
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True, help="the built output folder")
+    ap.add_argument("--endpoint", required=True)
+    ap.add_argument("--graph-store", default=None)
+    ap.add_argument("--user", default="dba")
+    ap.add_argument("--password", default="dba")
+    ap.add_argument("--pushes", type=int, default=3)
+    ap.add_argument("--timeout", type=float, default=600, help="seconds a question may take (default 600)")
+    args = ap.parse_args(argv)
+
+    focus = {}
+    meta = args.corpus / "corpus.json"
+    if meta.is_file():
+        focus = json.loads(meta.read_text()).get("focus", {})
+    claim = None
+    for folder in sorted(args.corpus.iterdir()):
+        text = (folder / "claims.yaml").read_text() if (folder / "claims.yaml").is_file() else ""
+        if "id: " in text:
+            claim = text.split("id: ", 1)[1].split()[0]
+            break
+    gsp = ["--graph-store", args.graph_store] if args.graph_store else []
+    summary: dict = {"pushes": [], "questions": {}}
+    failed = 0
+    for i in range(1, args.pushes + 1):
+        started = time.monotonic()
+        res = subprocess.run(cli("push", "-q", "--endpoint", args.endpoint, *gsp, "--user", args.user,
+                                 "--password", args.password, "--out", args.out), capture_output=True, text=True)
+        took = time.monotonic() - started
+        ok = res.returncode == 0
+        failed += not ok
+        summary["pushes"].append({"seconds": round(took, 1), "ok": ok})
+        print(f"push {i}: {'ok' if ok else 'FAILED'} in {took:.1f} s: "
+              f"{(res.stdout or res.stderr).strip().splitlines()[-1] if (res.stdout or res.stderr).strip() else ''}",
+              flush=True)
+    for q in saved_queries():
+        started = time.monotonic()
+        fmt = "csv" if kind_of(q.text) in ("SELECT", "ASK") else "nt"
+        res = run(cli("sparql", "--endpoint", args.endpoint, "--saved", q.name, "--format", fmt,
+                      *params_for(q, focus, claim)), args.timeout)
+        took = time.monotonic() - started
+        rows = max(0, len(res.stdout.strip().splitlines()) - 1) if res.returncode == 0 else None
+        failed += res.returncode != 0
+        summary["questions"][q.name] = {"seconds": round(took, 1), "rows": rows,
+                                        "error": res.stderr.strip().splitlines()[-1] if res.returncode else None}
+        print(f"{q.name}: {'ok' if res.returncode == 0 else 'FAILED'} in {took:.1f} s, {rows} rows"
+              + (f": {res.stderr.strip().splitlines()[-1]}" if res.returncode else ""), flush=True)
+    for name, extra in (("supplies", ["--to", focus.get("hub", "serbia")]), ("ties", [focus.get("hub", "serbia")])):
+        started = time.monotonic()
+        res = run(cli(name, *extra, "--endpoint", args.endpoint, "--format", "csv"), args.timeout)
+        took = time.monotonic() - started
+        failed += res.returncode != 0
+        rows = max(0, len(res.stdout.strip().splitlines()) - 1) if res.returncode == 0 else None
+        summary["questions"][name] = {"seconds": round(took, 1), "rows": rows,
+                                      "error": res.stderr.strip().splitlines()[-1] if res.returncode else None}
+        print(f"{name}: {'ok' if res.returncode == 0 else 'FAILED'} in {took:.1f} s, {rows} rows", flush=True)
+    print(json.dumps(summary, indent=1))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
