@@ -76,6 +76,15 @@ TEST_USER = os.environ.get("SERBIA_KG_TEST_USER", "dba")
 TEST_PASSWORD = os.environ.get("SERBIA_KG_TEST_PASSWORD", "dba")
 
 
+@pytest.fixture
+def own_out(seed_out, tmp_path_factory) -> Path:
+    """A copy of the built seed out/ for a test that loads a store into it (a store belongs to its out/:
+    loading one into the shared seed_out would replace the store every other test reads)."""
+    out = tmp_path_factory.mktemp("own-out") / "out"
+    shutil.copytree(seed_out, out, symlinks=True)
+    return out
+
+
 @pytest.fixture(scope="session")
 def seed_store(seed_out, tmp_path_factory) -> Path:
     """The seed dataset loaded into an Oxigraph store on disk."""

@@ -107,7 +107,7 @@ def test_builds_killed_at_random_moments_leave_one_whole_generation(tmp_path):
     assert [p.name for p in out.iterdir() if p.name.endswith((".tmp", ".link", ".old"))] == []
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".store.")] == []
     assert record["files"] == sorted(["oxigraph", "serbia-kg.html", "serbia-kg.jsonld", "serbia-kg.nq",
-                                      "serbia-kg.trig", "serbia-kg.ttl", "summary.json"])
+                                      "serbia-kg.trig", "serbia-kg.ttl", "summary.json", "void.ttl"])
 
 
 SIPRI = EXTERNAL / "sipri_trade_register_2026" / "serbia_imports_1995_2024.csv"

@@ -169,22 +169,26 @@ def test_a_server_answers_from_one_generation_until_it_is_restarted(tmp_path):
     corpus = two_source_corpus(tmp_path)
     out = tmp_path / "out"
     build(corpus, out)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def ask(endpoint):
+        return endpoint.answer(endpoint.job(count, lambda kind: "csv", [], []))
+
     endpoint = Endpoint(out, workers=1)
     try:
-        count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-        before = endpoint.answer(count, "csv")
+        before = ask(endpoint)
         shutil.rmtree(corpus / "second-copy")
         build(corpus, out)
         build(corpus, out)  # the server's generation is pinned: no build removes it
         assert endpoint._pin.folder is not None and endpoint._pin.folder.is_dir()
-        assert endpoint.answer(count, "csv") == before
+        assert ask(endpoint) == before
         endpoint._replace(endpoint._idle.get())  # a new worker opens the same generation
-        assert endpoint.answer(count, "csv") == before
+        assert ask(endpoint) == before
     finally:
         endpoint.close()
     endpoint = Endpoint(out, workers=1)
     try:
-        assert endpoint.answer(count, "csv") != before
+        assert ask(endpoint) != before
     finally:
         endpoint.close()
     build(corpus, out)

@@ -217,11 +217,11 @@ def test_from_sources_and_same_fact_merging(make_corpus):
     assert len(row["sources"]) == 2 and sorted(row["claims"]) == ["jets"]
 
 
-def test_same_answers_from_an_oxigraph_store(seed_out, tmp_path, kg):
+def test_same_answers_from_an_oxigraph_store(own_out, tmp_path, kg):
     from graph.store.backends import load_store
 
-    load_store(seed_out, tmp_path / "store")
-    on_disk = KnowledgeGraph.load(seed_out, store=tmp_path / "store")
+    load_store(own_out, tmp_path / "store")
+    on_disk = KnowledgeGraph.load(own_out, store=tmp_path / "store")
     import pyoxigraph
 
     assert isinstance(on_disk.data, pyoxigraph.Store)  # read natively: no rdflib Dataset over the store

@@ -36,31 +36,31 @@ def test_oxigraph_store_holds_the_same_triples(seed_out, seed_store):
     assert transfers and transfers == set(mem.subjects(SKG.supplier, ENTITY.russia))
 
 
-def test_oxigraph_store_is_opened_without_the_build_output(seed_out, tmp_path):
+def test_oxigraph_store_is_opened_without_the_build_output(own_out, tmp_path):
     path = tmp_path / "store"
-    assert load_store(seed_out, path) > 1000
+    assert load_store(own_out, path) > 1000
     ds = open_dataset(tmp_path / "no-such-out", store=path)  # out/ is not read
     assert (None, SKG.recipient, ENTITY.serbia) in ds
 
 
-def test_reloading_a_store_replaces_it(seed_out, tmp_path):
+def test_reloading_a_store_replaces_it(own_out, tmp_path):
     path = tmp_path / "store"
-    first = load_store(seed_out, path)
-    assert load_store(seed_out, path) == first
+    first = load_store(own_out, path)
+    assert load_store(own_out, path) == first
     assert [p.name for p in tmp_path.iterdir()] == ["store"]  # no temporary folders left
 
 
-def test_store_errors(tmp_path, seed_out):
+def test_store_errors(tmp_path, own_out):
     with pytest.raises(NotBuilt, match="build --store"):
         open_dataset(store=tmp_path / "missing")
     with pytest.raises(NotBuilt, match="serbia-kg build"):
         open_dataset(tmp_path)
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(InputError, match="not an Oxigraph store"):
-        load_store(seed_out, tmp_path)
+        load_store(own_out, tmp_path)
     assert (tmp_path / "notes.txt").read_text() == "mine"
     with pytest.raises(InputError, match="either"):
-        open_dataset(seed_out, store=tmp_path, endpoint="http://127.0.0.1:1/sparql")
+        open_dataset(own_out, store=tmp_path, endpoint="http://127.0.0.1:1/sparql")
 
 
 def test_build_store_option_loads_once(tmp_path):
