@@ -821,5 +821,68 @@ def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
         click.echo(f"{len(found)} conflict(s)", err=True)
 
 
+@main.command("draft")
+@click.argument("source_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--accept", "do_accept", is_flag=True,
+              help="Move the claims ID... from claims.draft.yaml into claims.yaml (each checked as validate does).")
+@click.option("--reject", "do_reject", is_flag=True, help="Drop the claims ID... from claims.draft.yaml.")
+@click.option("--registry", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR",
+              help="Registry folder (default: registry/ beside SOURCE_DIR).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to print what was drafted.")
+def draft_cmd(source_dir: Path, ids: tuple[str, ...], do_accept: bool, do_reject: bool, registry: Path | None,
+              fmt: str) -> None:
+    """Draft claims from SOURCE_DIR/text.txt into SOURCE_DIR/claims.draft.yaml, for review.
+
+    Proposes transfers, exercises, statements, sanctions and memberships, each with the sentence
+    it rests on as its quote, the rule that proposed it and a confidence; names the registry does
+    not know are listed first as proposed entries (their kind a guess). Offline: a blank spaCy
+    English pipeline and rules, no model. Never writes claims.yaml: review the draft, then move
+    claims with --accept (or drop them with --reject), then run `serbia-kg validate`.
+
+    \b
+    Examples:
+      serbia-kg draft sources/my-article
+      serbia-kg draft sources/my-article --accept kornet-russia-to-serbia mig-29-russia-to-serbia
+    """
+    from .importers import draft as drafting
+
+    if do_accept and do_reject:
+        raise click.UsageError("--accept and --reject do not go together")
+    if (do_accept or do_reject) and not ids:
+        raise click.UsageError("give the ids of the claims to " + ("accept" if do_accept else "reject"))
+    if ids and not (do_accept or do_reject):
+        raise click.UsageError("claim ids are given with --accept or --reject")
+    try:
+        if do_accept:
+            moved = drafting.accept(source_dir, list(ids), registry)
+            click.echo(f"accepted {len(moved)} claim(s) into {source_dir / 'claims.yaml'}: {', '.join(moved)}")
+            return
+        if do_reject:
+            dropped = drafting.reject(source_dir, list(ids))
+            click.echo(f"dropped {len(dropped)} claim(s) from the draft: {', '.join(dropped)}")
+            return
+        d = drafting.draft(source_dir, registry)
+        path = drafting.write_draft(d)
+    except KGError as exc:
+        fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps({"draft": str(path), "sentences": d.sentences, "claims": len(d.claims),
+                               "proposed_entities": len(d.proposed),
+                               "by_type": _count_types(d.claims)}, indent=1))
+        return
+    types = ", ".join(f"{n} {t}" for t, n in _count_types(d.claims).items())
+    click.echo(f"drafted {len(d.claims)} claim(s) ({types or 'none'}) from {d.sentences} sentences; "
+               f"{len(d.proposed)} unknown name(s) proposed -> {path}")
+
+
+def _count_types(claims: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for c in claims:
+        counts[c["type"]] = counts.get(c["type"], 0) + 1
+    return counts
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
