@@ -846,8 +846,14 @@ def draft_cmd(source_dir: Path, ids: tuple[str, ...], do_accept: bool, do_reject
       serbia-kg draft sources/my-article
       serbia-kg draft sources/my-article --accept kornet-russia-to-serbia mig-29-russia-to-serbia
     """
-    from .importers import draft as drafting
-
+    try:
+        from graph.importers import draft as drafting
+    except ModuleNotFoundError as exc:
+        if exc.name != "spacy":
+            raise
+        click.echo("error: serbia-kg draft needs spaCy: pip install 'serbia-kg[draft]' (or '.[draft]' in a checkout)",
+                   err=True)
+        sys.exit(2)
     if do_accept and do_reject:
         raise click.UsageError("--accept and --reject do not go together")
     if (do_accept or do_reject) and not ids:

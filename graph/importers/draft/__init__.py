@@ -16,15 +16,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...dates import DateError, parse_date
-from ...errors import InputError
-from ...registry import Registry, load_registry
-from ... import yamlfile
+from graph.model import yamlfile
+from graph.model.dates import DateError, parse_date
+from graph.compile.sources import QuoteIndex
+from graph.model.errors import InputError, UnknownName
+from graph.model.registry import Registry, load_registry
+
 from .files import DRAFT_FILE, accept, reject, render, write_draft
 from .rules import Candidate, propose, slug
 from .text import Reader
 
-__all__ = ["Draft", "Proposed", "draft", "write_draft", "render", "accept", "reject", "DRAFT_FILE", "read_text"]
+__all__ = ["DRAFT_FILE", "Draft", "Proposed", "accept", "draft", "read_text", "reject", "render", "write_draft"]
 
 
 @dataclass
@@ -121,20 +123,52 @@ def draft(folder: Path, registry: Registry | Path | None = None) -> Draft:
         registry = load_registry(Path(registry) if registry is not None else folder.resolve().parent / "registry")
     issued, issued_value, issued_text = _issued(meta, folder)
     sentences = Reader(registry).read(text, issued, issued_text)
-    candidates = propose(sentences, issued_value)
-    claims = _as_claims(candidates, _existing_ids(folder))
+    existing = _existing(folder)
+    index = QuoteIndex(text)
+    candidates = [c for c in propose(sentences, issued_value) if not _already(c, existing, registry, index)]
+    claims = _as_claims(candidates, {str(c.get("id")) for c in existing})
     proposed = _proposals(sentences, candidates, claims)
     return Draft(folder=folder, claims=claims, proposed=proposed, sentences=len(sentences), issued=issued_value,
                  text_name=str(meta.get("text") or "text.txt"))
 
 
-def _existing_ids(folder: Path) -> set[str]:
+def _existing(folder: Path) -> list[dict]:
+    """The claims already in ``claims.yaml`` (not proposed again)."""
     path = folder / "claims.yaml"
     if not path.is_file():
-        return set()
+        return []
     data = yamlfile.load(path)
     items = data.get("claims") if isinstance(data, dict) else None
-    return {c["id"] for c in items or [] if isinstance(c, dict) and isinstance(c.get("id"), str)}
+    return [c for c in items or [] if isinstance(c, dict)]
+
+
+def _already(c: Candidate, existing: list[dict], registry: Registry, index: QuoteIndex) -> bool:
+    """Whether a claim of ``claims.yaml`` has the candidate's type, rests on the same words and
+    agrees with each of its entity fields (a claim accepted earlier, or written by hand)."""
+    here = index.locate(c.quote)
+
+    def same(a: object, b: object) -> bool:
+        def ids(v: object) -> set[str]:
+            out = set()
+            for x in v if isinstance(v, list) else [v]:
+                try:
+                    out.add(registry.resolve(str(x)).id)
+                except UnknownName:
+                    out.add(str(x))
+            return out
+        return ids(a) == ids(b)
+
+    for e in existing:
+        if e.get("type") != c.type or here is None or not isinstance(e.get("quote"), str):
+            continue
+        there = index.locate(e["quote"])
+        if there is None or not (there.start < here.end and here.start < there.end):
+            continue
+        keys = [k for k in ("supplier", "recipient", "system", "category", "name", "speaker", "imposer", "target",
+                            "member", "organisation") if k in c.fields and k in e]
+        if all(same(c.fields[k], e[k]) for k in keys):
+            return True
+    return False
 
 
 def _claim_id(c: Candidate) -> str:

@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ...build import concept_schemes, write_atomically
-from ...claims import compile_claim
-from ...errors import InputError, KGError, ValidationError
-from ...registry import load_registry
-from ...resources import ontology_graph
-from ...sources import load_source
-from ... import yamlfile
+from graph.compile.build import concept_schemes, write_atomically
+from graph.compile.claims import compile_claim
+from graph.compile.sources import load_source
+from graph.model import yamlfile
+from graph.model.errors import InputError, KGError, ValidationError
+from graph.model.registry import load_registry
+from graph.model.resources import ontology_graph
 
 if TYPE_CHECKING:
     from . import Draft
 
-__all__ = ["write_draft", "render", "accept", "reject", "load_draft", "DRAFT_FILE"]
+__all__ = ["DRAFT_FILE", "accept", "load_draft", "reject", "render", "write_draft"]
 
 DRAFT_FILE = "claims.draft.yaml"
 
@@ -40,14 +40,27 @@ _HEADER = """\
 
 
 class _Dumper(yaml.SafeDumper):
-    """Lists indented under their key, as people write claims.yaml."""
+    """As people write claims.yaml: mappings in block style, lists of names on one line, lists indented."""
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
         return super().increase_indent(flow, False)
 
 
+def _list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flat = all(not isinstance(x, (dict, list)) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+def _map(dumper: yaml.SafeDumper, data: dict) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=False)
+
+
+_Dumper.add_representer(list, _list)
+_Dumper.add_representer(dict, _map)
+
+
 def _dump(data: Any) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110, default_flow_style=None)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
 
 
 def _items(claims: list[dict]) -> str:

@@ -11,14 +11,16 @@ probability (``scripts/bench_draft.py`` measures how often drafts are right).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from functools import lru_cache
+from typing import Any
 
-from ...names import words as name_words
+from graph.model.names import words as name_words
+
 from .text import MONTHS, Mention, Sentence, When, lexicon
 
-__all__ = ["Candidate", "Context", "RULES", "propose"]
+__all__ = ["RULES", "Candidate", "Context", "propose"]
 
 _PREPS = {"from", "to", "with", "against", "on", "of", "by", "in", "about", "between", "toward", "towards",
           "for", "at", "into", "over", "unlike", "including", "than", "like", "across", "among", "during",
@@ -520,13 +522,14 @@ def statements(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
         if who is not None and who.actor is not None and who.actor.type_name != "Group":
             rest = doc[at + 1:sent.span.end].text.strip().rstrip(".")
             rest = re.sub(r"^(that|about)\s+", "", rest)
-            fields = {"speaker": actor_value(who), "kind": kind, "topic": rest}
+            fields: dict[str, Any] = {"speaker": actor_value(who), "kind": kind, "topic": rest}
             about = _about(sent, who)
             if about:
                 fields["about"] = about
             if (when := _date(sent)) is not None:
                 fields["date"] = when.value
-                notes.append(when.note) if when.note else None
+                if when.note:
+                    notes.append(when.note)
             notes.append("Reported, not quoted: the topic is the words after the verb; shorten it.")
             yield Candidate("statement", fields, sent.text, f"statement:reported:{doc[at].lower_}",
                             round(0.6 - pen, 2), notes)
@@ -536,13 +539,13 @@ def statements(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
         if re.search(r"\b(if|whether|said|says|according)\b[^,]*\b(should|needs? to|ought to)\b", low) \
                 or low.endswith("?"):
             return
-        fields = {"speaker": "source", "kind": "recommendation", "words": sent.text}
+        rec: dict[str, Any] = {"speaker": "source", "kind": "recommendation", "words": sent.text}
         about = _about(sent, None)
         if about:
-            fields["about"] = about
+            rec["about"] = about
         if ctx.issued:
-            fields["date"] = ctx.issued
-        yield Candidate("statement", fields, sent.text, "statement:author-recommendation", 0.5,
+            rec["date"] = ctx.issued
+        yield Candidate("statement", rec, sent.text, "statement:author-recommendation", 0.5,
                         ["The author's own recommendation (speaker: source), dated with the article."])
 
 

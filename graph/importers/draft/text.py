@@ -24,11 +24,11 @@ from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
-from ...errors import UnknownName
-from ...names import fold
-from ...registry import Entity, Registry
+from graph.model.errors import UnknownName
+from graph.model.names import fold
+from graph.model.registry import Entity, Registry
 
-__all__ = ["Mention", "When", "Sentence", "Reader", "lexicon", "MONTHS"]
+__all__ = ["MONTHS", "Mention", "Reader", "Sentence", "When", "lexicon"]
 
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
           "october", "november", "december"]
@@ -178,12 +178,12 @@ class Reader:
                     label[:-1] + "ian" if label.endswith("e") else label + "ian")
                 words[derived] = (e, "demonym")
         for word, label in lex["demonyms"].items():
-            if (e := self._state(label)) is not None:
-                words[word] = (e, "demonym")
+            if (state := self._state(label)) is not None:
+                words[word] = (state, "demonym")
         for word, label in lex["capitals"].items():
-            if (e := self._state(label)) is not None:
-                words[word] = (e, "capital")
-                self._capitals[word] = e
+            if (state := self._state(label)) is not None:
+                words[word] = (state, "capital")
+                self._capitals[word] = state
         for word, (e, how) in words.items():
             key = f"{how}:{e.id}:{word}"
             self._indirect[key] = (e, how)

@@ -1,0 +1,310 @@
+"""`serbia-kg draft`: claims proposed from an article's text, reviewed, then validated like any others."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import REPO, SEED_CORPUS, SEED_ID
+
+from graph.cli import main
+from graph.compile.build import validate
+from graph.compile.sources import QuoteIndex
+from graph.importers.draft import DRAFT_FILE, accept, draft, write_draft
+
+FICTION = REPO / "tests" / "fixtures" / "draft"
+ARTICLES = [(SEED_CORPUS, SEED_ID)] + [(FICTION, p.name) for p in sorted(FICTION.glob("*/text.txt"))
+                                        for p in [p.parent]]
+
+sys.path.insert(0, str(REPO / "scripts"))
+import bench_draft
+
+
+def new_folder(tmp_path: Path, corpus: Path, source_id: str) -> Path:
+    """The article's text and source.yaml in a new corpus (with its registry), without claims.yaml."""
+    shutil.copytree(corpus / "registry", tmp_path / "corpus" / "registry")
+    folder = tmp_path / "corpus" / source_id
+    folder.mkdir()
+    for name in ("text.txt", "source.yaml"):
+        shutil.copy(corpus / source_id / name, folder / name)
+    return folder
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def drafted(folder: Path) -> dict:
+    return yaml.safe_load((folder / DRAFT_FILE).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("corpus,source_id", ARTICLES, ids=[a[1][:30] for a in ARTICLES])
+def test_every_drafted_claim_is_accepted_and_validates(tmp_path, corpus, source_id):
+    folder = new_folder(tmp_path, corpus, source_id)
+    result = run("draft", folder)
+    assert result.exit_code == 0, result.output
+    assert not (folder / "claims.yaml").exists()  # the draft never writes claims.yaml
+    claims = drafted(folder)["claims"]
+    assert claims
+    text = (folder / "text.txt").read_text(encoding="utf-8")
+    index = QuoteIndex(text)
+    assert all(index.locate(c["quote"]) is not None for c in claims)
+    for c in claims:
+        assert c["draft"]["rule"].split(":")[0] == c["type"]
+        assert 0 < c["draft"]["confidence"] <= 1
+    # every claim whose names the registry knows goes into claims.yaml, and validate accepts the corpus
+    known = [c["id"] for c in claims if "unknown_names" not in c["draft"]]
+    assert known
+    accepted = accept(folder, known)
+    assert accepted == known
+    _, summary = validate(folder.parent)
+    assert summary.claims == len(known)
+    assert [c["id"] for c in drafted(folder)["claims"]] == [c["id"] for c in claims if c["id"] not in known]
+
+
+def test_the_first_source_drafts_its_transfers_with_quantities_and_dates(tmp_path):
+    folder = new_folder(tmp_path, SEED_CORPUS, SEED_ID)
+    d = draft(folder)
+    by_id = {c["id"]: c for c in d.claims}
+    mig = by_id["mig-29-russia-to-serbia"]
+    assert (mig["supplier"], mig["recipient"], mig["system"], mig["quantity"], mig["status"]) == \
+        ("russia", "serbia", "mig-29", 6, "delivered")
+    kornet = by_id["kornet-russia-to-serbia"]
+    assert kornet["delivered"] == "2022-01"  # "In January" in an article of 4 March 2022
+    assert '"In January" in an article of 4 March 2022: January 2022.' in kornet["note"]
+    assert kornet["quote"] == "In January, a shipment of Kornet anti-tank missiles arrived from Russia."
+    belarus = by_id["mig-29-belarus-to-serbia"]
+    assert (belarus["supplier"], belarus["quantity"], belarus["status"]) == ("belarus", 4, "purchased")
+    exercise = by_id["joint-response-2021"]
+    assert exercise["participants"] == ["serbian-armed-forces", "russian-armed-forces"]
+    assert exercise["date"] == "2021-05"
+    drones = by_id["armed-drone-china-to-serbia"]  # "Belgrade ... from Beijing": capitals read as their states
+    assert (drones["supplier"], drones["recipient"]) == ("china", "serbia")
+    assert "capital" in drones["note"]
+
+
+def test_relative_dates_are_read_against_the_publication_date(tmp_path):
+    folder = tmp_path / "corpus" / "dates"
+    shutil.copytree(FICTION / "registry", tmp_path / "corpus" / "registry")
+    folder.mkdir()
+    (folder / "source.yaml").write_text("id: dates\nkind: article\ntitle: t\nissued: 2024-02-10\ntext: text.txt\n")
+    (folder / "text.txt").write_text(
+        "In March, Kravonia received 2 Tarn-300 systems from Borduria.\n\n"
+        "Last month, 3 Volk-2 vehicles arrived from Syldavia.\n\n"
+        "Last year, Kravonia bought 5 Orel-12 tanks from Ruritania.\n", encoding="utf-8")
+    claims = {c["system"]: c for c in draft(folder).claims}
+    assert claims["volk-2"]["delivered"] == "2024-01"
+    assert claims["volk-2"]["recipient"] == "kravonia"  # not named: the last recipient
+    assert "January 2024" in claims["volk-2"]["note"]
+    assert claims["tarn-300"]["delivered"] == "2023-03"  # a March after February: the year before
+    assert claims["orel-12"]["ordered"] == "2023"
+    assert '"Last year" in an article of 10 February 2024: 2023.' in claims["orel-12"]["note"]
+
+
+def test_without_a_publication_date_relative_dates_stay_unknown(tmp_path):
+    folder = tmp_path / "corpus" / "undated"
+    shutil.copytree(FICTION / "registry", tmp_path / "corpus" / "registry")
+    folder.mkdir()
+    (folder / "source.yaml").write_text("id: undated\nkind: article\ntitle: t\ntext: text.txt\n")
+    (folder / "text.txt").write_text("In March, Kravonia received 2 Tarn-300 systems from Borduria.\n")
+    (claim,) = draft(folder).claims
+    assert "delivered" not in claim and "ordered" not in claim
+
+
+def test_unknown_names_are_proposed_as_guesses_never_dropped(tmp_path):
+    folder = tmp_path / "corpus" / "unknown"
+    shutil.copytree(FICTION / "registry", tmp_path / "corpus" / "registry")
+    folder.mkdir()
+    (folder / "source.yaml").write_text("id: unknown\nkind: article\ntitle: t\nissued: 2024-02-10\ntext: text.txt\n")
+    (folder / "text.txt").write_text("Kravonia has received 4 Gryf-9 fighters from Borduria.\n\n"
+                                     "Defence Minister Ana Brel said the jets were “a gift to our pilots.”\n")
+    d = draft(folder)
+    write_draft(d)
+    data = drafted(folder)
+    proposed = {p["name"]: p for p in data["proposed_entities"]}
+    assert proposed["Gryf-9"]["section"] == "systems" and proposed["Gryf-9"]["guess"] is True
+    assert proposed["Ana Brel"]["type"] == "Person" and proposed["Ana Brel"]["guess"] is True
+    claims = {c["type"]: c for c in data["claims"]}
+    assert claims["transfer"]["system"] == "Gryf-9"
+    assert claims["transfer"]["draft"]["unknown_names"] == ["Gryf-9"]
+    assert claims["transfer"]["id"] in proposed["Gryf-9"]["claims"]
+    assert claims["statement"]["speaker"] == "Ana Brel"
+    assert "# names the registry does not know" in (folder / DRAFT_FILE).read_text(encoding="utf-8")
+    # such a claim is not accepted before the registry knows the name: one line, nothing moved
+    result = run("draft", folder, "--accept", claims["transfer"]["id"])
+    assert result.exit_code == 1
+    assert "Gryf-9" in result.output and "not accepted" in result.output
+    assert not (folder / "claims.yaml").exists()
+
+
+def test_names_match_whatever_their_case_diacritics_or_hyphens_but_acronyms_only_in_capitals(tmp_path):
+    folder = tmp_path / "corpus" / "names"
+    shutil.copytree(SEED_CORPUS / "registry", tmp_path / "corpus" / "registry")
+    folder.mkdir()
+    (folder / "source.yaml").write_text("id: names\nkind: article\ntitle: t\nissued: 2022-03-04\ntext: text.txt\n")
+    (folder / "text.txt").write_text(
+        "“Let us build,” President Aleksandar Vucic said.\n\n"
+        "Serbia received the Pantsir-S1 system from Russia.\n", encoding="utf-8")
+    claims = {c["type"]: c for c in draft(folder).claims}
+    assert claims["statement"]["speaker"] == "aleksandar-vucic"
+    assert claims["statement"].get("about", []) == []  # "us" is not the United States
+    assert claims["transfer"]["system"] == "pantsir-s1"
+
+
+def test_accept_moves_claims_into_claims_yaml_keeping_its_comments(tmp_path):
+    folder = new_folder(tmp_path, FICTION, "fiction-syldavia-sanctions")
+    (folder / "claims.yaml").write_text("# written by hand\nclaims:\n  - id: kept\n    type: membership\n"
+                                        "    member: syldavia\n    organisation: northern-defence-compact\n"
+                                        "    kind: member\n    quote: Syldavia is a member\n", encoding="utf-8")
+    before = (folder / "claims.yaml").read_text(encoding="utf-8")
+    assert run("draft", folder).exit_code == 0
+    assert (folder / "claims.yaml").read_text(encoding="utf-8") == before  # drafting leaves it alone
+    ids = [c["id"] for c in drafted(folder)["claims"]][:2]
+    result = run("draft", folder, "--accept", *ids)
+    assert result.exit_code == 0, result.output
+    text = (folder / "claims.yaml").read_text(encoding="utf-8")
+    assert text.startswith(before.rstrip("\n"))  # appended: the comments stay
+    data = yaml.safe_load(text)
+    assert [c["id"] for c in data["claims"]] == ["kept", *ids]
+    assert all("draft" not in c for c in data["claims"])
+    assert ids[0] not in [c["id"] for c in drafted(folder)["claims"]]
+    assert validate(folder.parent)[1].claims == 3
+    again = run("draft", folder, "--accept", ids[0])
+    assert again.exit_code == 2 and f"no claim '{ids[0]}'" in again.output
+    rest = [c["id"] for c in drafted(folder)["claims"]]
+    dropped = run("draft", folder, "--reject", rest[0])
+    assert dropped.exit_code == 0 and rest[0] not in [c["id"] for c in drafted(folder)["claims"]]
+    # drafting again proposes what claims.yaml does not hold yet, not the accepted claims
+    assert run("draft", folder).exit_code == 0
+    again_ids = [c["id"] for c in drafted(folder)["claims"]]
+    assert set(again_ids) == set(rest) and not set(again_ids) & set(ids)
+
+
+def test_an_article_whose_claims_are_all_written_gets_an_empty_draft(tmp_path):
+    folder = new_folder(tmp_path, SEED_CORPUS, SEED_ID)
+    shutil.copy(SEED_CORPUS / SEED_ID / "claims.yaml", folder / "claims.yaml")
+    d = draft(folder)
+    assert d.claims == []  # every drafted claim is among the 57 written by hand
+
+
+def test_accept_refuses_a_claim_the_reviewer_broke(tmp_path):
+    folder = new_folder(tmp_path, FICTION, "fiction-syldavia-sanctions")
+    assert run("draft", folder).exit_code == 0
+    path = folder / DRAFT_FILE
+    data = drafted(folder)
+    first = data["claims"][0]["id"]
+    path.write_text(path.read_text(encoding="utf-8").replace(data["claims"][0]["quote"][:30], "Words not in the text"),
+                    encoding="utf-8")
+    result = run("draft", folder, "--accept", first)
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1 and "quote not found" in result.output
+    assert not (folder / "claims.yaml").exists()
+
+
+@pytest.mark.parametrize("case,content", [
+    ("missing", None),
+    ("empty", b""),
+    ("blank", b"  \n\n \t\n"),
+    ("latin-1", "Srbija je kupila lovce. Vu\u010di\u0107 je rekao: \u201eDa.\u201c".encode("cp1250")),
+    ("utf-16", "Serbia received 6 MiG-29 fighters.".encode("utf-16")),
+])
+def test_bad_text_gets_one_line_and_nothing_written(tmp_path, case, content):
+    folder = tmp_path / "corpus" / "bad"
+    shutil.copytree(SEED_CORPUS / "registry", tmp_path / "corpus" / "registry")
+    folder.mkdir()
+    (folder / "source.yaml").write_text("id: bad\nkind: article\ntitle: t\nissued: 2022-03-04\ntext: text.txt\n")
+    if content is not None:
+        (folder / "text.txt").write_bytes(content)
+    result = CliRunner().invoke(main, ["draft", str(folder)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "text.txt" in lines[0]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["source.yaml"] + (["text.txt"] if content is not None
+                                                                                  else []))
+
+
+def test_a_folder_that_does_not_exist_gets_one_line(tmp_path):
+    result = run("draft", tmp_path / "nowhere")
+    assert result.exit_code == 2 and "source folder not found" in result.output
+
+
+def test_ids_given_without_accept_or_reject_are_a_usage_error(tmp_path):
+    result = run("draft", tmp_path, "some-id")
+    assert result.exit_code == 2 and "--accept or --reject" in result.output
+
+
+def test_the_benchmark_meets_the_issue_aims_on_the_first_source_and_the_fictional_articles():
+    """Recall >= 80 % on transfers and exercises and >= 60 % overall, precision >= 60 % (issue 19);
+    the held-out article is reported by the benchmark, not asserted."""
+    groups: dict[str, list[dict]] = {}
+    for group, name, folder, reg in bench_draft.cases():
+        groups.setdefault(group, []).append(bench_draft.run_case(name, folder, reg))
+    seed = bench_draft.summarise(groups["first source"])
+    for t in ("transfer", "exercise"):
+        assert seed[t]["found"] >= 0.8 * seed[t]["hand"]
+    for group in ("first source", "fictional"):
+        total = bench_draft.summarise(groups[group])
+        found = sum(v["found"] for v in total.values())
+        hand = sum(v["hand"] for v in total.values())
+        right = sum(v["right"] for v in total.values())
+        drafted_n = sum(v["drafted"] for v in total.values())
+        assert found >= 0.6 * hand and right >= 0.6 * drafted_n, (group, total)
+    quotes = sum(r["quotes"] for rs in groups.values() for r in rs)
+    assert sum(r["quotes_found"] for rs in groups.values() for r in rs) == quotes > 0
+
+
+DOC = REPO / "docs" / "adding-a-source.md"
+
+
+def _doc_examples() -> list[tuple[str, list[str]]]:
+    """Each `$ serbia-kg ...` line of docs/adding-a-source.md with the output lines shown under it."""
+    out: list[tuple[str, list[str]]] = []
+    block = collecting = False
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            block = not block
+            collecting = False
+            continue
+        if not block:
+            continue
+        if line.startswith("$ "):
+            out.append((line[2:], []))
+            collecting = True
+        elif collecting:
+            out[-1][1].append(line)
+    return out
+
+
+def test_the_walk_through_in_the_docs_prints_what_it_shows(tmp_path, monkeypatch):
+    import shlex
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(SEED_CORPUS / "registry", tmp_path / "sources" / "registry")
+    seed = tmp_path / "sources" / SEED_ID
+    seed.mkdir()
+    for name in ("text.txt", "source.yaml"):
+        shutil.copy(SEED_CORPUS / SEED_ID / name, seed / name)
+    new = tmp_path / "sources" / "new-article"
+    new.mkdir()
+    (new / "source.yaml").write_text("id: new-article\nkind: article\ntitle: t\ntext: text.txt\n")
+    ran = 0
+    for command, shown in _doc_examples():
+        if command.startswith("printf"):
+            (new / "text.txt").write_bytes(b"Srbija je kupila \x9aest lovaca.")
+            continue
+        if not command.startswith("serbia-kg ") or command == "serbia-kg build":
+            continue
+        if command == "serbia-kg validate":
+            shutil.rmtree(new)  # the bad example's folder is not part of the walk-through's corpus
+        result = CliRunner().invoke(main, shlex.split(command)[1:])
+        printed = [line for line in result.output.splitlines() if not line.startswith(("[1/1]", "checking"))]
+        assert printed == shown, command
+        ran += 1
+        if command == "serbia-kg validate":
+            new.mkdir()
+            (new / "source.yaml").write_text("id: new-article\nkind: article\ntitle: t\ntext: text.txt\n")
+    assert ran >= 4
