@@ -120,13 +120,21 @@ def _is_acronym(name: str) -> bool:
     return len(name) <= 5 and " " not in name and sum(c.isupper() for c in name) >= 2
 
 
+@lru_cache(maxsize=1)
+def _pipeline() -> Language:
+    """spaCy's blank English pipeline (tokeniser) with its rule-based sentence splitter; made once per
+    process (building the tokeniser's exceptions is most of the cost), shared by every reader."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
 class Reader:
     """The pipeline for one registry: call it on a text to get its sentences."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self.nlp: Language = spacy.blank("en")
-        self.nlp.add_pipe("sentencizer")
+        self.nlp: Language = _pipeline()
         self.names = Matcher(self.nlp.vocab)
         self.dates = Matcher(self.nlp.vocab)
         self._indirect: dict[str, tuple[Entity, str]] = {}
