@@ -184,11 +184,18 @@ def test_accept_moves_claims_into_claims_yaml_keeping_its_comments(tmp_path):
     assert set(again_ids) == set(rest) and not set(again_ids) & set(ids)
 
 
-def test_an_article_whose_claims_are_all_written_gets_an_empty_draft(tmp_path):
+def test_an_article_whose_claims_are_written_gets_only_what_they_lack(tmp_path):
+    from graph.model.registry import load_registry
+
     folder = new_folder(tmp_path, SEED_CORPUS, SEED_ID)
     shutil.copy(SEED_CORPUS / SEED_ID / "claims.yaml", folder / "claims.yaml")
     d = draft(folder)
-    assert d.claims == []  # every drafted claim is among the 57 written by hand
+    hand = yaml.safe_load((folder / "claims.yaml").read_text(encoding="utf-8"))["claims"]
+    text = (folder / "text.txt").read_text(encoding="utf-8")
+    scored = bench_draft.score(hand, d.claims, text, load_registry(folder.parent / "registry"))
+    # none of what is proposed again is a claim the hand-made file already holds
+    assert sum(v["right"] for k, v in scored.items() if isinstance(v, dict)) == 0
+    assert len(d.claims) < 5
 
 
 def test_accept_refuses_a_claim_the_reviewer_broke(tmp_path):
