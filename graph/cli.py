@@ -501,16 +501,20 @@ def supplies(to, supplier, system, category, since, until, corpus, out, store, e
                            until=until, as_of=as_of)
     except KGError as exc:
         fail(exc)
+    from graph.ask.supplies import deliveries_text
+
     if fmt == "table":
         shown = [{**r, "supplier": r["supplier"] or "(not named)", "evidence": _evidence_cell(r["sources"])}
-                 for r in rows]
+                 for r in rows]  # the numbers and years in full: --format json or csv
         _emit(shown, ["supplier", "recipient", "system", "category", "quantity", "date", "status", "evidence"],
               fmt, empty="no transfers match")
     elif fmt == "csv":
-        flat = [{**r, "source_ids": [s["source"] for s in r["sources"]], "titles": [s["title"] for s in r["sources"]],
+        flat = [{**r, "deliveries": deliveries_text(r.get("deliveries")),
+                 "source_ids": [s["source"] for s in r["sources"]], "titles": [s["title"] for s in r["sources"]],
                  "quotes": [s["quote"] for s in r["sources"]]} for r in rows]
-        _emit(flat, ["supplier", "recipient", "system", "category", "quantity", "date", "order_date",
-                     "delivery_date", "status", "condition", "reported", "claims", "source_ids", "titles", "quotes"],
+        _emit(flat, ["supplier", "recipient", "system", "category", "quantity", "ordered", "delivered", "deliveries",
+                     "order_year", "date", "order_date", "delivery_date", "status", "estimated", "condition",
+                     "reported", "claims", "source_ids", "titles", "quotes"],
               fmt, empty="no transfers match")
     else:
         _emit(rows, [], fmt, empty="no transfers match")

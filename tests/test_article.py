@@ -124,3 +124,40 @@ def test_a_wikidata_id_that_is_not_a_qid_is_refused_in_one_line(tmp_path):
     assert errors == [f"error: {registry}:{line}: entity 'croatia': wikidata 'https://www.wikidata.org/wiki/Q224' "
                       "is not a Wikidata item id (Q and digits, such as Q403)"]
     assert not out.exists() or not any(out.iterdir())
+
+
+# --- the answers a researcher reads: `serbia-kg ties` ----------------------------------------------
+
+def ties(seed_out, actor: str) -> list[dict]:
+    res = CliRunner().invoke(main, ["ties", actor, "--out", str(seed_out), "--sources", str(SEED_CORPUS),
+                                    "--format", "json"])
+    assert res.exit_code == 0, res.output
+    import json
+    return [row for rows in json.loads(res.stdout)["relations"].values() for row in rows]
+
+
+def test_ties_word_a_position_as_the_position(seed_out):
+    says = [r["says"] for r in ties(seed_out, "Serbia") if r["relation"] == "takes_position_on"]
+    assert "Serbia opposes sanctions on Russia for the invasion of Ukraine" in says
+    assert not [s for s in says if "takes a position on" in s]
+
+
+def test_ties_of_kosovo_and_of_the_office_holders(seed_out):
+    kosovo = ties(seed_out, "Kosovo")
+    assert [(r["relation"], r["with"]) for r in kosovo if r["relation"] == "disputes_with"] == \
+        [("disputes_with", ["Serbia"])]
+    vucic = [r["says"] for r in ties(seed_out, "Vucic") if r["relation"] == "holds_office_in"]
+    assert vucic == ["Aleksandar Vučić: President of Serbia (2021)"]
+    ohio = [r for r in ties(seed_out, "Ohio National Guard") if r["relation"] == "trains_with"]
+    assert [r["with"] for r in ohio] == [["Serbia"]]
+
+
+def test_filters_treat_a_span_as_a_span(ds):
+    """Item 10: "since 2017" is found by --since 2020 (it runs on to the article) and not by --until 2016."""
+    from graph.ask.projection import facts
+
+    def heavy(**window):
+        return [e for e in facts(ds, **window).edges if "serbia-russia-heavy-weapons-imports-up" in e[3]["claim_ids"]]
+
+    assert heavy(since=2020) and heavy(until=2017) and not heavy(until=2016)
+    assert heavy(since=2020)[0][3]["date"] == "2017"

@@ -29,7 +29,7 @@ def agrees(kg: KnowledgeGraph, actor: str, **window) -> dict:
     for way, rows, key in (("imports", imports, "supplier"), ("exports", exports, "recipient")):
         want: Counter = Counter()
         for r in rows:
-            for year, units in _deliveries(r):
+            for year, units in _deliveries(r, window.get("since"), window.get("until")):
                 want[(year, r[key] or "(not named)")] += units or 0
         got = Counter({(c["year"], c["partner"]): c["units"] for c in d["arms"][f"{way}_by_year"]})
         assert +got == +want

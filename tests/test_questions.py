@@ -158,7 +158,8 @@ def test_betweenness_samples_large_graphs(kg, monkeypatch):
 def test_ties_of_a_person_list_their_statements(kg):
     answer = kg.ties("Vucic")
     assert (answer["actor"], answer["type"]) == ("Aleksandar Vučić", "Person")
-    assert list(answer["relations"]) == ["states_about"]
+    assert list(answer["relations"]) == ["states_about", "holds_office_in"]  # his statements, his office
+    assert [r["says"] for r in answer["relations"]["holds_office_in"]] == ["Aleksandar Vučić: President of Serbia (2021)"]
     statements = answer["relations"]["states_about"]
     assert len(statements) == 3 and all(s["direction"] == "outgoing" for s in statements)
     assert {s["claims"][0] for s in statements} == {"vucic-on-china", "vucic-on-eu-accession",

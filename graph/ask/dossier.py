@@ -50,14 +50,17 @@ def _year(value: Any) -> int | None:
         return None
 
 
-def _deliveries(row: dict) -> list[tuple[int, int | None]]:
-    """``(year, units)`` per delivery year of a ``supplies`` row; its one date's year when no delivery
-    years are known (units: the row's quantity, ``None`` when unknown)."""
+def _deliveries(row: dict, since: int | None = None, until: int | None = None) -> list[tuple[int, int | None]]:
+    """``(year, units)`` per delivery year of a ``supplies`` row (those from ``since`` to ``until``: a
+    row is found by any of its delivery years); its one date's year when no delivery years are known
+    (units: the row's quantity, ``None`` when unknown)."""
     per_year = row.get("deliveries")
     if per_year:
-        return [(int(d["year"]), d.get("quantity")) for d in per_year if d.get("year") is not None]
-    year = _year(row.get("delivery_date") or row.get("date"))
-    return [(year, row.get("quantity"))] if year is not None else []
+        found = [(int(d["year"]), d.get("quantity")) for d in per_year if d.get("year") is not None]
+    else:
+        year = _year(row.get("delivery_date") or row.get("date"))
+        found = [(year, row.get("quantity"))] if year is not None else []
+    return [(y, n) for y, n in found if (since is None or y >= since) and (until is None or y <= until)]
 
 
 def _deal(row: dict) -> dict:
@@ -68,12 +71,12 @@ def _deal(row: dict) -> dict:
             "claims": row["claims"], "sources": row["sources"]}
 
 
-def _by_year(rows: list[dict], partner_key: str) -> list[dict]:
+def _by_year(rows: list[dict], partner_key: str, since: int | None = None, until: int | None = None) -> list[dict]:
     """Units delivered per year and partner; each cell with the deals behind it."""
     cells: dict[tuple[int, str], dict] = {}
     for row in rows:
         partner = row[partner_key] or "(not named)"
-        for year, units in _deliveries(row):
+        for year, units in _deliveries(row, since, until):
             cell = cells.setdefault((year, partner), {"year": year, "partner": partner, "units": 0,
                                                       "units_unknown": 0, "deals": []})
             if units is None:
@@ -171,7 +174,8 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
                "first": dates[0] if dates else None, "last": dates[-1] if dates else None},
         window=window,
         arms={"imports": [_deal(r) for r in imports], "exports": [_deal(r) for r in exports],
-              "imports_by_year": _by_year(imports, "supplier"), "exports_by_year": _by_year(exports, "recipient"),
+              "imports_by_year": _by_year(imports, "supplier", since, until),
+              "exports_by_year": _by_year(exports, "recipient", since, until),
               "imports_tiv_by_year": _tiv_by_year(imports, "supplier"),
               "exports_tiv_by_year": _tiv_by_year(exports, "recipient")},
         timeline=timeline, alignment=alignment, votes=votes, spending=[],

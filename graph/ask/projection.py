@@ -43,9 +43,20 @@ Identity
 Time
     ``as_of`` keeps the graph as it stood on that day: claims from sources issued after it are
     left out, and so are facts dated after it; an undated fact counts as dated by the earliest
-    issue date of its sources (it happened no later than it was reported). ``since`` keeps facts
+    issue date of its sources (it happened no later than it was reported); a source with no issue
+    date is dated by its claims' release label (SIPRI's ``2025-03``). ``since`` keeps facts
     whose own date reaches into or past its year or day (undated facts cannot be placed and are
-    left out); ``until`` keeps facts dated (or, undated, reported) no later than it.
+    left out); ``until`` keeps facts dated (or, undated, reported) no later than it. A transfer is
+    dated by every year it was delivered in (or, when nothing was, the year it was ordered), so
+    ``since`` and ``until`` find it by any of them; a span (``skg:startDate``, ``skg:endDate``) by
+    its start and its end, an open span running on to when it was reported. ``as_of`` also keeps,
+    of a transfer, only the deliveries made by that day (:mod:`graph.ask.transfers`).
+
+Transfers
+    A ``supplies`` edge carries what SIPRI keeps, merged over its sources without mixing them
+    (:func:`graph.ask.transfers.merge`): ``ordered``, ``delivered``, ``deliveries`` (``[{year,
+    quantity, estimated}]``), ``order_year``, ``status`` and ``estimated``; each piece of evidence
+    carries its own claim's ``ordered``, ``delivered``, ``order_year`` and ``deliveries``.
 """
 
 from __future__ import annotations
@@ -67,6 +78,7 @@ from graph.model.names import fold
 from graph.store.native import Lit, Reader, StoreReader, literal_value, paused_gc
 from graph.model.registry import Entity, Registry
 from graph.model.terms import CLAIM, ENTITY, SKG, SKV, SOURCE
+from graph.ask.transfers import TransferTables, match_years, merge
 
 __all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
            "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of", "registry_of",
@@ -148,6 +160,10 @@ EDGE_RULES: tuple[EdgeRule, ...] = (
              (("role", SKG.role),)),
     EdgeRule("states_about", "makes a statement about", SKG.Statement, SKG.speaker, (SKG.about,),
              (("statement", SKG.statementKind), ("words", SKG.words), ("topic", SKG.topic))),
+    EdgeRule("holds_office_in", "holds an office of", SKG.OfficeHolding, SKG.actor, (SKG.officeOf,),
+             (("office", SKG.office),)),
+    EdgeRule("disputes_with", "is in a dispute with", SKG.Dispute, SKG.party, (), (("topic", SKG.topic),)),
+    EdgeRule("trains_with", "trains with", SKG.Training, SKG.participant, (), (("programme", SKG.programme),)),
     EdgeRule("part_of", "is part of", None, SKG.partOf, (SKG.partOf,)),
 )
 # Borders are symmetric in the world but a claim names "country" and "neighbour": kept directed as said.
@@ -163,7 +179,7 @@ NODE_KINDS: dict[URIRef, str] = {
     SKG.LegalInstrument: "instrument", SKG.Resolution: "instrument", SKG.Source: "source",
 }
 _MULTI = {SKG.domain}  # extras that keep every value as a list
-_DATE_PROPS = (SKG.date, SKG.deliveryDate, SKG.orderDate)  # a fact's date: the first one given
+_DATE_PROPS = (SKG.date, SKG.startDate, SKG.deliveryDate, SKG.orderDate)  # a fact's date: the first one given
 
 
 def union_view(data: Graph) -> Graph:
@@ -450,13 +466,27 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
         values = derived.get(claim)
         return values[0] if values else None
 
-    def visible(claim: str) -> bool:
-        """Whether the claim's source had been issued by ``as_of``."""
-        if as_of_day is None:
-            return True
+    releases = r.prop(SKG.release)
+
+    def known(claim: str) -> dt.date | None:
+        """When the claim's source said it: its issue date, else (a dataset release without one) the
+        last day its release label covers (SIPRI's ``2025-03``: 31 March 2025)."""
         src = claim_source(claim)
         day = issued.get(src) if src is not None else None
-        return day is None or _bounds(day)[0] <= as_of_day
+        if day is not None:
+            return _bounds(day)[0]
+        label = releases.get(claim)
+        try:
+            return _bounds(str(label[0]))[1] if label else None
+        except Exception:  # a release label that is not a date ("v2"): undated
+            return None
+
+    def visible(claim: str) -> bool:
+        """Whether the claim's source had been issued (or released) by ``as_of``."""
+        if as_of_day is None:
+            return True
+        day = known(claim)
+        return day is None or day <= as_of_day
 
     # --- facts: claims linked by sameFactAs, merged -------------------------------------------------
     same = Groups()
@@ -557,11 +587,15 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
         return found
 
     filtered = as_of_day is not None or until_day is not None or since_day is not None
+    starts = r.prop(SKG.startDate)
+    tables = TransferTables(r, known, lambda c: _local(claim_source(c) or c, src_base))
+    transfer_claims = set(r.instances(SKG.ArmsTransfer))
 
     def keep_fact(claims: list[str]) -> bool:
         if not filtered:
             return True
-        own = fact_bounds(d for c in claims for d in claim_dates(c))
+        years = match_years(tables.claim(c) for c in claims if c in transfer_claims)
+        own = fact_bounds(str(y) for y in years) if years else fact_bounds(d for c in claims for d in claim_dates(c))
         reported = fact_bounds(issued.get(claim_source(c)) for c in claims)
         effective = own[0] if own else (reported[0] if reported else None)
         if as_of_day is not None and effective is not None and effective > as_of_day:
@@ -573,6 +607,8 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
                 return False
             ends = [str(x) for c in claims for x in end_dates.get(c, [])]
             last = max([own[1]] + [_bounds(d)[1] for d in ends])
+            if not ends and any(c in starts for c in claims) and reported:
+                last = max(last, reported[1])  # an open span ("since 2017") runs on to when it was reported
             if last < since_day:
                 return False
         return True
@@ -668,7 +704,18 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
                 attrs[name] = values
             else:
                 attrs[name] = None
-        if relation == "supplies" or relation in ("supplies_system", "delivered_to"):
+        if relation in ("supplies", "supplies_system", "delivered_to"):
+            merged = merge((tables.claim(c) for c in claims), as_of=as_of_day)
+            for e in attrs["evidence"]:
+                if e["claim"] in transfer_claims:
+                    e.update(tables.evidence(e["claim"]))
+            attrs.update(merged)
+            number = merged["ordered"] if merged["ordered"] is not None else (merged["delivered"] or None)
+            if number is not None and (attrs.get("quantities") is not None or attrs["quantity"] is None):
+                # the deal's number is the number ordered (else delivered), not each source's other number
+                attrs["quantity"] = number
+                attrs.pop("quantities", None)
+
             systems = sorted({x for c in claims for x in systems_of.get(c, [])}, key=str)
             attrs["system_iri"] = str(systems[0]) if len(systems) == 1 else None
             cats = sorted({x for c in claims for x in categories.get(c, [])}, key=str)

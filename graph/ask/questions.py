@@ -22,6 +22,7 @@ from graph.model.names import fold
 from graph.store.native import paused_gc
 from graph.ask.supplies import Keyed, SupplyRow, evidence, select
 from graph.ask import supplies as supply_rows
+from graph.ask.supplies import deliveries_text
 
 # rdflib and networkx (and so the projection, the registry and the terms, which use rdflib) take
 # about 0.5 s to import (python -X importtime, 2026-12-01), as long as a cold `serbia-kg supplies
@@ -40,7 +41,8 @@ BETWEENNESS_SAMPLE = 100
 HOP_PRIORITY = ("supplies", "participates_in", "hosts", "part_of", "member_of", "partner_of",
                 "cooperates_with", "agreement_with", "sanctions", "at_war_with", "present_in",
                 "deploys_to", "borders", "hosts_conference_of", "votes_on", "aligned_with", "enacts",
-                "takes_position_on", "states_about", "supplies_system", "delivered_to")
+                "takes_position_on", "states_about", "holds_office_in", "disputes_with", "trains_with",
+                "supplies_system", "delivered_to")
 
 
 class NoPath(KGError):
@@ -379,8 +381,25 @@ class KnowledgeGraph:
         details: list[Any] = []
         rel = d["relation"]
         if rel in ("supplies", "supplies_system", "delivered_to"):
-            details = [d.get("system") or self.category_label(d.get("category")), d.get("quantity"),
-                       d.get("status"), d.get("date")]
+            numbers: list[Any] = []
+            if d.get("ordered") is not None or d.get("delivered") is not None or d.get("deliveries"):
+                if d.get("ordered") is not None:
+                    numbers.append(f"ordered {d['ordered']}" + (f" in {d['order_year']}" if d.get("order_year") else ""))
+                if d.get("delivered") is not None or d.get("deliveries"):
+                    shown = "" if d.get("delivered") is None else f" {d['delivered']}"
+                    years = deliveries_text(d.get("deliveries"))
+                    numbers.append(f"delivered{shown}" + (f" ({years})" if years else ""))
+            else:
+                numbers = [d.get("quantity")]
+            details = [d.get("system") or self.category_label(d.get("category")), *numbers, d.get("status"),
+                       None if d.get("deliveries") else d.get("date")]
+        elif rel == "takes_position_on" and d.get("stance") and d.get("topic"):
+            # "Serbia opposes sanctions on Russia for the invasion of Ukraine", not "takes a position on Russia: opposes"
+            when = f" ({d['date']})" if d.get("date") else ""
+            return f"{subject} {d['stance']} {d['topic']}{when}"
+        elif rel == "holds_office_in" and d.get("office"):
+            when = f" ({d['date']})" if d.get("date") else ""
+            return f"{subject}: {d['office']} of {obj}{when}"
         elif rel == "states_about":
             details = [d.get("statement"), f"“{d['words']}”" if d.get("words") else d.get("topic"), d.get("date")]
         else:

@@ -20,17 +20,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, TypedDict
 
-__all__ = ["Evidence", "SupplyRow", "Keyed", "rows", "make_row", "select", "evidence", "reported", "sort_key"]
+__all__ = ["Delivery", "Evidence", "SupplyRow", "deliveries_text", "Keyed", "rows", "make_row", "select", "evidence", "reported", "sort_key"]
 
 
-class Evidence(TypedDict):
-    """One source of an answer: the source's id and title, the verbatim quote, the claim, the issue date."""
+class Delivery(TypedDict):
+    """One delivery year of a transfer: the number delivered that year (None: no source gives it)."""
+
+    year: int
+    quantity: int | None
+    estimated: list[str]
+
+
+class Evidence(TypedDict, total=False):
+    """One source of an answer: the source's id and title, the verbatim quote, the claim, the issue
+    date, and what that claim alone says of the numbers and years (None when it says nothing)."""
 
     source: str | None
     title: str | None
     quote: str | None
     claim_id: str | None
     issued: str | None
+    ordered: int | None
+    delivered: int | None
+    order_year: int | None
+    deliveries: list[Delivery]
 
 
 class SupplyRow(TypedDict):
@@ -40,12 +53,17 @@ class SupplyRow(TypedDict):
     recipient: str | None
     system: Any  #: a system's label, a list of labels (the sources name several), or None
     category: Any  #: a category's label, a list of labels, or None
-    quantity: int | float | None  #: the number the sources agree on
+    quantity: int | float | None  #: the deal's number: ordered, else delivered, else the one the sources agree on
     quantities: dict[str, int | float] | None  #: each source's number, only when they disagree
+    ordered: int | None  #: the number ordered (None: unknown, never 0)
+    delivered: int | None  #: the number delivered (by ``as_of`` when asked; None: unknown)
+    deliveries: list[Delivery]  #: every delivery year with its number
+    order_year: int | None
     date: str | None
     order_date: Any
     delivery_date: Any
-    status: Any
+    status: Any  #: ordered, delivering, delivered, ... (None when no source says)
+    estimated: list[str]  #: which values a source marks as estimates
     condition: Any
     value: Any
     currency: Any
@@ -70,8 +88,15 @@ class Keyed:
 
 def evidence(edge: dict) -> list[Evidence]:
     """The evidence of a projection edge as an answer gives it (``issued``: the source's issue date)."""
-    return [Evidence(source=e["source"], title=e["title"], quote=e["quote"], claim_id=e["claim_id"],
-                     issued=e["date"]) for e in edge["evidence"]]
+    out = []
+    for e in edge["evidence"]:
+        ev = Evidence(source=e["source"], title=e["title"], quote=e["quote"], claim_id=e["claim_id"],
+                      issued=e["date"])
+        for key in ("ordered", "delivered", "order_year", "deliveries"):
+            if key in e:
+                ev[key] = e[key]  # type: ignore[literal-required]
+        out.append(ev)
+    return out
 
 
 def reported(edge: dict) -> str | None:
@@ -92,11 +117,22 @@ def make_row(u: str | None, v: str | None, key: str, d: dict, *, label: Callable
     return SupplyRow(
         supplier=label(u) if u is not None else None, recipient=label(v) if v is not None else None,
         system=d.get("system"), category=category_label(d["category"]), quantity=d["quantity"],
-        quantities=d.get("quantities"), date=d["date"], order_date=d.get("order_date"),
-        delivery_date=d.get("delivery_date"), status=d.get("status"), condition=d.get("condition"),
+        quantities=d.get("quantities"), ordered=d.get("ordered"), delivered=d.get("delivered"),
+        deliveries=d.get("deliveries") or [], order_year=d.get("order_year"), date=d["date"],
+        order_date=d.get("order_date"), delivery_date=d.get("delivery_date"), status=d.get("status"),
+        estimated=d.get("estimated") or [], condition=d.get("condition"),
         value=d.get("value"), currency=d.get("currency"), reported=reported(d),
         supplier_id=_eid(u, entity_base), recipient_id=_eid(v, entity_base), category_id=d["category"],
         fact=key, claims=d["claim_ids"], sources=evidence(d))
+
+
+def deliveries_text(deliveries: list | None) -> str:
+    """Deliveries in words, for tables, CSV and tooltips: ``2020: 11; 2021: 19`` (``?`` for an unknown number).
+
+    >>> deliveries_text([{"year": 2020, "quantity": 11}, {"year": 2021, "quantity": None}])
+    '2020: 11; 2021: ?'
+    """
+    return "; ".join(f"{d['year']}: {'?' if d.get('quantity') is None else d['quantity']}" for d in deliveries or [])
 
 
 def sort_key(row: SupplyRow) -> tuple:

@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from graph.ask.supplies import deliveries_text
 from graph.model.terms import SKG, SKV
 
 __all__ = ["TransferClaim", "TransferTables", "merge", "match_years", "STATUSES", "deliveries_text"]
@@ -221,12 +222,20 @@ class TransferTables:
             deliveries.append((_year(single), None, frozenset()))  # a register's one delivery year
         since, until = _year(self._one(self.since, c)), _year(self._one(self.until, c))
         status = self._one(self.status, c)
+        status = str(status)[len(skv):] if status is not None and str(status).startswith(skv) else None
+        ordered, delivered, quantity = self._one(self.ordered, c), self._one(self.delivered, c), self._one(self.quantity, c)
+        if ordered is None and delivered is None and isinstance(quantity, int):
+            # an article's one number: delivered when it says received, ordered when ordered or bought
+            if status == "delivered":
+                delivered = quantity
+            elif status in ("ordered", "purchased"):
+                ordered = quantity
         found = TransferClaim(
-            source=self.source(c) or c, known=self.known(c), ordered=self._one(self.ordered, c),
-            delivered=self._one(self.delivered, c), quantity=self._one(self.quantity, c),
+            source=self.source(c) or c, known=self.known(c), ordered=ordered,
+            delivered=delivered, quantity=quantity,
             deliveries=tuple(sorted(deliveries)), delivery_date=str(single) if single is not None else None,
             order_year=_year(self._one(self.order, c)),
-            status=str(status)[len(skv):] if status is not None and str(status).startswith(skv) else None,
+            status=status,
             window=(since, until) if since is not None and until is not None else None,
             estimated=frozenset(str(f)[len(skv):] for f in self.flags.get(c, ())))
         self._cache[c] = found
@@ -238,11 +247,3 @@ class TransferTables:
         return {"ordered": t.ordered, "delivered": t.delivered, "order_year": t.order_year,
                 "deliveries": [{"year": y, "quantity": n, "estimated": sorted(f)} for y, n, f in t.deliveries]}
 
-
-def deliveries_text(deliveries: list[dict] | None) -> str:
-    """Deliveries in words, for tables, CSV and tooltips: ``2020: 11; 2021: 19`` (``?`` for an unknown number).
-
-    >>> deliveries_text([{"year": 2020, "quantity": 11}, {"year": 2021, "quantity": None}])
-    '2020: 11; 2021: ?'
-    """
-    return "; ".join(f"{d['year']}: {'?' if d.get('quantity') is None else d['quantity']}" for d in deliveries or [])

@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable
 
 import networkx as nx
 
+from graph.ask.supplies import deliveries_text
 from graph.model.errors import InputError
 
 __all__ = [
@@ -332,6 +333,8 @@ def _edge_title(graph: nx.MultiDiGraph, u: Any, v: Any, d: dict, words: str) -> 
         meta.append(f"quantity {d['quantity']}")
     for key in sorted(k for k in set(d) - _STANDARD_EDGE_KEYS if not k.endswith("_iri")):
         value = d[key]
+        if key == "deliveries":  # [{year, quantity}] in words: 2020: 11; 2021: 19
+            value = deliveries_text(value)
         if isinstance(value, (list, tuple)):
             value = ", ".join(str(x) for x in value)
         if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value):
@@ -343,6 +346,11 @@ def _edge_title(graph: nx.MultiDiGraph, u: Any, v: Any, d: dict, words: str) -> 
     evidence = list(d.get("evidence") or [])
     for ev in evidence[:_EVIDENCE_SHOWN]:
         cite = ", ".join(str(x) for x in (ev.get("title") or ev.get("source"), ev.get("date")) if x)
+        said = [f"{k} {ev[k]}" for k in ("ordered", "delivered") if ev.get(k) is not None]
+        if ev.get("deliveries"):
+            said.append(f"deliveries {deliveries_text(ev['deliveries'])}")
+        if said:  # what this source alone says of the numbers
+            cite += " · " + ", ".join(said)
         if ev.get("quote"):
             parts.append(f'<blockquote>{_esc(ev["quote"])}</blockquote>')
         parts.append(f'<div class="skg-tip-cite">— {_esc(cite)}</div>')

@@ -49,8 +49,9 @@ __all__ = ["FILE", "VERSION", "Index", "write_rows"]
 #: The index's file name in the store's folder.
 FILE = "serbia-kg-supplies.sqlite"
 #: The format of what is kept, names folded as :func:`graph.model.names.fold` folds them (2: without
-#: separators); an index of another version is ignored (the rows are computed).
-VERSION = "2"
+#: separators; 3: rows with ordered, delivered, deliveries, order_year, estimated); an index of another
+#: version is ignored (the rows are computed).
+VERSION = "3"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
