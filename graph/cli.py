@@ -251,6 +251,53 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
         webbrowser.open(target.resolve().as_uri())
 
 
+@main.command()
+@corpus_option
+@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR",
+              help="Folder of the built dataset, what `serbia-kg build --out DIR` wrote (default: out/ "
+                   "beside the corpus).")
+@store_options
+@click.option("--format", "fmt", type=click.Choice(["gexf", "graphml", "csv"]), default="gexf", show_default=True,
+              help="gexf and graphml (Gephi, Cytoscape, igraph; lists as JSON text) or csv (one row per fact, "
+                   "multi-valued cells as JSON arrays).")
+@click.option("--out", "file_out", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
+              help="The file to write (default: serbia-kg.<format> in the dataset folder).")
+@click.option("--relation", "relations", multiple=True, metavar="R",
+              help="Keep only ties of this relation (repeat for several), e.g. supplies, member_of.")
+@click.option("--since", default=None, metavar="YEAR", help="Keep facts dated in or after this year (or month, day).")
+@click.option("--until", default=None, metavar="YEAR", help="Keep facts dated no later than this year (or month, day).")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="The graph as it stood on that day: nothing reported or dated later.")
+@click.option("--include-systems", is_flag=True, help="Make weapons systems nodes of their own.")
+def export(corpus: Path, data: Path | None, store: Path | None, endpoint: str | None, fmt: str,
+           file_out: Path | None, relations: tuple[str, ...], since: str | None, until: str | None,
+           as_of: str | None, include_systems: bool) -> None:
+    """Write the projected graph (one edge per fact) for network tools: GEXF, GraphML or CSV.
+
+    Every attribute is a plain value: lists (claims, sources, quotes) are JSON arrays, which
+    `json.loads` splits back whatever the quotes hold. networkx reads the files back with
+    read_gexf / read_graphml; Gephi opens both.
+
+    \b
+    Examples:
+      serbia-kg export --format gexf                 # writes out/serbia-kg.gexf
+      serbia-kg export --format csv --relation supplies --out supplies.csv
+    """
+    from graph.compile import build as build_mod
+    from graph.present import export as export_mod
+    from graph.store.backends import open_dataset
+
+    folder = data if data is not None else build_mod.default_out(corpus)
+    target = file_out if file_out is not None else folder / f"serbia-kg{export_mod.FORMATS[fmt]}"
+    try:
+        graph = export_mod.export(open_dataset(folder, store=store, endpoint=endpoint), target, fmt,
+                                  relations=relations or None, since=since, until=until, as_of=as_of,
+                                  include_systems=include_systems)
+    except KGError as exc:
+        fail(exc)
+    click.echo(f"wrote {target}: {graph.number_of_nodes()} nodes, {graph.number_of_edges()} facts ({fmt})")
+
+
 def _target_out(corpus: Path, out: Path | None) -> Path:
     return out if out is not None else corpus.resolve().parent / "out"
 

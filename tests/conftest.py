@@ -146,3 +146,21 @@ def sipri_out(tmp_path_factory):
     import_sipri(SIPRI_ORDERS_2025, corpus, release="2025-03")
     build(corpus, root / "out")
     return root / "out"
+
+
+@pytest.fixture(scope="session")
+def sipri_both_out(tmp_path_factory) -> Path:
+    """The first source plus both SIPRI samples of ../shared (the 2026 per-delivery-year export and the
+    2025-03 order-level register, imports and exports each), imported into a copy of the corpus and
+    built (no store, no view); returns the out/ folder."""
+    folders = {EXTERNAL / "sipri_trade_register_2026": None, EXTERNAL / "sipri_trade_register_2025_orders": "2025-03"}
+    if not all(f.is_dir() for f in folders):
+        pytest.skip(f"the SIPRI samples are missing under {EXTERNAL}")
+    root = tmp_path_factory.mktemp("sipri-both")
+    corpus = root / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    for folder, release in folders.items():
+        for csv_file in sorted(folder.glob("*.csv")):
+            import_sipri(csv_file, corpus, release=release)
+    build(corpus, root / "out")
+    return root / "out"

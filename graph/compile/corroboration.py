@@ -38,7 +38,7 @@ from graph.model.terms import GRAPH, SKG, SKV
 
 __all__ = ["Transfer", "Side", "Conflict", "Corroboration", "PROVEN", "POSSIBLE", "Triples", "transfers", "corroborate", "link_transfers",
            "link", "conflicts",
-           "independent_sources", "fact_groups", "LINKS"]
+           "independent_sources", "independence_key", "fact_groups", "LINKS"]
 
 #: The derived named graph the links are written to.
 LINKS = GRAPH.links
@@ -588,6 +588,17 @@ def independent_sources(ds: Dataset, sources: Iterable[URIRef | str]) -> int:
         s = URIRef(str(s))
         kind = v.value(s, SKG.sourceKind)
         publisher = v.value(s, DCTERMS.publisher)
-        keys.add(("dataset", publisher) if str(kind) == "dataset" and publisher is not None else ("source", s))
+        keys.add(independence_key(str(s), None if kind is None else str(kind),
+                                  None if publisher is None else str(publisher)))
     return len(keys)
+
+
+def independence_key(source: str, kind: str | None, publisher: str | None) -> str:
+    """What makes a source independent of others: its publisher for a dataset (releases of one dataset
+    count once), else the source itself.
+
+    >>> independence_key("sipri-2025", "dataset", "ent:sipri") == independence_key("sipri-2026", "dataset", "ent:sipri")
+    True
+    """
+    return f"dataset {publisher}" if kind == "dataset" and publisher is not None else f"source {source}"
 

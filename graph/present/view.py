@@ -1,27 +1,19 @@
 """The network view: one self-contained, offline HTML file to explore the projected graph.
 
-:func:`render` turns a projected ``networkx.MultiDiGraph`` (see :mod:`graph.ask.projection`) into a
-page built with pyvis's node and edge model and vis-network's own script, inlined from the
-pinned pyvis package (``pyvis/templates/lib/vis-9.1.2``). The page uses a template of ours,
-``graph/present/templates/view.html``: pyvis 0.3.2's template links Bootstrap and other files from CDNs
-even with ``cdn_resources="in_line"``, so it is not used; the page loads nothing from the network.
+:func:`render` turns a projected ``networkx.MultiDiGraph`` (see :mod:`graph.projection`) into a
+page drawn by vis-network, inlined from the pinned pyvis package (``pyvis/templates/lib/vis-9.1.2``),
+with pyvis's node and edge model and a template of ours (``graph/templates/view.html``; pyvis's
+own links Bootstrap from a CDN). The page loads nothing from the network.
 
-What the page shows:
+What the page draws: one *tie* per (pair of nodes, relation, direction), whatever the number of
+facts behind it (:func:`ties`); clicking a tie lists its facts and their evidence. The data travel
+as one JSON block (facts, claims, sources, ties, nodes) and the page builds every text from it with
+``textContent``, so no quote can become markup; the JSON's ``<``, ``>`` and ``&`` are escaped too.
 
-- nodes coloured and shaped by type (:data:`NODE_STYLES`), sized by degree centrality (the
-  share of the other nodes a node is tied to), each labelled;
-- edges coloured by relation (:data:`RELATION_COLOURS`), with an arrow for direction, wider
-  with more sources and with larger quantities;
-- a legend; a search box that focuses an actor; check boxes per relation and a period filter;
-- on hover, a node's type and its ties, an edge's evidence: each quote with its source's
-  title and date (click to pin the same text in the side panel).
-
-Every text that comes from data is HTML-escaped here, and the data travel in a JSON block whose
-``<``, ``>`` and ``&`` are escaped too, so a quote cannot break the markup.
-
-The layout is computed here, seeded (:data:`SEED`), rounded to whole pixels, and physics is off:
-the same graph gives the same file byte for byte, and nothing drifts. Beyond ``max_nodes``
-(:data:`MAX_NODES`) nodes the view keeps the most connected ones and says so (:func:`limit`).
+The layout is computed here, seeded (:data:`SEED`), rounded to whole pixels, with physics off:
+the same graph gives the same file byte for byte. Sources (articles, datasets) are placed on a ring
+outside the actors. Beyond ``max_nodes`` nodes the view keeps the most connected ones and says so
+(:func:`limit`).
 """
 
 from __future__ import annotations
@@ -45,7 +37,11 @@ __all__ = [
     "MAX_TIES",
     "NODE_STYLES",
     "RELATION_COLOURS",
+    "Tie",
     "ViewResult",
+    "SourceInfo",
+    "Details",
+    "ties",
     "focus",
     "limit",
     "layout",
@@ -54,6 +50,7 @@ __all__ = [
     "write_view",
     "vis_assets",
     "resolve_node",
+    "read_details",
     "make_view",
 ]
 
@@ -63,6 +60,8 @@ SEED = 20220304
 MAX_NODES = 2000
 #: At most this many ties are drawn (a page with many more opens slowly in a browser).
 MAX_TIES = 10_000
+#: Labels longer than this are cut (with an ellipsis) on the canvas; the whole label is in the panel.
+LABEL_CHARS = 36
 
 #: Node type (class local name) -> (colour, vis-network shape, legend words).
 NODE_STYLES: dict[str, tuple[str, str, str]] = {
@@ -108,13 +107,21 @@ RELATION_COLOURS: dict[str, str] = {
 }
 _SPARE_COLOURS = ["#975a16", "#2a4365", "#22543d", "#702459", "#1a365d", "#7b341e", "#285e61", "#44337a"]
 
-#: Edge attributes of the projection contract shown in their own place; other scalars are shown as extras
-#: (``words`` repeats the quote).
+#: Edge attributes of the projection contract shown in their own place; other scalars are shown as the
+#: fact's details (``words`` repeats the quote; ``*_iri`` are keys, not words).
 _STANDARD_EDGE_KEYS = {"relation", "label", "directed", "claims", "claim_ids", "sources", "evidence", "date",
-                       "end_date", "quantity", "weight", "words"}
-#: How many ties a node's tooltip lists, and how many pieces of evidence an edge's tooltip shows.
-_TIES_SHOWN = 12
-_EVIDENCE_SHOWN = 12
+                       "end_date", "quantity", "weight", "words", "quantities"}
+#: Words for the fields of a claim shown as labelled fields (a dataset's row); other keys are
+#: shown with their underscores as spaces.
+_FIELD_WORDS = {
+    "ordered": "Year of order", "delivered": "Year(s) of delivery", "ordered_quantity": "Ordered",
+    "delivered_quantity": "Delivered in all", "deliveries": "Delivered", "tiv_unit": "TIV per unit",
+    "tiv_base_unit": "TIV per unit (base)", "tiv_order": "TIV of the order", "tiv_delivered": "TIV delivered",
+    "deal_id": "SIPRI deal id", "rows": "Row(s) of the file", "description": "Description",
+    "armament_category": "Armament category", "local_production": "Local production",
+}
+#: Claim fields read as a fact's TIV (SIPRI trend-indicator value, millions), the first given.
+_TIV_FIELDS = ("tiv_order", "tiv_delivered")
 
 _VIS_DIR = ("templates", "lib", "vis-9.1.2")
 
@@ -131,6 +138,43 @@ class ViewResult:
     notes: list[str] = field(default_factory=list)
     #: The notes that say the page does not show everything (also in ``notes``).
     warnings: list[str] = field(default_factory=list)
+    #: Facts behind the drawn ties (``edges`` counts ties).
+    facts: int = 0
+
+
+@dataclass(frozen=True)
+class Tie:
+    """One drawn tie: every fact of one relation between two nodes in one direction.
+
+    ``keys`` are the projection's edge keys of its facts, sorted; an undirected relation's tie goes
+    from the lower node key to the higher.
+    """
+
+    source: Any
+    target: Any
+    relation: str
+    directed: bool
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the page says about a source beyond its title and date."""
+
+    url: str | None = None
+    kind: str | None = None
+    publisher: str | None = None
+
+
+@dataclass
+class Details:
+    """What the projection does not carry but the page shows: sources' links, kinds and publishers
+    (``sources``, by source id), and labelled fields of dataset claims (``fields``, by claim IRI:
+    ``[(words, value), ...]``, plus ``tiv`` by claim IRI)."""
+
+    sources: dict[str, SourceInfo] = field(default_factory=dict)
+    fields: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    tiv: dict[str, float] = field(default_factory=dict)
 
 
 def _esc(value: Any) -> str:
@@ -156,6 +200,50 @@ def vis_assets() -> tuple[str, str]:
     if "</script" in js.lower() or "</style" in css.lower():
         raise InputError("vis-network's files contain a closing tag; cannot inline them", file=folder)
     return js, css
+
+
+# --- one tie per pair, relation and direction ----------------------------------------------------
+
+def ties(graph: nx.MultiDiGraph) -> list[Tie]:
+    """The ties the view draws: the projection's facts grouped by (source, target, relation, direction).
+
+    Parameters
+    ----------
+    graph:
+        A projected graph (one edge per fact).
+
+    Returns
+    -------
+    list of Tie
+        Sorted by source, target and relation; each fact in exactly one tie.
+
+    Examples
+    --------
+    >>> g = nx.MultiDiGraph()
+    >>> _ = g.add_edge("a", "b", key="supplies:1", relation="supplies")
+    >>> _ = g.add_edge("a", "b", key="supplies:2", relation="supplies")
+    >>> [(t.source, t.target, t.relation, t.keys) for t in ties(g)]
+    [('a', 'b', 'supplies', ('supplies:1', 'supplies:2'))]
+    """
+    groups: dict[tuple, list[str]] = {}
+    for u, v, key, d in graph.edges(keys=True, data=True):
+        directed = bool(d.get("directed", True))
+        if not directed and str(v) < str(u):
+            u, v = v, u
+        groups.setdefault((u, v, str(d.get("relation", "")), directed), []).append(str(key))
+    found = [Tie(u, v, rel, directed, tuple(sorted(keys))) for (u, v, rel, directed), keys in groups.items()]
+    return sorted(found, key=lambda t: (str(t.source), str(t.target), t.relation, t.directed))
+
+
+def _fact_edge(graph: nx.MultiDiGraph, t: Tie, key: str) -> tuple[Any, Any, str, dict]:
+    """The projected edge ``(u, v, key, attributes)`` of one fact of a tie (an undirected tie may run either way)."""
+    if graph.has_edge(t.source, t.target, key):
+        return t.source, t.target, key, graph.edges[t.source, t.target, key]
+    return t.target, t.source, key, graph.edges[t.target, t.source, key]
+
+
+def _fact(graph: nx.MultiDiGraph, t: Tie, key: str) -> dict:
+    return _fact_edge(graph, t, key)[3]
 
 
 # --- selecting what to show ---------------------------------------------------------------------
@@ -185,8 +273,7 @@ def focus(graph: nx.MultiDiGraph, node: str, hops: int = 1) -> nx.MultiDiGraph:
     if hops < 0:
         raise InputError(f"--hops must be 0 or more (got {hops})")
     if node not in graph:
-        label = node
-        raise InputError(f"'{label}' has no ties in this selection of the graph")
+        raise InputError(f"'{node}' has no ties in this selection of the graph")
     reach = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), node, cutoff=hops)
     return graph.subgraph(sorted(reach)).copy()
 
@@ -194,7 +281,7 @@ def focus(graph: nx.MultiDiGraph, node: str, hops: int = 1) -> nx.MultiDiGraph:
 def limit(graph: nx.MultiDiGraph, max_nodes: int = MAX_NODES,
           max_ties: int = MAX_TIES) -> tuple[nx.MultiDiGraph, str | None]:
     """Keep at most ``max_nodes`` nodes, the most connected ones (ties broken by key), and at most
-    ``max_ties`` ties among them, those resting on the most evidence.
+    ``max_ties`` drawn ties (:func:`ties`) among them, those resting on the most evidence.
 
     Returns
     -------
@@ -206,73 +293,169 @@ def limit(graph: nx.MultiDiGraph, max_nodes: int = MAX_NODES,
     kept = graph
     if max_nodes > 0 and n > max_nodes:
         ranked = sorted(graph.nodes, key=lambda v: (-graph.degree(v), str(v)))
-        kept = graph.subgraph(sorted(ranked[:max_nodes])).copy()
-    if max_ties > 0 and kept.number_of_edges() > max_ties:
-        ranked_ties = sorted(kept.edges(keys=True, data=True),
-                             key=lambda e: (-len(e[3].get("evidence") or ()), str(e[0]), str(e[1]), str(e[2])))
-        drop = [(u, v, k) for u, v, k, _ in ranked_ties[max_ties:]]
-        kept = kept.copy() if kept is graph else kept
-        kept.remove_edges_from(drop)
+        kept = graph.subgraph(sorted(ranked[:max_nodes], key=str)).copy()
+    dropped_ties = False
+    if max_ties > 0:
+        drawn = ties(kept)
+        if len(drawn) > max_ties:
+            def evidence(t: Tie) -> int:
+                return sum(len(_fact(kept, t, k).get("evidence") or ()) for k in t.keys)
+
+            ranked_ties = sorted(drawn, key=lambda t: (-evidence(t), str(t.source), str(t.target), t.relation))
+            smaller = nx.MultiDiGraph()
+            smaller.add_nodes_from(kept.nodes(data=True))
+            smaller.add_edges_from(_fact_edge(kept, t, k) for t in ranked_ties[:max_ties] for k in t.keys)
+            kept = smaller
+            dropped_ties = True
     if kept is graph:
         return graph, None
     what = []
     if kept.number_of_nodes() < n:
         what.append(f"the {kept.number_of_nodes():,} most connected nodes")
-    what.append(f"{kept.number_of_edges():,} of the ties among them"
-                + (" (those with the most evidence)" if kept.number_of_edges() >= max_ties > 0 else ""))
-    note = (f"the graph has {n:,} nodes and {m:,} ties, more than the view can show well; showing "
+    shown = len(ties(kept))
+    what.append(f"{shown:,} of the ties among them" + (" (those with the most evidence)" if dropped_ties else ""))
+    note = (f"the graph has {n:,} nodes and {m:,} facts, more than the view can show well; showing "
             + " and ".join(what) + " (narrow it with --focus, --relation, --since/--until, or raise --max-nodes)")
     return kept, note
 
 
 # --- layout and sizes ----------------------------------------------------------------------------
 
-def _simple(graph: nx.MultiDiGraph) -> nx.Graph:
+def _simple(graph: nx.MultiDiGraph, keep: Callable[[Any], bool] | None = None) -> nx.Graph:
     simple = nx.Graph()
-    simple.add_nodes_from(sorted(graph.nodes, key=str))
-    simple.add_edges_from(sorted(((u, v) for u, v in graph.edges() if u != v), key=lambda e: (str(e[0]), str(e[1]))))
+    nodes = sorted((v for v in graph.nodes if keep is None or keep(v)), key=str)
+    simple.add_nodes_from(nodes)
+    wanted = set(nodes)
+    simple.add_edges_from(sorted(((u, v) for u, v in graph.edges() if u != v and u in wanted and v in wanted),
+                                 key=lambda e: (str(e[0]), str(e[1]))))
     return simple
 
 
-def _spectral(simple: nx.Graph) -> dict | None:
-    """The spectral layout, or None (a seeded random start) where ARPACK does not converge, as on
-    some large graphs of many components."""
-    from scipy.sparse.linalg import ArpackNoConvergence
+def _pivot_mds(simple: nx.Graph, pivots: int = 40) -> dict:
+    """A start for the spring layout of a connected graph: Pivot MDS (Brandes and Pich, 2007), classical
+    scaling of the hop distances to a few pivots (the most connected node, then each time the node
+    farthest from those chosen). Breadth-first searches and one small SVD: deterministic, unlike
+    ARPACK's eigensolver behind the spectral layout, whose result varied from run to run with the
+    same start vector (3 different views in 4 builds of one 1,000-node graph)."""
+    import numpy as np
+    from scipy.sparse.csgraph import dijkstra
 
-    try:
-        return nx.spectral_layout(simple)
-    except ArpackNoConvergence:
-        return None
+    nodes = list(simple.nodes)
+    n = len(nodes)
+    k = min(pivots, n)
+    adjacency = nx.to_scipy_sparse_array(simple, nodelist=nodes, weight=None, format="csr")
+    first = max(range(n), key=lambda i: (simple.degree(nodes[i]), -i))
+    dist = np.zeros((n, k))
+    nearest = np.full(n, np.inf)
+    chosen = first
+    for j in range(k):  # breadth-first hop counts from each pivot, in C
+        dist[:, j] = dijkstra(adjacency, directed=False, unweighted=True, indices=chosen)
+        nearest = np.minimum(nearest, dist[:, j])
+        chosen = int(np.argmax(nearest))  # the first of the farthest
+    sq = dist ** 2
+    centred = -0.5 * (sq - sq.mean(axis=0) - sq.mean(axis=1)[:, None] + sq.mean())
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    pos = u[:, :2] * s[:2]
+    pos *= np.where(pos[np.abs(pos).argmax(axis=0), [0, 1]] < 0, -1.0, 1.0)  # one sign, whatever LAPACK chose
+    return dict(zip(nodes, nx.rescale_layout(np.round(pos, 9))))
 
 
 def layout(graph: nx.MultiDiGraph, seed: int = SEED) -> dict[Any, tuple[int, int]]:
     """Node positions in pixels, seeded: the same graph always gets the same layout.
 
-    Small graphs (up to 60 nodes) use Kamada-Kawai started from a seeded spring layout; larger
-    ones a seeded Fruchterman-Reingold (spring) layout, from 500 nodes on started from the
-    spectral layout (when it converges) and with fewer iterations, so that a few thousand nodes take
-    seconds.
+    Sources (node kind ``source``: articles, datasets) are laid out apart, on a ring outside the
+    others, each at the angle of its ties, so that they stay out of the actors' way.
+
+    Each connected component is laid out on its own, the largest in the middle, the others in rows
+    under it. Components up to 300 nodes use Kamada-Kawai started from a seeded spring layout;
+    larger ones a seeded Fruchterman-Reingold (spring) layout started from Pivot MDS
+    (:func:`_pivot_mds`), from 500 nodes on with fewer iterations, so that a few thousand nodes
+    take seconds.
     """
-    simple = _simple(graph)
-    n = simple.number_of_nodes()
-    if n == 0:
+    kinds = nx.get_node_attributes(graph, "kind")
+    simple = _simple(graph, lambda v: kinds.get(v) != "source")
+    if simple.number_of_nodes() == 0:
+        simple = _simple(graph)  # nothing but sources: lay them out as they are
+    pos = _inner_layout(simple, seed)
+    ring = sorted((v for v in graph.nodes if v not in pos), key=str)
+    pos.update(_ring(graph, pos, ring))
+    return pos
+
+
+def _inner_layout(simple: nx.Graph, seed: int) -> dict[Any, tuple[int, int]]:
+    """Each connected component laid out on its own (:func:`_component_layout`), the largest in the middle
+    and the others packed in rows under it, largest first."""
+    comps = sorted((sorted(c, key=str) for c in nx.connected_components(simple)), key=lambda c: (-len(c), str(c[0])))
+    if not comps:
         return {}
+    pos = _component_layout(simple.subgraph(comps[0]), seed)
+    if len(comps) == 1:
+        return pos
+    xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
+    left, right, y = min(xs), max(xs), max(ys) + 120
+    width = max(right - left, 600)
+    x, row_height = left, 0
+    for comp in comps[1:]:
+        part = _component_layout(simple.subgraph(comp), seed)
+        pxs, pys = [p[0] for p in part.values()], [p[1] for p in part.values()]
+        w, hgt = max(pxs) - min(pxs), max(pys) - min(pys)
+        if x > left and x + w > left + width:
+            x, y, row_height = left, y + row_height + 110, 0
+        for v, (px, py) in part.items():
+            pos[v] = (x + px - min(pxs), y + py - min(pys))
+        x += w + 140
+        row_height = max(row_height, hgt)
+    return pos
+
+
+def _component_layout(simple: nx.Graph, seed: int) -> dict[Any, tuple[int, int]]:
+    n = simple.number_of_nodes()
     if n == 1:
         return {next(iter(simple.nodes)): (0, 0)}
-    scale = max(300.0, 90.0 * math.sqrt(n))
+    scale = max(60.0 * math.sqrt(n), 90.0) if n < 10 else max(300.0, 90.0 * math.sqrt(n))
     k = 1.5 / math.sqrt(n)
-    if n <= 60:
-        # Kamada-Kawai reads best for a source or two, but costs O(n²) per step
+    if n <= 300:
+        # Kamada-Kawai reads best (a hub's neighbours around it, spaced), but costs O(n²) per step
         start = nx.spring_layout(simple, seed=seed, k=k)
         pos = nx.kamada_kawai_layout(simple, pos=start, scale=scale)
     else:
-        # Fruchterman-Reingold (force-directed, not networkx's slower energy method); large graphs start
-        # from the spectral layout and take fewer steps
+        # Fruchterman-Reingold (force-directed, not networkx's slower energy method), started from Pivot
+        # MDS; large graphs take fewer steps
         force = {"method": "force"} if "method" in inspect.signature(nx.spring_layout).parameters else {}
-        start = _spectral(simple) if n >= 500 else None
+        start = _pivot_mds(simple)
         steps = 50 if n < 500 else max(10, 50 * 500 // n)
         pos = nx.spring_layout(simple, pos=start, seed=seed, k=k, iterations=steps, scale=scale, **force)
     return {v: (int(round(float(x))), int(round(float(y)))) for v, (x, y) in pos.items()}
+
+
+def _ring(graph: nx.MultiDiGraph, pos: dict[Any, tuple[int, int]], nodes: list) -> dict[Any, tuple[int, int]]:
+    """Positions on a circle around ``pos`` for ``nodes``: each at the mean angle of its laid-out
+    neighbours (evenly spread when they crowd), deterministic."""
+    if not nodes:
+        return {}
+    cx = sum(x for x, _ in pos.values()) / len(pos) if pos else 0.0
+    cy = sum(y for _, y in pos.values()) / len(pos) if pos else 0.0
+    radius = max((math.hypot(x - cx, y - cy) for x, y in pos.values()), default=0.0) + 160.0
+    wanted = []
+    for i, v in enumerate(nodes):
+        near = [pos[w] for w in sorted(set(graph.predecessors(v)) | set(graph.successors(v)), key=str) if w in pos]
+        if near:
+            angle = math.atan2(sum(y for _, y in near) / len(near) - cy, sum(x for x, _ in near) / len(near) - cx)
+        else:
+            angle = 2 * math.pi * i / len(nodes)
+        wanted.append((angle, str(v), v))
+    wanted.sort()
+    gap = min(2 * math.pi / len(nodes), 170.0 / radius)  # about 170 px between neighbours on the ring
+    placed: list[float] = []
+    for angle, _, _ in wanted:
+        if placed and angle < placed[-1] + gap:
+            angle = placed[-1] + gap
+        placed.append(angle)
+    overflow = placed[-1] - (placed[0] + 2 * math.pi - gap)
+    if overflow > 0:  # wrapped past the first: shift all back evenly
+        placed = [a - overflow * i / max(1, len(placed) - 1) for i, a in enumerate(placed)]
+    return {v: (int(round(cx + radius * math.cos(a))), int(round(cy + radius * math.sin(a))))
+            for a, (_, _, v) in zip(placed, wanted)}
 
 
 def centrality(graph: nx.MultiDiGraph) -> dict[Any, float]:
@@ -280,7 +463,7 @@ def centrality(graph: nx.MultiDiGraph) -> dict[Any, float]:
     return nx.degree_centrality(_simple(graph))
 
 
-# --- tooltips ------------------------------------------------------------------------------------
+# --- the page's data -----------------------------------------------------------------------------
 
 def _type_words(type_name: str) -> str:
     return NODE_STYLES.get(type_name, (None, None, type_name or "entity"))[2]
@@ -299,71 +482,9 @@ def _label(graph: nx.MultiDiGraph, node: Any) -> str:
     return str(graph.nodes[node].get("label") or node)
 
 
-def _node_title(graph: nx.MultiDiGraph, node: Any, relation_words: dict[str, str]) -> str:
-    data = graph.nodes[node]
-    ties = []
-    for u, v, key, d in _sorted_edges(graph.out_edges(node, keys=True, data=True)):
-        ties.append(("→", relation_words[d.get("relation", "")], _label(graph, v), d.get("date")))
-    for u, v, key, d in _sorted_edges(graph.in_edges(node, keys=True, data=True)):
-        ties.append(("←", relation_words[d.get("relation", "")], _label(graph, u), d.get("date")))
-    sources = {s for _, _, d in graph.edges(node, data=True) for s in d.get("sources") or []}
-    sources |= {s for _, _, d in graph.in_edges(node, data=True) for s in d.get("sources") or []}
-    parts = [f'<div class="skg-tip-head">{_esc(_label(graph, node))}</div>',
-             f'<div class="skg-tip-meta">{_esc(_type_words(str(data.get("type", ""))))}'
-             f' · {len(ties)} tie(s) · {len(sources)} source(s)</div>']
-    if ties:
-        parts.append("<ul>")
-        for arrow, rel, other, date in ties[:_TIES_SHOWN]:
-            when = f" ({_esc(date)})" if date else ""
-            parts.append(f"<li>{arrow} {_esc(rel)}: {_esc(other)}{when}</li>")
-        if len(ties) > _TIES_SHOWN:
-            parts.append(f"<li>… and {len(ties) - _TIES_SHOWN} more</li>")
-        parts.append("</ul>")
-    parts.append(f'<div class="skg-tip-iri">{_esc(data.get("iri") or node)}</div>')
-    return "".join(parts)
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1].rstrip() + "…"
 
-
-def _edge_title(graph: nx.MultiDiGraph, u: Any, v: Any, d: dict, words: str) -> str:
-    arrow = "→" if d.get("directed", True) else "—"
-    head = f"{_label(graph, u)} — {d.get('label') or words} {arrow} {_label(graph, v)}"
-    meta = [str(d.get("relation", ""))]
-    if d.get("date"):
-        meta.append(str(d["date"]) + (f" to {d['end_date']}" if d.get("end_date") else ""))
-    if d.get("quantity") is not None:
-        meta.append(f"quantity {d['quantity']}")
-    for key in sorted(k for k in set(d) - _STANDARD_EDGE_KEYS if not k.endswith("_iri")):
-        value = d[key]
-        if key == "deliveries":  # [{year, quantity}] in words: 2020: 11; 2021: 19
-            value = deliveries_text(value)
-        if isinstance(value, (list, tuple)):
-            value = ", ".join(str(x) for x in value)
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value):
-            meta.append(f"{key.replace('_', ' ')}: {value}")
-    sources = d.get("sources") or []
-    meta.append(f"{len(sources)} source(s)")
-    parts = [f'<div class="skg-tip-head">{_esc(head)}</div>',
-             f'<div class="skg-tip-meta">{_esc(" · ".join(meta))}</div>']
-    evidence = list(d.get("evidence") or [])
-    for ev in evidence[:_EVIDENCE_SHOWN]:
-        cite = ", ".join(str(x) for x in (ev.get("title") or ev.get("source"), ev.get("date")) if x)
-        said = [f"{k} {ev[k]}" for k in ("ordered", "delivered") if ev.get(k) is not None]
-        if ev.get("deliveries"):
-            said.append(f"deliveries {deliveries_text(ev['deliveries'])}")
-        if said:  # what this source alone says of the numbers
-            cite += " · " + ", ".join(said)
-        if ev.get("quote"):
-            parts.append(f'<blockquote>{_esc(ev["quote"])}</blockquote>')
-        parts.append(f'<div class="skg-tip-cite">— {_esc(cite)}</div>')
-    if len(evidence) > _EVIDENCE_SHOWN:
-        parts.append(f'<div class="skg-tip-cite">… and {len(evidence) - _EVIDENCE_SHOWN} more piece(s) of evidence</div>')
-    return "".join(parts)
-
-
-def _sorted_edges(edges: Iterable) -> list:
-    return sorted(edges, key=lambda e: (str(e[0]), str(e[1]), str(e[2])))
-
-
-# --- the page --------------------------------------------------------------------------------------
 
 def _json(data: Any) -> str:
     """JSON safe inside an HTML element: ``<``, ``>`` and ``&`` and line separators escaped."""
@@ -401,18 +522,112 @@ def _relation_colours(relations: Iterable[str]) -> dict[str, str]:
 
 
 def _relation_words(graph: nx.MultiDiGraph) -> dict[str, str]:
-    """Relation name -> words for people: the edges' ``label`` (``member_of`` -> ``is a member of``)."""
-    words = {"": "tie"}
-    for _, _, _, d in _sorted_edges(graph.edges(keys=True, data=True)):
+    """Relation name -> words for people. The projection's rule label (``member_of`` -> ``is a member of``)
+    when one is declared, else the first edge's ``label``."""
+    from graph.ask.projection import RELATIONS
+
+    words = {}
+    for _, _, _, d in sorted(graph.edges(keys=True, data=True), key=lambda e: str(e[2])):
         rel = str(d.get("relation", ""))
         if rel not in words:
-            words[rel] = str(d.get("label") or rel.replace("_", " "))
+            words[rel] = RELATIONS.get(rel) or str(d.get("label") or rel.replace("_", " "))
     return words
+
+
+def _scalar_words(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        parts = [str(x) for x in value if x is not None and not isinstance(x, (dict, list))]
+        return ", ".join(parts) or None
+    if isinstance(value, (str, int, float)):
+        return str(value) or None
+    return None
+
+
+def _independence_key(source: str, info: SourceInfo | None) -> str:
+    from graph.compile.corroboration import independence_key
+
+    return independence_key(source, info.kind if info else None, info.publisher if info else None)
+
+
+class _PageData:
+    """Builds the JSON the page reads: nodes, ties, facts, claims and sources, each listed once."""
+
+    def __init__(self, graph: nx.MultiDiGraph, details: Details) -> None:
+        self.graph = graph
+        self.details = details
+        self.sources: dict[tuple[str, str, str], int] = {}
+        self.source_rows: list[dict] = []
+        self.groups: dict[str, int] = {}
+        self.claims: dict[str, int] = {}
+        self.claim_rows: list[dict] = []
+        self.facts: list[dict] = []
+
+    def source(self, ev: dict) -> int:
+        sid = str(ev.get("source") or "")
+        key = (sid, str(ev.get("title")), str(ev.get("date")))
+        found = self.sources.get(key)
+        if found is None:
+            info = self.details.sources.get(sid)
+            group = self.groups.setdefault(_independence_key(sid, info), len(self.groups))
+            found = self.sources[key] = len(self.source_rows)
+            self.source_rows.append({"id": sid, "title": ev.get("title") or sid, "date": ev.get("date"),
+                                     "url": info.url if info else None, "kind": info.kind if info else None,
+                                     "g": group})
+        return found
+
+    def claim(self, ev: dict) -> int:
+        key = str(ev.get("claim") or f"{ev.get('source')}#")
+        found = self.claims.get(key)
+        if found is None:
+            found = self.claims[key] = len(self.claim_rows)
+            fields = self.details.fields.get(str(ev.get("claim")))
+            row: dict[str, Any] = {"id": ev.get("claim_id"), "src": self.source(ev)}
+            if fields:  # a dataset's row: its labelled fields, not the raw line
+                row["fields"] = [list(f) for f in fields]
+            else:
+                row["quote"] = ev.get("quote")
+            self.claim_rows.append(row)
+        return found
+
+    def fact(self, tie_index: int, key: str, d: dict) -> int:
+        evidence = list(d.get("evidence") or [])
+        claims = [self.claim(ev) for ev in evidence]
+        srcs = sorted({self.claim_rows[c]["src"] for c in claims})
+        year = _year(d.get("date"))
+        year_end = _year(d.get("end_date")) if d.get("end_date") else year
+        tivs = [self.details.tiv[str(ev.get("claim"))] for ev in evidence if str(ev.get("claim")) in self.details.tiv]
+        extra = []
+        for name in sorted(k for k in set(d) - _STANDARD_EDGE_KEYS if not k.endswith("_iri")):
+            words = deliveries_text(d[name]) if name == "deliveries" and d[name] else _scalar_words(d[name])
+            if words:
+                extra.append([name.replace("_", " "), words])
+        if isinstance(d.get("quantities"), dict):
+            extra.append(["quantity by source", ", ".join(f"{k}: {v}" for k, v in sorted(d["quantities"].items()))])
+        qty = d.get("quantity")
+        self.facts.append({
+            "t": tie_index, "key": key, "date": d.get("date"), "end": d.get("end_date"),
+            "y0": year, "y1": year_end if year_end is not None else year,
+            "q": qty if isinstance(qty, (int, float)) and not isinstance(qty, bool) else None,
+            "tiv": max(tivs) if tivs else None,
+            "c": claims, "s": srcs, "ind": len({self.source_rows[s]["g"] for s in srcs}) or 1,
+            "x": extra,
+        })
+        return len(self.facts) - 1
+
+
+def _source_options(rows: list[dict]) -> list[dict]:
+    titles: dict[str, str] = {}
+    for row in rows:
+        titles.setdefault(row["id"], row["title"])
+    return [{"id": sid, "title": title} for sid, title in sorted(titles.items(), key=lambda x: (x[1].casefold(), x[0]))]
 
 
 def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ties",
            subtitle: str | None = None, notes: Iterable[str] = (), max_nodes: int = MAX_NODES,
-           seed: int = SEED, progress: Callable[[str], None] | None = None) -> ViewResult:
+           seed: int = SEED, details: Details | Callable[[nx.MultiDiGraph], Details] | None = None,
+           progress: Callable[[str], None] | None = None) -> ViewResult:
     """The HTML page of a projected graph.
 
     Parameters
@@ -429,6 +644,10 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
         Above this many nodes keep the most connected ones (:func:`limit`); 0 for no limit.
     seed:
         Seed of the layout.
+    details:
+        Sources' links and kinds, dataset claims' fields (:func:`read_details`), or a function of the
+        graph kept by :func:`limit` that gives them; without them the page shows each claim's quote
+        and counts every source as independent.
     progress:
         Called with a line of progress (for standard error).
 
@@ -443,86 +662,93 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
     notes = list(notes)
     total_nodes, total_edges = graph.number_of_nodes(), graph.number_of_edges()
     shown, note = limit(graph, max_nodes)
+    if callable(details):
+        details = details(shown)
+    details = details or Details()
     warnings = [note] if note else []
     notes += warnings
+    drawn = ties(shown)
     if progress:
-        progress(f"laying out {shown.number_of_nodes()} nodes and {shown.number_of_edges()} ties")
+        progress(f"laying out {shown.number_of_nodes()} nodes and {len(drawn)} ties")
     pos = layout(shown, seed)
     cent = centrality(shown)
     top = max(cent.values(), default=0.0) or 1.0
     words = _relation_words(shown)
-    colours = _relation_colours(r for r in words if r)
+    colours = _relation_colours(words)
+
+    # importance: how many others a node is tied to; sources come last (they stay out of the way)
+    simple = _simple(shown)
+    rank_order = sorted(shown.nodes, key=lambda v: (shown.nodes[v].get("kind") == "source", -simple.degree(v),
+                                                    _label(shown, v).casefold(), str(v)))
+    rank = {v: i for i, v in enumerate(rank_order)}
 
     net = Network(directed=True)
     node_ids = {}
     for i, node in enumerate(sorted(shown.nodes, key=str)):
         data = shown.nodes[node]
-        colour, shape, _ = NODE_STYLES.get(str(data.get("type", "")), _OTHER_NODE)
+        type_name = str(data.get("type", ""))
+        colour, shape, _ = NODE_STYLES.get(type_name, _OTHER_NODE)
         node_ids[node] = f"n{i}"
         x, y = pos[node]
-        net.add_node(f"n{i}", label=_label(shown, node), shape=shape, color=colour,
+        label = _label(shown, node)
+        net.add_node(f"n{i}", label=_short(label), shape=shape, color=colour,
                      size=round(8 + 22 * math.sqrt(cent.get(node, 0.0) / top), 1), x=x, y=y,
-                     title=_node_title(shown, node, words), type=str(data.get("type", "")),
-                     kind=str(data.get("kind", "")), iri=str(data.get("iri") or node),
-                     search=_label(shown, node))
-    parallel: dict[tuple, int] = {}
-    years = set()
-    for i, (u, v, key, d) in enumerate(_sorted_edges(shown.edges(keys=True, data=True))):
-        rel = str(d.get("relation", ""))
-        pair = (min(str(u), str(v)), max(str(u), str(v)))
-        nth = parallel.get(pair, 0)
-        parallel[pair] = nth + 1
-        sources = d.get("sources") or []
-        strength = float(d.get("weight") or len(sources) or 1)
-        width = 1 + 1.5 * math.log2(1 + strength)
-        if isinstance(d.get("quantity"), (int, float)) and d["quantity"] > 1:
-            width += math.log10(d["quantity"])
-        year = _year(d.get("date"))
-        year_end = _year(d.get("end_date")) if d.get("end_date") else year
-        years.update(y for y in (year, year_end) if y is not None)
-        # parallel ties between one pair bend apart; the first is straight
+                     full=label, type=type_name, kind=str(data.get("kind", "")), iri=str(data.get("iri") or node),
+                     rank=rank[node], ties=simple.degree(node))
+    nodes, _, _, _, _, _ = net.get_network_data()
+
+    page = _PageData(shown, details)
+    edges = []
+    pair_count: dict[tuple, int] = {}
+    for i, t in enumerate(drawn):
+        fact_ids = []
+        for key in t.keys:
+            fact_ids.append(page.fact(i, key, _fact(shown, t, key)))
+        pair = (min(str(t.source), str(t.target)), max(str(t.source), str(t.target)))
+        nth = pair_count.get(pair, 0)
+        pair_count[pair] = nth + 1
+        # ties of other relations between one pair bend apart; the first is straight
         smooth = ({"enabled": True, "type": "curvedCW" if nth % 2 else "curvedCCW",
                    "roundness": round(0.15 * ((nth + 1) // 2), 2)} if nth else {"enabled": False})
-        net.add_edge(node_ids[u], node_ids[v], id=f"e{i}", key=str(key), relation=rel, color=colours.get(rel, "#a0aec0"),
-                     width=round(width, 2), arrows="to" if d.get("directed", True) else "", smooth=smooth,
-                     year=year, year_end=year_end,
-                     title=_edge_title(shown, u, v, d, words[rel]))
-    nodes, edges, _, _, _, _ = net.get_network_data()
+        edges.append({"id": f"t{i}", "from": node_ids[t.source], "to": node_ids[t.target], "relation": t.relation,
+                      "color": colours.get(t.relation, "#a0aec0"), "arrows": "to" if t.directed else "",
+                      "directed": t.directed, "smooth": smooth, "facts": fact_ids, "width": 1})
 
-    legend_nodes = []
+    years = [y for f in page.facts for y in (f["y0"], f["y1"]) if y is not None]
+    types = {}
     for type_name in sorted({str(shown.nodes[n].get("type", "")) for n in shown.nodes}):
         colour, shape, words_ = NODE_STYLES.get(type_name, _OTHER_NODE)
-        count = sum(1 for n in shown.nodes if str(shown.nodes[n].get("type", "")) == type_name)
-        legend_nodes.append({"icon": _shape_svg(shape, colour), "words": words_ if type_name in NODE_STYLES
-                             else (type_name or "other"), "count": count})
-    legend_relations = []
-    for rel in sorted((r for r in words if r), key=lambda r: (words[r].casefold(), r)):
-        legend_relations.append({"name": rel, "words": words[rel], "colour": colours[rel],
-                                 "count": sum(1 for e in edges if e["relation"] == rel)})
-    undated = sum(1 for e in edges if e["year"] is None)
+        types[type_name] = {"icon": _shape_svg(shape, colour), "words": words_ if type_name in NODE_STYLES
+                            else (type_name or "other")}
+    relations = {rel: {"words": words[rel], "colour": colours[rel]} for rel in words}
     options = {
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": len(edges) > 3000,
                         "hideEdgesOnZoom": len(edges) > 3000, "multiselect": False},
         "nodes": {"font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
-                  "borderWidth": 1},
+                  "borderWidth": 1, "scaling": {"label": {"drawThreshold": 9, "maxVisible": 22}}},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
                   "selectionWidth": 2, "hoverWidth": 1.5},
     }
-    data = {"nodes": nodes, "edges": edges, "options": options,
+    data = {"nodes": nodes, "edges": edges, "facts": page.facts, "claims": page.claim_rows,
+            "sources": page.source_rows, "relations": relations, "types": types, "options": options,
             "years": [min(years), max(years)] if years else None}
 
     js, css = vis_assets()
     env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
                       autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
-    page = env.get_template("view.html").render(
+    legend_relations = [{"name": rel, **relations[rel]}
+                        for rel in sorted(relations, key=lambda r: (relations[r]["words"].casefold(), r))]
+    legend_nodes = [{"name": t, **types[t]} for t in sorted(types, key=lambda t: (types[t]["words"], t))]
+    text = env.get_template("view.html").render(
         title=title, subtitle=subtitle, notes=notes, legend_nodes=legend_nodes,
-        legend_relations=legend_relations, undated=undated, years=data["years"],
+        legend_relations=legend_relations, years=data["years"], sources=_source_options(page.source_rows),
         data_json=_json(data), vis_js=js, vis_css=css,
-        nodes_shown=len(nodes), edges_shown=len(edges), total_nodes=total_nodes, total_edges=total_edges)
-    return ViewResult(html=page, nodes=len(nodes), edges=len(edges), total_nodes=total_nodes,
-                      total_edges=total_edges, notes=notes, warnings=warnings)
+        nodes_shown=len(nodes), edges_shown=len(edges), facts_shown=len(page.facts),
+        total_nodes=total_nodes, total_edges=total_edges)
+    return ViewResult(html=text, nodes=len(nodes), edges=len(edges), total_nodes=total_nodes,
+                      total_edges=total_edges, notes=notes, warnings=warnings, facts=len(page.facts))
 
 
 def write_view(graph: nx.MultiDiGraph, path: Path, **options) -> ViewResult:
@@ -579,6 +805,89 @@ def resolve_node(graph: nx.MultiDiGraph, name: str, registry=None) -> str:
     raise UnknownName("actor", name, list(dict.fromkeys(_label(graph, by_name[c][0]) for c in close))[:3])
 
 
+def _field_words(key: str) -> str:
+    return _FIELD_WORDS.get(key) or key.replace("_", " ").capitalize()
+
+
+def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
+    """Read what the page shows beyond the projection, for the facts of ``graph``.
+
+    Sources: their address (``skg:address``), kind and publisher. Claims of dataset sources (a
+    SIPRI row): every field their claim type declares (:data:`graph.claims.CLAIM_TYPES`), in its
+    order, as ``(words, value)``, with per-year deliveries as ``2020 (11), 2021 (19)``; and their
+    TIV (the order's, else the delivered weapons').
+
+    Parameters
+    ----------
+    data:
+        What the graph was projected from, or the :class:`graph.native.Reader` it was read with
+        (then what the projection read is not read again).
+    graph:
+        The projected graph.
+    """
+    from rdflib.namespace import DCTERMS, RDF, SKOS
+
+    from graph.compile.claims import CLAIM_TYPES
+    from graph.ask.projection import reader
+    from graph.model.terms import SKG, SKV, SOURCE
+
+    r = reader(data)
+    src_base, skv_base = str(SOURCE), str(SKV._NS)
+    ids = sorted({str(ev["source"]) for _, _, d in graph.edges(data=True) for ev in d.get("evidence") or []
+                  if ev.get("source")})
+    addresses, kinds, publishers = r.prop(SKG.address), r.prop(SKG.sourceKind), r.prop(DCTERMS.publisher)
+    result = Details()
+    datasets = set()
+    for sid in ids:
+        iri = src_base + sid
+        kind = (kinds.get(iri) or [None])[0]
+        result.sources[sid] = SourceInfo(url=str(addresses[iri][0]) if iri in addresses else None,
+                                         kind=str(kind) if kind is not None else None,
+                                         publisher=str(publishers[iri][0]) if iri in publishers else None)
+        if kind is not None and str(kind) == "dataset":
+            datasets.add(sid)
+    claims = sorted({str(ev["claim"]) for _, _, d in graph.edges(data=True) for ev in d.get("evidence") or []
+                     if ev.get("claim") and ev.get("source") in datasets})
+    if not claims:
+        return result
+    types = r.prop(RDF.type)
+    labels = r.prop(SKOS.prefLabel)
+    by_class = {str(t.rdf_class): t for t in CLAIM_TYPES.values()}
+
+    def words_of(value: Any) -> str:
+        if isinstance(value, str) and value.startswith(skv_base):
+            return value[len(skv_base):]
+        if isinstance(value, str) and value in labels:
+            return str(labels[value][0])
+        return str(value)
+
+    for claim in claims:
+        ctype = next((by_class[str(t)] for t in types.get(claim, ()) if str(t) in by_class), None)
+        if ctype is None:
+            continue
+        fields: list[tuple[str, str]] = []
+        for f in ctype.fields:
+            values = r.prop(f.prop).get(claim) or []
+            if not values:
+                continue
+            if f.kind == "deliveries":
+                parts = []
+                for d in sorted(values, key=str):
+                    year = (r.prop(SKG.date).get(d) or [None])[0]
+                    qty = (r.prop(SKG.quantity).get(d) or [None])[0]
+                    parts.append(f"{year}" + (f" ({qty})" if qty is not None else ""))
+                fields.append((_field_words(f.key), ", ".join(parts)))
+            else:
+                fields.append((_field_words(f.key), ", ".join(sorted(words_of(v) for v in values))))
+            if f.key in _TIV_FIELDS and claim not in result.tiv:
+                try:
+                    result.tiv[claim] = float(values[0])
+                except (TypeError, ValueError):
+                    pass
+        result.fields[claim] = fields
+    return result
+
+
 def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, hops: int = 1,
               relations: Iterable[str] | None = None, since: Any = None, until: Any = None,
               as_of: Any = None, include_systems: bool = False, max_nodes: int = MAX_NODES,
@@ -593,12 +902,12 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     out:
         The HTML file to write (atomically).
     registry:
-        The corpus's :class:`graph.model.registry.Registry`, to resolve ``focus_on`` by id, label or
+        The corpus's :class:`graph.registry.Registry`, to resolve ``focus_on`` by id, label or
         alias; without it, names resolve through the nodes' labels.
     focus_on, hops:
         Keep only what lies within ``hops`` ties of this actor.
     relations, since, until, as_of, include_systems:
-        Passed to :func:`graph.ask.projection.project`. With any of the first four, nodes left
+        Passed to :func:`graph.projection.project`. With any of the first four, nodes left
         without a tie are not shown.
     max_nodes:
         See :func:`render`.
@@ -621,7 +930,7 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
 
     from graph.model.dates import DateError
     from graph.model.errors import UnknownName
-    from graph.ask.projection import RELATIONS, project
+    from graph.ask.projection import RELATIONS, project, reader
 
     if isinstance(data, (str, os.PathLike)):
         raise InputError(f"make_view takes the built dataset, not its folder {str(data)!r}: "
@@ -635,8 +944,9 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
         registry.resolve(focus_on, what="actor")  # an unknown name fails here, before the projection
     if progress:
         progress("projecting the graph")
+    r = reader(data)
     try:
-        graph = project(data, include_systems=include_systems, as_of=as_of, since=since, until=until,
+        graph = project(r, include_systems=include_systems, as_of=as_of, since=since, until=until,
                         relations=relations)
     except DateError as exc:
         raise InputError(str(exc)) from None
@@ -659,6 +969,5 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     sources = {ev.get("source") for _, _, d in graph.edges(data=True) for ev in d.get("evidence") or []
                if ev.get("claim")}
     selection.append(f"{len(sources)} source(s)")
-    result = write_view(graph, Path(out), subtitle=" · ".join(selection), notes=notes, max_nodes=max_nodes,
-                        progress=progress)
-    return result
+    return write_view(graph, Path(out), subtitle=" · ".join(selection), notes=notes, max_nodes=max_nodes,
+                      details=lambda shown: read_details(r, shown), progress=progress)

@@ -1,0 +1,158 @@
+"""The projected graph for network tools: GEXF and GraphML (Gephi, Cytoscape, igraph) and an edge-list CSV.
+
+networkx's own writers (``write_gexf``, ``write_graphml``) take only scalar attributes, while the
+projection (:func:`graph.ask.projection.project`) keeps lists (``claims``, ``sources``) and lists of
+dicts (``evidence``) on its edges. :func:`writable` gives a copy whose every attribute is a scalar:
+each list or dict becomes its JSON text (``["gmf-2022", "sipri-2026"]``), ``None`` is left out, and
+the evidence is also given as ``quotes``, ``claim_ids`` and ``source_titles`` (JSON arrays too).
+``json.loads`` of a cell gives the list back, whatever the quotes contain (commas, semicolons,
+quotation marks: SIPRI rows have all three).
+
+The CSV (:func:`write_csv`) has one row per fact (one projected edge), Gephi's edge-table columns
+first (``Source``, ``Target``, ``Type``, ``Id``, ``Label``, ``Weight``), then the nodes' labels,
+the relation, dates and quantity, and the multi-valued cells as JSON arrays.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+__all__ = ["FORMATS", "writable", "write", "write_csv", "csv_text", "CSV_COLUMNS", "export"]
+
+#: The formats :func:`write` knows, with their usual file suffix.
+FORMATS = {"gexf": ".gexf", "graphml": ".graphml", "csv": ".csv"}
+
+#: Columns of the CSV, in order (then each edge's other attributes, sorted by name).
+CSV_COLUMNS = ("Source", "Target", "Type", "Id", "Label", "Weight", "source_label", "target_label", "relation",
+               "date", "end_date", "quantity", "claim_ids", "sources", "source_titles", "quotes", "claims")
+_DONE = {"relation", "label", "directed", "date", "end_date", "quantity", "weight", "claim_ids", "sources",
+         "claims", "evidence"}
+
+
+def _scalar(value: Any) -> Any:
+    """A value networkx's GEXF and GraphML writers accept: lists and dicts as JSON text; None stays None."""
+    if isinstance(value, (list, tuple, dict, set)):
+        if isinstance(value, set):
+            value = sorted(value, key=str)
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, (str, bool, int, float)) or value is None:
+        return value
+    return str(value)
+
+
+def _evidence_columns(d: dict) -> dict[str, str]:
+    ev = list(d.get("evidence") or [])
+    return {"quotes": json.dumps([e.get("quote") for e in ev], ensure_ascii=False),
+            "source_titles": json.dumps([e.get("title") for e in ev], ensure_ascii=False)}
+
+
+def writable(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy of a projected graph that networkx's ``write_gexf`` and ``write_graphml`` can write.
+
+    Every list or dict attribute becomes its JSON text; ``None`` values are left out (neither
+    format has a null); each edge gains ``quotes`` and ``source_titles`` from its evidence.
+
+    Examples
+    --------
+    >>> g = nx.MultiDiGraph()
+    >>> _ = g.add_edge("a", "b", key="k", sources=["s1", "s2"], quantity=None)
+    >>> writable(g).edges["a", "b", "k"]
+    {'sources': '["s1", "s2"]'}
+    """
+    out = nx.MultiDiGraph()
+    for node, d in sorted(graph.nodes(data=True), key=lambda x: str(x[0])):
+        out.add_node(str(node), **{k: _scalar(v) for k, v in sorted(d.items()) if v is not None})
+    for u, v, key, d in sorted(graph.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
+        attrs = {k: _scalar(x) for k, x in sorted(d.items()) if x is not None}
+        if "evidence" in d:
+            attrs.update(_evidence_columns(d))
+        out.add_edge(str(u), str(v), key=str(key), **attrs)
+    return out
+
+
+def csv_text(graph: nx.MultiDiGraph) -> str:
+    """The edge-list CSV of a projected graph: one row per fact (see the module's docstring)."""
+    extras = sorted({k for _, _, d in graph.edges(data=True) for k in d} - _DONE)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(list(CSV_COLUMNS) + extras)
+    labels = {n: str(d.get("label") or n) for n, d in graph.nodes(data=True)}
+    for u, v, key, d in sorted(graph.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
+        ev = _evidence_columns(d)
+        row = [u, v, "Directed" if d.get("directed", True) else "Undirected", key, d.get("label") or d.get("relation"),
+               d.get("weight"), labels[u], labels[v], d.get("relation"), d.get("date"), d.get("end_date"),
+               d.get("quantity"), json.dumps(list(d.get("claim_ids") or []), ensure_ascii=False),
+               json.dumps(list(d.get("sources") or []), ensure_ascii=False), ev["source_titles"], ev["quotes"],
+               json.dumps(list(d.get("claims") or []), ensure_ascii=False)]
+        row += [_scalar(d.get(k)) for k in extras]
+        w.writerow(["" if x is None else x for x in row])
+    return buf.getvalue()
+
+
+def write_csv(graph: nx.MultiDiGraph, path: Path) -> None:
+    """Write :func:`csv_text` atomically to ``path``."""
+    from graph.compile.build import write_atomically
+
+    write_atomically(Path(path), csv_text(graph).encode("utf-8"))
+
+
+def write(graph: nx.MultiDiGraph, path: Path, fmt: str) -> None:
+    """Write a projected graph to ``path`` as ``gexf``, ``graphml`` or ``csv``, atomically.
+
+    Raises
+    ------
+    ValueError
+        For an unknown format.
+    """
+    from graph.compile.build import write_atomically
+
+    if fmt == "csv":
+        write_csv(graph, path)
+        return
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    flat = writable(graph)
+    buf = io.BytesIO()
+    if fmt == "gexf":
+        from networkx.readwrite.gexf import GEXFWriter
+
+        writer = GEXFWriter()
+        meta = writer.xml.find("meta")
+        if meta is not None:  # today's date would make two writes of one graph differ
+            meta.attrib.pop("lastmodifieddate", None)
+        for _, _, key, d in flat.edges(keys=True, data=True):
+            d["id"] = key  # GEXF's edge id: the fact's key (networkx would number them)
+        writer.add_graph(flat)
+        writer.write(buf)
+    else:
+        nx.write_graphml(flat, buf)
+    write_atomically(Path(path), buf.getvalue())
+
+
+def export(data: Any, path: Path, fmt: str, *, relations: Any = None, since: Any = None, until: Any = None,
+           as_of: Any = None, include_systems: bool = False) -> nx.MultiDiGraph:
+    """Project the dataset (:func:`graph.ask.projection.project`, same selection options) and write it to
+    ``path`` as ``fmt`` (:func:`write`). Returns the projected graph.
+
+    Raises
+    ------
+    InputError
+        For a bad date or an unknown relation.
+    """
+    from graph.ask.projection import project
+    from graph.model.dates import DateError
+    from graph.model.errors import InputError
+
+    try:
+        graph = project(data, include_systems=include_systems, as_of=as_of, since=since, until=until,
+                        relations=sorted(set(relations)) if relations else None)
+    except (DateError, ValueError) as exc:
+        raise InputError(str(exc)) from None
+    write(graph, path, fmt)
+    return graph
