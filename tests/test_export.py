@@ -82,6 +82,7 @@ def test_same_graph_same_bytes_in_every_format(tmp_path):
     assert b"lastmodifieddate" not in (tmp_path / "a.gexf").read_bytes()  # no date of the day
 
 
+@pytest.mark.slow
 def test_cli_export_of_the_sipri_samples_in_three_formats(sipri_both_out, tmp_path):
     g = project(open_dataset(sipri_both_out))
     quotes = {ev["quote"] for _, _, d in g.edges(data=True) for ev in d["evidence"] if ev["quote"]}

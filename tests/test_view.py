@@ -280,6 +280,7 @@ print(hashlib.sha256(json.dumps(sorted(layout(synthetic({n})).items())).encode()
 """
 
 
+@pytest.mark.slow
 def test_same_graph_same_layout_at_a_thousand_nodes():
     """From 500 nodes on the layout starts from the spectral one: ARPACK's start must be seeded too
     (it was not: 3 different files in 4 builds)."""
@@ -308,6 +309,7 @@ def test_sources_are_laid_out_around_the_actors():
 
 # --- the SIPRI samples imported: one tie per pair, rows as labelled fields ---------------------------
 
+@pytest.mark.slow
 def test_sipri_view_draws_one_tie_per_pair_and_reads_rows_as_fields(sipri_both_out, tmp_path):
     ds = open_dataset(sipri_both_out)
     g = project(ds)
