@@ -161,6 +161,6 @@ def sipri_both_out(tmp_path_factory) -> Path:
     shutil.copytree(SEED_CORPUS, corpus)
     for folder, release in folders.items():
         for csv_file in sorted(folder.glob("*.csv")):
-            import_sipri(csv_file, corpus, release=release)
+            import_sipri(csv_file, corpus, release=release, twins="merge")
     build(corpus, root / "out")
     return root / "out"
