@@ -787,6 +787,157 @@ def duplicates(corpus: Path, fmt: str) -> None:
         sys.exit(1)
 
 
+@import_group.command("table")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@click.option("--mapping", "mapping", default=None, metavar="FILE|NAME",
+              help="The mapping (a YAML file, or the name of a shipped one: see --list).")
+@corpus_option
+@click.option("--id", "source_id", default=None, metavar="SOURCE_ID",
+              help="The source's id and folder name (default: the mapping's source.id).")
+@click.option("--list", "list_mappings", is_flag=True, help="List the shipped mappings and exit.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to print what was imported.")
+def import_table(file: Path | None, mapping: str | None, corpus: Path, source_id: str | None, list_mappings: bool,
+                 fmt: str) -> None:
+    """Import a table (CSV) as a dataset source through a declarative mapping (YAML).
+
+    The mapping says how each row becomes claims (claim type, which column fills which field,
+    constants, value maps, wide tables unfolded by year) and what the source is; each claim's
+    quote is its row, verbatim, kept in <corpus>/<id>/records.csv. All or nothing: a bad
+    mapping or a row that does not fit is refused with one line naming the file, the line and
+    the column, and nothing is written. Importing again replaces the source. Format:
+    docs/tables.md.
+
+    \b
+    Examples:
+      serbia-kg import table --list
+      serbia-kg import table --mapping unga-es11-1-votes unga_es11_1_2022-03-02_votes.csv
+      serbia-kg import table --mapping my-mapping.yaml data.csv --sources sources
+    """
+    from graph.importers.tables import import_table as run, load_mapping, shipped_mappings
+
+    if list_mappings:
+        for name, path in shipped_mappings().items():
+            m = load_mapping(path)
+            terms = "bring your own (never committed)" if m.bring_your_own else "open"
+            click.echo(f"{name}: {m.source['title']} [{terms}]")
+        return
+    if file is None or mapping is None:
+        click.echo("error: give --mapping FILE|NAME and the CSV file (or --list)", err=True)
+        sys.exit(2)
+    progress = progress_printer(fmt == "json")
+    try:
+        result = run(mapping, file, corpus, source_id=source_id, progress=progress)
+    except KGError as exc:
+        fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps({**result.__dict__, "folder": str(result.folder),
+                               "registry_file": str(result.registry_file)}, indent=1, ensure_ascii=False))
+        return
+    verb = "replaced" if result.replaced else "imported"
+    kinds = ", ".join(f"{n} {t}" for t, n in result.claims_by_type.items())
+    click.echo(f"{verb} {result.file} with {result.mapping}: {result.rows} rows -> {result.claims} claims ({kinds}) "
+               f"-> {result.folder}")
+    click.echo(f"added {len(result.added)} entities to {result.registry_file}")
+    if result.bring_your_own:
+        click.echo("note: this table's terms keep it out of the repository: do not commit "
+                   f"{result.folder} (bring your own)", err=True)
+
+
+@main.command()
+@click.option("--actor", required=True, metavar="ACTOR", help="Whose series (a name, alias or id).")
+@click.option("--indicator", default=None, metavar="NAME",
+              help="Which indicator (id or label; default: all): armed-forces-personnel, arms-imports-tiv, "
+                   "arms-exports-tiv, military-expenditure, military-expenditure-share-of-gdp.")
+@click.option("--list", "list_indicators", is_flag=True, help="List the indicators and exit.")
+@question_options
+def series(actor, indicator, list_indicators, corpus, out, store, endpoint, fmt, as_of) -> None:
+    """Yearly values of an indicator for an actor (W3C Data Cube observations), each with its source.
+
+    Each value is a claim of a dataset source, quoted by its row of the table (the year's cell
+    named); two sources for one year give two rows. Reads the built dataset.
+
+    \b
+    Examples:
+      serbia-kg series --actor Serbia --indicator armed-forces-personnel
+      serbia-kg series --actor Serbia --indicator military-expenditure --format csv
+    """
+    try:
+        kg = _knowledge_graph(corpus, out, store, endpoint)
+        if list_indicators:
+            for cid, label in kg.indicators().items():
+                click.echo(f"{cid}: {label}")
+            return
+        rows = kg.series(actor, indicator)
+    except KGError as exc:
+        fail(exc)
+    if fmt == "json":
+        _emit(rows, [], fmt, empty="no values")
+    elif fmt == "csv":
+        _emit(rows, ["actor", "indicator", "period", "value", "unit", "source", "claim_id", "rows", "column", "cell"],
+              fmt, empty="no values")
+    else:
+        shown = [{**r, "evidence": f"{r['source']} line {', '.join(map(str, r['rows']))}, column {r['column']}"
+                  if r["column"] else f"{r['source']}: {r['quote']}"} for r in rows]
+        _emit(shown, ["indicator", "period", "value", "unit", "evidence"], fmt, empty="no values")
+
+
+def _row_evidence(e: dict) -> str:
+    """A claim's evidence in a table cell: a table's row by its line (the quote too when short)."""
+    if not e["rows"]:
+        return f"“{e['quote']}” ({e['source']})"
+    where = f"{e['source']}, line {', '.join(map(str, e['rows']))}"
+    return f"“{e['quote']}” ({where})" if e["quote"] and len(e["quote"]) <= 60 else where
+
+
+@main.command()
+@click.option("--actor", required=True, metavar="ACTOR", help="Whose votes (a name, alias or id).")
+@click.option("--compare", default="", metavar="A,B",
+              help="Actors to compare with, separated by commas (\"Russia,United States\").")
+@question_options
+def votes(actor, compare, corpus, out, store, endpoint, fmt, as_of) -> None:
+    """How an actor voted on each resolution the graph knows, beside others, with agreement rates.
+
+    Two actors agree on a resolution when both cast the same vote (in favour, against,
+    abstention); where either did not vote, or the graph lacks a vote, the resolution is left out
+    of the rate. Every vote comes with its evidence (source and quote). Reads the built dataset.
+
+    \b
+    Examples:
+      serbia-kg votes --actor Serbia --compare Russia
+      serbia-kg votes --actor Serbia --compare "Russia,United States" --format json
+    """
+    from graph.ask.votes import position_label
+
+    names = [c.strip() for c in compare.split(",") if c.strip()]
+    try:
+        answer = _knowledge_graph(corpus, out, store, endpoint).votes(actor, names)
+    except KGError as exc:
+        fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps(answer, indent=1, ensure_ascii=False))
+        return
+    rows = []
+    for res in answer["resolutions"]:
+        for who, vote in res["votes"].items():
+            agree = res["agree"].get(who)
+            rows.append({"resolution": res["resolution"], "date": res["date"], "actor": who,
+                         "vote": position_label(vote["position"]),
+                         "agrees": "" if who == answer["actor"] else ("-" if agree is None else
+                                                                     "yes" if agree else "no"),
+                         "source": [e["source"] for e in vote["evidence"]],
+                         "evidence": [_row_evidence(e) for e in vote["evidence"]]})
+    if fmt == "csv":
+        _emit(rows, ["resolution", "date", "actor", "vote", "agrees", "source", "evidence"], fmt,
+              empty="no votes of this actor")
+        return
+    _emit(rows, ["resolution", "date", "actor", "vote", "agrees", "evidence"], fmt, empty="no votes of this actor")
+    for who, a in answer["agreement"].items():
+        rate = f"{a['rate']:.0%}" if a["rate"] is not None else "no resolution to compare"
+        click.echo(f"{answer['actor']} and {who} voted alike on {a['agreed']} of {a['compared']} resolutions "
+                   f"both voted on: {rate}", err=True)
+
+
 @main.command()
 @click.argument("actor")
 @click.option("--since", type=int, default=None, metavar="YEAR", help="First year of the window.")
@@ -830,41 +981,52 @@ def dossier(actor, since, until, as_of, html_out, fmt, corpus, out, store, endpo
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
               help="table, json (each conflict whole) or csv (one row per side).")
 def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
-    """List where sources disagree about one transfer, each side with its value and evidence.
+    """List where sources disagree about one fact, each side with its value and evidence.
 
     Two claims of independent sources that agree on supplier, recipient and system but not on a
     number or a year (or, for one SIPRI deal id, on a party) disagree. Releases of one dataset are
     one source: a disagreement is listed once, its side naming every release. The kind says
     which is which: a "conflict" is proven (one deal, different numbers or years); a "possible
     date discrepancy" is a date that differs where the sides may speak of different deliveries
-    (an article's shipment "in January" against a deal SIPRI dates a year before). Reads the
-    built dataset (run `serbia-kg build` first).
+    (an article's shipment "in January" against a deal SIPRI dates a year before). Different
+    alignment rates of one country for one period are listed too (kind "measurers differ"), each
+    side with who measured it (ISAC, the European Commission) and who reported it: a disagreement
+    between measurers, not an error of either. Reads the built dataset (run `serbia-kg build` first).
 
     Example: serbia-kg conflicts --format json
     """
+    from graph.ask.questions import KnowledgeGraph
     from graph.compile import build as build_mod
     from graph.compile.corroboration import conflicts as find
     from graph.present.output import render, terminal_width
     from graph.store.backends import open_dataset
 
     try:
-        found = find(open_dataset(out if out is not None else build_mod.default_out(corpus)))
+        ds = open_dataset(out if out is not None else build_mod.default_out(corpus))
+        found = [{"about": "transfer", "fact": f"{c.supplier} -> {c.recipient}: {c.system}", **c.as_dict()}
+                 for c in find(ds)]
+        found += KnowledgeGraph(ds).alignment_conflicts()
     except KGError as exc:
         fail(exc)
     if fmt == "json":
-        click.echo(json.dumps([c.as_dict() for c in found], indent=1, ensure_ascii=False))
+        click.echo(json.dumps(found, indent=1, ensure_ascii=False))
         return
     rows = []
     for n, c in enumerate(found, 1):
-        for side in c.sides:
-            rows.append({"n": n, "transfer": f"{c.supplier} -> {c.recipient}: {c.system}", "field": c.field,
-                         "kind": c.kind, "value": side.value + (" (estimate)" if side.estimated else ""),
-                         "source": side.sources, "claims": side.claim_ids, "evidence": side.quotes})
+        for side in c["sides"]:
+            by = ""
+            if c["about"] == "alignment":
+                hosts = [u.split("/")[2] if "://" in u else u for u in side["reported_in"]]
+                by = f" (measured by {side['measured_by'] or 'not said'}" + \
+                    (f"; reported in {', '.join(hosts)})" if hosts else ")")
+            rows.append({"n": n, "fact": c["fact"], "field": c["field"], "kind": c["kind"],
+                         "value": side["value"] + (" (estimate)" if side["estimated"] else "") + by,
+                         "source": side["sources"], "claims": side["claim_ids"], "evidence": side["quotes"]})
     if not rows:
         click.echo("no conflicts", err=True)
         if fmt == "table":
             return
-    columns = ["n", "transfer", "field", "kind", "value", "source", "claims", "evidence"]
+    columns = ["n", "fact", "field", "kind", "value", "source", "claims", "evidence"]
     text = render(rows, columns if fmt == "csv" else [c for c in columns if c != "claims"], fmt,
                   width=terminal_width())
     click.echo(text, nl=not text.endswith("\n"))

@@ -297,6 +297,57 @@ class KnowledgeGraph:
         result = dossier(self, actor, since=since, until=until, as_of=as_of, conflicts=found)
         return dict(result)
 
+    # --- votes, series, alignment (tables) ------------------------------------------------------------
+    def votes(self, actor: str, compare: Iterable[str] = ()) -> dict:
+        """How ``actor`` voted on each resolution the graph knows, beside each actor of ``compare``, with
+        the rate at which they voted alike and the evidence of every vote (:func:`graph.ask.votes.votes`).
+
+        Raises
+        ------
+        UnknownName
+            For a name that denotes no actor.
+        """
+        from graph.ask.votes import votes
+
+        me = str(self.resolve(actor).iri)
+        others = [str(self.resolve(name).iri) for name in compare]
+        return votes(self._reader, me, others, self._label)
+
+    def series(self, actor: str, indicator: str | None = None) -> list[dict]:
+        """The yearly observations of ``actor`` (of one indicator, by id or label, or all), each with its
+        source and quote (:func:`graph.ask.series.series`).
+
+        Raises
+        ------
+        UnknownName
+            For an unknown actor or indicator.
+        """
+        from graph.ask.series import resolve_indicator, series
+
+        me = str(self.resolve(actor).iri)
+        wanted = resolve_indicator(self._reader, indicator) if indicator else None
+        return series(self._reader, me, wanted, self._label)
+
+    def indicators(self) -> dict[str, str]:
+        """The indicators a series can be asked for: id -> label."""
+        from graph.ask.series import indicators
+
+        return dict(sorted(indicators(self._reader).items()))
+
+    def alignment(self, actor: str | None = None) -> list[dict]:
+        """Every alignment rate (of ``actor``), with who measured and who reported it
+        (:func:`graph.ask.alignment.alignment_rates`)."""
+        from graph.ask.alignment import alignment_rates
+
+        return alignment_rates(self._reader, self._label, str(self.resolve(actor).iri) if actor else None)
+
+    def alignment_conflicts(self) -> list[dict]:
+        """Periods with different alignment rates of one country, each side with its measurer and
+        evidence (:func:`graph.ask.alignment.alignment_conflicts`)."""
+        from graph.ask.alignment import alignment_conflicts
+
+        return alignment_conflicts(self._reader, self._label)
+
     # --- path ----------------------------------------------------------------------------------------
     def path(self, a: str, b: str, *, max_hops: int | None = None, relations: Iterable[str] | None = None,
              all_paths: bool = False, as_of: Any = None) -> list[dict]:

@@ -174,6 +174,9 @@ def _source_triples(source: Source, registry: Registry) -> list[tuple]:
         triples.append((s, SKG.republishedAt, Literal(str(url), datatype=XSD.anyURI)))
     if m.get("rights"):
         triples.append((s, DCTERMS.rights, Literal(" ".join(str(m["rights"]).split()))))
+    header = (m.get("dataset") or {}).get("header") if isinstance(m.get("dataset"), dict) else None
+    if header:  # a table's header line: the names of the cells of each quoted row
+        triples.append((s, SKG.columnNames, Literal(str(header))))
     if source.text is not None:
         triples.append((s, SKG.textFile, Literal(str(m["text"]))))
         triples.append((s, SKG.textSha256, Literal(source.text_sha256)))

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, Iterator
 
 from rdflib import Literal, Namespace, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, XSD
+from rdflib.namespace import PROV, QB, RDF, RDFS, XSD
 
 from graph.model.dates import DateError, parse_date
 from graph.model.errors import UnknownName, ValidationError
@@ -137,6 +137,12 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
         _e("resolution", SKG.resolution, ("instrument",), required=True),
         _c("position", SKG.votePosition, "VotePositions", required=True),
         _DATE,
+        # fields of tables (graph/importers/tables.py): who reported the vote, the recorded totals
+        Field("totals", SKG.voteTotals, "text"),
+        Field("reported_in", SKG.reportedIn, "text", many=True),
+        Field("reported_on", SKG.reportedOn, "date"),
+        Field("confidence", SKG.confidence, "text"),
+        Field("rows", SKG.sourceRow, "count", many=True),
     )),
     ClaimType("sanction", SKG.Sanction, (
         _e("imposer", SKG.imposer, required=True, many=True),
@@ -176,6 +182,24 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
         Field("percentage", SKG.percentage, "percent", required=True),
         Field("period", SKG.date, "date", required=True),
         _e("measured_by", SKG.measuredBy),
+        # fields of tables: the period's end and scope, the counts, who reported the rate
+        Field("end", SKG.endDate, "date"),
+        Field("scope", SKG.periodScope, "text"),
+        Field("aligned", SKG.countAligned, "count"),
+        Field("total", SKG.countTotal, "count"),
+        Field("reported_in", SKG.reportedIn, "text", many=True),
+        Field("reported_on", SKG.reportedOn, "date"),
+        Field("rows", SKG.sourceRow, "count", many=True),
+    )),
+    ClaimType("observation", SKG.Observation, (  # a W3C Data Cube observation (qb:dataSet: its source)
+        _e("actor", SKG.actor, required=True),
+        _c("indicator", SKG.indicator, "Indicators", required=True),
+        Field("period", SKG.date, "date", required=True),
+        Field("value", SKG.observedValue, "decimal", required=True),
+        Field("unit", SKG.unit, "text"),
+        Field("release", SKG.release, "text"),
+        Field("column", SKG.sourceColumn, "text"),
+        Field("rows", SKG.sourceRow, "count", many=True),
     )),
     ClaimType("presence", SKG.Presence, (
         _e("actor", SKG.actor, required=True),
@@ -392,6 +416,9 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
         (psel, OA.end, Literal(selector.end, datatype=XSD.nonNegativeInteger)),
     ]
     triples.extend((iri, p, o) for p, o in body)
+    if ctype.rdf_class == SKG.Observation:  # the Data Cube: the source is the observation's data set
+        triples += [(iri, QB.dataSet, source.iri), (source.iri, RDF.type, QB.DataSet),
+                    (source.iri, QB.structure, SKG.SeriesStructure)]
     triples.extend(_delivery_triples(iri, deliveries))
     if raw.get("note"):
         triples.append((iri, SKG.note, Literal(str(raw["note"]).strip())))

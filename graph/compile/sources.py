@@ -98,18 +98,31 @@ class QuoteIndex:
         self.folded, self._offsets = fold_text(text)
 
     def locate(self, quote: str) -> Selector | None:
-        """The first place ``quote`` occurs, or ``None``."""
+        """Where ``quote`` occurs, or ``None``: the first place where it fills whole lines (a dataset's
+        row, "Guinea,ABSTENTION", rather than the end of "Equatorial Guinea,ABSTENTION"), else the first.
+
+        >>> QuoteIndex("Equatorial Guinea,NO\\nGuinea,NO\\n").locate("Guinea,NO").start
+        21
+        """
         needle = fold_text(quote)[0].strip()
         if not needle:
             return None
         at = self.folded.find(needle)
         if at < 0:
             return None
+        first = at
+        while at >= 0 and not self._whole_lines(at, len(needle)):
+            at = self.folded.find(needle, at + 1)
+        at = first if at < 0 else at
         start = self._offsets[at]
         end = self._offsets[at + len(needle) - 1] + 1
         return Selector(start=start, end=end, exact=self.text[start:end],
                         prefix=self.text[max(0, start - _PREFIX_SUFFIX):start],
                         suffix=self.text[end:end + _PREFIX_SUFFIX])
+
+    def _whole_lines(self, at: int, n: int) -> bool:
+        start, end = self._offsets[at], self._offsets[at + n - 1] + 1
+        return (start == 0 or self.text[start - 1] in "\r\n") and (end == len(self.text) or self.text[end] in "\r\n")
 
     def contains(self, words: str, within: str) -> bool:
         """Whether ``words`` occur in ``within`` once both are folded."""

@@ -47,6 +47,7 @@ class SKG(DefinedNamespace):
     LegalInstrument: URIRef  # legal instrument
     Membership: URIRef  # membership
     MilitaryExercise: URIRef  # military exercise
+    Observation: URIRef  # observation
     OfficeHolding: URIRef  # office holding
     Organisation: URIRef  # organisation
     Partnership: URIRef  # partnership
@@ -57,6 +58,7 @@ class SKG(DefinedNamespace):
     Programme: URIRef  # programme
     Resolution: URIRef  # resolution
     Sanction: URIRef  # sanction
+    SeriesStructure: URIRef  # structure of a yearly series
     Source: URIRef  # source
     State: URIRef  # state
     StateBody: URIRef  # state body
@@ -75,8 +77,12 @@ class SKG(DefinedNamespace):
     category: URIRef  # category
     claimCount: URIRef  # claim count
     claimId: URIRef  # claim id
+    columnNames: URIRef  # column names
     condition: URIRef  # condition
+    confidence: URIRef  # confidence
     conflictsWith: URIRef  # conflicts with
+    countAligned: URIRef  # count aligned
+    countTotal: URIRef  # count total
     datasetComment: URIRef  # dataset comment
     date: URIRef  # date
     dealId: URIRef  # deal id
@@ -93,6 +99,7 @@ class SKG(DefinedNamespace):
     firstClaim: URIRef  # first claim
     host: URIRef  # host
     imposer: URIRef  # imposer
+    indicator: URIRef  # indicator
     instrument: URIRef  # instrument
     kindLabel: URIRef  # kind
     legalBasis: URIRef  # legal basis
@@ -103,6 +110,7 @@ class SKG(DefinedNamespace):
     membershipKind: URIRef  # membership kind
     neighbour: URIRef  # neighbour
     note: URIRef  # note
+    observedValue: URIRef  # observed value
     office: URIRef  # office
     officeOf: URIRef  # office of
     orderDate: URIRef  # order date
@@ -112,6 +120,7 @@ class SKG(DefinedNamespace):
     partner: URIRef  # partner
     party: URIRef  # party
     percentage: URIRef  # percentage
+    periodScope: URIRef  # period scope
     possiblyConflictsWith: URIRef  # possibly conflicts with
     possiblySameFactAs: URIRef  # possibly same fact as
     programme: URIRef  # programme
@@ -121,10 +130,13 @@ class SKG(DefinedNamespace):
     reason: URIRef  # reason
     recipient: URIRef  # recipient
     release: URIRef  # release
+    reportedIn: URIRef  # reported in
+    reportedOn: URIRef  # reported on
     republishedAt: URIRef  # republished at
     resolution: URIRef  # resolution
     role: URIRef  # role
     sameFactAs: URIRef  # same fact as
+    sourceColumn: URIRef  # source column
     sourceCount: URIRef  # source count
     sourceKind: URIRef  # source kind
     sourceRow: URIRef  # source row
@@ -147,9 +159,11 @@ class SKG(DefinedNamespace):
     topic: URIRef  # topic
     transferStatus: URIRef  # transfer status
     trend: URIRef  # trend
+    unit: URIRef  # unit
     valueAmount: URIRef  # value
     valueCurrency: URIRef  # currency
     votePosition: URIRef  # vote position
+    voteTotals: URIRef  # vote totals
     voter: URIRef  # voter
     words: URIRef  # words
 
@@ -161,6 +175,7 @@ class SKV(DefinedNamespace):
     Conditions: URIRef  # conditions
     ConflictRoles: URIRef  # conflict roles
     EstimatedValues: URIRef  # estimated values
+    Indicators: URIRef  # indicators
     MembershipKinds: URIRef  # membership kinds
     Stances: URIRef  # stances
     StatementKinds: URIRef  # statement kinds
@@ -206,11 +221,17 @@ class SKV(DefinedNamespace):
         "air-defence-system",  # air-defence system
         "anti-tank-missile",  # anti-tank missile
         "armed-drone",  # armed drone
+        "armed-forces-personnel",  # armed forces personnel
         "armoured-vehicle",  # armoured vehicle
+        "arms-exports-tiv",  # arms exports (SIPRI TIV)
+        "arms-imports-tiv",  # arms imports (SIPRI TIV)
         "delivery-year",  # delivery year
         "fighter-aircraft",  # fighter aircraft
         "in-favour",  # in favour
         "main-battle-tank",  # main battle tank
+        "military-expenditure",  # military expenditure
+        "military-expenditure-share-of-gdp",  # military expenditure, share of GDP
+        "non-voting",  # non-voting
         "number-delivered",  # number delivered
         "number-ordered",  # number ordered
         "order-date",  # order date

@@ -1,0 +1,88 @@
+"""Votes that can be compared: how an actor voted on each resolution the graph knows, beside others.
+
+Each vote is a claim (``skg:Vote``: voter, resolution, position, date) with its evidence. Two
+actors *agree* on a resolution when both cast the same vote (in favour, against, abstention);
+a resolution where either did not vote, or where the graph does not know a vote of both, is
+left out of the rate (and says why). Several sources for one vote are all kept; if they
+disagree, the vote reads ``disputed`` and is left out of the rate too.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from graph.ask.evidence import Evidence
+from graph.model.terms import SKG
+from graph.store.native import Reader
+
+__all__ = ["votes", "CAST"]
+
+#: The positions that are a vote cast (non-voting is not).
+CAST = ("in-favour", "against", "abstention")
+
+
+def _local(iri: Any) -> str:
+    return str(iri).rsplit("/", 1)[-1]
+
+
+def _position(found: list[str]) -> str:
+    positions = sorted(set(found))
+    return positions[0] if len(positions) == 1 else "disputed"
+
+
+def votes(r: Reader, actor: str, compare: Iterable[str], label: Callable[[str], str | None]) -> dict:
+    """How ``actor`` voted on each resolution, beside each of ``compare`` (entity IRIs).
+
+    Returns
+    -------
+    dict
+        ``actor``, ``compare`` (labels), ``resolutions``: one per resolution ``actor`` voted on
+        (sorted by date), each with ``resolution``, ``date``, ``votes`` (label -> ``position``
+        or ``None`` when unknown, ``evidence``: the claims with source, quote, row and named cells),
+        and ``agree`` (label -> true, false, or ``None`` when not comparable); ``agreement``:
+        label -> ``{compared, agreed, rate}`` (``rate`` ``None`` when nothing is comparable).
+    """
+    compare = [c for c in compare if c != actor]
+    ev = Evidence(r)
+    voter, resolution = r.prop(str(SKG.voter)), r.prop(str(SKG.resolution))
+    position, date = r.prop(str(SKG.votePosition)), r.prop(str(SKG.date))
+    by: dict[tuple[str, str], list[str]] = {}
+    for claim in r.instances(str(SKG.Vote)):
+        for v in voter.get(claim, []):
+            for res in resolution.get(claim, []):
+                by.setdefault((str(res), str(v)), []).append(claim)
+    rows = []
+    for res in sorted({res for res, v in by if v == actor}):
+        dates = sorted({str(d) for c in by[(res, actor)] for d in date.get(c, [])})
+        row: dict[str, Any] = {"resolution": label(res) or _local(res), "resolution_id": _local(res),
+                               "date": dates[0] if dates else None, "votes": {}, "agree": {}}
+        for who in [actor, *compare]:
+            claims = by.get((res, who), [])
+            found = [_local(p) for c in claims for p in position.get(c, [])]
+            row["votes"][label(who) or _local(who)] = {
+                "position": _position(found) if found else None,
+                "evidence": [ev.of(c) for c in claims]}
+        mine = row["votes"][label(actor) or _local(actor)]["position"]
+        for who in compare:
+            theirs = row["votes"][label(who) or _local(who)]["position"]
+            row["agree"][label(who) or _local(who)] = (mine == theirs) if mine in CAST and theirs in CAST else None
+        rows.append(row)
+    rows.sort(key=lambda x: (x["date"] or "", x["resolution"]))
+    agreement = {}
+    for who in compare:
+        name = label(who) or _local(who)
+        marks = [x["agree"][name] for x in rows if x["agree"][name] is not None]
+        agreement[name] = {"compared": len(marks), "agreed": sum(marks),
+                           "rate": round(sum(marks) / len(marks), 4) if marks else None}
+    return {"actor": label(actor) or _local(actor), "compare": [label(c) or _local(c) for c in compare],
+            "resolutions": rows, "agreement": agreement}
+
+
+def position_label(position: str | None) -> str:
+    """A position id in words (``in-favour`` -> ``in favour``); unknown when ``None``."""
+    if position is None:
+        return "unknown"
+    return _WORDS.get(position, position)
+
+
+_WORDS = {"in-favour": "in favour"}
