@@ -845,7 +845,7 @@ def import_table(file: Path | None, mapping: str | None, corpus: Path, source_id
 
 
 @main.command()
-@click.option("--actor", required=True, metavar="ACTOR", help="Whose series (a name, alias or id).")
+@click.option("--actor", default=None, metavar="ACTOR", help="Whose series (a name, alias or id); required but with --list.")
 @click.option("--indicator", default=None, metavar="NAME",
               help="Which indicator (id or label; default: all): armed-forces-personnel, arms-imports-tiv, "
                    "arms-exports-tiv, military-expenditure, military-expenditure-share-of-gdp.")
@@ -868,6 +868,8 @@ def series(actor, indicator, list_indicators, corpus, out, store, endpoint, fmt,
             for cid, label in kg.indicators().items():
                 click.echo(f"{cid}: {label}")
             return
+        if not actor:
+            raise InputError("give --actor (whose series), or --list for the indicators")
         rows = kg.series(actor, indicator)
     except KGError as exc:
         fail(exc)

@@ -13,8 +13,27 @@ from graph.compile.build import build, validate
 from graph.importers.sipri import import_sipri
 
 REPO = Path(__file__).resolve().parent.parent
-SEED_CORPUS = REPO / "sources"
+#: The corpus a fresh clone builds: the first source and the open tables (see docs/tables.md).
+DEFAULT_CORPUS = REPO / "sources"
 SEED_ID = "gmf-2022-03-04-time-for-serbia-to-scale-back-military-ties-with-russia"
+
+
+def _first_source_alone() -> Path:
+    """The first source (the GMF article) alone in a corpus of its own: its folder and the base
+    registry, copied into a temporary folder (removed at exit). Tests about the article read it."""
+    import atexit
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="serbia-kg-seed-"))
+    atexit.register(shutil.rmtree, root, True)
+    (root / "registry").mkdir()
+    shutil.copy(DEFAULT_CORPUS / "registry" / "entities.yaml", root / "registry" / "entities.yaml")
+    shutil.copytree(DEFAULT_CORPUS / SEED_ID, root / SEED_ID)
+    return root
+
+
+#: The first source alone (what the tests written before the open tables call "the seed").
+SEED_CORPUS = _first_source_alone()
 #: Third-party data: CI has ../shared beside the checkout. Tests read it there, never copy it.
 SHARED = Path(os.environ.get("SERBIA_KG_SHARED") or REPO.parent / "shared")
 EXTERNAL = SHARED / "data" / "external"
@@ -32,6 +51,21 @@ def seed_out(tmp_path_factory) -> Path:
     """The first source's corpus built into a temporary out/ folder."""
     out = tmp_path_factory.mktemp("seed-out")
     build(SEED_CORPUS, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def default_compilation():
+    """The default corpus (sources/: the article and the open tables), compiled and validated."""
+    comp, _ = validate(DEFAULT_CORPUS)
+    return comp
+
+
+@pytest.fixture(scope="session")
+def default_out(tmp_path_factory) -> Path:
+    """The default corpus built into a temporary out/ folder."""
+    out = tmp_path_factory.mktemp("default-out")
+    build(DEFAULT_CORPUS, out)
     return out
 
 

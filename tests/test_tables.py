@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXTERNAL, REPO, SEED_CORPUS
+from conftest import DEFAULT_CORPUS, EXTERNAL, REPO
 from graph.ask.questions import KnowledgeGraph
 from graph.cli import main
 from graph.compile.build import build, compile_corpus
@@ -45,7 +45,7 @@ def bare_corpus(tmp_path) -> Path:
     """A corpus holding only the base registry (entities.yaml): a mapping must bring what it needs."""
     corpus = tmp_path / "corpus"
     (corpus / "registry").mkdir(parents=True)
-    shutil.copy(SEED_CORPUS / "registry" / "entities.yaml", corpus / "registry")
+    shutil.copy(DEFAULT_CORPUS / "registry" / "entities.yaml", corpus / "registry")
     return corpus
 
 
@@ -168,15 +168,15 @@ def test_a_constant_naming_no_entity_names_the_mapping_line_and_writes_nothing(b
 def test_open_tables_are_in_the_default_corpus_and_sipri_is_not():
     for name, (rel, committed) in TABLES.items():
         source_id = load_mapping(shipped_mappings()[name]).source["id"]
-        assert (SEED_CORPUS / source_id / "source.yaml").is_file() is committed, name
+        assert (DEFAULT_CORPUS / source_id / "source.yaml").is_file() is committed, name
     tracked = subprocess.run(["git", "ls-files", "sources"], cwd=REPO, capture_output=True, text=True).stdout
     if tracked:  # a git checkout: nothing of SIPRI's military expenditure is tracked
         assert "sipri-milex" not in tracked
 
 
 @pytest.fixture(scope="session")
-def default_kg(seed_compilation):
-    return KnowledgeGraph(seed_compilation.dataset)
+def default_kg(default_compilation):
+    return KnowledgeGraph(default_compilation.dataset)
 
 
 def test_es11_1_every_state_as_the_un_recorded(default_kg):
@@ -198,12 +198,12 @@ def test_es11_1_every_state_as_the_un_recorded(default_kg):
                                              "Scotland,IN FAVOR"]
 
 
-def test_a_row_is_quoted_where_it_is_not_inside_another(seed_compilation):
+def test_a_row_is_quoted_where_it_is_not_inside_another(default_compilation):
     """'Sudan,ABSTENTION' is also the end of 'South Sudan,ABSTENTION' two lines above: the selector
     points at Sudan's own line."""
-    folder = SEED_CORPUS / "unga-es11-1-2022-03-02-votes"
+    folder = DEFAULT_CORPUS / "unga-es11-1-2022-03-02-votes"
     records = (folder / "records.csv").read_text(encoding="utf-8")
-    ds = seed_compilation.dataset
+    ds = default_compilation.dataset
     q = """PREFIX oa: <http://www.w3.org/ns/oa#>
            SELECT ?start WHERE { ?c skg:claimId "sudan-a-res-es-11-1" ; skg:evidence ?e . ?e oa:hasSelector ?s .
              ?s oa:start ?start }"""
@@ -230,17 +230,17 @@ def test_votes_compare_each_resolution_with_evidence(default_kg):
     assert by_id["a-res-68-262"]["votes"]["Serbia"]["position"] == "non-voting"
 
 
-def test_votes_command(seed_out):
+def test_votes_command(default_out):
     runner = CliRunner()
-    result = runner.invoke(main, ["votes", "--actor", "Serbia", "--compare", "Russia", "--out", str(seed_out),
+    result = runner.invoke(main, ["votes", "--actor", "Serbia", "--compare", "Russia", "--out", str(default_out),
                                   "--format", "json"])
     assert result.exit_code == 0, result.output
     answer = json.loads(result.output)
     assert answer["compare"] == ["Russia"] and len(answer["resolutions"]) >= 7
-    table = runner.invoke(main, ["votes", "--actor", "Serbia", "--compare", "Russia", "--out", str(seed_out)])
+    table = runner.invoke(main, ["votes", "--actor", "Serbia", "--compare", "Russia", "--out", str(default_out)])
     assert "“Russia,AGAINST” (unga-es11-1-2022-03-02-votes, line 149)" in table.output
     assert "voted alike on 0 of 1 resolutions" in table.output
-    unknown = runner.invoke(main, ["votes", "--actor", "Serbia", "--compare", "Atlantis", "--out", str(seed_out)])
+    unknown = runner.invoke(main, ["votes", "--actor", "Serbia", "--compare", "Atlantis", "--out", str(default_out)])
     assert unknown.exit_code == 2 and "unknown actor 'Atlantis'" in unknown.output
 
 
@@ -260,16 +260,16 @@ def test_series_gives_the_world_banks_yearly_values(default_kg):
         default_kg.series("Serbia", "tanks")
 
 
-def test_series_command_csv(seed_out):
+def test_series_command_csv(default_out):
     result = CliRunner().invoke(main, ["series", "--actor", "Serbia", "--indicator", "arms-imports-tiv",
-                                       "--out", str(seed_out), "--format", "csv"])
+                                       "--out", str(default_out), "--format", "csv"])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(result.output.splitlines()))
     want = {y: v for y, v in _wdi_row("MS.MIL.MPRT.KD").items() if y.isdigit() and v}
     assert {r["period"]: r["value"] for r in rows} == want
 
 
-def test_alignment_keeps_measurer_and_reporter_and_conflicts_show_both(default_kg, seed_out):
+def test_alignment_keeps_measurer_and_reporter_and_conflicts_show_both(default_kg, default_out):
     rates = [r for r in default_kg.alignment("Serbia") if r["start"] == "2021-01-01" and r["end"] == "2021-12-31"]
     by_value = {r["percentage"]: r for r in rates}
     assert by_value[62]["measured_by"] == "ISAC Fund" and "isac-fund.org" in by_value[62]["reported_in"][0]
@@ -277,7 +277,7 @@ def test_alignment_keeps_measurer_and_reporter_and_conflicts_show_both(default_k
     [c2021] = [c for c in default_kg.alignment_conflicts() if c["start"] == "2021-01-01" and c["end"] == "2021-12-31"]
     sides = {s["value"]: s["measured_by"] for s in c2021["sides"]}
     assert sides["62 %"] == "ISAC Fund" and sides["64 %"] == "European Commission"
-    result = CliRunner().invoke(main, ["conflicts", "--out", str(seed_out), "--format", "csv"])
+    result = CliRunner().invoke(main, ["conflicts", "--out", str(default_out), "--format", "csv"])
     assert result.exit_code == 0, result.output
     values = [r["value"] for r in csv.DictReader(result.output.splitlines()) if r.get("field") == "alignment rate"]
     assert "62 % (measured by ISAC Fund; reported in www.isac-fund.org)" in values
@@ -286,7 +286,7 @@ def test_alignment_keeps_measurer_and_reporter_and_conflicts_show_both(default_k
 
 def test_sipri_milex_imports_from_shared_into_a_corpus_beside_the_repository(tmp_path):
     corpus = tmp_path / "sources"
-    shutil.copytree(SEED_CORPUS, corpus)
+    shutil.copytree(DEFAULT_CORPUS, corpus)
     result = CliRunner().invoke(main, ["import", "table", "--mapping", "sipri-milex-constant-usd",
                                        str(table_file("sipri-milex-constant-usd")), "--sources", str(corpus)])
     assert result.exit_code == 0, result.output
