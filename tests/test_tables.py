@@ -57,6 +57,7 @@ def test_every_table_has_a_shipped_mapping():
     assert sorted(shipped_mappings()) == sorted(TABLES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TABLES))
 def test_mapping_imports_its_real_table(name, bare_corpus):
     path = table_file(name)
@@ -284,6 +285,7 @@ def test_alignment_keeps_measurer_and_reporter_and_conflicts_show_both(default_k
     assert "64 % (measured by European Commission; reported in thegeopost.com)" in values
 
 
+@pytest.mark.slow
 def test_sipri_milex_imports_from_shared_into_a_corpus_beside_the_repository(tmp_path):
     corpus = tmp_path / "sources"
     shutil.copytree(DEFAULT_CORPUS, corpus)
