@@ -294,7 +294,8 @@ def test_sipri_milex_imports_from_shared_into_a_corpus_beside_the_repository(tmp
     assert result.exit_code == 0, result.output
     assert "bring your own" in result.output
     folder = corpus / "sipri-milex-constant-usd"
-    assert (folder / ".gitignore").read_text() == "*\n"  # git never picks it up
+    assert (folder / ".gitignore").read_text().endswith("\n*\n")  # git never picks it up
+    assert "table-sipri-milex-constant-usd.yaml" in (corpus / "registry" / ".gitignore").read_text().splitlines()
     build(corpus, tmp_path / "out")
     kg = KnowledgeGraph.load(tmp_path / "out")
     with open(table_file("sipri-milex-constant-usd"), encoding="utf-8", newline="") as fh:

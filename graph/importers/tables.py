@@ -759,8 +759,10 @@ def import_table(mapping: str | Path, data: str | Path, corpus: str | Path, sour
     files = {"source.yaml": header + _dump(meta), RECORDS: records,
              "claims.yaml": header + _dump({"claims": out_claims})}
     if m.bring_your_own:  # the table's terms keep it out of the repository: git never picks it up
-        files[".gitignore"] = "*\n"
-    commit_source(corpus, source_id, files, reg_file.name, _registry_text(source_id, own), progress)
+        files[".gitignore"] = (f"# Written by `serbia-kg import table --mapping {m.path.name}`: this data's terms keep "
+                               "it out of git.\n# Users bring their own copy.\n*\n")
+    commit_source(corpus, source_id, files, reg_file.name, _registry_text(source_id, own), progress,
+                  ignore=reg_file.name if m.bring_your_own else None)
     by_type: dict[str, int] = {}
     for c in out_claims:
         by_type[c["type"]] = by_type.get(c["type"], 0) + 1
