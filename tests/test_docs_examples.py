@@ -90,7 +90,7 @@ def test_a_changed_output_is_caught_and_update_refreshes_it(tmp_path, workspace)
     assert [o.drifted for o in outcomes] == [[0]]
     report = outcomes[0].report()
     assert "page.md:3: `serbia-kg centrality --top 2`" in report
-    now = re.search(r"^\+(1     Serbia  State  (\d+)     \2)$", report, flags=re.M)  # the seed's count today
+    now = re.search(r"^\+(1\s+Serbia\s+State\s+(\d+)\s+\2)$", report, flags=re.M)  # the seed's count today
     assert "-1     Serbia  State  99     99" in report and now and now.group(2) != "99"
     assert report.endswith("refresh the documents with: python scripts/readme_examples.py --update")
     assert rx.update(page, outcomes) == 1

@@ -80,7 +80,7 @@ from graph.model.registry import Entity, Registry
 from graph.model.terms import CLAIM, ENTITY, SKG, SKV, SOURCE
 from graph.ask.transfers import TransferTables, match_years, merge
 
-__all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
+__all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
            "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of", "registry_of",
            "categories_of"]
 
@@ -170,6 +170,8 @@ EDGE_RULES: tuple[EdgeRule, ...] = (
 
 #: Relation name -> its human label.
 RELATIONS: dict[str, str] = {r.relation: r.label for r in EDGE_RULES}
+#: Claim classes that are no tie between actors, so no edge: one actor's yearly values (graph/ask/series.py).
+NO_EDGE: frozenset = frozenset({SKG.Observation})
 
 #: Class -> node kind.
 NODE_KINDS: dict[URIRef, str] = {

@@ -136,6 +136,11 @@ class SKG(DefinedNamespace):
     resolution: URIRef  # resolution
     role: URIRef  # role
     sameFactAs: URIRef  # same fact as
+    seriesActor: URIRef  # series: actor
+    seriesIndicator: URIRef  # series: indicator
+    seriesPeriod: URIRef  # series: period
+    seriesUnit: URIRef  # series: unit
+    seriesValue: URIRef  # series: value
     sourceColumn: URIRef  # source column
     sourceCount: URIRef  # source count
     sourceKind: URIRef  # source kind
