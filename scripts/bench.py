@@ -388,7 +388,7 @@ def _cold_supplies(ctx: dict, repeat: int) -> dict:
 
 
 def run_size(size: str, *, workdir: Path, seed: int, repeat: int, timeout: float, exact_budget: float,
-             query_timeout: float = 30.0, progress=print) -> dict:
+             query_timeout: float = 30.0, progress=print, skip: frozenset[str] = frozenset()) -> dict:
     """Generate (or reuse) the corpus of one size and measure every step on it."""
     target = parse_size(size)
     corpus = workdir / f"corpus-{size}-s{seed}"
@@ -408,7 +408,7 @@ def run_size(size: str, *, workdir: Path, seed: int, repeat: int, timeout: float
     result: dict = {"size": size, "target": target, "corpus": info, "generate_s": gen_s, "steps": {}}
     groups = ["build", "bare", "shacl", "load memory", "load oxigraph", "sparql oxigraph", "sparql memory", "graph",
               "view"]
-    for group in groups:
+    for group in [g for g in groups if g not in skip]:
         progress(f"[{size}] {group}")
         t0 = time.perf_counter()
         r = _run_child(group, ctx, timeout)
@@ -626,6 +626,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--query-timeout", type=float, default=30,
                         help="stop a saved question after this many seconds (default 30)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--skip", default="", metavar="GROUPS",
+                        help="comma-separated groups of steps not to run (bare, shacl, load memory, sparql memory ...)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--ctx", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -645,7 +647,8 @@ def main(argv: list[str] | None = None) -> int:
     for size in sorted_sizes:
         results.append(run_size(size, workdir=args.workdir, seed=args.seed, repeat=args.repeat,
                                 timeout=args.timeout, exact_budget=args.exact_budget,
-                                query_timeout=args.query_timeout, progress=log))
+                                query_timeout=args.query_timeout, progress=log,
+                                skip=frozenset(g.strip() for g in args.skip.split(",") if g.strip())))
         if args.json:  # written after each size, so a long run leaves what it measured
             args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=1) + "\n")
     print(render(results, machine()))

@@ -34,7 +34,7 @@ Both fail on unknown names, so a typo is an ``AttributeError`` at the line that 
 from rdflib.namespace import DefinedNamespace, Namespace
 from rdflib.term import URIRef
 
-__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "TIE", "WIKIDATA", "PREFIXES"]
+__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "TIE", "WIKIDATA", "OA", "PREFIXES"]
 
 #: Entities of the registry (actors, systems, places, instruments, programmes).
 ENTITY = Namespace("https://w3id.org/serbia-kg/id/")
@@ -48,6 +48,8 @@ GRAPH = Namespace("https://w3id.org/serbia-kg/graph/")
 TIE = Namespace("https://w3id.org/serbia-kg/tie/")
 #: Wikidata's items (``wd:Q403``): entities of the registry that are certainly one are ``skos:exactMatch``.
 WIKIDATA = Namespace("http://www.wikidata.org/entity/")
+#: The Web Annotation vocabulary: a claim's evidence is an annotation whose selector quotes the source.
+OA = Namespace("http://www.w3.org/ns/oa#")
 
 '''
 
@@ -69,7 +71,7 @@ PREFIXES = {
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "prov": "http://www.w3.org/ns/prov#",
     "dcterms": "http://purl.org/dc/terms/",
-    "oa": "http://www.w3.org/ns/oa#",
+    "oa": str(OA),
     "wd": str(WIKIDATA),
 }
 '''

@@ -164,7 +164,7 @@ class _World:
                                    part_of=s.id))
             self.bodies.append(Ent(f"{s.id}-ministry-of-defence", f"{s.label} Ministry of Defence", "actor",
                                    "StateBody", part_of=s.id))
-            self.places.append(Ent(f"{s.id}-capital", f"Port {s.label[:4]}ar", "place"))
+            self.places.append(Ent(f"{s.id}-capital", f"Port of {s.label}", "place"))  # one name, one place
             for role in ("president", "defence-minister"):
                 while True:
                     name = f"{rng.choice(_GIVEN)} {rng.choice(_FAMILY)}"

@@ -10,7 +10,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF
 
 from graph.compile.build import OUTPUTS, build
-from graph.compile.claims import OA
+from graph.model.terms import OA
 from graph.model.errors import CorpusInvalid
 from graph.model.terms import ENTITY, GRAPH, PREFIXES, SKG, SOURCE
 

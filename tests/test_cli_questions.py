@@ -65,6 +65,15 @@ def test_unknown_name_one_line_exit_2(run):
     assert run("ties", "Nobody At All").exit_code == 2
 
 
+def test_names_written_in_cyrillic_answer(run):
+    ties = run("ties", "Вучић", "--format", "json")
+    assert ties.exit_code == 0 and json.loads(ties.stdout) == json.loads(run("ties", "Vučić", "--format", "json").stdout)
+    assert json.loads(ties.stdout)["actor"] == "Aleksandar Vučić"
+    rows = run("supplies", "--to", "Србија", "--format", "json")
+    assert rows.exit_code == 0 and json.loads(rows.stdout) == json.loads(run("supplies", "--to", "Serbia", "--format",
+                                                                                "json").stdout) != []
+
+
 def test_bad_date_and_relation_exit_2(run):
     result = run("supplies", "--as-of", "2021-13")
     assert result.exit_code == 2 and result.stderr.count("\n") == 1 and "month 13" in result.stderr

@@ -348,7 +348,7 @@ def test_entity_parameters_resolve_names_and_refuse_unknown_ones(mem):
     assert resolve_param(mem, p, "Republic of Serbia") == ENTITY.serbia
     assert resolve_param(mem, p, "ent:serbia") == ENTITY.serbia
     assert resolve_param(mem, p, str(ENTITY.serbia)) == ENTITY.serbia
-    with pytest.raises(UnknownName, match="did you mean 'russia'"):
+    with pytest.raises(UnknownName, match=r"unknown entity 'Rusia'; did you mean 'Russia'\?"):
         resolve_param(mem, p, "Rusia")
     with pytest.raises(InputError, match="not a whole number"):
         resolve_param(mem, Param("year", "year", ""), "20x1")

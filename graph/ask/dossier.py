@@ -11,7 +11,7 @@ its place in the network. The page (:mod:`graph.present.dossier`) draws exactly 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypedDict
 
 from graph.model.dates import DateError, date_bounds, parse_date
 
@@ -50,7 +50,7 @@ def _year(value: Any) -> int | None:
         return None
 
 
-def _deliveries(row: dict, since: int | None = None, until: int | None = None) -> list[tuple[int, int | None]]:
+def _deliveries(row: Mapping[str, Any], since: int | None = None, until: int | None = None) -> list[tuple[int, int | None]]:
     """``(year, units)`` per delivery year of a ``supplies`` row (those from ``since`` to ``until``: a
     row is found by any of its delivery years); its one date's year when no delivery years are known
     (units: the row's quantity, ``None`` when unknown)."""
@@ -63,7 +63,7 @@ def _deliveries(row: dict, since: int | None = None, until: int | None = None) -
     return [(y, n) for y, n in found if (since is None or y >= since) and (until is None or y <= until)]
 
 
-def _deal(row: dict) -> dict:
+def _deal(row: Mapping[str, Any]) -> dict:
     """A transfer as the arms section lists it: who, what, how many, and its evidence."""
     return {"supplier": row["supplier"], "recipient": row["recipient"], "system": row["system"],
             "category": row["category"], "quantity": row["quantity"], "status": row.get("status"),
@@ -71,7 +71,7 @@ def _deal(row: dict) -> dict:
             "claims": row["claims"], "sources": row["sources"]}
 
 
-def _by_year(rows: list[dict], partner_key: str, since: int | None = None, until: int | None = None) -> list[dict]:
+def _by_year(rows: Sequence[Mapping[str, Any]], partner_key: str, since: int | None = None, until: int | None = None) -> list[dict]:
     """Units delivered per year and partner; each cell with the deals behind it."""
     cells: dict[tuple[int, str], dict] = {}
     for row in rows:
@@ -88,7 +88,7 @@ def _by_year(rows: list[dict], partner_key: str, since: int | None = None, until
     return [cells[k] for k in sorted(cells)]
 
 
-def _tiv_by_year(rows: list[dict], partner_key: str) -> list[dict]:
+def _tiv_by_year(rows: Sequence[Mapping[str, Any]], partner_key: str) -> list[dict]:
     """SIPRI TIV per year and partner, where the source gives it."""
     cells: dict[tuple[int, str], float] = defaultdict(float)
     for row in rows:

@@ -71,13 +71,13 @@ from typing import Any, Iterable
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
-from graph.compile.claims import OA
 from graph.model.dates import date_bounds, parse_date
+from graph.model.errors import UnknownRelation
 from graph.model.groups import Groups
 from graph.model.names import fold
-from graph.store.native import Lit, Reader, StoreReader, literal_value, paused_gc
+from graph.store.native import Lit, Reader, StoreReader, literal_value, oxigraph_of, paused_gc
 from graph.model.registry import Entity, Registry
-from graph.model.terms import CLAIM, ENTITY, SKG, SKV, SOURCE
+from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE
 from graph.ask.transfers import TransferTables, match_years, merge
 
 __all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
@@ -305,13 +305,7 @@ def reader(data: Any) -> Reader:
 
 def oxigraph_store_of(data: Any):
     """The pyoxigraph ``Store`` that holds ``data`` (itself, or under an rdflib ``Dataset``), else ``None``."""
-    import pyoxigraph as ox
-
-    if isinstance(data, ox.Store):
-        return data
-    if isinstance(data, Dataset) and type(data.store).__module__.split(".")[0] == "oxrdflib":
-        return data.store._inner
-    return None
+    return oxigraph_of(data)
 
 
 @lru_cache(maxsize=65536)
@@ -420,7 +414,7 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
     if wanted is not None:
         unknown = sorted(wanted - set(RELATIONS) - {"supplies_system", "delivered_to"})
         if unknown:
-            raise ValueError(f"unknown relation(s) {', '.join(unknown)}; "
+            raise UnknownRelation(f"unknown relation(s) {', '.join(unknown)}; "
                              f"expected some of {', '.join(sorted(RELATIONS))}")
     as_of_day = parse_when(as_of, end=True)
     since_day = parse_when(since, end=False)
@@ -491,7 +485,7 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
         return day is None or day <= as_of_day
 
     # --- facts: claims linked by sameFactAs, merged -------------------------------------------------
-    same = Groups()
+    same: Groups[str] = Groups()
     for a, bs in sorted(r.prop(SKG.sameFactAs).items()):
         for b in bs:
             same.union(a, str(b))

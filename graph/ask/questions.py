@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from graph.model.errors import InputError, KGError, NotBuilt, UnknownName
 from graph.store.index import Index
-from graph.model.names import fold
+from graph.model.names import fold, suggest
 from graph.store.native import paused_gc
 from graph.ask.supplies import Keyed, SupplyRow, evidence, select
 from graph.ask import supplies as supply_rows
@@ -121,7 +121,7 @@ class KnowledgeGraph:
         if out is None:
             out = default_out(Path(sources)) if sources is not None else Path("out")
         if store is not None or endpoint is not None:
-            return cls(open_dataset(Path(out), store=store, endpoint=endpoint))
+            return cls(open_dataset(Path(out), store=Path(store) if store is not None else None, endpoint=endpoint))
         try:
             return cls(open_dataset(Path(out)))
         except NotBuilt:
@@ -170,7 +170,7 @@ class KnowledgeGraph:
     # --- names ---------------------------------------------------------------------------------------
     @property
     def names(self):
-        """The entities of the built graph (a :class:`graph.model.registry.Registry` of labels and aliases from its RDF)."""
+        """The entities of the built graph: a :class:`graph.model.registry.Registry` read from its RDF."""
         if self._names is None:
             from graph.ask.projection import registry_of
 
@@ -204,13 +204,10 @@ class KnowledgeGraph:
         return self._concepts
 
     def _category_closure(self, name: str) -> set[str]:
-        import difflib
-
         cats = self._categories()
         cid = cats["index"].get(fold(name))
         if cid is None:
-            close = difflib.get_close_matches(fold(name), list(cats["index"]), n=3, cutoff=0.6)
-            raise UnknownName("category", name, list(dict.fromkeys(cats["index"][c] for c in close)))
+            raise UnknownName("category", name, suggest(name, cats["index"]))
         narrower = {cid}
         changed = True
         while changed:
@@ -249,10 +246,10 @@ class KnowledgeGraph:
         list of graph.ask.supplies.SupplyRow
             ``supplier`` (``None`` when the source does not say), ``recipient``, ``system``,
             ``category``, ``quantity`` (the number the sources agree on; each source's number adds up
-            its claims of the fact), ``quantities`` (each source's number, only when they disagree), ``date``, ``order_date``, ``delivery_date``, ``status``,
-            ``condition``, ``reported`` (first issue date of its sources), ``claims`` and ``sources``
-            (each with ``source``, ``title``, ``quote``, ``claim_id``, ``issued``); sorted by
-            recipient, supplier, date.
+            its claims of the fact), ``quantities`` (each source's number, only when they disagree),
+            ``date``, ``order_date``, ``delivery_date``, ``status``, ``condition``, ``reported``
+            (first issue date of its sources), ``claims`` and ``sources`` (each with ``source``,
+            ``title``, ``quote``, ``claim_id``, ``issued``); sorted by recipient, supplier, date.
 
         Raises
         ------
@@ -260,9 +257,7 @@ class KnowledgeGraph:
             For a name that denotes no actor, system or category.
         """
         if self.index is not None and not (category or since or until or as_of):
-            found = _from_index(self.index, to, supplier, system)
-            if found is not None:
-                return found
+            return _from_index(self.index, to, supplier, system)
         want_to = str(self.resolve(to).iri) if to else None
         want_from = str(self.resolve(supplier).iri) if supplier else None
         want_system = str(self.resolve(system, "system").iri) if system else None
@@ -580,9 +575,9 @@ class KnowledgeGraph:
         F = self.facts(as_of=as_of, relations=relations, open_ends=True)
         by_fact: dict[tuple, dict] = {}
         participants: dict[str, list[str]] = {}
-        for u, v, key, d in F.edges:
+        for u, v, _, d in F.edges:
             if d["relation"] in ("participates_in", "hosts") and v is not None:
-                participants.setdefault(v, []).append(self._label(u))
+                participants.setdefault(v, []).append(self._label(u) or "(not named)")
         skip = {"relation", "label", "directed", "claims", "claim_ids", "sources", "evidence", "date",
                 "end_date", "weight", "system_iri"}
         for u, v, key, d in F.edges:
@@ -623,15 +618,16 @@ class KnowledgeGraph:
                 "count": sum(len(v) for v in relations_out.values()), "relations": relations_out}
 
 
-def _from_index(index: Index, to: str | None, supplier: str | None, system: str | None) -> list[SupplyRow] | None:
-    """The rows of a store's supplies index; ``None`` for a name it cannot resolve to one entity."""
-    want = {}
-    for key, name, kind in (("to", to, "actor"), ("supplier", supplier, "actor"), ("system", system, "system")):
-        if name:
-            iri = index.resolve(name, kind)
-            if iri is None:
-                return None  # unknown or ambiguous: the registry resolves it (or refuses it, with suggestions)
-            want[key] = iri
+def _from_index(index: Index, to: str | None, supplier: str | None, system: str | None) -> list[SupplyRow]:
+    """The rows of a store's supplies index, its names resolved as the registry resolves them.
+
+    Raises
+    ------
+    UnknownName
+        For a name that denotes no actor (or system), or several.
+    """
+    want = {key: index.resolve(name, kind) for key, name, kind in
+            (("to", to, "actor"), ("supplier", supplier, "actor"), ("system", system, "system")) if name}
     return index.rows(**want)
 
 
@@ -644,8 +640,10 @@ def write_supplies_index(store: Any, folder: Path) -> int:
     from graph.store import index
 
     kg = KnowledgeGraph(store)
-    return index.write_rows(folder, ((k.recipient, k.supplier, k.system, k.row) for k in kg.supply_rows()),
-                            kg.names.name_table(("actor", "system")))
+    registry = kg.names
+    names = [(eid, kind, str(registry.get(eid).iri), label, folded)
+             for eid, kind, label, folded in registry.names.table(("actor", "system"))]
+    return index.write_rows(folder, ((k.recipient, k.supplier, k.system, k.row) for k in kg.supply_rows()), names)
 
 
 def _eid_source(key: str) -> str:
@@ -662,14 +660,10 @@ def _eid(key: str | None) -> str | None:
 
 
 def _call(fn, *args, **kwargs):
-    """Run a projection function, turning bad dates and relations into one-line input errors."""
-    from graph.model.dates import DateError
+    """Run a projection function, turning a bad date into a one-line input error (an unknown relation is one)."""
+    from graph.model.dates import DateError  # rdflib: see the imports above
 
     try:
         return fn(*args, **kwargs)
     except DateError as exc:
         raise InputError(str(exc)) from None
-    except ValueError as exc:
-        if "relation" in str(exc):
-            raise InputError(str(exc)) from None
-        raise

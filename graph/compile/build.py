@@ -12,8 +12,6 @@ byte-identical files.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -24,6 +22,7 @@ from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 from graph.compile.claims import Compiled, compile_claim
 from graph.model.dates import parse_date
 from graph.model.errors import CorpusInvalid, InputError, KGError, ValidationError
+from graph.model.files import write_atomically  # noqa: F401 - where the build and its callers write files
 from graph.model.registry import Registry, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
@@ -394,24 +393,6 @@ def validate(corpus: Path, progress: Progress | None = None,
         raise InputError(f"unknown SHACL engine '{shacl_engine}'; choose one of {', '.join(ENGINES)}")
     comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine)
     return comp, comp.summary()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 #: What a build writes beyond the RDF outputs, into the generation before it is switched in

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Iterator
 
-from rdflib import Literal, Namespace, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, QB, RDF, RDFS, XSD
 
 from graph.model.dates import DateError, parse_date
@@ -24,13 +24,12 @@ from graph.model.errors import UnknownName, ValidationError
 from graph.model.numbers import MAX_TEXT, bounded_count, bounded_decimal, bounded_text
 from graph.model.registry import Registry
 from graph.compile.sources import Source
-from graph.model.terms import CLAIM, SKG, SKV
+from graph.model.terms import CLAIM, OA, SKG, SKV
 from graph.model import yamlfile
 
 __all__ = ["Field", "ClaimType", "CLAIM_TYPES", "Compiled", "compile_claim", "OA"]
 
 #: The W3C Web Annotation vocabulary (rdflib ships no class for it).
-OA = Namespace("http://www.w3.org/ns/oa#")
 
 # Value kinds: an entity of the registry (of the given kinds), a concept of a scheme, or a literal.
 ACTOR = ("actor",)

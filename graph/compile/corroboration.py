@@ -32,9 +32,8 @@ from typing import Iterable, Iterator
 from rdflib import Dataset, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
-from graph.compile.claims import OA
 from graph.model.groups import Groups
-from graph.model.terms import GRAPH, SKG, SKV
+from graph.model.terms import GRAPH, OA, SKG, SKV
 
 __all__ = ["Transfer", "Side", "Conflict", "Corroboration", "PROVEN", "POSSIBLE", "Triples", "transfers", "corroborate", "link_transfers",
            "link", "conflicts",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
@@ -85,7 +86,7 @@ def check_ntriples(text: str, *, engine: str = DEFAULT_ENGINE) -> list[ShapeResu
         messages = r.get("messages") or []
         # pySHACL reports the shape's own sh:message where it has one, else the engine's; so do we
         message = next((m for m in messages if m in own), messages[0] if messages else "violates a shape")
-        out.append(ShapeResult(focus=_term(r.get("focusNode")), message=message,
+        out.append(ShapeResult(focus=cast(Node, _term(r.get("focusNode"))), message=message,  # SHACL: always one
                                path=_term(r.get("resultPath")), value=_term(r.get("value"))))
     return _sorted(out)
 
@@ -102,7 +103,8 @@ def _engine(engine: str) -> None:
 
 
 def _term(text: str | None) -> Node | None:
-    return from_n3(text) if text else None
+    term = from_n3(text) if text else None
+    return term if isinstance(term, Node) else None
 
 
 @lru_cache(maxsize=None)

@@ -70,7 +70,7 @@ def problems(results: list[shapes.ShapeResult], claims: dict, registry) -> list[
     for r in results:
         detail = ""
         if r.path is not None:
-            detail = f" ({nm.normalizeUri(r.path)}"
+            detail = f" ({nm.normalizeUri(str(r.path))}"
             detail += f" = {r.value})" if r.value is not None else ")"
         entity, owner = _entity(r.focus, registry), _owner(r.focus, claims)
         if entity is not None:

@@ -14,6 +14,7 @@ __all__ = [
     "InputError",
     "ValidationError",
     "UnknownName",
+    "UnknownRelation",
     "NotBuilt",
     "CorpusInvalid",
     "StaleStore",
@@ -81,6 +82,10 @@ class UnknownName(InputError):
         super().__init__(f"unknown {kind} '{name}'{hint}", **where)
 
 
+class UnknownRelation(InputError, ValueError):
+    """A relation name the projection does not know (a ``ValueError`` too, as it was)."""
+
+
 class NotBuilt(InputError):
     """The built dataset that a command needs does not exist yet."""
 
@@ -102,7 +107,7 @@ class StaleStore(UserWarning):
     """
 
 
-def _restore(cls: type, message: str, state: dict) -> KGError:
+def _restore(cls: type[KGError], message: str, state: dict) -> KGError:
     err = cls.__new__(cls)
     Exception.__init__(err, message)
     err.__dict__.update(state)

@@ -13,18 +13,20 @@ representative is its smallest member (by ``str``), so every caller names a fact
 
 from __future__ import annotations
 
-from typing import Hashable
+from typing import Generic, Hashable, TypeVar
 
 __all__ = ["Groups"]
 
+T = TypeVar("T", bound=Hashable)
 
-class Groups:
+
+class Groups(Generic[T]):
     """Union-find over hashable items (claim IRIs as strings or rdflib terms)."""
 
     def __init__(self) -> None:
-        self._parent: dict[Hashable, Hashable] = {}
+        self._parent: dict[T, T] = {}
 
-    def find(self, x: Hashable) -> Hashable:
+    def find(self, x: T) -> T:
         """The representative of ``x``'s group (``x`` itself when it was never linked)."""
         root = x
         while self._parent.get(root, root) != root:
@@ -33,7 +35,7 @@ class Groups:
             self._parent[x], x = root, self._parent[x]
         return root
 
-    def union(self, a: Hashable, b: Hashable) -> None:
+    def union(self, a: T, b: T) -> None:
         """Put ``a`` and ``b`` in one group."""
         ra, rb = self.find(a), self.find(b)
         self._parent.setdefault(ra, ra)
@@ -41,9 +43,9 @@ class Groups:
         if ra != rb:
             self._parent[max(ra, rb, key=str)] = min(ra, rb, key=str)
 
-    def groups(self) -> list[list]:
+    def groups(self) -> list[list[T]]:
         """Every group of two or more members, each sorted, ordered by its first member (by ``str``)."""
-        out: dict[Hashable, list] = {}
+        out: dict[T, list[T]] = {}
         for x in list(self._parent):
             out.setdefault(self.find(x), []).append(x)
         return sorted((sorted(g, key=str) for g in out.values() if len(g) > 1), key=lambda g: str(g[0]))

@@ -17,8 +17,9 @@ description::
     aliases:
       ataka: [9M120 Ataka]      # more names for an entity declared in any file of the registry
 
-Names resolve through ids, labels and aliases, ignoring case, diacritics and hyphens
-(see :func:`graph.model.names.fold`).
+Names resolve through ids, labels and aliases, ignoring case, diacritics, separators and the
+script (:func:`graph.model.names.resolve`, the one name lookup). Two entities whose names fold
+alike, or a name that mixes Latin with Cyrillic or Greek letters in a word, are refused.
 """
 
 from __future__ import annotations
@@ -33,12 +34,12 @@ from typing import Iterable, Iterator
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from graph.model.errors import InputError, UnknownName, ValidationError
-from graph.model.names import fold
+from graph.model.errors import InputError, ValidationError
+from graph.model.names import Names, fold, mixed_script, resolve
 from graph.model.terms import ENTITY, SKG, SKV, WIKIDATA
 from graph.model import yamlfile
 
-__all__ = ["Entity", "Registry", "load_registry", "closest", "ACTOR_TYPES", "SECTIONS", "ALIASES"]
+__all__ = ["Entity", "Registry", "load_registry", "ACTOR_TYPES", "SECTIONS", "ALIASES"]
 
 #: The classes an actor may have (the ``type`` of an entry under ``actors``).
 ACTOR_TYPES = {
@@ -101,7 +102,7 @@ class Registry:
     """All entities of a corpus, and name resolution over them."""
 
     entities: dict[str, Entity] = field(default_factory=dict)
-    _index: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    names: Names = field(default_factory=Names, repr=False)
 
     def add(self, entity: Entity) -> None:
         if entity.id in self.entities:
@@ -110,10 +111,7 @@ class Registry:
                 f"duplicate entity id '{entity.id}' (also at {other.file}:{other.line})",
                 file=entity.file, line=entity.line)
         self.entities[entity.id] = entity
-        for name in entity.names():
-            ids = self._index.setdefault(fold(name), [])
-            if entity.id not in ids:
-                ids.append(entity.id)
+        self.names.add(entity.id, entity.kind, entity.label, entity.aliases)
 
     def __contains__(self, entity_id: str) -> bool:
         return entity_id in self.entities
@@ -129,26 +127,10 @@ class Registry:
         entity = self.entities[entity_id]
         extra = tuple(a for a in aliases if a not in entity.aliases)
         self.entities[entity_id] = replace(entity, aliases=entity.aliases + extra)
-        for name in extra:
-            ids = self._index.setdefault(fold(name), [])
-            if entity_id not in ids:
-                ids.append(entity_id)
+        self.names.add(entity_id, entity.kind, entity.label, extra)
 
     def get(self, entity_id: str) -> Entity:
         return self.entities[entity_id]
-
-    def name_table(self, kinds: Iterable[str]) -> dict[str, dict]:
-        """Per kind: ``ids`` (id -> IRI) and ``index`` (folded name -> ids), as :mod:`graph.index` keeps them."""
-        table: dict[str, dict] = {kind: {"ids": {}, "index": {}} for kind in kinds}
-        for e in self:
-            if e.kind in table:
-                table[e.kind]["ids"][e.id] = str(e.iri)
-        for folded, ids in self._index.items():
-            for i in ids:
-                kind = self.entities[i].kind
-                if kind in table:
-                    table[kind]["index"].setdefault(folded, []).append(i)
-        return table
 
     def by_iri(self, iri: str) -> Entity | None:
         """The entity whose IRI is ``iri``, else ``None``."""
@@ -173,24 +155,7 @@ class Registry:
             With the closest known names as suggestions, when nothing (or more than one
             entity of the wanted kinds) matches.
         """
-        allowed = set(kinds) if kinds else None
-        if name in self.entities and (allowed is None or self.entities[name].kind in allowed):
-            return self.entities[name]
-        ids = [i for i in self._index.get(fold(name), []) if allowed is None or self.entities[i].kind in allowed]
-        if len(ids) == 1:
-            return self.entities[ids[0]]
-        label = what or ("/".join(sorted(allowed)) if allowed else "entity")
-        if len(ids) > 1:
-            raise UnknownName(label, name, [self.entities[i].label for i in ids])
-        return self._unknown(name, allowed, label)
-
-    def _unknown(self, name: str, allowed: set[str] | None, label: str) -> Entity:
-        candidates: dict[str, str] = {}
-        for folded, ids in self._index.items():
-            for i in ids:
-                if allowed is None or self.entities[i].kind in allowed:
-                    candidates.setdefault(folded, self.entities[i].label)
-        raise UnknownName(label, name, closest(fold(name), candidates))
+        return self.entities[resolve(self.names, name, kinds, what=what)]
 
     def triples(self) -> Iterator[tuple]:
         """The registry as RDF: type, labels, category and part-of of every entity."""
@@ -205,20 +170,6 @@ class Registry:
                 yield e.iri, SKG.partOf, ENTITY[e.part_of]
             if e.wikidata:
                 yield e.iri, SKOS.exactMatch, WIKIDATA[e.wikidata]
-
-
-def closest(folded: str, candidates: dict[str, str], n: int = 3) -> list[str]:
-    """The labels of the candidates (folded name -> label) nearest to ``folded``.
-
-    Only names nearly as close as the best one are kept, so that "Rusia" suggests "Russia" and
-    not also "United States" (through its alias "USA").
-    """
-    scored = sorted(((difflib.SequenceMatcher(None, folded, c).ratio(), c) for c in candidates), reverse=True)
-    if not scored or scored[0][0] < 0.6:
-        return []
-    best = scored[0][0]
-    keep = [candidates[c] for ratio, c in scored if ratio >= max(0.6, best - 0.1)]
-    return list(dict.fromkeys(keep))[:n]
 
 
 def _entry(section: str, eid: object, body: object, path: Path, line: int | None) -> Entity:
@@ -253,12 +204,12 @@ def _entry(section: str, eid: object, body: object, path: Path, line: int | None
                              file=path, line=line)
         rdf_type = ACTOR_TYPES[type_name]
     elif kind == "instrument":
-        rdf_type = _INSTRUMENT_TYPES.get(type_name or "LegalInstrument")
-        if rdf_type is None:
+        if (type_name or "LegalInstrument") not in _INSTRUMENT_TYPES:
             raise InputError(f"instrument '{eid}': type must be one of {', '.join(_INSTRUMENT_TYPES)}",
                              file=path, line=line)
+        rdf_type = _INSTRUMENT_TYPES[type_name or "LegalInstrument"]
     else:
-        if type_name is not None:
+        if type_name is not None or default_type is None:
             raise InputError(f"entity '{eid}' in '{section}' takes no type", file=path, line=line)
         rdf_type = default_type
     category = body.get("category")
@@ -318,6 +269,7 @@ def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:
         if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
             raise InputError(f"aliases: '{eid}' takes a list of names", file=path, line=line)
         registry.add_aliases(eid, [n.strip() for n in names])
+    _check_names(registry)
     for e in registry:
         if e.part_of and e.part_of not in registry:
             raise ValidationError(f"entity '{e.id}': part_of '{e.part_of}' is not in the registry",
@@ -328,3 +280,26 @@ def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:
             raise ValidationError(f"system '{e.id}': unknown category '{e.category}'{hint}",
                                   file=e.file, line=e.line)
     return registry
+
+
+def _check_names(registry: Registry) -> None:
+    """Refuse a name that mixes scripts in a word, and two entities whose names fold alike.
+
+    Raises
+    ------
+    ValidationError
+        Naming the entity (or both entities, each with its file and line) and the names.
+    """
+    for e in registry:
+        for name in (e.label, *e.aliases):
+            word = mixed_script(name)
+            if word is not None:
+                raise ValidationError(f"entity '{e.id}': the name '{name}' mixes Latin with Cyrillic or Greek "
+                                      f"letters in '{word}' (a look-alike letter?)", file=e.file, line=e.line)
+    for folded, ids in registry.names.clashes():
+        first, second = sorted((registry.get(i) for i in ids[:2]), key=lambda e: (e.file or "", e.line or 0, e.id))
+        name_a, name_b = (next(n for n in (e.label, *e.aliases, e.id) if fold(n) == folded)
+                          for e in (first, second))
+        raise ValidationError(f"entities '{first.id}' ('{name_a}', {first.file}:{first.line}) and '{second.id}' "
+                              f"('{name_b}') have names that fold alike: a name must denote one entity",
+                              file=second.file, line=second.line)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from graph.compile.build import write_atomically
+from graph.model.files import write_atomically
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -30,6 +30,8 @@ import networkx as nx
 
 from graph.ask.supplies import deliveries_text
 from graph.model.errors import InputError
+from graph.model.files import write_atomically
+from graph.model.names import Names, resolve
 
 __all__ = [
     "SEED",
@@ -779,8 +781,6 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
 
 def write_view(graph: nx.MultiDiGraph, path: Path, **options) -> ViewResult:
     """Render ``graph`` (see :func:`render`, same options) and write the page atomically to ``path``."""
-    from graph.compile.build import write_atomically
-
     result = render(graph, **options)
     write_atomically(Path(path), result.html.encode("utf-8"))
     return result
@@ -801,11 +801,6 @@ def resolve_node(graph: nx.MultiDiGraph, name: str, registry=None) -> str:
     InputError
         When the name is known but has no node in this selection of the graph.
     """
-    import difflib
-
-    from graph.model.errors import UnknownName
-    from graph.model.names import fold, words
-
     if registry is not None:
         entity = registry.resolve(name, what="actor")
         key = str(entity.iri)
@@ -813,22 +808,11 @@ def resolve_node(graph: nx.MultiDiGraph, name: str, registry=None) -> str:
             raise InputError(f"'{entity.label}' has no node in this selection of the graph "
                              f"(try --include-systems, or fewer filters)")
         return key
-    by_name: dict[str, list[str]] = {}
-    spelled: dict[str, list[str]] = {}  # folded name -> its words (a word of a name suggests it)
+    names = Names()
     for node in sorted(graph.nodes, key=str):
-        for text in (graph.nodes[node].get("label"), str(node).rsplit("/", 1)[-1]):
-            if text:
-                by_name.setdefault(fold(str(text)), []).append(node)
-                spelled.setdefault(fold(str(text)), words(str(text)).split(" "))
-    hits = sorted(set(by_name.get(fold(name), [])), key=str)
-    if len(hits) == 1:
-        return hits[0]
-    if len(hits) > 1:
-        raise UnknownName("actor", name, sorted(_label(graph, h) for h in hits))
-    q = fold(name)
-    close = [c for c in sorted(by_name) if q and q in spelled[c]][:3]
-    close += difflib.get_close_matches(q, list(by_name), n=3, cutoff=0.6)
-    raise UnknownName("actor", name, list(dict.fromkeys(_label(graph, by_name[c][0]) for c in close))[:3])
+        names.add(str(node), graph.nodes[node].get("kind") or "node", _label(graph, node),
+                  [str(node).rsplit("/", 1)[-1]])
+    return resolve(names, name, what="actor")
 
 
 def _field_words(key: str) -> str:

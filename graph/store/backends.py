@@ -114,11 +114,9 @@ def open_dataset(out: Path | None = None, store: Path | None = None, endpoint: s
 # --- Oxigraph on disk -------------------------------------------------------------------------
 
 def _oxigraph(path: Path):
-    from oxrdflib import OxigraphStore
+    from graph.store.native import open_store, rdflib_over  # opens read-only, checks it holds a built dataset
 
-    from graph.store.native import open_store  # opens read-only and checks it holds a built dataset
-
-    return OxigraphStore(store=open_store(path))
+    return rdflib_over(open_store(path))
 
 
 def fill_store(folder: Path, dataset: Path, build: str, progress: Callable[[str], None] | None = None, *,

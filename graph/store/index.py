@@ -15,17 +15,23 @@ row is kept as its JSON text with the IRIs it is asked by (recipient, supplier, 
 system), in the order the rows are given. A store without an index, or with an index of another
 format, is answered without it (the rows are computed).
 
-It keeps the names too (each actor's and system's id, labels and aliases, folded as the registry
-folds them), so that a name resolves with one lookup rather than a read of every label.
+It keeps the names too (each actor's and system's id, label and folded names), and is a
+:class:`graph.model.names.NameTable`: a name resolves by the one lookup
+(:func:`graph.model.names.resolve`, the registry's rules and error) with one query rather than
+a read of every label.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
->>> names = {"actor": {"ids": {"a": "ent:a", "b": "ent:b"}, "index": {"a": ["a"], "alpha": ["a"], "b": ["b"]}}}
+>>> names = [("a", "actor", "ent:a", "Alpha", ["a", "alpha"]), ("b", "actor", "ent:b", "B", ["b"])]
 >>> write_rows(folder, [("ent:a", "ent:b", None, {"supplier": "B", "recipient": "A"})], names)
 1
 >>> index = Index.open(folder)
->>> index.resolve("Alpha", "actor"), index.resolve("zeta", "actor")
-('ent:a', None)
+>>> index.resolve("Alpha", "actor")
+'ent:a'
+>>> index.resolve("Alpah", "actor")
+Traceback (most recent call last):
+    ...
+graph.model.errors.UnknownName: unknown actor 'Alpah'; did you mean 'Alpha'?
 >>> index.rows(to="ent:a")
 [{'supplier': 'B', 'recipient': 'A'}]
 >>> index.rows(to="ent:a", system="ent:mig-29")
@@ -42,33 +48,35 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
-from graph.model.names import fold
+from graph.model.names import resolve
 
 __all__ = ["FILE", "VERSION", "Index", "write_rows"]
 
 #: The index's file name in the store's folder.
 FILE = "serbia-kg-supplies.sqlite"
 #: The format of what is kept, names folded as :func:`graph.model.names.fold` folds them (2: without
-#: separators; 3: rows with ordered, delivered, deliveries, order_year, estimated); an index of another
-#: version is ignored (the rows are computed).
-VERSION = "3"
+#: separators; 3: rows with ordered, delivered, deliveries, order_year, estimated; 4: Cyrillic read as
+#: Latin, labels kept for suggestions); an index of another version is ignored (the rows are computed).
+VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE entities (kind TEXT NOT NULL, id TEXT NOT NULL, iri TEXT NOT NULL, PRIMARY KEY (kind, id));
-CREATE TABLE names (kind TEXT NOT NULL, folded TEXT NOT NULL, id TEXT NOT NULL);
-CREATE INDEX by_name ON names (kind, folded);
+CREATE TABLE entities (id TEXT PRIMARY KEY, kind TEXT NOT NULL, iri TEXT NOT NULL, label TEXT NOT NULL);
+CREATE TABLE names (folded TEXT NOT NULL, id TEXT NOT NULL);
+CREATE INDEX by_name ON names (folded);
 CREATE TABLE supplies (recipient TEXT, supplier TEXT, system TEXT, row TEXT NOT NULL);
 CREATE INDEX by_recipient ON supplies (recipient);
 CREATE INDEX by_supplier ON supplies (supplier);
 CREATE INDEX by_system ON supplies (system);
 """
 
-Names = dict  # kind -> {"ids": {id: IRI}, "index": {folded name: [id, ...]}}: graph.model.registry.Registry.name_table
-Keyed = tuple  # (recipient IRI, supplier IRI, system IRI, row)
+#: An entity as the index keeps it: (id, kind, IRI, label, its folded names).
+Named = tuple[str, str, str, str, Iterable[str]]
+#: A row with the IRIs it is asked by: (recipient, supplier, system, row).
+Keyed = tuple[Any, Any, Any, Any]
 
 
-def write_rows(folder: Path, rows: Iterable[Keyed], names: Names) -> int:
+def write_rows(folder: Path, rows: Iterable[Keyed], names: Iterable[Named]) -> int:
     """Write the rows, in order, and the names as the index in ``folder``; return the number of rows.
 
     The file is written under a temporary name and renamed into place when complete.
@@ -82,13 +90,11 @@ def write_rows(folder: Path, rows: Iterable[Keyed], names: Names) -> int:
         dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
         with con:
             con.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
-            for kind, table in names.items():
-                con.executemany("INSERT INTO entities VALUES (?, ?, ?)",
-                                ((kind, eid, iri) for eid, iri in table["ids"].items()))
-                con.executemany("INSERT INTO names VALUES (?, ?, ?)",
-                                ((kind, folded, eid) for folded, ids in table["index"].items() for eid in ids))
+            for eid, kind, iri, label, folded in names:
+                con.execute("INSERT INTO entities VALUES (?, ?, ?, ?)", (eid, kind, iri, label))
+                con.executemany("INSERT INTO names VALUES (?, ?)", ((f, eid) for f in folded))
             n = 0
-            for n, (to, supplier, system, row) in enumerate(rows, 1):
+            for n, (to, supplier, system, row) in enumerate(rows, 1):  # noqa: B007 - n counts the rows
                 con.execute("INSERT INTO supplies VALUES (?, ?, ?, ?)", (to, supplier, system, dumps(row)))
         con.close()
         os.replace(tmp, path)
@@ -100,7 +106,10 @@ def write_rows(folder: Path, rows: Iterable[Keyed], names: Names) -> int:
 
 
 class Index:
-    """An open supplies index (read-only). :meth:`open` gives ``None`` where there is none to use."""
+    """An open supplies index (read-only). :meth:`open` gives ``None`` where there is none to use.
+
+    It is a :class:`graph.model.names.NameTable` of the store's actors and weapons systems.
+    """
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self._con = con
@@ -127,24 +136,18 @@ class Index:
     def close(self) -> None:
         self._con.close()
 
-    def resolve(self, name: str, kind: str) -> str | None:
-        """The IRI of the ``kind`` (actor or system) whose id is ``name``, else whose one folded name it is; else ``None``.
+    def resolve(self, name: str, kind: str) -> str:
+        """The IRI of the ``kind`` (actor or system) ``name`` denotes, by :func:`graph.model.names.resolve`.
 
-        The same rules as :meth:`graph.model.registry.Registry.resolve` (an unknown or ambiguous name gives ``None``).
+        Raises
+        ------
+        UnknownName
+            As the registry does.
         """
+        eid = resolve(self, name, [kind], what=kind)
+        return self._one("SELECT iri FROM entities WHERE id = ?", eid)
 
-        found = self._con.execute("SELECT iri FROM entities WHERE kind = ? AND id = ?", (kind, name)).fetchone()
-        if found is not None:
-            return found[0]
-        ids = [eid for (eid,) in self._con.execute(
-            "SELECT DISTINCT id FROM names WHERE kind = ? AND folded = ?", (kind, fold(name)))]
-        if len(ids) != 1:
-            return None
-        found = self._con.execute("SELECT iri FROM entities WHERE kind = ? AND id = ?", (kind, ids[0])).fetchone()
-        return found[0] if found is not None else None
-
-    def rows(self, to: str | None = None, supplier: str | None = None,
-             system: str | None = None) -> list[dict[str, Any]]:
+    def rows(self, to: str | None = None, supplier: str | None = None, system: str | None = None) -> list[Any]:
         """The rows whose recipient, supplier and system are the given IRIs (each ``None`` for any), in order."""
         where = [(col, v) for col, v in (("recipient", to), ("supplier", supplier), ("system", system))
                  if v is not None]
@@ -152,3 +155,26 @@ class Index:
                                              if where else "") + " ORDER BY rowid"
         loads = json.loads
         return [loads(r) for (r,) in self._con.execute(text, [v for _, v in where])]
+
+    # --- the NameTable the resolver reads ---------------------------------------------------------
+    def _one(self, text: str, *args: str) -> Any:
+        found = self._con.execute(text, args).fetchone()
+        return found[0] if found is not None else None
+
+    def kind_of(self, eid: str) -> str | None:
+        return self._one("SELECT kind FROM entities WHERE id = ?", eid)
+
+    def label_of(self, eid: str) -> str:
+        return self._one("SELECT label FROM entities WHERE id = ?", eid)
+
+    def named(self, folded: str) -> list[str]:
+        return [eid for (eid,) in self._con.execute("SELECT DISTINCT id FROM names WHERE folded = ? ORDER BY id",
+                                                     (folded,))]
+
+    def candidates(self, kinds: frozenset[str] | None) -> dict[str, str]:
+        found: dict[str, str] = {}
+        text = "SELECT n.folded, e.label, e.kind FROM names n JOIN entities e ON e.id = n.id ORDER BY n.rowid"
+        for folded, label, kind in self._con.execute(text):
+            if kinds is None or kind in kinds:
+                found.setdefault(folded, label)
+        return found

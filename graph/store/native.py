@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import re
 import warnings
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ from typing import Any
 from graph.model import generation
 from graph.model.errors import InputError, NotBuilt, StaleStore
 
-__all__ = ["open_store", "read_query", "prefixes_of", "literal_value", "Lit", "Reader", "StoreReader",
-           "paused_gc"]
+__all__ = ["open_store", "rdflib_over", "oxigraph_of", "read_query", "prefixes_of", "literal_value", "Lit", "Reader",
+           "StoreReader", "paused_gc"]
 
 _PREFIX = re.compile(r"^\s*PREFIX\s+(\w*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -261,6 +262,35 @@ class StoreReader(Reader):
         for claim, cand in best.items():
             found[claim] = cand[2]
         return {c: q for c, q in found.items() if q is not None}
+
+
+#: The pyoxigraph store under each oxrdflib store that :func:`rdflib_over` made (oxrdflib keeps its own
+#: private): how an rdflib ``Dataset`` over an Oxigraph store is read natively.
+_UNDER: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+
+
+def rdflib_over(store: Any) -> Any:
+    """An rdflib store (oxrdflib's) over the pyoxigraph ``store``, which :func:`oxigraph_of` finds again."""
+    from oxrdflib import OxigraphStore
+
+    wrapped = OxigraphStore(store=store)
+    _UNDER[wrapped] = store
+    return wrapped
+
+
+def oxigraph_of(data: Any) -> Any:
+    """The pyoxigraph ``Store`` that holds ``data`` (itself, or under an rdflib ``Dataset`` made over one by
+    :func:`rdflib_over`), else ``None``: a query or a read on it runs natively, with no rdflib."""
+    import sys
+
+    ox = sys.modules.get("pyoxigraph")  # no pyoxigraph imported: no store of it either
+    if ox is not None and isinstance(data, ox.Store):
+        return data
+    under = getattr(data, "store", None)
+    try:
+        return _UNDER.get(under) if under is not None else None
+    except TypeError:  # a store that cannot be weakly referenced is none of ours
+        return None
 
 
 @contextmanager

@@ -30,12 +30,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SKOS, XSD
 
 from graph.model.errors import InputError, UnknownName
-from graph.model.names import fold
+from graph.model.names import Names, fold, resolve, suggest
 from graph.model.terms import ENTITY, PREFIXES
+from graph.store.native import oxigraph_of
 
 __all__ = ["PROLOGUE", "FORMATS", "GRAPH_FORMATS", "Param", "SavedQuery", "saved_queries", "saved_query",
            "check_syntax", "kind_of", "bind_values", "set_page", "resolve_param", "run", "run_text", "format_result",
@@ -155,12 +156,10 @@ def saved_query(name: str, folder: Path | None = None) -> SavedQuery:
     UnknownName
         If there is none, with the closest names as suggestions.
     """
-    import difflib
-
     found = {q.name: q for q in saved_queries(folder)}
     if name.removesuffix(".rq") in found:
         return found[name.removesuffix(".rq")]
-    error = UnknownName("saved query", name, difflib.get_close_matches(name, list(found), n=3, cutoff=0.5))
+    error = UnknownName("saved query", name, suggest(name, {fold(q): q for q in found}))
     error.message += " (`serbia-kg sparql --list` lists the saved questions)"
     raise error
 
@@ -306,17 +305,22 @@ def set_page(text: str, limit: int | None = None, offset: int | None = None) -> 
     return text[:m.start()] + clause + text[m.end():]
 
 
-def _entity_names(ds) -> dict[str, set[URIRef]]:
-    names: dict[str, set[URIRef]] = {}
-    query = "SELECT DISTINCT ?e ?l WHERE { ?e skos:prefLabel|skos:altLabel ?l }"
+def _entity_names(ds) -> Names:
+    """Every entity of the dataset (under ``ent:``) with its preferred label and aliases, for the name lookup."""
+    query = "SELECT DISTINCT ?e ?p ?l WHERE { ?e ?p ?l FILTER(?p IN (skos:prefLabel, skos:altLabel)) }"
     native = oxigraph_of(ds)
-    rows = ((str(e), str(label)) for e, label in ds.query(PROLOGUE + query)) if native is None else (
-        (r["e"].value, r["l"].value) for r in _run_native(native, query, where="names")._native_rows())
-    base = str(ENTITY)
-    for e, label in rows:
+    rows = ((str(e), str(p), str(label)) for e, p, label in ds.query(PROLOGUE + query)) if native is None else (
+        (r["e"].value, r["p"].value, r["l"].value) for r in _run_native(native, query, where="names")._native_rows())
+    base, pref = str(ENTITY), str(SKOS.prefLabel)
+    labels: dict[str, set[str]] = {}
+    aliases: dict[str, set[str]] = {}
+    for e, p, label in rows:
         if e.startswith(base):
-            names.setdefault(fold(label), set()).add(URIRef(e))
-            names.setdefault(fold(e[len(base):]), set()).add(URIRef(e))
+            (labels if p == pref else aliases).setdefault(e[len(base):], set()).add(label)
+    names = Names()
+    for eid in sorted(set(labels) | set(aliases)):
+        own = sorted(labels.get(eid, ()))
+        names.add(eid, "entity", own[0] if own else eid, own[1:] + sorted(aliases.get(eid, ())))
     return names
 
 
@@ -338,8 +342,6 @@ def resolve_param(ds, param: Param, value: str):
     InputError
         A value that does not fit the parameter's kind.
     """
-    import difflib
-
     if param.kind in ("entity", "iri"):
         v = value.strip()
         if v.startswith("<") and v.endswith(">"):
@@ -353,37 +355,13 @@ def resolve_param(ds, param: Param, value: str):
             raise InputError(f"parameter '{param.name}': '{value}' is not an IRI")
         if re.fullmatch(r"[a-z0-9][a-z0-9._-]*", v) and _is_entity(ds, ENTITY[v]):
             return ENTITY[v]  # an entity's id names it (as in the registry), without reading every name
-        names = _entity_names(ds)
-        hits = names.get(fold(v), set())
-        if len(hits) == 1:
-            return next(iter(hits))
-        if len(hits) > 1:
-            raise InputError(f"parameter '{param.name}': '{value}' names several entities: "
-                             + ", ".join(sorted(str(h) for h in hits)))
-        raise UnknownName("entity", value, difflib.get_close_matches(fold(v), list(names), n=3, cutoff=0.6))
+        return ENTITY[resolve(_entity_names(ds), v, what="entity")]
     if param.kind in ("integer", "year"):
         if not re.fullmatch(r"-?\d+", value.strip()):
             raise InputError(f"parameter '{param.name}': '{value}' is not a whole number")
         return Literal(int(value), datatype=XSD.integer) if param.kind == "integer" \
             else Literal(value.strip(), datatype=XSD.gYear)
     return Literal(value)
-
-
-def oxigraph_of(ds):
-    """The pyoxigraph ``Store`` that holds ``ds`` (itself, or behind oxrdflib), else ``None``.
-
-    A query on it runs natively: parsed and evaluated by Oxigraph, with no rdflib parsing and no
-    per-term conversion through oxrdflib.
-    """
-    import sys
-
-    ox = sys.modules.get("pyoxigraph")
-    if ox is None:
-        return None
-    if isinstance(ds, ox.Store):
-        return ds
-    inner = getattr(getattr(ds, "store", None), "_store", None)
-    return inner if isinstance(inner, ox.Store) else None
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -419,7 +397,11 @@ class NativeResult:
         from rdflib.term import Variable
 
         self._store, self._text, self._raw = store, text, raw
-        self._rows = self._bindings = self._graph = None
+        self._rows: list | None = None
+        self._bindings: list[dict] | None = None
+        self._graph: Graph | None = None
+        self.askAnswer: bool | None
+        self.vars: list[Variable] | None
         if isinstance(raw, ox.QueryBoolean):
             self.type, self.askAnswer, self.vars = "ASK", bool(raw), None
         elif isinstance(raw, ox.QuerySolutions):
@@ -448,7 +430,7 @@ class NativeResult:
 
     def __iter__(self):
         if self.type == "SELECT":
-            names = [str(v) for v in self.vars]
+            names = [str(v) for v in self.vars or ()]
             return iter([tuple(to_rdflib(row[n]) for n in names) for row in self._native_rows()])
         if self.type == "ASK":
             return iter([self.askAnswer])
@@ -457,7 +439,7 @@ class NativeResult:
     @property
     def bindings(self) -> list[dict]:
         if self._bindings is None:
-            self._bindings = [{v: to_rdflib(row[str(v)]) for v in self.vars if row[str(v)] is not None}
+            self._bindings = [{v: to_rdflib(row[str(v)]) for v in self.vars or () if row[str(v)] is not None}
                               for row in self._native_rows()] if self.type == "SELECT" else []
         return self._bindings
 
@@ -466,8 +448,6 @@ class NativeResult:
         if self.type != "CONSTRUCT":
             return None
         if self._graph is None:
-            from rdflib import Graph
-
             g = Graph()
             for t in self._native_rows():
                 g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
@@ -674,7 +654,10 @@ def format_result(result, fmt: str = "table", nm=None) -> str:
         return "yes\n" if result.askAnswer else "no\n"
     names, rows = table_cells(result, nm)
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
-    line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
     out = [line(names), line(["-" * w for w in widths])] + [line(r) for r in rows]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out) + "\n"
