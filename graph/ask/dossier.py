@@ -50,7 +50,8 @@ def _year(value: Any) -> int | None:
         return None
 
 
-def _deliveries(row: Mapping[str, Any], since: int | None = None, until: int | None = None) -> list[tuple[int, int | None]]:
+def _deliveries(row: Mapping[str, Any], since: int | None = None,
+                until: int | None = None) -> list[tuple[int, int | None]]:
     """``(year, units)`` per delivery year of a ``supplies`` row (those from ``since`` to ``until``: a
     row is found by any of its delivery years); its one date's year when no delivery years are known
     (units: the row's quantity, ``None`` when unknown)."""
@@ -71,7 +72,8 @@ def _deal(row: Mapping[str, Any]) -> dict:
             "claims": row["claims"], "sources": row["sources"]}
 
 
-def _by_year(rows: Sequence[Mapping[str, Any]], partner_key: str, since: int | None = None, until: int | None = None) -> list[dict]:
+def _by_year(rows: Sequence[Mapping[str, Any]], partner_key: str, since: int | None = None,
+             until: int | None = None) -> list[dict]:
     """Units delivered per year and partner; each cell with the deals behind it."""
     cells: dict[tuple[int, str], dict] = {}
     for row in rows:

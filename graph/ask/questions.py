@@ -430,7 +430,8 @@ class KnowledgeGraph:
             numbers: list[Any] = []
             if d.get("ordered") is not None or d.get("delivered") is not None or d.get("deliveries"):
                 if d.get("ordered") is not None:
-                    numbers.append(f"ordered {d['ordered']}" + (f" in {d['order_year']}" if d.get("order_year") else ""))
+                    numbers.append(f"ordered {d['ordered']}"
+                                   + (f" in {d['order_year']}" if d.get("order_year") else ""))
                 if d.get("delivered") is not None or d.get("deliveries"):
                     shown = "" if d.get("delivered") is None else f" {d['delivered']}"
                     years = deliveries_text(d.get("deliveries"))
@@ -440,7 +441,8 @@ class KnowledgeGraph:
             details = [d.get("system") or self.category_label(d.get("category")), *numbers, d.get("status"),
                        None if d.get("deliveries") else d.get("date")]
         elif rel == "takes_position_on" and d.get("stance") and d.get("topic"):
-            # "Serbia opposes sanctions on Russia for the invasion of Ukraine", not "takes a position on Russia: opposes"
+            # "Serbia opposes sanctions on Russia for the invasion of Ukraine",
+            # not "takes a position on Russia: opposes"
             when = f" ({d['date']})" if d.get("date") else ""
             return f"{subject} {d['stance']} {d['topic']}{when}"
         elif rel == "holds_office_in" and d.get("office"):

@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, TypedDict
 
-__all__ = ["Delivery", "Evidence", "SupplyRow", "deliveries_text", "Keyed", "rows", "make_row", "select", "evidence", "reported", "sort_key"]
+__all__ = ["Delivery", "Evidence", "SupplyRow", "deliveries_text", "Keyed", "rows", "make_row", "select", "evidence",
+           "reported", "sort_key"]
 
 
 class Delivery(TypedDict):
@@ -94,7 +95,7 @@ def evidence(edge: dict) -> list[Evidence]:
                       issued=e["date"])
         for key in ("ordered", "delivered", "order_year", "deliveries"):
             if key in e:
-                ev[key] = e[key]  # type: ignore[literal-required]
+                ev[key] = e[key]
         out.append(ev)
     return out
 
