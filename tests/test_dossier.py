@@ -36,6 +36,16 @@ def agrees(kg: KnowledgeGraph, actor: str, **window) -> dict:
     if d["disagreements"] is not None:
         mine = [c.as_dict() for c in conflicts(kg.data) if me in (c.supplier, c.recipient)]
         assert d["disagreements"] == mine
+    found = kg.votes(actor, d["votes"]["compare"])
+    since, until = window.get("since"), window.get("until")
+    in_window = [r for r in found["resolutions"]
+                 if r["date"] is None and since is None and until is None
+                 or r["date"] and (since is None or int(r["date"][:4]) >= since)
+                 and (until is None or int(r["date"][:4]) <= until)]
+    assert d["votes"]["resolutions"] == in_window and d["votes"]["agreement"] == found["agreement"]
+    series = {(o["indicator_label"], int(o["period"][:4]), float(o["value"])) for o in kg.series(actor)
+              if (since is None or int(o["period"][:4]) >= since) and (until is None or int(o["period"][:4]) <= until)}
+    assert {(s["indicator"], s["year"], s["value"]) for s in d["spending"]} == series
     for measure in ("degree", "pagerank"):
         [row] = [r for r in kg.centrality(measure, top=None) if r["actor"] == me]
         assert d["network"][measure] == {"rank": row["rank"], "score": row["score"]}
@@ -50,8 +60,24 @@ def test_seed_dossier_agrees_with_the_questions(seed_out):
     # the article's alignment rate: 61 % in 2021, measured by the European Commission
     assert {(a["year"], a["rate"], a["measured_by"]) for a in d["alignment"]} >= {(2021, 61, "European Commission")}
     assert all(item["sources"] and item["sources"][0]["quote"] for item in d["timeline"])
-    assert any(i["relation"] == "votes_on" for i in d["votes"])
-    assert set(charts(d)) >= {"alignment"}
+    assert d["votes"]["resolutions"], "the article's votes"
+    assert set(charts(d)) >= {"alignment", "votes"}
+
+
+def test_default_corpus_dossier_has_votes_beside_suppliers_and_spending(tmp_path):
+    """The default corpus (the article and the open tables): votes beside Russia and China, and the
+    World Bank's series."""
+    from conftest import REPO
+    from graph.compile.build import build
+
+    build(REPO / "sources", tmp_path / "out")
+    kg = KnowledgeGraph.load(tmp_path / "out")
+    d = agrees(kg, "Serbia")
+    assert d["votes"]["compare"] == ["Russia", "China"]  # its two main suppliers on the seed
+    es11 = [r for r in d["votes"]["resolutions"] if r["date"] == "2022-03-02"]
+    assert es11 and es11[0]["votes"]["Serbia"]["position"] == "in-favour"
+    assert {"armed forces personnel"} <= {s["indicator"] for s in d["spending"]}
+    assert {"votes", "spending"} <= set(charts(d))
 
 
 def test_sipri_dossier_agrees_and_charts_each_year(sipri_out):

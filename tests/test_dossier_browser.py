@@ -11,7 +11,8 @@ from graph.cli import main
 pytestmark = pytest.mark.browser
 
 MARKS = {"units": "g.mark-rect.role-mark path", "tiv": "g.mark-rect.role-mark path",
-         "alignment": "g.mark-symbol.role-mark path", "spending": "g.mark-symbol.role-mark path"}
+         "alignment": "g.mark-symbol.role-mark path", "spending": "g.mark-symbol.role-mark path",
+         "votes": "g.mark-rect.role-mark path"}
 
 
 def open_page(browser, path):  # noqa: F811
@@ -48,7 +49,7 @@ def test_seed_dossier_draws_offline(browser, seed_out, tmp_path):  # noqa: F811
                                      "-q"]).exit_code == 0
     page, errors, requests = open_page(browser, path)
     charts = drawn(page)
-    assert "alignment" in charts and all(want == got and want > 0 for want, got in charts.values()), charts
+    assert {"alignment", "votes"} <= set(charts) and all(want == got and want > 0 for want, got in charts.values()), charts
     assert errors == [] and requests == []
     frame = page.frame_locator("iframe")
     frame.locator("canvas").first.wait_for(timeout=30_000)  # the 1-hop network view, drawn by its own code

@@ -10,7 +10,7 @@ its place in the network. The page (:mod:`graph.present.dossier`) draws exactly 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypedDict
 
 from graph.model.dates import DateError, date_bounds, parse_date
@@ -34,7 +34,7 @@ class Dossier(TypedDict):
     arms: dict[str, Any]
     timeline: list[dict[str, Any]]
     alignment: list[dict[str, Any]]
-    votes: list[dict[str, Any]]
+    votes: dict[str, Any]
     spending: list[dict[str, Any]]
     disagreements: list[dict[str, Any]] | None
     network: dict[str, Any]
@@ -115,8 +115,40 @@ def _fact_item(kg: KnowledgeGraph, u: str, v: str, d: dict, me: str) -> dict:
             "claims": d["claim_ids"], "sources": [dict(e) for e in d.get("evidence") or []]}
 
 
+def _main_suppliers(imports: list[dict], n: int = 2) -> list[str]:
+    """The ids of the ``n`` suppliers that delivered the most units (then the most deals)."""
+    units: Counter = Counter()
+    deals: Counter = Counter()
+    for row in imports:
+        if row.get("supplier_id"):
+            units[row["supplier_id"]] += sum(u or 0 for _, u in _deliveries(row))
+            deals[row["supplier_id"]] += 1
+    return sorted(deals, key=lambda s: (-units[s], -deals[s], s))[:n]
+
+
+def _votes(kg: KnowledgeGraph, actor_id: str, compare: list[str], since: int | None,
+           until: int | None) -> dict:
+    """The actor's votes beside ``compare``, within the window, as :meth:`KnowledgeGraph.votes` gives them."""
+    found = kg.votes(actor_id, compare)
+    found["resolutions"] = [r for r in found["resolutions"] if _in_window(r["date"], None, since, until)]
+    return found
+
+
+def _spending(kg: KnowledgeGraph, actor_id: str, since: int | None, until: int | None) -> list[dict]:
+    """The actor's yearly observations (expenditure, share of GDP, personnel, TIV), within the window."""
+    out = []
+    for o in kg.series(actor_id):
+        year = _year(o["period"])
+        if year is None or not _in_window(o["period"], None, since, until) or o["value"] is None:
+            continue
+        out.append({"year": year, "value": float(o["value"]), "indicator": o["indicator_label"],
+                    "unit": o["unit"], "sources": [{"source": o["source"], "title": o["title"],
+                                                    "quote": o["quote"], "claim_id": o["claim_id"]}]})
+    return out
+
+
 def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: int | None = None,
-            as_of: Any = None, conflicts: list | None = None) -> Dossier:
+            as_of: Any = None, conflicts: list | None = None, compare: list[str] | None = None) -> Dossier:
     """Everything the graph knows about ``actor`` within the years ``since``..``until`` as known on ``as_of``.
 
     Parameters
@@ -129,6 +161,8 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
         Years bounding the window (inclusive); ``None`` leaves it open.
     as_of:
         A day: only what the sources had published by then.
+    compare:
+        Actors whose votes stand beside the actor's (default: its two main suppliers).
     conflicts:
         The dataset's conflicts (:func:`graph.compile.corroboration.conflicts`); ``None`` (not computed)
         leaves the section ``None``, and the page says so.
@@ -154,7 +188,9 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
                          "sources": [dict(e) for e in d.get("evidence") or []]}
                         for u, v, d in mine if d["relation"] == "aligned_with" and u == me),
                        key=lambda a: (a["year"] or 0, a["measured_by"] or "", a["with"] or ""))
-    votes = [i for i in timeline if i["relation"] == "votes_on"]
+    compare_ids = [kg.resolve(c).id for c in compare] if compare is not None else _main_suppliers(imports)
+    votes = _votes(kg, entity.id, compare_ids, since, until)
+    spending = _spending(kg, entity.id, since, until)
     sources = {e["source"] for _, _, d in mine for e in d.get("evidence") or []}
     sources |= {s["source"] for r in imports + exports for s in r["sources"]}
     claims = {c for _, _, d in mine for c in d["claim_ids"]} | {c for r in imports + exports for c in r["claims"]}
@@ -180,7 +216,7 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
               "exports_by_year": _by_year(exports, "recipient", since, until),
               "imports_tiv_by_year": _tiv_by_year(imports, "supplier"),
               "exports_tiv_by_year": _tiv_by_year(exports, "recipient")},
-        timeline=timeline, alignment=alignment, votes=votes, spending=[],
+        timeline=timeline, alignment=alignment, votes=votes, spending=spending,
         disagreements=disagreements,
         network={**ranks, "neighbours": sorted({kg._label(v if u == me else u) or "" for u, v, _ in mine})},
     )

@@ -71,6 +71,33 @@ def _lines(rows: list[dict], x: str, y: str, series: str, title: str) -> dict:
     return chart.to_dict()
 
 
+def _small_multiples(rows: list[dict]) -> dict:
+    """One line per indicator, each in a panel of its own with its own scale (units differ)."""
+    import altair as alt
+
+    chart = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
+        x=alt.X("year:O", title="year"), y=alt.Y("value:Q", title=None),
+        tooltip=[alt.Tooltip("year:O"), alt.Tooltip("value:Q", format=",.2f"), alt.Tooltip("indicator:N")],
+    ).properties(width=280, height=140).facet(facet=alt.Facet("indicator:N", title=None), columns=3) \
+        .resolve_scale(y="independent")
+    return chart.to_dict()
+
+
+def _vote_grid(rows: list[dict]) -> dict:
+    """Resolutions down, actors across, each cell coloured by the vote."""
+    import altair as alt
+
+    colours = alt.Scale(domain=["in favour", "against", "abstention", "non voting", "absent", "unknown"],
+                        range=["#2e7d32", "#c62828", "#f9a825", "#9e9e9e", "#bdbdbd", "#eeeeee"])
+    chart = alt.Chart(alt.Data(values=rows)).mark_rect(stroke="white").encode(
+        x=alt.X("actor:N", title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+        y=alt.Y("resolution:N", title=None, sort=None, axis=alt.Axis(labelLimit=420)),
+        color=alt.Color("vote:N", scale=colours, title="vote"),
+        tooltip=[alt.Tooltip("resolution:N"), alt.Tooltip("actor:N"), alt.Tooltip("vote:N")],
+    ).properties(width=alt.Step(110), height=alt.Step(22))
+    return chart.to_dict()
+
+
 def charts(d: Dossier) -> dict[str, dict]:
     """The Vega-Lite specifications of the page, by section; a section without data has none."""
     specs: dict[str, dict] = {}
@@ -85,9 +112,15 @@ def charts(d: Dossier) -> dict[str, dict]:
              for a in d["alignment"] if a["year"] is not None and a["rate"] is not None]
     if rates:
         specs["alignment"] = _lines(rates, "year", "rate", "measured_by", "alignment (%)")
-    points = [{"year": s["year"], "value": s["value"], "indicator": s["indicator"]} for s in d["spending"]]
+    points = [{"year": s["year"], "value": s["value"], "indicator": f"{s['indicator']} ({s['unit'] or 'value'})"}
+              for s in d["spending"]]
     if points:
-        specs["spending"] = _lines(points, "year", "value", "indicator", "value")
+        specs["spending"] = _small_multiples(points)
+    cells = [{"resolution": f"{r['date'] or ''} {r['resolution']}".strip(), "actor": who,
+              "vote": (v["position"] or "unknown").replace("-", " ")}
+             for r in d["votes"]["resolutions"] for who, v in r["votes"].items()]
+    if cells:
+        specs["votes"] = _vote_grid(cells)
     return specs
 
 
