@@ -115,7 +115,7 @@ def _fact_item(kg: KnowledgeGraph, u: str, v: str, d: dict, me: str) -> dict:
             "claims": d["claim_ids"], "sources": [dict(e) for e in d.get("evidence") or []]}
 
 
-def _main_suppliers(imports: list[dict], n: int = 2) -> list[str]:
+def _main_suppliers(imports: Sequence[Mapping[str, Any]], n: int = 2) -> list[str]:
     """The ids of the ``n`` suppliers that delivered the most units (then the most deals)."""
     units: Counter = Counter()
     deals: Counter = Counter()
