@@ -12,7 +12,7 @@ from typing import Any, Callable
 from graph.ask.evidence import Evidence
 from graph.model.errors import UnknownName
 from graph.model.names import fold
-from graph.model.registry import closest
+from graph.model.names import suggest
 from graph.model.terms import SKG, SKV
 from graph.store.native import Reader
 
@@ -43,7 +43,7 @@ def resolve_indicator(r: Reader, name: str) -> str:
     for cid, lab in known.items():
         if fold(name) in (fold(cid), fold(lab)):
             return cid
-    raise UnknownName("indicator", name, closest(fold(name), {fold(c): c for c in known}) or sorted(known))
+    raise UnknownName("indicator", name, suggest(name, {fold(c): c for c in known}) or sorted(known))
 
 
 def series(r: Reader, actor: str, indicator: str | None, label: Callable[[str], str | None]) -> list[dict]:
