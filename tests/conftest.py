@@ -27,7 +27,8 @@ def _first_source_alone() -> Path:
     root = Path(tempfile.mkdtemp(prefix="serbia-kg-seed-"))
     atexit.register(shutil.rmtree, root, True)
     (root / "registry").mkdir()
-    shutil.copy(DEFAULT_CORPUS / "registry" / "entities.yaml", root / "registry" / "entities.yaml")
+    for name in ("entities.yaml", ".gitignore"):  # the registry's .gitignore keeps imports out of git
+        shutil.copy(DEFAULT_CORPUS / "registry" / name, root / "registry" / name)
     shutil.copytree(DEFAULT_CORPUS / SEED_ID, root / SEED_ID)
     return root
 

@@ -20,7 +20,7 @@ from graph.model.errors import CorpusInvalid, KGError
 from graph.model.names import words
 from graph.model.registry import load_registry
 
-from conftest import EXTERNAL, SEED_CORPUS
+from conftest import EXTERNAL, REPO, SEED_CORPUS
 
 PER_YEAR = EXTERNAL / "sipri_trade_register_2026"
 ORDERS = EXTERNAL / "sipri_trade_register_2025_orders"
@@ -209,8 +209,13 @@ def test_an_import_leaves_git_status_clean(tmp_path):
 
 def test_the_repository_tracks_no_sipri_data():
     """What git tracks under sources/ holds no SIPRI import (a checkout may hold ignored ones)."""
-    if shutil.which("git") is None or not (SEED_CORPUS.parent / ".git").exists():
+    if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("not a git checkout")
-    tracked = subprocess.run(["git", "-C", str(SEED_CORPUS.parent), "ls-files", "sources"], check=True,
+    tracked = subprocess.run(["git", "-C", str(REPO), "ls-files", "sources"], check=True,
                              capture_output=True, text=True).stdout.split()
-    assert tracked and not [p for p in tracked if "/sipri-" in p or p.endswith("records.csv")]
+    assert tracked and not [p for p in tracked if "/sipri-" in p]
+    import yaml
+
+    for records in (p for p in tracked if p.endswith("records.csv")):  # the open tables' rows are tracked
+        meta = yaml.safe_load((REPO / records).with_name("source.yaml").read_text(encoding="utf-8"))
+        assert "SIPRI" not in str(meta.get("publisher")) and "Stockholm" not in str(meta.get("publisher")), records

@@ -58,9 +58,19 @@ def _fsync_tree(root: Path) -> None:
         _fsync_dir(Path(dirpath))
 
 
+def _lock_path(corpus: Path) -> Path:
+    """The corpus's lock file: in the system's temporary folder, named by the corpus's real path, so
+    that the corpus (often a git checkout) holds no file of ours beside its sources."""
+    import hashlib
+    import tempfile
+
+    key = hashlib.sha256(str(Path(corpus).resolve()).encode("utf-8")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"serbia-kg-corpus-{key}{LOCK}"
+
+
 @contextmanager
 def _lock(corpus: Path, wait: bool) -> Iterator[bool]:
-    fd = os.open(corpus / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    fd = os.open(_lock_path(corpus), os.O_RDWR | os.O_CREAT, 0o666)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
