@@ -77,6 +77,10 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
             from graph.model.errors import InputError
 
             raise InputError("exists and is not an Oxigraph store; refusing to replace it", file=store)
+    if not Path(corpus).is_dir():  # refused before out/ (and its lock) is touched
+        from graph.compile.sources import discover
+
+        discover(Path(corpus))
     comp, summary = build_mod.build(corpus, out, progress, shacl_engine, extras=extras, record=record,
                                     stores=[Path(store)] if store is not None else [])
     if store is not None:

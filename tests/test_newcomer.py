@@ -104,9 +104,10 @@ def test_push_without_an_account_names_the_options(seed_out, account_server):
     r = run("push", "--endpoint", account_server + "/sparql", "--graph-store", account_server + "/store",
             "--out", seed_out, "-q", env={"SERBIA_KG_USER": None, "SERBIA_KG_PASSWORD": None})
     assert r.exit_code == 2
-    assert r.output.splitlines()[-1] == (
-        f"error: PUT {account_server}/store: HTTP 401: the server wants an account: give --user and "
-        "--password (or SERBIA_KG_USER and SERBIA_KG_PASSWORD)")
+    [line] = r.output.splitlines()  # one line: the graph push stopped at, and what to give
+    assert line.startswith("error: push stopped at graph <https://w3id.org/serbia-kg/graph/")
+    assert line.endswith(f"PUT {account_server}/store: HTTP 401: the server wants an account: give --user and "
+                         "--password (or SERBIA_KG_USER and SERBIA_KG_PASSWORD)")
     wrong = run("push", "--endpoint", account_server + "/sparql", "--graph-store", account_server + "/store",
                 "--out", seed_out, "-q", "--user", "dba", "--password", "nope")
     assert "the server refused the account 'dba': check --user and --password" in wrong.output
