@@ -8,7 +8,7 @@ if any push or question failed. Entity parameters are the corpus's focus entitie
 (``corpus.json`` of ``scripts/generate_corpus.py``); the memory answer is compared for the
 row count when ``--compare`` is given (slow at 1M: rdflib parses the whole TriG).
 
-A benchmark, not a test; on a shared machine run it under ``flock /work/coord/bench.lock``.
+A benchmark, not a test; on a shared machine run it alone (for example under ``flock`` with a lock file that other benchmarks share).
 
 Example::
 

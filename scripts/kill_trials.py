@@ -10,7 +10,7 @@ its build recorded, every name leading into it, the store holding the same build
 two corpora, and a question on the store must answer. A last, whole build must leave no litter.
 
 A benchmark, not a test: it prints one line per trial and a summary, and exits 1 if any trial
-found a problem. Run it alone (``flock /work/coord/bench.lock`` on a shared machine).
+found a problem. Run it alone (on a shared machine, under ``flock`` with a lock file other benchmarks share).
 
 Example::
 
