@@ -495,10 +495,12 @@ def question_options(f):
     return corpus_option(out_option(store_options(f)))
 
 
-def _knowledge_graph(corpus: Path, out: Path | None, store: Path | None, endpoint: str | None):
+def _knowledge_graph(corpus: Path, out: Path | None, store: Path | None, endpoint: str | None, *,
+                     native: bool = False):
     from graph.ask.questions import KnowledgeGraph
 
-    return KnowledgeGraph.load(_target_out(corpus, out), sources=corpus, store=store, endpoint=endpoint)
+    return KnowledgeGraph.load(_target_out(corpus, out), sources=corpus, store=store, endpoint=endpoint,
+                               native=native)
 
 
 def _evidence_cell(sources: list[dict]) -> list[str]:
@@ -965,7 +967,7 @@ def dossier(actor, since, until, as_of, html_out, fmt, corpus, out, store, endpo
     try:
         if since is not None and until is not None and since > until:
             raise InputError(f"--since {since} is after --until {until}")
-        kg = _knowledge_graph(corpus, out, store, endpoint)
+        kg = _knowledge_graph(corpus, out, store, endpoint, native=True)
         data = kg.dossier(actor, since=since, until=until, as_of=as_of)
         if fmt == "json":
             click.echo(json.dumps(data, indent=1, ensure_ascii=False, default=str))

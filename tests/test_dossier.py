@@ -33,9 +33,8 @@ def agrees(kg: KnowledgeGraph, actor: str, **window) -> dict:
                 want[(year, r[key] or "(not named)")] += units or 0
         got = Counter({(c["year"], c["partner"]): c["units"] for c in d["arms"][f"{way}_by_year"]})
         assert +got == +want
-    if d["disagreements"] is not None:
-        mine = [c.as_dict() for c in conflicts(kg.data) if me in (c.supplier, c.recipient)]
-        assert d["disagreements"] == mine
+    mine = [c.as_dict() for c in conflicts(kg._dataset()) if me in (c.supplier, c.recipient)]
+    assert d["disagreements"] == mine
     found = kg.votes(actor, d["votes"]["compare"])
     since, until = window.get("since"), window.get("until")
     in_window = [r for r in found["resolutions"]
@@ -83,6 +82,8 @@ def test_default_corpus_dossier_has_votes_beside_suppliers_and_spending(tmp_path
 def test_sipri_dossier_agrees_and_charts_each_year(sipri_out):
     kg = KnowledgeGraph.load(sipri_out)
     d = agrees(kg, "Serbia")
+    native = KnowledgeGraph.load(sipri_out, native=True)  # pyoxigraph, as the command reads it
+    assert agrees(native, "Serbia") == d
     years = {c["year"] for c in d["arms"]["imports_by_year"]}
     assert len(years) > 5 and {"Russia", "China"} <= {c["partner"] for c in d["arms"]["imports_by_year"]}
     assert {"imports-units", "exports-units"} <= set(charts(d))
@@ -120,3 +121,92 @@ def test_unknown_actor_and_an_empty_window(seed_out, tmp_path):
     assert result.exit_code == 0
     text = page.read_text(encoding="utf-8")
     assert "No imports known." in text and "No exercise, statement, sanction, membership or vote known." in text
+
+
+# --- the summary's identifiers; the disagreements read from the build's kgg:links ------------------------------
+
+def test_summary_shows_the_wikidata_id_of_the_registry(seed_out, tmp_path):
+    from conftest import SEED_CORPUS
+    from graph.model.registry import load_registry
+
+    registry = load_registry(SEED_CORPUS / "registry")
+    qid = registry.get("serbia").wikidata
+    assert qid, "the registry gives Serbia's Wikidata id"
+    for kg in (KnowledgeGraph.load(seed_out), KnowledgeGraph.load(seed_out, native=True)):
+        assert kg.dossier("Serbia")["actor"]["identifiers"] == {"wikidata": qid}
+    without = next(e for e in registry.entities.values() if e.kind == "actor" and not e.wikidata)
+    assert KnowledgeGraph.load(seed_out).dossier(without.id)["actor"]["identifiers"] == {}
+    page = tmp_path / "serbia.html"
+    result = CliRunner().invoke(main, ["dossier", "Serbia", "--out", str(seed_out), "--html", str(page), "-q"])
+    assert result.exit_code == 0, result.output
+    assert f'Wikidata: <a class="wikidata" href="https://www.wikidata.org/wiki/{qid}">{qid}</a>' in \
+        page.read_text(encoding="utf-8")
+
+
+CONFLICTING = """\
+    claims:
+      - id: zephyr-9-to-sylvania
+        type: transfer
+        supplier: Freedonia
+        recipient: Sylvania
+        system: Zephyr-9
+        quantity: 7
+        status: delivered
+        quote: "Freedonia has delivered 7 Zephyr-9 fighters to Sylvania"
+      - id: quasar-to-sylvania
+        type: transfer
+        supplier: Freedonia
+        recipient: Sylvania
+        system: Quasar AD
+        quantity: 3
+        status: delivered
+        quote: "three Quasar AD systems"
+      - id: nimbus-to-sylvania
+        type: transfer
+        supplier: Rebels of Nowhere
+        recipient: Sylvania
+        system: Nimbus
+        quantity: 4
+        status: delivered
+        delivered: 2019
+        quote: "four Nimbus drones arrived in 2019"
+    """
+CONFLICTING_TEXT = ("The Freedonian Gazette reports that Freedonia has delivered 7 Zephyr-9 fighters to Sylvania, "
+                    "with three Quasar AD systems; four Nimbus drones arrived in 2019.")
+
+
+@pytest.fixture
+def conflicting(tmp_path, make_corpus):
+    """An article that disagrees with a fictional SIPRI register on three transfers, built with a store."""
+    from test_sipri import write_fiction
+
+    from graph.ask.questions import write_supplies_index
+    from graph.compile.build import build
+    from graph.importers.sipri import import_sipri
+    from graph.store.backends import load_store
+
+    corpus = make_corpus(CONFLICTING, text=CONFLICTING_TEXT)
+    import_sipri(write_fiction(tmp_path), corpus)
+    build(corpus, tmp_path / "out")
+    load_store(tmp_path / "out", tmp_path / "store", index=write_supplies_index)
+    return tmp_path
+
+
+def test_disagreements_come_from_the_build_s_links_on_every_opening(conflicting):
+    """The dossier reads the conflicting claims from kgg:links and describes them as `conflicts` does:
+    the same list for each actor, from out/ through rdflib, natively, and from a store (where it said
+    "not computed" before)."""
+    out, store = conflicting / "out", conflicting / "store"
+    everything = conflicts(KnowledgeGraph.load(out).data)
+    assert len({(c.supplier, c.system, c.field) for c in everything}) >= 3, everything
+    openings = [KnowledgeGraph.load(out), KnowledgeGraph.load(out, native=True), KnowledgeGraph.load(store=store)]
+    for actor in ("Sylvania", "Freedonia", "Rebels of Nowhere", "Serbia"):
+        want = [c.as_dict() for c in everything if actor in (c.supplier, c.recipient)]
+        for kg in openings:
+            assert kg.dossier(actor)["disagreements"] == want, (actor, type(kg.data))
+    page = conflicting / "sylvania.html"
+    result = CliRunner().invoke(main, ["dossier", "Sylvania", "--store", str(store), "--out", str(out),
+                                       "--html", str(page), "-q"])
+    assert result.exit_code == 0, result.output
+    text = page.read_text(encoding="utf-8")
+    assert "Not computed" not in text and "number delivered" in text and "Zephyr-9" in text

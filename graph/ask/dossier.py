@@ -164,7 +164,7 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
     compare:
         Actors whose votes stand beside the actor's (default: its two main suppliers).
     conflicts:
-        The dataset's conflicts (:func:`graph.compile.corroboration.conflicts`); ``None`` (not computed)
+        The conflicts about the actor (:func:`graph.compile.corroboration.linked_conflicts`); ``None`` (not computed)
         leaves the section ``None``, and the page says so.
 
     Raises
@@ -207,7 +207,8 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
     return Dossier(
         actor={"id": entity.id, "label": label, "kind": entity.kind, "type": entity.rdf_type.split("#")[-1]
                .rsplit("/", 1)[-1] if entity.rdf_type else None,
-               "names": [label, *entity.aliases], "identifiers": dict(getattr(entity, "identifiers", None) or {}),
+               "names": [label, *entity.aliases],
+               "identifiers": {"wikidata": entity.wikidata} if entity.wikidata else {},
                "claims": len(claims), "sources": len(sources),
                "first": dates[0] if dates else None, "last": dates[-1] if dates else None},
         window=window,

@@ -77,7 +77,7 @@ from graph.model.groups import Groups
 from graph.model.names import fold
 from graph.store.native import Lit, Reader, StoreReader, literal_value, oxigraph_of, paused_gc
 from graph.model.registry import Entity, Registry
-from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE
+from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE, WIKIDATA
 from graph.ask.transfers import TransferTables, match_years, merge
 
 __all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
@@ -197,15 +197,15 @@ def union_view(data: Graph) -> Graph:
 
 
 def registry_of(data: Any) -> Registry:
-    """The entities of a built graph (ids, kinds, labels and aliases read from its RDF), as a registry.
+    """The entities of a built graph (ids, kinds, labels, aliases and Wikidata ids read from its RDF), as a registry.
 
     An entity of several classes takes the kind of the first in :data:`NODE_KINDS` (an actor's);
     only entities with a preferred label count.
     """
     r = reader(data)
-    labels, aliases = r.prop(SKOS.prefLabel), r.prop(SKOS.altLabel)
+    labels, aliases, matches = r.prop(SKOS.prefLabel), r.prop(SKOS.altLabel), r.prop(SKOS.exactMatch)
     registry = Registry()
-    base = str(ENTITY)
+    base, wikidata = str(ENTITY), str(WIKIDATA)
     for cls_, kind in NODE_KINDS.items():
         if kind == "source":
             continue
@@ -213,8 +213,10 @@ def registry_of(data: Any) -> Registry:
             eid = e[len(base):] if e.startswith(base) else None
             if not eid or eid in registry or e not in labels:
                 continue
+            qids = [str(m)[len(wikidata):] for m in matches.get(e, []) if str(m).startswith(wikidata)]
             registry.add(Entity(id=eid, kind=kind, rdf_type=URIRef(cls_), label=str(labels[e][0]),
-                                aliases=tuple(sorted(str(a) for a in aliases.get(e, [])))))
+                                aliases=tuple(sorted(str(a) for a in aliases.get(e, []))),
+                                wikidata=qids[0] if qids else None))
     return registry
 
 

@@ -90,7 +90,7 @@ class KnowledgeGraph:
     @classmethod
     def load(cls, out: str | Path | None = None, *, sources: str | Path | None = None,
              build_if_missing: bool = False, store: str | Path | None = None,
-             endpoint: str | None = None) -> "KnowledgeGraph":
+             endpoint: str | None = None, native: bool = False) -> "KnowledgeGraph":
         """Open a built dataset.
 
         Parameters
@@ -105,6 +105,10 @@ class KnowledgeGraph:
             An Oxigraph store folder (read natively with pyoxigraph: nothing goes through rdflib;
             its supplies index, :mod:`graph.store.index`, answers :meth:`supplies` when it can), or a
             remote SPARQL endpoint URL, instead of ``out`` (see :func:`graph.store.backends.open_dataset`).
+        native:
+            Read ``out`` with pyoxigraph rather than rdflib (:func:`graph.store.backends.open_native`):
+            the build's own Oxigraph store, with its supplies index, when it holds the current build,
+            else the build's N-Quads loaded into an in-memory store.
 
         Raises
         ------
@@ -123,12 +127,21 @@ class KnowledgeGraph:
         if store is not None or endpoint is not None:
             return cls(open_dataset(Path(out), store=Path(store) if store is not None else None, endpoint=endpoint))
         try:
-            return cls(open_dataset(Path(out)))
+            return cls._of_out(Path(out), native)
         except NotBuilt:
             if not build_if_missing:
                 raise
         build(Path(sources) if sources is not None else Path("sources"), Path(out))
-        return cls(open_dataset(Path(out)))
+        return cls._of_out(Path(out), native)
+
+    @classmethod
+    def _of_out(cls, out: Path, native: bool) -> "KnowledgeGraph":
+        from graph.store.backends import open_dataset, open_native
+
+        if not native:
+            return cls(open_dataset(out))
+        store, folder = open_native(out)
+        return cls(store, index=Index.open(folder) if folder is not None else None)
 
     @classmethod
     def from_sources(cls, corpus: str | Path = "sources") -> "KnowledgeGraph":
@@ -281,16 +294,30 @@ class KnowledgeGraph:
                 as_of: Any = None) -> dict:
         """Everything known about one actor, by section (:func:`graph.ask.dossier.dossier`).
 
-        The disagreements are those of its transfers (:func:`graph.compile.corroboration.conflicts`),
-        computed when the dataset is an rdflib one (``KnowledgeGraph.load(out)``); on an Oxigraph store
-        the section is ``None``.
+        The disagreements are those of its transfers that the build's ``kgg:links`` graph records,
+        described as ``serbia-kg conflicts`` describes them
+        (:func:`graph.compile.corroboration.linked_conflicts`), on every kind of dataset.
         """
-        from graph.ask.dossier import dossier
-        from graph.compile.corroboration import conflicts
+        from rdflib import URIRef
 
-        found = conflicts(self.data) if hasattr(self.data, "quads") else None
-        result = dossier(self, actor, since=since, until=until, as_of=as_of, conflicts=found)
-        return dict(result)
+        from graph.ask.dossier import dossier
+        from graph.compile.corroboration import linked_conflicts
+
+        entity = self.resolve(actor)
+        ds = self._dataset()
+        found = linked_conflicts(ds, URIRef(str(entity.iri))) if ds is not None else None
+        return dict(dossier(self, actor, since=since, until=until, as_of=as_of, conflicts=found))
+
+    def _dataset(self):
+        """``data`` as an rdflib ``Dataset`` (a pyoxigraph store through oxrdflib); ``None`` for a bare graph."""
+        from rdflib import Dataset
+
+        from graph.store.native import oxigraph_of, rdflib_over
+
+        if isinstance(self.data, Dataset):
+            return self.data
+        store = oxigraph_of(self.data)
+        return Dataset(store=rdflib_over(store), default_union=True) if store is not None else None
 
     # --- votes, series, alignment (tables) ------------------------------------------------------------
     def votes(self, actor: str, compare: Iterable[str] = ()) -> dict:

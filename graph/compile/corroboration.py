@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from rdflib import Dataset, URIRef
+from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
 from graph.model.groups import Groups
@@ -37,7 +37,7 @@ from graph.model.terms import GRAPH, OA, SKG, SKV
 
 __all__ = ["Transfer", "Side", "Conflict", "Corroboration", "PROVEN", "POSSIBLE", "Triples", "transfers", "corroborate", "link_transfers",
            "link", "conflicts",
-           "independent_sources", "independence_key", "fact_groups", "LINKS"]
+           "independent_sources", "independence_key", "fact_groups", "linked_conflicts", "LINKS"]
 
 #: The derived named graph the links are written to.
 LINKS = GRAPH.links
@@ -221,11 +221,12 @@ def _year(node) -> int | None:
     return int(str(node)[:4]) if node is not None else None
 
 
-def transfers(ds: Dataset | Triples) -> list[Transfer]:
-    """Every arms-transfer claim of the dataset, sorted by IRI."""
+def transfers(ds: Dataset | Triples, claims: Iterable[URIRef] | None = None) -> list[Transfer]:
+    """Every arms-transfer claim of the dataset (or those of ``claims``), sorted by IRI."""
     v = _View(ds)
     out = []
-    for c in v.subjects(RDF.type, SKG.ArmsTransfer):
+    wanted = v.subjects(RDF.type, SKG.ArmsTransfer) if claims is None else sorted(set(claims))
+    for c in wanted:
         source = v.value(c, PROV.wasDerivedFrom)
         system = v.value(c, SKG.system)
         years: dict[int, tuple[int | None, bool]] = {}
@@ -481,9 +482,13 @@ def corroborate(ds: Dataset | Triples) -> Corroboration:
     return link_transfers(transfers(ds), ds)
 
 
-def link_transfers(found: list[Transfer], context: Dataset | Triples) -> Corroboration:
+def link_transfers(found: list[Transfer], context: Dataset | Triples,
+                   only: set[tuple[URIRef, URIRef]] | None = None) -> Corroboration:
     """:func:`corroborate` on transfers already read (:func:`transfers`); ``context`` holds the
-    ontology's system categories and the registry's labels (the whole dataset will do)."""
+    ontology's system categories and the registry's labels (the whole dataset will do).
+
+    ``only``: keep just the conflicts between these pairs of claims (each pair sorted), as
+    :func:`linked_conflicts` asks."""
     v = _View(context)
     up = _broader(v)
     labels = _labels(v)
@@ -507,6 +512,10 @@ def link_transfers(found: list[Transfer], context: Dataset | Triples) -> Corrobo
         a_data, b_data = ta[0].is_dataset, tb[0].is_dataset
         driver, other = (tb, ta) if (a_data and not b_data) else (ta, tb)
         _pair(driver, other, up, labels, result, index)
+    if only is not None:
+        result.conflicts = [c for c in result.conflicts
+                            if all(tuple(sorted((URIRef(a), URIRef(b)))) in only
+                                   for a in c.sides[0].claims for b in c.sides[1].claims)]
     result.conflicts.sort(key=lambda c: (c.supplier, c.recipient, c.system, c.field, c.sides[0].source,
                                          c.sides[0].claim_ids, c.sides[1].source, c.sides[1].claim_ids))
     result.conflicts = _per_independent_source(result.conflicts, _independence_keys(found))
@@ -565,6 +574,32 @@ def link(ds: Dataset) -> Corroboration:
 def conflicts(ds: Dataset) -> list[Conflict]:
     """Where sources disagree about one transfer, each side with its value, source and quote."""
     return corroborate(ds).conflicts
+
+
+def linked_conflicts(ds: Dataset, actor: URIRef) -> list[Conflict]:
+    """The conflicts about the transfers ``actor`` supplies or receives, read from the build's ``kgg:links``.
+
+    The links name the claims that conflict; only those claims (and the claims they conflict with)
+    are read and compared again, to describe each conflict as :func:`conflicts` does (its field,
+    both sides' values, sources and quotes): the same conflicts, at the cost of the actor's share
+    of the dataset rather than all of it. A conflict is listed under the transfer that drove the
+    comparison; :func:`conflicts` gives the same list for the same actor.
+    """
+    links = Graph(store=ds.store, identifier=LINKS)  # read only: ds.graph() would add it to a read-only store
+    mine = {c for p in (SKG.supplier, SKG.recipient) for c, _, _, _ in ds.quads((None, p, actor, None))}
+    pairs: set[tuple[URIRef, URIRef]] = set()
+    for p in (SKG.conflictsWith, SKG.possiblyConflictsWith):
+        for c in mine:
+            for _, _, other in links.triples((c, p, None)):
+                pairs.add(tuple(sorted((c, URIRef(other)))))  # type: ignore[arg-type]
+    if not pairs:
+        return []
+    # A conflicting claim conflicts with every claim of the other source it was compared with (else
+    # it would have matched one), so these claims are all a comparison of ours needs; what comparing
+    # fewer claims may find that the build did not is left out by ``only``.
+    claims = {c for pair in pairs for c in pair}
+    found = link_transfers(transfers(ds, claims), ds, only=pairs).conflicts
+    return [c for c in found if URIRef(c.sides[0].claims[0]) in mine]
 
 
 def fact_groups(ds: Dataset) -> list[list[URIRef]]:

@@ -26,9 +26,10 @@ from urllib.parse import urlencode
 from graph.model import generation
 from graph.model.errors import InputError, NotBuilt
 from graph.model.terms import GRAPH, PREFIXES
+from graph.store.native import open_store
 from graph.store.remote import Client, HTTPFailure, split_graphs, with_dataset
 
-__all__ = ["open_dataset", "load_store", "push", "remote_graphs", "RemoteError", "TRIG", "ENV_ENDPOINT",
+__all__ = ["open_dataset", "open_native", "load_store", "push", "remote_graphs", "RemoteError", "TRIG", "ENV_ENDPOINT",
            "ENV_GRAPH_STORE", "ENV_USER", "ENV_PASSWORD"]
 
 TRIG = "serbia-kg.trig"
@@ -112,6 +113,37 @@ def open_dataset(out: Path | None = None, store: Path | None = None, endpoint: s
 
 
 # --- Oxigraph on disk -------------------------------------------------------------------------
+
+def open_native(out: Path | None = None) -> tuple[Any, Path | None]:
+    """The current build of ``out`` as a pyoxigraph ``Store``, read natively (no rdflib).
+
+    Returns the generation's own Oxigraph store (``out/.current/oxigraph``, opened read-only) with its
+    folder, where the supplies index lies, when that store holds the current build; else the build's
+    N-Quads loaded into an in-memory store, and ``None``.
+
+    Raises
+    ------
+    NotBuilt
+        If ``out`` holds no built dataset.
+    """
+    import pyoxigraph as ox
+
+    out = Path(out) if out is not None else Path("out")
+    trig = _trig(out)
+    current = generation.current(out)
+    if current is not None:
+        folder = current / generation.STORE
+        record = generation.stamp(current)
+        if folder.is_dir() and record and record.get("build") and generation.store_build(folder) == record["build"]:
+            return open_store(folder), folder
+    quads = trig.with_name("serbia-kg.nq")
+    store = ox.Store()
+    if quads.is_file():
+        store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+    else:  # a build of an older serbia-kg wrote TriG only
+        store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
+    return store, None
+
 
 def _oxigraph(path: Path):
     from graph.store.native import open_store, rdflib_over  # opens read-only, checks it holds a built dataset
