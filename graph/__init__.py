@@ -66,7 +66,7 @@ def build_store(out: str | Path | None, path: str | Path, progress: Callable[[st
 
     Returns the number of quads loaded; see :func:`graph.store.backends.load_store`.
     """
-    from graph.ask.questions import write_supplies_index  # see _LAZY
+    from graph.ask.questions import write_store_caches  # see _LAZY
     from graph.store.backends import load_store
 
-    return load_store(Path(out) if out is not None else None, Path(path), progress, index=write_supplies_index)
+    return load_store(Path(out) if out is not None else None, Path(path), progress, index=write_store_caches)

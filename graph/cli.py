@@ -622,13 +622,16 @@ def path(a, b, max_hops, relations, all_paths, corpus, out, store, endpoint, fmt
               help="Count only this relation (repeatable).")
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True, metavar="N",
               help="How many actors to list (0: all).")
+@click.option("--backend", type=click.Choice(["auto", "igraph", "networkx"]), default="auto", show_default=True,
+              help="Library betweenness runs on: igraph (exact at any size), networkx (estimated from a sample "
+                   "above 1,000 nodes); auto: igraph when installed.")
 @question_options
-def centrality(measure, relations, top, corpus, out, store, endpoint, fmt, as_of) -> None:
+def centrality(measure, relations, top, backend, corpus, out, store, endpoint, fmt, as_of) -> None:
     """Actors ranked by centrality: degree (number of ties), pagerank, betweenness or eigenvector.
 
     degree counts each fact once; the other measures run on the undirected graph of ties,
-    weighted by the number of sources. Betweenness on a large graph is estimated from a sample
-    of nodes, and says so (on standard error, and as `sampled` in JSON).
+    weighted by the number of sources. Betweenness says on standard error which library computed
+    it, and whether exactly or from a sample of nodes (`backend` and `sampled` in JSON and CSV).
 
     \b
     Examples:
@@ -639,13 +642,15 @@ def centrality(measure, relations, top, corpus, out, store, endpoint, fmt, as_of
 
     try:
         kg = _knowledge_graph(corpus, out, store, endpoint)
-        rows = kg.centrality(measure, relations=relations or None, top=top or None, as_of=as_of)
+        rows = kg.centrality(measure, relations=relations or None, top=top or None, as_of=as_of, backend=backend)
     except KGError as exc:
         fail(exc)
     if rows and rows[0]["sampled"]:
-        click.echo(f"note: betweenness estimated from {rows[0]['sampled']} sampled nodes "
+        click.echo(f"note: betweenness estimated by {rows[0]['backend']} from {rows[0]['sampled']} sampled nodes "
                    f"(the graph has more than {BETWEENNESS_EXACT_MAX})", err=True)
-    _emit(rows, ["rank", "actor", "type", "score", "ties"] + (["sampled"] if fmt == "csv" else []), fmt,
+    elif rows and measure == "betweenness" and rows[0]["backend"]:
+        click.echo(f"note: betweenness computed exactly by {rows[0]['backend']}", err=True)
+    _emit(rows, ["rank", "actor", "type", "score", "ties"] + (["sampled", "backend"] if fmt == "csv" else []), fmt,
           empty="no actors to rank")
 
 

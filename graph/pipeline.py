@@ -62,11 +62,11 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
             gen.add_file(VIEW)
             warnings.extend(shown.warnings)
         if store is not None:
-            from graph.ask.questions import write_supplies_index
+            from graph.ask.questions import write_store_caches
             from graph.store.backends import fill_store
 
             quads = fill_store(gen.path(generation.STORE), gen.folder / "serbia-kg.nq",
-                               gen.digests["serbia-kg.nq"], progress, index=write_supplies_index)
+                               gen.digests["serbia-kg.nq"], progress, index=write_store_caches)
             if progress:
                 progress(f"loaded {quads} quads into the Oxigraph store {store}")
 

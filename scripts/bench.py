@@ -205,10 +205,10 @@ def child(group: str, ctx: dict) -> dict:
         res["projection (memory)"] = {"times": t, "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
     elif group == "load oxigraph":
         from graph.store.native import open_store
-        from graph.ask.questions import write_supplies_index
+        from graph.ask.questions import write_store_caches, write_supplies_index
         from graph.store.backends import load_store
 
-        t, n = _timed(lambda: load_store(out, store, index=write_supplies_index), repeat)
+        t, n = _timed(lambda: load_store(out, store, index=write_store_caches), repeat)
         res["load oxigraph"] = {"times": t, "quads": n}
         # the part of the load that computes the supplies index (with the engine), on its own
         scratch = Path(tempfile.mkdtemp(prefix="index-", dir=out.parent))

@@ -67,7 +67,7 @@ def sipri_case(workdir: Path, repeat: int) -> dict:
 
 
 def corpus_case(size: str, workdir: Path, repeat: int, seed: int = 7) -> dict:
-    from graph.ask.questions import KnowledgeGraph, write_supplies_index
+    from graph.ask.questions import KnowledgeGraph, write_store_caches
     from graph.compile.build import build
     from graph.store.backends import load_store
 
@@ -77,7 +77,7 @@ def corpus_case(size: str, workdir: Path, repeat: int, seed: int = 7) -> dict:
         generate(parse_size(size), corpus, seed, force=True)
     if not store.is_dir():
         build(corpus, out)
-        load_store(out, store, index=write_supplies_index)
+        load_store(out, store, index=write_store_caches)
     top = KnowledgeGraph.load(store=store).centrality("degree", top=1)[0]["actor"]
     page = workdir / f"dossier-{size}.html"
     times = _cold(["dossier", top, "--store", str(store), "--out", str(out), "--html", str(page), "-q"], repeat)

@@ -123,11 +123,11 @@ def own_out(seed_out, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def seed_store(seed_out, tmp_path_factory) -> Path:
     """The seed dataset loaded into an Oxigraph store on disk."""
-    from graph.ask.questions import write_supplies_index
+    from graph.ask.questions import write_store_caches
     from graph.store.backends import load_store
 
     path = tmp_path_factory.mktemp("seed-store") / "oxigraph"
-    load_store(seed_out, path, index=write_supplies_index)
+    load_store(seed_out, path, index=write_store_caches)
     return path
 
 
@@ -150,7 +150,7 @@ def synthetic_built(tmp_path_factory) -> Path:
     import sys
 
     from graph.compile.build import build
-    from graph.ask.questions import write_supplies_index
+    from graph.ask.questions import write_store_caches
     from graph.store.backends import load_store
 
     sys.path.insert(0, str(REPO / "scripts"))
@@ -159,7 +159,7 @@ def synthetic_built(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("synthetic")
     generate(8000, root / "corpus", seed=5)
     build(root / "corpus", root / "out")
-    load_store(root / "out", root / "store", index=write_supplies_index)
+    load_store(root / "out", root / "store", index=write_store_caches)
     return root
 
 

@@ -151,8 +151,10 @@ def test_betweenness_samples_large_graphs(kg, monkeypatch):
 
     monkeypatch.setattr(q, "BETWEENNESS_EXACT_MAX", 10)
     monkeypatch.setattr(q, "BETWEENNESS_SAMPLE", 5)
-    rows = KnowledgeGraph(kg.data).centrality("betweenness")
-    assert rows[0]["sampled"] == 5
+    rows = KnowledgeGraph(kg.data).centrality("betweenness", backend="networkx")
+    assert rows[0]["sampled"] == 5 and rows[0]["backend"] == "networkx"
+    rows = KnowledgeGraph(kg.data).centrality("betweenness", backend="igraph")  # exact at any size
+    assert rows[0]["sampled"] is None and rows[0]["backend"] == "igraph"
 
 
 def test_ties_of_a_person_list_their_statements(kg):

@@ -80,7 +80,7 @@ from graph.model.registry import Entity, Registry
 from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE, WIKIDATA
 from graph.ask.transfers import TransferTables, match_years, merge
 
-__all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE", "NODE_KINDS", "HUB", "Facts", "project", "facts", "union_view",
+__all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE", "NODE_KINDS", "HUB", "Facts", "project", "graph_of", "closed", "facts", "union_view",
            "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of", "registry_of",
            "categories_of"]
 
@@ -373,15 +373,26 @@ def project(data: Any, *, include_systems: bool = False, as_of: Any = None, sinc
     >>> project(Graph()).number_of_nodes()
     0
     """
+    return graph_of(facts(data, include_systems=include_systems, as_of=as_of, since=since, until=until,
+                          relations=relations))
+
+
+def graph_of(result: Facts):
+    """The ``networkx.MultiDiGraph`` of :func:`facts`' result (what :func:`project` returns): its
+    nodes in order, and its facts whose both ends are known."""
     import networkx as nx
 
-    result = facts(data, include_systems=include_systems, as_of=as_of, since=since, until=until,
-                   relations=relations)
     with paused_gc():
         G = nx.MultiDiGraph()
         G.add_nodes_from(result.nodes.items())
         G.add_edges_from((u, v, key, attrs) for u, v, key, attrs in result.edges if u is not None and v is not None)
     return G
+
+
+def closed(result: Facts) -> Facts:
+    """The facts of ``result`` whose both ends are known: ``facts(..., open_ends=True)`` made what
+    ``facts(..., open_ends=False)`` gives (the same nodes; a fact with an unknown end adds none)."""
+    return Facts(nodes=result.nodes, edges=[e for e in result.edges if e[0] is not None and e[1] is not None])
 
 
 def facts(data: Any, *, include_systems: bool = False, as_of: Any = None, since: Any = None,

@@ -14,26 +14,30 @@ projection of :mod:`graph.ask.projection`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 from graph.model.errors import InputError, KGError, NotBuilt, UnknownName
+from graph.store.graphcache import GraphCache
 from graph.store.index import Index
-from graph.model.names import fold, suggest
+from graph.model.names import fold, resolve, suggest
 from graph.store.native import paused_gc
 from graph.ask.supplies import Keyed, SupplyRow, evidence, select
 from graph.ask import supplies as supply_rows
 from graph.ask.supplies import deliveries_text
+from graph.ask.paths import Adjacency, adjacency, every_shortest, shortest
 
 # rdflib and networkx (and so the projection, the registry and the terms, which use rdflib) take
 # about 0.5 s to import (python -X importtime, 2026-12-01), as long as a cold `serbia-kg supplies
 # --store` takes in all when the store's index answers it: they are imported where first used.
 
-__all__ = ["KnowledgeGraph", "NoPath", "MEASURES", "HOP_PRIORITY", "BETWEENNESS_EXACT_MAX",
-           "BETWEENNESS_SAMPLE"]
+__all__ = ["KnowledgeGraph", "NoPath", "MEASURES", "BACKENDS", "HOP_PRIORITY", "BETWEENNESS_EXACT_MAX",
+           "BETWEENNESS_SAMPLE", "write_store_caches"]
 
 #: Centrality measures offered.
 MEASURES = ("degree", "pagerank", "betweenness", "eigenvector")
-#: Above this many nodes, betweenness is estimated from a sample of source nodes (and says so).
+#: Libraries betweenness can run on (``auto``: igraph when installed, else networkx).
+BACKENDS = ("auto", "igraph", "networkx")
+#: Above this many nodes, networkx's betweenness is estimated from a sample of source nodes (and says so).
 BETWEENNESS_EXACT_MAX = 1000
 #: How many source nodes the estimate samples (networkx's ``k``; seeded, so repeatable).
 BETWEENNESS_SAMPLE = 100
@@ -68,12 +72,14 @@ class KnowledgeGraph:
     'Belarus supplies Serbia: MiG-29, 4, purchased'
     """
 
-    def __init__(self, data: Any, *, index: Index | None = None) -> None:
+    def __init__(self, data: Any, *, index: Index | None = None, cache: GraphCache | None = None) -> None:
         self.data = data
         self.index = index
+        self.cache = cache if index is not None else None  # its questions resolve names by the index
         self._read: Any = None
         self._facts: dict[tuple, Any] = {}
         self._graphs: dict[tuple, Any] = {}
+        self._adjacency: dict[tuple, Adjacency] = {}
         self._names: Any = None
         self._concepts: dict[str, Any] | None = None
 
@@ -103,7 +109,8 @@ class KnowledgeGraph:
             Run the build first when ``out`` holds none.
         store, endpoint:
             An Oxigraph store folder (read natively with pyoxigraph: nothing goes through rdflib;
-            its supplies index, :mod:`graph.store.index`, answers :meth:`supplies` when it can), or a
+            its supplies index, :mod:`graph.store.index`, answers :meth:`supplies` when it can, and
+            its graph cache, :mod:`graph.store.graphcache`, :meth:`path` and :meth:`centrality`), or a
             remote SPARQL endpoint URL, instead of ``out`` (see :func:`graph.store.backends.open_dataset`).
         native:
             Read ``out`` with pyoxigraph rather than rdflib (:func:`graph.store.backends.open_native`):
@@ -118,7 +125,7 @@ class KnowledgeGraph:
         if store is not None and endpoint is None:
             from graph.store.native import open_store
 
-            return cls(open_store(Path(store)), index=Index.open(Path(store)))
+            return cls(open_store(Path(store)), index=Index.open(Path(store)), cache=GraphCache.open(Path(store)))
         from graph.compile.build import build, default_out
         from graph.store.backends import open_dataset
 
@@ -160,25 +167,54 @@ class KnowledgeGraph:
     # --- the projection, memoised --------------------------------------------------------------------
     def facts(self, *, as_of: Any = None, since: Any = None, until: Any = None,
               relations: Iterable[str] | None = None, open_ends: bool = False):
-        """The projection's facts (:func:`graph.ask.projection.facts`), memoised per arguments."""
-        key = (as_of, since, until, tuple(sorted(relations)) if relations else None, open_ends)
+        """The projection's facts (:func:`graph.ask.projection.facts`), memoised per arguments.
+
+        Computed once per time window and relations, with ``open_ends``; without, they are those
+        facts whose both ends are known (:func:`graph.ask.projection.closed`).
+        """
+        key = (as_of, since, until, tuple(sorted(relations)) if relations else None)
         if key not in self._facts:
             from graph.ask.projection import facts
 
             self._facts[key] = _call(facts, self._reader, as_of=as_of, since=since, until=until,
-                                     relations=list(relations) if relations else None, open_ends=open_ends)
-        return self._facts[key]
+                                     relations=list(relations) if relations else None, open_ends=True)
+        if open_ends:
+            return self._facts[key]
+        if key + (False,) not in self._facts:
+            from graph.ask.projection import closed
+
+            self._facts[key + (False,)] = closed(self._facts[key])
+        return self._facts[key + (False,)]
 
     def graph(self, *, as_of: Any = None, since: Any = None, until: Any = None,
               relations: Iterable[str] | None = None):
-        """The networkx projection (:func:`graph.ask.projection.project`), memoised per arguments."""
+        """The networkx projection (:func:`graph.ask.projection.project`), memoised per arguments: made
+        from :meth:`facts` (so a question that reads both projects once)."""
         key = (as_of, since, until, tuple(sorted(relations)) if relations else None)
         if key not in self._graphs:
-            from graph.ask.projection import project
+            from graph.ask.projection import graph_of
 
-            self._graphs[key] = _call(project, self._reader, as_of=as_of, since=since, until=until,
-                                      relations=list(relations) if relations else None)
+            self._graphs[key] = graph_of(self.facts(as_of=as_of, since=since, until=until, relations=relations))
         return self._graphs[key]
+
+    def _cached(self, as_of: Any, relations: Iterable[str] | None) -> GraphCache | None:
+        """The store's graph cache, when it holds the graph asked for (the whole graph, today's)."""
+        return self.cache if as_of is None and not relations else None
+
+    def ties_adjacency(self, *, as_of: Any = None, relations: Iterable[str] | None = None) -> Adjacency:
+        """The undirected graph of ties that :meth:`path` searches (:mod:`graph.ask.paths`): every node
+        but sources, an edge per pair of nodes tied by a fact; memoised per arguments."""
+        key = (as_of, tuple(sorted(relations)) if relations else None)
+        if key not in self._adjacency:
+            cache = self._cached(as_of, relations)
+            if cache is not None:
+                nodes = [n[0] for n in cache.nodes() if n[3] != "source"]
+                self._adjacency[key] = adjacency(nodes, ((u, v) for u, v, _ in cache.ends()))
+            else:
+                G = self.graph(as_of=as_of, relations=relations)
+                nodes = [n for n, d in G.nodes(data=True) if d["kind"] != "source"]
+                self._adjacency[key] = adjacency(nodes, G.edges())
+        return self._adjacency[key]
 
     # --- names ---------------------------------------------------------------------------------------
     @property
@@ -285,7 +321,11 @@ class KnowledgeGraph:
         """
         from graph.model.terms import ENTITY
 
-        edges = self.facts(as_of=as_of, since=since, until=until, relations=["supplies"], open_ends=True).edges
+        whole = self._facts.get((as_of, since, until, None))
+        if whole is not None:  # the projection of every relation is there: its supplies are the same facts
+            edges = [e for e in whole.edges if e[3]["relation"] == "supplies"]
+        else:
+            edges = self.facts(as_of=as_of, since=since, until=until, relations=["supplies"], open_ends=True).edges
         return supply_rows.rows(edges, label=self._label, category_label=self.category_label,
                                 entity_base=str(ENTITY))
 
@@ -406,51 +446,62 @@ class KnowledgeGraph:
         NoPath
             When no chain joins them (within ``max_hops``).
         """
-        import networkx as nx
-
-        ea, eb = self.resolve(a), self.resolve(b)
+        cache = self._cached(as_of, relations)
+        if cache is not None and self.index is not None:  # names, labels and ties from the store's caches
+            ea, eb = _Actor.indexed(self.index, a), _Actor.indexed(self.index, b)
+            words = _Words(cache.label, cache.kind, lambda c: _each(c, lambda one: cache.category(one) or one))
+        else:
+            ea, eb = _Actor.of(self.resolve(a)), _Actor.of(self.resolve(b))
+            words = _Words(self._label, lambda n: self.facts().nodes.get(n, {}).get("kind"), self.category_label)
         if ea.id == eb.id:
             raise InputError(f"'{a}' and '{b}' are the same actor ({ea.label}): no path to ask for")
-        G = self.graph(as_of=as_of, relations=relations)
-        U = nx.Graph()
-        U.add_nodes_from(n for n, d in G.nodes(data=True) if d["kind"] != "source")
-        U.add_edges_from((u, v) for u, v in G.edges() if u != v and u in U and v in U)
-        src, dst = str(ea.iri), str(eb.iri)
+        adj = self.ties_adjacency(as_of=as_of, relations=relations)
         what = f" over {', '.join(sorted(relations))}" if relations else ""
-        try:
-            chains = (sorted(nx.all_shortest_paths(U, src, dst)) if all_paths
-                      else [nx.shortest_path(U, src, dst)])
-        except nx.NetworkXNoPath:
-            raise NoPath(f"no connection between {ea.label} and {eb.label}{what}") from None
+        if ea.iri not in adj or eb.iri not in adj:  # an actor the graph does not have (no node)
+            raise NoPath(f"no connection between {ea.label} and {eb.label}{what}")
+        one = shortest(adj, ea.iri, eb.iri) if not all_paths else None
+        chains = every_shortest(adj, ea.iri, eb.iri) if all_paths else ([one] if one is not None else [])
+        if not chains:
+            raise NoPath(f"no connection between {ea.label} and {eb.label}{what}")
         hops = len(chains[0]) - 1
         if max_hops is not None and hops > max_hops:
             raise NoPath(f"no connection between {ea.label} and {eb.label} within {max_hops} hop(s){what} "
                          f"(the shortest takes {hops})")
+        if cache is not None:
+            between = cache.between
+        else:
+            G = self.graph(as_of=as_of, relations=relations)
+
+            def between(x: str, y: str) -> list[tuple[str, str, str, dict]]:
+                return ([(x, y, k, d) for k, d in (G.get_edge_data(x, y) or {}).items()]
+                        + [(y, x, k, d) for k, d in (G.get_edge_data(y, x) or {}).items()])
         return [{"from": ea.label, "to": eb.label, "length": hops,
-                 "hops": [self._hop(G, i + 1, x, y) for i, (x, y) in enumerate(zip(chain, chain[1:]))]}
+                 "hops": [self._hop(between(x, y), i + 1, x, y, words)
+                          for i, (x, y) in enumerate(zip(chain, chain[1:]))]}
                 for chain in chains]
 
-    def _hop(self, G, step: int, x: str, y: str) -> dict:
-        edges = [(x, y, k, d) for k, d in (G.get_edge_data(x, y) or {}).items()]
-        edges += [(y, x, k, d) for k, d in (G.get_edge_data(y, x) or {}).items()]
+    def _hop(self, edges: list[tuple[str, str, str, dict]], step: int, x: str, y: str, words: "_Words") -> dict:
+        """One hop of a chain, from the facts between its ends (``x`` to ``y`` first, then ``y`` to ``x``)."""
         order = {r: i for i, r in enumerate(HOP_PRIORITY)}
-        edges.sort(key=lambda e: (order.get(e[3]["relation"], len(order)), -e[3]["weight"], e[2]))
+        edges = sorted(edges, key=lambda e: (order.get(e[3]["relation"], len(order)), -e[3]["weight"], e[2]))
         u, v, key, d = edges[0]
         direction = "mutual" if not d["directed"] else ("forward" if u == x else "backward")
-        return {"step": step, "from": self._label(x), "to": self._label(y), "relation": d["relation"],
-                "direction": direction, "says": self._says(u, v, d), "date": d["date"],
+        return {"step": step, "from": words.label(x), "to": words.label(y), "relation": d["relation"],
+                "direction": direction, "says": self._says(u, v, d, words=words), "date": d["date"],
                 "fact": key, "claims": d["claim_ids"], "sources": evidence(d),
                 "other_ties": sorted({e[3]["relation"] for e in edges[1:]})}
 
     def _says(self, u: str | None, v: str | None, d: dict, *, subject: str | None = None,
-              obj: str | None = None) -> str:
+              obj: str | None = None, words: "_Words | None" = None) -> str:
         """A fact in words: "Belarus supplies Serbia: MiG-29, 4, purchased"."""
+        if words is None:
+            words = _Words(self._label, lambda n: self.facts().nodes.get(n, {}).get("kind"), self.category_label)
         if subject is None:
-            subject = self._label(u) or "(not named)"
-            if u is not None and self.facts().nodes.get(u, {}).get("kind") == "source":
+            subject = words.label(u) or "(not named)"
+            if u is not None and words.kind(u) == "source":
                 subject = f"the author of {_eid_source(u)}"
         if obj is None:
-            obj = self._label(v) or "(not named)"
+            obj = words.label(v) or "(not named)"
         details: list[Any] = []
         rel = d["relation"]
         if rel in ("supplies", "supplies_system", "delivered_to"):
@@ -465,7 +516,7 @@ class KnowledgeGraph:
                     numbers.append(f"delivered{shown}" + (f" ({years})" if years else ""))
             else:
                 numbers = [d.get("quantity")]
-            details = [d.get("system") or self.category_label(d.get("category")), *numbers, d.get("status"),
+            details = [d.get("system") or words.category(d.get("category")), *numbers, d.get("status"),
                        None if d.get("deliveries") else d.get("date")]
         elif rel == "takes_position_on" and d.get("stance") and d.get("topic"):
             # "Serbia opposes sanctions on Russia for the invasion of Ukraine",
@@ -493,76 +544,49 @@ class KnowledgeGraph:
 
     # --- centrality ----------------------------------------------------------------------------------
     def centrality(self, measure: str = "degree", *, relations: Iterable[str] | None = None,
-                   top: int | None = 10, as_of: Any = None) -> list[dict]:
+                   top: int | None = 10, as_of: Any = None, backend: str = "auto") -> list[dict]:
         """Actors ranked by a centrality measure.
 
         ``degree`` counts an actor's ties (facts, each edge once); ``pagerank``, ``betweenness`` and
         ``eigenvector`` run on the undirected graph of ties, weighted by the number of sources
         (``eigenvector`` on its largest connected component: actors outside it score 0).
         Exercises, programmes and other non-actor nodes take part in the computation but are not
-        ranked; sources (authors' statements) are left out. Betweenness on more than
-        :data:`BETWEENNESS_EXACT_MAX` nodes is estimated from :data:`BETWEENNESS_SAMPLE` sampled
-        nodes (seeded), and each row's ``sampled`` says how many (``None``: exact).
+        ranked; sources (authors' statements) are left out. Betweenness (unweighted, normalised as
+        networkx normalises it) is computed by ``backend``: ``igraph`` (exact, at any size), or
+        ``networkx``, which on more than :data:`BETWEENNESS_EXACT_MAX` nodes estimates it from
+        :data:`BETWEENNESS_SAMPLE` sampled nodes (seeded); ``auto`` takes igraph when it is installed.
+        Each row's ``sampled`` says how many nodes were sampled (``None``: exact) and ``backend``
+        which library computed the scores (``None`` for degree, a count).
 
         Returns
         -------
         list of dict
-            ``rank``, ``actor``, ``id``, ``type``, ``score``, ``ties``, ``measure``, ``sampled``.
+            ``rank``, ``actor``, ``id``, ``type``, ``score``, ``ties``, ``measure``, ``sampled``, ``backend``.
 
         Raises
         ------
         InputError
-            For an unknown measure or a negative ``top``.
+            For an unknown measure or backend, or a negative ``top``.
         """
-        import networkx as nx
-
         if measure not in MEASURES:
             raise InputError(f"unknown measure '{measure}'; expected one of {', '.join(MEASURES)}")
+        if backend not in BACKENDS:
+            raise InputError(f"unknown backend '{backend}'; expected one of {', '.join(BACKENDS)}")
         if top is not None and top < 0:
             raise InputError(f"--top must be 0 or more, not {top}")
-        G = self.graph(as_of=as_of, relations=relations)
-        with paused_gc():
-            kinds = {n: d["kind"] for n, d in G.nodes(data=True)}
-            keep = sorted(n for n, k in kinds.items() if k != "source")
-            ties = dict.fromkeys(keep, 0)  # each fact once, between kept nodes (a loop counts twice)
-            between = []  # (u, v, weight) of each such fact, u != v
-            for u, v, w in G.edges(data="weight"):
-                if u in ties and v in ties:
-                    ties[u] += 1
-                    ties[v] += 1
-                    if u != v:
-                        between.append((u, v, w))
-            sampled = None
-            if measure == "degree":
-                scores = {n: float(t) for n, t in ties.items()}
-            else:
-                U = self._tie_graph(keep, between)
-                if U.number_of_edges() == 0:
-                    scores = {n: 0.0 for n in U}
-                elif measure == "pagerank":
-                    scores = nx.pagerank(U, weight="weight")
-                elif measure == "betweenness":
-                    if U.number_of_nodes() > BETWEENNESS_EXACT_MAX:
-                        sampled = BETWEENNESS_SAMPLE
-                        scores = nx.betweenness_centrality(U, k=sampled, seed=0)
-                    else:
-                        scores = nx.betweenness_centrality(U)
-                else:  # defined for a connected graph: the largest component; actors outside it score 0
-                    largest = max(nx.connected_components(U), key=lambda c: (len(c), sorted(c)[0]))
-                    scores = nx.eigenvector_centrality_numpy(U.subgraph(largest), weight="weight") \
-                        if len(largest) > 1 else {}
-            rows = []
-            for n in keep:
-                if kinds[n] != "actor":
-                    continue
-                node = G.nodes[n]
-                rows.append({"actor": node["label"], "id": _eid(n), "type": node["type"],
-                             "score": round(float(scores.get(n, 0.0)), 6), "ties": ties[n],
-                             "measure": measure, "sampled": sampled})
+        cache = self._cached(as_of, relations)
+        if cache is not None:  # the store's graph cache: the same nodes and ties, without projecting
+            info = {key: (label, type_, kind) for key, label, type_, kind in cache.nodes()}
+            ends: Iterable[tuple[str, str, float]] = cache.ends()
+            eid: Callable[[Any], str | None] = cache.entity_id
+        else:
+            G = self.graph(as_of=as_of, relations=relations)
+            info = {n: (d["label"], d["type"], d["kind"]) for n, d in G.nodes(data=True)}
+            ends = G.edges(data="weight")
+            eid = _eid
+        rows = _rank(info, ends, measure, backend, eid)
         rows.sort(key=lambda r: (-r["score"], -r["ties"], r["actor"]))
-        for i, r in enumerate(rows, 1):
-            r["rank"] = i
-        rows = [{"rank": r.pop("rank"), **r} for r in rows]
+        rows = [{"rank": i, **r} for i, r in enumerate(rows, 1)]
         return rows[:top] if top is not None else rows
 
     @staticmethod
@@ -574,13 +598,9 @@ class KnowledgeGraph:
         """
         import networkx as nx
 
-        weights: dict[tuple[str, str], float] = {}
-        for u, v, w in sorted(between, key=lambda e: (e[0], e[1])):
-            key = (v, u) if (v, u) in weights else (u, v)
-            weights[key] = weights.get(key, 0.0) + w
         U = nx.Graph()
         U.add_nodes_from(nodes)
-        U.add_weighted_edges_from((u, v, w) for (u, v), w in weights.items())
+        U.add_weighted_edges_from((u, v, w) for (u, v), w in _tie_weights(between).items())
         return U
 
     # --- ties ----------------------------------------------------------------------------------------
@@ -647,6 +667,84 @@ class KnowledgeGraph:
                 "count": sum(len(v) for v in relations_out.values()), "relations": relations_out}
 
 
+def _tie_weights(between: list[tuple[str, str, float]]) -> dict[tuple[str, str], float]:
+    """Each pair of tied nodes (in the order of its first fact by (from, to)) -> the sum of its facts' weights."""
+    weights: dict[tuple[str, str], float] = {}
+    for u, v, w in sorted(between, key=lambda e: (e[0], e[1])):
+        key = (v, u) if (v, u) in weights else (u, v)
+        weights[key] = weights.get(key, 0.0) + w
+    return weights
+
+
+def _rank(info: dict[str, tuple[str, str, str]], ends: Iterable[tuple[str, str, float]], measure: str,
+          backend: str, eid: Callable[[Any], str | None]) -> list[dict]:
+    """The unranked rows of :meth:`KnowledgeGraph.centrality`, from the nodes (key -> label, type, kind),
+    the facts' ends with their weights, and how an entity's id is read from its key."""
+    with paused_gc():
+        keep = sorted(n for n, (_, _, kind) in info.items() if kind != "source")
+        ties = dict.fromkeys(keep, 0)  # each fact once, between kept nodes (a loop counts twice)
+        between = []  # (u, v, weight) of each such fact, u != v
+        for u, v, w in ends:
+            if u in ties and v in ties:
+                ties[u] += 1
+                ties[v] += 1
+                if u != v:
+                    between.append((u, v, w))
+        sampled, ran = None, None
+        if measure == "degree":
+            scores = {n: float(t) for n, t in ties.items()}
+        elif measure == "betweenness" and between and _backend(backend) == "igraph":
+            scores, ran = _betweenness_igraph(keep, list(_tie_weights(between))), "igraph"
+        else:
+            scores, sampled, ran = _networkx_scores(KnowledgeGraph._tie_graph(keep, between), measure)
+        return [{"actor": info[n][0], "id": eid(n), "type": info[n][1], "score": round(float(scores.get(n, 0.0)), 6),
+                 "ties": ties[n], "measure": measure, "sampled": sampled, "backend": ran}
+                for n in keep if info[n][2] == "actor"]
+
+
+def _backend(backend: str) -> str:
+    """The library betweenness runs on: ``igraph`` when asked for, or for ``auto`` when installed."""
+    if backend == "auto":
+        import importlib.util
+
+        return "igraph" if importlib.util.find_spec("igraph") is not None else "networkx"
+    return backend
+
+
+def _networkx_scores(U: Any, measure: str) -> tuple[dict[str, float], int | None, str]:
+    """PageRank, eigenvector or betweenness (sampled above :data:`BETWEENNESS_EXACT_MAX` nodes) by networkx."""
+    import networkx as nx
+
+    sampled = None
+    if U.number_of_edges() == 0:
+        scores = {n: 0.0 for n in U}
+    elif measure == "pagerank":
+        scores = nx.pagerank(U, weight="weight")
+    elif measure == "betweenness":
+        if U.number_of_nodes() > BETWEENNESS_EXACT_MAX:
+            sampled = BETWEENNESS_SAMPLE
+            scores = nx.betweenness_centrality(U, k=sampled, seed=0)
+        else:
+            scores = nx.betweenness_centrality(U)
+    else:  # defined for a connected graph: the largest component; actors outside it score 0
+        largest = max(nx.connected_components(U), key=lambda c: (len(c), sorted(c)[0]))
+        scores = nx.eigenvector_centrality_numpy(U.subgraph(largest), weight="weight") \
+            if len(largest) > 1 else {}
+    return scores, sampled, "networkx"
+
+
+def _betweenness_igraph(nodes: list[str], pairs: list[tuple[str, str]]) -> dict[str, float]:
+    """Exact betweenness of the undirected, unweighted graph of ``pairs`` by igraph, normalised as
+    ``networkx.betweenness_centrality`` normalises it (by the number of pairs of other nodes)."""
+    import igraph
+
+    number = {n: i for i, n in enumerate(nodes)}
+    g = igraph.Graph(n=len(nodes), edges=[(number[u], number[v]) for u, v in pairs], directed=False)
+    n = len(nodes)
+    scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
+    return {node: b * scale for node, b in zip(nodes, g.betweenness(directed=False))}
+
+
 def _from_index(index: Index, to: str | None, supplier: str | None, system: str | None) -> list[SupplyRow]:
     """The rows of a store's supplies index, its names resolved as the registry resolves them.
 
@@ -660,19 +758,81 @@ def _from_index(index: Index, to: str | None, supplier: str | None, system: str 
     return index.rows(**want)
 
 
-def write_supplies_index(store: Any, folder: Path) -> int:
+def write_supplies_index(store: Any, folder: Path, *, kg: "KnowledgeGraph | None" = None) -> int:
     """Compute every supplies row and name of an Oxigraph store with the engine; write them as its index.
 
     ``store`` is a pyoxigraph ``Store`` whose folder is ``folder`` (:func:`graph.store.backends.load_store`
-    calls this before the store is swapped in). Returns the number of rows written.
+    calls this before the store is swapped in; ``kg``: a :class:`KnowledgeGraph` of it, whose
+    projection is reused). Returns the number of rows written.
     """
     from graph.store import index
 
-    kg = KnowledgeGraph(store)
+    kg = kg if kg is not None else KnowledgeGraph(store)
     registry = kg.names
     names = [(eid, kind, str(registry.get(eid).iri), label, folded)
              for eid, kind, label, folded in registry.names.table(("actor", "system"))]
     return index.write_rows(folder, ((k.recipient, k.supplier, k.system, k.row) for k in kg.supply_rows()), names)
+
+
+class _Actor(NamedTuple):
+    """An actor a question names: its id, IRI and label."""
+
+    id: str
+    iri: str
+    label: str
+
+    @classmethod
+    def of(cls, entity: Any) -> "_Actor":
+        """From the registry's :class:`graph.model.registry.Entity`."""
+        return cls(entity.id, str(entity.iri), entity.label)
+
+    @classmethod
+    def indexed(cls, index: Index, name: str) -> "_Actor":
+        """From a store's index, by the one lookup (:func:`graph.model.names.resolve`).
+
+        Raises
+        ------
+        UnknownName
+            As the registry does.
+        """
+        eid = resolve(index, name, ["actor"], what="actor")
+        return cls(eid, index.iri_of(eid), index.label_of(eid))
+
+
+class _Words(NamedTuple):
+    """What a fact is told in words with: a node's label and kind, a category's label."""
+
+    label: Callable[[Any], str | None]
+    kind: Callable[[Any], str | None]
+    category: Callable[[Any], Any]
+
+
+def _each(value: Any, one: Callable[[Any], Any]) -> Any:
+    """``one`` of a value, of each of a list of them; ``None`` stays ``None``."""
+    if isinstance(value, list):
+        return [one(v) for v in value]
+    return one(value) if value is not None else None
+
+
+def write_store_caches(store: Any, folder: Path) -> int:
+    """Compute and write every cache kept beside an Oxigraph store: its supplies index
+    (:func:`write_supplies_index`) and its graph cache (:mod:`graph.store.graphcache`: the projection
+    :meth:`KnowledgeGraph.graph` gives, which :meth:`KnowledgeGraph.path` and
+    :meth:`KnowledgeGraph.centrality` read); the graph is projected once for both.
+
+    ``store`` is a pyoxigraph ``Store`` whose folder is ``folder`` (:func:`graph.store.backends.load_store`
+    calls this before the store is switched in). Returns the number of supplies rows written.
+    """
+    from graph.store import graphcache
+
+    kg = KnowledgeGraph(store)
+    G = kg.graph()
+    rows = write_supplies_index(store, folder, kg=kg)
+    categories = {cid: label for cid, label in kg._categories()["label"].items()}
+    from graph.model.terms import ENTITY
+
+    graphcache.write(folder, G.nodes(data=True), G.edges(keys=True, data=True), categories, str(ENTITY))
+    return rows
 
 
 def _eid_source(key: str) -> str:

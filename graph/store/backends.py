@@ -167,12 +167,12 @@ def fill_store(folder: Path, dataset: Path, build: str, progress: Callable[[str]
     store.bulk_load(path=str(dataset), format=fmt)
     store.flush()
     count = len(store)
+    generation.store_stamp(folder, build)  # before the caches, which record the build they were computed from
     if index is not None:
         if progress:
-            progress(f"indexing the supplies rows of the store ({count} quads)")
+            progress(f"indexing the supplies rows and the graph of the store ({count} quads)")
         index(store, Path(folder))  # computed from this store, switched in with it
     del store
-    generation.store_stamp(folder, build)
     return count
 
 

@@ -167,6 +167,9 @@ class Index:
     def label_of(self, eid: str) -> str:
         return self._one("SELECT label FROM entities WHERE id = ?", eid)
 
+    def iri_of(self, eid: str) -> str:
+        return self._one("SELECT iri FROM entities WHERE id = ?", eid)
+
     def named(self, folded: str) -> list[str]:
         return [eid for (eid,) in self._con.execute("SELECT DISTINCT id FROM names WHERE folded = ? ORDER BY id",
                                                      (folded,))]

@@ -1,0 +1,181 @@
+"""The graph cache of an Oxigraph store: the projection, computed once when the store is filled.
+
+``serbia-kg path A B --store PATH`` and ``serbia-kg centrality --store PATH`` answer from a cold
+shell. Projecting a 1M-triple store takes seconds (reading every claim and merging its facts);
+the projection does not change until the store is filled again, so
+:func:`graph.store.backends.load_store` has it computed (by the engine:
+:func:`graph.ask.questions.write_store_caches`, the same :meth:`KnowledgeGraph.graph
+<graph.ask.questions.KnowledgeGraph.graph>` an uncached question reads) and written here, in the
+store's own folder, beside the supplies index (:mod:`graph.store.index`), before the folder is
+switched in. A question then reads the nodes and the ends of every tie (a few columns) and, for the
+hops of its answer only, their facts' attributes.
+
+One SQLite file: ``nodes`` (key, label, type, kind, in the graph's order), ``edges`` (both ends,
+key, relation, weight and the attributes as JSON, in the order ``G.edges(keys=True)`` gives them)
+and ``meta`` (the format's version, the build of the store it was computed from, the categories'
+labels). A cache of another version, or computed from another build than the one the store's
+record names (:data:`graph.model.generation.STORE_STAMP`), is ignored: the question is computed.
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> nodes = [("ent:a", {"label": "A", "type": "State", "kind": "actor"}),
+...          ("ent:b", {"label": "B", "type": "State", "kind": "actor"})]
+>>> write(folder, nodes, [("ent:a", "ent:b", "supplies:x", {"relation": "supplies", "weight": 1.0})], {})
+1
+>>> cache = GraphCache.open(folder)
+>>> cache.label("ent:b"), [(e[0], e[1], e[2]) for e in cache.between("ent:b", "ent:a")]
+('B', [('ent:a', 'ent:b', 'supplies:x')])
+>>> GraphCache.open(folder / "elsewhere") is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Iterable
+
+from graph.model import generation
+
+__all__ = ["FILE", "VERSION", "GraphCache", "write"]
+
+#: The cache's file name in the store's folder.
+FILE = "serbia-kg-graph.sqlite"
+#: The format of what is kept; a cache of another version is ignored.
+VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE nodes (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, label TEXT, type TEXT, kind TEXT);
+CREATE TABLE edges (id INTEGER PRIMARY KEY, u INTEGER NOT NULL, v INTEGER NOT NULL, key TEXT NOT NULL,
+                    relation TEXT NOT NULL, weight REAL NOT NULL, attrs TEXT NOT NULL);
+CREATE INDEX by_u ON edges (u);
+CREATE INDEX by_v ON edges (v);
+"""
+
+
+def _build_of(folder: Path) -> str | None:
+    record = generation.stamp(folder, generation.STORE_STAMP)
+    return record.get("build") if record else None
+
+
+def write(folder: Path, nodes: Iterable[tuple[str, dict]], edges: Iterable[tuple[str, str, str, dict]],
+          categories: dict[str, str], entity_base: str = "") -> int:
+    """Write the graph's nodes and edges (in order), the categories' labels and the base of the entities'
+    IRIs (an IRI less it is an entity's id) as the cache in ``folder``; return the number of edges.
+    Written under a temporary name, renamed when complete."""
+    path = Path(folder) / FILE
+    tmp = path.with_name(f".{FILE}.tmp")
+    tmp.unlink(missing_ok=True)
+    con = sqlite3.connect(tmp)
+    try:
+        con.executescript(_SCHEMA)
+        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        number: dict[str, int] = {}
+        n = 0
+        with con:
+            con.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("version", VERSION), ("build", _build_of(folder)), ("categories", dumps(categories)),
+                ("entity_base", entity_base)])
+            for i, (key, attrs) in enumerate(nodes):
+                number[key] = i
+                con.execute("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
+                            (i, key, attrs.get("label"), attrs.get("type"), attrs.get("kind")))
+            for n, (u, v, key, attrs) in enumerate(edges, 1):  # noqa: B007 - n counts the edges
+                con.execute("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (n, number[u], number[v], key, attrs["relation"], attrs["weight"], dumps(attrs)))
+        con.close()
+        os.replace(tmp, path)
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    return n
+
+
+class GraphCache:
+    """An open graph cache (read-only). :meth:`open` gives ``None`` where there is none to use."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self._con = con
+        self._nodes: list[tuple[str, str, str, str]] | None = None
+        self._number: dict[str, int] | None = None
+        self._categories: dict[str, str] | None = None
+        self._base: str | None = None
+
+    @classmethod
+    def open(cls, folder: Path) -> "GraphCache | None":
+        """The cache in ``folder``; ``None`` if there is none, one of another version or build, or it cannot be read."""
+        path = Path(folder) / FILE
+        if not path.is_file():
+            return None
+        try:
+            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+            meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('version', 'build')").fetchall())
+        except sqlite3.Error:  # not a cache of ours (or a damaged one): the question is computed
+            return None
+        if meta.get("version") != VERSION or meta.get("build") != _build_of(Path(folder)):
+            con.close()
+            return None
+        return cls(con)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def nodes(self) -> list[tuple[str, str, str, str]]:
+        """Every node as ``(key, label, type, kind)``, in the graph's order."""
+        if self._nodes is None:
+            self._nodes = self._con.execute("SELECT key, label, type, kind FROM nodes ORDER BY id").fetchall()
+            self._number = {n[0]: i for i, n in enumerate(self._nodes)}
+        return self._nodes
+
+    def ends(self) -> list[tuple[str, str, float]]:
+        """Every edge as ``(u, v, weight)``, in the order ``G.edges(keys=True)`` gives them."""
+        keys = [n[0] for n in self.nodes()]
+        return [(keys[u], keys[v], w) for u, v, w in self._con.execute("SELECT u, v, weight FROM edges ORDER BY id")]
+
+    def _node(self, key: str) -> tuple[str, str, str, str] | None:
+        self.nodes()
+        assert self._number is not None
+        i = self._number.get(key)
+        return self._nodes[i] if i is not None and self._nodes is not None else None
+
+    def label(self, key: str) -> str | None:
+        """A node's label (``None``: no such node)."""
+        node = self._node(key)
+        return node[1] if node else None
+
+    def kind(self, key: str) -> str | None:
+        """A node's kind (``actor``, ``exercise``, ``source`` ...; ``None``: no such node)."""
+        node = self._node(key)
+        return node[3] if node else None
+
+    def entity_id(self, key: str) -> str:
+        """An entity's id: its IRI less the entities' base (another IRI as it is)."""
+        if self._base is None:
+            (self._base,) = self._con.execute("SELECT value FROM meta WHERE key = 'entity_base'").fetchone()
+        return key[len(self._base):] if self._base and key.startswith(self._base) else key
+
+    def category(self, cid: str) -> str | None:
+        """A weapons-system category's preferred label (``None``: unknown)."""
+        if self._categories is None:
+            (text,) = self._con.execute("SELECT value FROM meta WHERE key = 'categories'").fetchone()
+            self._categories = json.loads(text)
+        return self._categories.get(cid)
+
+    def between(self, x: str, y: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """The edges from ``x`` to ``y``, then from ``y`` to ``x``, as ``(u, v, key, attributes)``, each
+        direction in the graph's order (``G.get_edge_data``)."""
+        self.nodes()
+        assert self._number is not None
+        ix, iy = self._number.get(x), self._number.get(y)
+        if ix is None or iy is None:
+            return []
+        found = []
+        for a, b, u, v in ((ix, iy, x, y), (iy, ix, y, x)):
+            for key, attrs in self._con.execute("SELECT key, attrs FROM edges WHERE u = ? AND v = ? ORDER BY id",
+                                                (a, b)):
+                found.append((u, v, key, json.loads(attrs)))
+        return found
