@@ -455,9 +455,12 @@ def push(endpoint, graph_store, user, password, corpus, out, quiet) -> None:
               help="Queries run at once (each in a worker process).")
 @click.option("--max-queue", default=64, show_default=True, type=click.IntRange(0),
               help="Requests that may wait for a worker; more get 503 with Retry-After.")
+@click.option("--cache-mb", default=64, show_default=True, type=click.IntRange(0),
+              help="MB of answers kept: a question asked again is answered without running it (0: none).")
 @corpus_option
 @out_option
-def serve(host, port, store, timeout, max_rows, max_bytes, max_memory, workers, max_queue, corpus, out) -> None:
+def serve(host, port, store, timeout, max_rows, max_bytes, max_memory, workers, max_queue, cache_mb, corpus,
+          out) -> None:
     """Serve the dataset as a read-only SPARQL 1.1 Protocol endpoint, with YASGUI at /.
 
     GET or POST /sparql (form or application/sparql-query); results by Accept or format=
@@ -475,7 +478,7 @@ def serve(host, port, store, timeout, max_rows, max_bytes, max_memory, workers, 
     try:
         run_server(_target_out(corpus, out), store=store, host=host, port=port, timeout=timeout,
                    max_rows=max_rows, max_bytes=max_bytes, max_memory=max_memory, workers=workers,
-                   max_queue=max_queue, log=lambda m: click.echo(m, err=True))
+                   max_queue=max_queue, cache_mb=cache_mb, log=lambda m: click.echo(m, err=True))
     except KGError as exc:
         fail(exc)
 

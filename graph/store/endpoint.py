@@ -7,7 +7,11 @@
   private network namespace), so no query makes an outbound request;
 - :class:`Endpoint` hands a job to a free worker; one running longer than ``timeout`` s or growing
   past ``max_memory`` MB is stopped by ending its worker, which is replaced; at most ``max_queue``
-  jobs wait, each at most ``queue_timeout`` s, else 503 with Retry-After.
+  jobs wait, each at most ``queue_timeout`` s, else 503 with Retry-After;
+- the endpoint answers one build generation for its whole life, so an answer cannot change: answers
+  are kept (:class:`Answers`, least recently used out, at most ``cache_mb`` MB) by query text,
+  result format and request dataset, and a question asked again, or asked by several clients at
+  once, is run once.
 """
 
 from __future__ import annotations
@@ -18,14 +22,15 @@ import queue
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from graph.model.errors import InputError, KGError
-from graph.store.results import boolean, solutions
+from graph.store.results import boolean
 
-__all__ = ["Endpoint", "Limits", "Job", "QueryRefused", "Scan", "scan"]
+__all__ = ["Answers", "Endpoint", "Limits", "Job", "QueryRefused", "Scan", "scan"]
 
 _UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 _FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
@@ -110,6 +115,7 @@ class Limits:
     max_query_chars: int = 20000
     max_queue: int = 64
     queue_timeout: float = 10.0
+    cache_mb: int = 64  # answers kept (0: none)
 
 
 # --- worker processes: each holds the dataset in Oxigraph and answers one query at a time ------
@@ -195,6 +201,10 @@ class Job:
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
 
+    def key(self) -> tuple:
+        """What makes one answer: the text, the format, the request's dataset."""
+        return (self.text, self.fmt, tuple(self.default_graphs), tuple(self.named_graphs))
+
 
 def _answer(st, job: Job, limits: Limits) -> tuple[str, bytes]:
     import pyoxigraph as ox
@@ -211,17 +221,74 @@ def _answer(st, job: Job, limits: Limits) -> tuple[str, bytes]:
     if isinstance(raw, ox.QueryBoolean):
         return job.fmt, boolean(bool(raw), job.fmt)
     if isinstance(raw, ox.QuerySolutions):
-        names = [v.value for v in raw.variables]
-        rows = _bounded(raw, limits, "rows", lambda row: sum(len(t.value) for t in row if t is not None))
-        return job.fmt, solutions(names, rows, job.fmt)
+        return job.fmt, _solutions(raw, job.fmt, limits)
     triples = _bounded(raw, limits, "triples",
                        lambda t: len(t.subject.value) + len(t.predicate.value) + len(t.object.value))
-    from graph.store.sparql import PREFIXES_TEXT as prefixes
-
     fmt = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
            "xml": ox.RdfFormat.RDF_XML}[job.fmt]
-    body = ox.serialize(triples, format=fmt, prefixes=dict(prefixes) if job.fmt == "turtle" else None)
+    body = ox.serialize(triples, format=fmt, prefixes=dict(PREFIXES_TEXT) if job.fmt == "turtle" else None)
     return job.fmt, body or b""  # (bytes when no output is given)
+
+
+class _TooBig(Exception):
+    pass
+
+
+#: What stands between two rows of a serialised result (and how many more rows than marks there are).
+#: Exact for XML and TSV, whose values are escaped; in JSON ``},{`` and in CSV ``\\r\\n`` may also stand
+#: inside a value, and then a row is counted twice: the bound errs on the strict side.
+_ROW_MARKS = {"json": (b"},{", 1), "xml": (b"<result>", 0), "tsv": (b"\n", -1), "csv": (b"\r\n", -1)}
+
+
+class _Capped:
+    """A file for a serialiser that fails its ``write`` once more than ``max_bytes`` bytes or more
+    than ``max_rows`` rows (counted by :data:`_ROW_MARKS` as the bytes come) have been written."""
+
+    def __init__(self, fmt: str, max_bytes: int, max_rows: int) -> None:
+        self.mark, self.extra = _ROW_MARKS[fmt]
+        self.max_bytes, self.max_rows = max_bytes, max_rows
+        self.size, self.marks, self.parts = 0, 0, []
+        self.tail = b""  # the last bytes written, where a mark may begin
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.size += len(data)
+        if self.size > self.max_bytes:
+            raise _TooBig(f"the result holds more than {self.max_bytes} bytes; narrow the query")
+        self.marks += (self.tail + data).count(self.mark)
+        self.tail = data[-(len(self.mark) - 1):] if len(self.mark) > 1 else b""
+        if self.marks + self.extra > self.max_rows:
+            raise _TooBig(f"the result has more than {self.max_rows} rows; add a LIMIT or narrow the query")
+        self.parts.append(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def rows(self) -> int:
+        """The rows written (never fewer than there are)."""
+        body_empty = self.mark == b"},{" and b"".join(self.parts[-1:]).endswith(b'"bindings":[]}}')
+        return 0 if body_empty else self.marks + self.extra
+
+
+def _solutions(raw, fmt: str, limits: Limits) -> bytes:
+    """SELECT results written by Oxigraph's own serialisers, bounded in bytes and rows as they are written."""
+    import pyoxigraph as ox
+
+    out = _Capped(fmt, limits.max_bytes, limits.max_rows)
+    try:
+        raw.serialize(out, {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+                            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}[fmt])
+    except _TooBig as exc:
+        raise QueryRefused(422, str(exc)) from None
+    return b"".join(out.parts)
+
+
+def _rows(body: bytes, fmt: str) -> int:
+    """The rows of a serialised result, counted as :class:`_Capped` counts them."""
+    out = _Capped(fmt, len(body), len(body))
+    out.write(body)
+    return out.rows()
 
 
 def _bounded(items, limits: Limits, what: str, size: Callable) -> list:
@@ -290,6 +357,82 @@ class _Worker:
             self.conn.close()
 
 
+class Answers:
+    """Answers already given, by :meth:`Job.key`: the least recently used go first past ``max_bytes``.
+
+    One asked while another thread runs it waits for that run (:meth:`run`): a question asked by
+    many clients at once takes one worker, once.
+
+    >>> answers = Answers(100)
+    >>> answers.run("k", lambda: b"42"), answers.run("k", lambda: b"other")
+    (b'42', b'42')
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        #: Answers given from those kept, and questions run (a statistic, for tests and benchmarks).
+        self.hits = self.runs = 0
+        self._kept: OrderedDict[tuple, bytes] = OrderedDict()
+        self._running: dict[tuple, tuple[threading.Event, list]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key) -> bytes | None:
+        with self._lock:
+            body = self._kept.get(key)
+            if body is not None:
+                self._kept.move_to_end(key)
+                self.hits += 1
+            return body
+
+    def put(self, key, body: bytes) -> None:
+        if len(body) > self.max_bytes // 4:  # one large answer does not push out all the others
+            return
+        with self._lock:
+            if key in self._kept:
+                return
+            self._kept[key] = body
+            self.size += len(body)
+            while self.size > self.max_bytes:
+                _, old = self._kept.popitem(last=False)
+                self.size -= len(old)
+
+    def run(self, key, compute: Callable[[], bytes], wait: float = 60.0) -> bytes:
+        """The kept answer of ``key``, or ``compute()`` run once however many threads ask at once.
+
+        A waiting thread gets what the running one got: its answer or its :class:`QueryRefused`.
+        """
+        body = self.get(key)
+        if body is not None:
+            return body
+        with self._lock:
+            running = self._running.get(key)
+            leader = running is None
+            if leader:
+                running = self._running[key] = (threading.Event(), [])
+        assert running is not None
+        done, outcome = running
+        if not leader:
+            if not done.wait(wait) or not outcome:
+                raise QueryRefused(503, "the endpoint is busy; try again shortly", retry_after=2)
+            if isinstance(outcome[0], QueryRefused):
+                raise outcome[0]
+            return outcome[0]
+        try:
+            self.runs += 1
+            body = compute()
+            outcome.append(body)
+            self.put(key, body)
+            return body
+        except QueryRefused as exc:
+            outcome.append(exc)
+            raise
+        finally:
+            with self._lock:
+                del self._running[key]
+            done.set()
+
+
 class Endpoint:
     """The query side of the server: checks a request, runs it in a worker, bounds time and size.
 
@@ -331,6 +474,8 @@ class Endpoint:
         self._lock = threading.Lock()
         self._waiting = 0
         self.stopped = False
+        #: Answers kept for this generation (:class:`Answers`).
+        self.answers = Answers(self.limits.cache_mb * 2**20)
         started = [self._new_worker() for _ in range(workers)]
         try:
             for w in started:
@@ -386,7 +531,7 @@ class Endpoint:
                    default_graphs, named_graphs)
 
     def answer(self, job: Job) -> bytes:
-        """Run a checked job in a free worker; its serialised result.
+        """A checked job's serialised result: the kept one, or the one a free worker gives.
 
         Raises
         ------
@@ -395,6 +540,12 @@ class Endpoint:
             it runs out of time or memory (its worker is replaced), 422 when too large, 400 when
             the engine cannot run it.
         """
+        if not self.limits.cache_mb:
+            return self._run(job)
+        return self.answers.run(job.key(), lambda: self._run(job),
+                                wait=self.limits.queue_timeout + self.limits.timeout + 5)
+
+    def _run(self, job: Job) -> bytes:
         with self._lock:
             if self._waiting >= self.limits.max_queue:
                 raise QueryRefused(503, "the endpoint is busy; try again shortly", retry_after=1)

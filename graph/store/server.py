@@ -20,6 +20,9 @@ The endpoint is read-only and bounded (see ``docs/sparql.md`` for why it keeps i
   MB is stopped (503) by ending its worker, which is replaced while the others keep answering;
 - at most ``max_queue`` requests wait for a worker, each at most ``queue_timeout`` s; beyond
   that the answer is ``503`` with ``Retry-After`` (never a dropped connection);
+- the dataset of one generation never changes under the server, so answers are kept (up to
+  ``cache_mb`` MB, least recently used out) and a question asked again, or by many clients at
+  once, runs once;
 - waitress does the HTTP: requests are read by an event loop (a slow client holds no thread),
   idle connections close after ``idle_timeout`` s; open connections cost a socket, not a thread,
   so the file limit is raised to what the system allows and up to ``max_connections`` (by default
@@ -357,10 +360,11 @@ def make_server(out: Path | None = None, store: Path | None = None, *, host: str
                 port: int = 7878, timeout: float = 10.0, max_rows: int = 10000, max_bytes: int = 16 * 2**20,
                 max_memory: int = 2048, max_query_chars: int = 20000, workers: int = 2, max_queue: int = 64,
                 queue_timeout: float = 10.0, max_connections: int | None = None, idle_timeout: float = 30.0,
-                log: Callable[[str], None] | None = None) -> Server:
+                cache_mb: int = 64, log: Callable[[str], None] | None = None) -> Server:
     """A ready server over the dataset of ``out`` (or the Oxigraph ``store``); see the module's docstring."""
     limits = Limits(timeout=timeout, max_rows=max_rows, max_bytes=max_bytes, max_memory=max_memory,
-                    max_query_chars=max_query_chars, max_queue=max_queue, queue_timeout=queue_timeout)
+                    max_query_chars=max_query_chars, max_queue=max_queue, queue_timeout=queue_timeout,
+                    cache_mb=cache_mb)
     endpoint = Endpoint(out, store, limits=limits, workers=workers)
     void = (endpoint.folder or Path(out if out is not None else "out")) / "void.ttl"  # of the generation served
     app = App(endpoint, void=void, log=log)
