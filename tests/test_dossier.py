@@ -210,3 +210,37 @@ def test_disagreements_come_from_the_build_s_links_on_every_opening(conflicting)
     assert result.exit_code == 0, result.output
     text = page.read_text(encoding="utf-8")
     assert "Not computed" not in text and "number delivered" in text and "Zephyr-9" in text
+
+
+# --- the charts: Altair's specifications kept beside the template; many partners summed as "others" -------------
+
+def test_chart_specifications_are_what_altair_builds():
+    """The page's charts are filled from graph/present/templates/dossier-charts.vl.json; it must be what
+    Altair builds from graph/present/dossier.py now (``python scripts/gen_dossier_charts.py`` rewrites it).
+    The ``$schema`` line names Altair's Vega-Lite version and is left out of the comparison."""
+    from graph.present.dossier import CHARTS_FILE, chart_templates
+
+    def bare(specs):
+        return {name: {k: v for k, v in spec.items() if k != "$schema"} for name, spec in specs.items()}
+
+    assert bare(json.loads(CHARTS_FILE.read_text(encoding="utf-8"))) == bare(chart_templates()), \
+        "stale: run python scripts/gen_dossier_charts.py"
+
+
+def test_many_partners_are_drawn_as_the_top_ones_and_others(sipri_out, tmp_path, monkeypatch):
+    from graph.present import dossier as page
+
+    d = KnowledgeGraph.load(sipri_out, native=True).dossier("Serbia")
+    cells = d["arms"]["imports_by_year"]
+    partners = {c["partner"] for c in cells}
+    assert len(partners) > 4
+    drawn, summed = page.top_partners(cells, "units", n=3)
+    assert {c["partner"] for c in drawn} - {page.OTHERS} == partners - set(summed) and len(partners - set(summed)) == 3
+    for year in {c["year"] for c in cells}:  # nothing lost: each year's units add up as before
+        assert sum(c["units"] for c in drawn if c["year"] == year) == sum(c["units"] for c in cells if c["year"] == year)
+    monkeypatch.setattr(page, "TOP_PARTNERS", 3)
+    spec = page.charts(d)["imports-units"]
+    assert {r["partner"] for r in spec["data"]["values"]} == partners - set(summed) | {page.OTHERS}
+    text = page.render(d)
+    assert f"the other {len(summed)} are summed as “others”" in text
+    assert f'id="chart-imports-units" data-marks="{len(spec["data"]["values"])}"' in text

@@ -126,11 +126,13 @@ class KnowledgeGraph:
             from graph.store.native import open_store
 
             return cls(open_store(Path(store)), index=Index.open(Path(store)), cache=GraphCache.open(Path(store)))
-        from graph.compile.build import build, default_out
         from graph.store.backends import open_dataset
 
-        if out is None:
-            out = default_out(Path(sources)) if sources is not None else Path("out")
+        if out is None and sources is not None:
+            from graph.compile.build import default_out  # the build's modules: 0.6-1 s to import
+
+            out = default_out(Path(sources))
+        out = Path("out") if out is None else out
         if store is not None or endpoint is not None:
             return cls(open_dataset(Path(out), store=Path(store) if store is not None else None, endpoint=endpoint))
         try:
@@ -138,6 +140,8 @@ class KnowledgeGraph:
         except NotBuilt:
             if not build_if_missing:
                 raise
+        from graph.compile.build import build
+
         build(Path(sources) if sources is not None else Path("sources"), Path(out))
         return cls._of_out(Path(out), native)
 
@@ -148,7 +152,9 @@ class KnowledgeGraph:
         if not native:
             return cls(open_dataset(out))
         store, folder = open_native(out)
-        return cls(store, index=Index.open(folder) if folder is not None else None)
+        if folder is None:
+            return cls(store)
+        return cls(store, index=Index.open(folder), cache=GraphCache.open(folder))
 
     @classmethod
     def from_sources(cls, corpus: str | Path = "sources") -> "KnowledgeGraph":
@@ -349,15 +355,17 @@ class KnowledgeGraph:
         return dict(dossier(self, actor, since=since, until=until, as_of=as_of, conflicts=found))
 
     def _dataset(self):
-        """``data`` as an rdflib ``Dataset`` (a pyoxigraph store through oxrdflib); ``None`` for a bare graph."""
+        """What the quad patterns of ``data`` are read through: an rdflib ``Dataset`` as it is, a pyoxigraph
+        store as :class:`graph.store.sparql.StoreQuads` (no oxrdflib); ``None`` for a bare graph."""
         from rdflib import Dataset
 
-        from graph.store.native import oxigraph_of, rdflib_over
+        from graph.store.native import oxigraph_of
+        from graph.store.sparql import StoreQuads
 
-        if isinstance(self.data, Dataset):
-            return self.data
         store = oxigraph_of(self.data)
-        return Dataset(store=rdflib_over(store), default_union=True) if store is not None else None
+        if store is not None:
+            return StoreQuads(store)
+        return self.data if isinstance(self.data, Dataset) else None
 
     # --- votes, series, alignment (tables) ------------------------------------------------------------
     def votes(self, actor: str, compare: Iterable[str] = ()) -> dict:

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
-from rdflib import Dataset, Graph, URIRef
+from rdflib import Dataset, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
 from graph.model.groups import Groups
@@ -576,7 +576,7 @@ def conflicts(ds: Dataset) -> list[Conflict]:
     return corroborate(ds).conflicts
 
 
-def linked_conflicts(ds: Dataset, actor: URIRef) -> list[Conflict]:
+def linked_conflicts(ds: Dataset | Triples, actor: URIRef) -> list[Conflict]:
     """The conflicts about the transfers ``actor`` supplies or receives, read from the build's ``kgg:links``.
 
     The links name the claims that conflict; only those claims (and the claims they conflict with)
@@ -585,12 +585,11 @@ def linked_conflicts(ds: Dataset, actor: URIRef) -> list[Conflict]:
     of the dataset rather than all of it. A conflict is listed under the transfer that drove the
     comparison; :func:`conflicts` gives the same list for the same actor.
     """
-    links = Graph(store=ds.store, identifier=LINKS)  # read only: ds.graph() would add it to a read-only store
     mine = {c for p in (SKG.supplier, SKG.recipient) for c, _, _, _ in ds.quads((None, p, actor, None))}
     pairs: set[tuple[URIRef, URIRef]] = set()
     for p in (SKG.conflictsWith, SKG.possiblyConflictsWith):
         for c in mine:
-            for _, _, other in links.triples((c, p, None)):
+            for _, _, other, _ in ds.quads((c, p, None, LINKS)):
                 pairs.add(tuple(sorted((c, URIRef(other)))))  # type: ignore[arg-type]
     if not pairs:
         return []

@@ -9,13 +9,16 @@ view's own page (:func:`graph.present.view.render`), embedded as a frame.
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from threadpoolctl import threadpool_limits
 
 from graph.model.files import write_atomically
 
@@ -24,7 +27,8 @@ if TYPE_CHECKING:
 
     from graph.ask.dossier import Dossier
 
-__all__ = ["charts", "render", "write_dossier", "vega_bundle"]
+__all__ = ["charts", "chart_templates", "top_partners", "render", "write_dossier", "vega_bundle", "CHARTS_FILE",
+           "TOP_PARTNERS", "OTHERS"]
 
 
 def _cache_dir() -> Path:
@@ -47,23 +51,35 @@ def vega_bundle(progress: Callable[[str], None] | None = None) -> str:
     return text
 
 
-def _bars(rows: list[dict], value: str, title: str, partner: str) -> dict:
+#: The Vega-Lite specification of each chart, built by Altair (:func:`chart_templates`) and kept beside
+#: the page's template, so that writing a page neither imports Altair nor validates a specification
+#: again; ``python scripts/gen_dossier_charts.py`` rewrites it and a test fails when it drifts.
+CHARTS_FILE = Path(__file__).parent / "templates" / "dossier-charts.vl.json"
+#: Partners drawn one by one in a chart of arms; the rest are summed as :data:`OTHERS` (the tables list each).
+TOP_PARTNERS = 9
+OTHERS = "others"
+#: The name of the data in each template, where :func:`charts` puts the rows.
+_DATA = "rows"
+
+
+def _bars(value: str, title: str, partner: str) -> dict:
     import altair as alt
 
-    chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
+    chart = alt.Chart(alt.Data(name=_DATA)).mark_bar().encode(
         x=alt.X("year:O", title="year"),
         y=alt.Y(f"{value}:Q", title=title, stack="zero"),
-        color=alt.Color("partner:N", title=partner),
+        color=alt.Color("partner:N", title=partner, sort=alt.EncodingSortField("order", op="min")),
+        order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("year:O"), alt.Tooltip("partner:N", title=partner), alt.Tooltip(f"{value}:Q"),
                  *([alt.Tooltip("deals_text:N", title="deals")] if value == "units" else [])],
     ).properties(width="container", height=220)
     return chart.to_dict()
 
 
-def _lines(rows: list[dict], x: str, y: str, series: str, title: str) -> dict:
+def _lines(x: str, y: str, series: str, title: str) -> dict:
     import altair as alt
 
-    chart = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
+    chart = alt.Chart(alt.Data(name=_DATA)).mark_line(point=True).encode(
         x=alt.X(f"{x}:O", title=x), y=alt.Y(f"{y}:Q", title=title),
         color=alt.Color(f"{series}:N", title=series.replace("_", " ")),
         tooltip=[alt.Tooltip(f"{x}:O"), alt.Tooltip(f"{y}:Q"), alt.Tooltip(f"{series}:N")],
@@ -71,11 +87,11 @@ def _lines(rows: list[dict], x: str, y: str, series: str, title: str) -> dict:
     return chart.to_dict()
 
 
-def _small_multiples(rows: list[dict]) -> dict:
+def _small_multiples() -> dict:
     """One line per indicator, each in a panel of its own with its own scale (units differ)."""
     import altair as alt
 
-    chart = alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(
+    chart = alt.Chart(alt.Data(name=_DATA)).mark_line(point=True).encode(
         x=alt.X("year:O", title="year"), y=alt.Y("value:Q", title=None),
         tooltip=[alt.Tooltip("year:O"), alt.Tooltip("value:Q", format=",.2f"), alt.Tooltip("indicator:N")],
     ).properties(width=280, height=140).facet(facet=alt.Facet("indicator:N", title=None), columns=3) \
@@ -83,13 +99,13 @@ def _small_multiples(rows: list[dict]) -> dict:
     return chart.to_dict()
 
 
-def _vote_grid(rows: list[dict]) -> dict:
+def _vote_grid() -> dict:
     """Resolutions down, actors across, each cell coloured by the vote."""
     import altair as alt
 
     colours = alt.Scale(domain=["in favour", "against", "abstention", "non voting", "absent", "unknown"],
                         range=["#2e7d32", "#c62828", "#f9a825", "#9e9e9e", "#bdbdbd", "#eeeeee"])
-    chart = alt.Chart(alt.Data(values=rows)).mark_rect(stroke="white").encode(
+    chart = alt.Chart(alt.Data(name=_DATA)).mark_rect(stroke="white").encode(
         x=alt.X("actor:N", title=None, axis=alt.Axis(orient="top", labelAngle=0)),
         y=alt.Y("resolution:N", title=None, sort=None, axis=alt.Axis(labelLimit=420)),
         color=alt.Color("vote:N", scale=colours, title="vote"),
@@ -98,29 +114,93 @@ def _vote_grid(rows: list[dict]) -> dict:
     return chart.to_dict()
 
 
+def chart_templates() -> dict[str, dict]:
+    """Every chart of the page as a Vega-Lite specification built by Altair, its data left out (named ``rows``)."""
+    specs = {}
+    for way, partner in (("imports", "supplier"), ("exports", "recipient")):
+        specs[f"{way}-units"] = _bars("units", "units delivered", partner)
+        specs[f"{way}-tiv"] = _bars("tiv", "SIPRI TIV (millions)", partner)
+    specs["alignment"] = _lines("year", "rate", "measured_by", "alignment (%)")
+    specs["spending"] = _small_multiples()
+    specs["votes"] = _vote_grid()
+    return specs
+
+
+@lru_cache(maxsize=1)
+def _templates() -> dict[str, dict]:
+    return json.loads(CHARTS_FILE.read_text(encoding="utf-8"))
+
+
+def _with_rows(name: str, rows: list[dict]) -> dict:
+    spec = copy.deepcopy(_templates()[name])
+    spec["data"] = {"values": rows}
+    return spec
+
+
+def top_partners(cells: list[dict], value: str, n: int | None = None) -> tuple[list[dict], list[str]]:
+    """The cells of the ``n`` (default :data:`TOP_PARTNERS`) partners with the most ``value`` in all; the
+    others' summed per year as :data:`OTHERS`. Returns the cells (each with its partner's ``order``) and
+    the partners summed."""
+    n = TOP_PARTNERS if n is None else n
+    totals: dict[str, float] = {}
+    for c in cells:
+        totals[c["partner"]] = totals.get(c["partner"], 0) + (c.get(value) or 0)
+    ranked = sorted(totals, key=lambda p: (-totals[p], p))
+    kept = ranked if len(ranked) <= n + 1 else ranked[:n]  # summing one partner alone hides nothing
+    order = {p: i for i, p in enumerate(kept)}
+    out: list[dict] = []
+    others: dict[int, dict] = {}
+    for c in cells:
+        if c["partner"] in order:
+            out.append({**c, "order": order[c["partner"]]})
+            continue
+        cell = others.setdefault(c["year"], {"year": c["year"], "partner": OTHERS, "order": len(kept), value: 0,
+                                             **({"deals": []} if "deals" in c else {})})
+        cell[value] = round(cell[value] + (c.get(value) or 0), 3)
+        if "deals" in c:
+            cell["deals"] += [f"{c['partner']}: {deal}" for deal in c["deals"]]
+    out.extend(others[y] for y in sorted(others))
+    return sorted(out, key=lambda c: (c["year"], c["order"])), ranked[len(kept):]
+
+
+def _deals_text(deals: list[str], most: int = 12) -> str:
+    """A bar's deals for its tooltip: the first ``most``, then how many more."""
+    shown = " | ".join(deals[:most])
+    return shown + (f" | and {len(deals) - most} more" if len(deals) > most else "")
+
+
 def charts(d: Dossier) -> dict[str, dict]:
-    """The Vega-Lite specifications of the page, by section; a section without data has none."""
+    """The Vega-Lite specifications of the page, by section; a section without data has none.
+
+    An arms chart draws the :data:`TOP_PARTNERS` partners with the most units (or TIV) and sums the
+    rest as :data:`OTHERS`; ``summed`` in each of those specifications' ``usermeta`` names them.
+    """
     specs: dict[str, dict] = {}
     arms = d["arms"]
-    for way, partner in (("imports", "supplier"), ("exports", "recipient")):
-        cells = [{**c, "deals_text": " | ".join(c["deals"])} for c in arms[f"{way}_by_year"]]
+    for way in ("imports", "exports"):
+        cells, summed = top_partners(arms[f"{way}_by_year"], "units")
         if cells:
-            specs[f"{way}-units"] = _bars(cells, "units", "units delivered", partner)
-        if arms[f"{way}_tiv_by_year"]:
-            specs[f"{way}-tiv"] = _bars(arms[f"{way}_tiv_by_year"], "tiv", "SIPRI TIV (millions)", partner)
+            specs[f"{way}-units"] = _with_rows(f"{way}-units", [
+                {k: v for k, v in c.items() if k != "deals"} | {"deals_text": _deals_text(c["deals"])}
+                for c in cells])
+            specs[f"{way}-units"]["usermeta"] = {"summed": summed}
+        tiv, summed = top_partners(arms[f"{way}_tiv_by_year"], "tiv")
+        if tiv:
+            specs[f"{way}-tiv"] = _with_rows(f"{way}-tiv", tiv)
+            specs[f"{way}-tiv"]["usermeta"] = {"summed": summed}
     rates = [{"year": a["year"], "rate": a["rate"], "measured_by": a["measured_by"] or "(not said)"}
              for a in d["alignment"] if a["year"] is not None and a["rate"] is not None]
     if rates:
-        specs["alignment"] = _lines(rates, "year", "rate", "measured_by", "alignment (%)")
+        specs["alignment"] = _with_rows("alignment", rates)
     points = [{"year": s["year"], "value": s["value"], "indicator": f"{s['indicator']} ({s['unit'] or 'value'})"}
               for s in d["spending"]]
     if points:
-        specs["spending"] = _small_multiples(points)
+        specs["spending"] = _with_rows("spending", points)
     cells = [{"resolution": f"{r['date'] or ''} {r['resolution']}".strip(), "actor": who,
               "vote": (v["position"] or "unknown").replace("-", " ")}
              for r in d["votes"]["resolutions"] for who, v in r["votes"].items()]
     if cells:
-        specs["votes"] = _vote_grid(cells)
+        specs["votes"] = _with_rows("votes", cells)
     return specs
 
 
@@ -137,8 +217,12 @@ def _script_json(data: Any) -> str:
 
 def render(d: Dossier, *, neighbourhood: str | None = None, bundle: str = "") -> str:
     """The page as text: the dossier's sections, its charts, and the 1-hop view (a page) in a frame."""
+    specs = charts(d)
     return _env().get_template("dossier.html").render(
-        d=d, specs=_script_json(charts(d)), chart_names=sorted(charts(d)), bundle=bundle,
+        d=d, specs=_script_json(specs), chart_names=sorted(specs), bundle=bundle,
+        marks={name: len(spec["data"]["values"]) for name, spec in specs.items()},
+        summed={name: spec["usermeta"]["summed"] for name, spec in specs.items() if "usermeta" in spec},
+        top=TOP_PARTNERS, others=OTHERS,
         neighbourhood=html.escape(neighbourhood, quote=True) if neighbourhood else None)
 
 
@@ -153,8 +237,15 @@ def write_dossier(d: Dossier, path: Path, *, graph: nx.MultiDiGraph | None = Non
 
         node = str(ENTITY[d["actor"]["id"]])
         if node in graph:
-            neighbourhood = view_page(focus(graph, node, 1), title=f"{d['actor']['label']}: 1 hop",
-                                      subtitle="the actor and the actors it is tied to").html
+            # One BLAS thread: on a busy 2-core machine OpenBLAS's threads spin, and the layout of a
+            # 57-node neighbourhood took 1.9 s with them, 0.19 s without (docs/dossier.md). The limit
+            # reaches the libraries loaded when it is set: scipy's own OpenBLAS comes with scipy.optimize,
+            # which the view's layout (Kamada-Kawai) uses.
+            import scipy.optimize  # noqa: F401
+
+            with threadpool_limits(1):
+                neighbourhood = view_page(focus(graph, node, 1), title=f"{d['actor']['label']}: 1 hop",
+                                          subtitle="the actor and the actors it is tied to").html
     page = render(d, neighbourhood=neighbourhood, bundle=vega_bundle(progress))
     write_atomically(Path(path), page.encode("utf-8"))
     return Path(path)

@@ -38,7 +38,7 @@ from graph.model.names import Names, fold, resolve, suggest
 from graph.model.terms import ENTITY, PREFIXES
 from graph.store.native import oxigraph_of
 
-__all__ = ["PROLOGUE", "FORMATS", "GRAPH_FORMATS", "Param", "SavedQuery", "saved_queries", "saved_query",
+__all__ = ["StoreQuads", "PROLOGUE", "FORMATS", "GRAPH_FORMATS", "Param", "SavedQuery", "saved_queries", "saved_query",
            "check_syntax", "kind_of", "bind_values", "set_page", "resolve_param", "run", "run_text", "format_result",
            "queries_dir", "oxigraph_of", "to_rdflib", "NativeResult"]
 
@@ -382,6 +382,39 @@ def to_rdflib(term):
         return Literal(term.value, lang=term.language)
     dt = term.datatype.value
     return Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=URIRef(dt))
+
+
+class StoreQuads:
+    """An Oxigraph store read by quad pattern, as rdflib terms: the ``quads`` method of an rdflib
+    ``Dataset`` (the union of the named graphs, or one of them), for code written against one, such as
+    :func:`graph.compile.corroboration.linked_conflicts`, without loading rdflib's SPARQL engine."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+
+    def quads(self, pattern: tuple):
+        import pyoxigraph as ox
+
+        def ox_term(t):
+            if t is None:
+                return None
+            return ox.NamedNode(str(t)) if isinstance(t, URIRef) else _ox_literal(t)
+
+        s, p, o, g = pattern
+        for q in self.store.quads_for_pattern(ox_term(s), ox_term(p), ox_term(o), ox_term(g)):
+            if type(q.graph_name) is ox.DefaultGraph:
+                continue  # the default graph holds nothing of a built dataset
+            yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), to_rdflib(q.graph_name)
+
+
+def _ox_literal(term):
+    import pyoxigraph as ox
+
+    if not isinstance(term, Literal):
+        raise TypeError(f"not a term of a quad pattern: {term!r}")
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or _XSD_STRING)))
 
 
 class NativeResult:
