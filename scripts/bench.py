@@ -280,10 +280,15 @@ def child(group: str, ctx: dict) -> dict:
         from graph.store.native import open_store
 
         ds = open_store(store)  # the Oxigraph store, read natively (the way a large graph is asked)
-        t, G = _timed(lambda: project(ds), repeat)
+        kgs: list = []
+
+        def projected():  # what a question without the store's graph cache projects, once (KnowledgeGraph.graph)
+            kgs.append(KnowledgeGraph(ds))
+            return kgs[-1].graph()
+
+        t, G = _timed(projected, repeat)
         res["projection"] = {"times": t, "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}
-        kg = KnowledgeGraph(ds)
-        kg._graphs[(None, None, None, None)] = G  # the projection just timed (memoised as KnowledgeGraph does)
+        kg = kgs[-1]  # its projection memoised, as a long-lived KnowledgeGraph keeps it
         for measure in ("degree", "pagerank"):
             t, rows = _timed(lambda: kg.centrality(measure, top=10), repeat)
             res[measure] = {"times": t, "top": rows[0]["id"] if rows else None}
@@ -304,9 +309,18 @@ def child(group: str, ctx: dict) -> dict:
             res["betweenness exact"] = {"estimate": estimate, "nodes": U.number_of_nodes(),
                                         "note": f"skipped: est. {estimate:.0f} s from the sampled run "
                                                 f"({U.number_of_nodes()} nodes / k={k})"}
-        a, b = focus["hub"], focus.get("far") or focus["partners"][-1]
-        t, paths = _timed(lambda: kg.path(a, b), repeat)
-        res["path"] = {"times": t, "hops": paths[0]["length"] if paths else None}
+        # betweenness by igraph, exact, as the command computes it by default; its top 10 beside networkx's
+        t, by_igraph = _timed(lambda: kg.centrality("betweenness", top=10, backend="igraph"), repeat)
+        by_networkx = kg.centrality("betweenness", top=10, backend="networkx")
+        res["betweenness (igraph, exact)"] = {
+            "times": t, "backend": by_igraph[0]["backend"] if by_igraph else None,
+            "top10_shared_with_networkx": len({r["id"] for r in by_igraph} & {r["id"] for r in by_networkx}),
+            "networkx_sampled": by_networkx[0]["sampled"] if by_networkx else None}
+        a, b = focus["hub"], _far_actor(kg, focus["hub"]) or focus["partners"][-1]
+        t, paths = _timed(lambda: kg.path(a, b), 1)  # the first path of a KnowledgeGraph builds its adjacency
+        res["path"] = {"times": t, "hops": paths[0]["length"] if paths else None, "far": b}
+        t, paths = _timed(lambda: kg.path(a, b), max(repeat, 5))
+        res["path (warm)"] = {"times": t, "hops": paths[0]["length"] if paths else None, "far": b}
         t, rows = _timed(lambda: kg.supplies(to=focus["hub"]), repeat)
         res["supplies (warm API)"] = {"times": t, "rows": len(rows)}
     elif group == "view":
@@ -329,6 +343,29 @@ def child(group: str, ctx: dict) -> dict:
         raise SystemExit(f"unknown group {group!r}")
     res["peak_mb"] = _peak_mb()
     return res
+
+
+def _far_actor(kg, hub: str) -> str | None:
+    """The id of an actor farthest from ``hub`` in the graph of ties (the first by id among them)."""
+    from graph.ask.paths import adjacency
+
+    G = kg.graph()
+    adj = adjacency([n for n, d in G.nodes(data=True) if d["kind"] != "source"], G.edges())
+    start = str(kg.resolve(hub).iri)
+    depth, level = {start: 0}, [start]
+    while level:
+        nxt = []
+        for v in level:
+            for w in adj[v]:
+                if w not in depth:
+                    depth[w] = depth[v] + 1
+                    nxt.append(w)
+        level = nxt
+    actors = [(d, n) for n, d in depth.items() if G.nodes[n]["kind"] == "actor" and d > 0]
+    if not actors:
+        return None
+    far = max(d for d, _ in actors)
+    return min(n for d, n in actors if d == far).rsplit("/", 1)[-1]
 
 
 # --- the parent: one size -----------------------------------------------------------------------------
@@ -387,6 +424,49 @@ def _cold_supplies(ctx: dict, repeat: int) -> dict:
     return res
 
 
+#: A path computed from the store without its graph cache, as JSON, with the CLI's imports (for the ratio).
+_PATH_COMPUTED = ("import sys\nimport graph.cli\nfrom graph.store.native import open_store\n"
+                  "from graph.present.output import to_json\nfrom graph.ask.questions import KnowledgeGraph\n"
+                  "print(to_json(KnowledgeGraph(open_store(sys.argv[1])).path(sys.argv[2], sys.argv[3])))")
+
+
+def _cold_graph(ctx: dict, repeat: int, far: str) -> dict:
+    """``serbia-kg path HUB FAR --store STORE`` and ``serbia-kg centrality --measure M --store STORE`` from
+    a new shell (wall time, imports included), read from the store's graph cache; and, for the ratio, a
+    new process computing the same path from the store without it."""
+    exe = shutil.which("serbia-kg")
+    base = [exe] if exe else [sys.executable, "-m", "graph.cli"]
+    where = ["--store", ctx["store"], "--out", ctx["out"], "--format", "json"]
+    hub = ctx["focus"]["hub"]
+    runs = {"path (cold)": base + ["path", hub, far] + where,
+            "path (cold, computed)": [sys.executable, "-c", _PATH_COMPUTED, ctx["store"], hub, far]}
+    for measure in ("degree", "pagerank", "betweenness"):
+        runs[f"{measure} (cold)"] = base + ["centrality", "--measure", measure] + where
+    res: dict = {}
+    answers: dict = {}
+    for step, argv in runs.items():
+        times, answer, note = [], None, None
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            p = subprocess.run(argv, capture_output=True, text=True, cwd=str(REPO))
+            times.append(time.perf_counter() - t0)
+            if p.returncode != 0:
+                if "No such command" in p.stderr or "no such option" in p.stderr.lower():
+                    res[step] = {"na": NA}
+                else:
+                    res[step] = {"error": f"exit {p.returncode}: {(p.stderr.strip().splitlines() or ['?'])[-1][:160]}"}
+                break
+            answer = answer if answer is not None else p.stdout
+            note = next((line for line in p.stderr.splitlines() if line.startswith("note:")), note)
+        else:
+            res[step] = {"times": times, "bytes": len(answer or ""), "note": note}
+            answers[step] = answer
+    if "path (cold)" in answers and "path (cold, computed)" in answers:
+        res["path (cold)"]["same_as_computed"] = (json.loads(answers["path (cold)"])
+                                                  == json.loads(answers["path (cold, computed)"]))
+    return res
+
+
 def run_size(size: str, *, workdir: Path, seed: int, repeat: int, timeout: float, exact_budget: float,
              query_timeout: float = 30.0, progress=print, skip: frozenset[str] = frozenset()) -> dict:
     """Generate (or reuse) the corpus of one size and measure every step on it."""
@@ -426,6 +506,9 @@ def run_size(size: str, *, workdir: Path, seed: int, repeat: int, timeout: float
         if group == "load oxigraph":
             progress(f"[{size}] supplies (cold)")
             result["steps"].update(_cold_supplies(ctx, repeat))
+        if group == "graph" and result["steps"].get("path", {}).get("far"):
+            progress(f"[{size}] path and centrality (cold)")
+            result["steps"].update(_cold_graph(ctx, repeat, result["steps"]["path"]["far"]))
     result["triples"] = result["steps"].get("build", {}).get("triples", info["triples_estimate"])
     return result
 
@@ -572,6 +655,8 @@ def render(results: list[dict], mach: dict | None = None) -> str:
         lines.append(f"- {r['size']}: " + ("; ".join(out) if out else "–"))
     lines.append("")
     lines.extend(goals(results[-1]))
+    lines.append("")
+    lines.extend(goals_at_size(results))
     return "\n".join(lines)
 
 
@@ -608,6 +693,69 @@ def goals(r: dict) -> list[str]:
     if v and v.get("times"):
         out.append(f"- view: {_fmt_t(_median(v))}, {v['bytes'] / 1e6:.2f} MB written"
                    + (f"; it says: {v['note']}" if v.get("note") else ""))
+    return out
+
+
+#: Goals of issue 21 (ten million triples): graph questions at 1M, saved questions at 3M and 10M, build memory.
+GOAL_PATH_WARM_S = 0.1
+GOAL_PATH_COLD_S = 1.0
+GOAL_CENTRALITY_COLD_S = 2.0
+GOAL_BUILD_PEAK_MB = 2048
+
+
+def goals_at_size(results: list[dict]) -> list[str]:
+    """The goals of issue 21, each checked at the sizes it names (the largest size run stands in when
+    none of them was run, and says so)."""
+    by_size = {r["size"]: r for r in results}
+    out = ["Goals of issue 21:"]
+
+    def line(ok, text):
+        out.append(f"- [{'met' if ok else 'NOT met' if ok is not None else 'not measured'}] {text}")
+
+    one = by_size.get("1m") or results[-1]
+    s, at = one["steps"], f"at {one['size']}"
+    warm, cold = _median(s.get("path (warm)")), _median(s.get("path (cold)"))
+    computed = _median(s.get("path (cold, computed)"))
+    line(warm < GOAL_PATH_WARM_S if warm is not None else None,
+         f"path warm < {GOAL_PATH_WARM_S * 1000:.0f} ms {at}: {_fmt_t(warm)} "
+         f"({s.get('path (warm)', {}).get('hops')} hops)")
+    same = s.get("path (cold)", {}).get("same_as_computed")
+    line(cold < GOAL_PATH_COLD_S if cold is not None else None,
+         f"path cold (--store, a new process) < {GOAL_PATH_COLD_S:.0f} s {at}: {_fmt_t(cold)}"
+         + (f"; computed without the graph cache {_fmt_t(computed)}" if computed is not None else "")
+         + (f"; same answer: {'yes' if same else 'NO'}" if same is not None else ""))
+    for measure in ("degree", "pagerank"):
+        t = _median(s.get(f"{measure} (cold)"))
+        line(t < GOAL_CENTRALITY_COLD_S if t is not None else None,
+             f"centrality --measure {measure} (--store, a new process) < {GOAL_CENTRALITY_COLD_S:.0f} s {at}: "
+             f"{_fmt_t(t)}")
+    b, bc = s.get("betweenness (igraph, exact)"), s.get("betweenness (cold)")
+    bs = s.get("betweenness sampled")
+    if b and b.get("times"):
+        line(b.get("backend") == "igraph",
+             f"betweenness by a faster backend {at}: {b.get('backend')} exact {_fmt_t(_median(b))} "
+             f"(networkx sampled k={bs.get('k') if bs else '?'}: {_fmt_t(_median(bs))}; top 10 shared with "
+             f"networkx's estimate: {b.get('top10_shared_with_networkx')}/10); the command "
+             f"{_fmt_t(_median(bc))}, saying '{(bc or {}).get('note')}'")
+    else:
+        line(None, "betweenness by a faster backend")
+    for size in ("3m", "10m"):
+        r = by_size.get(size)
+        qs = {n.split(": ", 1)[1]: _median(v) for n, v in (r["steps"].items() if r else [])
+              if n.startswith("sparql oxigraph: ") and _median(v) is not None}
+        if not qs:
+            line(None, f"every saved question < {GOAL_QUERY_MS:.0f} ms at {size}")
+            continue
+        slow = sorted(q for q, t in qs.items() if t * 1000 >= GOAL_QUERY_MS)
+        worst = max(qs, key=lambda q: qs[q])
+        line(not slow, f"every saved question < {GOAL_QUERY_MS:.0f} ms at {size}: slowest {worst} "
+             f"{_fmt_t(qs[worst])}" + (f"; over: {', '.join(slow)}" if slow else ""))
+    peaks = {r["size"]: r["steps"].get("build", {}).get("peak_mb") for r in results}
+    peaks = {k: v for k, v in peaks.items() if v}
+    line(all(v <= GOAL_BUILD_PEAK_MB for v in peaks.values()) if peaks else None,
+         f"build peak memory ≤ {GOAL_BUILD_PEAK_MB / 1024:.0f} GB at every size (largest process): "
+         + ", ".join(f"{k} {v:.0f} MB" for k, v in peaks.items()))
+    line(None, "incremental build (one source changed in a built 1M corpus) < 5 % of a full build")
     return out
 
 

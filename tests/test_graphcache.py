@@ -191,7 +191,7 @@ def test_a_cache_of_another_build_version_or_a_damaged_one_is_ignored(seed_store
     assert _json(kg.path("Serbia", "Belarus")) == _json(KnowledgeGraph.load(store=seed_store).path("Serbia", "Belarus"))
 
 
-def test_path_and_centrality_from_a_store_import_neither_rdflib_nor_networkx(seed_out, seed_store):
+def test_path_degree_and_pagerank_from_a_store_import_neither_rdflib_nor_networkx(seed_out, seed_store):
     code = ("import sys; from graph.cli import main\n"
             "try:\n    main(sys.argv[2:])\n"
             "except SystemExit: pass\n"
@@ -199,7 +199,8 @@ def test_path_and_centrality_from_a_store_import_neither_rdflib_nor_networkx(see
             "print(repr(heavy), file=sys.stderr)")
     for args, expected in (
             (["path", "Serbia", "Belarus"], KnowledgeGraph.load(seed_out).path("Serbia", "Belarus")),
-            (["centrality", "--measure", "degree"], KnowledgeGraph.load(seed_out).centrality("degree"))):
+            (["centrality", "--measure", "degree"], KnowledgeGraph.load(seed_out).centrality("degree")),
+            (["centrality", "--measure", "pagerank"], KnowledgeGraph.load(seed_out).centrality("pagerank"))):
         p = subprocess.run([sys.executable, "-c", code, str(seed_store), *args, "--store", str(seed_store),
                             "--format", "json"], capture_output=True, text=True, check=True)
         assert p.stderr.strip().splitlines()[-1] == "[]", args
@@ -234,3 +235,31 @@ def test_the_command_says_which_backend_ran(seed_out):
     assert {row["backend"] for row in json.loads(r.stdout)} == {"networkx"}
     r = runner.invoke(main, ["centrality", "--backend", "graph-tool", "--out", str(seed_out)])
     assert r.exit_code == 2 and "graph-tool" in r.stderr
+
+
+# --- PageRank without networkx -----------------------------------------------------------------------------
+
+def test_pagerank_is_networkx_pagerank_to_the_last_bit():
+    from graph.ask.questions import _pagerank, _tie_weights
+
+    rng = random.Random(1)
+    for trial in range(150):
+        nodes = sorted(f"n{i:03d}" for i in range(rng.randint(2, 60)))
+        between = [(rng.choice(nodes), rng.choice(nodes), float(rng.randint(1, 4))) for _ in range(rng.randint(1, 200))]
+        between = [(u, v, w) for u, v, w in between if u != v]
+        if between:
+            U = KnowledgeGraph._tie_graph(nodes, between)
+            assert _pagerank(nodes, _tie_weights(between)) == nx.pagerank(U, weight="weight"), trial
+
+
+def test_pagerank_ranks_as_networkx_on_the_corpora(seed_out, default_out, synthetic_built):
+    for out in (seed_out, default_out, synthetic_built / "out"):
+        kg = KnowledgeGraph.load(out)
+        G = kg.graph()
+        keep = sorted(n for n, d in G.nodes(data=True) if d["kind"] != "source")
+        between = [(u, v, w) for u, v, w in G.edges(data="weight") if u != v and u in keep and v in keep]
+        want = nx.pagerank(KnowledgeGraph._tie_graph(keep, between), weight="weight")
+        rows = kg.centrality("pagerank", top=None)
+        assert {r["backend"] for r in rows} == {"numpy"}
+        assert {r["id"]: r["score"] for r in rows} == {
+            n.rsplit("/", 1)[-1]: round(want[n], 6) for n in keep if G.nodes[n]["kind"] == "actor"}

@@ -563,8 +563,9 @@ class KnowledgeGraph:
         networkx normalises it) is computed by ``backend``: ``igraph`` (exact, at any size), or
         ``networkx``, which on more than :data:`BETWEENNESS_EXACT_MAX` nodes estimates it from
         :data:`BETWEENNESS_SAMPLE` sampled nodes (seeded); ``auto`` takes igraph when it is installed.
-        Each row's ``sampled`` says how many nodes were sampled (``None``: exact) and ``backend``
-        which library computed the scores (``None`` for degree, a count).
+        PageRank is networkx's power iteration, run on numpy alone (the same scores, without importing
+        networkx). Each row's ``sampled`` says how many nodes were sampled (``None``: exact) and
+        ``backend`` which library computed the scores (``None`` for degree, a count).
 
         Returns
         -------
@@ -701,6 +702,8 @@ def _rank(info: dict[str, tuple[str, str, str]], ends: Iterable[tuple[str, str, 
         sampled, ran = None, None
         if measure == "degree":
             scores = {n: float(t) for n, t in ties.items()}
+        elif measure == "pagerank":  # no tie: every score 0, as before
+            scores, ran = (_pagerank(keep, _tie_weights(between)) if between else {}), "numpy"
         elif measure == "betweenness" and between and _backend(backend) == "igraph":
             scores, ran = _betweenness_igraph(keep, list(_tie_weights(between))), "igraph"
         else:
@@ -708,6 +711,43 @@ def _rank(info: dict[str, tuple[str, str, str]], ends: Iterable[tuple[str, str, 
         return [{"actor": info[n][0], "id": eid(n), "type": info[n][1], "score": round(float(scores.get(n, 0.0)), 6),
                  "ties": ties[n], "measure": measure, "sampled": sampled, "backend": ran}
                 for n in keep if info[n][2] == "actor"]
+
+
+def _pagerank(nodes: list[str], weights: dict[tuple[str, str], float], alpha: float = 0.85,
+              max_iter: int = 100, tol: float = 1.0e-6) -> dict[str, float]:
+    """PageRank of the undirected weighted graph, as ``networkx.pagerank(U, weight="weight")`` computes it
+    (its power iteration, operation for operation, so the same floats), with numpy alone: a cold
+    ``centrality --measure pagerank`` need not import networkx and scipy (1-3 s here).
+
+    Raises
+    ------
+    KGError
+        When the iteration does not converge.
+    """
+    import numpy as np
+
+    n = len(nodes)
+    if n == 0:
+        return {}
+    index = {node: i for i, node in enumerate(nodes)}
+    one = [(index[u], index[v], w) for (u, v), w in weights.items()]
+    rows = np.array([i for i, _, _ in one] + [j for _, j, _ in one], dtype=np.int64)
+    cols = np.array([j for _, j, _ in one] + [i for i, _, _ in one], dtype=np.int64)
+    data = np.array([w for _, _, w in one] * 2, dtype=float)
+    order = np.lexsort((cols, rows))  # a CSR matrix's order: by row, then column
+    rows, cols, data = rows[order], cols[order], data[order]
+    out = np.bincount(rows, weights=data, minlength=n)  # each row's sum, summed in that order
+    out[out != 0] = 1.0 / out[out != 0]
+    data = out[rows] * data  # each row divided by its sum
+    x = np.repeat(1.0 / n, n)
+    p = np.repeat(1.0 / n, n)
+    dangling = np.where(out == 0)[0]
+    for _ in range(max_iter):
+        xlast = x
+        x = alpha * (np.bincount(cols, weights=x[rows] * data, minlength=n) + sum(x[dangling]) * p) + (1 - alpha) * p
+        if np.absolute(x - xlast).sum() < n * tol:
+            return dict(zip(nodes, map(float, x)))
+    raise KGError(f"PageRank did not converge in {max_iter} iterations")
 
 
 def _backend(backend: str) -> str:
@@ -720,14 +760,12 @@ def _backend(backend: str) -> str:
 
 
 def _networkx_scores(U: Any, measure: str) -> tuple[dict[str, float], int | None, str]:
-    """PageRank, eigenvector or betweenness (sampled above :data:`BETWEENNESS_EXACT_MAX` nodes) by networkx."""
+    """Eigenvector or betweenness (sampled above :data:`BETWEENNESS_EXACT_MAX` nodes) by networkx."""
     import networkx as nx
 
     sampled = None
     if U.number_of_edges() == 0:
         scores = {n: 0.0 for n in U}
-    elif measure == "pagerank":
-        scores = nx.pagerank(U, weight="weight")
     elif measure == "betweenness":
         if U.number_of_nodes() > BETWEENNESS_EXACT_MAX:
             sampled = BETWEENNESS_SAMPLE
