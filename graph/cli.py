@@ -855,7 +855,8 @@ def import_table(file: Path | None, mapping: str | None, corpus: Path, source_id
 
 
 @main.command()
-@click.option("--actor", default=None, metavar="ACTOR", help="Whose series (a name, alias or id); required but with --list.")
+@click.option("--actor", default=None, metavar="ACTOR",
+              help="Whose series (a name, alias or id); required but with --list.")
 @click.option("--indicator", default=None, metavar="NAME",
               help="Which indicator (id or label; default: all): armed-forces-personnel, arms-imports-tiv, "
                    "arms-exports-tiv, military-expenditure, military-expenditure-share-of-gdp.")

@@ -76,16 +76,16 @@ def alignment_conflicts(r: Reader, label: Callable[[str], str | None]) -> list[d
     Returns
     -------
     list of dict
-        ``about`` (``alignment``), ``kind`` (:data:`MEASURERS_DIFFER`), ``field`` (``alignment rate``), ``fact`` (country, body, period
-        in words), ``country``, ``aligned_with``, ``start``, ``end``, ``sides``: one per claim
-        (``value``, ``measured_by``, ``reported_in``, ``source``, ``title``, ``claims``,
+        ``about`` (``alignment``), ``kind`` (:data:`MEASURERS_DIFFER`), ``field`` (``alignment rate``),
+        ``fact`` (country, body, period in words), ``country``, ``aligned_with``, ``start``, ``end``,
+        ``sides``: one per claim (``value``, ``measured_by``, ``reported_in``, ``source``, ``title``, ``claims``,
         ``claim_ids``, ``quotes``), sorted by value.
     """
     groups: dict[Any, list[dict]] = {}
     for row in _rates(r, label):
         groups.setdefault(row["_key"], []).append(row)
     out = []
-    for key, rows in groups.items():
+    for rows in groups.values():
         if len({x["percentage"] for x in rows}) < 2:
             continue
         first = rows[0]

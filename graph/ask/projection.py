@@ -80,9 +80,9 @@ from graph.model.registry import Entity, Registry
 from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE, WIKIDATA
 from graph.ask.transfers import TransferTables, match_years, merge
 
-__all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE", "NODE_KINDS", "HUB", "Facts", "project", "graph_of", "closed", "facts", "union_view",
-           "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of", "registry_of",
-           "categories_of"]
+__all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE", "NODE_KINDS", "HUB", "Facts", "project", "graph_of",
+           "closed", "facts", "union_view", "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of",
+           "registry_of", "categories_of"]
 
 #: Marker for a rule whose edges go from each value to the claim's own node (an exercise).
 HUB = "claim node"
@@ -315,7 +315,7 @@ def _bounds(text: str) -> tuple[dt.date, dt.date]:
     return date_bounds(text)
 
 
-def fact_bounds(dates: Iterable[str]) -> tuple[dt.date, dt.date] | None:
+def fact_bounds(dates: Iterable[str | None]) -> tuple[dt.date, dt.date] | None:
     """The first and last day a fact may cover, from its (claims') date literals; ``None`` if none."""
     bounds = [_bounds(str(d)) for d in dates if d]
     if not bounds:
@@ -605,7 +605,7 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
             return True
         years = match_years(tables.claim(c) for c in claims if c in transfer_claims)
         own = fact_bounds(str(y) for y in years) if years else fact_bounds(d for c in claims for d in claim_dates(c))
-        reported = fact_bounds(issued.get(claim_source(c)) for c in claims)
+        reported = fact_bounds(issued.get(claim_source(c) or "") for c in claims)
         effective = own[0] if own else (reported[0] if reported else None)
         if as_of_day is not None and effective is not None and effective > as_of_day:
             return False
@@ -630,7 +630,7 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
             src = claim_source(claim)
             found = {"claim": claim, "claim_id": str(claim_ids.get(claim, [""])[0]),
                      "source": _local(src, src_base) if src is not None else None,
-                     "title": titles.get(src), "quote": quotes.get(claim), "date": issued.get(src)}
+                     "title": titles.get(src or ""), "quote": quotes.get(claim), "date": issued.get(src or "")}
             evidence_cache[claim] = found
         return dict(found)
 
@@ -650,13 +650,13 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
     extras_of: dict[str, list] = {}
     for (relation, u, v, fact), claims in sorted(pending.items()):
         claims = sorted(set(claims)) if len(claims) > 1 else claims
-        rule = rule_of[relation]
-        if rule is not None and rule.target == HUB:
+        edge_rule = rule_of[relation]
+        if edge_rule is not None and edge_rule.target == HUB:
             if v not in kept_hubs:
                 continue
         elif not keep_fact(claims):
             continue
-        label, directed = labels_of[relation]
+        rel_label, directed = labels_of[relation]
         if len(claims) == 1:  # most facts: one claim, nothing to merge or sort
             ev = [evidence(claims[0])]
             dates = claim_dates(claims[0])
@@ -668,7 +668,7 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
             claim_id_list = sorted({e["claim_id"] for e in ev})
             source_list = sorted({e["source"] for e in ev if e["source"]})
         attrs: dict[str, Any] = {
-            "relation": relation, "label": label, "directed": directed,
+            "relation": relation, "label": rel_label, "directed": directed,
             "claims": list(claims),
             "claim_ids": claim_id_list,
             "sources": source_list,
@@ -697,7 +697,7 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
         extras = extras_of.get(relation)
         if extras is None:
             extras = extras_of[relation] = [(name, p in _MULTI, r.prop(p))
-                                            for name, p in (rule.extras if rule is not None else ())]
+                                            for name, p in (edge_rule.extras if edge_rule is not None else ())]
         for name, multi, table in extras:
             if len(claims) == 1:
                 values = table.get(claims[0], ())

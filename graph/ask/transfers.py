@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from graph.ask.supplies import deliveries_text
 from graph.model.terms import SKG, SKV
@@ -42,9 +42,13 @@ class TransferClaim:
     estimated: frozenset[str] = field(default_factory=frozenset)
 
 
-def _latest(claims: list[TransferClaim], value) -> object:
+_V = TypeVar("_V")
+
+
+def _latest(claims: list[TransferClaim], value: Callable[[TransferClaim], _V | None]) -> _V | None:
     """The value given by the most recently known claim that gives one (ties: the first)."""
-    best, best_known = None, None
+    best: _V | None = None
+    best_known: dt.date | None = None
     for c in claims:
         v = value(c)
         if v is None:
@@ -80,8 +84,8 @@ def merge(claims: Iterable[TransferClaim], as_of: dt.date | None = None) -> dict
         number no source gives has ``quantity`` None), ``order_year``, ``status``, ``estimated``
         (which values a source marks as estimates). Unknown values are None, never 0.
 
-    >>> per_year = TransferClaim(source="a", known=dt.date(2026, 2, 12), order_year=2016, delivered=30, window=(1995, 2025),
-    ...                          deliveries=((2020, 11, frozenset()), (2021, 19, frozenset())))
+    >>> per_year = TransferClaim(source="a", known=dt.date(2026, 2, 12), order_year=2016, delivered=30,
+    ...                          window=(1995, 2025), deliveries=((2020, 11, frozenset()), (2021, 19, frozenset())))
     >>> register = TransferClaim(source="b", known=dt.date(2025, 3, 1), order_year=2016, ordered=30, delivered=30,
     ...                          deliveries=((2020, None, frozenset()), (2021, None, frozenset())), status="delivered")
     >>> got = merge([per_year, register])
@@ -94,10 +98,10 @@ def merge(claims: Iterable[TransferClaim], as_of: dt.date | None = None) -> dict
     ordered = _latest(claims, lambda c: c.ordered)
     years: dict[int, tuple[int | None, set[str]]] = {}
     for c in sorted(claims, key=lambda c: c.known or dt.date.min):  # a later source's number wins
-        for year, number, flags in c.deliveries:
+        for year, number, marks in c.deliveries:
             old_number, old_flags = years.get(year, (None, set()))
             years[year] = (number if number is not None else old_number,
-                           set(flags) if number is not None else (old_flags | set(flags)))
+                           set(marks) if number is not None else (old_flags | set(marks)))
     kept = {y: v for y, v in years.items() if _delivered_by(as_of, y)}
     delivered = _latest(claims, _total)
     if as_of is not None and len(kept) < len(years):  # some deliveries came after as_of
@@ -217,13 +221,14 @@ class TransferTables:
             number = self._one(self.quantity, node)
             flags = frozenset(str(f)[len(skv):] for f in self.flags.get(node, ()))
             deliveries.append((year, number if isinstance(number, int) else None, flags))
-        single = self._one(self.delivery_date, c)
-        if not deliveries and _year(single) is not None and self._one(self.ordered, c) is not None:
-            deliveries.append((_year(single), None, frozenset()))  # a register's one delivery year
+        single = _year(self._one(self.delivery_date, c))
+        if not deliveries and single is not None and self._one(self.ordered, c) is not None:
+            deliveries.append((single, None, frozenset()))  # a register's one delivery year
         since, until = _year(self._one(self.since, c)), _year(self._one(self.until, c))
         status = self._one(self.status, c)
         status = str(status)[len(skv):] if status is not None and str(status).startswith(skv) else None
-        ordered, delivered, quantity = self._one(self.ordered, c), self._one(self.delivered, c), self._one(self.quantity, c)
+        ordered, delivered = self._one(self.ordered, c), self._one(self.delivered, c)
+        quantity = self._one(self.quantity, c)
         if ordered is None and delivered is None and isinstance(quantity, int):
             # an article's one number: delivered when it says received, ordered when ordered or bought
             if status == "delivered":

@@ -5,8 +5,8 @@ type, :mod:`graph.compile.claims`); put each source's claims in a named graph of
 ``registry`` and ``ontology`` graphs; link claims of different sources that describe one fact
 (:mod:`graph.compile.corroboration`); check the result with the SHACL shapes (:mod:`graph.compile.validation`,
 pySHACL); write TriG, N-Quads, Turtle and JSON-LD (:mod:`graph.compile.serialize`). Every problem found is
-reported, each as one line; nothing is written unless there is none. Outputs are sorted and carry no timestamps, so the same inputs give
-byte-identical files.
+reported, each as one line; nothing is written unless there is none. Outputs are sorted and carry no
+timestamps, so the same inputs give byte-identical files.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class Compilation:
     def nquads_text(self) -> str:
         """The dataset as N-Quads, graph by graph (sorted by name), each graph's triples sorted."""
         if "nq" not in self._cache:
-            parts = []
+            parts: list[str] = []
             for g in sorted(self.graphs):
                 parts.extend(f"{t} {g} .\n" for t in sorted(set(self.graphs[g])))
             self._cache["nq"] = "".join(parts)
@@ -295,7 +295,7 @@ def _compile_slice(index: int) -> _Slice:
         from graph.compile.validation import check_slice
 
         lines = [t for g in res.graphs.values() for t in g]
-        res.shacl = check_slice(job["shacl"], lines, res.claims, registry, job["engine"])
+        res.shacl.extend(check_slice(job["shacl"], lines, res.claims, registry, job["engine"]))
     return res
 
 

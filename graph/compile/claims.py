@@ -336,7 +336,7 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
     cid = raw.get("id")
     if not isinstance(cid, str) or not cid.strip():
         raise _problem("claim without an 'id'", source, raw, None)
-    ctype = CLAIM_TYPES.get(raw.get("type"))
+    ctype = CLAIM_TYPES.get(str(raw.get("type")))
     if ctype is None:
         raise _problem(f"unknown type {raw.get('type')!r}; expected one of {', '.join(CLAIM_TYPES)}",
                        source, raw, cid)
@@ -439,7 +439,7 @@ def _deliveries(values: list, delivered_total: Any, concepts: dict[str, set[str]
         year = parse_date(item.get("year"))
         if year.datatype != XSD.gYear:
             raise ValueError(f"a delivery's year is a year, not {item.get('year')!r}")
-        d = {"year": str(year)}
+        d: dict[str, Any] = {"year": str(year)}
         if item.get("quantity") is not None:
             d["quantity"] = int(_literal(Field("quantity", SKG.quantity, "count"), item["quantity"]))
         if item.get("tiv") is not None:
@@ -454,8 +454,9 @@ def _deliveries(values: list, delivered_total: Any, concepts: dict[str, set[str]
             raise ValueError(f"two deliveries in {d['year']}: give one per year")
         out.append(d)
     numbers = [d.get("quantity") for d in out]
-    if delivered_total is not None and numbers and None not in numbers and sum(numbers) != delivered_total:
-        raise ValueError(f"the deliveries add up to {sum(numbers)}, not delivered_quantity {delivered_total}")
+    total = sum(n for n in numbers if n is not None)
+    if delivered_total is not None and numbers and None not in numbers and total != delivered_total:
+        raise ValueError(f"the deliveries add up to {total}, not delivered_quantity {delivered_total}")
     return sorted(out, key=lambda d: d["year"])
 
 

@@ -27,7 +27,7 @@ dataset by one publisher count once, and a republication is already the same sou
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from rdflib import Dataset, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
@@ -35,9 +35,9 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 from graph.model.groups import Groups
 from graph.model.terms import GRAPH, OA, SKG, SKV
 
-__all__ = ["Transfer", "Side", "Conflict", "Corroboration", "PROVEN", "POSSIBLE", "Triples", "transfers", "corroborate", "link_transfers",
-           "link", "conflicts",
-           "independent_sources", "independence_key", "fact_groups", "linked_conflicts", "LINKS"]
+__all__ = ["Transfer", "Side", "Conflict", "Corroboration", "PROVEN", "POSSIBLE", "Triples", "transfers", "corroborate",
+           "link_transfers", "link", "conflicts", "independent_sources", "independence_key", "fact_groups",
+           "linked_conflicts", "LINKS"]
 
 #: The derived named graph the links are written to.
 LINKS = GRAPH.links
@@ -89,7 +89,7 @@ class Transfer:
         if year is None or not self.years:
             return self.delivered_number()
         if all(n is not None for n, _ in self.years.values()):
-            return sum(n for y, (n, _) in self.years.items() if y <= year)
+            return sum(n for y, (n, _) in self.years.items() if y <= year and n is not None)
         return self.delivered_number() if max(self.years) <= year else None
 
 
@@ -233,11 +233,13 @@ def transfers(ds: Dataset | Triples, claims: Iterable[URIRef] | None = None) -> 
         number_estimated = False
         for d in v.objects(c, SKG.delivery):
             marks = v.objects(d, SKG.estimated)
-            years[_year(v.value(d, SKG.date))] = (_int(v.value(d, SKG.quantity)), SKV["delivery-year"] in marks)
+            year = _year(v.value(d, SKG.date))
+            if year is not None:  # the shapes require a delivery's date
+                years[year] = (_int(v.value(d, SKG.quantity)), SKV["delivery-year"] in marks)
             number_estimated = number_estimated or SKV["number-delivered"] in marks
         delivery = v.value(c, SKG.deliveryDate)
         if delivery is not None and not years:
-            years[_year(delivery)] = (None, False)
+            years[int(str(delivery)[:4])] = (None, False)
         flags = v.objects(c, SKG.estimated)
         quote = ""
         for ev in v.objects(c, SKG.evidence):
@@ -318,13 +320,13 @@ def _differences(a: Transfer, b: Transfer, labels: dict) -> list[tuple[str, str,
             out.append(("order year", str(a.order_year), str(b.order_year), a.order_estimated, b.order_estimated))
     comparable_years = not a.years or not b.years or set(a.years) == set(b.years)
     if comparable_years:
-        x = a.delivered_by(b.issued_year if not b.is_dataset else None)
-        y = b.delivered_by(a.issued_year if not a.is_dataset else None)
-        if x is not None and y is not None and x != y:
-            out.append(("number delivered", str(x), str(y), a.delivered_estimated, b.delivered_estimated))
-    x, y = a.ordered_number(), b.ordered_number()
-    if x is not None and y is not None and x != y:
-        out.append(("number ordered", str(x), str(y), False, False))
+        nx_ = a.delivered_by(b.issued_year if not b.is_dataset else None)
+        ny = b.delivered_by(a.issued_year if not a.is_dataset else None)
+        if nx_ is not None and ny is not None and nx_ != ny:
+            out.append(("number delivered", str(nx_), str(ny), a.delivered_estimated, b.delivered_estimated))
+    ox, oy = a.ordered_number(), b.ordered_number()
+    if ox is not None and oy is not None and ox != oy:
+        out.append(("number ordered", str(ox), str(oy), False, False))
     if a.years and b.years:
         def close(ya, yb):
             tolerance = 1 if (a.years[ya][1] or b.years[yb][1]) else 0
@@ -426,8 +428,8 @@ def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict,
                 if (b.iri in linked or b.supplier != a.supplier or b.recipient != a.recipient
                         or not _within(b.category, a.category, up) or not _timing_fits(a, b)):
                     continue
-                x, y = a.delivered_number(), b.delivered_by(a.issued_year if not a.is_dataset else None)
-                if x is not None and y is not None and x != y:
+                na, nb = a.delivered_number(), b.delivered_by(a.issued_year if not a.is_dataset else None)
+                if na is not None and nb is not None and na != nb:
                     continue
                 result.possible.add(tuple(sorted((a.iri, b.iri))))
 
@@ -446,7 +448,7 @@ def _summing(d: Transfer, cands: list[Transfer], diffs: dict) -> list[Transfer]:
     if want is None or any({f for f, *_ in diffs[o.iri]} != {"number delivered"} for o in cands):
         return []
     numbers = [o.delivered_by(d.issued_year if not d.is_dataset else None) for o in cands]
-    if None in numbers or sum(numbers) != want:
+    if None in numbers or sum(n for n in numbers if n is not None) != want:
         return []
     return cands
 
@@ -590,7 +592,8 @@ def linked_conflicts(ds: Dataset | Triples, actor: URIRef) -> list[Conflict]:
     for p in (SKG.conflictsWith, SKG.possiblyConflictsWith):
         for c in mine:
             for _, _, other, _ in ds.quads((c, p, None, LINKS)):
-                pairs.add(tuple(sorted((c, URIRef(other)))))  # type: ignore[arg-type]
+                a, b = sorted((URIRef(str(c)), URIRef(str(other))))
+                pairs.add((a, b))
     if not pairs:
         return []
     # A conflicting claim conflicts with every claim of the other source it was compared with (else
@@ -603,7 +606,7 @@ def linked_conflicts(ds: Dataset | Triples, actor: URIRef) -> list[Conflict]:
 
 def fact_groups(ds: Dataset) -> list[list[URIRef]]:
     """Claims linked by ``skg:sameFactAs`` (directly or through others), as sorted groups of two or more."""
-    same = Groups()
+    same: Groups[Any] = Groups()  # subjects and objects of skg:sameFactAs: claim IRIs
     for a, _, b, _ in ds.quads((None, SKG.sameFactAs, None, None)):
         same.union(a, b)
     return same.groups()

@@ -7,7 +7,8 @@ byte-identical N-Quads, TriG, Turtle (every named graph merged, each triple once
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+import io
+from typing import TYPE_CHECKING, Any, Callable
 
 from graph.model.terms import PREFIXES
 
@@ -55,6 +56,15 @@ def serialize(comp: Compilation, fmt: str) -> bytes:
     return serialize_all(comp, [fmt])[fmt]
 
 
+def _serialized(items: list, fmt: Any, prefixes: dict[str, str] | None) -> bytes:
+    """pyoxigraph's serialisation of ``items`` in ``fmt``, as bytes."""
+    import pyoxigraph as ox
+
+    buf = io.BytesIO()
+    ox.serialize(items, buf, format=fmt, prefixes=prefixes)
+    return buf.getvalue()
+
+
 def _serialize_text(text: str, formats: list[str]) -> dict[str, bytes]:
     """``formats`` from N-Quads ``text`` (N-Triples for Turtle)."""
     import pyoxigraph as ox
@@ -62,7 +72,7 @@ def _serialize_text(text: str, formats: list[str]) -> dict[str, bytes]:
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     if formats == ["turtle"]:
         triples = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
-        return {"turtle": ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)}
+        return {"turtle": _serialized(triples, ox.RdfFormat.TURTLE, prefixes)}
     quads = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
     out: dict[str, bytes] = {}
     for fmt in formats:
@@ -71,8 +81,7 @@ def _serialize_text(text: str, formats: list[str]) -> dict[str, bytes]:
 
             out[fmt] = to_jsonld(quads)
             continue
-        data = ox.serialize(quads, format=getattr(ox.RdfFormat, FORMATS[fmt]),
-                            prefixes=prefixes if fmt == "trig" else None)
+        data = _serialized(quads, getattr(ox.RdfFormat, FORMATS[fmt]), prefixes if fmt == "trig" else None)
         out[fmt] = data if data.endswith(b"\n") else data + b"\n"
     return out
 

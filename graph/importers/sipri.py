@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal, overload
 
 import yaml
 
@@ -42,8 +42,8 @@ from graph.model.numbers import bounded_count, bounded_decimal
 from graph.model.registry import ALIASES
 
 __all__ = ["Delivery", "Deal", "Export", "ImportResult", "read_export", "import_sipri", "category_for",
-           "actor_type_for", "default_source_id", "DESCRIPTION_CATEGORIES", "PER_YEAR", "ORDER_LEVEL", "SIPRI_URL", "SIPRI_RIGHTS",
-           "PUBLISHER_ID"]
+           "actor_type_for", "default_source_id", "DESCRIPTION_CATEGORIES", "PER_YEAR", "ORDER_LEVEL", "SIPRI_URL",
+           "SIPRI_RIGHTS", "PUBLISHER_ID"]
 
 SIPRI_URL = "https://www.sipri.org/databases/armstransfers"
 SIPRI_RIGHTS = "(c) SIPRI; Source: SIPRI Arms Transfers Database"
@@ -188,7 +188,7 @@ class Deal:
         if self.delivered is not None:
             return self.delivered
         numbers = [d.quantity for d in self.deliveries]
-        return sum(numbers) if numbers and None not in numbers else None
+        return sum(n for n in numbers if n is not None) if numbers and None not in numbers else None
 
 
 @dataclass
@@ -275,11 +275,21 @@ class _Row:
     def fail(self, message: str) -> InputError:
         return InputError(message, file=self.path, line=self.line)
 
+    @overload
+    def text(self, i: int, name: str, required: Literal[True] = ...) -> str: ...
+    @overload
+    def text(self, i: int, name: str, required: bool) -> str | None: ...
+
     def text(self, i: int, name: str, required: bool = True) -> str | None:
         value = self.cells[i].strip()
         if not value and required:
             raise self.fail(f"column {i + 1} ({name}) is empty")
         return value or None
+
+    @overload
+    def year(self, i: int, name: str, required: Literal[True] = ...) -> int: ...
+    @overload
+    def year(self, i: int, name: str, required: bool) -> int | None: ...
 
     def year(self, i: int, name: str, required: bool = True) -> int | None:
         value = self.text(i, name, required)
@@ -365,7 +375,7 @@ def read_export(path: Path) -> Export:
         if layout:
             header_at = i
             break
-    if header_at is None:
+    if header_at is None or layout is None:
         raise InputError("not a SIPRI arms-transfers export: no header line "
                          "'SIPRI AT Database ID,Supplier,Recipient,...' (per delivery year) or "
                          "'Recipient,Supplier,Year of order,...' (order-level register) in its first "
@@ -428,7 +438,7 @@ def _per_year_row(row: _Row, deals: dict[str, Deal], texts: list[str], raws: lis
     deal_id = row.text(0, "SIPRI AT Database ID")
     if not re.fullmatch(r"\d+", deal_id):
         raise row.fail(f"column 1 (SIPRI AT Database ID): '{deal_id}' is not a deal id")
-    fields = dict(
+    fields: dict[str, Any] = dict(
         supplier=row.text(1, "Supplier"), recipient=row.text(2, "Recipient"), designation=row.text(3, "Designation"),
         description=row.text(4, "Description"), armament_category=row.text(5, "Armament category"),
         order_year=row.year(6, "Order date", required=False),
@@ -469,7 +479,8 @@ def _order_row(row: _Row, deals: dict[str, Deal], texts: list[str], raws: list[s
         years.append(int(part))
     delivered = row.count(8, "Number delivered")
     deal = Deal(recipient=row.text(0, "Recipient"), supplier=row.text(1, "Supplier"),
-                order_year=row.year(2, "Year of order", required=False), order_year_estimate=row.flag(3, "order year mark"),
+                order_year=row.year(2, "Year of order", required=False),
+                order_year_estimate=row.flag(3, "order year mark"),
                 ordered=row.count(4, "Number ordered"), ordered_estimate=row.flag(5, "number ordered mark"),
                 designation=row.text(6, "Weapon designation"), description=row.text(7, "Weapon description"),
                 delivered=delivered, delivered_estimate=row.flag(9, "number delivered mark"),
@@ -578,7 +589,8 @@ class _Resolver:
     def __init__(self, registry, path: Path, release_file: str, own_actors: dict, own_systems: dict,
                  aliases: dict, priors: list, twins: str) -> None:
         self.names = _Names(registry)
-        self.path, self.own_actors, self.own_systems, self.priors, self.mode = path, own_actors, own_systems, priors, twins
+        self.path, self.own_actors, self.own_systems = path, own_actors, own_systems
+        self.priors, self.mode = priors, twins
         self.aliases: dict[str, list[str]] = {k: list(v) for k, v in aliases.items()}
         self.category = {e.id: e.category for e in registry if e.kind == "system"}
         self.label = {e.id: e.label for e in registry}
@@ -740,14 +752,15 @@ def _claim(deal: Deal, cid: str, supplier: str, recipient: str, system: str, rel
                 item["quantity"] = d.quantity
             if d.tiv is not None:
                 item["tiv"] = _number(d.tiv)
-            flags = [f for f, on in (("number-delivered", d.quantity_estimate), ("delivery-year", d.year_estimate)) if on]
+            marks = (("number-delivered", d.quantity_estimate), ("delivery-year", d.year_estimate))
+            flags = [f for f, on in marks if on]
             if flags:
                 item["estimated"] = flags
             items.append(item)
         c["deliveries"] = items
     tiv_delivered = deal.tiv_delivered
     if tiv_delivered is None and deal.deliveries and all(d.tiv is not None for d in deal.deliveries):
-        tiv_delivered = sum((d.tiv for d in deal.deliveries), Decimal(0))
+        tiv_delivered = sum((d.tiv for d in deal.deliveries if d.tiv is not None), Decimal(0))
     for key, value in (("tiv_unit", deal.tiv_unit), ("tiv_base_unit", deal.tiv_base_unit),
                        ("tiv_order", deal.tiv_order), ("tiv_delivered", tiv_delivered)):
         if value is not None:

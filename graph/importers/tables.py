@@ -56,6 +56,11 @@ _NEW_KEYS = {"section", "type"}
 _ID_TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
 
+def _fill_id(template: str, values: dict[str, str]) -> str:
+    """A rule's ``id`` template with each ``{column}`` replaced by the record's (stripped) cell."""
+    return _ID_TEMPLATE.sub(lambda m: values[m.group(1)].strip(), template)
+
+
 # --- the mapping ------------------------------------------------------------------------------
 
 @dataclass
@@ -190,7 +195,7 @@ def _rules(raw: Any, path: Path, line: int | None, columns: set[str]) -> list[Cl
         if not isinstance(item, dict):
             raise _fail(path, line, where, "a claim rule is a mapping with type, id and fields")
         _keys(item, _RULE_KEYS, path, where)
-        ctype = CLAIM_TYPES.get(item.get("type"))
+        ctype = CLAIM_TYPES.get(str(item.get("type")))
         if ctype is None:
             raise _fail(path, _line(item, "type"), f"{where}.type",
                         f"unknown claim type {item.get('type')!r}; one of {', '.join(CLAIM_TYPES)}")
@@ -224,7 +229,8 @@ def _rules(raw: Any, path: Path, line: int | None, columns: set[str]) -> list[Cl
             if col not in columns:
                 raise _fail(path, _line(item, "when"), f"{where}.when", f"unknown column '{col}'")
             when[col] = _pattern(pat, path, _line(item, "when"), f"{where}.when.{col}")
-        note = _spec("note", item["note"], path, _line(item, "note"), f"{where}.note", columns) if "note" in item else None
+        note = (_spec("note", item["note"], path, _line(item, "note"), f"{where}.note", columns)
+                if "note" in item else None)
         rules.append(ClaimRule(type=ctype, id=item["id"], specs=specs, line=_line(item), when=when, note=note))
     return rules
 
@@ -562,8 +568,8 @@ def map_table(table: Table, mapping: Mapping, registry, concepts: dict[str, set[
     """
     names = _Names(registry, own if own is not None else {})
     for section, entries in mapping.registry.items():
-        for eid, body in (entries or {}).items():
-            names.declare(section, str(eid), dict(body or {}))
+        for eid, entry in (entries or {}).items():
+            names.declare(section, str(eid), dict(entry or {}))
     claims: dict[str, _Claim] = {}
     ids: dict[str, str] = {}
     for record in table.records(mapping):
@@ -596,7 +602,7 @@ def map_table(table: Table, mapping: Mapping, registry, concepts: dict[str, set[
                 except ValueError as exc:
                     raise _cell_error(table, record, rule.note.column, str(exc)) from None
             key = repr(sorted((k, repr(v)) for k, v in body.items()))
-            cid = _slug(_ID_TEMPLATE.sub(lambda m: record.values[m.group(1)].strip(), rule.id))
+            cid = _slug(_fill_id(rule.id, record.values))
             if key in claims:
                 if record.row not in claims[key].rows:
                     claims[key].rows.append(record.row)
@@ -764,8 +770,8 @@ def import_table(mapping: str | Path, data: str | Path, corpus: str | Path, sour
     commit_source(corpus, source_id, files, reg_file.name, _registry_text(source_id, own), progress,
                   ignore=reg_file.name if m.bring_your_own else None)
     by_type: dict[str, int] = {}
-    for c in out_claims:
-        by_type[c["type"]] = by_type.get(c["type"], 0) + 1
+    for claim in out_claims:
+        by_type[claim["type"]] = by_type.get(claim["type"], 0) + 1
     n_records = sum(1 for _ in table.records(m))
     return TableImport(source_id=source_id, folder=corpus / source_id, registry_file=reg_file, mapping=m.path.name,
                        file=table.path.name, rows=len(table.rows), records=n_records, claims=len(out_claims),

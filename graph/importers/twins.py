@@ -68,7 +68,7 @@ def variants(name: str) -> list[tuple[str, str, bool]]:
     if m:
         out.append((m.group(2).strip(), f"a designation prefix ({m.group(1)})", True))
     tokens = _tokens(name)
-    trailing = []
+    trailing: list[str] = []
     while len(tokens) > 1 and tokens[-1].casefold() in _DESCRIPTION_WORDS:
         trailing.insert(0, tokens.pop())
     if trailing:
@@ -186,8 +186,8 @@ def prior_deals(corpus: Path, skip_source: str | None = None) -> list[Prior]:
         for c in claims:
             if not isinstance(c, dict) or c.get("type") != "transfer" or not c.get("system"):
                 continue
-            years = tuple(sorted(_year(d.get("year")) for d in c.get("deliveries") or [] if isinstance(d, dict)
-                                 and _year(d.get("year")) is not None))
+            given = (_year(d.get("year")) for d in c.get("deliveries") or [] if isinstance(d, dict))
+            years = tuple(sorted(y for y in given if y is not None))
             out.append(Prior(source_id=folder.name, release=str(c.get("release") or dataset.get("release")),
                              claim_id=str(c.get("id")), supplier=str(c.get("supplier")),
                              recipient=str(c.get("recipient")), system=str(c["system"]),

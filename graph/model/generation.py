@@ -106,7 +106,7 @@ def current(out: Path) -> Path | None:
 
 
 def stamp(folder: Path, name: str = STAMP) -> dict | None:
-    """A generation's record (or with ``name=STORE_STAMP`` a store's), or ``None`` if it has none or it is unreadable."""
+    """A generation's record (or with ``name=STORE_STAMP`` a store's); ``None`` if it has none or it is unreadable."""
     try:
         data = json.loads((Path(folder) / name).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -40,12 +40,13 @@ def vega_bundle(progress: Callable[[str], None] | None = None) -> str:
     """Vega, Vega-Lite and vega-embed as one script, from ``vl-convert`` (cached per machine and version)."""
     import vl_convert
 
-    path = _cache_dir() / f"vega-bundle-{vl_convert.__version__}.js"
+    # vl_convert's stub (__init__.pyi) omits __version__ and gives javascript_bundle's snippet no default
+    path = _cache_dir() / f"vega-bundle-{vl_convert.__version__}.js"  # type: ignore[attr-defined]
     if path.is_file():
         return path.read_text(encoding="utf-8")
     if progress:
         progress("bundling Vega for offline pages (once per machine)")
-    text = vl_convert.javascript_bundle()
+    text = vl_convert.javascript_bundle()  # type: ignore[call-arg]
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, text.encode("utf-8"))
     return text

@@ -157,8 +157,9 @@ def fill_store(folder: Path, dataset: Path, build: str, progress: Callable[[str]
     the record of the build it holds (``build``); return the number of quads.
 
     ``index`` (:func:`graph.ask.questions.write_supplies_index`) is called with the new store and
-    its folder to write the caches kept beside it (``None``: none). ``folder`` is a generation's store folder (:data:`graph.model.generation.STORE`): it becomes
-    visible only when the generation is switched in.
+    its folder to write the caches kept beside it (``None``: none). ``folder`` is a generation's store
+    folder (:data:`graph.model.generation.STORE`): it becomes visible only when the generation is
+    switched in.
     """
     import pyoxigraph as ox
 

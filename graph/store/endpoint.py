@@ -462,6 +462,7 @@ class Endpoint:
         self._pin = generation.pin(Path(store) if store is not None else Path(out) if out is not None else Path("out"))
         #: The generation folder answered from (``None`` for an output folder of an older layout).
         self.folder = self._pin.folder
+        self.store: Path | None
         if store is not None:
             self.out, self.store = out, self._pin.path
         else:

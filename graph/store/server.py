@@ -255,7 +255,8 @@ class App:
             raise QueryRefused(404, "no dataset description: the build has no void.ttl (rebuild)")
         fmt = negotiate("DESCRIBE", environ.get("HTTP_ACCEPT"), None)
         g = Graph().parse(self.void, format="turtle")
-        g.add((URIRef(DATASET), URIRef("http://rdfs.org/ns/void#sparqlEndpoint"), URIRef(self._base(environ) + "/sparql")))
+        endpoint = URIRef(self._base(environ) + "/sparql")
+        g.add((URIRef(DATASET), URIRef("http://rdfs.org/ns/void#sparqlEndpoint"), endpoint))
         body = g.serialize(format={"turtle": "turtle", "nt": "nt", "jsonld": "json-ld", "xml": "xml"}[fmt],
                            encoding="utf-8")
         return 200, [("Content-Type", GRAPH_TYPES[fmt] + "; charset=utf-8"), ("Vary", "Accept")], body
