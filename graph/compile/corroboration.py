@@ -591,7 +591,8 @@ def linked_conflicts(ds: Dataset | Triples, actor: URIRef) -> list[Conflict]:
     pairs: set[tuple[URIRef, URIRef]] = set()
     for p in (SKG.conflictsWith, SKG.possiblyConflictsWith):
         for c in mine:
-            for _, _, other, _ in ds.quads((c, p, None, LINKS)):
+            # rdflib takes a graph's name as the context here; its stub asks for a Graph
+            for _, _, other, _ in ds.quads((c, p, None, LINKS)):  # type: ignore[arg-type]
                 a, b = sorted((URIRef(str(c)), URIRef(str(other))))
                 pairs.add((a, b))
     if not pairs:

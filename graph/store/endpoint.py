@@ -247,7 +247,8 @@ class _Capped:
     def __init__(self, fmt: str, max_bytes: int, max_rows: int) -> None:
         self.mark, self.extra = _ROW_MARKS[fmt]
         self.max_bytes, self.max_rows = max_bytes, max_rows
-        self.size, self.marks, self.parts = 0, 0, []
+        self.size, self.marks = 0, 0
+        self.parts: list[bytes] = []
         self.tail = b""  # the last bytes written, where a mark may begin
 
     def write(self, data) -> int:
