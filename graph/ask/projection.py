@@ -428,129 +428,204 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
         unknown = sorted(wanted - set(RELATIONS) - {"supplies_system", "delivered_to"})
         if unknown:
             raise UnknownRelation(f"unknown relation(s) {', '.join(unknown)}; "
-                             f"expected some of {', '.join(sorted(RELATIONS))}")
-    as_of_day = parse_when(as_of, end=True)
-    since_day = parse_when(since, end=False)
-    until_day = parse_when(until, end=True)
+                                  f"expected some of {', '.join(sorted(RELATIONS))}")
+    window = _Window(as_of=parse_when(as_of, end=True), since=parse_when(since, end=False),
+                     until=parse_when(until, end=True))
+    return _Projection(reader(data), include_systems=include_systems, wanted=wanted, window=window,
+                       open_ends=open_ends).run()
 
-    r = reader(data)
-    nodes: dict[str, dict] = {}
-    out_edges: list[tuple[str | None, str | None, str, dict]] = []
-    src_base, skv_base, claim_base = str(SOURCE), str(SKV._NS), str(CLAIM)
 
-    # --- nodes: every entity of a known class, with its label -------------------------------------
-    labels = r.prop(SKOS.prefLabel)
-    titles_of = r.prop(DCTERMS.title)
-    node_info: dict[str, dict] = {}
-    for cls, kind in NODE_KINDS.items():
-        local = str(cls).rsplit("#", 1)[-1]
-        for e in r.instances(cls):
-            if e in node_info and node_info[e]["kind"] == "actor":
+@dataclass(frozen=True)
+class _Window:
+    """The days a projection keeps (``None``: no bound)."""
+
+    as_of: dt.date | None
+    since: dt.date | None
+    until: dt.date | None
+
+    @property
+    def filtered(self) -> bool:
+        return self.as_of is not None or self.until is not None or self.since is not None
+
+
+#: A fact waiting to become an edge: (relation, source, target, fact), "" for an unknown end.
+_Key = tuple[str, str, str, str]
+
+
+class _Projection:
+    """One run of :func:`facts` over a reader, one method per concern: the nodes
+    (:meth:`_read_nodes`), the provenance of claims (:meth:`_read_provenance`, :meth:`evidence`,
+    :meth:`known`), the edge rules (:meth:`_collect`), time (:meth:`claim_dates`,
+    :meth:`keep_fact`), exercises (:meth:`_exercises`), merging a fact's claims into one edge
+    (:meth:`_edge` with :meth:`_quantity`, :meth:`_extras`, :meth:`_supply`) and the registry's
+    identities (:meth:`_identity`)."""
+
+    def __init__(self, r: Reader, *, include_systems: bool, wanted: set[str] | None, window: _Window,
+                 open_ends: bool) -> None:
+        self.r, self.include_systems, self.wanted, self.window = r, include_systems, wanted, window
+        self.open_ends = open_ends
+        self.src_base, self.skv_base = str(SOURCE), str(SKV._NS)
+        self.nodes: dict[str, dict] = {}
+        self.edges: list[tuple[str | None, str | None, str, dict]] = []
+        self._read_nodes()
+        self._read_provenance()
+        same: Groups[str] = Groups()
+        for a, bs in sorted(r.prop(SKG.sameFactAs).items()):
+            for b in bs:
+                same.union(a, str(b))
+        self.fact_of = same.find
+        self.pending: dict[_Key, list[str]] = defaultdict(list)
+        self.rule_of: dict[str, EdgeRule | None] = {}
+        self.labels_of: dict[str, tuple[str, bool]] = {}
+        self.exercise_nodes: dict[str, list[str]] = defaultdict(list)
+
+    def run(self) -> Facts:
+        self._collect()
+        self._read_time()
+        kept_hubs = self._exercises()
+        extras_of: dict[str, list] = {}
+        for (relation, u, v, fact), claims in sorted(self.pending.items()):
+            claims = sorted(set(claims)) if len(claims) > 1 else claims
+            rule = self.rule_of[relation]
+            if rule is not None and rule.target == HUB:
+                if v not in kept_hubs:
+                    continue
+            elif not self.keep_fact(claims):
                 continue
-            label = (titles_of if cls == SKG.Source else labels).get(e)
-            node_info[e] = {"label": str(label[0]) if label else _local(e, src_base),
-                            "type": local, "kind": kind, "iri": e}
+            attrs = self._edge(relation, rule, claims, extras_of)
+            self.edges.append((self.ensure(u) if u else None, self.ensure(v) if v else None,
+                               f"{relation}:{_local(fact, str(CLAIM))}", attrs))
+        self._identity()
+        return Facts(nodes=self.nodes, edges=self.edges)
 
-    def wanted_node(e: Any) -> bool:
-        info = node_info.get(e)
-        return info is not None and (include_systems or info["kind"] != "system")
+    # --- nodes: every entity of a known class, with its label ---------------------------------------
 
-    for e in sorted(node_info):
-        if node_info[e]["kind"] == "actor":
-            nodes[e] = dict(node_info[e])
+    def _read_nodes(self) -> None:
+        r = self.r
+        labels = r.prop(SKOS.prefLabel)
+        self.titles_of = titles_of = r.prop(DCTERMS.title)
+        self.node_info: dict[str, dict] = {}
+        node_info = self.node_info
+        for cls, kind in NODE_KINDS.items():
+            local = str(cls).rsplit("#", 1)[-1]
+            for e in r.instances(cls):
+                if e in node_info and node_info[e]["kind"] == "actor":
+                    continue
+                label = (titles_of if cls == SKG.Source else labels).get(e)
+                node_info[e] = {"label": str(label[0]) if label else _local(e, self.src_base),
+                                "type": local, "kind": kind, "iri": e}
+        for e in sorted(node_info):
+            if node_info[e]["kind"] == "actor":
+                self.nodes[e] = dict(node_info[e])
 
-    def ensure(e: str) -> str:
-        if e not in nodes:
-            nodes[e] = dict(node_info[e])
+    def wanted_node(self, e: Any) -> bool:
+        info = self.node_info.get(e)
+        return info is not None and (self.include_systems or info["kind"] != "system")
+
+    def ensure(self, e: str) -> str:
+        if e not in self.nodes:
+            self.nodes[e] = dict(self.node_info[e])
         return e
 
-    # --- sources and claims: provenance, evidence ---------------------------------------------------
-    issued = {s: str(v[0]) for s, v in r.prop(DCTERMS.issued).items()}
-    titles = {s: str(v[0]) for s, v in titles_of.items()}
-    claim_ids = r.prop(SKG.claimId)
-    derived = r.prop(PROV.wasDerivedFrom)
-    quotes = r.quotes(SKG.evidence, OA.hasSelector, OA.exact)
+    def value_of(self, v: Any) -> Any:
+        """An extra's value as the edge shows it: a literal's text, a concept's local name, a node's label."""
+        if isinstance(v, Lit):
+            return str(v)
+        if not isinstance(v, str):
+            return v  # a number or a boolean
+        if v.startswith(self.skv_base):
+            return v[len(self.skv_base):]
+        info = self.node_info.get(v)
+        return info["label"] if info is not None else v
 
-    def claim_source(claim: str) -> str | None:
-        values = derived.get(claim)
+    # --- sources and claims: provenance, evidence -----------------------------------------------------
+
+    def _read_provenance(self) -> None:
+        r = self.r
+        self.issued = {s: str(v[0]) for s, v in r.prop(DCTERMS.issued).items()}
+        self.titles = {s: str(v[0]) for s, v in self.titles_of.items()}
+        self.claim_ids = r.prop(SKG.claimId)
+        self.derived = r.prop(PROV.wasDerivedFrom)
+        self.quotes = r.quotes(SKG.evidence, OA.hasSelector, OA.exact)
+        self.releases = r.prop(SKG.release)
+        self.evidence_cache: dict[str, dict] = {}
+
+    def claim_source(self, claim: str) -> str | None:
+        values = self.derived.get(claim)
         return values[0] if values else None
 
-    releases = r.prop(SKG.release)
-
-    def known(claim: str) -> dt.date | None:
+    def known(self, claim: str) -> dt.date | None:
         """When the claim's source said it: its issue date, else (a dataset release without one) the
         last day its release label covers (SIPRI's ``2025-03``: 31 March 2025)."""
-        src = claim_source(claim)
-        day = issued.get(src) if src is not None else None
+        src = self.claim_source(claim)
+        day = self.issued.get(src) if src is not None else None
         if day is not None:
             return _bounds(day)[0]
-        label = releases.get(claim)
+        label = self.releases.get(claim)
         try:
             return _bounds(str(label[0]))[1] if label else None
         except Exception:  # a release label that is not a date ("v2"): undated
             return None
 
-    def visible(claim: str) -> bool:
+    def visible(self, claim: str) -> bool:
         """Whether the claim's source had been issued (or released) by ``as_of``."""
-        if as_of_day is None:
+        if self.window.as_of is None:
             return True
-        day = known(claim)
-        return day is None or day <= as_of_day
+        day = self.known(claim)
+        return day is None or day <= self.window.as_of
 
-    # --- facts: claims linked by sameFactAs, merged -------------------------------------------------
-    same: Groups[str] = Groups()
-    for a, bs in sorted(r.prop(SKG.sameFactAs).items()):
-        for b in bs:
-            same.union(a, str(b))
-    fact_of = same.find
+    def evidence(self, claim: str) -> dict:
+        found = self.evidence_cache.get(claim)
+        if found is None:
+            src = self.claim_source(claim)
+            found = {"claim": claim, "claim_id": str(self.claim_ids.get(claim, [""])[0]),
+                     "source": _local(src, self.src_base) if src is not None else None,
+                     "title": self.titles.get(src or ""), "quote": self.quotes.get(claim),
+                     "date": self.issued.get(src or "")}
+            self.evidence_cache[claim] = found
+        return dict(found)
 
-    def value_of(v: Any) -> Any:
-        if isinstance(v, Lit):
-            return str(v)
-        if not isinstance(v, str):
-            return v  # a number or a boolean
-        if v.startswith(skv_base):
-            return v[len(skv_base):]
-        info = node_info.get(v)
-        return info["label"] if info is not None else v
+    # --- the edge rules: each visible claim's ends, pending per fact ----------------------------------
 
-    # Pending edges: (relation, u, v, fact) -> claims.
-    pending: dict[tuple, list] = defaultdict(list)
-    rule_of: dict[str, EdgeRule | None] = {}
-    labels_of: dict[str, tuple[str, bool]] = {}
-    exercise_nodes: dict[str, list[str]] = defaultdict(list)
-
-    def add_pending(rule: EdgeRule | None, relation: str, label: str, u: str | None, v: str | None,
+    def add_pending(self, rule: EdgeRule | None, relation: str, label: str, u: str | None, v: str | None,
                     claim: str, directed: bool) -> None:
-        pending[(relation, "" if u is None else u, "" if v is None else v, fact_of(claim))].append(claim)
-        if relation not in rule_of:
-            rule_of[relation] = rule
-            labels_of[relation] = (label, directed)
+        self.pending[(relation, "" if u is None else u, "" if v is None else v, self.fact_of(claim))].append(claim)
+        if relation not in self.rule_of:
+            self.rule_of[relation] = rule
+            self.labels_of[relation] = (label, directed)
 
-    systems_of = r.prop(SKG.system)
-    for rule in EDGE_RULES:
-        if rule.claim_class is None:
-            continue
-        if wanted is not None and rule.relation not in wanted and not (
-                include_systems and rule.relation == "supplies" and wanted & {"supplies_system", "delivered_to"}):
-            continue
+    def _collect(self) -> None:
+        wanted = self.wanted
+        self.systems_of = self.r.prop(SKG.system)
+        for rule in EDGE_RULES:
+            if wanted is not None and rule.relation not in wanted and not (
+                    self.include_systems and rule.relation == "supplies"
+                    and wanted & {"supplies_system", "delivered_to"}):
+                continue
+            self._collect_rule(rule)
+
+    def _collect_rule(self, rule: EdgeRule) -> None:
+        r, wanted, wanted_node, add = self.r, self.wanted, self.wanted_node, self.add_pending
+        if rule.claim_class is None:  # a rule of the registry's (part_of): see _identity
+            return
+        claims = r.instances(rule.claim_class)
         source_of = r.prop(rule.source)
         target_tables = [r.prop(p) for p in rule.target] if rule.target != HUB else []
-        for claim in r.instances(rule.claim_class):
-            if not visible(claim):
+        for claim in claims:
+            if not self.visible(claim):
                 continue
             sources_ = source_of.get(claim, [])
             if rule.target == HUB:
-                hub = fact_of(claim)
-                exercise_nodes[hub].append(claim)
+                hub = self.fact_of(claim)
+                self.exercise_nodes[hub].append(claim)
                 for s in sources_:
                     if wanted_node(s):
-                        add_pending(rule, rule.relation, rule.label, s, hub, claim, True)
+                        add(rule, rule.relation, rule.label, s, hub, claim, True)
                 continue
             if rule.symmetric:
                 ends = sorted(s for s in sources_ if wanted_node(s))
                 for u, v in combinations(ends, 2):
-                    add_pending(rule, rule.relation, rule.label, u, v, claim, False)
+                    add(rule, rule.relation, rule.label, u, v, claim, False)
                 continue
             targets: list = []
             for table in target_tables:
@@ -558,113 +633,108 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
                 if targets:
                     break
             if wanted is None or rule.relation in wanted:
-                ends_u = [s for s in sources_ if wanted_node(s)] or ([None] if open_ends and not sources_ else [])
-                ends_v = [t for t in targets if wanted_node(t)] or ([None] if open_ends and not targets else [])
+                ends_u = [s for s in sources_ if wanted_node(s)] or ([None] if self.open_ends and not sources_ else [])
+                ends_v = [t for t in targets if wanted_node(t)] or ([None] if self.open_ends and not targets else [])
                 for s in ends_u:
                     for t in ends_v:
-                        add_pending(rule, rule.relation, rule.label, s, t, claim, True)
-            if include_systems and rule.relation == "supplies":
-                for system in systems_of.get(claim, []):
-                    if system not in node_info:
-                        continue
-                    if wanted is None or "supplies_system" in wanted:
-                        for s in sources_:
-                            if wanted_node(s):
-                                add_pending(rule, "supplies_system", "supplies (the system)", s, system, claim, True)
-                    if wanted is None or "delivered_to" in wanted:
-                        for t in targets:
-                            if wanted_node(t):
-                                add_pending(rule, "delivered_to", "is delivered to", system, t, claim, True)
+                        add(rule, rule.relation, rule.label, s, t, claim, True)
+            if self.include_systems and rule.relation == "supplies":
+                self._collect_systems(rule, claim, sources_, targets)
 
-    # --- merge each fact's claims into one edge -------------------------------------------------------
-    date_tables = [r.prop(p) for p in _DATE_PROPS]
-    end_dates = r.prop(SKG.endDate)
-    quantities = r.prop(SKG.quantity)
-    categories = r.prop(SKG.category)
-    dates_cache: dict[str, list[str]] = {}
+    def _collect_systems(self, rule: EdgeRule, claim: str, sources_: list, targets: list) -> None:
+        """A transfer's system as a node: supplier to system, system to recipient."""
+        wanted, wanted_node = self.wanted, self.wanted_node
+        for system in self.systems_of.get(claim, []):
+            if system not in self.node_info:
+                continue
+            if wanted is None or "supplies_system" in wanted:
+                for s in sources_:
+                    if wanted_node(s):
+                        self.add_pending(rule, "supplies_system", "supplies (the system)", s, system, claim, True)
+            if wanted is None or "delivered_to" in wanted:
+                for t in targets:
+                    if wanted_node(t):
+                        self.add_pending(rule, "delivered_to", "is delivered to", system, t, claim, True)
 
-    def claim_dates(claim: str) -> list[str]:
-        found = dates_cache.get(claim)
+    # --- time: a fact's dates, and whether the window keeps it ----------------------------------------
+
+    def _read_time(self) -> None:
+        r = self.r
+        self.date_tables = [r.prop(p) for p in _DATE_PROPS]
+        self.end_dates = r.prop(SKG.endDate)
+        self.quantities = r.prop(SKG.quantity)
+        self.categories = r.prop(SKG.category)
+        self.dates_cache: dict[str, list[str]] = {}
+        self.starts = r.prop(SKG.startDate)
+        self.tables = TransferTables(r, self.known, lambda c: _local(self.claim_source(c) or c, self.src_base))
+        self.transfer_claims = set(r.instances(SKG.ArmsTransfer))
+
+    def claim_dates(self, claim: str) -> list[str]:
+        found = self.dates_cache.get(claim)
         if found is None:
             found = []
-            for table in date_tables:
+            for table in self.date_tables:
                 values = table.get(claim)
                 if values:
                     found = [str(values[0])]
                     break
-            dates_cache[claim] = found
+            self.dates_cache[claim] = found
         return found
 
-    filtered = as_of_day is not None or until_day is not None or since_day is not None
-    starts = r.prop(SKG.startDate)
-    tables = TransferTables(r, known, lambda c: _local(claim_source(c) or c, src_base))
-    transfer_claims = set(r.instances(SKG.ArmsTransfer))
-
-    def keep_fact(claims: list[str]) -> bool:
-        if not filtered:
+    def keep_fact(self, claims: list[str]) -> bool:
+        w = self.window
+        if not w.filtered:
             return True
-        years = match_years(tables.claim(c) for c in claims if c in transfer_claims)
-        own = fact_bounds(str(y) for y in years) if years else fact_bounds(d for c in claims for d in claim_dates(c))
-        reported = fact_bounds(issued.get(claim_source(c) or "") for c in claims)
+        years = match_years(self.tables.claim(c) for c in claims if c in self.transfer_claims)
+        own = fact_bounds(str(y) for y in years) if years else \
+            fact_bounds(d for c in claims for d in self.claim_dates(c))
+        reported = fact_bounds(self.issued.get(self.claim_source(c) or "") for c in claims)
         effective = own[0] if own else (reported[0] if reported else None)
-        if as_of_day is not None and effective is not None and effective > as_of_day:
+        if w.as_of is not None and effective is not None and effective > w.as_of:
             return False
-        if until_day is not None and (effective is None or effective > until_day):
+        if w.until is not None and (effective is None or effective > w.until):
             return False
-        if since_day is not None:
+        if w.since is not None:
             if own is None:
                 return False
-            ends = [str(x) for c in claims for x in end_dates.get(c, [])]
+            ends = [str(x) for c in claims for x in self.end_dates.get(c, [])]
             last = max([own[1]] + [_bounds(d)[1] for d in ends])
-            if not ends and any(c in starts for c in claims) and reported:
+            if not ends and any(c in self.starts for c in claims) and reported:
                 last = max(last, reported[1])  # an open span ("since 2017") runs on to when it was reported
-            if last < since_day:
+            if last < w.since:
                 return False
         return True
 
-    evidence_cache: dict[str, dict] = {}
+    # --- exercises: a node per exercise kept, before the edges that reach it --------------------------
 
-    def evidence(claim: str) -> dict:
-        found = evidence_cache.get(claim)
-        if found is None:
-            src = claim_source(claim)
-            found = {"claim": claim, "claim_id": str(claim_ids.get(claim, [""])[0]),
-                     "source": _local(src, src_base) if src is not None else None,
-                     "title": titles.get(src or ""), "quote": quotes.get(claim), "date": issued.get(src or "")}
-            evidence_cache[claim] = found
-        return dict(found)
-
-    # exercise nodes first, so that edges find them
-    kept_hubs: set[str] = set()
-    for hub, claims in sorted(exercise_nodes.items()):
-        claims = sorted(set(claims))
-        if not keep_fact(claims):
-            continue
-        name = next((str(r.one(RDFS.label, c)) for c in claims if r.one(RDFS.label, c) is not None), hub)
-        dates = sorted(d for c in claims for d in claim_dates(c))
-        node_info[hub] = {"label": name, "type": "MilitaryExercise", "kind": "exercise", "iri": hub,
-                          "claims": list(claims), "date": dates[0] if dates else None,
-                          "evidence": [evidence(c) for c in claims]}
-        kept_hubs.add(hub)
-
-    extras_of: dict[str, list] = {}
-    for (relation, u, v, fact), claims in sorted(pending.items()):
-        claims = sorted(set(claims)) if len(claims) > 1 else claims
-        edge_rule = rule_of[relation]
-        if edge_rule is not None and edge_rule.target == HUB:
-            if v not in kept_hubs:
+    def _exercises(self) -> set[str]:
+        kept_hubs: set[str] = set()
+        r = self.r
+        for hub, claims in sorted(self.exercise_nodes.items()):
+            claims = sorted(set(claims))
+            if not self.keep_fact(claims):
                 continue
-        elif not keep_fact(claims):
-            continue
-        rel_label, directed = labels_of[relation]
+            name = next((str(r.one(RDFS.label, c)) for c in claims if r.one(RDFS.label, c) is not None), hub)
+            dates = sorted(d for c in claims for d in self.claim_dates(c))
+            self.node_info[hub] = {"label": name, "type": "MilitaryExercise", "kind": "exercise", "iri": hub,
+                                   "claims": list(claims), "date": dates[0] if dates else None,
+                                   "evidence": [self.evidence(c) for c in claims]}
+            kept_hubs.add(hub)
+        return kept_hubs
+
+    # --- merging: one edge per fact -------------------------------------------------------------------
+
+    def _edge(self, relation: str, rule: EdgeRule | None, claims: list[str], extras_of: dict[str, list]) -> dict:
+        """The attributes of one fact's edge: its provenance, dates, number, extras and deal."""
+        rel_label, directed = self.labels_of[relation]
         if len(claims) == 1:  # most facts: one claim, nothing to merge or sort
-            ev = [evidence(claims[0])]
-            dates = claim_dates(claims[0])
+            ev = [self.evidence(claims[0])]
+            dates = self.claim_dates(claims[0])
             claim_id_list = [ev[0]["claim_id"]]
             source_list = [ev[0]["source"]] if ev[0]["source"] else []
         else:
-            ev = sorted((evidence(c) for c in claims), key=lambda e: (e["source"] or "", e["claim_id"]))
-            dates = [d for c in claims for d in claim_dates(c)]
+            ev = sorted((self.evidence(c) for c in claims), key=lambda e: (e["source"] or "", e["claim_id"]))
+            dates = [d for c in claims for d in self.claim_dates(c)]
             claim_id_list = sorted({e["claim_id"] for e in ev})
             source_list = sorted({e["source"] for e in ev if e["source"]})
         attrs: dict[str, Any] = {
@@ -676,28 +746,40 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
             "date": min(dates, key=lambda d: _bounds(d)[0]) if any(dates) else None,
             "end_date": None, "quantity": None,
         }
-        ends = [str(x) for c in claims for x in end_dates.get(c, [])]
+        ends = [str(x) for c in claims for x in self.end_dates.get(c, [])]
         if ends:
             attrs["end_date"] = max(ends, key=lambda d: _bounds(d)[1])
-        # Each source's number: the sum over its claims of this fact (SIPRI may book one article's
-        # "6 MiG-29" as two deals, 1 + 5). One number when the sources agree; otherwise none is
-        # asserted and each source's number is kept.
+        self._quantity(attrs, claims)
+        extras = extras_of.get(relation)
+        if extras is None:
+            extras = extras_of[relation] = [(name, p in _MULTI, self.r.prop(p))
+                                            for name, p in (rule.extras if rule is not None else ())]
+        self._extras(attrs, claims, extras)
+        if relation in ("supplies", "supplies_system", "delivered_to"):
+            self._supply(attrs, claims)
+        attrs["weight"] = float(len(attrs["sources"]) or 1)
+        return attrs
+
+    def _quantity(self, attrs: dict[str, Any], claims: list[str]) -> None:
+        """Each source's number: the sum over its claims of this fact (SIPRI may book one article's
+        "6 MiG-29" as two deals, 1 + 5). One number when the sources agree; otherwise none is
+        asserted and each source's number is kept."""
         per_source: dict[str, Any] = {}
         for c in claims:
-            qs = quantities.get(c)
+            qs = self.quantities.get(c)
             if qs:
-                src = claim_source(c)
-                key = _local(src, src_base) if src is not None else c
+                src = self.claim_source(c)
+                key = _local(src, self.src_base) if src is not None else c
                 per_source[key] = per_source.get(key, 0) + qs[0]
         totals = sorted(set(per_source.values()))
         if len(totals) == 1:
             attrs["quantity"] = totals[0]
         elif totals:
             attrs["quantities"] = dict(sorted(per_source.items()))  # the sources disagree
-        extras = extras_of.get(relation)
-        if extras is None:
-            extras = extras_of[relation] = [(name, p in _MULTI, r.prop(p))
-                                            for name, p in (edge_rule.extras if edge_rule is not None else ())]
+
+    def _extras(self, attrs: dict[str, Any], claims: list[str], extras: list) -> None:
+        """The rule's extra attributes: one value, a list where the claims differ, ``None`` if none."""
+        value_of = self.value_of
         for name, multi, table in extras:
             if len(claims) == 1:
                 values = table.get(claims[0], ())
@@ -713,42 +795,42 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
                 attrs[name] = values
             else:
                 attrs[name] = None
-        if relation in ("supplies", "supplies_system", "delivered_to"):
-            merged = merge((tables.claim(c) for c in claims), as_of=as_of_day)
-            for e in attrs["evidence"]:
-                if e["claim"] in transfer_claims:
-                    e.update(tables.evidence(e["claim"]))
-            attrs.update(merged)
-            number = merged["ordered"] if merged["ordered"] is not None else (merged["delivered"] or None)
-            if number is not None and (attrs.get("quantities") is not None or attrs["quantity"] is None):
-                # the deal's number is the number ordered (else delivered), not each source's other number
-                attrs["quantity"] = number
-                attrs.pop("quantities", None)
 
-            systems = sorted({x for c in claims for x in systems_of.get(c, [])}, key=str)
-            attrs["system_iri"] = str(systems[0]) if len(systems) == 1 else None
-            cats = sorted({x for c in claims for x in categories.get(c, [])}, key=str)
-            if not cats and systems:  # the system's own category, from the registry
-                cats = sorted({x for s in systems for x in categories.get(s, [])}, key=str)
-            attrs["category"] = value_of(cats[0]) if len(cats) == 1 else (
-                [value_of(c) for c in cats] or None)
-        attrs["weight"] = float(len(attrs["sources"]) or 1)
-        out_edges.append((ensure(u) if u else None, ensure(v) if v else None,
-                          f"{relation}:{_local(fact, claim_base)}", attrs))
+    def _supply(self, attrs: dict[str, Any], claims: list[str]) -> None:
+        """A transfer's deal, merged over its sources (:func:`graph.ask.transfers.merge`), its system and category."""
+        tables, value_of = self.tables, self.value_of
+        merged = merge((tables.claim(c) for c in claims), as_of=self.window.as_of)
+        for e in attrs["evidence"]:
+            if e["claim"] in self.transfer_claims:
+                e.update(tables.evidence(e["claim"]))
+        attrs.update(merged)
+        number = merged["ordered"] if merged["ordered"] is not None else (merged["delivered"] or None)
+        if number is not None and (attrs.get("quantities") is not None or attrs["quantity"] is None):
+            # the deal's number is the number ordered (else delivered), not each source's other number
+            attrs["quantity"] = number
+            attrs.pop("quantities", None)
+        systems = sorted({x for c in claims for x in self.systems_of.get(c, [])}, key=str)
+        attrs["system_iri"] = str(systems[0]) if len(systems) == 1 else None
+        cats = sorted({x for c in claims for x in self.categories.get(c, [])}, key=str)
+        if not cats and systems:  # the system's own category, from the registry
+            cats = sorted({x for s in systems for x in self.categories.get(s, [])}, key=str)
+        attrs["category"] = value_of(cats[0]) if len(cats) == 1 else ([value_of(c) for c in cats] or None)
 
     # --- identity: part_of of the registry ------------------------------------------------------------
-    if wanted is None or "part_of" in wanted:
-        for part, wholes in sorted(r.prop(SKG.partOf).items()):
+
+    def _identity(self) -> None:
+        if self.wanted is not None and "part_of" not in self.wanted:
+            return
+        for part, wholes in sorted(self.r.prop(SKG.partOf).items()):
             for whole in wholes:
-                if not (wanted_node(part) and wanted_node(whole)):
+                if not (self.wanted_node(part) and self.wanted_node(whole)):
                     continue
-                if node_info[part]["kind"] != "actor" and part not in nodes:
+                if self.node_info[part]["kind"] != "actor" and part not in self.nodes:
                     continue  # a programme's part_of matters only once the programme is in the graph
-                out_edges.append((ensure(part), ensure(whole), f"part_of:{_local(part, str(ENTITY))}", dict(
+                self.edges.append((self.ensure(part), self.ensure(whole), f"part_of:{_local(part, str(ENTITY))}", dict(
                     relation="part_of", label=RELATIONS["part_of"], directed=True, claims=[],
                     claim_ids=[], sources=["registry"],
                     evidence=[{"claim": None, "claim_id": None, "source": "registry",
                                "title": "the entity registry (identity, not a claim)",
                                "quote": None, "date": None}],
                     date=None, end_date=None, quantity=None, weight=1.0)))
-    return Facts(nodes=nodes, edges=out_edges)
