@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from graph.ask.projection import project
+from graph.ask.projection import attributes, project
 from graph.cli import main
 from graph.present.export import CSV_COLUMNS, writable, write
 from graph.store.backends import open_dataset
@@ -27,6 +27,42 @@ def test_networkx_writers_refuse_the_projection_but_take_writable(tmp_path):
     nx.write_graphml(flat, tmp_path / "flat.graphml")
     for _, _, d in flat.edges(data=True):
         assert all(isinstance(v, (str, int, float, bool)) for v in d.values())
+
+
+def test_networkx_writers_take_the_projection_itself_and_lose_nothing(default_out, tmp_path):
+    from graph.ask.projection import attributes, facts
+    from graph.ask.questions import KnowledgeGraph
+
+    kg = KnowledgeGraph(open_dataset(default_out))
+    g = kg.graph()
+    nx.write_gexf(g, tmp_path / "kg.gexf")  # networkx's own writers, on the graph as the library gives it
+    nx.write_graphml(g, tmp_path / "kg.graphml")
+    whole = facts(open_dataset(default_out))
+    rich = {key: d for _, _, key, d in whole.edges}
+    for read in (nx.read_gexf, nx.read_graphml):
+        back = read(tmp_path / ("kg.gexf" if read is nx.read_gexf else "kg.graphml"))
+        assert (back.number_of_nodes(), back.number_of_edges()) == (g.number_of_nodes(), g.number_of_edges())
+        for u, v, key, d in back.edges(keys=True, data=True):
+            d = attributes(d)
+            d.pop("id", None)  # GEXF's own edge id
+            want = {k: x for k, x in rich[key].items() if x is not None}
+            assert {k: x for k, x in d.items() if x is not None} == want, key
+    for n, d in whole.nodes.items():
+        assert attributes(g.nodes[n]) == {k: x for k, x in d.items() if x is not None}
+    quotes = [e["quote"] for _, _, d in g.edges(data=True) for e in attributes(d)["evidence"] if e["quote"]]
+    assert len(quotes) > 100 and all(isinstance(q, str) for q in quotes)  # the evidence really kept
+
+
+def test_csv_cells_run_no_formula_in_a_spreadsheet(tmp_path):
+    g = sample_graph()
+    g.nodes[ENT + "china"]["label"] = "=HYPERLINK(\"http://example.org/x\",\"China\")"
+    g.edges[ENT + "china", ENT + "serbia", "supplies:cn-drones"]["date"] = "-0044"
+    write(g, tmp_path / "g.csv", "csv")
+    with open(tmp_path / "g.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    drones = next(r for r in rows if r["Id"] == "supplies:cn-drones")
+    assert drones["source_label"] == "'=HYPERLINK(\"http://example.org/x\",\"China\")"
+    assert drones["date"] == "-0044"  # a plain number stays as it is
 
 
 @pytest.mark.parametrize("fmt, read", [("gexf", nx.read_gexf), ("graphml", nx.read_graphml)])
@@ -85,7 +121,7 @@ def test_same_graph_same_bytes_in_every_format(tmp_path):
 @pytest.mark.slow
 def test_cli_export_of_the_sipri_samples_in_three_formats(sipri_both_out, tmp_path):
     g = project(open_dataset(sipri_both_out))
-    quotes = {ev["quote"] for _, _, d in g.edges(data=True) for ev in d["evidence"] if ev["quote"]}
+    quotes = {ev["quote"] for _, _, d in g.edges(data=True) for ev in attributes(d)["evidence"] if ev["quote"]}
     assert any(";" in q and "," in q for q in quotes)  # SIPRI rows hold both separators
     runner = CliRunner()
     for fmt in ("gexf", "graphml", "csv"):

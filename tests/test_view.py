@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from graph.cli import main
-from graph.ask.projection import project
+from graph.ask.projection import attributes, project
 from graph.store.backends import open_dataset
 from graph.present.view import MAX_NODES, focus, layout, limit, make_view, render, resolve_node, ties, write_view
 from view_sample import ENT, NASTY_QUOTE, sample_graph
@@ -199,7 +199,7 @@ def test_view_of_the_seed_source_holds_the_projection(seed_out, tmp_path):
     assert (result.nodes, result.edges, result.facts) == (g.number_of_nodes(), len(ties(g)), g.number_of_edges())
     assert (len(data["nodes"]), len(data["edges"]), len(data["facts"])) == (
         g.number_of_nodes(), len(ties(g)), g.number_of_edges())
-    quotes = {ev["quote"] for _, _, d in g.edges(data=True) for ev in d["evidence"] if ev["quote"]}
+    quotes = {ev["quote"] for _, _, d in g.edges(data=True) for ev in attributes(d)["evidence"] if ev["quote"]}
     assert quotes == {c["quote"] for c in data["claims"] if c.get("quote")}  # every quote reaches the page
     gmf = next(s for s in data["sources"] if s["id"].startswith("gmf-"))
     assert gmf["url"] == "https://www.gmfus.org/news/time-serbia-scale-back-military-ties-russia" and gmf["date"]

@@ -279,8 +279,8 @@ def test_time_filter_matches_the_projection(sipri_both_out, browser, sipri_html)
         _set(page, "#skg-to", 1999)
         kept = set()
         for u, v, k, d in g.edges(keys=True, data=True):
-            y0 = _year(d["date"])
-            y1 = _year(d["end_date"]) or y0
+            y0 = _year(d.get("date"))  # an unknown date is left out of the graph
+            y1 = _year(d.get("end_date")) or y0
             if y0 is not None and y0 <= 1999 and y1 >= 1990:
                 a, b = (u, v) if d.get("directed", True) or str(u) < str(v) else (v, u)
                 kept.add((a, b, d["relation"]))
@@ -348,6 +348,29 @@ def test_export_the_shown_selection_as_csv_and_png(sample_page):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert (width, height) == tuple(page.js("(() => { const c = document.querySelector('#skg-network canvas'); return [c.width, c.height]; })()"))
+
+
+def test_the_exported_csv_runs_no_formula_in_a_spreadsheet(browser, tmp_path):
+    # a label that a spreadsheet would run (CSV injection), and a date that is a plain negative number
+    g = sample_graph()
+    g.nodes[ENT + "china"]["label"] = '=HYPERLINK("http://example.org/x","China")'
+    g.nodes[ENT + "russia"]["label"] = "@SUM(A1)"
+    g.edges[ENT + "china", ENT + "serbia", "supplies:cn-drones"]["date"] = "-0044"
+    path = tmp_path / "formula.html"
+    write_view(g, path)
+    page = Page(browser, path)
+    try:
+        rows = list(csv.DictReader(io.StringIO(page.js("skgView.shownCsv()"))))
+        drones = next(r for r in rows if r["fact"] == "supplies:cn-drones")
+        assert drones["source_label"] == "'=HYPERLINK(\"http://example.org/x\",\"China\")"
+        assert drones["date"] == "-0044"  # a number stays a number
+        mig = next(r for r in rows if r["fact"] == "supplies:mig29")
+        assert (mig["source_label"], mig["quantity"]) == ("'@SUM(A1)", "6")
+        cells = [c for r in rows for c in r.values()]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r")]
+        assert [c for c in cells if c[:1] == "-"] == ["-0044"]
+    finally:
+        page.close()
 
 
 def test_the_page_state_lives_in_the_address(browser, tmp_path):

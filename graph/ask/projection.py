@@ -26,6 +26,13 @@ Edges
     ``source``, ``title``, ``quote``, ``date`` = the source's issued date), ``date``, ``end_date``,
     ``quantity``, ``weight``, plus the rule's extras (``system``, ``category``, ``status`` ...).
 
+Attributes for network tools
+    :func:`facts` gives these as Python values; the graph of :func:`project` (and
+    ``KnowledgeGraph.graph()``) keeps only plain ones, so that networkx's GEXF and GraphML writers
+    and Gephi take it as it is: each list or dict is its JSON text, listed by name in the element's
+    ``json`` attribute (``"claims claim_ids sources evidence"``), and an unknown value (``None``) is
+    left out. :func:`attributes` gives them back as :func:`facts` has them.
+
 Exercises
     An exercise is a node of its own (type ``MilitaryExercise``, kind ``exercise``, keyed by its
     claim's IRI, labelled with its name): each participant has a ``participates_in`` edge to it
@@ -62,6 +69,7 @@ Transfers
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -80,8 +88,8 @@ from graph.model.registry import Entity, Registry
 from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE, WIKIDATA
 from graph.ask.transfers import TransferTables, match_years, merge
 
-__all__ = ["EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE", "NODE_KINDS", "HUB", "Facts", "project", "graph_of",
-           "closed", "facts", "union_view", "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of",
+__all__ = ["JSON_ATTRIBUTE", "flat_attributes", "attributes", "EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE",
+           "NODE_KINDS", "HUB", "Facts", "project", "graph_of", "closed", "facts", "union_view", "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of",
            "registry_of", "categories_of"]
 
 #: Marker for a rule whose edges go from each value to the claim's own node (an exercise).
@@ -336,6 +344,64 @@ class Facts:
     edges: list[tuple[str | None, str | None, str, dict]]
 
 
+#: The attribute of a projected node or edge that names (space-separated) its attributes holding JSON text.
+JSON_ATTRIBUTE = "json"
+#: Edge attributes every fact has; :func:`attributes` gives ``None`` for those a graph leaves out.
+_EDGE_KEYS = ("date", "end_date", "quantity")
+
+
+def flat_attributes(attrs: dict) -> dict:
+    """Attributes as the projected graph keeps them: each a ``str``, ``int``, ``float`` or ``bool``, as
+    networkx's GEXF and GraphML writers (and Gephi) take them.
+
+    A list or dict becomes its JSON text, and its name is listed in :data:`JSON_ATTRIBUTE`; ``None``
+    (unknown) is left out. :func:`attributes` undoes it.
+
+    >>> flat_attributes({"sources": ["gmf", "sipri"], "quantity": None, "weight": 2.0})
+    {'sources': '["gmf","sipri"]', 'weight': 2.0, 'json': 'sources'}
+    """
+    out: dict[str, Any] = {}
+    listed = []
+    for key, value in attrs.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, dict)):
+            out[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            listed.append(key)
+        else:
+            out[key] = value
+    if listed:
+        out[JSON_ATTRIBUTE] = " ".join(listed)
+    return out
+
+
+def attributes(d: dict) -> dict:
+    """The attributes of a projected node or edge as :func:`facts` gives them: the JSON text of the
+    attributes :data:`JSON_ATTRIBUTE` names decoded (``claims``, ``sources``, ``evidence`` as lists), and
+    an edge's ``date``, ``end_date`` and ``quantity`` ``None`` when left out.
+
+    Works on a graph read back from GEXF or GraphML too; a graph whose attributes are already lists
+    (one made by hand) is returned as it is.
+
+    >>> g = graph_of(Facts(nodes={"a": {}, "b": {}}, edges=[("a", "b", "k", {"relation": "r", "sources": ["s"]})]))
+    >>> attributes(g.edges["a", "b", "k"])
+    {'relation': 'r', 'sources': ['s'], 'date': None, 'end_date': None, 'quantity': None}
+    """
+    listed = d.get(JSON_ATTRIBUTE)
+    if not listed and "relation" not in d:
+        return d
+    out = dict(d)
+    if listed:
+        del out[JSON_ATTRIBUTE]
+        for key in str(listed).split():
+            if isinstance(out.get(key), str):
+                out[key] = json.loads(out[key])
+    if "relation" in out:
+        for key in _EDGE_KEYS:
+            out.setdefault(key, None)
+    return out
+
+
 def project(data: Any, *, include_systems: bool = False, as_of: Any = None, since: Any = None,
             until: Any = None, relations: Iterable[str] | None = None):
     """Project the RDF graph onto a ``networkx.MultiDiGraph`` of actors and their ties.
@@ -358,7 +424,10 @@ def project(data: Any, *, include_systems: bool = False, as_of: Any = None, sinc
     Returns
     -------
     networkx.MultiDiGraph
-        Nodes and edges as described in the module docstring, added in sorted order.
+        Nodes and edges as described in the module docstring, added in sorted order. Every
+        attribute is a plain value (:func:`flat_attributes`: lists and dicts as JSON text, unknowns
+        left out), so ``networkx.write_gexf`` and ``write_graphml`` write the graph as it is;
+        :func:`attributes` gives an edge's ``evidence``, ``claims`` and ``sources`` back as lists.
 
     Raises
     ------
@@ -379,13 +448,14 @@ def project(data: Any, *, include_systems: bool = False, as_of: Any = None, sinc
 
 def graph_of(result: Facts):
     """The ``networkx.MultiDiGraph`` of :func:`facts`' result (what :func:`project` returns): its
-    nodes in order, and its facts whose both ends are known."""
+    nodes in order, and its facts whose both ends are known, with :func:`flat_attributes`."""
     import networkx as nx
 
     with paused_gc():
         G = nx.MultiDiGraph()
-        G.add_nodes_from(result.nodes.items())
-        G.add_edges_from((u, v, key, attrs) for u, v, key, attrs in result.edges if u is not None and v is not None)
+        G.add_nodes_from((n, flat_attributes(d)) for n, d in result.nodes.items())
+        G.add_edges_from((u, v, key, flat_attributes(attrs)) for u, v, key, attrs in result.edges
+                         if u is not None and v is not None)
     return G
 
 

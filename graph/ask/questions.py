@@ -490,9 +490,12 @@ class KnowledgeGraph:
 
     def _hop(self, edges: list[tuple[str, str, str, dict]], step: int, x: str, y: str, words: "_Words") -> dict:
         """One hop of a chain, from the facts between its ends (``x`` to ``y`` first, then ``y`` to ``x``)."""
+        from graph.ask.projection import attributes  # imported where first used (see docs/engine.md)
+
         order = {r: i for i, r in enumerate(HOP_PRIORITY)}
         edges = sorted(edges, key=lambda e: (order.get(e[3]["relation"], len(order)), -e[3]["weight"], e[2]))
-        u, v, key, d = edges[0]
+        u, v, key, flat = edges[0]
+        d = attributes(flat)  # the evidence as lists (the projected graph keeps them as JSON text)
         direction = "mutual" if not d["directed"] else ("forward" if u == x else "backward")
         return {"step": step, "from": words.label(x), "to": words.label(y), "relation": d["relation"],
                 "direction": direction, "says": self._says(u, v, d, words=words), "date": d["date"],

@@ -1,12 +1,11 @@
 """The projected graph for network tools: GEXF and GraphML (Gephi, Cytoscape, igraph) and an edge-list CSV.
 
-networkx's own writers (``write_gexf``, ``write_graphml``) take only scalar attributes, while the
-projection (:func:`graph.ask.projection.project`) keeps lists (``claims``, ``sources``) and lists of
-dicts (``evidence``) on its edges. :func:`writable` gives a copy whose every attribute is a scalar:
-each list or dict becomes its JSON text (``["gmf-2022", "sipri-2026"]``), ``None`` is left out, and
-the evidence is also given as ``quotes``, ``claim_ids`` and ``source_titles`` (JSON arrays too).
-``json.loads`` of a cell gives the list back, whatever the quotes contain (commas, semicolons,
-quotation marks: SIPRI rows have all three).
+networkx's own writers (``write_gexf``, ``write_graphml``) take only plain attributes; the projection
+(:func:`graph.ask.projection.project`) keeps only such: each list or dict (``claims``, ``sources``,
+``evidence``) as its JSON text (``["gmf-2022","sipri-2026"]``), named in the ``json`` attribute, and
+``None`` left out. :func:`writable` sorts the attributes and adds the evidence's ``quotes`` and
+``source_titles`` (JSON arrays too). ``json.loads`` of a cell gives the list back, whatever the quotes
+contain (commas, semicolons, quotation marks: SIPRI rows have all three).
 
 The CSV (:func:`write_csv`) has one row per fact (one projected edge), Gephi's edge-table columns
 first (``Source``, ``Target``, ``Type``, ``Id``, ``Label``, ``Weight``), then the nodes' labels,
@@ -23,6 +22,10 @@ from typing import Any
 
 import networkx as nx
 
+from graph.ask.projection import attributes, flat_attributes
+from graph.model.cells import spreadsheet_safe
+from graph.model.files import write_atomically
+
 __all__ = ["FORMATS", "writable", "write", "write_csv", "csv_text", "CSV_COLUMNS", "export"]
 
 #: The formats :func:`write` knows, with their usual file suffix.
@@ -36,7 +39,7 @@ _DONE = {"relation", "label", "directed", "date", "end_date", "quantity", "weigh
 
 
 def _scalar(value: Any) -> Any:
-    """A value networkx's GEXF and GraphML writers accept: lists and dicts as JSON text; None stays None."""
+    """A CSV cell's value: lists and dicts as JSON text; None stays None."""
     if isinstance(value, (list, tuple, dict, set)):
         if isinstance(value, set):
             value = sorted(value, key=str)
@@ -46,59 +49,73 @@ def _scalar(value: Any) -> Any:
     return str(value)
 
 
-def _evidence_columns(d: dict) -> dict[str, str]:
+def _evidence_columns(d: dict) -> dict[str, list]:
     ev = list(d.get("evidence") or [])
-    return {"quotes": json.dumps([e.get("quote") for e in ev], ensure_ascii=False),
-            "source_titles": json.dumps([e.get("title") for e in ev], ensure_ascii=False)}
+    return {"quotes": [e.get("quote") for e in ev], "source_titles": [e.get("title") for e in ev]}
 
 
 def writable(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy of a projected graph that networkx's ``write_gexf`` and ``write_graphml`` can write.
+    """A copy of a projected graph for networkx's ``write_gexf`` and ``write_graphml``, with its
+    attributes sorted by name and each edge's ``quotes`` and ``source_titles`` from its evidence.
 
-    Every list or dict attribute becomes its JSON text; ``None`` values are left out (neither
-    format has a null); each edge gains ``quotes`` and ``source_titles`` from its evidence.
+    The projection's own graph is writable as it is (:func:`graph.ask.projection.flat_attributes`:
+    lists as JSON text, ``None`` left out); so is this copy of a graph made by hand with lists.
 
     Examples
     --------
     >>> g = nx.MultiDiGraph()
     >>> _ = g.add_edge("a", "b", key="k", sources=["s1", "s2"], quantity=None)
     >>> writable(g).edges["a", "b", "k"]
-    {'sources': '["s1", "s2"]'}
+    {'sources': '["s1","s2"]', 'json': 'sources'}
     """
     out = nx.MultiDiGraph()
     for node, d in sorted(graph.nodes(data=True), key=lambda x: str(x[0])):
-        out.add_node(str(node), **{k: _scalar(v) for k, v in sorted(d.items()) if v is not None})
+        out.add_node(str(node), **flat_attributes({k: _plain(v) for k, v in sorted(attributes(d).items())}))
     for u, v, key, d in sorted(graph.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
-        attrs = {k: _scalar(x) for k, x in sorted(d.items()) if x is not None}
+        d = attributes(d)
+        attrs = {k: _plain(x) for k, x in sorted(d.items())}
         if "evidence" in d:
             attrs.update(_evidence_columns(d))
-        out.add_edge(str(u), str(v), key=str(key), **attrs)
+        out.add_edge(str(u), str(v), key=str(key), **flat_attributes(attrs))
     return out
 
 
+def _plain(value: Any) -> Any:
+    """A value JSON and the writers take: a set as a sorted list, anything else unknown as its text."""
+    if isinstance(value, set):
+        return sorted(value, key=str)
+    if isinstance(value, (str, bool, int, float, list, tuple, dict)) or value is None:
+        return value
+    return str(value)
+
+
 def csv_text(graph: nx.MultiDiGraph) -> str:
-    """The edge-list CSV of a projected graph: one row per fact (see the module's docstring)."""
-    extras = sorted({k for _, _, d in graph.edges(data=True) for k in d} - _DONE)
+    """The edge-list CSV of a projected graph: one row per fact (see the module's docstring).
+
+    Every cell a spreadsheet would run as a formula gets a leading apostrophe
+    (:func:`graph.model.cells.spreadsheet_safe`).
+    """
+    edges = [(u, v, key, attributes(d)) for u, v, key, d in graph.edges(keys=True, data=True)]
+    extras = sorted({k for _, _, _, d in edges for k in d} - _DONE)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(list(CSV_COLUMNS) + extras)
     labels = {n: str(d.get("label") or n) for n, d in graph.nodes(data=True)}
-    for u, v, key, d in sorted(graph.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
+    for u, v, key, d in sorted(edges, key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
         ev = _evidence_columns(d)
         row = [u, v, "Directed" if d.get("directed", True) else "Undirected", key, d.get("label") or d.get("relation"),
                d.get("weight"), labels[u], labels[v], d.get("relation"), d.get("date"), d.get("end_date"),
                d.get("quantity"), json.dumps(list(d.get("claim_ids") or []), ensure_ascii=False),
-               json.dumps(list(d.get("sources") or []), ensure_ascii=False), ev["source_titles"], ev["quotes"],
+               json.dumps(list(d.get("sources") or []), ensure_ascii=False),
+               json.dumps(ev["source_titles"], ensure_ascii=False), json.dumps(ev["quotes"], ensure_ascii=False),
                json.dumps(list(d.get("claims") or []), ensure_ascii=False)]
         row += [_scalar(d.get(k)) for k in extras]
-        w.writerow(["" if x is None else x for x in row])
+        w.writerow([spreadsheet_safe(str(x)) if x is not None else "" for x in row])
     return buf.getvalue()
 
 
 def write_csv(graph: nx.MultiDiGraph, path: Path) -> None:
     """Write :func:`csv_text` atomically to ``path``."""
-    from graph.compile.build import write_atomically
-
     write_atomically(Path(path), csv_text(graph).encode("utf-8"))
 
 
@@ -110,8 +127,6 @@ def write(graph: nx.MultiDiGraph, path: Path, fmt: str) -> None:
     ValueError
         For an unknown format.
     """
-    from graph.compile.build import write_atomically
-
     if fmt == "csv":
         write_csv(graph, path)
         return

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable
 
 import networkx as nx
 
+from graph.ask.projection import attributes
 from graph.ask.supplies import deliveries_text
 from graph.model.errors import InputError
 from graph.model.files import write_atomically
@@ -245,7 +246,12 @@ def _fact_edge(graph: nx.MultiDiGraph, t: Tie, key: str) -> tuple[Any, Any, str,
 
 
 def _fact(graph: nx.MultiDiGraph, t: Tie, key: str) -> dict:
-    return _fact_edge(graph, t, key)[3]
+    """The attributes of one fact of a tie, its evidence as lists (:func:`graph.ask.projection.attributes`)."""
+    return attributes(_fact_edge(graph, t, key)[3])
+
+
+def _evidence(d: dict) -> list[dict]:
+    return attributes(d).get("evidence") or []
 
 
 # --- selecting what to show ---------------------------------------------------------------------
@@ -843,7 +849,7 @@ def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
 
     r = reader(data)
     src_base, skv_base = str(SOURCE), str(SKV._NS)
-    ids = sorted({str(ev["source"]) for _, _, d in graph.edges(data=True) for ev in d.get("evidence") or []
+    ids = sorted({str(ev["source"]) for _, _, d in graph.edges(data=True) for ev in _evidence(d)
                   if ev.get("source")})
     addresses, kinds, publishers = r.prop(SKG.address), r.prop(SKG.sourceKind), r.prop(DCTERMS.publisher)
     result = Details()
@@ -856,7 +862,7 @@ def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
                                          publisher=str(publishers[iri][0]) if iri in publishers else None)
         if kind is not None and str(kind) == "dataset":
             datasets.add(sid)
-    claims = sorted({str(ev["claim"]) for _, _, d in graph.edges(data=True) for ev in d.get("evidence") or []
+    claims = sorted({str(ev["claim"]) for _, _, d in graph.edges(data=True) for ev in _evidence(d)
                      if ev.get("claim") and ev.get("source") in datasets})
     if not claims:
         return result
@@ -976,7 +982,7 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
         node = resolve_node(graph, focus_on, registry)
         graph = focus(graph, node, hops)
         selection.insert(0, f"around {_label(graph, node)} ({hops} hop{'s' if hops != 1 else ''})")
-    sources = {ev.get("source") for _, _, d in graph.edges(data=True) for ev in d.get("evidence") or []
+    sources = {ev.get("source") for _, _, d in graph.edges(data=True) for ev in _evidence(d)
                if ev.get("claim")}
     selection.append(f"{len(sources)} source(s)")
     return write_view(graph, Path(out), subtitle=" · ".join(selection), notes=notes, max_nodes=max_nodes,
