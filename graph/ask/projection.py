@@ -69,7 +69,6 @@ Transfers
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -81,6 +80,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from graph.model.dates import date_bounds, parse_date
 from graph.model.errors import UnknownRelation
+from graph.model.attributes import JSON_ATTRIBUTE, attributes, flat_attributes
 from graph.model.groups import Groups
 from graph.model.names import fold
 from graph.store.native import Lit, Reader, StoreReader, literal_value, oxigraph_of, paused_gc
@@ -342,64 +342,6 @@ class Facts:
 
     nodes: dict[str, dict]
     edges: list[tuple[str | None, str | None, str, dict]]
-
-
-#: The attribute of a projected node or edge that names (space-separated) its attributes holding JSON text.
-JSON_ATTRIBUTE = "json"
-#: Edge attributes every fact has; :func:`attributes` gives ``None`` for those a graph leaves out.
-_EDGE_KEYS = ("date", "end_date", "quantity")
-
-
-def flat_attributes(attrs: dict) -> dict:
-    """Attributes as the projected graph keeps them: each a ``str``, ``int``, ``float`` or ``bool``, as
-    networkx's GEXF and GraphML writers (and Gephi) take them.
-
-    A list or dict becomes its JSON text, and its name is listed in :data:`JSON_ATTRIBUTE`; ``None``
-    (unknown) is left out. :func:`attributes` undoes it.
-
-    >>> flat_attributes({"sources": ["gmf", "sipri"], "quantity": None, "weight": 2.0})
-    {'sources': '["gmf","sipri"]', 'weight': 2.0, 'json': 'sources'}
-    """
-    out: dict[str, Any] = {}
-    listed = []
-    for key, value in attrs.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple, dict)):
-            out[key] = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-            listed.append(key)
-        else:
-            out[key] = value
-    if listed:
-        out[JSON_ATTRIBUTE] = " ".join(listed)
-    return out
-
-
-def attributes(d: dict) -> dict:
-    """The attributes of a projected node or edge as :func:`facts` gives them: the JSON text of the
-    attributes :data:`JSON_ATTRIBUTE` names decoded (``claims``, ``sources``, ``evidence`` as lists), and
-    an edge's ``date``, ``end_date`` and ``quantity`` ``None`` when left out.
-
-    Works on a graph read back from GEXF or GraphML too; a graph whose attributes are already lists
-    (one made by hand) is returned as it is.
-
-    >>> g = graph_of(Facts(nodes={"a": {}, "b": {}}, edges=[("a", "b", "k", {"relation": "r", "sources": ["s"]})]))
-    >>> attributes(g.edges["a", "b", "k"])
-    {'relation': 'r', 'sources': ['s'], 'date': None, 'end_date': None, 'quantity': None}
-    """
-    listed = d.get(JSON_ATTRIBUTE)
-    if not listed and "relation" not in d:
-        return d
-    out = dict(d)
-    if listed:
-        del out[JSON_ATTRIBUTE]
-        for key in str(listed).split():
-            if isinstance(out.get(key), str):
-                out[key] = json.loads(out[key])
-    if "relation" in out:
-        for key in _EDGE_KEYS:
-            out.setdefault(key, None)
-    return out
 
 
 def project(data: Any, *, include_systems: bool = False, as_of: Any = None, since: Any = None,

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, NamedTuple
 
 from graph.model.errors import InputError, KGError, NotBuilt, UnknownName
 from graph.store.graphcache import GraphCache
+from graph.model.attributes import attributes
 from graph.store.index import Index
 from graph.model.names import fold, resolve, suggest
 from graph.store.native import paused_gc
@@ -490,8 +491,6 @@ class KnowledgeGraph:
 
     def _hop(self, edges: list[tuple[str, str, str, dict]], step: int, x: str, y: str, words: "_Words") -> dict:
         """One hop of a chain, from the facts between its ends (``x`` to ``y`` first, then ``y`` to ``x``)."""
-        from graph.ask.projection import attributes  # imported where first used (see docs/engine.md)
-
         order = {r: i for i, r in enumerate(HOP_PRIORITY)}
         edges = sorted(edges, key=lambda e: (order.get(e[3]["relation"], len(order)), -e[3]["weight"], e[2]))
         u, v, key, flat = edges[0]

@@ -22,7 +22,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.ask.projection import attributes, flat_attributes
+from graph.model.attributes import attributes, flat_attributes
 from graph.model.cells import spreadsheet_safe
 from graph.model.files import write_atomically
 
@@ -58,7 +58,7 @@ def writable(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy of a projected graph for networkx's ``write_gexf`` and ``write_graphml``, with its
     attributes sorted by name and each edge's ``quotes`` and ``source_titles`` from its evidence.
 
-    The projection's own graph is writable as it is (:func:`graph.ask.projection.flat_attributes`:
+    The projection's own graph is writable as it is (:func:`graph.model.attributes.flat_attributes`:
     lists as JSON text, ``None`` left out); so is this copy of a graph made by hand with lists.
 
     Examples

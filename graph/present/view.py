@@ -28,7 +28,7 @@ from typing import Any, Callable, Iterable
 
 import networkx as nx
 
-from graph.ask.projection import attributes
+from graph.model.attributes import attributes
 from graph.ask.supplies import deliveries_text
 from graph.model.errors import InputError
 from graph.model.files import write_atomically
@@ -246,7 +246,7 @@ def _fact_edge(graph: nx.MultiDiGraph, t: Tie, key: str) -> tuple[Any, Any, str,
 
 
 def _fact(graph: nx.MultiDiGraph, t: Tie, key: str) -> dict:
-    """The attributes of one fact of a tie, its evidence as lists (:func:`graph.ask.projection.attributes`)."""
+    """The attributes of one fact of a tie, its evidence as lists (:func:`graph.model.attributes.attributes`)."""
     return attributes(_fact_edge(graph, t, key)[3])
 
 
