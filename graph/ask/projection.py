@@ -89,8 +89,8 @@ from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE, WIKIDATA
 from graph.ask.transfers import TransferTables, match_years, merge
 
 __all__ = ["JSON_ATTRIBUTE", "flat_attributes", "attributes", "EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE",
-           "NODE_KINDS", "HUB", "Facts", "project", "graph_of", "closed", "facts", "union_view", "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of",
-           "registry_of", "categories_of"]
+           "NODE_KINDS", "HUB", "Facts", "project", "graph_of", "closed", "facts", "union_view", "parse_when",
+           "fact_bounds", "reader", "GraphReader", "oxigraph_store_of", "registry_of", "categories_of"]
 
 #: Marker for a rule whose edges go from each value to the claim's own node (an exercise).
 HUB = "claim node"
