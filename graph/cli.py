@@ -982,7 +982,7 @@ def dossier(actor, since, until, as_of, html_out, fmt, corpus, out, store, endpo
             click.echo(json.dumps(data, indent=1, ensure_ascii=False, default=str))
             return
         target = html_out or _target_out(corpus, out) / f"dossier-{data['actor']['id']}.html"
-        write_dossier(data, target, graph=kg.graph(as_of=as_of), progress=progress)
+        write_dossier(data, target, kg=kg, progress=progress)
     except KGError as exc:
         fail(exc)
     click.echo(f"wrote {target}")

@@ -180,7 +180,7 @@ def conflicting(tmp_path, make_corpus):
     """An article that disagrees with a fictional SIPRI register on three transfers, built with a store."""
     from test_sipri import write_fiction
 
-    from graph.ask.questions import write_supplies_index
+    from graph.ask.questions import write_store_caches
     from graph.compile.build import build
     from graph.importers.sipri import import_sipri
     from graph.store.backends import load_store
@@ -188,7 +188,7 @@ def conflicting(tmp_path, make_corpus):
     corpus = make_corpus(CONFLICTING, text=CONFLICTING_TEXT)
     import_sipri(write_fiction(tmp_path), corpus)
     build(corpus, tmp_path / "out")
-    load_store(tmp_path / "out", tmp_path / "store", index=write_supplies_index)
+    load_store(tmp_path / "out", tmp_path / "store", index=write_store_caches)
     return tmp_path
 
 
@@ -200,10 +200,13 @@ def test_disagreements_come_from_the_build_s_links_on_every_opening(conflicting)
     everything = conflicts(KnowledgeGraph.load(out).data)
     assert len({(c.supplier, c.system, c.field) for c in everything}) >= 3, everything
     openings = [KnowledgeGraph.load(out), KnowledgeGraph.load(out, native=True), KnowledgeGraph.load(store=store)]
+    assert openings[2].cache is not None, "the store's graph cache answers the facts about the actor"
     for actor in ("Sylvania", "Freedonia", "Rebels of Nowhere", "Serbia"):
         want = [c.as_dict() for c in everything if actor in (c.supplier, c.recipient)]
-        for kg in openings:
-            assert kg.dossier(actor)["disagreements"] == want, (actor, type(kg.data))
+        whole = openings[0].dossier(actor)
+        assert whole["disagreements"] == want
+        for kg in openings[1:]:
+            assert kg.dossier(actor) == whole, (actor, type(kg.data))  # every section, not only this one
     page = conflicting / "sylvania.html"
     result = CliRunner().invoke(main, ["dossier", "Sylvania", "--store", str(store), "--out", str(out),
                                        "--html", str(page), "-q"])
@@ -244,3 +247,20 @@ def test_many_partners_are_drawn_as_the_top_ones_and_others(sipri_out, tmp_path,
     text = page.render(d)
     assert f"the other {len(summed)} are summed as “others”" in text
     assert f'id="chart-imports-units" data-marks="{len(spec["data"]["values"])}"' in text
+
+
+def test_neighbourhood_is_the_view_s_1_hop_focus_from_the_graph_or_its_cache(conflicting):
+    """The 1-hop view of the page: the induced graph of the actor and the nodes it is tied to (the view's
+    ``focus``), read from the store's graph cache when there is one; ``most`` keeps the most tied."""
+    from graph.present.view import focus
+
+    from_out, from_store = KnowledgeGraph.load(conflicting / "out"), KnowledgeGraph.load(store=conflicting / "store")
+    node = str(from_out.resolve("Sylvania").iri)
+    want = focus(from_out.graph(), node, 1)
+    for kg in (from_out, from_store):
+        graph, tied = kg.neighbourhood(node)
+        assert sorted(graph.nodes(data=True)) == sorted(want.nodes(data=True))
+        assert sorted((u, v, k) for u, v, k in graph.edges(keys=True)) == sorted(want.edges(keys=True))
+        assert tied == want.number_of_nodes() - 1 > 1
+        most = kg.neighbourhood(node, most=1)[0]
+        assert most.number_of_nodes() == 2 and node in most

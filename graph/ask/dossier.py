@@ -177,17 +177,16 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
     window = {"since": since, "until": until, "as_of": as_of}
     imports = kg.supplies(to=entity.id, since=since, until=until, as_of=as_of)
     exports = kg.supplies(supplier=entity.id, since=since, until=until, as_of=as_of)
-    facts = kg.facts(as_of=as_of)
-    mine = [(u, v, d) for u, v, _, d in facts.edges if (u == me or v == me)
-            and _in_window(d.get("date"), d.get("end_date"), since, until)]
+    mine = [(u, v, d) for u, v, _, d in kg.incident(me, as_of=as_of)
+            if _in_window(d.get("date"), d.get("end_date"), since, until)]
     timeline = sorted((_fact_item(kg, u, v, d, me) for u, v, d in mine if d["relation"] in TIMELINE_RELATIONS),
-                      key=lambda i: (str(i["date"] or "9999"), i["relation"], i["says"]))
+                      key=lambda i: (str(i["date"] or "9999"), i["relation"], i["says"], i["claims"]))
     alignment = sorted(({"year": _year(d.get("date")), "rate": d.get("percentage"),
                          "measured_by": kg._label(d.get("measured_by")) if d.get("measured_by") else None,
                          "with": kg._label(v), "claims": d["claim_ids"],
                          "sources": [dict(e) for e in d.get("evidence") or []]}
                         for u, v, d in mine if d["relation"] == "aligned_with" and u == me),
-                       key=lambda a: (a["year"] or 0, a["measured_by"] or "", a["with"] or ""))
+                       key=lambda a: (a["year"] or 0, a["measured_by"] or "", a["with"] or "", a["claims"]))
     compare_ids = [kg.resolve(c).id for c in compare] if compare is not None else _main_suppliers(imports)
     votes = _votes(kg, entity.id, compare_ids, since, until)
     spending = _spending(kg, entity.id, since, until)

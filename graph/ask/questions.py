@@ -204,6 +204,46 @@ class KnowledgeGraph:
             self._graphs[key] = graph_of(self.facts(as_of=as_of, since=since, until=until, relations=relations))
         return self._graphs[key]
 
+    def incident(self, node: str, *, as_of: Any = None) -> list[tuple[str, str, str, dict]]:
+        """The facts with ``node`` (an IRI) at one end and both ends known, as ``(u, v, key, attributes)``: read
+        from the store's graph cache when it holds the graph asked for, else from :meth:`facts`."""
+        cache = self._cached(as_of, None)
+        if cache is not None:
+            return cache.incident(node)
+        return [(u, v, k, d) for u, v, k, d in self.facts(as_of=as_of).edges if node in (u, v)]
+
+    def neighbourhood(self, node: str, *, as_of: Any = None, most: int | None = None):
+        """The projected graph of ``node`` and the nodes it is tied to (the ``most`` tied by the most facts,
+        ties broken by key; ``None``: all), with every fact among them: a ``networkx.MultiDiGraph`` as
+        :meth:`graph` gives, read from the store's graph cache when it can be.
+
+        Returns
+        -------
+        (networkx.MultiDiGraph, int)
+            The graph, and how many nodes ``node`` is tied to in all.
+        """
+        import networkx as nx
+
+        counts: dict[str, int] = {}
+        for u, v, _, _ in self.incident(node, as_of=as_of):
+            other = v if u == node else u
+            if other != node:
+                counts[other] = counts.get(other, 0) + 1
+        ranked = sorted(counts, key=lambda n: (-counts[n], n))
+        kept = {node, *(ranked if most is None else ranked[:most])}
+        cache = self._cached(as_of, None)
+        G = nx.MultiDiGraph()
+        if cache is not None:
+            G.add_nodes_from((key, {"label": label, "type": type_, "kind": kind, "iri": key})
+                             for key, label, type_, kind in cache.nodes() if key in kept)
+            G.add_edges_from(cache.among(kept))
+        else:
+            whole = self.graph(as_of=as_of)
+            G.add_nodes_from((n, whole.nodes[n]) for n in whole.nodes if n in kept)
+            G.add_edges_from((u, v, k, d) for u, v, k, d in whole.edges(keys=True, data=True)
+                             if u in kept and v in kept)
+        return G, len(counts)
+
     def _cached(self, as_of: Any, relations: Iterable[str] | None) -> GraphCache | None:
         """The store's graph cache, when it holds the graph asked for (the whole graph, today's)."""
         return self.cache if as_of is None and not relations else None
@@ -249,6 +289,10 @@ class KnowledgeGraph:
         entity = self.names.by_iri(key)
         if entity is not None:
             return entity.label
+        if self.cache is not None:  # a node of the projection (an exercise, a resolution ...): no projecting
+            label = self.cache.label(key)
+            if label is not None:
+                return label
         return self.facts().nodes.get(key, {}).get("label", key)
 
     def _categories(self) -> dict[str, Any]:

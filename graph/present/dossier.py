@@ -23,12 +23,11 @@ from threadpoolctl import threadpool_limits
 from graph.model.files import write_atomically
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from graph.ask.dossier import Dossier
+    from graph.ask.questions import KnowledgeGraph
 
 __all__ = ["charts", "chart_templates", "top_partners", "render", "write_dossier", "vega_bundle", "CHARTS_FILE",
-           "TOP_PARTNERS", "OTHERS"]
+           "TOP_PARTNERS", "OTHERS", "NEIGHBOURS"]
 
 
 def _cache_dir() -> Path:
@@ -56,6 +55,8 @@ def vega_bundle(progress: Callable[[str], None] | None = None) -> str:
 #: the page's template, so that writing a page neither imports Altair nor validates a specification
 #: again; ``python scripts/gen_dossier_charts.py`` rewrites it and a test fails when it drifts.
 CHARTS_FILE = Path(__file__).parent / "templates" / "dossier-charts.vl.json"
+#: Nodes drawn around the actor in its 1-hop view: those it shares the most facts with.
+NEIGHBOURS = 80
 #: Partners drawn one by one in a chart of arms; the rest are summed as :data:`OTHERS` (the tables list each).
 TOP_PARTNERS = 9
 OTHERS = "others"
@@ -227,17 +228,21 @@ def render(d: Dossier, *, neighbourhood: str | None = None, bundle: str = "") ->
         neighbourhood=html.escape(neighbourhood, quote=True) if neighbourhood else None)
 
 
-def write_dossier(d: Dossier, path: Path, *, graph: nx.MultiDiGraph | None = None,
+def write_dossier(d: Dossier, path: Path, *, kg: KnowledgeGraph | None = None,
                   progress: Callable[[str], None] | None = None) -> Path:
-    """Write the page to ``path`` (atomically); ``graph`` (the projection) draws the neighbourhood."""
+    """Write the page to ``path`` (atomically); ``kg`` (the knowledge graph the dossier came from) draws
+    the neighbourhood: the actor and the :data:`NEIGHBOURS` nodes it shares the most facts with."""
     neighbourhood = None
-    if graph is not None:
+    if kg is not None:
         from graph.model.terms import ENTITY
-        from graph.present.view import focus
         from graph.present.view import render as view_page
 
-        node = str(ENTITY[d["actor"]["id"]])
-        if node in graph:
+        graph, tied = kg.neighbourhood(str(ENTITY[d["actor"]["id"]]), as_of=d["window"]["as_of"], most=NEIGHBOURS)
+        if graph.number_of_edges():
+            shown = graph.number_of_nodes() - 1
+            subtitle = ("the actor and the nodes it is tied to" if shown == tied else
+                        f"the actor and the {shown} of the {tied:,} nodes it is tied to that share the most facts "
+                        "with it")
             # One BLAS thread: on a busy 2-core machine OpenBLAS's threads spin, and the layout of a
             # 57-node neighbourhood took 1.9 s with them, 0.19 s without (docs/dossier.md). The limit
             # reaches the libraries loaded when it is set: scipy's own OpenBLAS comes with scipy.optimize,
@@ -245,8 +250,7 @@ def write_dossier(d: Dossier, path: Path, *, graph: nx.MultiDiGraph | None = Non
             import scipy.optimize  # noqa: F401
 
             with threadpool_limits(1):
-                neighbourhood = view_page(focus(graph, node, 1), title=f"{d['actor']['label']}: 1 hop",
-                                          subtitle="the actor and the actors it is tied to").html
+                neighbourhood = view_page(graph, title=f"{d['actor']['label']}: 1 hop", subtitle=subtitle).html
     page = render(d, neighbourhood=neighbourhood, bundle=vega_bundle(progress))
     write_atomically(Path(path), page.encode("utf-8"))
     return Path(path)

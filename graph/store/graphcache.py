@@ -179,3 +179,27 @@ class GraphCache:
                                                 (a, b)):
                 found.append((u, v, key, json.loads(attrs)))
         return found
+
+    def incident(self, key: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """The edges with ``key`` at either end, as ``(u, v, key, attributes)``, in the graph's order."""
+        self.nodes()
+        assert self._number is not None and self._nodes is not None
+        i = self._number.get(key)
+        if i is None:
+            return []
+        keys = [n[0] for n in self._nodes]
+        rows = self._con.execute("SELECT u, v, key, attrs FROM edges WHERE u = ? OR v = ? ORDER BY id", (i, i))
+        return [(keys[u], keys[v], k, json.loads(attrs)) for u, v, k, attrs in rows]
+
+    def among(self, keys: Iterable[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """The edges between nodes of ``keys`` (both ends among them), as ``(u, v, key, attributes)``, in the
+        graph's order."""
+        self.nodes()
+        assert self._number is not None and self._nodes is not None
+        wanted = sorted({self._number[k] for k in keys if k in self._number})
+        if not wanted:
+            return []
+        names = [n[0] for n in self._nodes]
+        rows = self._con.execute("SELECT u, v, key, attrs FROM edges WHERE u IN (SELECT value FROM json_each(?1)) "
+                                 "AND v IN (SELECT value FROM json_each(?1)) ORDER BY id", (json.dumps(wanted),))
+        return [(names[u], names[v], k, json.loads(attrs)) for u, v, k, attrs in rows]
