@@ -208,8 +208,8 @@ class KnowledgeGraph:
         """The facts with ``node`` (an IRI) at one end and both ends known, as ``(u, v, key, attributes)``: read
         from the store's graph cache when it holds the graph asked for, else from :meth:`facts`."""
         cache = self._cached(as_of, None)
-        if cache is not None:
-            return cache.incident(node)
+        if cache is not None:  # the projected graph's attributes (JSON text), decoded as facts() gives them
+            return [(u, v, k, attributes(d)) for u, v, k, d in cache.incident(node)]
         return [(u, v, k, d) for u, v, k, d in self.facts(as_of=as_of).edges if node in (u, v)]
 
     def neighbourhood(self, node: str, *, as_of: Any = None, most: int | None = None):
