@@ -1072,14 +1072,8 @@ def draft_cmd(source_dir: Path, ids: tuple[str, ...], do_accept: bool, do_reject
       serbia-kg draft sources/my-article
       serbia-kg draft sources/my-article --accept kornet-russia-to-serbia mig-29-russia-to-serbia
     """
-    try:
-        from graph.importers import draft as drafting
-    except ModuleNotFoundError as exc:
-        if exc.name != "spacy":
-            raise
-        click.echo("error: serbia-kg draft needs spaCy: pip install 'serbia-kg[draft]' (or '.[draft]' in a checkout)",
-                   err=True)
-        sys.exit(2)
+    from graph.importers import draft as drafting
+
     if do_accept and do_reject:
         raise click.UsageError("--accept and --reject do not go together")
     if (do_accept or do_reject) and not ids:
@@ -1095,7 +1089,15 @@ def draft_cmd(source_dir: Path, ids: tuple[str, ...], do_accept: bool, do_reject
             dropped = drafting.reject(source_dir, list(ids))
             click.echo(f"dropped {len(dropped)} claim(s) from the draft: {', '.join(dropped)}")
             return
-        d = drafting.draft(source_dir, registry)
+        try:
+            propose = drafting.draft  # loads spaCy (only drafting needs it)
+        except ModuleNotFoundError as exc:
+            if exc.name != "spacy":
+                raise
+            click.echo("error: serbia-kg draft needs spaCy: pip install 'serbia-kg[draft]' (or '.[draft]' in a "
+                       "checkout)", err=True)
+            sys.exit(2)
+        d = propose(source_dir, registry)
         path = drafting.write_draft(d)
     except KGError as exc:
         fail(exc)

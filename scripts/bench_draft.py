@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """How well `serbia-kg draft` proposes the claims a person would write: recall and precision per type.
 
-For each article with hand-made claims (the first source, the fictional articles of
-tests/fixtures/draft/ with their own registry, and one fictional article held out: written with
-its claims before the rules were run on it, and not used to change them), the article's text and source.yaml are copied to
-a new folder without claims.yaml, drafted, and the draft is compared with the hand-made claims:
+For each article with hand-made claims (the first source; the fictional articles of tests/fixtures/draft/,
+with their own registry: `fiction-*` were used to change the rules, `heldout-*` were written with their
+claims before the rules were run on them and were not used to change them), the article's text and
+source.yaml are copied to a new folder without claims.yaml, drafted, and the draft is compared with the
+hand-made claims:
 
 - a drafted claim MATCHES a hand-made one when it has the same type, the same main fields
   (transfer: supplier, recipient, and system or category; exercise: name and participants;
@@ -15,9 +16,13 @@ a new folder without claims.yaml, drafted, and the draft is compared with the ha
 
 It also checks every drafted quote with the locator `validate` uses, and times drafting a new
 folder: in this process, and as a fresh `serbia-kg draft` command (start-up, spaCy's import and the
-pipeline included), a few runs each, reported as a range (the machine is shared and noisy).
+pipeline included), a few runs each, reported as a range (the machine is shared and noisy), by turns
+with a bare `python -c "import spacy"`. `--importtime` adds where a fresh command's imports go
+(`python -X importtime`, cumulative seconds of the top-level packages). `--misses` lists the hand-made
+claims missed and the drafted claims that match none, for the articles that are not held out (to
+improve the rules on, never on a held-out one).
 
-Usage: python scripts/bench_draft.py [--runs N] [--format text|json]
+Usage: python scripts/bench_draft.py [--runs N] [--format text|json] [--importtime] [--misses]
 """
 
 from __future__ import annotations
@@ -119,6 +124,8 @@ def score(hand: list[dict], drafted: list[dict], text: str, registry: Registry) 
                   "right": sum(any(match(y, x) for x in hs) for y in ds)}
     out["quotes_found"] = sum(s is not None for _, s in d)
     out["quotes"] = len(d)
+    out["missed"] = [c["id"] for x, c in zip(h, hand) if not any(match(x, y) for y in d)]
+    out["wrong"] = [(c["id"], c["draft"]["rule"], x[0]) for x, c in zip(d, drafted) if not any(match(x, y) for y in h)]
     return out
 
 
@@ -159,6 +166,37 @@ def cold_command(folder: Path, registry_dir: Path, runs: int) -> tuple[list[floa
     return times, spacy_times
 
 
+def import_breakdown(folder: Path, registry_dir: Path) -> dict[str, float]:
+    """Cumulative import seconds of the top-level packages a fresh `serbia-kg draft` imports."""
+    with tempfile.TemporaryDirectory() as tmp:
+        target = fresh_copy(folder, registry_dir, Path(tmp))
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "graph.cli", "draft", str(target)],
+                              check=True, capture_output=True, text=True)
+    out: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) != 3 or not parts[1].strip().isdigit():
+            continue
+        name = parts[2].rstrip()
+        depth = len(name) - len(name.lstrip())
+        if depth <= 1 or name.strip().startswith("graph."):
+            key = name.strip() if name.strip().startswith("graph.") else name.strip().split(".")[0]
+            out[key] = max(out.get(key, 0.0), int(parts[1]) / 1e6)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+def print_misses(results: dict[str, list[dict]]) -> None:
+    for group, rs in results.items():
+        if group == "held out":
+            continue
+        for r in rs:
+            print(f"\n{r['name']}")
+            for cid in r["missed"]:
+                print(f"  missed  {cid}")
+            for cid, rule, fields in r["wrong"]:
+                print(f"  no match {cid} ({rule}): {fields}")
+
+
 def _pct(a: int, b: int) -> str:
     return f"{100 * a / b:5.1f} %" if b else "    -  "
 
@@ -188,18 +226,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="fresh-command timing runs (default 3)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--importtime", action="store_true", help="where a fresh command's imports go")
+    parser.add_argument("--misses", action="store_true", help="list misses of the articles not held out")
     args = parser.parse_args(argv)
     results: dict[str, list[dict]] = {"first source": [], "fictional": [], "held out": []}
     for group, name, folder, reg in cases():
         results[group].append(run_case(name, folder, reg))
+    if args.misses:
+        print_misses(results)
+        return 0
     seed = cases()[0]
     cold, bare = cold_command(seed[2], seed[3], args.runs) if args.runs else ([], [])
+    imports = import_breakdown(seed[2], seed[3]) if args.importtime else {}
     quotes = sum(r["quotes"] for g in results.values() for r in g)
     found = sum(r["quotes_found"] for g in results.values() for r in g)
     if args.format == "json":
         print(json.dumps({"results": results, "totals": {g: summarise(r) for g, r in results.items()},
                           "quotes": quotes, "quotes_found": found, "cold_seconds": cold,
-                          "import_spacy_seconds": bare}, indent=1))
+                          "import_spacy_seconds": bare, "import_seconds": imports}, indent=1))
         return 0
     print("serbia-kg draft: drafted claims against hand-made ones (match: type, main fields, overlapping quote)")
     for group, rs in results.items():
@@ -213,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{min(cold):.2f}-{max(cold):.2f} s; by turns, a bare `import spacy`: {min(bare):.2f}-{max(bare):.2f} s "
               f"(the draft's own share: {min(c - b for c, b in zip(cold, bare)):.2f}-"
               f"{max(c - b for c, b in zip(cold, bare)):.2f} s)")
+    if imports:
+        print("imports of a fresh `serbia-kg draft` (python -X importtime, cumulative s): "
+              + ", ".join(f"{k} {v:.2f}" for k, v in list(imports.items())[:8]))
     return 0
 
 

@@ -141,6 +141,106 @@ def test_unknown_names_are_proposed_as_guesses_never_dropped(tmp_path):
     assert not (folder / "claims.yaml").exists()
 
 
+def draft_text(tmp_path: Path, text: str, issued: str = "2026-04-08") -> list[dict]:
+    """The claims drafted from ``text`` with the fictional registry."""
+    folder = tmp_path / "corpus" / "article"
+    shutil.copytree(FICTION / "registry", tmp_path / "corpus" / "registry")
+    folder.mkdir()
+    (folder / "source.yaml").write_text(f"id: article\nkind: article\ntitle: t\nissued: {issued}\ntext: text.txt\n")
+    (folder / "text.txt").write_text(text, encoding="utf-8")
+    return draft(folder).claims
+
+
+def fields(claims: list[dict], kind: str) -> list[tuple]:
+    keys = {"transfer": ("supplier", "recipient", "system", "category"), "sanction": ("imposer", "target"),
+            "membership": ("member", "organisation", "kind"), "statement": ("speaker",),
+            "exercise": ("name", "participants")}[kind]
+    return [tuple(c.get(k) for k in keys) for c in claims if c["type"] == kind]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a passive verb: the supplier after "by", the recipient after "to", a state's navy read as the state
+    ("In March, two Tarn-300 systems were handed over to the Kravonian Navy by Ruritania.",
+     ("ruritania", "kravonia", "tarn-300", None)),
+    # a relative clause names who supplies; the owner's possessive names who receives
+    ("The deal ends a long tie with Syldavia, which supplied the bulk of Borduria's armour in the 2010s.",
+     ("syldavia", "borduria", None, "armoured-vehicle")),
+    # where the systems were made, read as the supplier
+    ("Kravonia has also taken delivery of four Volk-2 vehicles built in Ruritania.",
+     ("ruritania", "kravonia", "volk-2", None)),
+    # a contract with the supplier for the systems
+    ("Borduria signed a contract with Syldavia for eight Zmaj MR-4 helicopters.",
+     ("syldavia", "borduria", "zmaj-mr-4", None)),
+])
+def test_transfers_in_other_words(tmp_path, text, expected):
+    assert fields(draft_text(tmp_path, text), "transfer") == [expected]
+
+
+def test_a_dateline_names_no_party_and_a_supplier_without_recipient_supplies_the_last_one(tmp_path):
+    claims = draft_text(tmp_path, "STRELSAU, 8 April 2026 (Fictional Wire Service) – Kravonia will buy three Volk-2 "
+                                  "vehicles from Ruritania. Ruritania will also supply 12 Orel-12 tanks, according "
+                                  "to a statement.\n")
+    assert fields(claims, "transfer") == [("ruritania", "kravonia", "volk-2", None),
+                                          ("ruritania", "kravonia", "orel-12", None)]
+
+
+def test_a_title_is_not_drafted(tmp_path):
+    claims = draft_text(tmp_path, "Kravonia receives Orel-12 tanks from Borduria\n\n"
+                                  "Kravonia has received 10 Orel-12 tanks from Borduria.\n")
+    assert [c["quote"] for c in claims] == ["Kravonia has received 10 Orel-12 tanks from Borduria."]
+
+
+def test_speakers_named_by_surname_pronoun_or_their_state_s_body(tmp_path):
+    claims = draft_text(tmp_path, "Syldavia's foreign minister Tomas Halder spoke first. “We will not be moved,” "
+                                  "he told the Northern Defence Compact. “Nor will we,” said Halder.\n\n"
+                                  "Borduria's foreign ministry called the sanctions “an act of war.” Kravonia "
+                                  "said it would wait.\n")
+    assert fields(claims, "statement") == [("tomas-halder",), ("tomas-halder",), ("bordurian-foreign-ministry",),
+                                           ("kravonia",)]
+
+
+def test_sanctions_without_the_word_and_targets_named_after_a_description(tmp_path):
+    claims = draft_text(tmp_path, "Syldavia has imposed sanctions on two Kravonian shipyards, Port Alder Yards and "
+                                  "Marisk Dockworks. In January it banned exports of spare parts to Borduria, and "
+                                  "froze the assets of Tomas Halder, Kravonia's envoy. The Northern Defence Compact "
+                                  "met. The compact suspended arms sales to Ruritania.\n")
+    assert fields(claims, "sanction") == [(["syldavia"], ["port-alder-yards", "marisk-dockworks"]),
+                                          (["syldavia"], ["borduria"]), (["syldavia"], ["tomas-halder"]),
+                                          (["northern-defence-compact"], ["ruritania"])]
+
+
+def test_memberships_of_several_members_and_of_an_organisation_named_before(tmp_path):
+    claims = draft_text(tmp_path, "The Northern Defence Compact, which both Syldavia and Borduria joined in 2019, "
+                                  "met in Klow. Ruritania and Kravonia are already members. Kravonia remains an "
+                                  "observer at the Danube Security Forum.\n")
+    assert fields(claims, "membership") == [
+        ("syldavia", "northern-defence-compact", "member"), ("borduria", "northern-defence-compact", "member"),
+        ("ruritania", "northern-defence-compact", "member"), ("kravonia", "northern-defence-compact", "member"),
+        ("kravonia", "danube-security-forum", "participant")]
+
+
+def test_exercises_of_the_two_countries_named_last(tmp_path):
+    claims = draft_text(tmp_path, "Ruritanian pilots have trained alongside Bordurian crews. The two air forces flew "
+                                  "together in Silver Lance 2026 last September.\n")
+    ((name, participants),) = fields(claims, "exercise")
+    assert name == "Silver Lance 2026" and sorted(participants) == ["borduria", "ruritania"]
+
+
+def test_reviewing_needs_no_spacy(tmp_path, monkeypatch):
+    """--reject and --accept work without spaCy; drafting without it says so in one line."""
+    folder = new_folder(tmp_path, FICTION, "fiction-syldavia-sanctions")
+    assert run("draft", folder).exit_code == 0
+    first = drafted(folder)["claims"][0]["id"]
+    for name in [m for m in sys.modules if m == "spacy" or m.startswith(("spacy.", "graph.importers.draft."))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "spacy", None)  # import spacy now fails
+    result = run("draft", folder, "--reject", first)
+    assert result.exit_code == 0, result.output
+    result = run("draft", folder)
+    assert result.exit_code == 2 and result.output.strip() == (
+        "error: serbia-kg draft needs spaCy: pip install 'serbia-kg[draft]' (or '.[draft]' in a checkout)")
+
+
 def test_names_match_whatever_their_case_diacritics_or_hyphens_but_acronyms_only_in_capitals(tmp_path):
     folder = tmp_path / "corpus" / "names"
     shutil.copytree(SEED_CORPUS / "registry", tmp_path / "corpus" / "registry")

@@ -1,8 +1,6 @@
-"""The draft's files: writing ``claims.draft.yaml``, and moving reviewed claims into ``claims.yaml``.
+"""The draft's file, ``claims.draft.yaml``: writing it, reading it back, dropping rejected claims.
 
-Both files are replaced atomically (a temporary file, then a rename). Accepted claims are
-appended to ``claims.yaml`` as text, so that its comments stay; each is first checked as
-``validate`` checks it (fields, names, quote), so an accepted claim never breaks the corpus.
+The file is replaced atomically (a temporary file, then a rename); accepting claims is :mod:`.review`.
 """
 
 from __future__ import annotations
@@ -12,18 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from graph.compile.build import concept_schemes, write_atomically
-from graph.compile.claims import compile_claim
-from graph.compile.sources import load_source
 from graph.model import yamlfile
-from graph.model.errors import InputError, KGError, ValidationError
-from graph.model.registry import load_registry
-from graph.model.resources import ontology_graph
+from graph.model.errors import InputError
+from graph.model.files import write_atomically
 
 if TYPE_CHECKING:
-    from . import Draft
+    from .drafting import Draft
 
-__all__ = ["DRAFT_FILE", "accept", "load_draft", "reject", "render", "write_draft"]
+__all__ = ["DRAFT_FILE", "items", "load_draft", "pick", "reject", "render", "rewrite_draft", "strip", "write_draft"]
 
 DRAFT_FILE = "claims.draft.yaml"
 
@@ -63,7 +57,7 @@ def _dump(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
 
 
-def _items(claims: list[dict]) -> str:
+def items(claims: list[dict]) -> str:
     """Claims as the items of a ``claims:`` list (two-space indent, a blank line between them)."""
     text = _dump({"claims": claims})
     body = text.split("\n", 1)[1] if claims else ""
@@ -83,7 +77,7 @@ def render(d: Draft) -> str:
     else:
         parts.append("proposed_entities: []\n")
     parts.append("\nclaims:\n" if d.claims else "\nclaims: []\n")
-    parts.append(_items(d.claims))
+    parts.append(items(d.claims))
     return "".join(parts)
 
 
@@ -94,11 +88,11 @@ def write_draft(d: Draft) -> Path:
     return path
 
 
-def _strip(value: Any) -> Any:
+def strip(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k not in yamlfile.META}
+        return {k: strip(v) for k, v in value.items() if k not in yamlfile.META}
     if isinstance(value, list):
-        return [_strip(v) for v in value]
+        return [strip(v) for v in value]
     return value
 
 
@@ -107,13 +101,13 @@ def load_draft(folder: Path) -> tuple[dict, list[dict]]:
     path = Path(folder) / DRAFT_FILE
     if not path.is_file():
         raise InputError(f"no {DRAFT_FILE}: run `serbia-kg draft {folder}` first", file=path)
-    data = _strip(yamlfile.load(path))
+    data = strip(yamlfile.load(path))
     if not isinstance(data, dict) or not isinstance(data.get("claims") or [], list):
         raise InputError(f"{DRAFT_FILE} must hold a mapping with a list under 'claims'", file=path, line=1)
     return data, list(data.get("claims") or [])
 
 
-def _pick(claims: list[dict], ids: list[str], path: Path) -> tuple[list[dict], list[dict]]:
+def pick(claims: list[dict], ids: list[str], path: Path) -> tuple[list[dict], list[dict]]:
     by_id = {c.get("id"): c for c in claims if isinstance(c, dict)}
     missing = [i for i in ids if i not in by_id]
     if missing:
@@ -123,64 +117,18 @@ def _pick(claims: list[dict], ids: list[str], path: Path) -> tuple[list[dict], l
     return chosen, rest
 
 
-def _rewrite_draft(folder: Path, data: dict, rest: list[dict]) -> None:
+def rewrite_draft(folder: Path, data: dict, rest: list[dict]) -> None:
     path = Path(folder) / DRAFT_FILE
     original = path.read_text(encoding="utf-8")
     head = original.split("\nclaims:", 1)[0].rstrip("\n") + "\n"
-    text = head + ("\nclaims:\n" + _items(rest) if rest else "\nclaims: []\n")
+    text = head + ("\nclaims:\n" + items(rest) if rest else "\nclaims: []\n")
     write_atomically(path, text.encode("utf-8"))
-
-
-def accept(folder: Path, ids: list[str], registry: Path | None = None) -> list[str]:
-    """Move the claims ``ids`` from the draft into ``claims.yaml``, each checked as ``validate`` does.
-
-    Raises
-    ------
-    InputError
-        No draft, an id not in it, an id already in ``claims.yaml``.
-    ValidationError
-        A claim that would not validate (an unknown name, a bad field, a quote not in the text):
-        nothing is moved.
-    """
-    folder = Path(folder)
-    data, claims = load_draft(folder)
-    chosen, rest = _pick(claims, ids, folder / DRAFT_FILE)
-    final = [{k: v for k, v in c.items() if k != "draft"} for c in chosen]
-    source = load_source(folder)
-    reg = load_registry(registry or folder.resolve().parent / "registry")
-    schemes = concept_schemes(ontology_graph())
-    for claim in final:
-        try:
-            compile_claim(claim, source, reg, schemes)
-        except KGError as exc:
-            raise ValidationError(f"not accepted, fix it in {DRAFT_FILE} first: {exc.message}",
-                                  file=folder / DRAFT_FILE, claim=claim.get("id")) from None
-    path = folder / "claims.yaml"
-    old_text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    old = _strip(yamlfile.load(path)) if old_text.strip() else None
-    old_claims = list((old or {}).get("claims") or [])
-    clash = sorted({c.get("id") for c in old_claims} & {c["id"] for c in final})
-    if clash:
-        raise InputError(f"claim id(s) {', '.join(clash)} already in claims.yaml; rename them in the draft", file=path)
-    if old is None:
-        new_text = (f"# Claims of {source.id}, reviewed from {DRAFT_FILE}.\n\nclaims:\n" + _items(final))
-    elif not old_claims and "claims:" in old_text and old_text.rstrip().endswith(("claims:", "claims: []")):
-        new_text = old_text.rstrip().removesuffix("[]").rstrip() + "\n" + _items(final)
-    else:
-        new_text = old_text.rstrip("\n") + "\n\n" + _items(final).lstrip("\n")
-    check = yaml.safe_load(new_text)
-    if not isinstance(check, dict) or check.get("claims") != old_claims + final:
-        raise InputError("cannot append: the 'claims' list is not the last thing in the file; move it to the end",
-                         file=path)
-    write_atomically(path, new_text.encode("utf-8"))
-    _rewrite_draft(folder, data, rest)
-    return [c["id"] for c in final]
 
 
 def reject(folder: Path, ids: list[str]) -> list[str]:
     """Drop the claims ``ids`` from the draft."""
     folder = Path(folder)
     data, claims = load_draft(folder)
-    chosen, rest = _pick(claims, ids, folder / DRAFT_FILE)
-    _rewrite_draft(folder, data, rest)
+    chosen, rest = pick(claims, ids, folder / DRAFT_FILE)
+    rewrite_draft(folder, data, rest)
     return [c["id"] for c in chosen]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -25,7 +25,7 @@ __all__ = ["RULES", "Candidate", "Context", "propose"]
 _PREPS = {"from", "to", "with", "against", "on", "of", "by", "in", "about", "between", "toward", "towards",
           "for", "at", "into", "over", "unlike", "including", "than", "like", "across", "among", "during",
           "under", "and"}
-_PRONOUNS = {"it", "its", "the country", "the state"}
+_PRONOUNS = {"it", "its", "the country", "the state", "the government"}
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "a dozen": 12, "twenty": 20}
 _ACTOR_TYPES = {"State", "InternationalOrganisation", "StateBody", "Group", "Organisation", "Person"}
@@ -58,11 +58,21 @@ class Context:
     topic: Mention | None = None
     group: Mention | None = None
     recipient: Mention | None = None  # of the last transfer proposed
+    states: list[Mention] = field(default_factory=list)  # the states last named, most recent last
+    person: Mention | None = None  # the person last named (whom "he" or "she" may mean)
+    org: Mention | None = None  # the organisation last named ("are already members")
 
     def update(self, sent: Sentence) -> None:
         subj = subject(sent, len(sent.span.doc))
         if subj is not None and subj.actor is not None and subj.actor.type_name == "State":
             self.topic = subj
+        for m in sent.mentions:
+            if m.actor is not None and m.actor.type_name == "Person" and not sent.inside_quotation(m.start):
+                self.person = m
+            if _is_org(m):
+                self.org = m
+            if m.actor is not None and m.actor.type_name == "State":
+                self.states = [x for x in self.states if x.actor != m.actor][-5:] + [m]
         for m in sent.mentions:
             if m.actor is not None and m.actor.type_name == "Group":
                 self.group = m
@@ -86,12 +96,33 @@ def _before(sent: Sentence, m: Mention) -> str:
     return doc[i].lower_ if i >= sent.span.start else ""
 
 
+def _dateline_end(sent: Sentence) -> int:
+    """Where a wire report's dateline ("FLORIN CITY, 12 May 2027 (Fictional Wire) –") ends, else the start."""
+    doc = sent.span.doc
+    for k in range(sent.span.start, min(sent.span.start + 20, sent.span.end)):
+        if doc[k].text in ("–", "—", "--") and any(doc[j].text == ")" or doc[j].is_digit
+                                                   for j in range(sent.span.start, k)):
+            return k + 1
+    return sent.span.start
+
+
+def _in_brackets(sent: Sentence, i: int) -> bool:
+    doc = sent.span.doc
+    depth = 0
+    for t in doc[sent.span.start:i]:
+        depth += (t.text == "(") - (t.text == ")")
+    return depth > 0
+
+
 def subject(sent: Sentence, before: int) -> Mention | None:
-    """The first actor named before token ``before`` that no preposition governs (nor a quotation)."""
+    """The first actor named before token ``before`` that no preposition governs (nor a quotation, brackets
+    or a dateline)."""
+    start = _dateline_end(sent)
     for m in sent.mentions:
         if m.start >= before:
             break
-        if not _actor(m) or sent.inside_quotation(m.start) or m.via == "demonym":
+        if m.start < start or not _actor(m) or sent.inside_quotation(m.start) or m.via == "demonym" \
+                or _in_brackets(sent, m.start):
             continue
         if _before(sent, m) in _PREPS:
             continue
@@ -99,10 +130,24 @@ def subject(sent: Sentence, before: int) -> Mention | None:
     return None
 
 
+_AUX = {"still", "also", "has", "have", "had", "already", "long", "once", "now", "will", "would", "recently"}
+
+
+def _antecedent(sent: Sentence, verb: int) -> Mention | None:
+    """The actor right before ", which" or ", who" when the verb at ``verb`` is the relative clause's."""
+    doc = sent.span.doc
+    k = verb - 1
+    while k > sent.span.start and doc[k].lower_ in _AUX:
+        k -= 1
+    if k - 1 > sent.span.start and doc[k].lower_ in ("which", "who") and doc[k - 1].text == ",":
+        return next((m for m in sent.mentions if m.end == k - 1 and _actor(m) and m.via != "demonym"), None)
+    return None
+
+
 def _pronoun_before(sent: Sentence, before: int) -> str | None:
     doc = sent.span.doc
     text = " ".join(t.lower_ for t in doc[sent.span.start:before])
-    for p in ("the country", "it", "its"):
+    for p in ("the country", "the government", "it", "its"):
         if re.search(rf"\b{p}\b", text):
             return p
     if re.search(r"\bthey\b", text):
@@ -111,7 +156,11 @@ def _pronoun_before(sent: Sentence, before: int) -> str | None:
 
 
 def agent(sent: Sentence, before: int, ctx: Context, notes: list[str]) -> tuple[Mention | None, float]:
-    """Who does what the trigger at ``before`` says: the subject, or the state a pronoun points to."""
+    """Who does what the trigger at ``before`` says: the subject, the actor a relative clause is about
+    ("Sylvania, which supplied ..."), or the state a pronoun points to."""
+    rel = _antecedent(sent, before)
+    if rel is not None:
+        return rel, 0.05
     subj = subject(sent, before)
     if subj is not None:
         if subj.via:
@@ -142,8 +191,8 @@ def _after(sent: Sentence, word_set: set[str], start: int, stop: set[str] | None
     while j < sent.span.end:
         m = next((m for m in ms if m.start == j), None)
         if m is not None:
-            if _actor(m):
-                out.append(m)
+            if _actor(m) and not (m.end < sent.span.end and doc[m.end].text in ("'s", "’s")):
+                out.append(m)  # not "Freedonia's" in "Rufus Firefly, Freedonia's defence minister"
             j = m.end
             continue
         t = doc[j]
@@ -152,7 +201,7 @@ def _after(sent: Sentence, word_set: set[str], start: int, stop: set[str] | None
         if not out and t.is_alpha and not t.is_stop:
             break  # "to the border": a word that is no name comes first
         if out and t.is_alpha and t.lower_ not in ("and", "the", "also"):
-            if doc[j - 1].lower_ in ("and", ",") or t.lower_ in word_set:
+            if t.lower_ in word_set | {"its", "their", "his", "her"}:
                 nxt = _next_actor(sent, ms, j, stop)
                 if nxt is not None:  # "on A and on its arms maker B": the list goes on
                     j = nxt
@@ -239,10 +288,14 @@ def _things(sent: Sentence) -> list[_Thing]:
         sysm = next((m for m in systems if m.start == i), None)
         if sysm is not None:
             j = sysm.end
-            while j < end and doc[j].is_space:
-                j += 1
+            while j < end and (doc[j].is_space or doc[j].text in ("-", "class") or doc[j].lower_ == "class"):
+                j += 1  # "Sokol-class corvettes"
             cat = _category_at(doc, j, end)
-            out.append(_Thing(i, cat[0] if cat else sysm.end, sysm, None))
+            for k in range(j + 1, min(j + 4, end)):  # "Pike anti-ship missiles": a few words before the kind
+                if cat is not None or not (doc[k - 1].is_alpha or doc[k - 1].text == "-"):
+                    break
+                cat = _category_at(doc, k, end)
+            out.append(_Thing(i, cat[0] if cat else sysm.end, sysm, cat[1] if cat else None))
             i = cat[0] if cat else sysm.end
             continue
         if not sent.inside_quotation(i) and (cat := _category_at(doc, i, end)) is not None:
@@ -262,6 +315,9 @@ def _triggers(sent: Sentence) -> list[tuple[int, str, dict]]:
         for phrase, spec in trig.items():
             words = phrase.split()
             if w == words[0] and low[n:n + len(words)] == words:
+                attached = (n and low[n - 1] == "-") or low[n + 1:n + 2] in (["in"], ["by"])
+                if phrase in ("built", "made") and not attached:
+                    continue
                 out.append((sent.span.start + n, phrase, spec))
     return out
 
@@ -291,16 +347,34 @@ def transfers(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
         return
     things = _things(sent)
     doc = sent.span.doc
+    verbs = [t for t in triggers if t[1] not in ("built", "made")] or triggers
     for thing in things:
-        near = min(triggers, key=lambda t: (abs(t[0] - thing.start), t[0] > thing.start))
+        # "Sylvanian-built corvettes", "vehicles built in X": a maker attached to the things; else the nearest verb
+        made = [t for t in triggers if t[1] in ("built", "made")
+                and (thing.start - 2 <= t[0] < thing.start or thing.end <= t[0] < thing.end + 3)]
+        near = made[0] if made else min(verbs, key=lambda t: (abs(t[0] - thing.start), t[0] > thing.start))
         at, phrase, spec = near
         notes: list[str] = []
         conf = 0.85 if thing.system else 0.6
         fields: dict[str, Any] = {}
         role = spec["subject"]
         supplier = recipient = None
-        src = _after(sent, {"from"}, min(at, thing.start))
-        if role == "recipient":
+        src = _after(sent, {spec.get("supplier_after") or "from"}, min(at, thing.start))
+        if _passive(sent, at) and role in ("recipient", "supplier"):
+            # "were handed over to the Kravonian Navy by Ruritania", "were ordered by Borduria from Syldavia"
+            by = _after(sent, {"by"}, at)
+            subj = subject(sent, at)
+            if role == "supplier":
+                supplier = by[0] if by else (src[0] if src else None)
+                to = _after(sent, {"to"}, at)
+                recipient = to[0] if to else subj
+            else:
+                recipient = by[0] if by else subj
+                supplier = src[0] if src else None
+            if recipient is None:
+                recipient, pen = agent(sent, at, ctx, notes)
+                conf -= pen
+        elif role == "recipient":
             recipient, pen = agent(sent, at, ctx, notes)
             conf -= pen
             supplier = src[0] if src else None
@@ -309,17 +383,37 @@ def transfers(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
             conf -= pen
             to = _after(sent, {"to"}, at)
             recipient = to[0] if to else _object(sent, at + len(phrase.split()))
+            if recipient is None and ctx.recipient is not None and \
+                    not any(t.lower_ == "to" and doc[t.i - 1].lower_ != "according"
+                            for t in doc[at:sent.span.end]):  # "sent tanks to the border"
+                recipient = ctx.recipient
+                notes.append(f"The recipient is not named: read as {ctx.recipient.text}, the last recipient named.")
+                conf -= 0.2
         elif role == "possessor":  # "its import of ..."
             recipient = _possessor(sent, at, ctx, notes)
             supplier = src[0] if src else None
-        else:  # "arrived from X": the recipient is the state the text is about
+        else:  # "arrived from X": the recipient is the owner named, else the state the text is about
             supplier = src[0] if src else None
-            recipient = ctx.recipient or ctx.topic
+            recipient = _owner(sent, thing)
+            receiving = [t for t in verbs if t[2]["subject"] == "recipient"]
             if recipient is not None:
+                notes.append(f'The recipient is the owner named: "{recipient.text}".')
+            elif receiving and (got := agent(sent, receiving[0][0], ctx, notes))[0] is not None:
+                recipient, pen = got  # "Kravonia has taken delivery of ... vehicles built in Ruritania"
+                conf -= pen
+            elif (recipient := ctx.recipient or ctx.topic) is not None:
                 why = "the last recipient named" if ctx.recipient else "the state the text is about"
                 notes.append(f"The recipient is not named: read as {recipient.actor.label if recipient.actor else ''}"
                              f", {why}.")
                 conf -= 0.2
+        if recipient is None and (owner := _owner(sent, thing)) is not None:
+            recipient = owner  # "supplied the bulk of Freedonia's armour"
+            notes.append(f'The recipient is the owner named: "{owner.text}".')
+        if supplier is None and (maker := _maker(sent, thing)) is not None:
+            supplier = maker
+            notes.append(f'Made in {maker.text}: read as the supplier.')
+            conf -= 0.1
+        supplier, recipient = _as_state(supplier, notes), _as_state(recipient, notes)
         if supplier is None:
             dem = _demonym_before(sent, thing)
             if dem is not None:
@@ -333,7 +427,7 @@ def transfers(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
                 continue
             fields["supplier"] = actor_value(supplier)
         fields["recipient"] = actor_value(recipient)
-        if thing.system is not None:
+        if thing.system is not None:  # an unknown one too: accepted only once the registry has it
             fields["system"] = thing.system.value
         else:
             fields["category"] = thing.category
@@ -364,6 +458,51 @@ def transfers(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
         ctx.recipient = recipient
         yield Candidate("transfer", fields, sent.text, f"transfer:{phrase}", round(max(conf, 0.05), 2), notes,
                         unknown)
+
+
+def _owner(sent: Sentence, thing: _Thing) -> Mention | None:
+    """The actor whose the things are: "Freedonia's armour", "Guilder's ageing fleet of ... corvettes"."""
+    doc = sent.span.doc
+    for k in range(thing.start - 1, max(sent.span.start, thing.start - 7), -1):
+        if doc[k].text in (",", ";", ".") or doc[k].lower_ in ("from", "to", "by", "with"):
+            return None
+        if doc[k].text in ("'s", "’s"):
+            m = next((m for m in sent.mentions if m.end == k and _actor(m) and m.via != "demonym"), None)
+            return m
+    return None
+
+
+def _maker(sent: Sentence, thing: _Thing) -> Mention | None:
+    """Where the things were made: "patrol boats built in Grand Fenwick"."""
+    doc = sent.span.doc
+    for k in range(thing.end, min(thing.end + 3, sent.span.end - 1)):  # "Volk-2 vehicles built in ..."
+        if doc[k].lower_ in ("built", "made", "manufactured", "produced") and doc[k + 1].lower_ in ("in", "by"):
+            found = _after(sent, {doc[k + 1].lower_}, k)
+            return found[0] if found else None
+        if not doc[k].is_alpha:
+            break
+    return None
+
+
+_BE = {"was", "were", "been", "being", "be", "is", "are"}
+
+
+def _passive(sent: Sentence, at: int) -> bool:
+    """Whether the trigger at ``at`` is a passive verb ("were handed over", "has been delivered")."""
+    doc = sent.span.doc
+    k = at - 1
+    while k >= sent.span.start and (doc[k].is_space or doc[k].lower_ in ("also", "already", "recently", "reportedly",
+                                                                       "finally", "not", "now", "since", "then")):
+        k -= 1
+    return k >= sent.span.start and doc[k].lower_ in _BE
+
+
+def _as_state(m: Mention | None, notes: list[str]) -> Mention | None:
+    """A state's body as a party to a transfer: the state ("the Kravonian Navy" -> Kravonia)."""
+    if m is None or m.state is None:
+        return m
+    notes.append(f'"{m.text}" read as {m.state.label}, the state it belongs to.')
+    return replace(m, entity=m.state, state=None, via="body")
 
 
 def _object(sent: Sentence, j: int) -> Mention | None:
@@ -409,10 +548,16 @@ _EXERCISE_WORDS = {"exercise", "exercises", "drill", "drills", "manoeuvres", "ma
 _TRAINING_WORDS = _EXERCISE_WORDS | {"trained", "train", "training", "trains"}
 
 
+#: Words that make a capitalised name with a year an exercise even without "exercise" ("flew together in
+#: Silver Lance 2026", "took part in Grey Tide 2026").
+_TOGETHER = r"\b(?:together|jointly|took part|taking part|take part|takes part|participated|held)\b"
+
+
 def exercises(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
     """A named military exercise ("Slavic Shield 2021", "the Joint Response exercise") and who took part."""
     doc = sent.span.doc
-    if not any(t.lower_ in _TRAINING_WORDS for t in sent.span):
+    low = sent.span.text.lower()
+    if not any(t.lower_ in _TRAINING_WORDS for t in sent.span) and not re.search(_TOGETHER, low):
         return
     names = list(_exercise_names(sent))
     if not names:
@@ -424,14 +569,25 @@ def exercises(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
              and (m.via != "demonym" or _military_noun(sent, m)) and all(h.start != m.start for h in host)]
     forces = [m for m in parts if m.actor is not None and m.actor.type_name == "StateBody"]
     chosen = forces if len(forces) >= 2 else parts
+    pair = re.search(r"\b(?:the two|both) (?:countries|nations|states|sides|governments|armies|navies|air forces|"
+                     r"militaries|armed forces)\b", sent.span.text.lower())
+    if len(chosen) < 2 and pair is not None and len(ctx.states) >= 2:
+        chosen = ctx.states[-2:]  # "the two countries' air forces": the two states named last
     for a, b in names:
         name = doc[a:b].text
         notes: list[str] = []
+        whose = _whose_members(sent, a)
+        if whose is not None:
+            chosen = [whose]
+            notes.append(f'"whose members" read as the members of {whose.text}: the organisation takes part.')
         fields: dict[str, Any] = {"name": name, "participants": list(dict.fromkeys(actor_value(m) for m in chosen))}
         if host and host[0].actor is not None:
             fields["host"] = host[0].actor.id
         if any(m.via == "demonym" for m in chosen):
             notes.append("A state's troops read as the state taking part.")
+        if pair is not None and chosen == ctx.states[-2:]:
+            notes.append(f'"{pair.group()}" read as the two states named last: '
+                         f'{" and ".join(m.actor.label for m in chosen if m.actor)}.')
         conf = 0.8 if len(chosen) >= 2 else 0.5
         year = doc[b - 1].text if doc[b - 1].shape_ == "dddd" else None
         when = _month_after(sent, b)
@@ -452,7 +608,18 @@ def exercises(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
                         notes, unknown)
 
 
-_MILITARY = {"troops", "soldiers", "sailors", "marines", "pilots", "forces", "army", "navy", "units", "airmen",
+def _whose_members(sent: Sentence, before: int) -> Mention | None:
+    """"The Northern Defence Compact, whose members held ... exercise": the actor the clause is about."""
+    doc = sent.span.doc
+    for k in range(before - 1, sent.span.start + 1, -1):
+        if doc[k].lower_ == "whose" and doc[k - 1].text == "," and k + 1 < before and \
+                doc[k + 1].lower_ in ("members", "forces", "troops", "armies", "navies", "militaries"):
+            m = next((m for m in sent.mentions if m.end == k - 1 and _actor(m)), None)
+            return m
+    return None
+
+
+_MILITARY = {"troops", "soldiers", "sailors", "marines", "pilots", "crews", "forces", "army", "navy", "units", "airmen",
              "military", "paratroopers", "servicemen", "contingent", "battalion", "brigade"}
 
 
@@ -504,6 +671,11 @@ def _month_after(sent: Sentence, end: int) -> When | None:
 
 # --- statements ------------------------------------------------------------------------------------
 
+_REPORTING = {"said", "says", "stated", "warned", "warns", "announced", "announces", "argued", "noted", "declared",
+              "added"}
+_CLAUSE_START = {"it", "they", "he", "she", "we", "the", "its", "their", "this", "there"}  # "said it would ..."
+
+
 def statements(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
     """Words quoted and who said them; a view reported with a speech verb; the author's recommendations."""
     doc = sent.span.doc
@@ -514,7 +686,8 @@ def statements(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
             yield from _quoted(sent, speech, ctx)
         return
     reported = [(i, k) for i, k in speech if doc[i].lower_ in ("considers", "believes")
-                or (i + 1 < sent.span.end and doc[i + 1].lower_ == "that")]
+                or (i + 1 < sent.span.end and doc[i + 1].lower_ == "that")
+                or (i + 1 < sent.span.end and doc[i].lower_ in _REPORTING and doc[i + 1].lower_ in _CLAUSE_START)]
     if reported and not any(t.lower_ == "resolution" for t in doc[sent.span.start:reported[0][0]]):
         at, kind = reported[0]
         notes: list[str] = []
@@ -535,8 +708,9 @@ def statements(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
                             round(0.6 - pen, 2), notes)
             return
     low = sent.text.lower()
-    if re.match(r"^it is time\b", low) or re.search(r"\b(should|needs? to|ought to)\b", low):
-        if re.search(r"\b(if|whether|said|says|according)\b[^,]*\b(should|needs? to|ought to)\b", low) \
+    advice = r"\b(should|needs? to|ought to|would be wise to|would do well to)\b"
+    if re.match(r"^it is time\b", low) or re.search(advice, low):
+        if re.search(r"\b(if|whether|said|says|according)\b[^,]*" + advice, low) \
                 or low.endswith("?"):
             return
         rec: dict[str, Any] = {"speaker": "source", "kind": "recommendation", "words": sent.text}
@@ -553,7 +727,8 @@ def _quoted(sent: Sentence, speech: list, ctx: Context) -> Iterator[Candidate]:
     doc = sent.span.doc
     a, b = max(sent.quotations, key=lambda q: q[1] - q[0])
     words = doc[a:b].text.strip()
-    outside = [m for m in sent.mentions if _actor(m) and not sent.inside_quotation(m.start) and m.via != "demonym"]
+    outside = [m for m in sent.mentions if _actor(m) and not sent.inside_quotation(m.start) and m.via != "demonym"
+               and _before(sent, m) not in ("told", "addressed")]  # "he told the Assembly": not the speaker
     notes: list[str] = []
     speaker = None
     low = [t.lower_ for t in sent.span]
@@ -565,6 +740,11 @@ def _quoted(sent: Sentence, speech: list, ctx: Context) -> Iterator[Candidate]:
     else:
         speaker = _best_speaker(outside)
         rule = f"statement:quoted:{doc[speech[0][0]].lower_}" if speech else "statement:quoted"
+        he = _he(sent, speech[0][0]) if speech else None
+        if he is not None and ctx.person is not None and (speaker is None or speaker.actor is None
+                                                          or speaker.actor.type_name != "Person"):
+            speaker = ctx.person
+            notes.append(f'"{he}" read as {ctx.person.text}, named just before.')
     if speaker is None:
         return
     kind = speech[0][1] if speech else "assessment"
@@ -582,6 +762,15 @@ def _quoted(sent: Sentence, speech: list, ctx: Context) -> Iterator[Candidate]:
     conf = 0.8 if speaker.actor is not None and speaker.actor.type_name == "Person" else 0.65
     yield Candidate("statement", fields, sent.text, rule, round(conf - 0.2 * (speaker.entity is None), 2), notes,
                     [speaker] if speaker.entity is None else [])
+
+
+def _he(sent: Sentence, verb: int) -> str | None:
+    """"He" or "she" next to a speech verb ("he told", "said she"): the word, else ``None``."""
+    doc = sent.span.doc
+    for k in (verb - 1, verb + 1):
+        if sent.span.start <= k < sent.span.end and doc[k].lower_ in ("he", "she"):
+            return doc[k].text
+    return None
 
 
 def _best_speaker(ms: list[Mention]) -> Mention | None:
@@ -611,6 +800,7 @@ def sanctions(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
     """Someone imposed (or is applying) sanctions on someone."""
     doc = sent.span.doc
     low = [t.lower_ for t in sent.span]
+    yield from _measures(sent, ctx)
     if not any(w in ("sanctions", "sanction", "embargo") for w in low):
         return
     verbs = [sent.span.start + n for n, w in enumerate(low) if w in _IMPOSE]
@@ -618,7 +808,7 @@ def sanctions(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
         return
     at = verbs[0]
     notes: list[str] = []
-    targets = _after(sent, {"on", "against"}, at)
+    targets = _named_after_description(sent, _after(sent, {"on", "against"}, at))
     if not targets:
         return
     imposer, pen = agent(sent, at, ctx, notes)
@@ -644,42 +834,138 @@ def sanctions(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
                     round(0.8 - pen - 0.2 * bool(unknown), 2), notes, unknown)
 
 
+#: Measures named by a verb and a noun rather than "sanctions": the verbs, the nouns within a few words
+#: after them, and the word before the target ("banned exports of spare parts to X", "froze the assets of X").
+_MEASURES = (
+    ({"ban", "bans", "banned", "banning", "suspend", "suspends", "suspended", "halt", "halts", "halted"},
+     {"exports", "sales", "deliveries", "transfers", "supplies"}, {"to"}),
+    ({"froze", "freeze", "freezes", "frozen", "freezing"}, {"assets"}, {"of"}),
+)
+
+
+def _measures(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
+    """Restrictive measures without the word "sanctions": export bans, suspended sales, frozen assets."""
+    doc = sent.span.doc
+    for verbs, nouns, preps in _MEASURES:
+        for at in (t.i for t in sent.span if t.lower_ in verbs and not sent.inside_quotation(t.i)):
+            noun = next((k for k in range(at + 1, min(at + 6, sent.span.end)) if doc[k].lower_ in nouns), None)
+            if noun is None:
+                continue
+            targets = _after(sent, preps, noun)
+            if not targets:
+                continue
+            notes: list[str] = []
+            imposer, pen = agent(sent, at, ctx, notes)
+            if imposer is None:
+                continue
+            fields: dict[str, Any] = {"imposer": [actor_value(imposer)], "target": [actor_value(m) for m in targets]}
+            when = _date(sent, at)
+            if when is not None:
+                fields["date"] = when.value
+                if when.note:
+                    notes.append(when.note)
+            unknown = [m for m in [imposer, *targets] if m.entity is None]
+            yield Candidate("sanction", fields, sent.text, f"sanction:{doc[at].lower_}-{doc[noun].lower_}",
+                            round(0.65 - pen - 0.2 * bool(unknown), 2), notes, unknown)
+
+
+def _named_after_description(sent: Sentence, found: list[Mention]) -> list[Mention]:
+    """"On two Kravonian shipyards, Port Alder Yards and Marisk Dockworks": a state's adjective before a
+    noun describes what is named after the comma, not the state itself."""
+    if not found or any(m.via != "demonym" or _military_noun(sent, m) for m in found):
+        return found
+    doc = sent.span.doc
+    for k in range(found[-1].end, min(found[-1].end + 4, sent.span.end)):
+        if doc[k].text == ",":
+            return [m for m in _after(sent, {","}, k) if m.via != "demonym"]
+        if not doc[k].is_alpha:
+            break
+    return []
+
+
 # --- memberships -----------------------------------------------------------------------------------
+
+def _is_org(m: Mention) -> bool:
+    return (m.actor is not None and m.actor.type_name == "InternationalOrganisation") or m.kind == "programme"
+
 
 def memberships(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
     """Someone is a member of, joined, seeks to join, or takes part in an organisation."""
     text = sent.span.text.lower()
-    orgs = [m for m in sent.mentions if (m.actor is not None and m.actor.type_name == "InternationalOrganisation")
-            or m.kind == "programme"]
-    if not orgs:
-        return
+    orgs = [m for m in sent.mentions if _is_org(m)]
+    used: set[str] = set()
     for pattern, kind, where in (
             (r"\bmembers? of\b", "member", "after"),
             (r"\bjoined\b", "member", "after"),
+            (r"\bjoin\b", "member", "after"),
             (r"\bmembership (?:in|of)\b", "member", "after"),
             (r"\b(?:participant|participates|taking part|takes part)\b", "participant", "near"),
-            (r"\bpartner of\b", "partner", "after")):
+            (r"\bpartner of\b", "partner", "after"),
+            (r"\bobserver (?:at|in|of|to)\b", "participant", "after"),
+            (r"\b(?:is|are) (?:already |now |also |both )*(?:a )?(?:full )?members?\b", "member", "named before")):
         m = re.search(pattern, text)
         if m is None:
             continue
         at = _token_at(sent, m.start())
+        notes: list[str] = []
+        members: list[Mention] = []
         if where == "after":
             org = next((o for o in orgs if o.start > at), None)
+            if org is None:  # "the Compact, which both Florin and Guilder joined"
+                org, members = _relative_members(sent, orgs, at)
+        elif where == "near":
+            org = min(orgs, key=lambda o: abs(o.start - at)) if orgs else None
         else:
-            org = min(orgs, key=lambda o: abs(o.start - at))
-        if org is None or re.search(r"\b(not|never)\b[^,.]*$", text[:m.start()]):
+            org = next((o for o in orgs if o.start > at), None) or (None if orgs else ctx.org)
+            if org is not None and org is ctx.org:
+                notes.append(f"The organisation is not named: read as {org.text}, named just before.")
+        if org is None or org.value in used or re.search(r"\b(not|never)\b[^,.]*$", text[:m.start()]):
             continue
-        if kind == "member" and re.search(r"\b(pursu\w*|seek\w*|appl\w*|accession|candidate)\b", text):
+        if kind == "member" and re.search(r"\b(pursu\w*|seek\w*|appl\w*|accession|candidate|wants? to)\b", text):
             kind = "accession-candidate"
-        notes: list[str] = []
-        member, pen = agent(sent, at, ctx, notes)
-        if member is None or member is org or actor_value(member) == org.value:
-            continue
-        fields: dict[str, Any] = {"member": actor_value(member), "organisation": org.value, "kind": kind}
-        unknown = [x for x in (member, org) if x.entity is None]
-        yield Candidate("membership", fields, sent.text, f"membership:{m.group().strip()}",
-                        round(0.75 - pen - 0.2 * bool(unknown), 2), notes, unknown)
-        return
+        pen = 0.0
+        if not members:
+            member, pen = agent(sent, at, ctx, notes)
+            members = _coordinated(sent, member) if member is not None else []
+        if m.group().startswith("observer"):
+            notes.append("An observer: the closest kind of membership is participant.")
+        for member in members:
+            if member is org or actor_value(member) == org.value:
+                continue
+            fields: dict[str, Any] = {"member": actor_value(member), "organisation": org.value, "kind": kind}
+            unknown = [x for x in (member, org) if x.entity is None]
+            yield Candidate("membership", fields, sent.text, f"membership:{m.group().strip()}",
+                            round(0.75 - pen - 0.2 * bool(unknown), 2), notes, unknown)
+        used.add(org.value)
+
+
+def _coordinated(sent: Sentence, first: Mention) -> list[Mention]:
+    """An actor and those joined to it by "and" or commas ("Zubrowka and Grand Fenwick are ...")."""
+    doc = sent.span.doc
+    out = [first]
+    j = first.end
+    while j + 1 < sent.span.end and doc[j].lower_ in ("and", ","):
+        k = j + 1
+        if doc[k].lower_ == "and":
+            k += 1
+        nxt = next((m for m in sent.mentions if m.start == k and _actor(m) and m.via != "demonym"), None)
+        if nxt is None:
+            break
+        out.append(nxt)
+        j = nxt.end
+    return out
+
+
+def _relative_members(sent: Sentence, orgs: list[Mention], verb: int) -> tuple[Mention | None, list[Mention]]:
+    """"The Coastal Security Organisation, which both Florin and Guilder joined": the organisation and
+    the members named between "which" and the verb."""
+    doc = sent.span.doc
+    for o in reversed([o for o in orgs if o.end < verb]):
+        if o.end + 1 < verb and doc[o.end].text == "," and doc[o.end + 1].lower_ == "which":
+            ms = [m for m in sent.mentions if o.end + 1 < m.start < verb and _actor(m) and not _is_org(m)
+                  and m.via != "demonym"]
+            return (o, ms) if ms else (None, [])
+    return None, []
 
 
 def _token_at(sent: Sentence, char: int) -> int:
@@ -707,6 +993,9 @@ def propose(sentences: list[Sentence], issued: str | None) -> list[Candidate]:
     said: list[str] = []
     out: list[Candidate] = []
     for sent in sentences:
+        if sent.heading:  # a title repeats what the text says, in fewer words
+            ctx.update(sent)
+            continue
         for rule in RULES.values():
             for cand in rule(sent, ctx):
                 words = name_words(str(cand.fields.get("words") or ""))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -20,12 +20,14 @@ from typing import Any
 import spacy
 import yaml
 from spacy.language import Language
-from spacy.matcher import Matcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
+from spacy.vocab import Vocab
 
 from graph.model.errors import UnknownName
 from graph.model.names import fold
+from graph.model.names import words as name_words
 from graph.model.registry import Entity, Registry
 
 __all__ = ["MONTHS", "Mention", "Reader", "Sentence", "When", "lexicon"]
@@ -34,13 +36,14 @@ MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augus
           "october", "november", "december"]
 _SEASONS = {"spring", "summer", "fall", "autumn", "winter"}
 _OPEN, _CLOSE = "“\"«„", "”\"»"
+_ENDS = ".!?…:;\"”’»)"  # what ends a paragraph that is a sentence (not a heading)
 
 
 @lru_cache(maxsize=1)
 def lexicon() -> dict[str, Any]:
     """The drafting rules' words (``lexicon.yaml``): capitals, demonyms, categories, triggers."""
     text = resources.files(__package__).joinpath("lexicon.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Mention:
     entity: Entity | None = None
     via: str | None = None  # "capital" or "demonym" when the word names its state indirectly
     stands_for: Entity | None = None  # a place of the registry that is also a capital: its state
+    state: Entity | None = None  # a state's body (its armed forces, a ministry): the state
     guess: str | None = None  # unknown names: the section guessed ("actors", "systems", ...)
     guess_type: str | None = None
 
@@ -97,6 +101,7 @@ class Sentence:
     mentions: list[Mention] = field(default_factory=list)
     dates: list[When] = field(default_factory=list)
     quotations: list[tuple[int, int]] = field(default_factory=list)
+    heading: bool = False  # a title or heading (a paragraph of one line without a full stop)
 
     @property
     def text(self) -> str:
@@ -112,8 +117,17 @@ class Sentence:
         return any(a <= i < b for a, b in self.quotations)
 
 
+@lru_cache(maxsize=None)
 def _fold_token(text: str) -> str:
     return fold(text) or text
+
+
+_PUNCT = "\u00b6"  # what any word without letters or digits folds to when names are matched
+
+
+@lru_cache(maxsize=None)
+def _fold_key(text: str) -> str:
+    return fold(text) or _PUNCT
 
 
 def _is_acronym(name: str) -> bool:
@@ -135,39 +149,70 @@ class Reader:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.nlp: Language = _pipeline()
-        self.names = Matcher(self.nlp.vocab)
+        # names are matched by phrase (a hash look-up per token, whatever the registry's size):
+        # registry names on the folded words of the text (spaces dropped, any punctuation one
+        # symbol), acronyms, capitals and demonyms as written
+        self._keys = Vocab()  # the folded words' own vocabulary: no lexical attributes to compute
+        self.folded = PhraseMatcher(self._keys, attr="ORTH")
+        self.exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self.dates = Matcher(self.nlp.vocab)
         self._indirect: dict[str, tuple[Entity, str]] = {}
         self._capitals: dict[str, Entity] = {}
+        self._bodies: dict[str, list[tuple[tuple[str, ...], Entity]]] = {}
         self._add_registry()
+        self._add_bodies()
         self._add_indirect()
         self._add_dates()
 
     # --- patterns ---------------------------------------------------------------------------------
-    def _pattern(self, name: str) -> list[dict]:
-        if _is_acronym(name):
-            return [{"ORTH": name}]
-        tokens = [t.text for t in self.nlp.make_doc(name)]
-        pattern: list[dict] = []
-        if tokens and tokens[0].lower() == "the":
-            tokens = tokens[1:]
-            pattern.append({"LOWER": "the", "OP": "?"})
-        for n, tok in enumerate(tokens):
-            if n:
-                pattern.append({"IS_SPACE": True, "OP": "?"})
-            f = fold(tok)
-            if not f:
-                pattern.append({"IS_PUNCT": True, "OP": "?"})
-            elif n == len(tokens) - 1 and f[-1].isalnum():
-                pattern.append({"NORM": {"IN": [f, f + "s", f + "es"]}})
-            else:
-                pattern.append({"NORM": f})
-        return pattern
+    def _variants(self, name: str) -> list[list[str]]:
+        """The folded word sequences a name matches: a leading "the" and punctuation inside the
+        name optional, the last word also with a plural ending ("Pantsir-S1" matches "Pantsir S1s")."""
+        words = [_fold_key(t.text) for t in self.nlp.make_doc(name) if not t.is_space]
+        out: list[list[str]] = [[]]
+        for n, w in enumerate(words):
+            optional = w == _PUNCT or (n == 0 and w == "the" and len(words) > 1)
+            last = n == len(words) - 1 and w != _PUNCT and w[-1].isalnum()
+            forms = [w + e for e in ("", "s", "es")] if last else [w]
+            out = [v + [f] for v in out for f in forms] + (out if optional else [])
+        return [v for v in out if v and any(w != _PUNCT for w in v)]
 
     def _add_registry(self) -> None:
         for e in self.registry:
-            patterns = [self._pattern(n) for n in dict.fromkeys((e.label, *e.aliases))]
-            self.names.add(e.id, [p for p in patterns if p], greedy="LONGEST")
+            folded: list[Doc] = []
+            exact: list[Doc] = []
+            for name in dict.fromkeys((e.label, *e.aliases)):
+                if _is_acronym(name):
+                    exact.append(Doc(self.nlp.vocab, words=[name]))
+                else:
+                    folded.extend(Doc(self._keys, words=v) for v in self._variants(name))
+            if folded:
+                self.folded.add(e.id, folded)
+            if exact:
+                self.exact.add(e.id, exact)
+        # a person named again by the surname alone ("Firefly told reporters"), written with a capital,
+        # when no other entity has that name
+        names = {fold(n) for e in self.registry for n in (e.label, *e.aliases)}
+        surnames: dict[str, list[str]] = {}
+        for e in self.registry:
+            if e.kind == "actor" and e.type_name == "Person" and len(e.label.split()) >= 2:
+                surnames.setdefault(e.label.split()[-1], []).append(e.id)
+        for surname, ids in surnames.items():
+            if len(ids) == 1 and fold(surname) not in names and surname[:1].isupper():
+                self.exact.add(ids[0], [Doc(self.nlp.vocab, words=[surname])])
+
+    def _add_bodies(self) -> None:
+        """The bodies of each state, by their label's words without the state's ("foreign ministry")."""
+        for e in self.registry:
+            if e.kind != "actor" or e.type_name != "StateBody" or not e.part_of or e.part_of not in self.registry:
+                continue
+            state = self.registry.get(e.part_of)
+            stem = name_words(state.label).split()[0][:5]
+            words = tuple(w for w in name_words(e.label).split() if not w.startswith(stem))
+            if words:
+                self._bodies.setdefault(state.id, []).append((words, e))
+        for bodies in self._bodies.values():
+            bodies.sort(key=lambda b: -len(b[0]))
 
     def _state(self, label: str) -> Entity | None:
         try:
@@ -195,7 +240,7 @@ class Reader:
         for word, (e, how) in words.items():
             key = f"{how}:{e.id}:{word}"
             self._indirect[key] = (e, how)
-            self.names.add(key, [[{"ORTH": word}], [{"ORTH": word}, {"ORTH": {"IN": ["’s", "'s"]}}]])
+            self.exact.add(key, [Doc(self.nlp.vocab, words=[word, *s]) for s in ([], ["’s"], ["'s"])])
 
     def _add_dates(self) -> None:
         month = {"LOWER": {"IN": MONTHS}}
@@ -215,13 +260,15 @@ class Reader:
     def read(self, text: str, issued: dt.date | None, issued_text: str | None) -> list[Sentence]:
         """The sentences of ``text``, paragraph by paragraph, with their names, dates and quotations."""
         out: list[Sentence] = []
+        named: dict[str, Entity] = {}  # organisations named so far, by the last word of their label
         for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text):
             doc = self.nlp(para.group())
             for t in doc:
                 t.norm_ = _fold_token(t.text)
-            names = self._mentions(doc)
+            names = self._mentions(doc, named)
             dates = self._dates(doc, issued, issued_text)
             quotes = _quotations(doc)
+            heading = "\n" not in para.group().strip() and para.group().rstrip()[-1:] not in _ENDS
             for sent in _sentences(doc):
                 if not sent.text.strip():
                     continue
@@ -229,13 +276,16 @@ class Reader:
                     span=sent,
                     mentions=[m for m in names if sent.start <= m.start < sent.end],
                     dates=[d for d in dates if sent.start <= d.start < sent.end],
-                    quotations=[(a, b) for a, b in quotes if sent.start <= a < sent.end]))
+                    quotations=[(a, b) for a, b in quotes if sent.start <= a < sent.end],
+                    heading=heading))
         return out
 
-    def _mentions(self, doc: Doc) -> list[Mention]:
-        spans = []
-        for key, start, end in self.names(doc):
-            spans.append(Span(doc, start, end, label=key))
+    def _mentions(self, doc: Doc, named: dict[str, Entity]) -> list[Mention]:
+        spans = [Span(doc, start, end, label=key) for key, start, end in self.exact(doc)]
+        kept_tokens = [t.i for t in doc if not t.is_space]
+        reduced = Doc(self._keys, words=[_fold_key(doc[i].text) for i in kept_tokens])
+        for key, start, end in self.folded(reduced):
+            spans.append(Span(doc, kept_tokens[start], kept_tokens[end - 1] + 1, label=self._keys.strings[key]))
         kept = filter_spans(spans)
         by_range: dict[tuple[int, int], set[str]] = {}
         for s in spans:
@@ -254,8 +304,32 @@ class Reader:
             else:
                 e, how = self._indirect[keys[0]]
                 mentions.append(Mention(s.start, s.end, s.text, entity=e, via=how))
+        mentions = [self._with_state(self._possessive_body(doc, m)) for m in sorted(mentions, key=lambda m: m.start)]
+        mentions.extend(_anaphora(doc, mentions, named))
         mentions.extend(_unknown_names(doc, mentions))
         return sorted(mentions, key=lambda m: m.start)
+
+    def _with_state(self, m: Mention) -> Mention:
+        """A state's body with the state it belongs to (following ``part_of`` up to a state)."""
+        e, seen = m.entity, 0
+        if e is None or e.type_name != "StateBody":
+            return m
+        while e is not None and e.type_name != "State" and e.part_of and e.part_of in self.registry and seen < 5:
+            e, seen = self.registry.get(e.part_of), seen + 1
+        return replace(m, state=e) if e is not None and e.type_name == "State" else m
+
+    def _possessive_body(self, doc: Doc, m: Mention) -> Mention:
+        """A state's body named by the state's possessive ("Borduria's foreign ministry" for the registry's
+        *Bordurian Foreign Ministry*): the body's label without the state's name or adjective."""
+        state = m.actor
+        if state is None or m.end >= len(doc) or doc[m.end].text not in ("'s", "’s"):
+            return m
+        after = [name_words(t.text) for t in doc[m.end + 1:m.end + 5]]
+        for words, body in self._bodies.get(state.id, []):
+            end = m.end + 1 + len(words)
+            if after[:len(words)] == list(words) and all(doc[k].is_lower for k in range(m.end + 1, end)):
+                return Mention(m.start, end, doc[m.start:end].text, entity=body, via="possessive")
+        return m
 
     def _dates(self, doc: Doc, issued: dt.date | None, issued_text: str | None) -> list[When]:
         spans = filter_spans([Span(doc, s, e, label=k) for k, s, e in self.dates(doc)])
@@ -307,10 +381,35 @@ def _quotations(doc: Doc) -> list[tuple[int, int]]:
             else:
                 out.append((straight, t.i))
                 straight = None
-    return [(a, b) for a, b in out if b - a >= 3]
+    return [(a, b) for a, b in out if b - a >= 2]
+
+
+_ORGANISATIONS = {"InternationalOrganisation", "Organisation"}
+
+
+def _anaphora(doc: Doc, known: list[Mention], named: dict[str, Entity]) -> list[Mention]:
+    """"The compact", "the organisation": an organisation named earlier in the text by the last word of
+    its label ("Northern Defence Compact"). ``named`` carries the organisations from paragraph to paragraph."""
+    taken = {i for m in known for i in range(m.start, m.end)}
+    at = {m.start: m for m in known}
+    out: list[Mention] = []
+    for t in doc:
+        m = at.get(t.i)
+        if m is not None and m.entity is not None and (m.entity.type_name in _ORGANISATIONS
+                                                       or m.entity.kind == "programme"):
+            named[name_words(m.entity.label).split()[-1]] = m.entity
+            continue
+        if t.i in taken or t.i == 0 or not t.is_lower or t.lower_ not in named:
+            continue
+        the = doc[t.i - 1]
+        if the.lower_ == "the" and (t.i + 1 >= len(doc) or not doc[t.i + 1].is_title or doc[t.i + 1].is_sent_start):
+            out.append(Mention(t.i - 1, t.i + 1, doc[t.i - 1:t.i + 1].text, entity=named[t.lower_], via="anaphora"))
+    return out
 
 
 _CONNECT = {"of", "for", "and", "the", "through", "on", "in"}
+_PLACE_WORDS = {"gulf", "sea", "strait", "straits", "bay", "coast", "island", "islands", "river", "lake", "peninsula",
+                "channel", "mountains", "valley", "desert", "ocean", "cape", "province", "region", "harbour", "harbor"}
 _ORG_WORDS = {"ministry", "department", "forces", "army", "navy", "guard", "parliament", "government",
               "council", "agency", "command", "police", "office", "assembly", "senate", "congress"}
 _IO_WORDS = {"union", "organization", "organisation", "alliance", "movement", "nations", "community",
@@ -387,6 +486,11 @@ def _guess(span: Span, doc: Doc) -> tuple[str, str | None]:
     titles = {t.split()[-1] for t in lexicon()["titles"]}
     if re.search(r"[A-Za-z]-?\d", span.text):
         return "systems", None
+    after = [t.lower_ for t in doc[span.end:span.end + 2]]
+    if after[:1] == ["class"] or after[:2] == ["-", "class"]:
+        return "systems", None  # "Sokol-class corvettes"
+    if set(words) & _PLACE_WORDS:
+        return "places", None
     if span.start > 0 and doc[span.start - 1].text in titles:
         return "actors", "Person"
     if last in _INSTRUMENT_WORDS:
