@@ -172,7 +172,8 @@ def _question(name: str, focus: dict, bind: list[str]) -> str:
     from rdflib import URIRef
 
     from graph.model.terms import ENTITY
-    from graph.store.sparql import PROLOGUE, bind_values, saved_query
+    from graph.store.querytext import bind_values
+    from graph.store.sparql import PROLOGUE, saved_query
 
     q = saved_query(name)
     bindings = {}

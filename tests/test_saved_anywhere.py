@@ -167,7 +167,8 @@ def test_each_saved_question_with_its_defaults_bound_runs_in_virtuoso(path, virt
     from rdflib import Literal
 
     from graph.model.terms import ENTITY
-    from graph.store.sparql import bind_values, saved_query
+    from graph.store.querytext import bind_values
+    from graph.store.sparql import saved_query
 
     q = saved_query(path.stem)
     bindings = {p.name: ENTITY[p.default] if p.kind == "entity" else Literal(p.default)

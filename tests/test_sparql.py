@@ -14,8 +14,9 @@ from rdflib.namespace import XSD
 
 from graph.cli import main
 from graph.model.errors import InputError, UnknownName
-from graph.store.sparql import (Param, bind_values, check_syntax, format_result, resolve_param, run_text,
-                          saved_queries, saved_query, set_page)
+from graph.store.querytext import bind_values, set_page
+from graph.store.sparql import (Param, check_syntax, format_result, resolve_param, run_text, saved_queries,
+                                saved_query)
 from graph.store.backends import open_dataset
 from graph.model.terms import ENTITY, SKV, SOURCE
 

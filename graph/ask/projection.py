@@ -75,7 +75,7 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Any, Iterable
 
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from graph.model.dates import date_bounds, parse_date
@@ -83,7 +83,8 @@ from graph.model.errors import UnknownRelation
 from graph.model.attributes import JSON_ATTRIBUTE, attributes, flat_attributes
 from graph.model.groups import Groups
 from graph.model.names import fold
-from graph.store.native import Lit, Reader, StoreReader, literal_value, oxigraph_of, paused_gc
+from graph.model.rdfterms import Lit, value_of_rdflib
+from graph.store.native import Reader, StoreReader, oxigraph_of, paused_gc
 from graph.model.registry import Entity, Registry
 from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE, WIKIDATA
 from graph.ask.transfers import TransferTables, match_years, merge
@@ -272,15 +273,6 @@ def _local(iri: str, base: str) -> str:
     return text[len(base):] if text.startswith(base) else text
 
 
-def _term(t: Any) -> Any:
-    """An rdflib term as a :class:`graph.store.native.Reader` term (IRI text, ``"_:id"``, a literal's value)."""
-    if isinstance(t, Literal):
-        return literal_value(str(t), str(t.datatype) if t.datatype is not None else None)
-    if isinstance(t, BNode):
-        return "_:" + str(t)
-    return str(t)
-
-
 class GraphReader(Reader):
     """A :class:`graph.store.native.Reader` of an rdflib ``Graph`` or ``Dataset`` (the union of its named graphs)."""
 
@@ -290,11 +282,11 @@ class GraphReader(Reader):
 
     def _pairs(self, p: str):
         for s, o in self.g.subject_objects(URIRef(p)):
-            yield _term(s), _term(o)
+            yield value_of_rdflib(s), value_of_rdflib(o)
 
     def _subjects(self, cls: str):
         for s in self.g.subjects(RDF.type, URIRef(cls)):
-            yield _term(s)
+            yield value_of_rdflib(s)
 
 
 def reader(data: Any) -> Reader:

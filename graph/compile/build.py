@@ -23,6 +23,7 @@ from graph.compile.claims import Compiled, compile_claim
 from graph.model.dates import parse_date
 from graph.model.errors import CorpusInvalid, InputError, KGError, ValidationError
 from graph.model.files import write_atomically  # noqa: F401 - where the build and its callers write files
+from graph.model.rdfterms import nt_converter
 from graph.model.registry import Registry, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
@@ -204,8 +205,6 @@ _JOB: dict = {}  # what :func:`_compile_slice` reads (in a worker: sent once, by
 
 
 def _init_slices(job: dict, nt: Callable | None = None) -> None:
-    from graph.compile.serialize import nt_converter
-
     _JOB.clear()
     _JOB.update(job, nt=nt or nt_converter())
 
@@ -314,7 +313,6 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         everything compiles, one per SHACL violation.
     """
     from graph.compile.corroboration import LINKS, link_transfers, Triples
-    from graph.compile.serialize import nt_converter
     from graph.compile.validation import Context, check_registry
 
     corpus = Path(corpus)

@@ -15,36 +15,10 @@ from graph.model.terms import PREFIXES
 if TYPE_CHECKING:  # pragma: no cover
     from graph.compile.build import Compilation
 
-__all__ = ["serialize", "serialize_all", "nt_converter", "FORMATS"]
+__all__ = ["serialize", "serialize_all", "FORMATS"]
 
 #: Output formats (the names rdflib gives them) -> pyoxigraph's format names.
 FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
-
-
-def nt_converter() -> Callable:
-    """A function from an rdflib term to its N-Triples form (as pyoxigraph writes it); each distinct
-    term is converted once."""
-    import pyoxigraph as ox
-    from rdflib import BNode, Literal
-
-    terms: dict = {}
-
-    def ox_term(x):
-        if isinstance(x, Literal):
-            if x.language:
-                return ox.Literal(str(x), language=x.language)
-            return ox.Literal(str(x), datatype=ox.NamedNode(str(x.datatype)) if x.datatype else None)
-        if isinstance(x, BNode):
-            return ox.BlankNode(str(x))
-        return ox.NamedNode(str(x))
-
-    def nt(x) -> str:
-        r = terms.get(x)
-        if r is None:
-            r = terms[x] = str(ox_term(x))
-        return r
-
-    return nt
 
 
 def serialize(comp: Compilation, fmt: str) -> bytes:

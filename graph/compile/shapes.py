@@ -18,8 +18,8 @@ from typing import cast
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
-from rdflib.util import from_n3
 
+from graph.model.rdfterms import from_n3
 from graph.model.resources import SHAPES_FILE, ontology_dir, ontology_graph, shapes_graph
 
 __all__ = ["ShapeResult", "check", "check_ntriples", "ENGINES", "DEFAULT_ENGINE"]
@@ -86,8 +86,8 @@ def check_ntriples(text: str, *, engine: str = DEFAULT_ENGINE) -> list[ShapeResu
         messages = r.get("messages") or []
         # pySHACL reports the shape's own sh:message where it has one, else the engine's; so do we
         message = next((m for m in messages if m in own), messages[0] if messages else "violates a shape")
-        out.append(ShapeResult(focus=cast(Node, _term(r.get("focusNode"))), message=message,  # SHACL: always one
-                               path=_term(r.get("resultPath")), value=_term(r.get("value"))))
+        out.append(ShapeResult(focus=cast(Node, from_n3(r.get("focusNode"))), message=message,  # SHACL: always one
+                               path=from_n3(r.get("resultPath")), value=from_n3(r.get("value"))))
     return _sorted(out)
 
 
@@ -100,11 +100,6 @@ def _shacl_rust(data: str, shapes: str) -> dict:
 def _engine(engine: str) -> None:
     if engine not in ENGINES:
         raise ValueError(f"unknown SHACL engine {engine!r}: choose one of {', '.join(ENGINES)}")
-
-
-def _term(text: str | None) -> Node | None:
-    term = from_n3(text) if text else None
-    return term if isinstance(term, Node) else None
 
 
 @lru_cache(maxsize=None)

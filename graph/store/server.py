@@ -130,7 +130,8 @@ def saved_json() -> bytes:
     """The saved questions for the page, their defaults bound (VALUES) so they run as they are."""
     from rdflib import Literal, URIRef
 
-    from graph.store.sparql import bind_values, saved_queries
+    from graph.store.querytext import bind_values
+    from graph.store.sparql import saved_queries
     from graph.model.terms import ENTITY
 
     items = []

@@ -6,9 +6,9 @@ Every query gets the project's prefixes (:data:`graph.model.terms.PREFIXES`) dec
 research question it answers, and ``# param: NAME (KIND) what it is; default: VALUE`` lines
 declare its parameters (``; required`` instead of a default: the question cannot be asked without
 it). Parameters are bound with a SPARQL ``VALUES`` block at the start of the query's ``WHERE``
-group, built from rdflib terms (never by pasting text into the query), so the same bound query runs
-unchanged on memory, Oxigraph and a remote server. A parameter left out (and without a default) is
-not bound: it matches anything.
+group (:func:`graph.store.querytext.bind_values`, never by pasting text into the query), so the
+same bound query runs unchanged on memory, Oxigraph and a remote server. A parameter left out (and
+without a default) is not bound: it matches anything.
 
 A question that lists many rows gives them a page at a time: a ``limit`` parameter (kind
 ``limit``) and an ``offset`` parameter (kind ``offset``) set its ``LIMIT`` and ``OFFSET`` (the
@@ -18,10 +18,6 @@ so that the page is taken from the rows that match them.
 
 >>> kind_of("SELECT * WHERE { ?s ?p ?o }")
 'SELECT'
->>> print(bind_values("SELECT ?s WHERE { ?s ?p ?o }", {"p": URIRef("http://x/p")}))
-SELECT ?s WHERE { VALUES ?p { <http://x/p> } ?s ?p ?o }
->>> print(set_page("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 100", limit=10, offset=20))
-SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 10 OFFSET 20
 """
 
 from __future__ import annotations
@@ -37,10 +33,12 @@ from graph.model.errors import InputError, UnknownName
 from graph.model.names import Names, fold, resolve, suggest
 from graph.model.terms import ENTITY, PREFIXES
 from graph.store.native import oxigraph_of
+from graph.store.querytext import bind_values, last_limit, set_page
+from graph.model.rdfterms import to_oxigraph, to_rdflib
 
 __all__ = ["StoreQuads", "PROLOGUE", "FORMATS", "GRAPH_FORMATS", "Param", "SavedQuery", "saved_queries", "saved_query",
-           "check_syntax", "kind_of", "bind_values", "set_page", "resolve_param", "run", "run_text", "format_result",
-           "queries_dir", "oxigraph_of", "to_rdflib", "NativeResult"]
+           "check_syntax", "kind_of", "resolve_param", "run", "run_text", "format_result", "queries_dir", "oxigraph_of",
+           "NativeResult"]
 
 #: The PREFIX lines declared for every query.
 PROLOGUE = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
@@ -67,13 +65,6 @@ PAGE_KINDS = ("limit", "offset")
 _PARAM_LINE = re.compile(r"^#\s*param:\s*(\w+)\s*\((\w+)\)\s*(.*)$")
 _DEFAULT = re.compile(r";\s*default:\s*(.+?)\s*$")
 _REQUIRED = re.compile(r";\s*required\s*$")
-# Tokens skipped when looking for a query's WHERE group: strings, IRIs, comments.
-_SKIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-                   r'|"(?:[^"\\\n]|\\.)*"' r"|'(?:[^'\\\n]|\\.)*'"
-                   r'|<[^<>"{}|^`\\\x00-\x20]*>' r"|#[^\n]*")
-_WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
-_LIMIT = re.compile(r"(?:\bOFFSET\s+(?P<o1>\d+)\s+)?\bLIMIT\s+(?P<l>\d+)(?:\s+OFFSET\s+(?P<o2>\d+))?",
-                    re.IGNORECASE)
 
 
 def queries_dir() -> Path:
@@ -131,7 +122,7 @@ def _read_saved(path: Path) -> SavedQuery:
                 if param.default is None or not param.default.isdigit():
                     raise InputError(f"parameter '{name}' ({kind}): its default must be a whole number",
                                      file=path, line=n)
-                if _last_limit(text) is None:
+                if last_limit(text) is None:
                     raise InputError(f"parameter '{name}' ({kind}): the query has no LIMIT clause to set",
                                      file=path, line=n)
             params.append(param)
@@ -215,96 +206,6 @@ def kind_of(text: str) -> str:
     return check_syntax(text)
 
 
-def _blank(text: str) -> str:
-    """``text`` with its strings, IRIs and comments blanked out (same length, same offsets)."""
-    return _SKIP.sub(lambda m: " " * len(m.group()), text)
-
-
-def _last_limit(text: str):
-    """The query's last ``LIMIT n`` clause (with an ``OFFSET m`` beside it), as a match on the blanked text."""
-    found = list(_LIMIT.finditer(_blank(text)))
-    return found[-1] if found else None
-
-
-def _depth(blanked: str, at: int) -> int:
-    return blanked.count("{", 0, at) - blanked.count("}", 0, at)
-
-
-def _where_brace(text: str) -> int | None:
-    """Offset of the ``{`` opening the group that takes the parameters, skipping strings, IRIs, comments.
-
-    That is the query's WHERE group; when the query's last LIMIT closes a sub-select (a question
-    that takes its page there), the WHERE group of that sub-select.
-    """
-    blanked = _blank(text)
-    limit = _last_limit(text)
-    if limit is not None:
-        level = _depth(blanked, limit.start())
-        if level > 0:
-            wheres = [m for m in _WHERE.finditer(blanked, 0, limit.start()) if _depth(blanked, m.start()) == level]
-            if wheres:
-                i = blanked.find("{", wheres[-1].end())
-                return i if i >= 0 else None
-    m = _WHERE.search(blanked)
-    if m:
-        i = blanked.find("{", m.end())
-        return i if i >= 0 else None
-    if re.search(r"\bCONSTRUCT\b", blanked, re.IGNORECASE):
-        return None
-    i = blanked.find("{")
-    return i if i >= 0 else None
-
-
-def bind_values(text: str, bindings: dict) -> str:
-    """The query with a ``VALUES`` block binding ``bindings`` (name -> rdflib term) in its WHERE group.
-
-    The terms are written by rdflib (``Term.n3()``), which escapes them: no text given by a user
-    is pasted into the query.
-
-    Raises
-    ------
-    InputError
-        If the query has no WHERE group to bind in.
-    """
-    if not bindings:
-        return text
-    for name, term in bindings.items():
-        if not re.fullmatch(r"[A-Za-z_]\w*", name):
-            raise InputError(f"bad parameter name '{name}'")
-        if not isinstance(term, (URIRef, Literal)):
-            raise InputError(f"parameter '{name}': not an IRI or a literal")
-    at = _where_brace(text)
-    if at is None:
-        raise InputError("the query has no WHERE group to bind parameters in")
-    # one single-variable block per parameter: Virtuoso 7.2 fails on a one-row block of several
-    # variables (SP031 "no SPART_VARR_FIXED"), and answers these (tests/test_saved_anywhere.py)
-    block = "".join(f" VALUES ?{n} {{ {bindings[n].n3()} }}" for n in sorted(bindings))
-    return text[:at + 1] + block + text[at + 1:]
-
-
-def set_page(text: str, limit: int | None = None, offset: int | None = None) -> str:
-    """The query with its last ``LIMIT`` (and the ``OFFSET`` beside it) set to ``limit`` and ``offset``.
-
-    ``None`` keeps what the query says. The numbers are written by this function (never text
-    given by a user).
-
-    Raises
-    ------
-    InputError
-        If the query has no LIMIT clause, or a number is negative (or the limit 0).
-    """
-    m = _last_limit(text)
-    if m is None:
-        raise InputError("the query has no LIMIT clause to set the page in")
-    old_offset = m.group("o1") or m.group("o2")
-    limit = int(m.group("l")) if limit is None else int(limit)
-    offset = (int(old_offset) if old_offset else 0) if offset is None else int(offset)
-    if limit < 1 or offset < 0:
-        raise InputError(f"bad page: limit {limit}, offset {offset} (a limit of 1 or more, an offset of 0 or more)")
-    clause = f"LIMIT {limit}" + (f" OFFSET {offset}" if offset or old_offset else "")
-    return text[:m.start()] + clause + text[m.end():]
-
-
 def _entity_names(ds) -> Names:
     """Every entity of the dataset (under ``ent:``) with its preferred label and aliases, for the name lookup."""
     query = "SELECT DISTINCT ?e ?p ?l WHERE { ?e ?p ?l FILTER(?p IN (skos:prefLabel, skos:altLabel)) }"
@@ -326,7 +227,7 @@ def _entity_names(ds) -> Names:
 
 def _is_entity(ds, iri: URIRef) -> bool:
     """Whether ``iri`` is an entity of the registry (it has a preferred label): one look-up."""
-    return bool(run(ds, f"ASK {{ {iri.n3()} skos:prefLabel ?label }}", where="names").askAnswer)
+    return bool(run(ds, bind_values("ASK { ?e skos:prefLabel ?label }", {"e": iri}), where="names").askAnswer)
 
 
 def resolve_param(ds, param: Param, value: str):
@@ -364,26 +265,6 @@ def resolve_param(ds, param: Param, value: str):
     return Literal(value)
 
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def to_rdflib(term):
-    """A pyoxigraph term as an rdflib term (as rdflib's own parsers would give it)."""
-    from rdflib import BNode
-
-    if term is None:
-        return None
-    kind = type(term).__name__
-    if kind == "NamedNode":
-        return URIRef(term.value)
-    if kind == "BlankNode":
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    dt = term.datatype.value
-    return Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=URIRef(dt))
-
-
 class StoreQuads:
     """An Oxigraph store read by quad pattern, as rdflib terms: the ``quads`` method of an rdflib
     ``Dataset`` (the union of the named graphs, or one of them), for code written against one, such as
@@ -395,26 +276,11 @@ class StoreQuads:
     def quads(self, pattern: tuple):
         import pyoxigraph as ox
 
-        def ox_term(t):
-            if t is None:
-                return None
-            return ox.NamedNode(str(t)) if isinstance(t, URIRef) else _ox_literal(t)
-
         s, p, o, g = pattern
-        for q in self.store.quads_for_pattern(ox_term(s), ox_term(p), ox_term(o), ox_term(g)):
+        for q in self.store.quads_for_pattern(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g)):
             if type(q.graph_name) is ox.DefaultGraph:
                 continue  # the default graph holds nothing of a built dataset
             yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object), to_rdflib(q.graph_name)
-
-
-def _ox_literal(term):
-    import pyoxigraph as ox
-
-    if not isinstance(term, Literal):
-        raise TypeError(f"not a term of a quad pattern: {term!r}")
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or _XSD_STRING)))
 
 
 class NativeResult:
