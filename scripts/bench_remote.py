@@ -5,10 +5,12 @@ For issue 20's "push of the 1M benchmark corpus succeeds three times in a row an
 then answers through --endpoint". Each push and each question runs the ``serbia-kg`` command as a
 user would (a fresh process); the script prints one line per run and a JSON summary, and exits 1
 if any push or question failed. Entity parameters are the corpus's focus entities
-(``corpus.json`` of ``scripts/generate_corpus.py``); the memory answer is compared for the
-row count when ``--compare`` is given (slow at 1M: rdflib parses the whole TriG).
+(``corpus.json`` of ``scripts/generate_corpus.py``). With ``--store PATH`` (the Oxigraph store of
+the same build) each question is also asked there and the two answers are compared, line by line
+(sorted: rows that tie in the order may come in either order): ``same`` or ``DIFFERS``.
 
-A benchmark, not a test; on a shared machine run it alone (for example under ``flock`` with a lock file that other benchmarks share).
+A benchmark, not a test; on a shared machine run it alone (for example under ``flock`` with a lock file
+that other benchmarks share).
 
 Example::
 
@@ -62,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--password", default="dba")
     ap.add_argument("--pushes", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600, help="seconds a question may take (default 600)")
+    ap.add_argument("--store", type=Path, default=None,
+                    help="the Oxigraph store of the same build: each answer is compared with the store's")
     args = ap.parse_args(argv)
 
     focus = {}
@@ -88,27 +92,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"push {i}: {'ok' if ok else 'FAILED'} in {took:.1f} s: "
               f"{(res.stdout or res.stderr).strip().splitlines()[-1] if (res.stdout or res.stderr).strip() else ''}",
               flush=True)
+    asks = []
     for q in saved_queries():
-        started = time.monotonic()
         fmt = "csv" if kind_of(q.text) in ("SELECT", "ASK") else "nt"
-        res = run(cli("sparql", "--endpoint", args.endpoint, "--saved", q.name, "--format", fmt,
-                      *params_for(q, focus, claim)), args.timeout)
-        took = time.monotonic() - started
-        rows = max(0, len(res.stdout.strip().splitlines()) - 1) if res.returncode == 0 else None
-        failed += res.returncode != 0
-        summary["questions"][q.name] = {"seconds": round(took, 1), "rows": rows,
-                                        "error": res.stderr.strip().splitlines()[-1] if res.returncode else None}
-        print(f"{q.name}: {'ok' if res.returncode == 0 else 'FAILED'} in {took:.1f} s, {rows} rows"
-              + (f": {res.stderr.strip().splitlines()[-1]}" if res.returncode else ""), flush=True)
-    for name, extra in (("supplies", ["--to", focus.get("hub", "serbia")]), ("ties", [focus.get("hub", "serbia")])):
+        asks.append((q.name, ["sparql", "--saved", q.name, "--format", fmt, *params_for(q, focus, claim)]))
+    hub = focus.get("hub", "serbia")
+    asks += [("supplies", ["supplies", "--to", hub, "--format", "csv"]), ("ties", ["ties", hub, "--format", "csv"])]
+    for name, command in asks:
         started = time.monotonic()
-        res = run(cli(name, *extra, "--endpoint", args.endpoint, "--format", "csv"), args.timeout)
+        res = run(cli(*command, "--endpoint", args.endpoint), args.timeout)
         took = time.monotonic() - started
-        failed += res.returncode != 0
         rows = max(0, len(res.stdout.strip().splitlines()) - 1) if res.returncode == 0 else None
-        summary["questions"][name] = {"seconds": round(took, 1), "rows": rows,
-                                      "error": res.stderr.strip().splitlines()[-1] if res.returncode else None}
-        print(f"{name}: {'ok' if res.returncode == 0 else 'FAILED'} in {took:.1f} s, {rows} rows", flush=True)
+        failed += res.returncode != 0
+        error = res.stderr.strip().splitlines()[-1] if res.returncode and res.stderr.strip() else None
+        entry = {"seconds": round(took, 1), "rows": rows, "error": error}
+        if args.store is not None and res.returncode == 0:
+            local = run(cli(*command, "--store", args.store), args.timeout)
+            entry["store_rows"] = max(0, len(local.stdout.strip().splitlines()) - 1)
+            entry["same"] = (local.returncode == 0
+                             and sorted(local.stdout.splitlines()) == sorted(res.stdout.splitlines()))
+            failed += not entry["same"]
+        summary["questions"][name] = entry
+        print(f"{name}: {'ok' if res.returncode == 0 else 'FAILED'} in {took:.1f} s, {rows} rows"
+              + (f": {error}" if error else "")
+              + ("" if "same" not in entry else
+                 "; the store's answer: " + ("same" if entry["same"] else f"DIFFERS ({entry['store_rows']} rows)")),
+              flush=True)
     print(json.dumps(summary, indent=1))
     return 1 if failed else 0
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from urllib.parse import quote
 
 import pytest
+from rdflib import URIRef
 
 from conftest import TEST_ENDPOINT, TEST_GRAPH_STORE, TEST_PASSWORD, TEST_USER
 from graph.store import backends
 from graph.store.backends import RemoteError, open_dataset
+from graph.model.terms import GRAPH
 from graph.store.remote import Client, with_dataset
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -46,6 +49,12 @@ def test_a_large_graph_is_put_once_authenticated_with_digest(tmp_path):
         client.request("DELETE", url)
 
 
+def _put(graph: str, path) -> str:
+    url = f"{_gsp()}?graph={quote(graph, safe='')}"
+    Client(TEST_USER, TEST_PASSWORD).request("PUT", url, body=path, headers={"Content-Type": "application/n-triples"})
+    return url
+
+
 @pytest.mark.server
 def test_a_question_names_150_graphs_without_150_echoed_headers(seed_endpoint, monkeypatch):
     """Virtuoso echoes each default-graph-uri as a header and http.client refuses more than 100; the
@@ -53,11 +62,58 @@ def test_a_question_names_150_graphs_without_150_echoed_headers(seed_endpoint, m
     real, _ = backends.pushed_graphs(seed_endpoint)
     many = real + [f"urn:serbia-kg:test:reliab:absent-{i}" for i in range(150)]
     monkeypatch.setattr(backends, "pushed_graphs", lambda endpoint, client=None: (many, None))
-    monkeypatch.setattr(backends, "MAX_DATASET_GRAPHS", 1000)
     remote = open_dataset(endpoint=seed_endpoint)
     n = int(next(iter(remote.query(COUNT)))[0])
     monkeypatch.undo()
     assert n == int(next(iter(open_dataset(endpoint=seed_endpoint).query(COUNT)))[0]) > 1000
+
+
+@pytest.mark.server
+def test_a_question_sees_the_pushed_graphs_only_however_many(seed_out, seed_endpoint, monkeypatch, tmp_path):
+    """Above 40 graphs a question went to the server's default graph, which on Virtuoso is every graph
+    on it: a second copy of the registry (another dataset, a benchmark's copy) was counted twice."""
+    foreign = f"urn:serbia-kg:test:endpoint:foreign-copy-{os.getpid()}"
+    copy = tmp_path / "registry.nt"
+    local = open_dataset(seed_out)
+    copy.write_text(local.graph(URIRef(str(GRAPH.registry))).serialize(format="nt"), encoding="utf-8")
+    url = _put(foreign, copy)
+    try:
+        real, _ = backends.pushed_graphs(seed_endpoint)
+        many = real + [f"urn:serbia-kg:test:endpoint:absent-{i}" for i in range(60)]  # > 40: the old limit
+        monkeypatch.setattr(backends, "pushed_graphs", lambda endpoint, client=None: (many, None))
+        remote = open_dataset(endpoint=seed_endpoint)
+        labels = "SELECT (COUNT(*) AS ?n) WHERE { ?s skos:prefLabel ?l }"
+        per_graph = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s a ?t } } GROUP BY ?g"
+        assert int(next(iter(remote.query(labels)))[0]) == int(next(iter(local.query(labels)))[0])
+        assert {(str(g), int(n)) for g, n in remote.query(per_graph)} == \
+            {(str(g), int(n)) for g, n in local.query(per_graph)}
+    finally:
+        Client(TEST_USER, TEST_PASSWORD).request("DELETE", url)
+
+
+@pytest.mark.server
+def test_an_answer_the_server_cuts_short_is_asked_again_page_by_page(seed_endpoint, monkeypatch, tmp_path):
+    """Virtuoso answers at most ResultSetMaxRows rows (10,000 by default), saying so only in a header:
+    the projection (supplies, ties) read a 1M dataset in part, silently."""
+    graph = f"urn:serbia-kg:test:endpoint:many-rows-{os.getpid()}"
+    body = tmp_path / "rows.nt"
+    with open(body, "w") as fh:
+        for i in range(25_000):
+            fh.write(f"<urn:serbia-kg:test:s{i}> <urn:serbia-kg:test:value> \"{i}\" .\n")
+    url = _put(graph, body)
+    try:
+        real, _ = backends.pushed_graphs(seed_endpoint)
+        monkeypatch.setattr(backends, "pushed_graphs", lambda endpoint, client=None: (real + [graph], None))
+        remote = open_dataset(endpoint=seed_endpoint)
+        rows = list(remote.query("SELECT ?s ?v WHERE { ?s <urn:serbia-kg:test:value> ?v }"))
+        assert len(rows) == 25_000 and {int(v) for _, v in rows} == set(range(25_000))
+        pairs = list(remote.subject_objects(URIRef("urn:serbia-kg:test:value")))  # what the projection reads
+        assert len(set(pairs)) == 25_000
+        assert len(list(remote.query("SELECT ?s WHERE { ?s <urn:serbia-kg:test:value> ?v } LIMIT 100"))) == 100
+        with pytest.raises(RemoteError, match="cut the answer at 10000 rows"):
+            list(remote.query("SELECT ?s WHERE { ?s <urn:serbia-kg:test:value> ?v } LIMIT 20000"))
+    finally:
+        Client(TEST_USER, TEST_PASSWORD).request("DELETE", url)
 
 
 def test_the_dataset_goes_into_the_query_text():

@@ -27,7 +27,7 @@ from graph.model import generation
 from graph.model.errors import InputError, NotBuilt
 from graph.model.terms import GRAPH, PREFIXES
 from graph.store.native import open_store
-from graph.store.remote import Client, HTTPFailure, split_graphs, with_dataset
+from graph.store.remote import Client, HTTPFailure, has_own_page, names_graphs, split_graphs, with_dataset
 
 __all__ = ["open_dataset", "open_native", "load_store", "push", "remote_graphs", "RemoteError", "TRIG", "ENV_ENDPOINT",
            "ENV_GRAPH_STORE", "ENV_USER", "ENV_PASSWORD"]
@@ -41,8 +41,6 @@ ENV_PASSWORD = "SERBIA_KG_PASSWORD"
 
 _GRAPHS_QUERY = ("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
                  f'FILTER(STRSTARTS(STR(?g), "{GRAPH}")) }} ORDER BY ?g')
-#: Up to this many graphs, a question through ``--endpoint`` names its dataset (see :func:`_remote_store`).
-MAX_DATASET_GRAPHS = 40
 #: The graph in which ``push`` lists, last of all, the graphs it put and the build they hold (outside
 #: the ``kgg:`` graphs, so no question sees it). Reading it is one small query, where listing the
 #: graphs by a scan reads every quad (37 s at 1M triples on Virtuoso).
@@ -296,18 +294,19 @@ def _manifest(graphs: list[str], build: str | None) -> bytes:
 def _remote_store(endpoint: str):
     """An rdflib SPARQLStore that asks ``endpoint`` with the dataset's graphs as its RDF dataset.
 
-    Each query gets the serbia-kg graphs as ``FROM`` (their merge is the default graph) and
-    ``FROM NAMED`` (``GRAPH ?g`` sees each), written into the query text
-    (:func:`graph.store.remote.with_dataset`) rather than sent as ``default-graph-uri`` and
+    Each query gets the serbia-kg graphs the last push listed (its manifest) as ``FROM`` (their
+    merge is the default graph) and, when it has a ``GRAPH`` pattern, as ``FROM NAMED`` (``GRAPH ?g``
+    sees each), however many there are: a server's own default graph may hold other data (on
+    Virtuoso it is the union of every graph on the server, so another copy of the dataset, or any
+    graph using the project's terms, would be counted too). The dataset is written into the query
+    text (:func:`graph.store.remote.with_dataset`) rather than sent as ``default-graph-uri`` and
     ``named-graph-uri`` parameters, which Virtuoso echoes as one response header each (Python's
-    ``http.client`` refuses more than 100). The server's other graphs (system graphs, other
-    data) stay out of the answers, on any server.
+    ``http.client`` refuses more than 100).
 
-    Above :data:`MAX_DATASET_GRAPHS` graphs (about 40 sources) the query goes without a dataset,
-    to the server's default one: Virtuoso plans a query that names 700 graphs so slowly that it
-    refuses it ("estimated execution time 2962 s exceeds the limit of 400 s") where the same
-    question without them takes 0.15 s. Its default graph is the union of all its graphs, so a
-    large dataset wants a server of its own (the server's system graphs hold none of our terms).
+    A server that cuts an answer short says so (Virtuoso: ``X-SPARQL-MaxRows``, its
+    ``ResultSetMaxRows``, 10,000 rows by default): a SELECT is then asked again page by page
+    (``LIMIT``/``OFFSET`` of that many rows) until a page comes back whole; a query that pages
+    itself, or a CONSTRUCT, that is cut is refused in one line rather than answered in part.
     """
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
     from rdflib.query import Result
@@ -318,18 +317,35 @@ def _remote_store(endpoint: str):
         raise NotBuilt(f"the server at {endpoint} holds no serbia-kg dataset: run "
                        f"'serbia-kg push --endpoint {endpoint}' first")
 
+    def ask(text: str, graph_result: bool):
+        import io
+
+        _, body, ctype = _http(endpoint, method="POST", data=urlencode({"query": text}).encode(), headers={
+            "Accept": "text/turtle" if graph_result else "application/sparql-results+xml",
+            "Content-Type": "application/x-www-form-urlencoded"}, client=client)
+        cut = client.last_headers.get("x-sparql-maxrows")
+        return Result.parse(io.BytesIO(body), content_type=ctype.split(";")[0].strip()), cut
+
     class RemoteStore(SPARQLStore):
         def _query(self, query, default_graph=None):  # noqa: ARG002 - the dataset is always ours
-            import io
-
             from rdflib.plugins.sparql.parser import parseQuery
 
             graph_result = parseQuery(query)[1].name in ("ConstructQuery", "DescribeQuery")
-            text = with_dataset(query, graphs, graphs) if len(graphs) <= MAX_DATASET_GRAPHS else query
-            _, body, ctype = _http(endpoint, method="POST", data=urlencode({"query": text}).encode(), headers={
-                "Accept": "text/turtle" if graph_result else "application/sparql-results+xml",
-                "Content-Type": "application/x-www-form-urlencoded"}, client=client)
-            return Result.parse(io.BytesIO(body), content_type=ctype.split(";")[0].strip())
+            text = with_dataset(query, graphs, graphs if names_graphs(query) else [])
+            result, cut = ask(text, graph_result)
+            if cut is None or result.type == "ASK":
+                return result
+            if graph_result or has_own_page(query) or not cut.isdigit() or int(cut) < 1:
+                raise RemoteError(f"the server at {endpoint} cut the answer at {cut} rows (Virtuoso: "
+                                  "ResultSetMaxRows in virtuoso.ini); narrow the query or raise the limit")
+            page, rows = int(cut), []
+            while True:  # pages of one form, which an unchanged dataset gives in one order (Virtuoso)
+                more, _ = ask(f"{text}\nLIMIT {page} OFFSET {len(rows)}", False)
+                rows.extend(more.bindings)
+                if len(more.bindings) < page:
+                    break
+            result.bindings = rows
+            return result
 
     store = RemoteStore(query_endpoint=endpoint, returnFormat="xml")
     return store

@@ -24,7 +24,8 @@ from urllib.parse import urlsplit
 from urllib.request import (HTTPDigestAuthHandler, HTTPPasswordMgrWithDefaultRealm, Request,
                             parse_http_list, parse_keqv_list)
 
-__all__ = ["Client", "HTTPFailure", "with_dataset", "split_graphs", "TIMEOUT", "RETRIES"]
+__all__ = ["Client", "HTTPFailure", "with_dataset", "names_graphs", "has_own_page", "split_graphs", "TIMEOUT",
+           "RETRIES"]
 
 #: Seconds to wait for a remote server (per request).
 TIMEOUT = 300
@@ -52,6 +53,8 @@ class Client:
         self.user, self.password = user, password
         self.timeout, self.retries, self.sleep = timeout, retries, sleep
         self._challenge: dict | None = None  # the last digest challenge seen
+        #: The headers of the last answer (lower-case names).
+        self.last_headers: dict = {}
         self._basic = False
         mgr = HTTPPasswordMgrWithDefaultRealm()
         self._digest = HTTPDigestAuthHandler(mgr)
@@ -138,6 +141,7 @@ class Client:
                 failure = exc
                 continue
             if status < 400:
+                self.last_headers = head
                 return status, head.get("content-type", ""), data
             why = _first_line(data) or http.client.responses.get(status, "")
             if status == 401:
@@ -171,11 +175,32 @@ _TOKEN = re.compile(r"""
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z_0-9]+)
+  | (?P<pname>[A-Za-z_][\w.-]*:[\w.-]*|:[\w.-]*)
   | (?P<word>[A-Za-z_][A-Za-z_0-9-]*)
   | (?P<open>[{(])
   | (?P<close>[})])
   | (?P<other>\S)
 """, re.X)
+
+
+def has_own_page(query: str) -> bool:
+    """Whether ``query`` says ``LIMIT`` or ``OFFSET`` anywhere (outside strings, IRIs and comments).
+
+    >>> has_own_page("SELECT ?limit { ?s ex:limit 'LIMIT' }"), has_own_page("SELECT * { ?s ?p ?o } limit 5")
+    (False, True)
+    """
+    return any(m.lastgroup == "word" and m.group().upper() in ("LIMIT", "OFFSET") for m in _TOKEN.finditer(query))
+
+
+def names_graphs(query: str) -> bool:
+    """Whether ``query`` has a ``GRAPH`` pattern (outside strings, IRIs and comments): only then does
+    its dataset need named graphs.
+
+    >>> names_graphs("SELECT ?g WHERE { GRAPH ?g { ?s ?p 'GRAPH' } }"), names_graphs("ASK { ?graph ?p <urn:GRAPH> }")
+    (True, False)
+    """
+    return any(m.lastgroup == "word" and m.group().upper() == "GRAPH" for m in _TOKEN.finditer(query))
 
 
 def with_dataset(query: str, default: Iterable[str], named: Iterable[str]) -> str:
@@ -190,6 +215,8 @@ def with_dataset(query: str, default: Iterable[str], named: Iterable[str]) -> st
     "ASK FROM <http://g/1> { ?s ?p '{' }"
     >>> with_dataset("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", ["http://g/1"], [])
     'CONSTRUCT { ?s ?p ?o } FROM <http://g/1> WHERE { ?s ?p ?o }'
+    >>> with_dataset("SELECT ?where WHERE { ?where a ex:from }", ["http://g/1"], [])
+    'SELECT ?where FROM <http://g/1> WHERE { ?where a ex:from }'
     """
     depth, form, at, template = 0, None, None, False
     for m in _TOKEN.finditer(query):
