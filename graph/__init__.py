@@ -8,6 +8,7 @@ The library does everything the ``serbia-kg`` command does; this is its front do
     comp, summary = graph.build("sources")            # validate, write out/ beside the corpus
     graph.build_store("out", "out/oxigraph")           # an Oxigraph store with its supplies index
     kg = graph.open_graph(store="out/oxigraph")        # or open_graph("out"), open_graph(endpoint=URL)
+    kg = graph.from_sources("sources")                 # or: compile in memory, write nothing
     kg.supplies(to="Serbia")                           # rows with their sources and quotes
 
 Every error a user can cause is a :class:`KGError`; catch the subclass you mean.
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from graph.compile.build import build, validate
 
 __version__ = "0.1.0"
-__all__ = ["build", "validate", "build_store", "open_graph", "KnowledgeGraph", "KGError", "InputError",
+__all__ = ["build", "validate", "build_store", "open_graph", "from_sources", "KnowledgeGraph", "KGError", "InputError",
            "ValidationError", "UnknownName", "UnknownRelation", "NotBuilt", "CorpusInvalid", "__version__"]
 
 # build, validate and the questions use rdflib and networkx, which take about 0.5 s to import
@@ -57,8 +58,32 @@ def open_graph(out: str | Path | None = None, *, sources: str | Path | None = No
     """
     from graph.ask.questions import KnowledgeGraph  # see _LAZY
 
-    return KnowledgeGraph.load(out, sources=sources, store=store, endpoint=endpoint,
-                               build_if_missing=build_if_missing)
+    try:
+        return KnowledgeGraph.load(out, sources=sources, store=store, endpoint=endpoint)
+    except NotBuilt:
+        if not build_if_missing or store is not None or endpoint is not None:
+            raise
+    from graph.compile.build import build as compile_and_write
+    from graph.model.generation import default_out
+
+    target = Path(out) if out is not None else default_out(Path(sources)) if sources is not None else Path("out")
+    compile_and_write(Path(sources) if sources is not None else Path("sources"), target)
+    return KnowledgeGraph.load(target)
+
+
+def from_sources(corpus: str | Path = "sources") -> KnowledgeGraph:
+    """Compile and validate a corpus in memory (nothing written) and ask it.
+
+    Raises
+    ------
+    CorpusInvalid
+        When the corpus does not validate.
+    """
+    from graph.ask.questions import KnowledgeGraph  # see _LAZY
+    from graph.compile.build import validate as compile_and_check
+
+    comp, _ = compile_and_check(Path(corpus))
+    return KnowledgeGraph(comp.dataset)
 
 
 def build_store(out: str | Path | None, path: str | Path, progress: Callable[[str], None] | None = None) -> int:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from graph.model import generation
 from graph.model.errors import CorpusInvalid, InputError, KGError
 
 CORPUS_HELP = "Corpus folder: one sub-folder per source plus registry/ (default: ./sources)."
@@ -124,10 +125,9 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
 
     Example: serbia-kg build --sources sources --out out
     """
-    from graph.compile import build as build_mod
     from graph.pipeline import build as build_all
 
-    target = out if out is not None else build_mod.default_out(corpus)
+    target = out if out is not None else generation.default_out(corpus)
     progress = progress_printer(quiet or fmt == "json")
     try:
         _, summary = build_all(corpus, target, store=store, view=with_view, shacl_engine=shacl_engine,
@@ -214,12 +214,11 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
     """
     import webbrowser
 
-    from graph.compile import build as build_mod
     from graph.store import backends as store_mod
     from graph.present import view as view_mod
     from graph.ask.questions import KnowledgeGraph
 
-    folder = data if data is not None else build_mod.default_out(corpus)
+    folder = data if data is not None else generation.default_out(corpus)
     target = html_out if html_out is not None else folder / "serbia-kg.html"
     if target.is_dir():
         target = target / "serbia-kg.html"
@@ -283,11 +282,10 @@ def export(corpus: Path, data: Path | None, store: Path | None, endpoint: str | 
       serbia-kg export --format gexf                 # writes out/serbia-kg.gexf
       serbia-kg export --format csv --relation supplies --out supplies.csv
     """
-    from graph.compile import build as build_mod
     from graph.present import export as export_mod
     from graph.store.backends import open_dataset
 
-    folder = data if data is not None else build_mod.default_out(corpus)
+    folder = data if data is not None else generation.default_out(corpus)
     target = file_out if file_out is not None else folder / f"serbia-kg{export_mod.FORMATS[fmt]}"
     try:
         graph = export_mod.export(open_dataset(folder, store=store, endpoint=endpoint), target, fmt,
@@ -1009,13 +1007,12 @@ def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
     Example: serbia-kg conflicts --format json
     """
     from graph.ask.questions import KnowledgeGraph
-    from graph.compile import build as build_mod
     from graph.compile.corroboration import conflicts as find
     from graph.present.output import render, terminal_width
     from graph.store.backends import open_dataset
 
     try:
-        ds = open_dataset(out if out is not None else build_mod.default_out(corpus))
+        ds = open_dataset(out if out is not None else generation.default_out(corpus))
         found = [{"about": "transfer", "fact": f"{c.supplier} -> {c.recipient}: {c.system}", **c.as_dict()}
                  for c in find(ds)]
         found += KnowledgeGraph(ds).alignment_conflicts()

@@ -49,7 +49,7 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
     tuple
         ``(Compilation, Summary)``.
     """
-    out = Path(out) if out is not None else build_mod.default_out(Path(corpus))
+    out = Path(out) if out is not None else generation.default_out(Path(corpus))
     warnings: list[str] = []
 
     def extras(comp, gen: generation.Generation) -> None:

@@ -15,6 +15,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+import graph
 from graph.model.errors import KGError, NotBuilt
 from graph.ask.questions import KnowledgeGraph
 
@@ -25,7 +26,7 @@ def main(recipient: str = "Serbia") -> int:
     try:
         kg = KnowledgeGraph.load(ROOT / "out")
     except NotBuilt:
-        kg = KnowledgeGraph.from_sources(ROOT / "sources")  # nothing built yet: compile in memory
+        kg = graph.from_sources(ROOT / "sources")  # nothing built yet: compile in memory
     try:
         rows = kg.supplies(to=recipient)
     except KGError as exc:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib.namespace import PROV
 
+import graph
 from graph.compile.build import build, compile_corpus
 from graph.cli import main
 from graph.compile.corroboration import LINKS, conflicts, corroborate, fact_groups, independent_sources
@@ -73,18 +74,14 @@ def test_numbers_adding_up_across_deals_are_the_same_fact(tmp_path, make_corpus)
 
 
 def test_supplies_shows_one_row_with_the_number_both_sources_agree_on(tmp_path, make_corpus):
-    from graph.ask.questions import KnowledgeGraph
-
-    kg = KnowledgeGraph.from_sources(fiction_corpus(tmp_path, make_corpus, 6))
+    kg = graph.from_sources(fiction_corpus(tmp_path, make_corpus, 6))
     [row] = kg.supplies(to="Sylvania", system="Zephyr-9")
     assert row["quantity"] == 6 and row["quantities"] is None  # the article's 6 = SIPRI's 1 + 3 and 2
     assert {s["source"] for s in row["sources"]} == {"fixture-source", "sipri-2030-04-01-fiction-register"}
 
 
 def test_supplies_keeps_each_source_s_number_when_they_disagree(tmp_path, make_corpus):
-    from graph.ask.questions import KnowledgeGraph
-
-    kg = KnowledgeGraph.from_sources(fiction_corpus(tmp_path, make_corpus, 7))
+    kg = graph.from_sources(fiction_corpus(tmp_path, make_corpus, 7))
     rows = kg.supplies(to="Sylvania", system="Zephyr-9")
     article = next(r for r in rows if "fixture-source" in {s["source"] for s in r["sources"]})
     assert article["quantity"] == 7  # not merged with SIPRI's deals: they conflict

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph.model.errors import InputError, NotBuilt, UnknownName
+import graph
 from graph.ask.questions import KnowledgeGraph, NoPath
 
 
@@ -202,7 +203,7 @@ def test_from_sources_and_same_fact_merging(make_corpus):
             quantity: 6
             quote: "Russia gave Serbia six MiG-29s."
         """, text="Russia gave Serbia six MiG-29s. Nobody else did.")
-    kg = KnowledgeGraph.from_sources(corpus)
+    kg = graph.from_sources(corpus)
     row, = kg.supplies(to="Serbia")
     assert (row["supplier"], row["system"], row["quantity"]) == ("Russia", "MiG-29", 6)
     # a second claim linked as the same fact: still one row, now with both sources

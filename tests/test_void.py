@@ -5,7 +5,8 @@ from __future__ import annotations
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID
 
-from graph.compile.void import DATASET, describe
+from graph.compile.void import describe
+from graph.model.resources import DATASET
 from graph.model.terms import GRAPH, SOURCE
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")

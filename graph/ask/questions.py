@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
 
-from graph.model.errors import InputError, KGError, NotBuilt, UnknownName
+from graph.model.errors import InputError, KGError, UnknownName
+from graph.model.generation import default_out
 from graph.store.graphcache import GraphCache
 from graph.model.attributes import attributes
 from graph.store.index import Index
@@ -96,8 +97,7 @@ class KnowledgeGraph:
     # --- loading ------------------------------------------------------------------------------------
     @classmethod
     def load(cls, out: str | Path | None = None, *, sources: str | Path | None = None,
-             build_if_missing: bool = False, store: str | Path | None = None,
-             endpoint: str | None = None, native: bool = False) -> "KnowledgeGraph":
+             store: str | Path | None = None, endpoint: str | None = None, native: bool = False) -> "KnowledgeGraph":
         """Open a built dataset.
 
         Parameters
@@ -105,9 +105,8 @@ class KnowledgeGraph:
         out:
             The build's output folder (default: ``out/`` beside ``sources``, or ``./out``).
         sources:
-            The corpus folder, to find the default ``out`` and to build from.
-        build_if_missing:
-            Run the build first when ``out`` holds none.
+            The corpus folder, to find the default ``out`` (:func:`graph.open_graph` also builds it
+            when asked to).
         store, endpoint:
             An Oxigraph store folder (read natively with pyoxigraph: nothing goes through rdflib;
             its supplies index, :mod:`graph.store.index`, answers :meth:`supplies` when it can, and
@@ -129,21 +128,10 @@ class KnowledgeGraph:
             return cls(open_store(Path(store)), index=Index.open(Path(store)), cache=GraphCache.open(Path(store)))
         from graph.store.backends import open_dataset
 
-        if out is None and sources is not None:
-            from graph.compile.build import default_out  # the build's modules: 0.6-1 s to import
-
-            out = default_out(Path(sources))
+        out = default_out(Path(sources)) if out is None and sources is not None else out
         out = Path("out") if out is None else out
         if store is not None or endpoint is not None:
             return cls(open_dataset(Path(out), store=Path(store) if store is not None else None, endpoint=endpoint))
-        try:
-            return cls._of_out(Path(out), native)
-        except NotBuilt:
-            if not build_if_missing:
-                raise
-        from graph.compile.build import build
-
-        build(Path(sources) if sources is not None else Path("sources"), Path(out))
         return cls._of_out(Path(out), native)
 
     @classmethod
@@ -156,20 +144,6 @@ class KnowledgeGraph:
         if folder is None:
             return cls(store)
         return cls(store, index=Index.open(folder), cache=GraphCache.open(folder))
-
-    @classmethod
-    def from_sources(cls, corpus: str | Path = "sources") -> "KnowledgeGraph":
-        """Compile and validate a corpus in memory (nothing written) and ask it.
-
-        Raises
-        ------
-        CorpusInvalid
-            When the corpus does not validate.
-        """
-        from graph.compile.build import validate
-
-        comp, _ = validate(Path(corpus))
-        return cls(comp.dataset)
 
     # --- the projection, memoised --------------------------------------------------------------------
     def facts(self, *, as_of: Any = None, since: Any = None, until: Any = None,

@@ -36,7 +36,7 @@ from graph.compile.parallel import cores, pool
 from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
 from graph.model import generation, yamlfile
 
-__all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS", "default_out",
+__all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS",
            "concept_schemes"]
 
 #: Output files of a build: name -> rdflib format.
@@ -134,11 +134,6 @@ def _empty_dataset() -> Dataset:
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns)
     return ds
-
-
-def default_out(corpus: Path) -> Path:
-    """The default output folder: ``out/`` beside the corpus folder."""
-    return corpus.resolve().parent / "out"
 
 
 def concept_schemes(ontology: Graph) -> dict[str, set[str]]:
@@ -432,7 +427,7 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
         When ``out`` is not a folder, another build holds it, or the disk refuses a write.
     """
     corpus = Path(corpus)
-    out = Path(out) if out is not None else default_out(corpus)
+    out = Path(out) if out is not None else generation.default_out(corpus)
     if out.exists() and not out.is_dir():
         raise InputError("output path exists and is not a folder", file=out)
     with generation.locked(out):

@@ -32,11 +32,12 @@ from typing import Any, Iterable, Iterator
 from rdflib import Dataset, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
+from graph.model.independence import independence_key
 from graph.model.groups import Groups
 from graph.model.terms import GRAPH, OA, SKG, SKV
 
 __all__ = ["Transfer", "Side", "Conflict", "Corroboration", "PROVEN", "POSSIBLE", "Triples", "transfers", "corroborate",
-           "link_transfers", "link", "conflicts", "independent_sources", "independence_key", "fact_groups",
+           "link_transfers", "link", "conflicts", "independent_sources", "fact_groups",
            "linked_conflicts", "LINKS"]
 
 #: The derived named graph the links are written to.
@@ -628,14 +629,4 @@ def independent_sources(ds: Dataset, sources: Iterable[URIRef | str]) -> int:
         keys.add(independence_key(str(s), None if kind is None else str(kind),
                                   None if publisher is None else str(publisher)))
     return len(keys)
-
-
-def independence_key(source: str, kind: str | None, publisher: str | None) -> str:
-    """What makes a source independent of others: its publisher for a dataset (releases of one dataset
-    count once), else the source itself.
-
-    >>> independence_key("sipri-2025", "dataset", "ent:sipri") == independence_key("sipri-2026", "dataset", "ent:sipri")
-    True
-    """
-    return f"dataset {publisher}" if kind == "dataset" and publisher is not None else f"source {source}"
 

@@ -8,17 +8,24 @@ byte-identical N-Quads, TriG, Turtle (every named graph merged, each triple once
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
 from graph.model.terms import PREFIXES
-
-if TYPE_CHECKING:  # pragma: no cover
-    from graph.compile.build import Compilation
 
 __all__ = ["serialize", "serialize_all", "FORMATS"]
 
 #: Output formats (the names rdflib gives them) -> pyoxigraph's format names.
 FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
+
+
+class Compilation(Protocol):
+    """What is written: a compiled corpus's sorted N-Quads and N-Triples (:class:`graph.compile.build.Compilation`)."""
+
+    def nquads_text(self) -> str: ...
+
+    def ntriples_text(self) -> str: ...
+
+    def triple_set(self) -> set[str]: ...
 
 
 def serialize(comp: Compilation, fmt: str) -> bytes:

@@ -9,9 +9,13 @@ files of the build as DCAT distributions. The server (``serbia-kg serve``) adds 
 
 from __future__ import annotations
 
-__all__ = ["describe", "DATASET", "VOID_FILE"]
+import pyoxigraph as ox
 
-DATASET = "https://w3id.org/serbia-kg/dataset"
+from graph.model.resources import DATASET
+from graph.model.terms import ENTITY, GRAPH, PREFIXES, SKG, SOURCE
+
+__all__ = ["describe", "VOID_FILE"]
+
 VOID_FILE = "void.ttl"
 _DCT = "http://purl.org/dc/terms/"
 _VOID = "http://rdfs.org/ns/void#"
@@ -23,10 +27,6 @@ _MEDIA = {"serbia-kg.trig": "application/trig", "serbia-kg.nq": "application/n-q
 
 def describe(nquads: str, files: list[str]) -> bytes:
     """VoID/DCAT Turtle for the dataset whose N-Quads are ``nquads``; ``files`` are the build's outputs."""
-    import pyoxigraph as ox
-
-    from graph.model.terms import ENTITY, GRAPH, PREFIXES, SKG, SOURCE
-
     counts: dict[str, int] = {}
     meta: list = []
     serbia, has_serbia = f"<{ENTITY}serbia> ", False

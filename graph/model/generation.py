@@ -35,7 +35,7 @@ from typing import Iterator, Sequence
 
 from graph.model.errors import InputError
 
-__all__ = ["LOCK", "BUILDS", "CURRENT", "STAMP", "STORE", "STORE_STAMP", "Busy", "Generation", "locked",
+__all__ = ["default_out", "LOCK", "BUILDS", "CURRENT", "STAMP", "STORE", "STORE_STAMP", "Busy", "Generation", "locked",
            "begin", "current", "stamp", "pin", "Pin", "link_store", "prune", "store_status", "store_build",
            "write_error", "store_stamp", "verify"]
 
@@ -54,6 +54,11 @@ _NAME = re.compile(r"^\d{6,}$")
 
 class Busy(InputError):
     """Another build is writing the same output folder."""
+
+
+def default_out(corpus: Path) -> Path:
+    """The default output folder: ``out/`` beside the corpus folder."""
+    return corpus.resolve().parent / "out"
 
 
 def write_error(exc: OSError, where: Path) -> InputError:

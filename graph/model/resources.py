@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # rdflib is imported when a graph is parsed: light commands do not need it
     from rdflib import Graph
 
-__all__ = ["ontology_dir", "ontology_graph", "shapes_graph", "ONTOLOGY_FILE", "SHAPES_FILE"]
+__all__ = ["ontology_dir", "ontology_graph", "shapes_graph", "ONTOLOGY_FILE", "SHAPES_FILE", "DATASET"]
 
 ONTOLOGY_FILE = "serbia-kg.ttl"
 SHAPES_FILE = "shapes/shapes.ttl"
+#: The dataset's IRI: what the VoID description (out/void.ttl) and the endpoint's service description describe.
+DATASET = "https://w3id.org/serbia-kg/dataset"
 
 
 def ontology_dir() -> Path:

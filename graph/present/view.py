@@ -31,6 +31,7 @@ import networkx as nx
 from graph.model.attributes import attributes
 from graph.ask.supplies import deliveries_text
 from graph.model.errors import InputError
+from graph.model.independence import independence_key
 from graph.model.files import write_atomically
 from graph.model.names import Names, resolve
 
@@ -580,8 +581,6 @@ def _scalar_words(value: Any) -> str | None:
 
 
 def _independence_key(source: str, info: SourceInfo | None) -> str:
-    from graph.compile.corroboration import independence_key
-
     return independence_key(source, info.kind if info else None, info.publisher if info else None)
 
 

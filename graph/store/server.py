@@ -250,7 +250,7 @@ class App:
         """The build's VoID/DCAT description (``void.ttl``), with this endpoint as its ``void:sparqlEndpoint``."""
         from rdflib import Graph, URIRef
 
-        from graph.compile.void import DATASET
+        from graph.model.resources import DATASET
 
         if self.void is None or not self.void.is_file():
             raise QueryRefused(404, "no dataset description: the build has no void.ttl (rebuild)")
