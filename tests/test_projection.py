@@ -171,8 +171,10 @@ def test_pure_and_deterministic(fixture_ds):
 def test_every_claim_class_with_a_rule_is_declared_once():
     classes = [r.claim_class for r in EDGE_RULES if r.claim_class is not None]
     assert len({r.relation for r in EDGE_RULES}) == len(EDGE_RULES)
-    assert set(RELATIONS) == {r.relation for r in EDGE_RULES}
-    from graph.compile.claims import CLAIM_TYPES
+    from graph.model.schema import SYSTEM_RELATIONS
+
+    assert set(RELATIONS) | set(SYSTEM_RELATIONS) == {r.relation for r in EDGE_RULES}
+    from graph.model.schema import CLAIM_TYPES
     from graph.ask.projection import NO_EDGE
 
     assert {t.rdf_class for t in CLAIM_TYPES.values()} - set(classes) - NO_EDGE == set()

@@ -17,7 +17,8 @@ Nodes
     appear when an edge reaches them. Weapons systems appear only with ``include_systems=True``.
 
 Edges
-    Which claim classes and properties become which edges is declared once, in :data:`EDGE_RULES`.
+    Which claim classes and properties become which edges is declared once, with each claim type, in
+    the schema (:data:`graph.model.schema.CLAIM_TYPES`); :data:`EDGE_RULES` is that in RDF terms.
     Every edge is one *fact*: claims linked by ``skg:sameFactAs`` (several sources describing the
     same fact) become one edge whose ``claims``, ``sources`` and ``evidence`` hold all of them, and
     whose ``weight`` is the number of distinct sources. The key is ``"<relation>:<fact id>"`` (the
@@ -86,6 +87,8 @@ from graph.model.names import fold
 from graph.model.rdfterms import Lit, value_of_rdflib
 from graph.store.native import Reader, StoreReader, oxigraph_of, paused_gc
 from graph.model.registry import Entity, Registry
+from graph.model.schema import (CLAIM_TYPES, EDGE_RULES, HUB, NODE_KINDS, PART_OF, RELATIONS, SYSTEM_RELATIONS,
+                                TRANSFER_RELATIONS, EdgeRule, local_name)
 from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE, WIKIDATA
 from graph.ask.transfers import TransferTables, match_years, merge
 
@@ -93,103 +96,10 @@ __all__ = ["JSON_ATTRIBUTE", "flat_attributes", "attributes", "EdgeRule", "EDGE_
            "NODE_KINDS", "HUB", "Facts", "project", "graph_of", "closed", "facts", "union_view", "parse_when",
            "fact_bounds", "reader", "GraphReader", "oxigraph_store_of", "registry_of", "categories_of"]
 
-#: Marker for a rule whose edges go from each value to the claim's own node (an exercise).
-HUB = "claim node"
-
-
-@dataclass(frozen=True)
-class EdgeRule:
-    """How one claim class becomes edges.
-
-    Parameters
-    ----------
-    relation:
-        The edge's ``relation`` (a short name: ``supplies``, ``participates_in`` ...).
-    label:
-        Human words for the relation, read "source <label> target".
-    claim_class:
-        The claim class (``None`` for the registry's ``part_of`` rule).
-    source:
-        The property whose values are the edges' sources.
-    target:
-        The properties giving the edges' targets, the first that has a value wins; ``HUB`` for an
-        edge to the claim's own node; empty for a symmetric rule (every pair of ``source`` values).
-    extras:
-        ``(attribute, property)`` pairs copied onto the edge (entities as labels, concepts as their
-        local names, literals as Python values).
-    """
-
-    relation: str
-    label: str
-    claim_class: URIRef | None
-    source: URIRef
-    target: tuple[URIRef, ...] | str = ()
-    extras: tuple[tuple[str, URIRef], ...] = ()
-
-    @property
-    def symmetric(self) -> bool:
-        return self.target == ()
-
-
-#: The declared edge rules: every claim class that becomes edges, and how. Nothing else does.
-EDGE_RULES: tuple[EdgeRule, ...] = (
-    EdgeRule("supplies", "supplies", SKG.ArmsTransfer, SKG.supplier, (SKG.recipient,),
-             (("system", SKG.system), ("category", SKG.category), ("status", SKG.transferStatus),
-              ("condition", SKG.condition), ("order_date", SKG.orderDate),
-              ("delivery_date", SKG.deliveryDate), ("value", SKG.valueAmount),
-              ("currency", SKG.valueCurrency))),
-    EdgeRule("participates_in", "takes part in", SKG.MilitaryExercise, SKG.participant, HUB),
-    EdgeRule("hosts", "hosts", SKG.MilitaryExercise, SKG.host, HUB),
-    EdgeRule("sanctions", "sanctions", SKG.Sanction, SKG.imposer, (SKG.target,),
-             (("basis", SKG.legalBasis), ("reason", SKG.reason))),
-    EdgeRule("votes_on", "votes on", SKG.Vote, SKG.voter, (SKG.resolution,),
-             (("position", SKG.votePosition), ("body", SKG.body))),
-    EdgeRule("enacts", "enacts", SKG.Enactment, SKG.enactedBy, (SKG.instrument,)),
-    EdgeRule("member_of", "is a member of", SKG.Membership, SKG.member, (SKG.organisation,),
-             (("membership", SKG.membershipKind),)),
-    EdgeRule("partner_of", "is a partner of", SKG.Partnership, SKG.partner, (),
-             (("programme", SKG.programme),)),
-    EdgeRule("cooperates_with", "cooperates with", SKG.Cooperation, SKG.partner, (),
-             (("domains", SKG.domain), ("topic", SKG.topic), ("trend", SKG.trend))),
-    EdgeRule("agreement_with", "has an agreement with", SKG.Agreement, SKG.party, (),
-             (("name", RDFS.label),)),
-    EdgeRule("aligned_with", "aligns its foreign policy with", SKG.AlignmentRate, SKG.actor,
-             (SKG.alignedWith,), (("percentage", SKG.percentage), ("measured_by", SKG.measuredBy))),
-    EdgeRule("present_in", "is present in", SKG.Presence, SKG.actor, (SKG.host, SKG.location),
-             (("location", SKG.location), ("presence", SKG.kindLabel))),
-    EdgeRule("borders", "borders", SKG.Border, SKG.actor, (SKG.neighbour,),
-             (("border", SKG.kindLabel),)),
-    EdgeRule("takes_position_on", "takes a position on", SKG.Position, SKG.actor, (SKG.about,),
-             (("stance", SKG.stance), ("topic", SKG.topic))),
-    EdgeRule("hosts_conference_of", "hosts a conference of", SKG.Conference, SKG.host,
-             (SKG.organisation,), (("name", RDFS.label),)),
-    EdgeRule("deploys_to", "deploys forces to", SKG.Deployment, SKG.actor, (SKG.location,),
-             (("forces", SKG.kindLabel),)),
-    EdgeRule("at_war_with", "wages war on", SKG.ConflictInvolvement, SKG.actor, (SKG.target,),
-             (("role", SKG.role),)),
-    EdgeRule("states_about", "makes a statement about", SKG.Statement, SKG.speaker, (SKG.about,),
-             (("statement", SKG.statementKind), ("words", SKG.words), ("topic", SKG.topic))),
-    EdgeRule("holds_office_in", "holds an office of", SKG.OfficeHolding, SKG.actor, (SKG.officeOf,),
-             (("office", SKG.office),)),
-    EdgeRule("disputes_with", "is in a dispute with", SKG.Dispute, SKG.party, (), (("topic", SKG.topic),)),
-    EdgeRule("trains_with", "trains with", SKG.Training, SKG.participant, (), (("programme", SKG.programme),)),
-    EdgeRule("part_of", "is part of", None, SKG.partOf, (SKG.partOf,)),
-)
-# Borders are symmetric in the world but a claim names "country" and "neighbour": kept directed as said.
-
-#: Relation name -> its human label.
-RELATIONS: dict[str, str] = {r.relation: r.label for r in EDGE_RULES}
 #: Claim classes that are no tie between actors, so no edge: one actor's yearly values (graph/ask/series.py).
-NO_EDGE: frozenset = frozenset({SKG.Observation})
-
-#: Class -> node kind.
-NODE_KINDS: dict[URIRef, str] = {
-    SKG.State: "actor", SKG.InternationalOrganisation: "actor", SKG.StateBody: "actor",
-    SKG.Group: "actor", SKG.Person: "actor", SKG.Organisation: "actor",
-    SKG.WeaponsSystem: "system", SKG.Programme: "programme", SKG.Place: "place",
-    SKG.LegalInstrument: "instrument", SKG.Resolution: "instrument", SKG.Source: "source",
-}
-_MULTI = {SKG.domain}  # extras that keep every value as a list
+NO_EDGE: frozenset = frozenset(t.rdf_class for t in CLAIM_TYPES.values() if not t.edges)
+#: Claim class -> the kind of its own node, for claims drawn as nodes (an exercise).
+_HUB_KINDS: dict[URIRef, str] = {t.rdf_class: t.name for t in CLAIM_TYPES.values() if t.node is not None}
 _DATE_PROPS = (SKG.date, SKG.startDate, SKG.deliveryDate, SKG.orderDate)  # a fact's date: the first one given
 
 
@@ -429,7 +339,7 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
            relations: Iterable[str] | None, open_ends: bool) -> Facts:
     wanted = set(relations) if relations is not None else None
     if wanted is not None:
-        unknown = sorted(wanted - set(RELATIONS) - {"supplies_system", "delivered_to"})
+        unknown = sorted(wanted - set(RELATIONS) - set(SYSTEM_RELATIONS))
         if unknown:
             raise UnknownRelation(f"unknown relation(s) {', '.join(unknown)}; "
                                   f"expected some of {', '.join(sorted(RELATIONS))}")
@@ -482,6 +392,7 @@ class _Projection:
         self.rule_of: dict[str, EdgeRule | None] = {}
         self.labels_of: dict[str, tuple[str, bool]] = {}
         self.exercise_nodes: dict[str, list[str]] = defaultdict(list)
+        self.hub_class: dict[str, URIRef] = {}
 
     def run(self) -> Facts:
         self._collect()
@@ -511,7 +422,7 @@ class _Projection:
         self.node_info: dict[str, dict] = {}
         node_info = self.node_info
         for cls, kind in NODE_KINDS.items():
-            local = str(cls).rsplit("#", 1)[-1]
+            local = local_name(cls)
             for e in r.instances(cls):
                 if e in node_info and node_info[e]["kind"] == "actor":
                     continue
@@ -602,14 +513,15 @@ class _Projection:
         wanted = self.wanted
         self.systems_of = self.r.prop(SKG.system)
         for rule in EDGE_RULES:
-            if wanted is not None and rule.relation not in wanted and not (
-                    self.include_systems and rule.relation == "supplies"
-                    and wanted & {"supplies_system", "delivered_to"}):
+            if rule.systems and not self.include_systems:
                 continue
-            self._collect_rule(rule)
+            if wanted is None or rule.relation in wanted:
+                self._collect_rule(rule)
 
     def _collect_rule(self, rule: EdgeRule) -> None:
-        r, wanted, wanted_node, add = self.r, self.wanted, self.wanted_node, self.add_pending
+        r, wanted_node, add = self.r, self.wanted_node, self.add_pending
+        # an end the claim leaves unknown is kept (as None) when asked, but not on the edges through a system
+        open_ends = self.open_ends and not rule.systems
         if rule.claim_class is None:  # a rule of the registry's (part_of): see _identity
             return
         claims = r.instances(rule.claim_class)
@@ -622,6 +534,7 @@ class _Projection:
             if rule.target == HUB:
                 hub = self.fact_of(claim)
                 self.exercise_nodes[hub].append(claim)
+                self.hub_class[hub] = rule.claim_class
                 for s in sources_:
                     if wanted_node(s):
                         add(rule, rule.relation, rule.label, s, hub, claim, True)
@@ -636,29 +549,11 @@ class _Projection:
                 targets = table.get(claim, [])
                 if targets:
                     break
-            if wanted is None or rule.relation in wanted:
-                ends_u = [s for s in sources_ if wanted_node(s)] or ([None] if self.open_ends and not sources_ else [])
-                ends_v = [t for t in targets if wanted_node(t)] or ([None] if self.open_ends and not targets else [])
-                for s in ends_u:
-                    for t in ends_v:
-                        add(rule, rule.relation, rule.label, s, t, claim, True)
-            if self.include_systems and rule.relation == "supplies":
-                self._collect_systems(rule, claim, sources_, targets)
-
-    def _collect_systems(self, rule: EdgeRule, claim: str, sources_: list, targets: list) -> None:
-        """A transfer's system as a node: supplier to system, system to recipient."""
-        wanted, wanted_node = self.wanted, self.wanted_node
-        for system in self.systems_of.get(claim, []):
-            if system not in self.node_info:
-                continue
-            if wanted is None or "supplies_system" in wanted:
-                for s in sources_:
-                    if wanted_node(s):
-                        self.add_pending(rule, "supplies_system", "supplies (the system)", s, system, claim, True)
-            if wanted is None or "delivered_to" in wanted:
-                for t in targets:
-                    if wanted_node(t):
-                        self.add_pending(rule, "delivered_to", "is delivered to", system, t, claim, True)
+            ends_u = [s for s in sources_ if wanted_node(s)] or ([None] if open_ends and not sources_ else [])
+            ends_v = [t for t in targets if wanted_node(t)] or ([None] if open_ends and not targets else [])
+            for s in ends_u:
+                for t in ends_v:
+                    add(rule, rule.relation, rule.label, s, t, claim, True)
 
     # --- time: a fact's dates, and whether the window keeps it ----------------------------------------
 
@@ -720,7 +615,8 @@ class _Projection:
                 continue
             name = next((str(r.one(RDFS.label, c)) for c in claims if r.one(RDFS.label, c) is not None), hub)
             dates = sorted(d for c in claims for d in self.claim_dates(c))
-            self.node_info[hub] = {"label": name, "type": "MilitaryExercise", "kind": "exercise", "iri": hub,
+            cls = self.hub_class[hub]
+            self.node_info[hub] = {"label": name, "type": local_name(cls), "kind": _HUB_KINDS[cls], "iri": hub,
                                    "claims": list(claims), "date": dates[0] if dates else None,
                                    "evidence": [self.evidence(c) for c in claims]}
             kept_hubs.add(hub)
@@ -756,10 +652,10 @@ class _Projection:
         self._quantity(attrs, claims)
         extras = extras_of.get(relation)
         if extras is None:
-            extras = extras_of[relation] = [(name, p in _MULTI, self.r.prop(p))
-                                            for name, p in (rule.extras if rule is not None else ())]
+            extras = extras_of[relation] = [(name, many, self.r.prop(p))
+                                            for name, p, many in (rule.extras if rule is not None else ())]
         self._extras(attrs, claims, extras)
-        if relation in ("supplies", "supplies_system", "delivered_to"):
+        if relation in TRANSFER_RELATIONS:
             self._supply(attrs, claims)
         attrs["weight"] = float(len(attrs["sources"]) or 1)
         return attrs
@@ -823,16 +719,17 @@ class _Projection:
     # --- identity: part_of of the registry ------------------------------------------------------------
 
     def _identity(self) -> None:
-        if self.wanted is not None and "part_of" not in self.wanted:
+        if self.wanted is not None and PART_OF.relation not in self.wanted:
             return
-        for part, wholes in sorted(self.r.prop(SKG.partOf).items()):
+        for part, wholes in sorted(self.r.prop(PART_OF.source).items()):
             for whole in wholes:
                 if not (self.wanted_node(part) and self.wanted_node(whole)):
                     continue
                 if self.node_info[part]["kind"] != "actor" and part not in self.nodes:
                     continue  # a programme's part_of matters only once the programme is in the graph
-                self.edges.append((self.ensure(part), self.ensure(whole), f"part_of:{_local(part, str(ENTITY))}", dict(
-                    relation="part_of", label=RELATIONS["part_of"], directed=True, claims=[],
+                key = f"{PART_OF.relation}:{_local(part, str(ENTITY))}"
+                self.edges.append((self.ensure(part), self.ensure(whole), key, dict(
+                    relation=PART_OF.relation, label=PART_OF.label, directed=True, claims=[],
                     claim_ids=[], sources=["registry"],
                     evidence=[{"claim": None, "claim_id": None, "source": "registry",
                                "title": "the entity registry (identity, not a claim)",

@@ -43,7 +43,8 @@ BACKENDS = ("auto", "igraph", "networkx")
 BETWEENNESS_EXACT_MAX = 1000
 #: How many source nodes the estimate samples (networkx's ``k``; seeded, so repeatable).
 BETWEENNESS_SAMPLE = 100
-#: When two actors are tied by several facts, a path hop shows the first relation of this order.
+#: When two actors are tied by several facts, a path hop shows the first relation of this order
+#: (every relation of the schema's edge rules; a test checks that none is missing).
 HOP_PRIORITY = ("supplies", "participates_in", "hosts", "part_of", "member_of", "partner_of",
                 "cooperates_with", "agreement_with", "sanctions", "at_war_with", "present_in",
                 "deploys_to", "borders", "hosts_conference_of", "votes_on", "aligned_with", "enacts",
@@ -532,7 +533,9 @@ class KnowledgeGraph:
             obj = words.label(v) or "(not named)"
         details: list[Any] = []
         rel = d["relation"]
-        if rel in ("supplies", "supplies_system", "delivered_to"):
+        from graph.model.schema import TRANSFER_RELATIONS  # rdflib: see the imports above
+
+        if rel in TRANSFER_RELATIONS:
             numbers: list[Any] = []
             if d.get("ordered") is not None or d.get("delivered") is not None or d.get("deliveries"):
                 if d.get("ordered") is not None:

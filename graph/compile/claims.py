@@ -1,10 +1,10 @@
-"""Claim types and their RDF form: one declared rule per type.
+"""Compiling claims into RDF, by the one declaration of their types.
 
 A claim in ``claims.yaml`` is a mapping with an ``id``, a ``type``, the type's fields and a
-``quote``. :data:`CLAIM_TYPES` declares, for every type, its class and, for every field, the
-property it becomes and what kind of value it takes. :func:`compile_claim` checks a claim
-against that declaration, resolves its entities through the registry, locates its quote and
-yields its triples. Nothing about a claim type is written anywhere else.
+``quote``. The schema (:data:`graph.model.schema.CLAIM_TYPES`) declares, for every type, its class
+and, for every field, the property it becomes and what kind of value it takes. :func:`compile_claim`
+checks a claim against that declaration, resolves its entities through the registry, locates its
+quote and yields its triples.
 """
 
 from __future__ import annotations
@@ -17,251 +17,18 @@ from decimal import Decimal
 from typing import Any, Iterator
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import PROV, QB, RDF, RDFS, XSD
+from rdflib.namespace import PROV, QB, RDF, XSD
 
 from graph.model.dates import DateError, parse_date
 from graph.model.errors import UnknownName, ValidationError
 from graph.model.numbers import MAX_TEXT, bounded_count, bounded_decimal, bounded_text
 from graph.model.registry import Registry
+from graph.model.schema import CLAIM_TYPES, Field
 from graph.compile.sources import Source
 from graph.model.terms import CLAIM, OA, SKG, SKV
 from graph.model import yamlfile
 
-__all__ = ["Field", "ClaimType", "CLAIM_TYPES", "Compiled", "compile_claim", "OA"]
-
-#: The W3C Web Annotation vocabulary (rdflib ships no class for it).
-
-# Value kinds: an entity of the registry (of the given kinds), a concept of a scheme, or a literal.
-ACTOR = ("actor",)
-
-
-@dataclass(frozen=True)
-class Field:
-    """One field of a claim type: its YAML key, its property and the kind of value it takes.
-
-    ``kind`` is ``entity`` (with ``kinds``: which registry kinds are allowed), ``concept`` (with
-    ``scheme``: the local name of a skv concept scheme), ``date``, ``count`` (a non-negative
-    integer), ``decimal``, ``percent`` (a decimal from 0 to 100), ``boolean``, ``text``, ``speaker``
-    (an actor, or ``source`` for the source's own author) or ``deliveries`` (a list of
-    ``{year, quantity, tiv, estimated}`` mappings, each compiled into a ``skg:Delivery`` node named
-    ``<claim IRI>#delivery-<year>``).
-    """
-
-    key: str
-    prop: URIRef
-    kind: str
-    kinds: tuple[str, ...] = ()
-    scheme: str | None = None
-    required: bool = False
-    many: bool = False
-
-
-@dataclass(frozen=True)
-class ClaimType:
-    """A claim type: the class of its nodes, its fields, and a rule that needs more than one field."""
-
-    name: str
-    rdf_class: URIRef
-    fields: tuple[Field, ...]
-    one_of: tuple[str, ...] = ()  # at least one of these keys must be given
-
-    def field(self, key: str) -> Field | None:
-        return next((f for f in self.fields if f.key == key), None)
-
-
-def _e(key, prop, kinds=ACTOR, **kw) -> Field:
-    return Field(key, prop, "entity", kinds=kinds, **kw)
-
-
-def _c(key, prop, scheme, **kw) -> Field:
-    return Field(key, prop, "concept", scheme=scheme, **kw)
-
-
-_DATE = Field("date", SKG.date, "date")
-#: A span: "since 2017" is ``start: 2017``; ``end`` where the source gives one.
-_START = Field("start", SKG.startDate, "date")
-_END = Field("end", SKG.endDate, "date")
-
-CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
-    ClaimType("transfer", SKG.ArmsTransfer, (
-        _e("supplier", SKG.supplier),
-        _e("recipient", SKG.recipient, required=True),
-        _e("system", SKG.system, ("system",)),
-        _c("category", SKG.category, "SystemCategories"),
-        Field("quantity", SKG.quantity, "count"),
-        Field("ordered", SKG.orderDate, "date"),
-        Field("delivered", SKG.deliveryDate, "date"),
-        _c("status", SKG.transferStatus, "TransferStatuses"),
-        _c("condition", SKG.condition, "Conditions"),
-        Field("value", SKG.valueAmount, "decimal"),
-        Field("currency", SKG.valueCurrency, "text"),
-        # fields of datasets (SIPRI's arms-transfer register; see graph/importers/sipri.py)
-        Field("deal_id", SKG.dealId, "text"),
-        Field("designation", SKG.designation, "text"),
-        Field("description", SKG.systemDescription, "text"),
-        Field("armament_category", SKG.armamentCategory, "text"),
-        Field("ordered_quantity", SKG.quantityOrdered, "count"),
-        Field("delivered_quantity", SKG.quantityDelivered, "count"),
-        Field("deliveries", SKG.delivery, "deliveries", many=True),
-        Field("tiv_unit", SKG.tivPerUnit, "decimal"),
-        Field("tiv_base_unit", SKG.tivBasePerUnit, "decimal"),
-        Field("tiv_order", SKG.tivOrder, "decimal"),
-        Field("tiv_delivered", SKG.tivDelivered, "decimal"),
-        _c("estimated", SKG.estimated, "EstimatedValues", many=True),
-        Field("local_production", SKG.localProduction, "boolean"),
-        Field("comments", SKG.datasetComment, "text"),
-        Field("release", SKG.release, "text"),
-        Field("rows", SKG.sourceRow, "count", many=True),
-        Field("deliveries_from", SKG.deliveriesFrom, "date"),
-        Field("deliveries_until", SKG.deliveriesUntil, "date"),
-    ), one_of=("system", "category")),
-    ClaimType("exercise", SKG.MilitaryExercise, (
-        Field("name", RDFS.label, "text", required=True),
-        _e("participants", SKG.participant, required=True, many=True),
-        _e("host", SKG.host),
-        _DATE,
-        Field("end", SKG.endDate, "date"),
-    )),
-    ClaimType("statement", SKG.Statement, (
-        Field("speaker", SKG.speaker, "speaker", kinds=ACTOR, required=True),
-        _c("kind", SKG.statementKind, "StatementKinds", required=True),
-        _DATE,
-        Field("words", SKG.words, "text"),
-        Field("topic", SKG.topic, "text"),
-        _e("about", SKG.about, ("actor", "system", "programme", "instrument", "place"), many=True),
-    ), one_of=("words", "topic")),
-    ClaimType("vote", SKG.Vote, (
-        _e("voter", SKG.voter, required=True),
-        _e("body", SKG.body),
-        _e("resolution", SKG.resolution, ("instrument",), required=True),
-        _c("position", SKG.votePosition, "VotePositions", required=True),
-        _DATE,
-        # fields of tables (graph/importers/tables.py): who reported the vote, the recorded totals
-        Field("totals", SKG.voteTotals, "text"),
-        Field("reported_in", SKG.reportedIn, "text", many=True),
-        Field("reported_on", SKG.reportedOn, "date"),
-        Field("confidence", SKG.confidence, "text"),
-        Field("rows", SKG.sourceRow, "count", many=True),
-    )),
-    ClaimType("sanction", SKG.Sanction, (
-        _e("imposer", SKG.imposer, required=True, many=True),
-        _e("target", SKG.target, required=True, many=True),
-        _e("basis", SKG.legalBasis, ("instrument",)),
-        Field("reason", SKG.reason, "text"),
-        _DATE,
-    )),
-    ClaimType("enactment", SKG.Enactment, (
-        _e("instrument", SKG.instrument, ("instrument",), required=True),
-        _e("enacted_by", SKG.enactedBy),
-        _DATE,
-    )),
-    ClaimType("membership", SKG.Membership, (
-        _e("member", SKG.member, required=True),
-        _e("organisation", SKG.organisation, ("actor", "programme"), required=True),
-        _c("kind", SKG.membershipKind, "MembershipKinds", required=True),
-        _DATE,
-    )),
-    ClaimType("partnership", SKG.Partnership, (
-        _e("partners", SKG.partner, required=True, many=True),
-        _e("programme", SKG.programme, ("programme",)),
-        _DATE,
-    )),
-    ClaimType("cooperation", SKG.Cooperation, (
-        _e("partners", SKG.partner, required=True, many=True),
-        Field("domains", SKG.domain, "text", many=True),
-        Field("topic", SKG.topic, "text"),
-        _c("trend", SKG.trend, "Trends"),
-        _DATE,
-        _START,
-        _END,
-    )),
-    ClaimType("alignment", SKG.AlignmentRate, (
-        _e("country", SKG.actor, required=True),
-        _e("aligned_with", SKG.alignedWith),
-        Field("percentage", SKG.percentage, "percent", required=True),
-        Field("period", SKG.date, "date", required=True),
-        _e("measured_by", SKG.measuredBy),
-        # fields of tables: the period's end and scope, the counts, who reported the rate
-        Field("end", SKG.endDate, "date"),
-        Field("scope", SKG.periodScope, "text"),
-        Field("aligned", SKG.countAligned, "count"),
-        Field("total", SKG.countTotal, "count"),
-        Field("reported_in", SKG.reportedIn, "text", many=True),
-        Field("reported_on", SKG.reportedOn, "date"),
-        Field("rows", SKG.sourceRow, "count", many=True),
-    )),
-    ClaimType("observation", SKG.Observation, (  # a W3C Data Cube observation (qb:dataSet: its source)
-        _e("actor", SKG.actor, required=True),
-        _c("indicator", SKG.indicator, "Indicators", required=True),
-        Field("period", SKG.date, "date", required=True),
-        Field("value", SKG.observedValue, "decimal", required=True),
-        Field("unit", SKG.unit, "text"),
-        Field("release", SKG.release, "text"),
-        Field("column", SKG.sourceColumn, "text"),
-        Field("rows", SKG.sourceRow, "count", many=True),
-    )),
-    ClaimType("presence", SKG.Presence, (
-        _e("actor", SKG.actor, required=True),
-        _e("host", SKG.host),
-        _e("location", SKG.location, ("place",)),
-        Field("kind", SKG.kindLabel, "text"),
-        _DATE,
-    )),
-    ClaimType("agreement", SKG.Agreement, (
-        _e("parties", SKG.party, required=True, many=True),
-        Field("name", RDFS.label, "text"),
-        _DATE,
-    )),
-    ClaimType("border", SKG.Border, (
-        _e("country", SKG.actor, required=True),
-        _e("neighbour", SKG.neighbour),
-        Field("count", SKG.quantity, "count"),
-        Field("kind", SKG.kindLabel, "text"),
-    ), one_of=("neighbour", "count")),
-    ClaimType("position", SKG.Position, (
-        _e("holder", SKG.actor, required=True),
-        _c("stance", SKG.stance, "Stances", required=True),
-        Field("topic", SKG.topic, "text", required=True),
-        _e("about", SKG.about, ("actor", "system", "programme", "instrument", "place"), many=True),
-        _DATE,
-    )),
-    ClaimType("conference", SKG.Conference, (
-        _e("organisation", SKG.organisation, required=True),
-        _e("host", SKG.host),
-        Field("name", RDFS.label, "text"),
-        _DATE,
-    )),
-    ClaimType("deployment", SKG.Deployment, (
-        _e("actor", SKG.actor, required=True),
-        _e("location", SKG.location, ("place",)),
-        Field("forces", SKG.kindLabel, "text"),
-        _DATE,
-    )),
-    ClaimType("office", SKG.OfficeHolding, (
-        _e("holder", SKG.actor, required=True),
-        Field("office", SKG.office, "text", required=True),
-        _e("of", SKG.officeOf),
-        _DATE,
-        _START,
-        _END,
-    )),
-    ClaimType("dispute", SKG.Dispute, (
-        _e("parties", SKG.party, required=True, many=True),
-        Field("topic", SKG.topic, "text"),
-        _DATE,
-    )),
-    ClaimType("training", SKG.Training, (
-        _e("participants", SKG.participant, required=True, many=True),
-        _e("programme", SKG.programme, ("programme",)),
-        _DATE,
-    )),
-    ClaimType("conflict", SKG.ConflictInvolvement, (
-        _e("actor", SKG.actor, required=True),
-        _e("target", SKG.target, required=True),
-        _c("role", SKG.role, "ConflictRoles", required=True),
-        _DATE,
-    )),
-)}
+__all__ = ["Compiled", "compile_claim"]
 
 _COMMON = {"id", "type", "quote", "note"} | yamlfile.META
 

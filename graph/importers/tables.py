@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 
 import yaml
 
-from graph.compile.claims import CLAIM_TYPES, ClaimType
+from graph.model.schema import CLAIM_TYPES, ClaimType
 from graph.model import yamlfile
 from graph.model.dates import DateError, parse_date
 from graph.model.errors import InputError, UnknownName

@@ -35,21 +35,16 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from graph.model.errors import InputError, ValidationError
+from graph.model import schema
 from graph.model.names import Names, fold, mixed_script, resolve
+from graph.model.schema import local_name
 from graph.model.terms import ENTITY, SKG, SKV, WIKIDATA
 from graph.model import yamlfile
 
 __all__ = ["Entity", "Registry", "load_registry", "ACTOR_TYPES", "SECTIONS", "ALIASES"]
 
-#: The classes an actor may have (the ``type`` of an entry under ``actors``).
-ACTOR_TYPES = {
-    "State": SKG.State,
-    "InternationalOrganisation": SKG.InternationalOrganisation,
-    "StateBody": SKG.StateBody,
-    "Group": SKG.Group,
-    "Person": SKG.Person,
-    "Organisation": SKG.Organisation,
-}
+#: The classes an actor may have (the ``type`` of an entry under ``actors``): the schema's actor classes.
+ACTOR_TYPES = schema.ACTOR_TYPES
 
 #: Section of a registry file -> (kind, the class of its entities when not given by ``type``).
 SECTIONS = {
@@ -63,7 +58,7 @@ SECTIONS = {
 #: The section that gives more names to an entity declared in any registry file: ``{id: [names]}``.
 ALIASES = "aliases"
 
-_INSTRUMENT_TYPES = {"LegalInstrument": SKG.LegalInstrument, "Resolution": SKG.Resolution}
+_INSTRUMENT_TYPES = {local_name(c.rdf_class): c.rdf_class for c in schema.NODE_CLASSES if c.kind == "instrument"}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _QID = re.compile(r"^Q[1-9][0-9]*$")
 

@@ -33,6 +33,7 @@ from graph.ask.supplies import deliveries_text
 from graph.model.errors import InputError
 from graph.model.independence import independence_key
 from graph.model.files import write_atomically
+from graph.model import schema
 from graph.model.names import Names, resolve
 
 __all__ = [
@@ -67,63 +68,20 @@ MAX_TIES = 10_000
 #: Labels longer than this are cut (with an ellipsis) on the canvas; the whole label is in the panel.
 LABEL_CHARS = 36
 
-#: Node type (class local name) -> (colour, vis-network shape, legend words).
-NODE_STYLES: dict[str, tuple[str, str, str]] = {
-    "State": ("#2b6cb0", "dot", "state"),
-    "InternationalOrganisation": ("#6b46c1", "hexagon", "international organisation"),
-    "StateBody": ("#319795", "square", "state body"),
-    "Organisation": ("#718096", "square", "organisation"),
-    "Group": ("#975a16", "triangleDown", "group"),
-    "Person": ("#d53f8c", "star", "person"),
-    "WeaponsSystem": ("#c53030", "triangle", "weapons system"),
-    "MilitaryExercise": ("#2f855a", "diamond", "military exercise"),
-    "Programme": ("#b7791f", "hexagon", "programme"),
-    "Place": ("#dd6b20", "dot", "place"),
-    "LegalInstrument": ("#4a5568", "square", "legal instrument"),
-    "Resolution": ("#4a5568", "diamond", "resolution"),
-    "Source": ("#2d3748", "square", "source (its author's view)"),
-}
+#: Node type (class local name) -> (colour, vis-network shape, legend words): the schema's node styles.
+NODE_STYLES: dict[str, tuple[str, str, str]] = {name: (st.colour, st.shape, st.words)
+                                                for name, st in schema.NODE_STYLES.items()}
 _OTHER_NODE = ("#a0aec0", "dot", "other")
 
-#: Relation name -> edge colour. Relations not listed get colours of :data:`_SPARE_COLOURS`.
-RELATION_COLOURS: dict[str, str] = {
-    "supplies": "#e53e3e",
-    "supplies_system": "#fc8181",
-    "delivered_to": "#f56565",
-    "participates_in": "#38a169",
-    "hosts": "#68d391",
-    "sanctions": "#1a202c",
-    "votes_on": "#805ad5",
-    "enacts": "#4a5568",
-    "member_of": "#3182ce",
-    "partner_of": "#63b3ed",
-    "cooperates_with": "#319795",
-    "agreement_with": "#4fd1c5",
-    "aligned_with": "#553c9a",
-    "present_in": "#dd6b20",
-    "deploys_to": "#c05621",
-    "borders": "#a0aec0",
-    "takes_position_on": "#b83280",
-    "hosts_conference_of": "#2c7a7b",
-    "at_war_with": "#742a2a",
-    "states_about": "#d69e2e",
-    "part_of": "#718096",
-}
+#: Relation name -> edge colour, as the schema's edge rules declare them. Relations without one get colours
+#: of :data:`_SPARE_COLOURS`.
+RELATION_COLOURS: dict[str, str] = {r.relation: r.colour for r in schema.EDGE_RULES if r.colour is not None}
 _SPARE_COLOURS = ["#975a16", "#2a4365", "#22543d", "#702459", "#1a365d", "#7b341e", "#285e61", "#44337a"]
 
 #: Edge attributes of the projection contract shown in their own place; other scalars are shown as the
 #: fact's details (``words`` repeats the quote; ``*_iri`` are keys, not words).
 _STANDARD_EDGE_KEYS = {"relation", "label", "directed", "claims", "claim_ids", "sources", "evidence", "date",
                        "end_date", "quantity", "weight", "words", "quantities"}
-#: Words for the fields of a claim shown as labelled fields (a dataset's row); other keys are
-#: shown with their underscores as spaces.
-_FIELD_WORDS = {
-    "ordered": "Year of order", "delivered": "Year(s) of delivery", "ordered_quantity": "Ordered",
-    "delivered_quantity": "Delivered in all", "deliveries": "Delivered", "tiv_unit": "TIV per unit",
-    "tiv_base_unit": "TIV per unit (base)", "tiv_order": "TIV of the order", "tiv_delivered": "TIV delivered",
-    "deal_id": "SIPRI deal id", "rows": "Row(s) of the file", "description": "Description",
-    "armament_category": "Armament category", "local_production": "Local production",
-}
 #: Claim fields read as a fact's TIV (SIPRI trend-indicator value, millions), the first given.
 _TIV_FIELDS = ("tiv_order", "tiv_delivered")
 
@@ -559,13 +517,11 @@ def _relation_colours(relations: Iterable[str]) -> dict[str, str]:
 def _relation_words(graph: nx.MultiDiGraph) -> dict[str, str]:
     """Relation name -> words for people. The projection's rule label (``member_of`` -> ``is a member of``)
     when one is declared, else the first edge's ``label``."""
-    from graph.ask.projection import RELATIONS
-
     words = {}
     for _, _, _, d in sorted(graph.edges(keys=True, data=True), key=lambda e: str(e[2])):
         rel = str(d.get("relation", ""))
         if rel not in words:
-            words[rel] = RELATIONS.get(rel) or str(d.get("label") or rel.replace("_", " "))
+            words[rel] = schema.RELATIONS.get(rel) or str(d.get("label") or rel.replace("_", " "))
     return words
 
 
@@ -820,15 +776,16 @@ def resolve_node(graph: nx.MultiDiGraph, name: str, registry=None) -> str:
     return resolve(names, name, what="actor")
 
 
-def _field_words(key: str) -> str:
-    return _FIELD_WORDS.get(key) or key.replace("_", " ").capitalize()
+def _field_words(f: schema.Field) -> str:
+    """Words for a field of a claim shown as a labelled field (a dataset's row): the schema's, else its key."""
+    return f.words or f.key.replace("_", " ").capitalize()
 
 
 def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
     """Read what the page shows beyond the projection, for the facts of ``graph``.
 
     Sources: their address (``skg:address``), kind and publisher. Claims of dataset sources (a
-    SIPRI row): every field their claim type declares (:data:`graph.claims.CLAIM_TYPES`), in its
+    SIPRI row): every field their claim type declares (:data:`graph.model.schema.CLAIM_TYPES`), in its
     order, as ``(words, value)``, with per-year deliveries as ``2020 (11), 2021 (19)``; and their
     TIV (the order's, else the delivered weapons').
 
@@ -842,7 +799,6 @@ def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
     """
     from rdflib.namespace import DCTERMS, RDF, SKOS
 
-    from graph.compile.claims import CLAIM_TYPES
     from graph.ask.projection import reader
     from graph.model.terms import SKG, SKV, SOURCE
 
@@ -867,7 +823,7 @@ def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
         return result
     types = r.prop(RDF.type)
     labels = r.prop(SKOS.prefLabel)
-    by_class = {str(t.rdf_class): t for t in CLAIM_TYPES.values()}
+    by_class = {str(t.rdf_class): t for t in schema.CLAIM_TYPES.values()}
 
     def words_of(value: Any) -> str:
         if isinstance(value, str) and value.startswith(skv_base):
@@ -891,9 +847,9 @@ def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
                     year = (r.prop(SKG.date).get(d) or [None])[0]
                     qty = (r.prop(SKG.quantity).get(d) or [None])[0]
                     parts.append(f"{year}" + (f" ({qty})" if qty is not None else ""))
-                fields.append((_field_words(f.key), ", ".join(parts)))
+                fields.append((_field_words(f), ", ".join(parts)))
             else:
-                fields.append((_field_words(f.key), ", ".join(sorted(words_of(v) for v in values))))
+                fields.append((_field_words(f), ", ".join(sorted(words_of(v) for v in values))))
             if f.key in _TIV_FIELDS and claim not in result.tiv:
                 try:
                     result.tiv[claim] = float(values[0])
@@ -945,14 +901,14 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
 
     from graph.model.dates import DateError
     from graph.model.errors import UnknownName
-    from graph.ask.projection import RELATIONS, project, reader
+    from graph.ask.projection import project, reader
 
     if isinstance(data, (str, os.PathLike)):
         raise InputError(f"make_view takes the built dataset, not its folder {str(data)!r}: "
                          f"graph.store.backends.open_dataset(Path({str(data)!r})) opens it")
     relations = sorted(set(relations)) if relations else None
     for rel in relations or []:
-        known = set(RELATIONS) | ({"supplies_system", "delivered_to"} if include_systems else set())
+        known = set(schema.RELATIONS) | (set(schema.SYSTEM_RELATIONS) if include_systems else set())
         if rel not in known:
             raise UnknownName("relation", rel, difflib.get_close_matches(rel, sorted(known), n=3, cutoff=0.5))
     if focus_on is not None and registry is not None:

@@ -28,7 +28,6 @@ _PREPS = {"from", "to", "with", "against", "on", "of", "by", "in", "about", "bet
 _PRONOUNS = {"it", "its", "the country", "the state", "the government"}
 _NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "a dozen": 12, "twenty": 20}
-_ACTOR_TYPES = {"State", "InternationalOrganisation", "StateBody", "Group", "Organisation", "Person"}
 
 
 @dataclass
