@@ -14,8 +14,9 @@ to know about it:
 
 :data:`CLAIM_TYPES` is read by the compiler (:mod:`graph.compile.claims`), the table importer, the
 projection's :data:`EDGE_RULES` (:mod:`graph.ask.projection`) and the view
-(:mod:`graph.present.view`). The SHACL shapes of ``ontology/shapes/shapes.ttl`` agree with it, and
-its classes are the ontology's subclasses of ``skg:Claim`` (``tests/test_schema.py`` checks both).
+(:mod:`graph.present.view`). The SHACL shapes of the claim types in ``ontology/shapes/shapes.ttl``
+are generated from it (``python scripts/gen_shapes.py``), and its classes are the ontology's
+subclasses of ``skg:Claim`` (``tests/test_schema.py`` checks both).
 
 The node kinds (:data:`NODE_CLASSES`) are the ontology's classes of entities, each with its kind
 (``actor`` for the direct subclasses of ``skg:Actor`` ...) and its style in the view; the test
@@ -50,6 +51,11 @@ class Field:
     ``{year, quantity, tiv, estimated}`` mappings, each compiled into a ``skg:Delivery`` node named
     ``<claim IRI>#delivery-<year>``). ``words`` names the field for people (the view's details of a
     dataset row); without it the key is shown with its underscores as spaces.
+
+    For the SHACL shapes (``scripts/gen_shapes.py``): ``least`` is the smallest number of values of
+    a required field; ``range`` the class its entities must have, when narrower than their kinds'
+    (a vote's resolution); ``minimum`` the smallest number allowed; ``says`` the shape's message
+    (a sentence is made from the field when it is not given).
     """
 
     key: str
@@ -60,6 +66,10 @@ class Field:
     required: bool = False
     many: bool = False
     words: str | None = None
+    least: int = 1
+    range: URIRef | None = None
+    minimum: int | None = None
+    says: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,8 @@ class ClaimType:
     one_of: tuple[str, ...] = ()  # at least one of these keys must be given
     edges: tuple[Edge, ...] = ()
     node: NodeStyle | None = None
+    words: str | None = None  # the type in words, when not its name ("alignment rate")
+    one_of_says: str | None = None  # the shape's message for ``one_of``
 
     def field(self, key: str) -> Field | None:
         return next((f for f in self.fields if f.key == key), None)
@@ -131,10 +143,17 @@ def _c(key, prop, scheme, **kw) -> Field:
     return Field(key, prop, "concept", scheme=scheme, **kw)
 
 
-_DATE = Field("date", SKG.date, "date")
+_DATE = Field("date", SKG.date, "date",
+               says="a date is a year, a month or a day (xsd:gYear, xsd:gYearMonth, xsd:date), one per claim")
 #: A span: "since 2017" is ``start: 2017``; ``end`` where the source gives one.
 _START = Field("start", SKG.startDate, "date")
-_END = Field("end", SKG.endDate, "date")
+_END = Field("end", SKG.endDate, "date", says="an end date is a year, a month or a day, one per claim")
+_ROWS = Field("rows", SKG.sourceRow, "count", many=True, words="Row(s) of the file",
+              says="a source row is a line number")
+#: The one actor a claim is about (skg:actor).
+_ONE_ACTOR = _e("actor", SKG.actor, required=True, says="this claim is about one actor (skg:actor)")
+_PARTNERS = _e("partners", SKG.partner, required=True, many=True, least=2,
+               says="a partnership or cooperation has at least two partners")
 
 #: What a transfer's edges carry (its own ``supplies`` edge and, with systems, the two through the system).
 _SUPPLY_EXTRAS = (("system", "system"), ("category", "category"), ("status", "status"),
@@ -143,37 +162,53 @@ _SUPPLY_EXTRAS = (("system", "system"), ("category", "category"), ("status", "st
 
 CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
     ClaimType("transfer", SKG.ArmsTransfer, (
-        _e("supplier", SKG.supplier),
-        _e("recipient", SKG.recipient, required=True),
-        _e("system", SKG.system, ("system",)),
-        _c("category", SKG.category, "SystemCategories"),
-        Field("quantity", SKG.quantity, "count"),
-        Field("ordered", SKG.orderDate, "date", words="Year of order"),
-        Field("delivered", SKG.deliveryDate, "date", words="Year(s) of delivery"),
-        _c("status", SKG.transferStatus, "TransferStatuses"),
-        _c("condition", SKG.condition, "Conditions"),
-        Field("value", SKG.valueAmount, "decimal"),
+        _e("supplier", SKG.supplier,
+           says="a transfer has at most one supplier, an actor (leave it out when unknown)"),
+        _e("recipient", SKG.recipient, required=True, says="a transfer has one recipient, an actor"),
+        _e("system", SKG.system, ("system",), says="a transfer's system is one weapons system"),
+        _c("category", SKG.category, "SystemCategories",
+           says="a transfer's category is one concept of skv:SystemCategories"),
+        Field("quantity", SKG.quantity, "count", says="a quantity is one non-negative whole number"),
+        Field("ordered", SKG.orderDate, "date", words="Year of order",
+              says="an order date is a year, a month or a day, one per claim"),
+        Field("delivered", SKG.deliveryDate, "date", words="Year(s) of delivery",
+              says="a delivery date is a year, a month or a day, one per claim"),
+        _c("status", SKG.transferStatus, "TransferStatuses",
+           says="a transfer's status is ordered, purchased, procured, delivering, delivered, ongoing or cancelled"),
+        _c("condition", SKG.condition, "Conditions",
+           says="a transfer's condition is new, second-hand or second-hand-modernised"),
+        Field("value", SKG.valueAmount, "decimal", minimum=0, says="a transfer's value is one non-negative decimal"),
         Field("currency", SKG.valueCurrency, "text"),
         # fields of datasets (SIPRI's arms-transfer register; see graph/importers/sipri.py)
-        Field("deal_id", SKG.dealId, "text", words="SIPRI deal id"),
+        Field("deal_id", SKG.dealId, "text", words="SIPRI deal id",
+              says="a transfer has at most one deal id of its dataset"),
         Field("designation", SKG.designation, "text"),
         Field("description", SKG.systemDescription, "text", words="Description"),
         Field("armament_category", SKG.armamentCategory, "text", words="Armament category"),
-        Field("ordered_quantity", SKG.quantityOrdered, "count", words="Ordered"),
-        Field("delivered_quantity", SKG.quantityDelivered, "count", words="Delivered in all"),
-        Field("deliveries", SKG.delivery, "deliveries", many=True, words="Delivered"),
-        Field("tiv_unit", SKG.tivPerUnit, "decimal", words="TIV per unit"),
-        Field("tiv_base_unit", SKG.tivBasePerUnit, "decimal", words="TIV per unit (base)"),
-        Field("tiv_order", SKG.tivOrder, "decimal", words="TIV of the order"),
-        Field("tiv_delivered", SKG.tivDelivered, "decimal", words="TIV delivered"),
-        _c("estimated", SKG.estimated, "EstimatedValues", many=True),
-        Field("local_production", SKG.localProduction, "boolean", words="Local production"),
+        Field("ordered_quantity", SKG.quantityOrdered, "count", words="Ordered",
+              says="a number ordered is one non-negative whole number"),
+        Field("delivered_quantity", SKG.quantityDelivered, "count", words="Delivered in all",
+              says="a number delivered is one non-negative whole number"),
+        Field("deliveries", SKG.delivery, "deliveries", many=True, words="Delivered",
+              says="a delivery is a skg:Delivery with one year"),
+        Field("tiv_unit", SKG.tivPerUnit, "decimal", words="TIV per unit", minimum=0,
+              says="a TIV per unit is one non-negative decimal"),
+        Field("tiv_base_unit", SKG.tivBasePerUnit, "decimal", words="TIV per unit (base)", minimum=0,
+              says="a base TIV per unit is one non-negative decimal"),
+        Field("tiv_order", SKG.tivOrder, "decimal", words="TIV of the order", minimum=0,
+              says="a TIV of the order is one non-negative decimal"),
+        Field("tiv_delivered", SKG.tivDelivered, "decimal", words="TIV delivered", minimum=0,
+              says="a TIV delivered is one non-negative decimal"),
+        _c("estimated", SKG.estimated, "EstimatedValues", many=True,
+           says="an estimate flag is order-date, number-ordered, number-delivered or delivery-year"),
+        Field("local_production", SKG.localProduction, "boolean", words="Local production",
+              says="local production is true or false"),
         Field("comments", SKG.datasetComment, "text"),
-        Field("release", SKG.release, "text"),
-        Field("rows", SKG.sourceRow, "count", many=True, words="Row(s) of the file"),
+        Field("release", SKG.release, "text", says="a transfer comes from one release of its dataset"),
+        _ROWS,
         Field("deliveries_from", SKG.deliveriesFrom, "date"),
         Field("deliveries_until", SKG.deliveriesUntil, "date"),
-    ), one_of=("system", "category"), edges=(
+    ), one_of=("system", "category"), one_of_says="a transfer names a system, or at least its category", edges=(
         Edge("supplies", "supplies", "supplier", ("recipient",), _SUPPLY_EXTRAS, colour="#e53e3e"),
         Edge("supplies_system", "supplies (the system)", "supplier", ("system",), _SUPPLY_EXTRAS,
              colour="#fc8181", systems=True),
@@ -181,46 +216,51 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
              colour="#f56565", systems=True),
     )),
     ClaimType("exercise", SKG.MilitaryExercise, (
-        Field("name", RDFS.label, "text", required=True),
-        _e("participants", SKG.participant, required=True, many=True),
-        _e("host", SKG.host),
+        Field("name", RDFS.label, "text", required=True, says="an exercise has a name"),
+        _e("participants", SKG.participant, required=True, many=True, says="an exercise has participants, actors"),
+        _e("host", SKG.host, says="an exercise has at most one host"),
         _DATE,
-        Field("end", SKG.endDate, "date"),
+        _END,
     ), edges=(
         Edge("participates_in", "takes part in", "participants", HUB, colour="#38a169"),
         Edge("hosts", "hosts", "host", HUB, colour="#68d391"),
     ), node=NodeStyle("#2f855a", "diamond", "military exercise")),
     ClaimType("statement", SKG.Statement, (
-        Field("speaker", SKG.speaker, "speaker", kinds=ACTOR, required=True),
-        _c("kind", SKG.statementKind, "StatementKinds", required=True),
+        Field("speaker", SKG.speaker, "speaker", kinds=ACTOR, required=True,
+              says="a statement has one speaker: an actor, or the source itself"),
+        _c("kind", SKG.statementKind, "StatementKinds", required=True,
+           says="a statement has one kind: assessment, announcement, warning or recommendation"),
         _DATE,
         Field("words", SKG.words, "text"),
         Field("topic", SKG.topic, "text"),
         _e("about", SKG.about, _ANYTHING, many=True),
-    ), one_of=("words", "topic"), edges=(
+    ), one_of=("words", "topic"),
+        one_of_says="a statement has its words or, when they are not quoted, its topic", edges=(
         Edge("states_about", "makes a statement about", "speaker", ("about",),
              (("statement", "kind"), ("words", "words"), ("topic", "topic")), colour="#d69e2e"),
     )),
     ClaimType("vote", SKG.Vote, (
-        _e("voter", SKG.voter, required=True),
+        _e("voter", SKG.voter, required=True, says="a vote has one voter"),
         _e("body", SKG.body),
-        _e("resolution", SKG.resolution, ("instrument",), required=True),
-        _c("position", SKG.votePosition, "VotePositions", required=True),
+        _e("resolution", SKG.resolution, ("instrument",), required=True, range=SKG.Resolution,
+           says="a vote is on one resolution"),
+        _c("position", SKG.votePosition, "VotePositions", required=True,
+           says="a vote is in favour, against, an abstention or non-voting"),
         _DATE,
         # fields of tables (graph/importers/tables.py): who reported the vote, the recorded totals
         Field("totals", SKG.voteTotals, "text"),
         Field("reported_in", SKG.reportedIn, "text", many=True),
         Field("reported_on", SKG.reportedOn, "date"),
         Field("confidence", SKG.confidence, "text"),
-        Field("rows", SKG.sourceRow, "count", many=True, words="Row(s) of the file"),
+        _ROWS,
     ), edges=(
         Edge("votes_on", "votes on", "voter", ("resolution",), (("position", "position"), ("body", "body")),
              colour="#805ad5"),
     )),
     ClaimType("sanction", SKG.Sanction, (
-        _e("imposer", SKG.imposer, required=True, many=True),
-        _e("target", SKG.target, required=True, many=True),
-        _e("basis", SKG.legalBasis, ("instrument",)),
+        _e("imposer", SKG.imposer, required=True, many=True, says="sanctions have an imposer"),
+        _e("target", SKG.target, required=True, many=True, says="sanctions have a target"),
+        _e("basis", SKG.legalBasis, ("instrument",), says="a legal basis is a legal instrument"),
         Field("reason", SKG.reason, "text"),
         _DATE,
     ), edges=(
@@ -228,30 +268,32 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
              colour="#1a202c"),
     )),
     ClaimType("enactment", SKG.Enactment, (
-        _e("instrument", SKG.instrument, ("instrument",), required=True),
+        _e("instrument", SKG.instrument, ("instrument",), required=True, says="an enactment names its instrument"),
         _e("enacted_by", SKG.enactedBy),
         _DATE,
     ), edges=(
         Edge("enacts", "enacts", "enacted_by", ("instrument",), colour="#4a5568"),
     )),
     ClaimType("membership", SKG.Membership, (
-        _e("member", SKG.member, required=True),
-        _e("organisation", SKG.organisation, ("actor", "programme"), required=True),
-        _c("kind", SKG.membershipKind, "MembershipKinds", required=True),
+        _e("member", SKG.member, required=True, says="a membership has one member"),
+        _e("organisation", SKG.organisation, ("actor", "programme"), required=True,
+           says="a membership is in one organisation or programme"),
+        _c("kind", SKG.membershipKind, "MembershipKinds", required=True,
+           says="a membership has one kind: member, partner, accession-candidate or participant"),
         _DATE,
     ), edges=(
         Edge("member_of", "is a member of", "member", ("organisation",), (("membership", "kind"),),
              colour="#3182ce"),
     )),
     ClaimType("partnership", SKG.Partnership, (
-        _e("partners", SKG.partner, required=True, many=True),
+        _PARTNERS,
         _e("programme", SKG.programme, ("programme",)),
         _DATE,
     ), edges=(
         Edge("partner_of", "is a partner of", "partners", (), (("programme", "programme"),), colour="#63b3ed"),
     )),
     ClaimType("cooperation", SKG.Cooperation, (
-        _e("partners", SKG.partner, required=True, many=True),
+        _PARTNERS,
         Field("domains", SKG.domain, "text", many=True),
         Field("topic", SKG.topic, "text"),
         _c("trend", SKG.trend, "Trends"),
@@ -262,11 +304,12 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
         Edge("cooperates_with", "cooperates with", "partners", (),
              (("domains", "domains"), ("topic", "topic"), ("trend", "trend")), colour="#319795"),
     )),
-    ClaimType("alignment", SKG.AlignmentRate, (
-        _e("country", SKG.actor, required=True),
+    ClaimType("alignment", SKG.AlignmentRate, words="alignment rate", fields=(
+        _e("country", SKG.actor, required=True, says="an alignment rate is of one country"),
         _e("aligned_with", SKG.alignedWith),
-        Field("percentage", SKG.percentage, "percent", required=True),
-        Field("period", SKG.date, "date", required=True),
+        Field("percentage", SKG.percentage, "percent", required=True,
+              says="an alignment rate is one percentage from 0 to 100"),
+        Field("period", SKG.date, "date", required=True, says="an alignment rate has its period"),
         _e("measured_by", SKG.measuredBy),
         # fields of tables: the period's end and scope, the counts, who reported the rate
         Field("end", SKG.endDate, "date"),
@@ -275,24 +318,24 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
         Field("total", SKG.countTotal, "count"),
         Field("reported_in", SKG.reportedIn, "text", many=True),
         Field("reported_on", SKG.reportedOn, "date"),
-        Field("rows", SKG.sourceRow, "count", many=True, words="Row(s) of the file"),
+        _ROWS,
     ), edges=(
         Edge("aligned_with", "aligns its foreign policy with", "country", ("aligned_with",),
              (("percentage", "percentage"), ("measured_by", "measured_by")), colour="#553c9a"),
     )),
     # a W3C Data Cube observation (qb:dataSet: its source); one actor's yearly value is no tie: no edge
     ClaimType("observation", SKG.Observation, (
-        _e("actor", SKG.actor, required=True),
-        _c("indicator", SKG.indicator, "Indicators", required=True),
-        Field("period", SKG.date, "date", required=True),
-        Field("value", SKG.observedValue, "decimal", required=True),
+        _e("actor", SKG.actor, required=True, says="an observation is of one actor"),
+        _c("indicator", SKG.indicator, "Indicators", required=True, says="an observation has one indicator"),
+        Field("period", SKG.date, "date", required=True, says="an observation has one period"),
+        Field("value", SKG.observedValue, "decimal", required=True, says="an observation has one value (a decimal)"),
         Field("unit", SKG.unit, "text"),
         Field("release", SKG.release, "text"),
         Field("column", SKG.sourceColumn, "text"),
-        Field("rows", SKG.sourceRow, "count", many=True, words="Row(s) of the file"),
+        _ROWS,
     )),
     ClaimType("presence", SKG.Presence, (
-        _e("actor", SKG.actor, required=True),
+        _ONE_ACTOR,
         _e("host", SKG.host),
         _e("location", SKG.location, ("place",)),
         Field("kind", SKG.kindLabel, "text"),
@@ -310,15 +353,16 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
     )),
     # borders are symmetric in the world, but a claim names "country" and "neighbour": kept directed as said
     ClaimType("border", SKG.Border, (
-        _e("country", SKG.actor, required=True),
+        _e("country", SKG.actor, required=True, says=_ONE_ACTOR.says),
         _e("neighbour", SKG.neighbour),
         Field("count", SKG.quantity, "count"),
         Field("kind", SKG.kindLabel, "text"),
-    ), one_of=("neighbour", "count"), edges=(
+    ), one_of=("neighbour", "count"),
+        one_of_says="a border names the neighbour or how many neighbours there are", edges=(
         Edge("borders", "borders", "country", ("neighbour",), (("border", "kind"),), colour="#a0aec0"),
     )),
     ClaimType("position", SKG.Position, (
-        _e("holder", SKG.actor, required=True),
+        _e("holder", SKG.actor, required=True, says=_ONE_ACTOR.says),
         _c("stance", SKG.stance, "Stances", required=True),
         Field("topic", SKG.topic, "text", required=True),
         _e("about", SKG.about, _ANYTHING, many=True),
@@ -337,14 +381,14 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
              colour="#2c7a7b"),
     )),
     ClaimType("deployment", SKG.Deployment, (
-        _e("actor", SKG.actor, required=True),
+        _ONE_ACTOR,
         _e("location", SKG.location, ("place",)),
         Field("forces", SKG.kindLabel, "text"),
         _DATE,
     ), edges=(
         Edge("deploys_to", "deploys forces to", "actor", ("location",), (("forces", "forces"),), colour="#c05621"),
     )),
-    ClaimType("office", SKG.OfficeHolding, (
+    ClaimType("office", SKG.OfficeHolding, words="office holding", fields=(
         _e("holder", SKG.actor, required=True),
         Field("office", SKG.office, "text", required=True),
         _e("of", SKG.officeOf),
@@ -368,10 +412,10 @@ CLAIM_TYPES: dict[str, ClaimType] = {t.name: t for t in (
     ), edges=(
         Edge("trains_with", "trains with", "participants", (), (("programme", "programme"),)),
     )),
-    ClaimType("conflict", SKG.ConflictInvolvement, (
-        _e("actor", SKG.actor, required=True),
-        _e("target", SKG.target, required=True),
-        _c("role", SKG.role, "ConflictRoles", required=True),
+    ClaimType("conflict", SKG.ConflictInvolvement, words="war", fields=(
+        _ONE_ACTOR,
+        _e("target", SKG.target, required=True, says="a war has a target"),
+        _c("role", SKG.role, "ConflictRoles", required=True, says="a role in a war is invader or participant"),
         _DATE,
     ), edges=(
         Edge("at_war_with", "wages war on", "actor", ("target",), (("role", "role"),), colour="#742a2a"),
