@@ -28,8 +28,8 @@ def test_misspelt_term_fails():
 
 def test_every_term_has_a_label_and_a_comment():
     g = ontology_graph()
-    terms = {s for s in g.subjects() if isinstance(s, URIRef) and (str(s).startswith(str(SKG._NS))
-                                                                  or str(s).startswith(str(SKV._NS)))}
+    terms = {s for s in g.subjects() if isinstance(s, URIRef) and (str(s).startswith(str(SKG))
+                                                                  or str(s).startswith(str(SKV)))}
     assert len(terms) > 100
     for term in terms:
         assert (term, RDFS.label, None) in g or (term, SKOS.prefLabel, None) in g, term

@@ -144,7 +144,7 @@ def categories_of(data: Any) -> dict[str, Any]:
     ``label`` (id -> preferred label) and ``broader`` (id -> the ids of its broader concepts)."""
     r = reader(data)
     scheme = str(SKV.SystemCategories)
-    base = str(SKV._NS)
+    base = str(SKV)
     ids = sorted(c[len(base):] for c, schemes in r.prop(SKOS.inScheme).items()
                  if c.startswith(base) and scheme in schemes)
     index: dict[str, str] = {}
@@ -378,7 +378,7 @@ class _Projection:
                  open_ends: bool) -> None:
         self.r, self.include_systems, self.wanted, self.window = r, include_systems, wanted, window
         self.open_ends = open_ends
-        self.src_base, self.skv_base = str(SOURCE), str(SKV._NS)
+        self.src_base, self.skv_base = str(SOURCE), str(SKV)
         self.nodes: dict[str, dict] = {}
         self.edges: list[tuple[str | None, str | None, str, dict]] = []
         self._read_nodes()

@@ -212,7 +212,7 @@ class TransferTables:
         found = self._cache.get(c)
         if found is not None:
             return found
-        skv = str(SKV._NS)
+        skv = str(SKV)
         deliveries = []
         for node in self.delivery.get(c, ()):
             year = _year(self._one(self.date, node))

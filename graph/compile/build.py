@@ -16,28 +16,27 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
+from rdflib import Dataset, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, XSD
 
 from graph.compile.claims import Compiled, compile_claim
 from graph.model.dates import parse_date
 from graph.model.errors import CorpusInvalid, InputError, KGError, ValidationError
 from graph.model.files import write_atomically  # noqa: F401 - where the build and its callers write files
 from graph.model.rdfterms import nt_converter
-from graph.model.registry import Registry, load_registry
+from graph.model.registry import Registry, concept_schemes, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
 from graph.compile.serialize import serialize_all
 from graph.compile.void import VOID_FILE
 from graph.compile.void import describe as describe_dataset
-from graph.model.terms import GRAPH, PREFIXES, SKG, SKV
+from graph.model.terms import GRAPH, PREFIXES, SKG
 from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_triples
 from graph.compile.parallel import cores, pool
 from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
 from graph.model import generation, yamlfile
 
-__all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS",
-           "concept_schemes"]
+__all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS"]
 
 #: Output files of a build: name -> rdflib format.
 OUTPUTS = {
@@ -134,15 +133,6 @@ def _empty_dataset() -> Dataset:
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns)
     return ds
-
-
-def concept_schemes(ontology: Graph) -> dict[str, set[str]]:
-    """Local names of the concepts of each skv concept scheme."""
-    schemes: dict[str, set[str]] = {}
-    base = str(SKV._NS)
-    for concept, scheme in ontology.subject_objects(SKOS.inScheme):
-        schemes.setdefault(str(scheme)[len(base):], set()).add(str(concept)[len(base):])
-    return schemes
 
 
 def _source_triples(source: Source, registry: Registry) -> list[tuple]:

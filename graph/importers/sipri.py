@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Literal, overload
+from typing import Any, Callable, Iterator, Literal, overload
 
 import yaml
 
@@ -39,7 +39,9 @@ from graph.importers.staging import claim_target, commit_source, plain
 from graph.model.errors import CorpusInvalid, InputError
 from graph.model.names import fold, words
 from graph.model.numbers import bounded_count, bounded_decimal
-from graph.model.registry import ALIASES
+from graph.model import yamlfile
+from graph.model.files import read_input
+from graph.model.registry import ALIASES, corpus_registry
 
 __all__ = ["Delivery", "Deal", "Export", "ImportResult", "read_export", "import_sipri", "category_for",
            "actor_type_for", "default_source_id", "DESCRIPTION_CATEGORIES", "PER_YEAR", "ORDER_LEVEL", "SIPRI_URL",
@@ -234,12 +236,7 @@ class ImportResult:
 # --- reading ------------------------------------------------------------------------------------
 
 def _decode(path: Path) -> tuple[str, str]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc}", file=path) from None
+    data = read_input(path)
     digest = hashlib.sha256(data).hexdigest()
     try:
         return data.decode("utf-8-sig"), digest
@@ -369,46 +366,64 @@ def read_export(path: Path) -> Export:
     path = Path(path)
     text, digest = _decode(path)
     lines = text.splitlines(keepends=True)
-    header_at, layout = None, None
-    for i, line in enumerate(lines[:_HEADER_SEARCH]):
-        layout = _layout_of(_cells(line, strip_semicolon=True))
-        if layout:
-            header_at = i
-            break
-    if header_at is None or layout is None:
-        raise InputError("not a SIPRI arms-transfers export: no header line "
-                         "'SIPRI AT Database ID,Supplier,Recipient,...' (per delivery year) or "
-                         "'Recipient,Supplier,Year of order,...' (order-level register) in its first "
-                         f"{_HEADER_SEARCH} lines", file=path, line=1)
+    header_at, layout = _header(lines, path)
     strip = lines[header_at].rstrip("\r\n").endswith(";")
     metadata = [ln.rstrip("\r\n") for ln in lines[:header_at]]
     width = len(_PER_YEAR_HEADER) if layout == PER_YEAR else len(_ORDER_HEADER)
     deals: dict[str, Deal] = {}
     n_rows = 0
-    i = header_at + 1
-    while i < len(lines):
-        first = i
-        record = lines[i]
-        i += 1
-        # a quoted field may run over several lines: read on until the CSV record is complete
-        while i < len(lines) and _open_quote(record):
-            record += lines[i]
-            i += 1
-        if not record.strip():
-            continue
-        cells = _cells(record, strip)
+    for first, end in _records(lines, header_at + 1):
+        cells = _cells("".join(lines[first:end]), strip)
         row = _Row(path, first + 1, cells)
         if len(cells) != width:
             raise row.fail(f"expected {width} columns ({layout} layout), found {len(cells)}")
         n_rows += 1
-        texts = [ln.rstrip("\r\n") for ln in lines[first:i]]
-        raws = lines[first:i]
+        texts = [ln.rstrip("\r\n") for ln in lines[first:end]]
+        raws = lines[first:end]
         if layout == PER_YEAR:
             _per_year_row(row, deals, texts, raws)
         else:
             _order_row(row, deals, texts, raws)
     if not n_rows:
         raise InputError("the export has a header but no rows", file=path, line=header_at + 1)
+    generated, years = _generated(metadata), _year_range(metadata)
+    if not lines[-1].endswith(("\n", "\r")):
+        last = list(deals.values())[-1]
+        if last.raws and not last.raws[-1].endswith(("\n", "\r")):
+            last.raws[-1] += "\r\n" if lines[header_at].endswith("\r\n") else "\n"
+    return Export(path=path, layout=layout, metadata=metadata, header=lines[header_at], deals=list(deals.values()),
+                  rows=n_rows, sha256=digest, generated=generated, years=years)
+
+
+def _header(lines: list[str], path: Path) -> tuple[int, str]:
+    """The header line's index and the layout it names, within the first lines."""
+    for i, line in enumerate(lines[:_HEADER_SEARCH]):
+        layout = _layout_of(_cells(line, strip_semicolon=True))
+        if layout:
+            return i, layout
+    raise InputError("not a SIPRI arms-transfers export: no header line "
+                     "'SIPRI AT Database ID,Supplier,Recipient,...' (per delivery year) or "
+                     "'Recipient,Supplier,Year of order,...' (order-level register) in its first "
+                     f"{_HEADER_SEARCH} lines", file=path, line=1)
+
+
+def _records(lines: list[str], start: int) -> Iterator[tuple[int, int]]:
+    """Each CSV record after the header as the span ``lines[first:end]`` (a quoted field may run
+    over several lines); blank lines are skipped."""
+    i = start
+    while i < len(lines):
+        first = i
+        record = lines[i]
+        i += 1
+        while i < len(lines) and _open_quote(record):  # read on until the record is complete
+            record += lines[i]
+            i += 1
+        if record.strip():
+            yield first, i
+
+
+def _generated(metadata: list[str]) -> dt.date | None:
+    """The export's "Data generated" day, from its metadata lines."""
     generated = None
     for line in metadata:
         m = re.search(r"Data generated:\s*(\d{1,2} [A-Za-z]{3} \d{4})", line)
@@ -417,17 +432,17 @@ def read_export(path: Path) -> Export:
                 generated = dt.datetime.strptime(m.group(1), "%d %b %Y").date()
             except ValueError:
                 pass
+    return generated
+
+
+def _year_range(metadata: list[str]) -> tuple[int, int] | None:
+    """The years a per-year export counts ("year range '1995' to '2025'"), from its metadata lines."""
     years = None
     for line in metadata:
         m = re.search(r"year range '(\d{4})' to '(\d{4})'", line)
         if m:
             years = (int(m.group(1)), int(m.group(2)))
-    if not lines[-1].endswith(("\n", "\r")):
-        last = list(deals.values())[-1]
-        if last.raws and not last.raws[-1].endswith(("\n", "\r")):
-            last.raws[-1] += "\r\n" if lines[header_at].endswith("\r\n") else "\n"
-    return Export(path=path, layout=layout, metadata=metadata, header=lines[header_at], deals=list(deals.values()),
-                  rows=n_rows, sha256=digest, generated=generated, years=years)
+    return years
 
 
 def _open_quote(record: str) -> bool:
@@ -837,15 +852,34 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
     CorpusInvalid
         When the claims written would not compile (nothing is written then).
     """
-    from graph.compile import build as build_mod
-    from graph.model.registry import load_registry
-    from graph.model.resources import ontology_graph
-    from graph.model import yamlfile
-
     corpus = Path(corpus)
     if twins not in TWIN_MODES:
         raise InputError(f"twins must be one of {', '.join(TWIN_MODES)}, not '{twins}'")
     export = read_export(path)
+    release, source_id = _names(export, path, release, source_id)
+    target = corpus / source_id
+    replaced = claim_target(corpus, source_id, "sipri", "SIPRI")
+    registry = corpus_registry(corpus / "registry")
+    reg_file = corpus / "registry" / f"sipri-{_slug(release)}.yaml"
+    own_actors, own_systems, aliases = _own_entries(reg_file)
+    priors = [p for p in twins_mod.prior_deals(corpus, skip_source=source_id) if p.release != release]
+    resolver = _Resolver(registry, path, reg_file.name, own_actors, own_systems, aliases, priors, twins)
+    claims = _claims_of(export, resolver, release, path)
+    source_meta, files = _source_files(export, path, source_id, release, claims)
+    registry_text = _registry_yaml(release, own_actors, own_systems, resolver.aliases)
+    if progress:
+        progress(f"checking {len(claims)} claims")
+    commit_source(corpus, source_id, files, reg_file.name, registry_text, ignore=_REGISTRY_PATTERN)
+    return ImportResult(source_id=source_id, folder=target, registry_file=reg_file, layout=export.layout,
+                        release=release, issued=source_meta.get("issued"), rows=export.rows,
+                        deals=len(export.deals), added_actors=resolver.added_actors,
+                        added_systems=resolver.added_systems, replaced=replaced,
+                        merged=[{"name": t.name, "system": t.entity, "label": t.entity_label,
+                                 "reason": t.reason, "line": t.line} for t in resolver.merged])
+
+
+def _names(export: Export, path: Path, release: str | None, source_id: str | None) -> tuple[str, str]:
+    """The release label (given, else the export's) and the source id (given, else the default), checked."""
     release = release or export.release
     if not release:
         raise InputError("the export has no 'Data generated' line, so its release is unknown: name it with "
@@ -855,20 +889,19 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
     source_id = source_id or default_source_id(release, path)
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", source_id):
         raise InputError(f"source id '{source_id}' must be lower-case letters, digits, '.', '_' or '-'")
-    target = corpus / source_id
-    replaced = claim_target(corpus, source_id, "sipri", "SIPRI")
+    return release, source_id
 
-    schemes = build_mod.concept_schemes(ontology_graph())
-    registry = load_registry(corpus / "registry", categories=schemes.get("SystemCategories"))
-    reg_file = corpus / "registry" / f"sipri-{_slug(release)}.yaml"
+
+def _own_entries(reg_file: Path) -> tuple[dict, dict, dict]:
+    """The actors, systems and aliases an earlier import of this release wrote to its registry file."""
     old = plain(yamlfile.load(reg_file)) if reg_file.is_file() else {}
     if not isinstance(old, dict):
         raise InputError("a registry file must be a mapping of sections", file=reg_file, line=1)
-    own_actors = dict(old.get("actors") or {})
-    own_systems = dict(old.get("systems") or {})
-    priors = [p for p in twins_mod.prior_deals(corpus, skip_source=source_id) if p.release != release]
-    resolver = _Resolver(registry, path, reg_file.name, own_actors, own_systems,
-                         dict(old.get(ALIASES) or {}), priors, twins)
+    return dict(old.get("actors") or {}), dict(old.get("systems") or {}), dict(old.get(ALIASES) or {})
+
+
+def _claims_of(export: Export, resolver: _Resolver, release: str, path: Path) -> list[dict]:
+    """One transfer claim per deal, each with a unique id; every suspected twin stops the import."""
     claims: list[dict] = []
     used_ids: set[str] = set()
     for deal in export.deals:
@@ -888,8 +921,12 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
             f"{t.alias_hint()} (an 'aliases:' entry in any registry file) and import again, or import with "
             "--twins merge (they are one) or --twins apart (they differ)", file=path, line=t.line)
             for t in resolver.suspects])
-    added_actors, added_systems = resolver.added_actors, resolver.added_systems
+    return claims
 
+
+def _source_files(export: Export, path: Path, source_id: str, release: str,
+                  claims: list[dict]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The source's metadata, and the files of its folder (source.yaml, the records, claims.yaml, .gitignore)."""
     title_layout = "per delivery year" if export.layout == PER_YEAR else "order-level trade register"
     source_meta: dict[str, Any] = {
         "id": source_id, "kind": "dataset",
@@ -906,15 +943,5 @@ def import_sipri(path: Path, corpus: Path, release: str | None = None, source_id
               "# Data (c) SIPRI. Source: SIPRI Arms Transfers Database. Re-import rather than edit.\n")
     records = export.header + "".join(raw for deal in export.deals for raw in deal.raws)
     claims_text = header + _dump({"claims": claims})
-    registry_text = _registry_yaml(release, own_actors, own_systems, resolver.aliases)
-
-    files = {"source.yaml": header + _dump(source_meta), RECORDS: records, "claims.yaml": claims_text,
-             ".gitignore": _SOURCE_GITIGNORE}
-    if progress:
-        progress(f"checking {len(claims)} claims")
-    commit_source(corpus, source_id, files, reg_file.name, registry_text, ignore=_REGISTRY_PATTERN)
-    return ImportResult(source_id=source_id, folder=target, registry_file=reg_file, layout=export.layout,
-                        release=release, issued=source_meta.get("issued"), rows=export.rows,
-                        deals=len(export.deals), added_actors=added_actors, added_systems=added_systems,
-                        replaced=replaced, merged=[{"name": t.name, "system": t.entity, "label": t.entity_label,
-                                                    "reason": t.reason, "line": t.line} for t in resolver.merged])
+    return source_meta, {"source.yaml": header + _dump(source_meta), RECORDS: records, "claims.yaml": claims_text,
+                         ".gitignore": _SOURCE_GITIGNORE}

@@ -65,13 +65,12 @@ def plain(value):
 
 def _check(folder: Path, registry_dir: Path) -> int:
     """Compile every claim of a staged source against a staged registry; the number of claims."""
-    from graph.compile import build as build_mod
     from graph.compile.claims import compile_claim
     from graph.compile.sources import load_source
-    from graph.model.registry import load_registry
+    from graph.model.registry import concept_schemes, load_registry
     from graph.model.resources import ontology_graph
 
-    schemes = build_mod.concept_schemes(ontology_graph())
+    schemes = concept_schemes(ontology_graph())
     registry = load_registry(registry_dir, categories=schemes.get("SystemCategories"))
     source = load_source(folder)
     data = yamlfile.load(source.claims_file) or {}

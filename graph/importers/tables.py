@@ -31,10 +31,12 @@ import yaml
 
 from graph.model.schema import CLAIM_TYPES, ClaimType
 from graph.model import yamlfile
+from graph.model.files import read_input
 from graph.model.dates import DateError, parse_date
 from graph.model.errors import InputError, UnknownName
 from graph.model.names import fold, words
-from graph.model.registry import SECTIONS
+from graph.model.registry import SECTIONS, concept_schemes, load_registry
+from graph.model.resources import ontology_graph
 from graph.importers.staging import claim_target, commit_source, plain
 
 __all__ = ["Mapping", "ClaimRule", "Record", "Table", "TableImport", "load_mapping", "read_table", "map_table",
@@ -328,12 +330,7 @@ def read_table(path: str | Path, mapping: Mapping) -> Table:
         the wrong number of cells.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc}", file=path) from None
+    data = read_input(path)
     digest = hashlib.sha256(data).hexdigest()
     try:
         text = data.decode("utf-8-sig" if mapping.encoding.lower().replace("_", "-") == "utf-8" else mapping.encoding)
@@ -717,10 +714,6 @@ def import_table(mapping: str | Path, data: str | Path, corpus: str | Path, sour
     CorpusInvalid
         When a claim written would not compile; nothing is written then.
     """
-    from graph.compile import build as build_mod
-    from graph.model.registry import load_registry
-    from graph.model.resources import ontology_graph
-
     corpus = Path(corpus)
     m = load_mapping(find_mapping(mapping))
     table = read_table(data, m)
@@ -728,7 +721,7 @@ def import_table(mapping: str | Path, data: str | Path, corpus: str | Path, sour
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", source_id):
         raise InputError(f"source id '{source_id}' must be lower-case letters, digits, '.', '_' or '-'")
     replaced = claim_target(corpus, source_id, IMPORTER)
-    schemes = build_mod.concept_schemes(ontology_graph())
+    schemes = concept_schemes(ontology_graph())
     registry = load_registry(corpus / "registry", categories=schemes.get("SystemCategories"))
     reg_file = corpus / "registry" / f"table-{source_id}.yaml"
     old = plain(yamlfile.load(reg_file)) if reg_file.is_file() else {}

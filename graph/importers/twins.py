@@ -28,9 +28,8 @@ from typing import Iterable
 
 from rdflib.namespace import SKOS
 
-from graph.compile.build import concept_schemes
 from graph.model.names import fold, words
-from graph.model.registry import load_registry
+from graph.model.registry import corpus_registry
 from graph.model.resources import ontology_graph
 from graph.model.terms import SKV
 
@@ -94,7 +93,7 @@ def variants(name: str) -> list[tuple[str, str, bool]]:
 @lru_cache(maxsize=1)
 def _broader() -> dict[str, frozenset[str]]:
     """Each system category (local name) with every category above it and itself, from the ontology."""
-    g, base = ontology_graph(), str(SKV._NS)
+    g, base = ontology_graph(), str(SKV)
     up: dict[str, frozenset[str]] = {}
     for c in g.subjects(SKOS.inScheme, SKV.SystemCategories):
         seen, todo = {c}, [c]
@@ -306,6 +305,5 @@ def corpus_duplicates(corpus: Path) -> list[Twin]:
     KGError
         When the registry cannot be read.
     """
-    schemes = concept_schemes(ontology_graph())
-    registry = load_registry(Path(corpus) / "registry", categories=schemes.get("SystemCategories"))
+    registry = corpus_registry(Path(corpus) / "registry")
     return suspected_duplicates(registry, prior_deals(corpus))

@@ -1,4 +1,5 @@
-"""Writing files so that a reader never sees half of one: a temporary file in the same folder, then a rename."""
+"""Reading and writing files: a user's input read with one clear error, and writing so that a reader never sees
+half of a file (a temporary file in the same folder, then a rename)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomically"]
+from graph.model.errors import InputError
+
+__all__ = ["write_atomically", "read_input"]
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -25,3 +28,13 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a file a user gave; one clear :class:`InputError` naming it if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc}", file=path) from None

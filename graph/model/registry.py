@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from rdflib import Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from graph.model.errors import InputError, ValidationError
@@ -40,8 +40,10 @@ from graph.model.names import Names, fold, mixed_script, resolve
 from graph.model.schema import local_name
 from graph.model.terms import ENTITY, SKG, SKV, WIKIDATA
 from graph.model import yamlfile
+from graph.model.resources import ontology_graph
 
-__all__ = ["Entity", "Registry", "load_registry", "ACTOR_TYPES", "SECTIONS", "ALIASES"]
+__all__ = ["Entity", "Registry", "load_registry", "corpus_registry", "concept_schemes", "ACTOR_TYPES", "SECTIONS",
+           "ALIASES"]
 
 #: The classes an actor may have (the ``type`` of an entry under ``actors``): the schema's actor classes.
 ACTOR_TYPES = schema.ACTOR_TYPES
@@ -216,6 +218,20 @@ def _entry(section: str, eid: object, body: object, path: Path, line: int | None
     return Entity(id=eid, kind=kind, rdf_type=rdf_type, label=label.strip(),
                   aliases=tuple(a.strip() for a in aliases), category=category,
                   part_of=body.get("part_of"), wikidata=wikidata, file=str(path), line=line)
+
+
+def concept_schemes(ontology: Graph) -> dict[str, set[str]]:
+    """Local names of the concepts of each skv concept scheme."""
+    schemes: dict[str, set[str]] = {}
+    base = str(SKV)
+    for concept, scheme in ontology.subject_objects(SKOS.inScheme):
+        schemes.setdefault(str(scheme)[len(base):], set()).add(str(concept)[len(base):])
+    return schemes
+
+
+def corpus_registry(folder: Path) -> Registry:
+    """The registry in ``folder``, its systems' categories checked against the ontology's (:func:`load_registry`)."""
+    return load_registry(folder, categories=concept_schemes(ontology_graph()).get("SystemCategories"))
 
 
 def load_registry(folder: Path, categories: set[str] | None = None) -> Registry:

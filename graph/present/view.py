@@ -803,7 +803,7 @@ def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
     from graph.model.terms import SKG, SKV, SOURCE
 
     r = reader(data)
-    src_base, skv_base = str(SOURCE), str(SKV._NS)
+    src_base, skv_base = str(SOURCE), str(SKV)
     ids = sorted({str(ev["source"]) for _, _, d in graph.edges(data=True) for ev in _evidence(d)
                   if ev.get("source")})
     addresses, kinds, publishers = r.prop(SKG.address), r.prop(SKG.sourceKind), r.prop(DCTERMS.publisher)

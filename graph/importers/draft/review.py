@@ -9,13 +9,12 @@ from pathlib import Path
 
 import yaml
 
-from graph.compile.build import concept_schemes
 from graph.compile.claims import compile_claim
 from graph.compile.sources import load_source
 from graph.model import yamlfile
 from graph.model.errors import InputError, KGError, ValidationError
 from graph.model.files import write_atomically
-from graph.model.registry import load_registry
+from graph.model.registry import concept_schemes, load_registry
 from graph.model.resources import ontology_graph
 
 from .files import DRAFT_FILE, items, load_draft, pick, rewrite_draft, strip
