@@ -29,8 +29,6 @@ MAY_IMPORT = {
 KNOWN = {
     # the dossier's disagreements compare the linked claims again with the compiler's own rules
     ("graph.ask.questions", "graph.compile.corroboration"),
-    # the view's claim fields: CLAIM_TYPES moves to the model with the one schema (issue 14, item 2)
-    ("graph.present.view", "graph.compile.claims"),
 }
 
 
