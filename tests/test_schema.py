@@ -207,3 +207,9 @@ def _value(g: Graph, f: schema.Field, i: int):
     if f.kind == "count":
         return Literal(3, datatype=XSD.nonNegativeInteger)
     return Literal(f"{f.key} {i}")
+
+
+def test_the_dossiers_timeline_names_relations_of_the_schema():
+    from graph.ask.dossier import TIMELINE_RELATIONS
+
+    assert set(TIMELINE_RELATIONS) <= set(schema.RELATIONS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from html.parser import HTMLParser
@@ -329,3 +330,21 @@ def test_sipri_view_draws_one_tie_per_pair_and_reads_rows_as_fields(sipri_both_o
     assert any(c.get("quote") for c in claims)  # the article's words stay a quote
     fact = data["facts"][belarus["facts"][0]]
     assert fact["tiv"] == 54.52 and fact["ind"] < len(fact["s"])  # two SIPRI releases count once
+
+
+def test_the_layout_does_not_depend_on_the_hash_seed():
+    """A graph of several components is laid out the same in every process (each Python process
+    hashes strings with its own seed; networkx's subgraph view iterated small components in set order)."""
+    import sys
+
+    code = (
+        "import json, networkx as nx\n"
+        "from graph.present.view import layout\n"
+        "G = nx.MultiDiGraph()\n"
+        "for i in range(12): G.add_edge(f'hub', f'spoke-{i}')\n"
+        "for c in 'abcde':\n"
+        "    G.add_edge(f'{c}-1', f'{c}-2'); G.add_edge(f'{c}-2', f'{c}-3'); G.add_edge(f'{c}-3', f'{c}-4')\n"
+        "print(json.dumps(sorted(layout(G).items())))\n")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3", "4")}
+    assert len(outs) == 1

@@ -381,7 +381,7 @@ def _inner_layout(simple: nx.Graph, seed: int) -> dict[Any, tuple[int, int]]:
     comps = sorted((sorted(c, key=str) for c in nx.connected_components(simple)), key=lambda c: (-len(c), str(c[0])))
     if not comps:
         return {}
-    pos = _component_layout(simple.subgraph(comps[0]), seed)
+    pos = _component_layout(_induced(simple, comps[0]), seed)
     if len(comps) == 1:
         return pos
     xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
@@ -389,7 +389,7 @@ def _inner_layout(simple: nx.Graph, seed: int) -> dict[Any, tuple[int, int]]:
     width = max(right - left, 600)
     x, row_height = left, 0
     for comp in comps[1:]:
-        part = _component_layout(simple.subgraph(comp), seed)
+        part = _component_layout(_induced(simple, comp), seed)
         pxs, pys = [p[0] for p in part.values()], [p[1] for p in part.values()]
         w, hgt = max(pxs) - min(pxs), max(pys) - min(pys)
         if x > left and x + w > left + width:
@@ -399,6 +399,17 @@ def _inner_layout(simple: nx.Graph, seed: int) -> dict[Any, tuple[int, int]]:
         x += w + 140
         row_height = max(row_height, hgt)
     return pos
+
+
+def _induced(simple: nx.Graph, nodes: list) -> nx.Graph:
+    """The subgraph on ``nodes``, in their order. (networkx's ``subgraph`` view iterates a small
+    subgraph's nodes in the order of a Python set, which changes with the hash seed from one process
+    to the next; the layout, seeded by node order, changed with it.)"""
+    members = set(nodes)
+    sub = nx.Graph()
+    sub.add_nodes_from(nodes)
+    sub.add_edges_from((u, v) for u, v in simple.edges(nodes) if v in members)
+    return sub
 
 
 def _component_layout(simple: nx.Graph, seed: int) -> dict[Any, tuple[int, int]]:
