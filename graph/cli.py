@@ -1089,7 +1089,7 @@ def draft_cmd(source_dir: Path, ids: tuple[str, ...], do_accept: bool, do_reject
         try:
             propose = drafting.draft  # loads spaCy (only drafting needs it)
         except ModuleNotFoundError as exc:
-            if exc.name != "spacy":
+            if (exc.name or "").split(".")[0] != "spacy":
                 raise
             click.echo("error: serbia-kg draft needs spaCy: pip install 'serbia-kg[draft]' (or '.[draft]' in a "
                        "checkout)", err=True)

@@ -17,10 +17,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import spacy
 import yaml
-from spacy.language import Language
+from spacy.lang.en import English
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
@@ -135,12 +135,11 @@ def _is_acronym(name: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _pipeline() -> Language:
-    """spaCy's blank English pipeline (tokeniser) with its rule-based sentence splitter; made once per
-    process (building the tokeniser's exceptions is most of the cost), shared by every reader."""
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    return nlp
+def _pipeline() -> tuple[English, Sentencizer]:
+    """spaCy's English tokeniser and its rule-based sentence splitter, made directly (not through
+    ``spacy.blank`` and the registry of factories); made once per process (building the tokeniser's
+    exceptions is most of the cost), shared by every reader."""
+    return English(), Sentencizer()
 
 
 class Reader:
@@ -148,7 +147,7 @@ class Reader:
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self.nlp: Language = _pipeline()
+        self.nlp, self._sentencizer = _pipeline()
         # names are matched by phrase (a hash look-up per token, whatever the registry's size):
         # registry names on the folded words of the text (spaces dropped, any punctuation one
         # symbol), acronyms, capitals and demonyms as written
@@ -262,7 +261,7 @@ class Reader:
         out: list[Sentence] = []
         named: dict[str, Entity] = {}  # organisations named so far, by the last word of their label
         for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text):
-            doc = self.nlp(para.group())
+            doc = self._sentencizer(self.nlp.make_doc(para.group()))
             for t in doc:
                 t.norm_ = _fold_token(t.text)
             names = self._mentions(doc, named)
