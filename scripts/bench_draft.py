@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -148,22 +150,29 @@ def run_case(name: str, folder: Path, registry_dir: Path) -> dict:
     return result
 
 
-def cold_command(folder: Path, registry_dir: Path, runs: int) -> tuple[list[float], list[float]]:
-    """Seconds for a fresh `serbia-kg draft` process on a new folder (start-up included), and, run by
-    turns with it, for a bare `python -c "import spacy"` (what any spaCy tool pays before it starts)."""
-    times, spacy_times = [], []
+def cold_command(folder: Path, registry_dir: Path, runs: int,
+                 compare: Path | None = None) -> dict[str, list[float]]:
+    """Seconds for a fresh `serbia-kg draft` process on a new folder (start-up included), run by turns
+    with a bare `python -c "import spacy"` (what any spaCy tool pays before it starts) and, with
+    ``compare``, with the same command run from another checkout's code (``python -m graph.cli`` in
+    that folder, so that it imports its own ``graph``)."""
     exe = shutil.which("serbia-kg")
-    cmd = [exe] if exe else [sys.executable, "-m", "graph.cli"]
+    commands: dict[str, tuple[list[str], Path | None]] = {
+        "draft": ([exe] if exe else [sys.executable, "-m", "graph.cli"], None)}
+    if compare is not None:
+        commands["compared"] = ([sys.executable, "-m", "graph.cli"], compare.resolve())
+    times: dict[str, list[float]] = {name: [] for name in [*commands, "import spacy"]}
     for _ in range(runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            target = fresh_copy(folder, registry_dir, Path(tmp))
-            t0 = time.perf_counter()
-            subprocess.run([*cmd, "draft", str(target)], check=True, capture_output=True)
-            times.append(time.perf_counter() - t0)
+        for name, (cmd, cwd) in commands.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                target = fresh_copy(folder, registry_dir, Path(tmp))
+                t0 = time.perf_counter()
+                subprocess.run([*cmd, "draft", str(target)], check=True, capture_output=True, cwd=cwd)
+                times[name].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import spacy"], check=True, capture_output=True)
-        spacy_times.append(time.perf_counter() - t0)
-    return times, spacy_times
+        times["import spacy"].append(time.perf_counter() - t0)
+    return times
 
 
 def import_breakdown(folder: Path, registry_dir: Path) -> dict[str, float]:
@@ -231,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=["text", "json"], default="text")
     parser.add_argument("--importtime", action="store_true", help="where a fresh command's imports go")
     parser.add_argument("--misses", action="store_true", help="list misses of the articles not held out")
+    parser.add_argument("--compare", type=Path, metavar="DIR",
+                        help="also time the fresh command with the code of another checkout, by turns")
     args = parser.parse_args(argv)
     results: dict[str, list[dict]] = {"first source": [], "fictional": [], "held out": []}
     for group, name, folder, reg in cases():
@@ -239,14 +250,14 @@ def main(argv: list[str] | None = None) -> int:
         print_misses(results)
         return 0
     seed = cases()[0]
-    cold, bare = cold_command(seed[2], seed[3], args.runs) if args.runs else ([], [])
+    cold = cold_command(seed[2], seed[3], args.runs, args.compare) if args.runs else {}
     imports = import_breakdown(seed[2], seed[3]) if args.importtime else {}
     quotes = sum(r["quotes"] for g in results.values() for r in g)
     found = sum(r["quotes_found"] for g in results.values() for r in g)
     if args.format == "json":
         print(json.dumps({"results": results, "totals": {g: summarise(r) for g, r in results.items()},
-                          "quotes": quotes, "quotes_found": found, "cold_seconds": cold,
-                          "import_spacy_seconds": bare, "import_seconds": imports}, indent=1))
+                          "quotes": quotes, "quotes_found": found, "fresh_command_seconds": cold,
+                          "load_average": os.getloadavg(), "import_seconds": imports}, indent=1))
         return 0
     print("serbia-kg draft: drafted claims against hand-made ones (match: type, main fields, overlapping quote)")
     for group, rs in results.items():
@@ -256,10 +267,13 @@ def main(argv: list[str] | None = None) -> int:
         for r in rs:
             print(f"  draft in-process {r['name'][:50]}: {r['seconds']:.2f} s ({r['proposed']} unknown names)")
     if cold:
-        print(f"fresh `serbia-kg draft` on a new folder (first source), {len(cold)} runs: "
-              f"{min(cold):.2f}-{max(cold):.2f} s; by turns, a bare `import spacy`: {min(bare):.2f}-{max(bare):.2f} s "
-              f"(the draft's own share: {min(c - b for c, b in zip(cold, bare)):.2f}-"
-              f"{max(c - b for c, b in zip(cold, bare)):.2f} s)")
+        print(f"fresh `serbia-kg draft` on a new folder (first source), {args.runs} runs by turns "
+              f"(load average {os.getloadavg()[0]:.1f}):")
+        for name, ts in cold.items():
+            print(f"  {name:<13} {min(ts):.2f}-{max(ts):.2f} s (median {statistics.median(ts):.2f}): "
+                  + " ".join(f"{t:.2f}" for t in ts))
+        own = [d - b for d, b in zip(cold["draft"], cold["import spacy"])]
+        print(f"  the draft's own share (draft minus import spacy, run by run): {min(own):.2f}-{max(own):.2f} s")
     if imports:
         print("imports of a fresh `serbia-kg draft` (python -X importtime, cumulative s): "
               + ", ".join(f"{k} {v:.2f}" for k, v in list(imports.items())[:8]))
