@@ -403,60 +403,75 @@ def push(out: Path | None, graph_store: str, *, endpoint: str | None = None, use
     record = generation.stamp(dataset.parent)
     build = record.get("build") if record else None
     client = client or Client(user, password)
-    pushed: list[str] = []
-    triples = 0
     with tempfile.TemporaryDirectory(prefix="serbia-kg-push-") as tmp:
         graphs = {name: v for name, v in split_graphs(dataset, Path(tmp)).items() if name.startswith(str(GRAPH))}
-        local = threading.local()
-
-        def put(name: str) -> str:
-            if jobs == 1:
-                http = client
-            else:  # one client per thread: a digest nonce count is not shared
-                http = getattr(local, "client", None) or Client(client.user, client.password, client.timeout,
-                                                                client.retries, client.sleep)
-                local.client = http
-            _http(graph_store + "?" + urlencode({"graph": name}), method="PUT", data=graphs[name][0],
-                  headers={"Content-Type": "application/n-triples"}, client=http)
-            return name
-
-        failed: list[tuple[str, RemoteError]] = []
-        order, done, told = sorted(graphs), set(), 0
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(put, name): name for name in order}
-            for future in as_completed(futures):
-                name = futures[future]
-                if future.cancelled():
-                    continue
-                try:
-                    future.result()
-                except RemoteError as exc:
-                    failed.append((name, exc))
-                    for other in futures:  # stop sending; what is under way finishes
-                        other.cancel()
-                    continue
-                pushed.append(name)
-                triples += graphs[name][1]
-                done.add(name)
-                while told < len(order) and order[told] in done:  # said in name order, whatever finished first
-                    if progress:
-                        progress(f"pushed {order[told]} ({graphs[order[told]][1]} triples)")
-                    told += 1
-        if failed:
-            first, error = min(failed, key=lambda f: f[0])
-            raise RemoteError(f"push stopped at graph <{first}> ({len(pushed)} of {len(graphs)} graphs sent; "
-                              f"each graph on the server is whole, old or new; push again to finish): "
-                              f"{error.message}")
-        pushed.sort()
-    removed = []
-    if endpoint is not None:
-        for name in remote_graphs(endpoint, client):
-            if name not in pushed:
-                _http(graph_store + "?" + urlencode({"graph": name}), method="DELETE", client=client)
-                removed.append(name)
-                if progress:
-                    progress(f"removed stale graph {name}")
+        pushed, triples = _put_graphs(graphs, graph_store, client, jobs, progress)
+    removed = _remove_stale(endpoint, graph_store, client, pushed, progress) if endpoint is not None else []
     # last: the manifest, which questions through --endpoint read (the new dataset is complete now)
     _http(graph_store + "?" + urlencode({"graph": MANIFEST}), method="PUT", data=_manifest(pushed, build),
           headers={"Content-Type": "application/n-triples"}, client=client)
     return {"graphs": pushed, "triples": triples, "removed": removed}
+
+
+def _put_graphs(graphs: dict[str, tuple[Path, int]], graph_store: str, client: Client, jobs: int,
+                progress: Callable[[str], None] | None) -> tuple[list[str], int]:
+    """PUT each graph (``jobs`` at once), said in name order; the names sent (sorted) and their triples.
+
+    The first failure stops the sending (what is under way finishes) and raises one
+    :class:`RemoteError` naming the first graph that failed and how many were sent."""
+    local = threading.local()
+
+    def put(name: str) -> str:
+        if jobs == 1:
+            http = client
+        else:  # one client per thread: a digest nonce count is not shared
+            http = getattr(local, "client", None) or Client(client.user, client.password, client.timeout,
+                                                            client.retries, client.sleep)
+            local.client = http
+        _http(graph_store + "?" + urlencode({"graph": name}), method="PUT", data=graphs[name][0],
+              headers={"Content-Type": "application/n-triples"}, client=http)
+        return name
+
+    pushed: list[str] = []
+    triples = 0
+    failed: list[tuple[str, RemoteError]] = []
+    order, done, told = sorted(graphs), set(), 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(put, name): name for name in order}
+        for future in as_completed(futures):
+            name = futures[future]
+            if future.cancelled():
+                continue
+            try:
+                future.result()
+            except RemoteError as exc:
+                failed.append((name, exc))
+                for other in futures:  # stop sending; what is under way finishes
+                    other.cancel()
+                continue
+            pushed.append(name)
+            triples += graphs[name][1]
+            done.add(name)
+            while told < len(order) and order[told] in done:  # said in name order, whatever finished first
+                if progress:
+                    progress(f"pushed {order[told]} ({graphs[order[told]][1]} triples)")
+                told += 1
+    if failed:
+        first, error = min(failed, key=lambda f: f[0])
+        raise RemoteError(f"push stopped at graph <{first}> ({len(pushed)} of {len(graphs)} graphs sent; "
+                          f"each graph on the server is whole, old or new; push again to finish): "
+                          f"{error.message}")
+    return sorted(pushed), triples
+
+
+def _remove_stale(endpoint: str, graph_store: str, client: Client, pushed: list[str],
+                  progress: Callable[[str], None] | None) -> list[str]:
+    """DELETE the serbia-kg graphs the server holds that this push did not send."""
+    removed = []
+    for name in remote_graphs(endpoint, client):
+        if name not in pushed:
+            _http(graph_store + "?" + urlencode({"graph": name}), method="DELETE", client=client)
+            removed.append(name)
+            if progress:
+                progress(f"removed stale graph {name}")
+    return removed
