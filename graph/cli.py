@@ -43,6 +43,30 @@ def store_options(f):
                         metavar="PATH", help=STORE_HELP)(f)
 
 
+def window_options(systems_help: str):
+    """Add the options that choose which facts a graph keeps, as :func:`graph.ask.projection.facts` takes
+    them: ``--relation``, ``--since``, ``--until``, ``--as-of`` and ``--include-systems`` (its help:
+    ``systems_help``)."""
+    options = [
+        click.option("--relation", "relations", multiple=True, metavar="R",
+                     help="Keep only ties of this relation (repeat for several), e.g. supplies, member_of."),
+        click.option("--since", default=None, metavar="YEAR",
+                     help="Keep facts dated in or after this year (or month, day)."),
+        click.option("--until", default=None, metavar="YEAR",
+                     help="Keep facts dated no later than this year (or month, day)."),
+        click.option("--as-of", "as_of", default=None, metavar="DATE",
+                     help="The graph as it stood on that day: nothing reported or dated later."),
+        click.option("--include-systems", is_flag=True, help=systems_help),
+    ]
+
+    def add(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return add
+
+
 def fail(exc: KGError, json_head: dict | None = None) -> None:
     """Print a KGError as one line per problem and exit with its status.
 
@@ -182,13 +206,7 @@ def validate(corpus: Path, fmt: str, quiet: bool, shacl_engine: str) -> None:
               help="Show only the neighbourhood of this actor (id, label or alias).")
 @click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True,
               help="With --focus: how many ties away to go.")
-@click.option("--relation", "relations", multiple=True, metavar="R",
-              help="Keep only ties of this relation (repeat for several), e.g. supplies, member_of.")
-@click.option("--since", default=None, metavar="YEAR", help="Keep facts dated in or after this year (or month, day).")
-@click.option("--until", default=None, metavar="YEAR", help="Keep facts dated no later than this year (or month, day).")
-@click.option("--as-of", "as_of", default=None, metavar="DATE",
-              help="The graph as it stood on that day: nothing reported or dated later.")
-@click.option("--include-systems", is_flag=True, help="Show weapons systems as nodes of their own.")
+@window_options("Show weapons systems as nodes of their own.")
 @click.option("--max-nodes", type=click.IntRange(min=0), default=None, metavar="N",
               help="Above N nodes keep the N most connected ones, and say so (default 2000; 0: no limit).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -261,13 +279,7 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
                    "multi-valued cells as JSON arrays).")
 @click.option("--out", "file_out", type=click.Path(path_type=Path, dir_okay=False), default=None, metavar="FILE",
               help="The file to write (default: serbia-kg.<format> in the dataset folder).")
-@click.option("--relation", "relations", multiple=True, metavar="R",
-              help="Keep only ties of this relation (repeat for several), e.g. supplies, member_of.")
-@click.option("--since", default=None, metavar="YEAR", help="Keep facts dated in or after this year (or month, day).")
-@click.option("--until", default=None, metavar="YEAR", help="Keep facts dated no later than this year (or month, day).")
-@click.option("--as-of", "as_of", default=None, metavar="DATE",
-              help="The graph as it stood on that day: nothing reported or dated later.")
-@click.option("--include-systems", is_flag=True, help="Make weapons systems nodes of their own.")
+@window_options("Make weapons systems nodes of their own.")
 def export(corpus: Path, data: Path | None, store: Path | None, endpoint: str | None, fmt: str,
            file_out: Path | None, relations: tuple[str, ...], since: str | None, until: str | None,
            as_of: str | None, include_systems: bool) -> None:

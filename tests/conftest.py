@@ -199,3 +199,21 @@ def sipri_both_out(tmp_path_factory) -> Path:
             import_sipri(csv_file, corpus, release=release, twins="merge")
     build(corpus, root / "out")
     return root / "out"
+
+
+#: The browser the browser tests drive: Debian's chromium (``SERBIA_KG_CHROMIUM`` names another), headless.
+CHROMIUM = os.environ.get("SERBIA_KG_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the session (through Playwright); the test is skipped where either is missing."""
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()

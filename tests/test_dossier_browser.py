@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from test_view_browser import browser  # noqa: F401 - the fixture
 
 from graph.cli import main
 
@@ -15,7 +14,7 @@ MARKS = {"units": "g.mark-rect.role-mark path", "tiv": "g.mark-rect.role-mark pa
          "votes": "g.mark-rect.role-mark path"}
 
 
-def open_page(browser, path):  # noqa: F811
+def open_page(browser, path):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     errors: list[str] = []
     requests: list[str] = []
@@ -43,7 +42,7 @@ def drawn(page) -> dict[str, tuple[int, int]]:
     return out
 
 
-def test_seed_dossier_draws_offline(browser, seed_out, tmp_path):  # noqa: F811
+def test_seed_dossier_draws_offline(browser, seed_out, tmp_path):
     path = tmp_path / "serbia.html"
     assert CliRunner().invoke(main, ["dossier", "Serbia", "--out", str(seed_out), "--html", str(path),
                                      "-q"]).exit_code == 0
@@ -56,7 +55,7 @@ def test_seed_dossier_draws_offline(browser, seed_out, tmp_path):  # noqa: F811
     page.close()
 
 
-def test_sipri_dossier_draws_every_year(browser, sipri_out, tmp_path):  # noqa: F811
+def test_sipri_dossier_draws_every_year(browser, sipri_out, tmp_path):
     path = tmp_path / "serbia.html"
     assert CliRunner().invoke(main, ["dossier", "Serbia", "--out", str(sipri_out), "--html", str(path),
                                      "-q"]).exit_code == 0

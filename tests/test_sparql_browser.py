@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -17,9 +15,6 @@ from graph.store.server import make_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("SERBIA_KG_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +24,6 @@ def endpoint(seed_out):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_a_saved_question_runs_in_yasgui_offline_and_downloads_as_csv(endpoint, browser):

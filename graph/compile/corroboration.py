@@ -33,6 +33,7 @@ from rdflib import Dataset, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 
 from graph.model.independence import independence_key
+from graph.model.registry import broader_categories
 from graph.model.groups import Groups
 from graph.model.terms import GRAPH, OA, SKG, SKV
 
@@ -268,20 +269,6 @@ def transfers(ds: Dataset | Triples, claims: Iterable[URIRef] | None = None) -> 
 
 # --- matching -----------------------------------------------------------------------------------
 
-def _broader(v: _View) -> dict[URIRef, set[URIRef]]:
-    """Each concept with all the concepts above it (and itself)."""
-    up: dict[URIRef, set[URIRef]] = {}
-    for c in v.subjects(SKOS.inScheme, SKV.SystemCategories):
-        seen, todo = {c}, [c]
-        while todo:
-            for b in v.objects(todo.pop(), SKOS.broader):
-                if b not in seen:
-                    seen.add(b)
-                    todo.append(b)
-        up[c] = seen
-    return up
-
-
 def _categories_fit(a: URIRef | None, b: URIRef | None, up: dict) -> bool:
     if a is None or b is None:
         return True
@@ -493,7 +480,7 @@ def link_transfers(found: list[Transfer], context: Dataset | Triples,
     ``only``: keep just the conflicts between these pairs of claims (each pair sorted), as
     :func:`linked_conflicts` asks."""
     v = _View(context)
-    up = _broader(v)
+    up = broader_categories(v)
     labels = _labels(v)
     by_source: dict[URIRef, list[Transfer]] = {}
     for t in sorted(found, key=lambda t: t.iri):

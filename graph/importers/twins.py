@@ -26,10 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-from rdflib.namespace import SKOS
 
 from graph.model.names import fold, words
-from graph.model.registry import corpus_registry
+from graph.model.registry import broader_categories, corpus_registry
 from graph.model.resources import ontology_graph
 from graph.model.terms import SKV
 
@@ -93,17 +92,9 @@ def variants(name: str) -> list[tuple[str, str, bool]]:
 @lru_cache(maxsize=1)
 def _broader() -> dict[str, frozenset[str]]:
     """Each system category (local name) with every category above it and itself, from the ontology."""
-    g, base = ontology_graph(), str(SKV)
-    up: dict[str, frozenset[str]] = {}
-    for c in g.subjects(SKOS.inScheme, SKV.SystemCategories):
-        seen, todo = {c}, [c]
-        while todo:
-            for b in g.objects(todo.pop(), SKOS.broader):
-                if b not in seen:
-                    seen.add(b)
-                    todo.append(b)
-        up[str(c)[len(base):]] = frozenset(str(x)[len(base):] for x in seen)
-    return up
+    base = str(SKV)
+    return {str(c)[len(base):]: frozenset(str(x)[len(base):] for x in seen)
+            for c, seen in broader_categories(ontology_graph()).items()}
 
 
 def categories_fit(a: str | None, b: str | None) -> bool:

@@ -29,7 +29,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
@@ -42,8 +42,8 @@ from graph.model.terms import ENTITY, SKG, SKV, WIKIDATA
 from graph.model import yamlfile
 from graph.model.resources import ontology_graph
 
-__all__ = ["Entity", "Registry", "load_registry", "corpus_registry", "concept_schemes", "ACTOR_TYPES", "SECTIONS",
-           "ALIASES"]
+__all__ = ["Entity", "Registry", "load_registry", "corpus_registry", "concept_schemes", "broader_categories",
+           "ACTOR_TYPES", "SECTIONS", "ALIASES"]
 
 #: The classes an actor may have (the ``type`` of an entry under ``actors``): the schema's actor classes.
 ACTOR_TYPES = schema.ACTOR_TYPES
@@ -227,6 +227,22 @@ def concept_schemes(ontology: Graph) -> dict[str, set[str]]:
     for concept, scheme in ontology.subject_objects(SKOS.inScheme):
         schemes.setdefault(str(scheme)[len(base):], set()).add(str(concept)[len(base):])
     return schemes
+
+
+def broader_categories(g: Any) -> dict[Any, set[Any]]:
+    """Each system category with every category above it (``skos:broader``, followed up) and itself.
+
+    ``g`` is anything with rdflib's ``subjects`` and ``objects`` (a graph, or a view of quads)."""
+    up: dict[Any, set[Any]] = {}
+    for c in g.subjects(SKOS.inScheme, SKV.SystemCategories):
+        seen, todo = {c}, [c]
+        while todo:
+            for b in g.objects(todo.pop(), SKOS.broader):
+                if b not in seen:
+                    seen.add(b)
+                    todo.append(b)
+        up[c] = seen
+    return up
 
 
 def corpus_registry(folder: Path) -> Registry:
