@@ -95,6 +95,14 @@ def test_facts_without_open_ends_are_the_open_facts_with_both_ends(seed_out, syn
             assert facts(data, **window) == closed(facts(data, open_ends=True, **window)), (out, window)
 
 
+def test_the_graph_order_of_edges_is_networkx_order(seed_out, synthetic_built):
+    from graph.ask.projection import graph_edges, graph_of
+
+    for out in (seed_out, synthetic_built / "out"):
+        F = KnowledgeGraph.load(out).facts()
+        assert [(u, v, k) for u, v, k, _ in graph_edges(F)] == list(graph_of(F).edges(keys=True))
+
+
 def test_path_projects_the_graph_once(seed_out, monkeypatch):
     import graph.ask.projection as projection
 

@@ -93,8 +93,8 @@ from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE, WIKIDATA
 from graph.ask.transfers import TransferTables, match_years, merge
 
 __all__ = ["JSON_ATTRIBUTE", "flat_attributes", "attributes", "EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE",
-           "NODE_KINDS", "HUB", "Facts", "project", "graph_of", "closed", "facts", "union_view", "parse_when",
-           "fact_bounds", "reader", "GraphReader", "oxigraph_store_of", "registry_of", "categories_of"]
+           "NODE_KINDS", "HUB", "Facts", "project", "graph_of", "graph_edges", "closed", "facts", "union_view",
+           "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of", "registry_of", "categories_of"]
 
 #: Claim classes that are no tie between actors, so no edge: one actor's yearly values (graph/ask/series.py).
 NO_EDGE: frozenset = frozenset(t.rdf_class for t in CLAIM_TYPES.values() if not t.edges)
@@ -301,6 +301,16 @@ def graph_of(result: Facts):
         G.add_edges_from((u, v, key, flat_attributes(attrs)) for u, v, key, attrs in result.edges
                          if u is not None and v is not None)
     return G
+
+
+def graph_edges(result: Facts) -> list[tuple[str, str, str, dict]]:
+    """The edges of :func:`graph_of`'s graph in the order ``G.edges(keys=True, data=True)`` gives them
+    (by source node in node order, then target in the order first tied, then fact), without making it."""
+    by_node: dict[str, dict[str, list]] = {n: {} for n in result.nodes}
+    for edge in result.edges:
+        if edge[0] is not None and edge[1] is not None:
+            by_node[edge[0]].setdefault(edge[1], []).append(edge)
+    return [edge for targets in by_node.values() for edges in targets.values() for edge in edges]
 
 
 def closed(result: Facts) -> Facts:

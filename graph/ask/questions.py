@@ -894,13 +894,14 @@ def write_store_caches(store: Any, folder: Path) -> int:
     """
     from graph.store import graphcache
 
-    kg = KnowledgeGraph(store)
-    G = kg.graph()
-    rows = write_supplies_index(store, folder, kg=kg)
-    categories = {cid: label for cid, label in kg._categories()["label"].items()}
+    from graph.ask.projection import graph_edges
     from graph.model.terms import ENTITY
 
-    graphcache.write(folder, G.nodes(data=True), G.edges(keys=True, data=True), categories, str(ENTITY))
+    kg = KnowledgeGraph(store)
+    whole = kg.facts()  # the facts of KnowledgeGraph.graph(), in its order, without making the networkx graph
+    rows = write_supplies_index(store, folder, kg=kg)
+    categories = {cid: label for cid, label in kg._categories()["label"].items()}
+    graphcache.write(folder, whole.nodes.items(), graph_edges(whole), categories, str(ENTITY))
     return rows
 
 
