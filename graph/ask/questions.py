@@ -14,7 +14,7 @@ projection of :mod:`graph.ask.projection`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable, NamedTuple
+from typing import Any, Callable, Collection, Iterable, NamedTuple
 
 from graph.model.errors import InputError, KGError, UnknownName
 from graph.model.generation import default_out
@@ -477,10 +477,11 @@ class KnowledgeGraph:
         cache = self._cached(as_of, relations)
         if cache is not None and self.index is not None:  # names, labels and ties from the store's caches
             ea, eb = _Actor.indexed(self.index, a), _Actor.indexed(self.index, b)
-            words = _Words(cache.label, cache.kind, lambda c: _each(c, lambda one: cache.category(one) or one))
+            words = _Words(cache.label, cache.kind, lambda c: _each(c, lambda one: cache.category(one) or one),
+                           cache.transfer_relations())
         else:
             ea, eb = _Actor.of(self.resolve(a)), _Actor.of(self.resolve(b))
-            words = _Words(self._label, lambda n: self.facts().nodes.get(n, {}).get("kind"), self.category_label)
+            words = self._words()
         if ea.id == eb.id:
             raise InputError(f"'{a}' and '{b}' are the same actor ({ea.label}): no path to ask for")
         adj = self.ties_adjacency(as_of=as_of, relations=relations)
@@ -508,6 +509,13 @@ class KnowledgeGraph:
                           for i, (x, y) in enumerate(zip(chain, chain[1:]))]}
                 for chain in chains]
 
+    def _words(self) -> "_Words":
+        """Words from the registry, the projection and the schema (what the store's graph cache keeps)."""
+        from graph.model.schema import TRANSFER_RELATIONS  # rdflib: see the imports above
+
+        return _Words(self._label, lambda n: self.facts().nodes.get(n, {}).get("kind"), self.category_label,
+                      TRANSFER_RELATIONS)
+
     def _hop(self, edges: list[tuple[str, str, str, dict]], step: int, x: str, y: str, words: "_Words") -> dict:
         """One hop of a chain, from the facts between its ends (``x`` to ``y`` first, then ``y`` to ``x``)."""
         order = {r: i for i, r in enumerate(HOP_PRIORITY)}
@@ -524,7 +532,7 @@ class KnowledgeGraph:
               obj: str | None = None, words: "_Words | None" = None) -> str:
         """A fact in words: "Belarus supplies Serbia: MiG-29, 4, purchased"."""
         if words is None:
-            words = _Words(self._label, lambda n: self.facts().nodes.get(n, {}).get("kind"), self.category_label)
+            words = self._words()
         if subject is None:
             subject = words.label(u) or "(not named)"
             if u is not None and words.kind(u) == "source":
@@ -533,9 +541,7 @@ class KnowledgeGraph:
             obj = words.label(v) or "(not named)"
         details: list[Any] = []
         rel = d["relation"]
-        from graph.model.schema import TRANSFER_RELATIONS  # rdflib: see the imports above
-
-        if rel in TRANSFER_RELATIONS:
+        if rel in words.transfers:
             numbers: list[Any] = []
             if d.get("ordered") is not None or d.get("delivered") is not None or d.get("deliveries"):
                 if d.get("ordered") is not None:
@@ -869,11 +875,13 @@ class _Actor(NamedTuple):
 
 
 class _Words(NamedTuple):
-    """What a fact is told in words with: a node's label and kind, a category's label."""
+    """What a fact is told in words with: a node's label and kind, a category's label, the relations of
+    arms transfers (:data:`graph.model.schema.TRANSFER_RELATIONS`)."""
 
     label: Callable[[Any], str | None]
     kind: Callable[[Any], str | None]
     category: Callable[[Any], Any]
+    transfers: Collection[str]
 
 
 def _each(value: Any, one: Callable[[Any], Any]) -> Any:
@@ -892,16 +900,19 @@ def write_store_caches(store: Any, folder: Path) -> int:
     ``store`` is a pyoxigraph ``Store`` whose folder is ``folder`` (:func:`graph.store.backends.load_store`
     calls this before the store is switched in). Returns the number of supplies rows written.
     """
+    from graph.ask.projection import graph_edges
+    from graph.model.attributes import flat_attributes
+    from graph.model.schema import TRANSFER_RELATIONS
+    from graph.model.terms import ENTITY
     from graph.store import graphcache
 
-    from graph.ask.projection import graph_edges
-    from graph.model.terms import ENTITY
-
     kg = KnowledgeGraph(store)
-    whole = kg.facts()  # the facts of KnowledgeGraph.graph(), in its order, without making the networkx graph
+    whole = kg.facts()  # KnowledgeGraph.graph()'s nodes and edges, in its order, without making the networkx graph
     rows = write_supplies_index(store, folder, kg=kg)
     categories = {cid: label for cid, label in kg._categories()["label"].items()}
-    graphcache.write(folder, whole.nodes.items(), graph_edges(whole), categories, str(ENTITY))
+    graphcache.write(folder, ((n, flat_attributes(d)) for n, d in whole.nodes.items()),
+                     ((u, v, k, flat_attributes(d)) for u, v, k, d in graph_edges(whole)), categories, str(ENTITY),
+                     sorted(TRANSFER_RELATIONS))
     return rows
 
 

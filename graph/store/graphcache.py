@@ -44,7 +44,7 @@ __all__ = ["FILE", "VERSION", "GraphCache", "write"]
 #: The cache's file name in the store's folder.
 FILE = "serbia-kg-graph.sqlite"
 #: The format of what is kept; a cache of another version is ignored.
-VERSION = "1"
+VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -62,9 +62,11 @@ def _build_of(folder: Path) -> str | None:
 
 
 def write(folder: Path, nodes: Iterable[tuple[str, dict]], edges: Iterable[tuple[str, str, str, dict]],
-          categories: dict[str, str], entity_base: str = "") -> int:
+          categories: dict[str, str], entity_base: str = "", transfer_relations: Iterable[str] = ()) -> int:
     """Write the graph's nodes and edges (in order), the categories' labels and the base of the entities'
-    IRIs (an IRI less it is an entity's id) as the cache in ``folder``; return the number of edges.
+    IRIs (an IRI less it is an entity's id) and the relations of arms transfers (the schema's, so that a
+    question told in words from the cache need not import it) as the cache in ``folder``; return the
+    number of edges.
     Written under a temporary name, renamed when complete."""
     path = Path(folder) / FILE
     tmp = path.with_name(f".{FILE}.tmp")
@@ -78,7 +80,7 @@ def write(folder: Path, nodes: Iterable[tuple[str, dict]], edges: Iterable[tuple
         with con:
             con.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("version", VERSION), ("build", _build_of(folder)), ("categories", dumps(categories)),
-                ("entity_base", entity_base)])
+                ("entity_base", entity_base), ("transfer_relations", dumps(sorted(transfer_relations)))])
             for i, (key, attrs) in enumerate(nodes):
                 number[key] = i
                 con.execute("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
@@ -157,6 +159,11 @@ class GraphCache:
         if self._base is None:
             (self._base,) = self._con.execute("SELECT value FROM meta WHERE key = 'entity_base'").fetchone()
         return key[len(self._base):] if self._base and key.startswith(self._base) else key
+
+    def transfer_relations(self) -> frozenset[str]:
+        """The relations of arms transfers, as the schema declared them when the cache was written."""
+        (text,) = self._con.execute("SELECT value FROM meta WHERE key = 'transfer_relations'").fetchone()
+        return frozenset(json.loads(text))
 
     def category(self, cid: str) -> str | None:
         """A weapons-system category's preferred label (``None``: unknown)."""
