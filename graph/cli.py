@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from graph.model import generation
-from graph.model.errors import CorpusInvalid, InputError, KGError
+from graph.model.errors import CorpusInvalid, InputError, KGError, StaleStore
 
 CORPUS_HELP = "Corpus folder: one sub-folder per source plus registry/ (default: ./sources)."
 OUT_HELP = "Output folder of the built dataset (default: out/ beside the corpus)."
@@ -101,8 +101,6 @@ def main() -> None:
     JSON-LD). Start with `serbia-kg build`, then ask the graph.
     """
     import warnings
-
-    from graph.model.errors import StaleStore
 
     if not getattr(warnings.showwarning, "serbia_kg", False):
         original = warnings.showwarning

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
@@ -104,8 +105,6 @@ class Compilation:
         """The compilation in an in-memory pyoxigraph ``Store`` (made once): what the projection
         and the view read fastest."""
         if "store" not in self._cache:
-            import pyoxigraph as ox
-
             store = ox.Store()
             store.bulk_load(input=self.nquads_text().encode("utf-8"), format=ox.RdfFormat.N_QUADS)
             self._cache["store"] = store

@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+from graph.model.resources import ontology_dir
+
 __all__ = ["context", "compact_iri", "to_jsonld", "CONTEXT_FILE"]
 
 CONTEXT_FILE = "context.jsonld"
@@ -28,8 +30,6 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 @lru_cache(maxsize=1)
 def context() -> dict:
     """The published context (``ontology/context.jsonld``): the project's prefixes."""
-    from graph.model.resources import ontology_dir
-
     return json.loads((ontology_dir() / CONTEXT_FILE).read_text(encoding="utf-8"))
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from typing import Any, Callable, Protocol
 
+import pyoxigraph as ox
+
 from graph.model.terms import PREFIXES
 
 __all__ = ["serialize", "serialize_all", "FORMATS"]
@@ -39,8 +41,6 @@ def serialize(comp: Compilation, fmt: str) -> bytes:
 
 def _serialized(items: list, fmt: Any, prefixes: dict[str, str] | None) -> bytes:
     """pyoxigraph's serialisation of ``items`` in ``fmt``, as bytes."""
-    import pyoxigraph as ox
-
     buf = io.BytesIO()
     ox.serialize(items, buf, format=fmt, prefixes=prefixes)
     return buf.getvalue()
@@ -48,8 +48,6 @@ def _serialized(items: list, fmt: Any, prefixes: dict[str, str] | None) -> bytes
 
 def _serialize_text(text: str, formats: list[str]) -> dict[str, bytes]:
     """``formats`` from N-Quads ``text`` (N-Triples for Turtle)."""
-    import pyoxigraph as ox
-
     prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     if formats == ["turtle"]:
         triples = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))

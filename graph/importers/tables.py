@@ -36,7 +36,7 @@ from graph.model.dates import DateError, parse_date
 from graph.model.errors import InputError, UnknownName
 from graph.model.names import fold, words
 from graph.model.registry import SECTIONS, concept_schemes, load_registry
-from graph.model.resources import ontology_graph
+from graph.model.resources import ontology_dir, ontology_graph
 from graph.importers.staging import claim_target, commit_source, plain
 
 __all__ = ["Mapping", "ClaimRule", "Record", "Table", "TableImport", "load_mapping", "read_table", "map_table",
@@ -661,8 +661,6 @@ class TableImport:
 
 def shipped_mappings() -> dict[str, Path]:
     """The mappings shipped with serbia-kg, by name (file name without ``.yaml``)."""
-    from graph.model.resources import ontology_dir
-
     return {p.stem: p for p in sorted((ontology_dir() / MAPPINGS).glob("*.yaml"))}
 
 

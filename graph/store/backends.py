@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
+
 from graph.model import generation
 from graph.model.errors import InputError, NotBuilt
 from graph.model.terms import GRAPH, PREFIXES
@@ -124,8 +126,6 @@ def open_native(out: Path | None = None) -> tuple[Any, Path | None]:
     NotBuilt
         If ``out`` holds no built dataset.
     """
-    import pyoxigraph as ox
-
     out = Path(out) if out is not None else Path("out")
     trig = _trig(out)
     current = generation.current(out)
@@ -159,8 +159,6 @@ def fill_store(folder: Path, dataset: Path, build: str, progress: Callable[[str]
     folder (:data:`graph.model.generation.STORE`): it becomes visible only when the generation is
     switched in.
     """
-    import pyoxigraph as ox
-
     fmt = ox.RdfFormat.N_QUADS if Path(dataset).suffix == ".nq" else ox.RdfFormat.TRIG
     store = ox.Store(str(folder))
     store.bulk_load(path=str(dataset), format=fmt)

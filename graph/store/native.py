@@ -23,9 +23,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from graph.model import generation
 from graph.model.errors import InputError, NotBuilt, StaleStore
 from graph.model.rdfterms import literal_value, value_of
+from graph.model.resources import ontology_dir
 from graph.store.querytext import bind_values
 
 __all__ = ["open_store", "rdflib_over", "oxigraph_of", "read_query", "prefixes_of", "Reader",
@@ -36,8 +39,6 @@ _PREFIX = re.compile(r"^\s*PREFIX\s+(\w*):\s*<([^>]*)>", re.IGNORECASE | re.MULT
 
 def read_query(name: str) -> str:
     """The text of ``ontology/queries/lean/NAME.rq``."""
-    from graph.model.resources import ontology_dir
-
     return (ontology_dir() / "queries" / "lean" / f"{name}.rq").read_text(encoding="utf-8")
 
 
@@ -56,8 +57,6 @@ def open_store(path: Path):
     InputError
         The store cannot be opened.
     """
-    import pyoxigraph as ox
-
     path = Path(path)
     if not path.is_dir() or not any(path.iterdir()):
         raise NotBuilt(f"no Oxigraph store at {path}: run 'serbia-kg build --store {path}' first", file=path)
@@ -172,8 +171,6 @@ class StoreReader(Reader):
         return self.store.query(text, use_default_graph_as_union=True)
 
     def _pairs(self, p: str):
-        import pyoxigraph as ox
-
         named, literal = ox.NamedNode, ox.Literal
         for s, o in self._query(bind_values(_PAIRS, {"p": ox.NamedNode(p)})):
             kind = type(o)
@@ -182,14 +179,10 @@ class StoreReader(Reader):
                    else "_:" + o.value)
 
     def _subjects(self, cls: str):
-        import pyoxigraph as ox
-
         for (s,) in self._query(bind_values(_INSTANCES, {"cls": ox.NamedNode(cls)})):
             yield value_of(s)
 
     def _read_quotes(self, evidence: str, selector: str, exact: str) -> dict[str, str]:
-        import pyoxigraph as ox
-
         ev_p, sel_p, ex_p = ox.NamedNode(evidence), ox.NamedNode(selector), ox.NamedNode(exact)
         chain = {"p1": ev_p, "p2": sel_p, "p3": ex_p}
         found: dict[str, Any] = {}

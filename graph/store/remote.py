@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 from urllib.request import (HTTPDigestAuthHandler, HTTPPasswordMgrWithDefaultRealm, Request,
                             parse_http_list, parse_keqv_list)
 
+import pyoxigraph as ox
+
 __all__ = ["Client", "HTTPFailure", "with_dataset", "names_graphs", "has_own_page", "split_graphs", "TIMEOUT",
            "RETRIES"]
 
@@ -261,8 +263,6 @@ def split_graphs(dataset: Path, folder: Path) -> dict[str, tuple[Path, int]]:
 
     Returns ``{graph IRI: (file, triples)}``. Read by pyoxigraph as a stream: memory stays flat.
     """
-    import pyoxigraph as ox
-
     fmt = ox.RdfFormat.N_QUADS if dataset.suffix == ".nq" else ox.RdfFormat.TRIG
     files: dict[str, tuple[Path, int]] = {}
     name: str | None = None

@@ -26,11 +26,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SKOS, XSD
 
 from graph.model.errors import InputError, UnknownName
 from graph.model.names import Names, fold, resolve, suggest
+from graph.model.resources import ontology_dir
 from graph.model.terms import ENTITY, PREFIXES
 from graph.store.native import oxigraph_of
 from graph.store.querytext import bind_values, last_limit, set_page
@@ -69,8 +71,6 @@ _REQUIRED = re.compile(r";\s*required\s*$")
 
 def queries_dir() -> Path:
     """The folder of the saved questions (``ontology/queries``)."""
-    from graph.model.resources import ontology_dir
-
     return ontology_dir() / "queries"
 
 
@@ -274,8 +274,6 @@ class StoreQuads:
         self.store = store
 
     def quads(self, pattern: tuple):
-        import pyoxigraph as ox
-
         s, p, o, g = pattern
         for q in self.store.quads_for_pattern(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), to_oxigraph(g)):
             if type(q.graph_name) is ox.DefaultGraph:
@@ -292,7 +290,6 @@ class NativeResult:
     """
 
     def __init__(self, store, text: str, raw) -> None:
-        import pyoxigraph as ox
         from rdflib.term import Variable
 
         self._store, self._text, self._raw = store, text, raw
@@ -355,8 +352,6 @@ class NativeResult:
 
     def serialize_native(self, fmt: str) -> str:
         """SELECT/ASK results in a standard format (json, csv, tsv, xml), by pyoxigraph."""
-        import pyoxigraph as ox
-
         rf = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
               "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}[fmt]
         raw = self._raw if self._raw is not None else self._again()
