@@ -58,20 +58,26 @@ def _article(words: str) -> str:
     return ("an " if words[0] in "aeiou" else "a ") + words
 
 
+def _or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def _message(t: ClaimType, f: Field, concepts: list[str]) -> str:
+    """The field's own message, else one made from it: "a vote has at most one 'body' (an actor)"."""
     if f.says:
         return f.says
-    if f.required:
-        count = "at least one" if f.many else "one"
-    else:
-        count = "any number of" if f.many else "at most one"
     if f.kind in ("entity", "speaker"):
-        value = " or ".join(_article(k) for k in f.kinds)
+        value = _or([_article(k) for k in f.kinds])
     elif f.kind == "concept":
         value = "one of " + ", ".join(concepts)
     else:
         value = _VALUE_WORDS[f.kind]
-    return f"{_article(t.words or t.name)} has {count} {f.key.replace('_', ' ')} ({value})"
+    a, key = _article(t.words or t.name), f"'{f.key}'"
+    if f.many and not f.required:
+        return f"each {key} of {a} is {value}"
+    if f.many:
+        return f"{a} has at least {'one' if f.least == 1 else f.least} {key} (each {value})"
+    return f"{a} has {'one' if f.required else 'at most one'} {key} ({value})"
 
 
 def _property(t: ClaimType, f: Field, schemes: dict[str, list[str]]) -> str:
