@@ -226,6 +226,17 @@ def test_exercises_of_the_two_countries_named_last(tmp_path):
     assert name == "Silver Lance 2026" and sorted(participants) == ["borduria", "ruritania"]
 
 
+def test_drafting_loads_no_compiler_store_or_graph_library_and_reviewing_no_spacy():
+    """A fresh `serbia-kg draft` pays for spaCy, not for the build's modules (start-up time)."""
+    import subprocess
+
+    code = ("import sys, graph.importers.draft as d; d.reject; a = 'spacy' in sys.modules; d.draft; "
+            "print(a, sorted(m for m in ('spacy', 'graph.compile.build', 'graph.compile.claims', 'pyoxigraph', "
+            "'networkx', 'pyshacl') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.split() == ["False", "['spacy']"]
+
+
 def test_reviewing_needs_no_spacy(tmp_path, monkeypatch):
     """--reject and --accept work without spaCy; drafting without it says so in one line."""
     folder = new_folder(tmp_path, FICTION, "fiction-syldavia-sanctions")
