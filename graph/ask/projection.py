@@ -290,15 +290,21 @@ def project(data: Any, *, include_systems: bool = False, as_of: Any = None, sinc
                           relations=relations))
 
 
-def graph_of(result: Facts):
+def graph_of(result: Facts, *, flat: bool = True):
     """The ``networkx.MultiDiGraph`` of :func:`facts`' result (what :func:`project` returns): its
-    nodes in order, and its facts whose both ends are known, with :func:`flat_attributes`."""
+    nodes in order, and its facts whose both ends are known, with :func:`flat_attributes`
+    (``flat=False``: the facts' own attributes, lists and all, not copied; for the view, which
+    reads them at once)."""
     import networkx as nx
 
+    def same(d: dict) -> dict:
+        return d
+
+    convert = flat_attributes if flat else same
     with paused_gc():
         G = nx.MultiDiGraph()
-        G.add_nodes_from((n, flat_attributes(d)) for n, d in result.nodes.items())
-        G.add_edges_from((u, v, key, flat_attributes(attrs)) for u, v, key, attrs in result.edges
+        G.add_nodes_from((n, convert(d)) for n, d in result.nodes.items())
+        G.add_edges_from((u, v, key, convert(attrs)) for u, v, key, attrs in result.edges
                          if u is not None and v is not None)
     return G
 

@@ -19,7 +19,6 @@ outside the actors. Beyond ``max_nodes`` nodes the view keeps the most connected
 from __future__ import annotations
 
 import html
-import inspect
 import json
 import math
 from dataclasses import dataclass, field
@@ -151,9 +150,12 @@ def vis_assets() -> tuple[str, str]:
     InputError
         If the files are missing or could end the inline element early.
     """
-    import pyvis
+    import importlib.util
 
-    folder = Path(pyvis.__file__).parent.joinpath(*_VIS_DIR)
+    spec = importlib.util.find_spec("pyvis")  # its folder, without importing it (pyvis imports IPython: 2 s)
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError("the pyvis package is not installed; vis-network is taken from it")
+    folder = Path(list(spec.submodule_search_locations)[0]).joinpath(*_VIS_DIR)
     try:
         js = (folder / "vis-network.min.js").read_text(encoding="utf-8")
         css = (folder / "vis-network.css").read_text(encoding="utf-8")
@@ -187,8 +189,12 @@ def ties(graph: nx.MultiDiGraph) -> list[Tie]:
     >>> [(t.source, t.target, t.relation, t.keys) for t in ties(g)]
     [('a', 'b', 'supplies', ('supplies:1', 'supplies:2'))]
     """
+    return _ties(graph.edges(keys=True, data=True))
+
+
+def _ties(edges: Iterable[tuple[Any, Any, Any, dict]]) -> list[Tie]:
     groups: dict[tuple, list[str]] = {}
-    for u, v, key, d in graph.edges(keys=True, data=True):
+    for u, v, key, d in edges:
         directed = bool(d.get("directed", True))
         if not directed and str(v) < str(u):
             u, v = v, u
@@ -253,37 +259,48 @@ def limit(graph: nx.MultiDiGraph, max_nodes: int = MAX_NODES,
     Returns
     -------
     (graph, note)
-        The graph itself and ``None`` when it is small enough; otherwise the part kept and a
-        sentence saying what was left out.
+        The graph itself and ``None`` when it is small enough; otherwise the part kept (a new graph,
+        the attributes shared with ``graph``) and a sentence saying what was left out.
     """
     n, m = graph.number_of_nodes(), graph.number_of_edges()
-    kept = graph
+    kept_nodes = None
     if max_nodes > 0 and n > max_nodes:
-        ranked = sorted(graph.nodes, key=lambda v: (-graph.degree(v), str(v)))
-        kept = graph.subgraph(sorted(ranked[:max_nodes], key=str)).copy()
-    dropped_ties = False
-    if max_ties > 0:
-        drawn = ties(kept)
-        if len(drawn) > max_ties:
-            def evidence(t: Tie) -> int:
-                return sum(len(_fact(kept, t, k).get("evidence") or ()) for k in t.keys)
+        degree = graph.degree
+        ranked = sorted(graph.nodes, key=lambda v: (-degree[v], str(v)))
+        kept_nodes = set(ranked[:max_nodes])
+    edges = [(u, v, k, d) for u, v, k, d in graph.edges(keys=True, data=True)
+             if kept_nodes is None or (u in kept_nodes and v in kept_nodes)]
+    drawn = _ties(edges)
+    dropped_ties = max_ties > 0 and len(drawn) > max_ties
+    if dropped_ties:
+        size = {k: _evidence_count(d) for _, _, k, d in edges}
 
-            ranked_ties = sorted(drawn, key=lambda t: (-evidence(t), str(t.source), str(t.target), t.relation))
-            smaller = nx.MultiDiGraph()
-            smaller.add_nodes_from(kept.nodes(data=True))
-            smaller.add_edges_from(_fact_edge(kept, t, k) for t in ranked_ties[:max_ties] for k in t.keys)
-            kept = smaller
-            dropped_ties = True
-    if kept is graph:
+        def evidence(t: Tie) -> int:
+            return sum(size[k] for k in t.keys)
+
+        ranked_ties = sorted(drawn, key=lambda t: (-evidence(t), str(t.source), str(t.target), t.relation))
+        keys = {k for t in ranked_ties[:max_ties] for k in t.keys}
+        edges = [e for e in edges if e[2] in keys]
+        drawn = _ties(edges)
+    if kept_nodes is None and not dropped_ties:
         return graph, None
+    kept = nx.MultiDiGraph()
+    kept.add_nodes_from((v, d) for v, d in graph.nodes(data=True) if kept_nodes is None or v in kept_nodes)
+    kept.add_edges_from(edges)
     what = []
     if kept.number_of_nodes() < n:
         what.append(f"the {kept.number_of_nodes():,} most connected nodes")
-    shown = len(ties(kept))
-    what.append(f"{shown:,} of the ties among them" + (" (those with the most evidence)" if dropped_ties else ""))
+    what.append(f"{len(drawn):,} of the ties among them" + (" (those with the most evidence)" if dropped_ties else ""))
     note = (f"the graph has {n:,} nodes and {m:,} facts, more than the view can show well; showing "
             + " and ".join(what) + " (narrow it with --focus, --relation, --since/--until, or raise --max-nodes)")
     return kept, note
+
+
+def _evidence_count(d: dict) -> int:
+    ev = d.get("evidence")
+    if isinstance(ev, str):  # the projected graph's JSON text
+        return len(json.loads(ev))
+    return len(ev or ())
 
 
 # --- layout and sizes ----------------------------------------------------------------------------
@@ -298,33 +315,32 @@ def _simple(graph: nx.MultiDiGraph, keep: Callable[[Any], bool] | None = None) -
     return simple
 
 
-def _pivot_mds(simple: nx.Graph, pivots: int = 40) -> dict:
-    """A start for the spring layout of a connected graph: Pivot MDS (Brandes and Pich, 2007), classical
-    scaling of the hop distances to a few pivots (the most connected node, then each time the node
-    farthest from those chosen). Breadth-first searches and one small SVD: deterministic, unlike
-    ARPACK's eigensolver behind the spectral layout, whose result varied from run to run with the
-    same start vector (3 different views in 4 builds of one 1,000-node graph)."""
+def _pivot_mds(g: Any, pivots: int = 40):
+    """A start for the force-directed layout of a connected igraph graph ``g``: Pivot MDS (Brandes and
+    Pich, 2007), classical scaling of the hop distances to a few pivots (the most connected node, then
+    each time the node farthest from those chosen). Breadth-first searches (igraph's, in C) and one small
+    SVD: deterministic, unlike ARPACK's eigensolver behind the spectral layout, whose result varied from
+    run to run with the same start vector (3 different views in 4 builds of one 1,000-node graph).
+    Returns an n×2 array, in hop units."""
     import numpy as np
-    from scipy.sparse.csgraph import dijkstra
 
-    nodes = list(simple.nodes)
-    n = len(nodes)
+    n = g.vcount()
     k = min(pivots, n)
-    adjacency = nx.to_scipy_sparse_array(simple, nodelist=nodes, weight=None, format="csr")
-    first = max(range(n), key=lambda i: (simple.degree(nodes[i]), -i))
+    degrees = g.degree()
+    first = max(range(n), key=lambda i: (degrees[i], -i))
     dist = np.zeros((n, k))
     nearest = np.full(n, np.inf)
     chosen = first
-    for j in range(k):  # breadth-first hop counts from each pivot, in C
-        dist[:, j] = dijkstra(adjacency, directed=False, unweighted=True, indices=chosen)
+    for j in range(k):
+        dist[:, j] = g.distances(source=[chosen])[0]
         nearest = np.minimum(nearest, dist[:, j])
         chosen = int(np.argmax(nearest))  # the first of the farthest
     sq = dist ** 2
     centred = -0.5 * (sq - sq.mean(axis=0) - sq.mean(axis=1)[:, None] + sq.mean())
     u, s, _ = np.linalg.svd(centred, full_matrices=False)
-    pos = u[:, :2] * s[:2]
+    pos = u[:, :2] * np.sqrt(s[:2])  # coordinates in hops
     pos *= np.where(pos[np.abs(pos).argmax(axis=0), [0, 1]] < 0, -1.0, 1.0)  # one sign, whatever LAPACK chose
-    return dict(zip(nodes, nx.rescale_layout(np.round(pos, 9))))
+    return np.round(pos, 9)
 
 
 def layout(graph: nx.MultiDiGraph, seed: int = SEED) -> dict[Any, tuple[int, int]]:
@@ -335,9 +351,8 @@ def layout(graph: nx.MultiDiGraph, seed: int = SEED) -> dict[Any, tuple[int, int
 
     Each connected component is laid out on its own, the largest in the middle, the others in rows
     under it. Components up to 300 nodes use Kamada-Kawai started from a seeded spring layout;
-    larger ones Fruchterman-Reingold started from Pivot MDS (:func:`_pivot_mds`,
-    :func:`_force_directed`), from 500 nodes on with fewer iterations, so that a few thousand nodes
-    take seconds.
+    larger ones igraph's Fruchterman-Reingold started from Pivot MDS (:func:`_pivot_mds`,
+    :func:`_force_directed`), so that a few thousand nodes take a fraction of a second.
     """
     kinds = nx.get_node_attributes(graph, "kind")
     simple = _simple(graph, lambda v: kinds.get(v) != "source")
@@ -349,30 +364,34 @@ def layout(graph: nx.MultiDiGraph, seed: int = SEED) -> dict[Any, tuple[int, int
     return pos
 
 
-#: Up to this many nodes a component's force-directed layout runs on dense n×n arrays.
-_DENSE_MAX = 3000
+#: Fruchterman-Reingold iterations (igraph's, started from Pivot MDS) for a component of more than 300 nodes.
+_FR_ITERATIONS = 60
 
 
-def _force_directed(simple: nx.Graph, start: dict, k: float, iterations: int, scale: float) -> dict:
-    """Fruchterman-Reingold from ``start`` as networkx computes it for small graphs (repulsion k²/d,
-    attraction d²/k along ties, a step that cools linearly), vectorised over every pair; deterministic."""
+def _force_directed(simple: nx.Graph, iterations: int, scale: float, seed: int) -> dict:
+    """Fruchterman-Reingold by igraph (C, a grid for the repulsion of large graphs) started from Pivot
+    MDS (:func:`_pivot_mds`), with igraph's random numbers drawn from a generator seeded with ``seed``:
+    deterministic."""
+    import random
+
+    import igraph
     import numpy as np
 
     nodes = list(simple.nodes)
-    adjacency = nx.to_numpy_array(simple, nodelist=nodes, weight=None)
-    pos = np.array([start[v] for v in nodes], dtype=float)
-    t = max(float(np.ptp(pos[:, 0])), float(np.ptp(pos[:, 1]))) * 0.1
-    dt = t / (iterations + 1)
-    for _ in range(iterations):
-        delta = pos[:, None, :] - pos[None, :, :]
-        dist = np.sqrt(np.einsum("ijk,ijk->ij", delta, delta))
-        np.clip(dist, 0.01, None, out=dist)
-        shift = np.einsum("ijk,ij->ik", delta, k * k / dist ** 2 - adjacency * dist / k)
-        length = np.sqrt(np.einsum("ij,ij->i", shift, shift))
-        length[length < 0.01] = 0.1
-        pos += shift * (t / length)[:, None]
-        t -= dt
-    return dict(zip(nodes, nx.rescale_layout(pos, scale=scale)))
+    index = {v: i for i, v in enumerate(nodes)}
+    g = igraph.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in simple.edges()])
+    start = _pivot_mds(g)
+    # igraph's FR works at about sqrt(n) units across and starts hot at sqrt(n) / 10: bring the start to
+    # that size and start cooler, so that a few iterations spread what Pivot MDS put on one spot
+    spread = float(np.abs(start).max()) or 1.0
+    start = start * (math.sqrt(len(nodes)) / spread)
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        coords = g.layout_fruchterman_reingold(seed=start.tolist(), niter=iterations, grid="auto",
+                                               start_temp=math.sqrt(len(nodes)) / 40).coords
+    finally:
+        igraph.set_random_number_generator(random)  # igraph's default: the random module
+    return dict(zip(nodes, nx.rescale_layout(np.round(np.array(coords, dtype=float), 9), scale=scale)))
 
 
 def _inner_layout(simple: nx.Graph, seed: int) -> dict[Any, tuple[int, int]]:
@@ -413,22 +432,22 @@ def _induced(simple: nx.Graph, nodes: list) -> nx.Graph:
 
 
 def _component_layout(simple: nx.Graph, seed: int) -> dict[Any, tuple[int, int]]:
+    from threadpoolctl import threadpool_limits
+
     n = simple.number_of_nodes()
     if n == 1:
         return {next(iter(simple.nodes)): (0, 0)}
     scale = max(60.0 * math.sqrt(n), 90.0) if n < 10 else max(300.0, 90.0 * math.sqrt(n))
     k = 1.5 / math.sqrt(n)
-    if n <= 300:
-        # Kamada-Kawai reads best (a hub's neighbours around it, spaced), but costs O(n²) per step
-        start = nx.spring_layout(simple, seed=seed, k=k)
-        pos = nx.kamada_kawai_layout(simple, pos=start, scale=scale)
-    elif n <= _DENSE_MAX:
-        # Fruchterman-Reingold started from Pivot MDS, on dense arrays (memory n² but vectorised: about
-        # 2.5 times faster than networkx's sparse spring layout, which loops over the nodes in Python)
-        pos = _force_directed(simple, _pivot_mds(simple), k, 50 if n < 500 else max(10, 50 * 500 // n), scale)
-    else:
-        force = {"method": "force"} if "method" in inspect.signature(nx.spring_layout).parameters else {}
-        pos = nx.spring_layout(simple, pos=_pivot_mds(simple), seed=seed, k=k, iterations=10, scale=scale, **force)
+    with threadpool_limits(1):  # BLAS threads spin on a busy machine (the SVD of Pivot MDS: 2 s instead of 0.01 s)
+        if n <= 300:
+            # Kamada-Kawai reads best (a hub's neighbours around it, spaced), but costs O(n²) per step
+            start = nx.spring_layout(simple, seed=seed, k=k)
+            pos = nx.kamada_kawai_layout(simple, pos=start, scale=scale)
+        else:
+            # Fruchterman-Reingold (igraph, in C) started from Pivot MDS: a few thousand nodes in a fraction
+            # of a second, where networkx's spring layout loops over the nodes in Python
+            pos = _force_directed(simple, _FR_ITERATIONS, scale, seed)
     return {v: (int(round(float(x))), int(round(float(y)))) for v, (x, y) in pos.items()}
 
 
@@ -528,11 +547,14 @@ def _relation_colours(relations: Iterable[str]) -> dict[str, str]:
 def _relation_words(graph: nx.MultiDiGraph) -> dict[str, str]:
     """Relation name -> words for people. The projection's rule label (``member_of`` -> ``is a member of``)
     when one is declared, else the first edge's ``label``."""
-    words = {}
-    for _, _, _, d in sorted(graph.edges(keys=True, data=True), key=lambda e: str(e[2])):
+    first: dict[str, tuple[str, dict]] = {}  # relation -> the edge of the smallest key
+    for _, _, key, d in graph.edges(keys=True, data=True):
         rel = str(d.get("relation", ""))
-        if rel not in words:
-            words[rel] = schema.RELATIONS.get(rel) or str(d.get("label") or rel.replace("_", " "))
+        if rel not in first or str(key) < first[rel][0]:
+            first[rel] = (str(key), d)
+    words = {}
+    for rel, (_, d) in sorted(first.items(), key=lambda x: x[1][0]):
+        words[rel] = schema.RELATIONS.get(rel) or str(d.get("label") or rel.replace("_", " "))
     return words
 
 
@@ -657,7 +679,6 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
         The page and what it holds.
     """
     from jinja2 import Environment, FileSystemLoader, select_autoescape
-    from pyvis.network import Network
 
     notes = list(notes)
     total_nodes, total_edges = graph.number_of_nodes(), graph.number_of_edges()
@@ -682,8 +703,8 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
                                                     _label(shown, v).casefold(), str(v)))
     rank = {v: i for i, v in enumerate(rank_order)}
 
-    net = Network(directed=True)
     node_ids = {}
+    nodes = []
     for i, node in enumerate(sorted(shown.nodes, key=str)):
         data = shown.nodes[node]
         type_name = str(data.get("type", ""))
@@ -691,11 +712,11 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
         node_ids[node] = f"n{i}"
         x, y = pos[node]
         label = _label(shown, node)
-        net.add_node(f"n{i}", label=_short(label), shape=shape, color=colour,
-                     size=round(8 + 22 * math.sqrt(cent.get(node, 0.0) / top), 1), x=x, y=y,
-                     full=label, type=type_name, kind=str(data.get("kind", "")), iri=str(data.get("iri") or node),
-                     rank=rank[node], ties=simple.degree(node))
-    nodes, _, _, _, _, _ = net.get_network_data()
+        # vis-network's node options, as pyvis's Network.add_node made them (an empty label shows the id)
+        nodes.append({"id": f"n{i}", "label": _short(label) or f"n{i}", "shape": shape, "color": colour,
+                      "size": round(8 + 22 * math.sqrt(cent.get(node, 0.0) / top), 1), "x": x, "y": y,
+                      "full": label, "type": type_name, "kind": str(data.get("kind", "")),
+                      "iri": str(data.get("iri") or node), "rank": rank[node], "ties": simple.degree(node)})
 
     page = _PageData(shown, details)
     edges = []
@@ -912,7 +933,7 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
 
     from graph.model.dates import DateError
     from graph.model.errors import UnknownName
-    from graph.ask.projection import project, reader
+    from graph.ask.projection import Facts, facts, graph_of, reader
 
     if isinstance(data, (str, os.PathLike)):
         raise InputError(f"make_view takes the built dataset, not its folder {str(data)!r}: "
@@ -928,17 +949,19 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
         progress("projecting the graph")
     r = reader(data)
     try:
-        graph = project(r, include_systems=include_systems, as_of=as_of, since=since, until=until,
-                        relations=relations)
+        found = facts(r, include_systems=include_systems, as_of=as_of, since=since, until=until,
+                      relations=relations)
     except DateError as exc:
         raise InputError(str(exc)) from None
     selection, notes = [], []
     filtered = bool(relations) or any(x is not None for x in (since, until, as_of))
     if filtered:
-        untied = [n for n in graph.nodes if graph.degree(n) == 0]
+        tied = {x for u, v, _, _ in found.edges if u is not None and v is not None for x in (u, v)}
+        untied = [n for n in found.nodes if n not in tied]
         if untied:
-            graph = graph.subgraph(sorted(set(graph.nodes) - set(untied), key=str)).copy()
+            found = Facts(nodes={n: d for n, d in found.nodes.items() if n in tied}, edges=found.edges)
             notes.append(f"{len(untied)} node(s) without a tie in this selection are not shown")
+    graph = graph_of(found, flat=False)  # the facts' own lists, read once by the page
     if relations:
         selection.append("relations: " + ", ".join(relations))
     for word, value in (("as of", as_of), ("since", since), ("until", until)):
