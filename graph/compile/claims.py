@@ -23,7 +23,7 @@ from graph.model.dates import DateError, parse_date
 from graph.model.errors import UnknownName, ValidationError
 from graph.model.numbers import MAX_TEXT, bounded_count, bounded_decimal, bounded_text
 from graph.model.registry import Registry
-from graph.model.schema import CLAIM_TYPES, Field
+from graph.model.schema import CLAIM_TYPES, ClaimType, Field
 from graph.compile.sources import Source
 from graph.model.terms import CLAIM, OA, SKG, SKV
 from graph.model import yamlfile
@@ -98,6 +98,27 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
     KGError
         One error naming the file, line and claim, and what is wrong.
     """
+    cid, ctype, quote = _checked(raw, source)
+    body, canonical, deliveries = _fields(raw, cid, ctype, source, registry, concepts)
+    selector = _located(raw, cid, quote, source)
+    digest = hashlib.sha256(json.dumps([source.id, ctype.name, sorted(
+        (k, sorted(v)) for k, v in canonical.items())], ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
+    iri = CLAIM[digest]
+    triples = [(iri, RDF.type, ctype.rdf_class), (iri, SKG.claimId, Literal(cid)),
+               (iri, PROV.wasDerivedFrom, source.iri), *_evidence_triples(iri, source, selector)]
+    triples.extend((iri, p, o) for p, o in body)
+    if ctype.rdf_class == SKG.Observation:  # the Data Cube: the source is the observation's data set
+        triples += [(iri, QB.dataSet, source.iri), (source.iri, RDF.type, QB.DataSet),
+                    (source.iri, QB.structure, SKG.SeriesStructure)]
+    triples.extend(_delivery_triples(iri, deliveries))
+    if raw.get("note"):
+        triples.append((iri, SKG.note, Literal(str(raw["note"]).strip())))
+    return Compiled(iri=iri, claim_id=cid, type=ctype.name, line=raw.get(yamlfile.LINE), triples=triples)
+
+
+def _checked(raw: Any, source: Source) -> tuple[str, ClaimType, str]:
+    """The claim's id, type and quote, once its shape is right: a mapping with an id, a known type,
+    only its type's fields, a quote, texts within bounds, one of the fields its type needs."""
     if not isinstance(raw, dict):
         raise ValidationError("a claim must be a mapping", file=source.claims_file)
     cid = raw.get("id")
@@ -121,7 +142,12 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
                            source, raw, cid, key)
     if ctype.one_of and not any(raw.get(k) not in (None, [], "") for k in ctype.one_of):
         raise _problem(f"a {ctype.name} needs at least one of: {', '.join(ctype.one_of)}", source, raw, cid)
+    return cid, ctype, quote
 
+
+def _fields(raw: dict, cid: str, ctype: ClaimType, source: Source, registry: Registry,
+            concepts: dict[str, set[str]]) -> tuple[list[tuple[URIRef, Any]], dict[str, list[str]], list[dict]]:
+    """Each field's RDF values (property, node), its canonical keys (for the claim's IRI), and the deliveries."""
     body: list[tuple[URIRef, Any]] = []
     canonical: dict[str, list[str]] = {}
     deliveries: list[dict] = []
@@ -149,7 +175,11 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
                 raise _problem(f"{f.key}: {exc}", source, raw, cid, f.key) from None
             body.append((f.prop, node))
             canonical.setdefault(f.key, []).append(key)
+    return body, canonical, deliveries
 
+
+def _located(raw: dict, cid: str, quote: str, source: Source) -> Any:
+    """Where the quote stands in the source's text (its selector); ``words`` must be part of it."""
     if source.quotes is None:
         raise _problem("the source has no text to locate the quote in", source, raw, cid)
     selector = source.quotes.locate(quote)
@@ -159,15 +189,13 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
     words = raw.get("words")
     if words and not source.quotes.contains(str(words), quote):
         raise _problem("'words' must be part of the quote", source, raw, cid)
+    return selector
 
-    digest = hashlib.sha256(json.dumps([source.id, ctype.name, sorted(
-        (k, sorted(v)) for k, v in canonical.items())], ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
-    iri = CLAIM[digest]
+
+def _evidence_triples(iri: URIRef, source: Source, selector: Any) -> list[tuple]:
+    """The claim's evidence: the source, and the quote's text and position selectors (Web Annotation)."""
     evidence, qsel, psel = URIRef(iri + "#evidence"), URIRef(iri + "#quote"), URIRef(iri + "#position")
-    triples = [
-        (iri, RDF.type, ctype.rdf_class),
-        (iri, SKG.claimId, Literal(cid)),
-        (iri, PROV.wasDerivedFrom, source.iri),
+    return [
         (iri, SKG.evidence, evidence),
         (evidence, RDF.type, OA.SpecificResource),
         (evidence, OA.hasSource, source.iri),
@@ -181,14 +209,6 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
         (psel, OA.start, Literal(selector.start, datatype=XSD.nonNegativeInteger)),
         (psel, OA.end, Literal(selector.end, datatype=XSD.nonNegativeInteger)),
     ]
-    triples.extend((iri, p, o) for p, o in body)
-    if ctype.rdf_class == SKG.Observation:  # the Data Cube: the source is the observation's data set
-        triples += [(iri, QB.dataSet, source.iri), (source.iri, RDF.type, QB.DataSet),
-                    (source.iri, QB.structure, SKG.SeriesStructure)]
-    triples.extend(_delivery_triples(iri, deliveries))
-    if raw.get("note"):
-        triples.append((iri, SKG.note, Literal(str(raw["note"]).strip())))
-    return Compiled(iri=iri, claim_id=cid, type=ctype.name, line=raw.get(yamlfile.LINE), triples=triples)
 
 
 _DELIVERY_KEYS = {"year", "quantity", "tiv", "estimated"}
