@@ -43,6 +43,12 @@ def store_options(f):
                         metavar="PATH", help=STORE_HELP)(f)
 
 
+#: ``--data DIR``: the built dataset's folder, for the commands whose ``--out`` names the file they write.
+data_option = click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR",
+                           help="Folder of the built dataset, what `serbia-kg build --out DIR` wrote (default: out/ "
+                                "beside the corpus).")
+
+
 def window_options(systems_help: str):
     """Add the options that choose which facts a graph keeps, as :func:`graph.ask.projection.facts` takes
     them: ``--relation``, ``--since``, ``--until``, ``--as-of`` and ``--include-systems`` (its help:
@@ -191,9 +197,7 @@ def validate(corpus: Path, fmt: str, quiet: bool, shacl_engine: str) -> None:
 
 @main.command()
 @corpus_option
-@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR",
-              help="Folder of the built dataset, what `serbia-kg build --out DIR` wrote (default: out/ "
-                   "beside the corpus).")
+@data_option
 @store_options
 @click.option("--out", "html_out", type=click.Path(path_type=Path), default=None, metavar="FILE",
               help="The HTML page to write (default: out/serbia-kg.html); an existing folder gets "
@@ -268,9 +272,7 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
 
 @main.command()
 @corpus_option
-@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=None, metavar="DIR",
-              help="Folder of the built dataset, what `serbia-kg build --out DIR` wrote (default: out/ "
-                   "beside the corpus).")
+@data_option
 @store_options
 @click.option("--format", "fmt", type=click.Choice(["gexf", "graphml", "csv"]), default="gexf", show_default=True,
               help="gexf and graphml (Gephi, Cytoscape, igraph; lists as JSON text) or csv (one row per fact, "

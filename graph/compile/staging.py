@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from graph.model.errors import InputError
+from graph.model.files import fsync_dir
 
 __all__ = ["change", "Change", "recover", "LOCK", "PREFIX"]
 
@@ -39,14 +40,6 @@ _NEW, _OLD = "new", "old"
 _LEGACY = (".sipri-import-", ".import-")
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_tree(root: Path) -> None:
     for dirpath, _, files in os.walk(root):
         for name in files:
@@ -55,7 +48,7 @@ def _fsync_tree(root: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(dirpath))
+        fsync_dir(Path(dirpath))
 
 
 def _lock_path(corpus: Path) -> Path:
@@ -115,7 +108,7 @@ class Change:
         mark = self.folder / f".{_MARK}.tmp"
         mark.write_text("", encoding="utf-8")
         os.replace(mark, self.folder / _MARK)  # from here on the change happens, even after a kill
-        _fsync_dir(self.folder)
+        fsync_dir(self.folder)
         _apply(self.corpus, self.folder)
 
 
@@ -132,7 +125,7 @@ def _apply(corpus: Path, folder: Path) -> None:
         if new.is_dir() and os.path.lexists(dest):
             os.replace(dest, old)  # a folder cannot be renamed over a folder: park the old one
         os.replace(new, dest)
-    _fsync_dir(corpus)
+    fsync_dir(corpus)
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from graph.model.errors import InputError
 
-__all__ = ["write_atomically", "read_input"]
+__all__ = ["write_atomically", "read_input", "fsync_dir"]
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -38,3 +38,12 @@ def read_input(path: Path) -> bytes:
         raise InputError("file not found", file=path) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc}", file=path) from None
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (a rename or a new file in it) to the disk."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from graph.model.errors import InputError
+from graph.model.files import fsync_dir
 
 __all__ = ["default_out", "LOCK", "BUILDS", "CURRENT", "STAMP", "STORE", "STORE_STAMP", "Busy", "Generation", "locked",
            "begin", "current", "stamp", "pin", "Pin", "link_store", "prune", "store_status", "store_build",
@@ -65,14 +66,6 @@ def write_error(exc: OSError, where: Path) -> InputError:
     """One line for a write that failed (a full disk, a read-only folder)."""
     why = os.strerror(exc.errno) if exc.errno else str(exc)
     return InputError(f"cannot write the build: {why}; the previous build is kept", file=where)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager
@@ -200,7 +193,7 @@ class Generation:
                 fh.write(json.dumps(data, indent=1, sort_keys=True) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
             tmp = out / f"{CURRENT}.{os.getpid()}.tmp"
             tmp.unlink(missing_ok=True)
             os.symlink(f"{BUILDS}/{self.folder.name}", tmp)
@@ -210,7 +203,7 @@ class Generation:
         os.replace(tmp, out / CURRENT)  # the switch: a rename of a link never needs more room
         self.committed = True
         try:
-            _fsync_dir(out)
+            fsync_dir(out)
             _link_names(out, self.files)
         except OSError as exc:  # built; the names are linked again by the next build
             raise InputError(f"built, but the output names could not be linked: {exc.strerror or exc}",
