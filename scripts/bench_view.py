@@ -5,13 +5,17 @@ to open it and draw it (physics off, positions precomputed); and the goals of is
     python scripts/bench_view.py --data out-1m --store store-1m [--against /path/to/other/checkout] [--repeat 3]
     python scripts/bench_view.py --sipri DIR     # a built dataset holding both SIPRI samples
 
-``--nodes``: synthetic projected graphs (a seeded random graph with ~3 facts per node, the
+``--nodes``: synthetic projected graphs (a seeded random graph with ``--per`` facts per node, default 3, the
 projection's attributes); above MAX_NODES the view keeps the most connected nodes and warns.
 
 ``--data/--store``: the default view of a built dataset, as ``serbia-kg build`` writes it (projection
 from the Oxigraph store, then the page), each run in a fresh process; ``--against`` runs the same
 in another checkout (its ``graph`` package) alternately with this one, so the two are measured side
 by side on a shared, noisy machine: the table gives each run and the ratio of the medians.
+
+``--nodes N --against DIR``: the same side by side for the synthetic graph of N nodes (written only:
+no projection), e.g. ``--nodes 6000 --per 9 --against ../main --repeat 2`` (about the shape of the
+1M-triple corpus: 6,036 nodes, 53,270 facts).
 
 ``--sipri``: after importing both SIPRI samples, at most one drawn edge per (pair, relation,
 direction), and the labels of the 20 most connected nodes at the first zoom (goal: >= 11 px).
@@ -23,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import subprocess
 import sys
@@ -43,13 +46,17 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 
 
-def synthetic(n: int, seed: int = 1) -> nx.MultiDiGraph:
+def synthetic(n: int, seed: int = 1, per: int = 3) -> nx.MultiDiGraph:
+    import random
+
+    import networkx as nx
+
     rnd = random.Random(seed)
     g = nx.MultiDiGraph()
     for i in range(n):
         g.add_node(f"https://example.org/{i}", label=f"Actor {i}", type=rnd.choice(TYPES), kind="actor",
                    iri=f"https://example.org/{i}")
-    for i in range(3 * n):
+    for i in range(per * n):
         u, v = rnd.randrange(n), int(rnd.paretovariate(1.2)) % n  # a few hubs, like real ties
         rel = rnd.choice(RELATIONS)
         ev = {"claim": f"c{i}", "claim_id": f"c{i}", "source": "s", "title": "A source", "quote": f"Quote {i}",
@@ -101,7 +108,11 @@ def launch():
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
-    return pw, pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    warm = browser.new_page()  # the browser's first page is slower: not one of those measured
+    warm.set_content("<canvas></canvas><script>document.querySelector('canvas').getContext('2d')</script>")
+    warm.close()
+    return pw, browser
 
 
 def bench_synthetic(sizes: list[int], browser) -> None:
@@ -140,19 +151,47 @@ def _median(rows: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in rows)
 
 
+_SYNTHETIC_CHILD = """
+import json, sys, time
+from pathlib import Path
+import networkx as nx
+from graph.present.view import write_view
+RELATIONS, TYPES = {relations!r}, {types!r}
+{source}
+g = synthetic(int(sys.argv[1]), per=int(sys.argv[2]))
+t = time.perf_counter()
+r = write_view(g, Path(sys.argv[3]))
+print(json.dumps({{"open": 0.0, "project": 0.0, "view": time.perf_counter() - t, "nodes": r.nodes, "edges": r.edges}}))
+"""
+
+
 def bench_dataset(data: Path, store: Path | None, against: Path | None, repeat: int, browser) -> None:
     """The default view of a built dataset, written by this checkout and (``against``) another, alternately,
-    each in a fresh process; each page opened in Chromium. Prints each run, the medians and ranges, and
-    the ratios against/this side by side."""
+    each in a fresh process; each page opened in Chromium."""
+    _paired(lambda page: [sys.executable, "-c", _CHILD, str(data), str(store or ""), str(page)],
+            against, repeat, browser)
+
+
+def bench_synthetic_against(n: int, per: int, against: Path | None, repeat: int, browser) -> None:
+    """The view of :func:`synthetic` (``n`` nodes, ``per`` facts a node), written by this checkout and
+    ``against``, alternately, each in a fresh process (the projection is not timed: there is none)."""
+    import inspect
+
+    code = _SYNTHETIC_CHILD.format(relations=RELATIONS, types=TYPES, source=inspect.getsource(synthetic))
+    _paired(lambda page: [sys.executable, "-c", code, str(n), str(per), str(page)], against, repeat, browser)
+
+
+def _paired(command, against: Path | None, repeat: int, browser) -> None:
+    """Run ``command(page)`` in this checkout and ``against`` by turns; print each run, the medians and
+    ranges, and the ratios against/this side by side."""
     trees = [("this", REPO)] + ([("against", against)] if against else [])
     runs: dict[str, list[dict]] = {name: [] for name, _ in trees}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeat):
-            for name, tree in trees:  # alternately, so that both meet the same load
+            for name, tree in (trees if i % 2 == 0 else trees[::-1]):  # by turns, each first every other run
                 page = Path(tmp) / f"{name}-{i}.html"
                 env = {"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}
-                p = subprocess.run([sys.executable, "-c", _CHILD, str(data), str(store or ""), str(page)],
-                                   capture_output=True, text=True, env=env, cwd=tree, check=True)
+                p = subprocess.run(command(page), capture_output=True, text=True, env=env, cwd=tree, check=True)
                 row = json.loads(p.stdout.strip().splitlines()[-1])
                 row.update(interactive(browser, page) if browser else
                            {"ready": float("nan"), "drawn": float("nan"), "click": float("nan")})
@@ -169,7 +208,8 @@ def bench_dataset(data: Path, store: Path | None, against: Path | None, repeat: 
     for key, words in keys:
         cells = [f"{_median(rows, key):7.2f} ({min(r[key] for r in rows):.2f}-{max(r[key] for r in rows):.2f})"
                  for rows in runs.values()]
-        ratio = f"  {_median(runs['against'], key) / _median(runs['this'], key):12.1f}x" if against else ""
+        this = _median(runs["this"], key)
+        ratio = f"  {_median(runs['against'], key) / this:12.1f}x" if against and this else ""
         print(f"{words:30} " + " ".join(f"{c:>22}" for c in cells) + ratio)
     print("goals (issue 13): view written < 3 s; interactive in Chromium < 2 s; medians of this checkout: "
           f"{_median(runs['this'], 'view'):.2f} s, {_median(runs['this'], 'click'):.2f} s")
@@ -211,6 +251,7 @@ def bench_sipri(data: Path, browser) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--nodes", type=int, nargs="*", default=None)
+    ap.add_argument("--per", type=int, default=3, help="facts per node of the synthetic graphs (default 3)")
     ap.add_argument("--data", type=Path, help="a built dataset folder (out/)")
     ap.add_argument("--store", type=Path, help="its Oxigraph store")
     ap.add_argument("--against", type=Path, help="another checkout to measure side by side")
@@ -220,7 +261,10 @@ def main() -> int:
     a = ap.parse_args()
     pw, browser = launch() if not a.no_browser else (None, None)
     try:
-        if a.nodes is not None or not (a.data or a.sipri):
+        if a.nodes is not None and a.against:
+            for n in a.nodes:
+                bench_synthetic_against(n, a.per, a.against, a.repeat, browser)
+        elif a.nodes is not None or not (a.data or a.sipri):
             bench_synthetic(a.nodes or [500, 2000, 5000], browser)
         if a.data:
             bench_dataset(a.data, a.store, a.against, a.repeat, browser)
