@@ -192,13 +192,18 @@ def ties(graph: nx.MultiDiGraph) -> list[Tie]:
     return _ties(graph.edges(keys=True, data=True))
 
 
+def _tie_of(u: Any, v: Any, key: Any, d: dict) -> tuple[Any, Any, str, bool]:
+    """The tie an edge is drawn in: (source, target, relation, directed), an undirected one from the lower end."""
+    directed = bool(d.get("directed", True))
+    if not directed and str(v) < str(u):
+        u, v = v, u
+    return u, v, str(d.get("relation", "")), directed
+
+
 def _ties(edges: Iterable[tuple[Any, Any, Any, dict]]) -> list[Tie]:
     groups: dict[tuple, list[str]] = {}
     for u, v, key, d in edges:
-        directed = bool(d.get("directed", True))
-        if not directed and str(v) < str(u):
-            u, v = v, u
-        groups.setdefault((u, v, str(d.get("relation", "")), directed), []).append(str(key))
+        groups.setdefault(_tie_of(u, v, key, d), []).append(str(key))
     found = [Tie(u, v, rel, directed, tuple(sorted(keys))) for (u, v, rel, directed), keys in groups.items()]
     return sorted(found, key=lambda t: (str(t.source), str(t.target), t.relation, t.directed))
 
@@ -279,8 +284,9 @@ def limit(graph: nx.MultiDiGraph, max_nodes: int = MAX_NODES,
             return sum(size[k] for k in t.keys)
 
         ranked_ties = sorted(drawn, key=lambda t: (-evidence(t), str(t.source), str(t.target), t.relation))
-        keys = {k for t in ranked_ties[:max_ties] for k in t.keys}
-        edges = [e for e in edges if e[2] in keys]
+        # a fact's key is not an edge's: an exercise's participants share it (one per tie)
+        kept_ties = {(t.source, t.target, t.relation, t.directed) for t in ranked_ties[:max_ties]}
+        edges = [e for e in edges if _tie_of(*e) in kept_ties]
         drawn = _ties(edges)
     if kept_nodes is None and not dropped_ties:
         return graph, None
