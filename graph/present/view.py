@@ -684,8 +684,6 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
     ViewResult
         The page and what it holds.
     """
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
     notes = list(notes)
     total_nodes, total_edges = graph.number_of_nodes(), graph.number_of_edges()
     shown, note = limit(graph, max_nodes)
@@ -699,16 +697,33 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
         progress(f"laying out {shown.number_of_nodes()} nodes and {len(drawn)} ties")
     pos = layout(shown, seed)
     cent = centrality(shown)
-    top = max(cent.values(), default=0.0) or 1.0
     words = _relation_words(shown)
     colours = _relation_colours(words)
 
+    node_ids, nodes = _vis_nodes(shown, pos, cent)
+    page = _PageData(shown, details)
+    edges = _vis_edges(shown, drawn, page, colours, node_ids)
+    years = [y for f in page.facts for y in (f["y0"], f["y1"]) if y is not None]
+    types = _node_types(shown)
+    relations = {rel: {"words": words[rel], "colour": colours[rel]} for rel in words}
+    data = {"nodes": nodes, "edges": edges, "facts": page.facts, "claims": page.claim_rows,
+            "sources": page.source_rows, "relations": relations, "types": types,
+            "options": _vis_options(len(edges)), "years": [min(years), max(years)] if years else None}
+    text = _page_html(data, title=title, subtitle=subtitle, notes=notes, total_nodes=total_nodes,
+                      total_edges=total_edges)
+    return ViewResult(html=text, nodes=len(nodes), edges=len(edges), total_nodes=total_nodes,
+                      total_edges=total_edges, notes=notes, warnings=warnings, facts=len(page.facts))
+
+
+def _vis_nodes(shown: nx.MultiDiGraph, pos: dict, cent: dict) -> tuple[dict, list[dict]]:
+    """The page's node rows (vis-network's node options, as pyvis's ``Network.add_node`` made them)
+    and each node's id in the page."""
+    top = max(cent.values(), default=0.0) or 1.0
     # importance: how many others a node is tied to; sources come last (they stay out of the way)
     simple = _simple(shown)
     rank_order = sorted(shown.nodes, key=lambda v: (shown.nodes[v].get("kind") == "source", -simple.degree(v),
                                                     _label(shown, v).casefold(), str(v)))
     rank = {v: i for i, v in enumerate(rank_order)}
-
     node_ids = {}
     nodes = []
     for i, node in enumerate(sorted(shown.nodes, key=str)):
@@ -718,13 +733,17 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
         node_ids[node] = f"n{i}"
         x, y = pos[node]
         label = _label(shown, node)
-        # vis-network's node options, as pyvis's Network.add_node made them (an empty label shows the id)
+        # an empty label shows the id
         nodes.append({"id": f"n{i}", "label": _short(label) or f"n{i}", "shape": shape, "color": colour,
                       "size": round(8 + 22 * math.sqrt(cent.get(node, 0.0) / top), 1), "x": x, "y": y,
                       "full": label, "type": type_name, "kind": str(data.get("kind", "")),
                       "iri": str(data.get("iri") or node), "rank": rank[node], "ties": simple.degree(node)})
+    return node_ids, nodes
 
-    page = _PageData(shown, details)
+
+def _vis_edges(shown: nx.MultiDiGraph, drawn: list, page: "_PageData", colours: dict[str, str],
+               node_ids: dict) -> list[dict]:
+    """The page's tie rows, one per drawn tie, each naming the facts behind it (kept in ``page``)."""
     edges = []
     pair_count: dict[tuple, int] = {}
     for i, t in enumerate(drawn):
@@ -740,43 +759,51 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
         edges.append({"id": f"t{i}", "from": node_ids[t.source], "to": node_ids[t.target], "relation": t.relation,
                       "color": colours.get(t.relation, "#a0aec0"), "arrows": "to" if t.directed else "",
                       "directed": t.directed, "smooth": smooth, "facts": fact_ids, "width": 1})
+    return edges
 
-    years = [y for f in page.facts for y in (f["y0"], f["y1"]) if y is not None]
+
+def _node_types(shown: nx.MultiDiGraph) -> dict[str, dict]:
+    """The legend's node kinds present in the page: their icon and words."""
     types = {}
     for type_name in sorted({str(shown.nodes[n].get("type", "")) for n in shown.nodes}):
         colour, shape, words_ = NODE_STYLES.get(type_name, _OTHER_NODE)
         types[type_name] = {"icon": _shape_svg(shape, colour), "words": words_ if type_name in NODE_STYLES
                             else (type_name or "other")}
-    relations = {rel: {"words": words[rel], "colour": colours[rel]} for rel in words}
-    options = {
+    return types
+
+
+def _vis_options(n_edges: int) -> dict:
+    """vis-network's options: a precomputed layout (no physics), edges hidden on drag when many."""
+    return {
         "physics": {"enabled": False},
         "layout": {"improvedLayout": False},
-        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": len(edges) > 3000,
-                        "hideEdgesOnZoom": len(edges) > 3000, "multiselect": False},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": n_edges > 3000,
+                        "hideEdgesOnZoom": n_edges > 3000, "multiselect": False},
         "nodes": {"font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
                   "borderWidth": 1, "scaling": {"label": {"drawThreshold": 9, "maxVisible": 22}}},
         "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
                   "selectionWidth": 2, "hoverWidth": 1.5},
     }
-    data = {"nodes": nodes, "edges": edges, "facts": page.facts, "claims": page.claim_rows,
-            "sources": page.source_rows, "relations": relations, "types": types, "options": options,
-            "years": [min(years), max(years)] if years else None}
+
+
+def _page_html(data: dict, *, title: str, subtitle: str | None, notes: list[str], total_nodes: int,
+               total_edges: int) -> str:
+    """The page itself: the template filled with the page's data and the bundled vis-network."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     js, css = vis_assets()
     env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")),
                       autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
+    relations, types = data["relations"], data["types"]
     legend_relations = [{"name": rel, **relations[rel]}
                         for rel in sorted(relations, key=lambda r: (relations[r]["words"].casefold(), r))]
     legend_nodes = [{"name": t, **types[t]} for t in sorted(types, key=lambda t: (types[t]["words"], t))]
-    text = env.get_template("view.html").render(
+    return env.get_template("view.html").render(
         title=title, subtitle=subtitle, notes=notes, legend_nodes=legend_nodes,
-        legend_relations=legend_relations, years=data["years"], sources=_source_options(page.source_rows),
+        legend_relations=legend_relations, years=data["years"], sources=_source_options(data["sources"]),
         data_json=_json(data), vis_js=js, vis_css=css,
-        nodes_shown=len(nodes), edges_shown=len(edges), facts_shown=len(page.facts),
+        nodes_shown=len(data["nodes"]), edges_shown=len(data["edges"]), facts_shown=len(data["facts"]),
         total_nodes=total_nodes, total_edges=total_edges)
-    return ViewResult(html=text, nodes=len(nodes), edges=len(edges), total_nodes=total_nodes,
-                      total_edges=total_edges, notes=notes, warnings=warnings, facts=len(page.facts))
-
 
 def write_view(graph: nx.MultiDiGraph, path: Path, **options) -> ViewResult:
     """Render ``graph`` (see :func:`render`, same options) and write the page atomically to ``path``."""
@@ -934,21 +961,15 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     InputError
         For a bad date, or an actor without a node in the selection; for a path given as ``data``.
     """
-    import difflib
     import os
 
     from graph.model.dates import DateError
-    from graph.model.errors import UnknownName
-    from graph.ask.projection import Facts, facts, graph_of, reader
+    from graph.ask.projection import facts, graph_of, reader
 
     if isinstance(data, (str, os.PathLike)):
         raise InputError(f"make_view takes the built dataset, not its folder {str(data)!r}: "
                          f"graph.store.backends.open_dataset(Path({str(data)!r})) opens it")
-    relations = sorted(set(relations)) if relations else None
-    for rel in relations or []:
-        known = set(schema.RELATIONS) | (set(schema.SYSTEM_RELATIONS) if include_systems else set())
-        if rel not in known:
-            raise UnknownName("relation", rel, difflib.get_close_matches(rel, sorted(known), n=3, cutoff=0.5))
+    relations = _known_relations(relations, include_systems)
     if focus_on is not None and registry is not None:
         registry.resolve(focus_on, what="actor")  # an unknown name fails here, before the projection
     if progress:
@@ -959,20 +980,15 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
                       relations=relations)
     except DateError as exc:
         raise InputError(str(exc)) from None
-    selection, notes = [], []
-    filtered = bool(relations) or any(x is not None for x in (since, until, as_of))
-    if filtered:
-        tied = {x for u, v, _, _ in found.edges if u is not None and v is not None for x in (u, v)}
-        untied = [n for n in found.nodes if n not in tied]
+    notes = []
+    if relations or any(x is not None for x in (since, until, as_of)):
+        found, untied = _without_untied(found)
         if untied:
-            found = Facts(nodes={n: d for n, d in found.nodes.items() if n in tied}, edges=found.edges)
-            notes.append(f"{len(untied)} node(s) without a tie in this selection are not shown")
+            notes.append(f"{untied} node(s) without a tie in this selection are not shown")
     graph = graph_of(found, flat=False)  # the facts' own lists, read once by the page
-    if relations:
-        selection.append("relations: " + ", ".join(relations))
-    for word, value in (("as of", as_of), ("since", since), ("until", until)):
-        if value is not None:
-            selection.append(f"{word} {value}")
+    selection = ["relations: " + ", ".join(relations)] if relations else []
+    selection += [f"{word} {value}" for word, value in (("as of", as_of), ("since", since), ("until", until))
+                  if value is not None]
     if focus_on is not None:
         node = resolve_node(graph, focus_on, registry)
         graph = focus(graph, node, hops)
@@ -982,3 +998,28 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     selection.append(f"{len(sources)} source(s)")
     return write_view(graph, Path(out), subtitle=" · ".join(selection), notes=notes, max_nodes=max_nodes,
                       details=lambda shown: read_details(r, shown), progress=progress)
+
+
+def _known_relations(relations: Iterable[str] | None, include_systems: bool) -> list[str] | None:
+    """The relations asked for, sorted; an unknown one is refused with suggestions."""
+    import difflib
+
+    from graph.model.errors import UnknownName
+
+    asked = sorted(set(relations)) if relations else None
+    known = set(schema.RELATIONS) | (set(schema.SYSTEM_RELATIONS) if include_systems else set())
+    for rel in asked or []:
+        if rel not in known:
+            raise UnknownName("relation", rel, difflib.get_close_matches(rel, sorted(known), n=3, cutoff=0.5))
+    return asked
+
+
+def _without_untied(found):
+    """The facts without the nodes that no tie of the selection names, and how many were left out."""
+    from graph.ask.projection import Facts
+
+    tied = {x for u, v, _, _ in found.edges if u is not None and v is not None for x in (u, v)}
+    untied = [n for n in found.nodes if n not in tied]
+    if not untied:
+        return found, 0
+    return Facts(nodes={n: d for n, d in found.nodes.items() if n in tied}, edges=found.edges), len(untied)
