@@ -345,118 +345,135 @@ def transfers(sent: Sentence, ctx: Context) -> Iterator[Candidate]:
     if not triggers:
         return
     things = _things(sent)
-    doc = sent.span.doc
     verbs = [t for t in triggers if t[1] not in ("built", "made")] or triggers
     for thing in things:
         # "Sylvanian-built corvettes", "vehicles built in X": a maker attached to the things; else the nearest verb
         made = [t for t in triggers if t[1] in ("built", "made")
                 and (thing.start - 2 <= t[0] < thing.start or thing.end <= t[0] < thing.end + 3)]
         near = made[0] if made else min(verbs, key=lambda t: (abs(t[0] - thing.start), t[0] > thing.start))
-        at, phrase, spec = near
         notes: list[str] = []
-        conf = 0.85 if thing.system else 0.6
-        fields: dict[str, Any] = {}
-        role = spec["subject"]
-        supplier = recipient = None
-        src = _after(sent, {spec.get("supplier_after") or "from"}, min(at, thing.start))
-        if _passive(sent, at) and role in ("recipient", "supplier"):
-            # "were handed over to the Kravonian Navy by Ruritania", "were ordered by Borduria from Syldavia"
-            by = _after(sent, {"by"}, at)
-            subj = subject(sent, at)
-            if role == "supplier":
-                supplier = by[0] if by else (src[0] if src else None)
-                to = _after(sent, {"to"}, at)
-                recipient = to[0] if to else subj
-            else:
-                recipient = by[0] if by else subj
-                supplier = src[0] if src else None
-            if recipient is None:
-                recipient, pen = agent(sent, at, ctx, notes)
-                conf -= pen
-        elif role == "recipient":
-            recipient, pen = agent(sent, at, ctx, notes)
-            conf -= pen
-            supplier = src[0] if src else None
-        elif role == "supplier":
-            supplier, pen = agent(sent, at, ctx, notes)
-            conf -= pen
-            to = _after(sent, {"to"}, at)
-            recipient = to[0] if to else _object(sent, at + len(phrase.split()))
-            if recipient is None and ctx.recipient is not None and \
-                    not any(t.lower_ == "to" and doc[t.i - 1].lower_ != "according"
-                            for t in doc[at:sent.span.end]):  # "sent tanks to the border"
-                recipient = ctx.recipient
-                notes.append(f"The recipient is not named: read as {ctx.recipient.text}, the last recipient named.")
-                conf -= 0.2
-        elif role == "possessor":  # "its import of ..."
-            recipient = _possessor(sent, at, ctx, notes)
-            supplier = src[0] if src else None
-        else:  # "arrived from X": the recipient is the owner named, else the state the text is about
-            supplier = src[0] if src else None
-            recipient = _owner(sent, thing)
-            receiving = [t for t in verbs if t[2]["subject"] == "recipient"]
-            if recipient is not None:
-                notes.append(f'The recipient is the owner named: "{recipient.text}".')
-            elif receiving and (got := agent(sent, receiving[0][0], ctx, notes))[0] is not None:
-                recipient, pen = got  # "Kravonia has taken delivery of ... vehicles built in Ruritania"
-                conf -= pen
-            elif (recipient := ctx.recipient or ctx.topic) is not None:
-                why = "the last recipient named" if ctx.recipient else "the state the text is about"
-                notes.append(f"The recipient is not named: read as {recipient.actor.label if recipient.actor else ''}"
-                             f", {why}.")
-                conf -= 0.2
-        if recipient is None and (owner := _owner(sent, thing)) is not None:
-            recipient = owner  # "supplied the bulk of Freedonia's armour"
-            notes.append(f'The recipient is the owner named: "{owner.text}".')
-        if supplier is None and (maker := _maker(sent, thing)) is not None:
-            supplier = maker
-            notes.append(f'Made in {maker.text}: read as the supplier.')
-            conf -= 0.1
-        supplier, recipient = _as_state(supplier, notes), _as_state(recipient, notes)
-        if supplier is None:
-            dem = _demonym_before(sent, thing)
-            if dem is not None:
-                supplier = dem
-                notes.append(f'"{dem.text}" read as the supplier, {dem.actor.label if dem.actor else dem.text}.')
-                conf -= 0.1
+        supplier, recipient, conf = _parties(sent, ctx, thing, near, verbs, notes,
+                                             0.85 if thing.system else 0.6)
         if recipient is None:
             continue
-        if supplier is not None:
-            if actor_value(supplier) == actor_value(recipient):
-                continue
-            fields["supplier"] = actor_value(supplier)
-        fields["recipient"] = actor_value(recipient)
-        if thing.system is not None:  # an unknown one too: accepted only once the registry has it
-            fields["system"] = thing.system.value
-        else:
-            fields["category"] = thing.category
-        q = _quantity(sent, thing)
-        if q is not None:
-            fields["quantity"] = q
-        if spec.get("status"):
-            fields["status"] = spec["status"]
-        money = _MONEY.search(doc[thing.start:sent.span.end].text) if thing.system is None else None
-        if money is None:
-            money = _MONEY.search(sent.span.text) if len(things) == 1 else None
-        if money is not None:
-            amount = float(money.group(2).replace(",", "."))
-            scale = {"billion": 10**9, "bn": 10**9, "million": 10**6, "m": 10**6}.get(money.group(3) or "", 1)
-            fields["value"] = int(amount * scale) if float(amount * scale).is_integer() else amount * scale
-            fields["currency"] = _CURRENCY[money.group(1)]
-        when = _date(sent, at)
-        if when is not None and when.value == ctx.issued:
-            when = None  # the dateline: the day of publication, not of the transfer
-        if when is not None and not _other_event(sent):
-            key = "delivered" if fields.get("status") == "delivered" else "ordered"
-            fields[key] = when.value
-            if when.note:
-                notes.append(when.note)
+        if supplier is not None and actor_value(supplier) == actor_value(recipient):
+            continue
+        fields = _transfer_fields(sent, ctx, thing, things, near, supplier, recipient, notes)
         unknown = [m for m in (supplier, recipient, thing.system) if m is not None and m.entity is None]
         if unknown:
             conf -= 0.2
         ctx.recipient = recipient
-        yield Candidate("transfer", fields, sent.text, f"transfer:{phrase}", round(max(conf, 0.05), 2), notes,
+        yield Candidate("transfer", fields, sent.text, f"transfer:{near[1]}", round(max(conf, 0.05), 2), notes,
                         unknown)
+
+
+def _parties(sent: Sentence, ctx: Context, thing: _Thing, near: tuple, verbs: list, notes: list[str],
+             conf: float) -> tuple[Mention | None, Mention | None, float]:
+    """The supplier and the recipient of the things, read by the trigger verb's role (active or passive),
+    then by owners, makers and demonyms; the confidence lowered for each guess (noted in ``notes``)."""
+    doc = sent.span.doc
+    at, phrase, spec = near
+    role = spec["subject"]
+    supplier = recipient = None
+    src = _after(sent, {spec.get("supplier_after") or "from"}, min(at, thing.start))
+    if _passive(sent, at) and role in ("recipient", "supplier"):
+        # "were handed over to the Kravonian Navy by Ruritania", "were ordered by Borduria from Syldavia"
+        by = _after(sent, {"by"}, at)
+        subj = subject(sent, at)
+        if role == "supplier":
+            supplier = by[0] if by else (src[0] if src else None)
+            to = _after(sent, {"to"}, at)
+            recipient = to[0] if to else subj
+        else:
+            recipient = by[0] if by else subj
+            supplier = src[0] if src else None
+        if recipient is None:
+            recipient, pen = agent(sent, at, ctx, notes)
+            conf -= pen
+    elif role == "recipient":
+        recipient, pen = agent(sent, at, ctx, notes)
+        conf -= pen
+        supplier = src[0] if src else None
+    elif role == "supplier":
+        supplier, pen = agent(sent, at, ctx, notes)
+        conf -= pen
+        to = _after(sent, {"to"}, at)
+        recipient = to[0] if to else _object(sent, at + len(phrase.split()))
+        if recipient is None and ctx.recipient is not None and \
+                not any(t.lower_ == "to" and doc[t.i - 1].lower_ != "according"
+                        for t in doc[at:sent.span.end]):  # "sent tanks to the border"
+            recipient = ctx.recipient
+            notes.append(f"The recipient is not named: read as {ctx.recipient.text}, the last recipient named.")
+            conf -= 0.2
+    elif role == "possessor":  # "its import of ..."
+        recipient = _possessor(sent, at, ctx, notes)
+        supplier = src[0] if src else None
+    else:  # "arrived from X": the recipient is the owner named, else the state the text is about
+        supplier = src[0] if src else None
+        recipient = _owner(sent, thing)
+        receiving = [t for t in verbs if t[2]["subject"] == "recipient"]
+        if recipient is not None:
+            notes.append(f'The recipient is the owner named: "{recipient.text}".')
+        elif receiving and (got := agent(sent, receiving[0][0], ctx, notes))[0] is not None:
+            recipient, pen = got  # "Kravonia has taken delivery of ... vehicles built in Ruritania"
+            conf -= pen
+        elif (recipient := ctx.recipient or ctx.topic) is not None:
+            why = "the last recipient named" if ctx.recipient else "the state the text is about"
+            notes.append(f"The recipient is not named: read as {recipient.actor.label if recipient.actor else ''}"
+                         f", {why}.")
+            conf -= 0.2
+    if recipient is None and (owner := _owner(sent, thing)) is not None:
+        recipient = owner  # "supplied the bulk of Freedonia's armour"
+        notes.append(f'The recipient is the owner named: "{owner.text}".')
+    if supplier is None and (maker := _maker(sent, thing)) is not None:
+        supplier = maker
+        notes.append(f'Made in {maker.text}: read as the supplier.')
+        conf -= 0.1
+    supplier, recipient = _as_state(supplier, notes), _as_state(recipient, notes)
+    if supplier is None:
+        dem = _demonym_before(sent, thing)
+        if dem is not None:
+            supplier = dem
+            notes.append(f'"{dem.text}" read as the supplier, {dem.actor.label if dem.actor else dem.text}.')
+            conf -= 0.1
+    return supplier, recipient, conf
+
+
+def _transfer_fields(sent: Sentence, ctx: Context, thing: _Thing, things: list, near: tuple,
+                     supplier: Mention | None, recipient: Mention, notes: list[str]) -> dict[str, Any]:
+    """The claim's fields: the parties, the system (or its category), quantity, status, value and date."""
+    doc = sent.span.doc
+    at, _, spec = near
+    fields: dict[str, Any] = {}
+    if supplier is not None:
+        fields["supplier"] = actor_value(supplier)
+    fields["recipient"] = actor_value(recipient)
+    if thing.system is not None:  # an unknown one too: accepted only once the registry has it
+        fields["system"] = thing.system.value
+    else:
+        fields["category"] = thing.category
+    q = _quantity(sent, thing)
+    if q is not None:
+        fields["quantity"] = q
+    if spec.get("status"):
+        fields["status"] = spec["status"]
+    money = _MONEY.search(doc[thing.start:sent.span.end].text) if thing.system is None else None
+    if money is None:
+        money = _MONEY.search(sent.span.text) if len(things) == 1 else None
+    if money is not None:
+        amount = float(money.group(2).replace(",", "."))
+        scale = {"billion": 10**9, "bn": 10**9, "million": 10**6, "m": 10**6}.get(money.group(3) or "", 1)
+        fields["value"] = int(amount * scale) if float(amount * scale).is_integer() else amount * scale
+        fields["currency"] = _CURRENCY[money.group(1)]
+    when = _date(sent, at)
+    if when is not None and when.value == ctx.issued:
+        when = None  # the dateline: the day of publication, not of the transfer
+    if when is not None and not _other_event(sent):
+        key = "delivered" if fields.get("status") == "delivered" else "ordered"
+        fields[key] = when.value
+        if when.note:
+            notes.append(when.note)
+    return fields
 
 
 def _owner(sent: Sentence, thing: _Thing) -> Mention | None:
