@@ -32,12 +32,12 @@ True
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
 from graph.model import generation
+from graph.store.sqlitefile import open_read_only, writing
 
 __all__ = ["FILE", "VERSION", "GraphCache", "write"]
 
@@ -68,32 +68,20 @@ def write(folder: Path, nodes: Iterable[tuple[str, dict]], edges: Iterable[tuple
     question told in words from the cache need not import it) as the cache in ``folder``; return the
     number of edges.
     Written under a temporary name, renamed when complete."""
-    path = Path(folder) / FILE
-    tmp = path.with_name(f".{FILE}.tmp")
-    tmp.unlink(missing_ok=True)
-    con = sqlite3.connect(tmp)
-    try:
-        con.executescript(_SCHEMA)
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        number: dict[str, int] = {}
-        n = 0
-        with con:
-            con.executemany("INSERT INTO meta VALUES (?, ?)", [
-                ("version", VERSION), ("build", _build_of(folder)), ("categories", dumps(categories)),
-                ("entity_base", entity_base), ("transfer_relations", dumps(sorted(transfer_relations)))])
-            for i, (key, attrs) in enumerate(nodes):
-                number[key] = i
-                con.execute("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
-                            (i, key, attrs.get("label"), attrs.get("type"), attrs.get("kind")))
-            for n, (u, v, key, attrs) in enumerate(edges, 1):  # noqa: B007 - n counts the edges
-                con.execute("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (n, number[u], number[v], key, attrs["relation"], attrs["weight"], dumps(attrs)))
-        con.close()
-        os.replace(tmp, path)
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    number: dict[str, int] = {}
+    n = 0
+    with writing(Path(folder) / FILE, _SCHEMA) as con:
+        con.executemany("INSERT INTO meta VALUES (?, ?)", [
+            ("version", VERSION), ("build", _build_of(folder)), ("categories", dumps(categories)),
+            ("entity_base", entity_base), ("transfer_relations", dumps(sorted(transfer_relations)))])
+        for i, (key, attrs) in enumerate(nodes):
+            number[key] = i
+            con.execute("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)",
+                        (i, key, attrs.get("label"), attrs.get("type"), attrs.get("kind")))
+        for n, (u, v, key, attrs) in enumerate(edges, 1):  # noqa: B007 - n counts the edges
+            con.execute("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (n, number[u], number[v], key, attrs["relation"], attrs["weight"], dumps(attrs)))
     return n
 
 
@@ -110,16 +98,8 @@ class GraphCache:
     @classmethod
     def open(cls, folder: Path) -> "GraphCache | None":
         """The cache in ``folder``; ``None`` if there is none, one of another version or build, or it cannot be read."""
-        path = Path(folder) / FILE
-        if not path.is_file():
-            return None
-        try:
-            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-            meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('version', 'build')").fetchall())
-        except sqlite3.Error:  # not a cache of ours (or a damaged one): the question is computed
-            return None
-        if meta.get("version") != VERSION or meta.get("build") != _build_of(Path(folder)):
-            con.close()
+        con = open_read_only(Path(folder) / FILE, VERSION, _build_of(Path(folder)), check_build=True)
+        if con is None:  # none, not ours, damaged, or of another version or build: the question is computed
             return None
         return cls(con)
 

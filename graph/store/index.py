@@ -43,12 +43,12 @@ True
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
 from graph.model.names import resolve
+from graph.store.sqlitefile import open_read_only, writing
 
 __all__ = ["FILE", "VERSION", "Index", "write_rows"]
 
@@ -81,27 +81,15 @@ def write_rows(folder: Path, rows: Iterable[Keyed], names: Iterable[Named]) -> i
 
     The file is written under a temporary name and renamed into place when complete.
     """
-    path = Path(folder) / FILE
-    tmp = path.with_name(f".{FILE}.tmp")
-    tmp.unlink(missing_ok=True)
-    con = sqlite3.connect(tmp)
-    try:
-        con.executescript(_SCHEMA)
-        dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-        with con:
-            con.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
-            for eid, kind, iri, label, folded in names:
-                con.execute("INSERT INTO entities VALUES (?, ?, ?, ?)", (eid, kind, iri, label))
-                con.executemany("INSERT INTO names VALUES (?, ?)", ((f, eid) for f in folded))
-            n = 0
-            for n, (to, supplier, system, row) in enumerate(rows, 1):  # noqa: B007 - n counts the rows
-                con.execute("INSERT INTO supplies VALUES (?, ?, ?, ?)", (to, supplier, system, dumps(row)))
-        con.close()
-        os.replace(tmp, path)
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+    n = 0
+    with writing(Path(folder) / FILE, _SCHEMA) as con:
+        con.execute("INSERT INTO meta VALUES ('version', ?)", (VERSION,))
+        for eid, kind, iri, label, folded in names:
+            con.execute("INSERT INTO entities VALUES (?, ?, ?, ?)", (eid, kind, iri, label))
+            con.executemany("INSERT INTO names VALUES (?, ?)", ((f, eid) for f in folded))
+        for n, (to, supplier, system, row) in enumerate(rows, 1):  # noqa: B007 - n counts the rows
+            con.execute("INSERT INTO supplies VALUES (?, ?, ?, ?)", (to, supplier, system, dumps(row)))
     return n
 
 
@@ -117,19 +105,8 @@ class Index:
     @classmethod
     def open(cls, folder: Path) -> "Index | None":
         """The index in ``folder``; ``None`` if there is none, or one of another version, or it cannot be read."""
-        path = Path(folder) / FILE
-        if not path.is_file():
-            return None
-        try:
-            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-        except sqlite3.Error:
-            return None
-        try:
-            version = con.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
-        except sqlite3.Error:  # not an index of ours (or a damaged one): the rows are computed
-            version = None
-        if version is None or version[0] != VERSION:
-            con.close()
+        con = open_read_only(Path(folder) / FILE, VERSION)
+        if con is None:  # none, not ours, damaged, or of another version: the rows are computed
             return None
         return cls(con)
 
