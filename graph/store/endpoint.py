@@ -315,6 +315,8 @@ class _Worker:
         self.proc.start()
         child.close()
         self.info: dict = {}
+        # a worker replaced by a request's thread may be stopped at once by the endpoint's close()
+        self._stopping = threading.Lock()
 
     def wait_ready(self, timeout: float) -> None:
         try:
@@ -351,11 +353,13 @@ class _Worker:
         return self.conn.recv()
 
     def stop(self) -> None:
-        if self.proc.is_alive():
-            self.proc.kill()
-        self.proc.join(5)
-        if not self.conn.closed:
-            self.conn.close()
+        """End the process and close the pipe; once, whichever threads ask."""
+        with self._stopping:
+            if self.proc.is_alive():
+                self.proc.kill()
+            self.proc.join(5)
+            if not self.conn.closed:
+                self.conn.close()
 
 
 class Answers:
