@@ -14,7 +14,7 @@ from conftest import TEST_ENDPOINT, TEST_GRAPH_STORE, TEST_PASSWORD, TEST_USER
 from graph.store import backends
 from graph.store.backends import RemoteError, open_dataset
 from graph.model.terms import GRAPH
-from graph.store.remote import Client, with_dataset
+from graph.store.remote import Client, HTTPFailure, with_dataset
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
@@ -179,3 +179,37 @@ def test_push_ends_with_a_manifest_of_its_graphs_and_build(seed_out, seed_endpoi
     graphs, build = backends.pushed_graphs(seed_endpoint)
     assert graphs == backends.remote_graphs(seed_endpoint)
     assert build == generation.stamp(generation.current(seed_out))["build"]
+
+
+class _RefusesEarly:
+    """A server that answers 401 to a request's headers and closes without reading its body, as many servers
+    (Python's http.server, proxies) do: the client's send of a large body then ends in a broken pipe."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/store?graph=urn%3Ax"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            conn, _ = self.sock.accept()
+            with conn:
+                conn.recv(4096)  # the request line and headers, not the body
+                conn.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"test\"\r\n"
+                             b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+
+
+def test_a_refusal_sent_before_the_body_is_read_is_the_answer(tmp_path):
+    """A wrong password on a large upload: the server answered 401 and closed while the body was being sent;
+    the client reported 'cannot reach ...: Broken pipe' after its retries instead of the server's answer."""
+    server = _RefusesEarly()
+    body = tmp_path / "big.nt"
+    body.write_bytes(b"<urn:s> <urn:p> \"a value of a large test graph\" .\n" * 200_000)
+    for user in (None, "dba"):
+        client = Client(user, "nope", retries=2, sleep=lambda s: None)
+        with pytest.raises(HTTPFailure) as err:
+            client.request("PUT", server.url, body=body, headers={"Content-Type": "application/n-triples"})
+        assert err.value.status == 401, err.value
+        assert ("refused the account 'dba'" if user else "the server wants an account") in str(err.value)

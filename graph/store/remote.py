@@ -108,13 +108,11 @@ class Client:
             if isinstance(body, Path):
                 headers["Content-Length"] = str(body.stat().st_size)
                 with open(body, "rb") as fh:
-                    conn.request(method, target, body=fh, headers=headers)
-                    resp = conn.getresponse()
+                    resp = _exchange(conn, method, target, fh, headers)
             else:
                 if body is not None:
                     headers["Content-Length"] = str(len(body))
-                conn.request(method, target, body=body, headers=headers)
-                resp = conn.getresponse()
+                resp = _exchange(conn, method, target, body, headers)
             data = resp.read()
             return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
         except (OSError, http.client.HTTPException) as exc:
@@ -161,6 +159,24 @@ class Client:
         status, head, _ = self._send("HEAD", url, None, {})
         if status == 401:
             self._learn(head.get("www-authenticate"))
+
+
+def _exchange(conn: http.client.HTTPConnection, method: str, target: str, body, headers: dict
+              ) -> http.client.HTTPResponse:
+    """Send one request and read its answer, even one the server sent before it read the whole body.
+
+    A server may refuse a request from its headers alone (a 401 for a wrong account, a 413) and close the
+    connection while the body is still being sent: the send then fails with a broken pipe or a reset,
+    but the server's answer is already waiting to be read, and it, not the broken pipe, is the answer.
+    """
+    try:
+        conn.request(method, target, body=body, headers=headers)
+    except (BrokenPipeError, ConnectionResetError) as exc:
+        try:
+            return conn.getresponse()
+        except (OSError, http.client.HTTPException):
+            raise exc from None
+    return conn.getresponse()
 
 
 def _first_line(data: bytes) -> str:
