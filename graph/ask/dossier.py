@@ -115,6 +115,15 @@ def _fact_item(kg: KnowledgeGraph, u: str, v: str, d: dict, me: str) -> dict:
             "claims": d["claim_ids"], "sources": [dict(e) for e in d.get("evidence") or []]}
 
 
+def _measurer(kg: KnowledgeGraph, value: Any) -> str | None:
+    """Who measured an alignment rate, as the fact gives it: the projection already wrote a node's label
+    there (``_label`` of a label found no node, and so projected the whole graph to say so)."""
+    if not value:
+        return None
+    entity = kg.names.by_iri(value)
+    return entity.label if entity is not None else value
+
+
 def _main_suppliers(imports: Sequence[Mapping[str, Any]], n: int = 2) -> list[str]:
     """The ids of the ``n`` suppliers that delivered the most units (then the most deals)."""
     units: Counter = Counter()
@@ -182,7 +191,7 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
     timeline = sorted((_fact_item(kg, u, v, d, me) for u, v, d in mine if d["relation"] in TIMELINE_RELATIONS),
                       key=lambda i: (str(i["date"] or "9999"), i["relation"], i["says"], i["claims"]))
     alignment = sorted(({"year": _year(d.get("date")), "rate": d.get("percentage"),
-                         "measured_by": kg._label(d.get("measured_by")) if d.get("measured_by") else None,
+                         "measured_by": _measurer(kg, d.get("measured_by")),
                          "with": kg._label(v), "claims": d["claim_ids"],
                          "sources": [dict(e) for e in d.get("evidence") or []]}
                         for u, v, d in mine if d["relation"] == "aligned_with" and u == me),
