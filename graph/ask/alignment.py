@@ -46,12 +46,11 @@ def _rates(r: Reader, label: Callable[[str], str | None], actor: str | None = No
         ``scope``, ``percentage``, ``measured_by`` (``None`` when the source does not say),
         ``reported_in`` (a list), ``source``, ``title``, ``claim_id``, ``quote``, ``rows``.
     """
-    ev = Evidence(r)
+    claims = [c for c in r.instances(str(SKG.AlignmentRate)) if actor is None or r.one(str(SKG.actor), c) == actor]
+    ev = Evidence(r, claims)
     rows = []
-    for claim in r.instances(str(SKG.AlignmentRate)):
+    for claim in claims:
         country = r.one(str(SKG.actor), claim)
-        if actor is not None and country != actor:
-            continue
         bounds = _period(r, claim)
         if bounds is None:
             continue

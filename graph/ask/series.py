@@ -18,6 +18,7 @@ from graph.store.native import Reader
 
 __all__ = ["indicators", "series"]
 
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _IN_SCHEME = "http://www.w3.org/2004/02/skos/core#inScheme"
 _PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 
@@ -57,22 +58,29 @@ def series(r: Reader, actor: str, indicator: str | None, label: Callable[[str], 
         ``source``, ``title``, ``claim_id``, ``quote``, ``rows``, ``column`` (the year's column of a
         wide table), ``cell`` (that cell, verbatim).
     """
-    ev = Evidence(r)
     names = indicators(r)
     base = str(SKV)
-    who = r.prop(str(SKG.actor))
+    # the observations of this actor alone: its claims, then their fields (not every claim's)
+    types = r.values(_RDF_TYPE, r.having(str(SKG.actor), [actor]))
+    claims = sorted(c for c, found in types.items() if str(SKG.Observation) in found)
+    ev = Evidence(r, claims)
+    fields = {p: r.values(str(p), claims) for p in (SKG.indicator, SKG.sourceColumn, SKG.date, SKG.observedValue,
+                                                     SKG.unit)}
+
+    def one(p: Any, claim: str) -> Any:
+        found = fields[p].get(claim)
+        return found[0] if found else None
+
     rows: list[dict[str, Any]] = []
-    for claim in r.instances(str(SKG.Observation)):
-        if actor not in who.get(claim, []):
-            continue
-        cid = str(r.one(str(SKG.indicator), claim) or "")[len(base):]
+    for claim in claims:
+        cid = str(one(SKG.indicator, claim) or "")[len(base):]
         if indicator is not None and cid != indicator:
             continue
         e = ev.of(claim)
-        column = r.one(str(SKG.sourceColumn), claim)
+        column = one(SKG.sourceColumn, claim)
         rows.append({"actor": label(actor), "indicator": cid, "indicator_label": names.get(cid, cid),
-                     "period": str(r.one(str(SKG.date), claim)), "value": r.one(str(SKG.observedValue), claim),
-                     "unit": str(r.one(str(SKG.unit), claim) or "") or None,
+                     "period": str(one(SKG.date, claim)), "value": one(SKG.observedValue, claim),
+                     "unit": str(one(SKG.unit, claim) or "") or None,
                      "source": e["source"], "title": e["title"], "claim_id": e["claim_id"], "quote": e["quote"],
                      "rows": e["rows"], "column": str(column) if column is not None else None,
                      "cell": e["cells"].get(str(column)) if column is not None else None})

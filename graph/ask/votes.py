@@ -17,6 +17,8 @@ from graph.store.native import Reader
 
 __all__ = ["votes", "CAST"]
 
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
 #: The positions that are a vote cast (non-voting is not).
 CAST = ("in-favour", "against", "abstention")
 
@@ -43,25 +45,30 @@ def votes(r: Reader, actor: str, compare: Iterable[str], label: Callable[[str], 
         label -> ``{compared, agreed, rate}`` (``rate`` ``None`` when nothing is comparable).
     """
     compare = [c for c in compare if c != actor]
-    ev = Evidence(r)
-    voter, resolution = r.prop(str(SKG.voter)), r.prop(str(SKG.resolution))
-    position, date = r.prop(str(SKG.votePosition)), r.prop(str(SKG.date))
+    # the votes of these actors alone: their claims, then those claims' fields (not every vote's)
+    voter = r.having(str(SKG.voter), [actor, *compare])
+    types = r.values(_RDF_TYPE, voter)
+    claims = sorted(c for c in voter if str(SKG.Vote) in types.get(c, []))
+    resolution, position = r.values(str(SKG.resolution), claims), r.values(str(SKG.votePosition), claims)
+    date = r.values(str(SKG.date), claims)
     by: dict[tuple[str, str], list[str]] = {}
-    for claim in r.instances(str(SKG.Vote)):
-        for v in voter.get(claim, []):
+    for claim in claims:
+        for v in voter[claim]:
             for res in resolution.get(claim, []):
                 by.setdefault((str(res), str(v)), []).append(claim)
+    voted = sorted({res for res, v in by if v == actor})
+    ev = Evidence(r, [c for res in voted for who in [actor, *compare] for c in by.get((res, who), [])])
     rows = []
-    for res in sorted({res for res, v in by if v == actor}):
+    for res in voted:
         dates = sorted({str(d) for c in by[(res, actor)] for d in date.get(c, [])})
         row: dict[str, Any] = {"resolution": label(res) or _local(res), "resolution_id": _local(res),
                                "date": dates[0] if dates else None, "votes": {}, "agree": {}}
         for who in [actor, *compare]:
-            claims = by.get((res, who), [])
-            found = [_local(p) for c in claims for p in position.get(c, [])]
+            cast = by.get((res, who), [])
+            found = [_local(p) for c in cast for p in position.get(c, [])]
             row["votes"][label(who) or _local(who)] = {
                 "position": _position(found) if found else None,
-                "evidence": [ev.of(c) for c in claims]}
+                "evidence": [ev.of(c) for c in cast]}
         mine = row["votes"][label(actor) or _local(actor)]["position"]
         for who in compare:
             theirs = row["votes"][label(who) or _local(who)]["position"]

@@ -21,7 +21,7 @@ import warnings
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pyoxigraph as ox
 
@@ -104,18 +104,27 @@ class Reader:
         key = str(p)
         table = self._props.get(key)
         if table is None:
-            table = {}
-            for s, o in self._pairs(key):
-                values = table.get(s)
-                if values is None:
-                    table[s] = [o]
-                elif not any(type(v) is type(o) and v == o for v in values):
-                    values.append(o)
-            for values in table.values():
-                if len(values) > 1:
-                    values.sort(key=_text_key)
+            table = _table(self._pairs(key))
             self._props[key] = table
         return table
+
+    def values(self, p: str, subjects: Iterable[str]) -> dict[str, list]:
+        """subject -> the distinct objects of ``p`` (as :meth:`prop` gives them), for ``subjects`` only
+        (a subject without any is left out). Read from :meth:`prop`; :class:`StoreReader` asks the store
+        about these subjects alone, unless it has read ``p`` whole already."""
+        table = self.prop(p)
+        return {s: table[s] for s in subjects if s in table}
+
+    def having(self, p: str, objects: Iterable[Any]) -> dict[str, list]:
+        """subject -> its objects of ``p`` among ``objects`` (IRIs), for the subjects that have one (as
+        :meth:`prop` gives them). Read from :meth:`prop`; :class:`StoreReader` asks about these objects alone."""
+        wanted = set(objects)
+        found = {}
+        for s, values in self.prop(p).items():
+            kept = [v for v in values if v in wanted]
+            if kept:
+                found[s] = kept
+        return found
 
     def one(self, p: str, s: str) -> Any:
         """The first object of ``p`` for ``s`` (``None`` when it has none)."""
@@ -136,6 +145,12 @@ class Reader:
             self._quotes[key] = self._read_quotes(*key)
         return self._quotes[key]
 
+    def quotes_of(self, claims: Iterable[str], evidence: str, selector: str, exact: str) -> dict[str, str]:
+        """claim -> its quote, as :meth:`quotes` gives it, for ``claims`` only (:class:`StoreReader` asks
+        the store about these claims alone, unless it has read every quote already)."""
+        found = self.quotes(evidence, selector, exact)
+        return {c: found[c] for c in claims if c in found}
+
     def _read_quotes(self, evidence: str, selector: str, exact: str) -> dict[str, str]:
         selectors, texts = self.prop(selector), self.prop(exact)
         found: dict[str, str] = {}
@@ -145,6 +160,21 @@ class Reader:
             if best is not None:
                 found[claim] = best[2]
         return found
+
+
+def _table(pairs: Iterable[tuple[str, Any]]) -> dict[str, list]:
+    """subject -> its distinct objects, sorted by their text, from (subject, object) pairs."""
+    table: dict[str, list] = {}
+    for s, o in pairs:
+        values = table.get(s)
+        if values is None:
+            table[s] = [o]
+        elif not any(type(v) is type(o) and v == o for v in values):
+            values.append(o)
+    for values in table.values():
+        if len(values) > 1:
+            values.sort(key=_text_key)
+    return table
 
 
 #: The store reader's questions; the IRIs they ask about are bound by :func:`graph.store.querytext.bind_values`.
@@ -181,6 +211,45 @@ class StoreReader(Reader):
     def _subjects(self, cls: str):
         for (s,) in self._query(bind_values(_INSTANCES, {"cls": ox.NamedNode(cls)})):
             yield value_of(s)
+
+    def _bound_pairs(self, p: str, var: str, terms: list[str]):
+        """(subject, object) of ``p`` with the subject (``var`` ``s``) or the object (``o``) each IRI of
+        ``terms``: one index lookup each (a query binding 1,000 subjects in VALUES joined them by hash,
+        reading the whole property: 13 s for 1,000 claims' types at 1M)."""
+        quads, pred = self.store.quads_for_pattern, ox.NamedNode(p)
+        for t in terms:
+            node = ox.NamedNode(t)
+            for q in (quads(node, pred, None) if var == "s" else quads(None, pred, node)):
+                yield value_of(q.subject), value_of(q.object)
+
+    def values(self, p: str, subjects: Iterable[str]) -> dict[str, list]:
+        subjects = list(dict.fromkeys(subjects))
+        if str(p) in self._props or any(s.startswith("_:") for s in subjects):  # a blank node cannot be bound
+            return super().values(p, subjects)
+        return _table(self._bound_pairs(str(p), "s", subjects))
+
+    def having(self, p: str, objects: Iterable[Any]) -> dict[str, list]:
+        objects = list(dict.fromkeys(objects))
+        if str(p) in self._props or not all(type(o) is str and not o.startswith("_:") for o in objects):  # IRIs only
+            return super().having(p, objects)
+        return _table(self._bound_pairs(str(p), "o", objects))
+
+    def quotes_of(self, claims: Iterable[str], evidence: str, selector: str, exact: str) -> dict[str, str]:
+        claims = list(dict.fromkeys(claims))
+        key = (str(evidence), str(selector), str(exact))
+        if key in self._quotes or any(c.startswith("_:") for c in claims):
+            return super().quotes_of(claims, *key)
+        quads = self.store.quads_for_pattern
+        ev_p, sel_p, ex_p = ox.NamedNode(evidence), ox.NamedNode(selector), ox.NamedNode(exact)
+        best: dict[str, tuple] = {}  # the first by evidence, selector, text (as _read_quotes chooses)
+        for claim in claims:  # along the chain, one index lookup a step
+            for e in quads(ox.NamedNode(claim), ev_p, None):
+                for s in quads(e.object, sel_p, None):
+                    for q in quads(s.object, ex_p, None):
+                        cand = (str(value_of(e.object)), str(value_of(s.object)), q.object.value)
+                        if claim not in best or cand < best[claim]:
+                            best[claim] = cand
+        return {c: best[c][2] for c in claims if c in best}
 
     def _read_quotes(self, evidence: str, selector: str, exact: str) -> dict[str, str]:
         ev_p, sel_p, ex_p = ox.NamedNode(evidence), ox.NamedNode(selector), ox.NamedNode(exact)

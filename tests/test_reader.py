@@ -1,0 +1,69 @@
+"""Reading about some claims (graph.store.native.Reader.values, having, quotes_of) gives what reading the
+whole property gives: the votes', series' and evidence's questions ask about a few claims of a large store."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from graph.model.terms import OA, SKG
+from graph.store.native import StoreReader, open_store
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+PROV = "http://www.w3.org/ns/prov#wasDerivedFrom"
+PROPS = [RDF_TYPE, PROV, str(SKG.claimId), str(SKG.date), str(SKG.voter), str(SKG.votePosition),
+         str(SKG.sourceRow), str(SKG.quantity), "http://purl.org/dc/terms/title"]
+QUOTE = (str(SKG.evidence), str(OA.hasSelector), str(OA.exact))
+
+
+def assert_some_as_whole(store) -> None:
+    whole = StoreReader(store)
+    claims = sorted(whole.prop(str(SKG.claimId)))
+    assert len(claims) > 50
+    some = claims[::3] + ["https://w3id.org/serbia-kg/claim/none-such"]
+    for p in PROPS:
+        table = whole.prop(p)
+        assert StoreReader(store).values(p, some) == {s: table[s] for s in some if s in table}, p
+        objects = sorted({o for values in table.values() for o in values if type(o) is str})[::2][:40]  # IRIs
+        want = {s: [o for o in values if o in objects] for s, values in table.items()}
+        assert StoreReader(store).having(p, objects) == {s: v for s, v in want.items() if v}, p
+    quotes = whole.quotes(*QUOTE)
+    assert StoreReader(store).quotes_of(some, *QUOTE) == {c: quotes[c] for c in some if c in quotes}
+    fresh = StoreReader(store)  # a property read whole already: sliced, not asked again
+    fresh.prop(str(SKG.claimId))
+    assert fresh.values(str(SKG.claimId), some) == {s: whole.prop(str(SKG.claimId))[s] for s in some
+                                                     if s in whole.prop(str(SKG.claimId))}
+
+
+def test_some_claims_as_the_whole_store_on_disk(seed_store):
+    assert_some_as_whole(open_store(seed_store))
+
+
+def test_some_claims_as_the_whole_store_in_memory(sipri_out):
+    store = ox.Store()
+    store.bulk_load(path=str(sipri_out / "serbia-kg.nq"), format=ox.RdfFormat.N_QUADS)
+    assert_some_as_whole(store)
+
+
+CHAINS = """\
+@prefix skg: <https://w3id.org/serbia-kg/ontology#> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix c: <https://w3id.org/serbia-kg/claim/> .
+<https://w3id.org/serbia-kg/graph/one> {
+  c:t1 skg:evidence c:t1b . c:t1b oa:hasSelector c:t1bq . c:t1bq oa:exact "the later quote" .
+  c:t1 skg:evidence c:t1a . c:t1a oa:hasSelector c:t1aq . c:t1aq oa:exact "the earlier quote" .
+  c:t2 skg:evidence [ oa:hasSelector [ oa:exact "through blank nodes" ] ] .
+  _:b skg:evidence c:t3e . c:t3e oa:hasSelector c:t3q . c:t3q oa:exact "a blank claim" .
+}
+"""
+
+
+@pytest.mark.parametrize("ask", [["t1", "t2", "t3"], ["t2"], ["_:b", "t1"]])
+def test_a_claim_with_several_quotes_gives_the_first_as_every_quote_read_gives_it(ask):
+    store = ox.Store()
+    store.load(CHAINS.encode(), format=ox.RdfFormat.TRIG)
+    whole = StoreReader(store).quotes(*QUOTE)
+    assert whole["https://w3id.org/serbia-kg/claim/t1"] == "the earlier quote"
+    blank = next(c for c in whole if c.startswith("_:"))
+    claims = [blank if c == "_:b" else "https://w3id.org/serbia-kg/claim/" + c for c in ask]
+    assert StoreReader(store).quotes_of(claims, *QUOTE) == {c: whole[c] for c in claims if c in whole}
