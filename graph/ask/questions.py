@@ -83,6 +83,7 @@ class KnowledgeGraph:
         self._facts: dict[tuple, Any] = {}
         self._graphs: dict[tuple, Any] = {}
         self._adjacency: dict[tuple, Adjacency] = {}
+        self._incident: dict[tuple, list[tuple[str, str, str, dict]]] = {}
         self._names: Any = None
         self._concepts: dict[str, Any] | None = None
 
@@ -181,11 +182,17 @@ class KnowledgeGraph:
 
     def incident(self, node: str, *, as_of: Any = None) -> list[tuple[str, str, str, dict]]:
         """The facts with ``node`` (an IRI) at one end and both ends known, as ``(u, v, key, attributes)``: read
-        from the store's graph cache when it holds the graph asked for, else from :meth:`facts`."""
-        cache = self._cached(as_of, None)
-        if cache is not None:  # the projected graph's attributes (JSON text), decoded as facts() gives them
-            return [(u, v, k, attributes(d)) for u, v, k, d in cache.incident(node)]
-        return [(u, v, k, d) for u, v, k, d in self.facts(as_of=as_of).edges if node in (u, v)]
+        from the store's graph cache when it holds the graph asked for, else from :meth:`facts`; memoised
+        (the dossier and its neighbourhood ask twice; the busiest 1M actor's 16,800 facts take 0.6 s to decode)."""
+        key = (node, as_of)
+        if key not in self._incident:
+            cache = self._cached(as_of, None)
+            if cache is not None:  # the projected graph's attributes (JSON text), decoded as facts() gives them
+                self._incident[key] = [(u, v, k, attributes(d)) for u, v, k, d in cache.incident(node)]
+            else:
+                self._incident[key] = [(u, v, k, d) for u, v, k, d in self.facts(as_of=as_of).edges
+                                       if node in (u, v)]
+        return self._incident[key]
 
     def neighbourhood(self, node: str, *, as_of: Any = None, most: int | None = None):
         """The projected graph of ``node`` and the nodes it is tied to (the ``most`` tied by the most facts,
@@ -212,10 +219,13 @@ class KnowledgeGraph:
             G.add_nodes_from((key, {"label": label, "type": type_, "kind": kind, "iri": key})
                              for key, label, type_, kind in cache.nodes() if key in kept)
             G.add_edges_from(cache.among(kept))
-        else:
-            whole = self.graph(as_of=as_of)
-            G.add_nodes_from((n, whole.nodes[n]) for n in whole.nodes if n in kept)
-            G.add_edges_from((u, v, k, d) for u, v, k, d in whole.edges(keys=True, data=True)
+        else:  # as graph() has them, in its order, without making the whole graph
+            from graph.ask.projection import graph_edges
+            from graph.model.attributes import flat_attributes
+
+            found = self.facts(as_of=as_of)
+            G.add_nodes_from((n, flat_attributes(d)) for n, d in found.nodes.items() if n in kept)
+            G.add_edges_from((u, v, k, flat_attributes(d)) for u, v, k, d in graph_edges(found)
                              if u in kept and v in kept)
         return G, len(counts)
 
@@ -617,10 +627,12 @@ class KnowledgeGraph:
             info = {key: (label, type_, kind) for key, label, type_, kind in cache.nodes()}
             ends: Iterable[tuple[str, str, float]] = cache.ends()
             eid: Callable[[Any], str | None] = cache.entity_id
-        else:
-            G = self.graph(as_of=as_of, relations=relations)
-            info = {n: (d["label"], d["type"], d["kind"]) for n, d in G.nodes(data=True)}
-            ends = G.edges(data="weight")
+        else:  # graph()'s nodes and ties, in its order, without making it (networkx's graph: 0.5 s of 1 s)
+            from graph.ask.projection import graph_edges
+
+            found = self.facts(as_of=as_of, relations=relations)
+            info = {n: (d.get("label"), d.get("type"), d.get("kind")) for n, d in found.nodes.items()}
+            ends = [(u, v, d["weight"]) for u, v, _, d in graph_edges(found)]
             eid = _eid
         rows = _rank(info, ends, measure, backend, eid)
         rows.sort(key=lambda r: (-r["score"], -r["ties"], r["actor"]))
