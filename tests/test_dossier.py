@@ -286,3 +286,49 @@ def test_a_store_with_its_graph_cache_is_never_projected(seed_store, seed_out, t
     write_dossier(d, tmp_path / "serbia.html", kg=kg)
     monkeypatch.undo()
     assert d == KnowledgeGraph.load(seed_out).dossier("Serbia")
+
+
+def test_the_page_lists_the_first_rows_of_a_long_table_and_says_how_many_more(sipri_out, monkeypatch):
+    """Tables are bounded (the 1M busiest actor's page was 17 MB); what a table leaves out is counted,
+    with the command that gives everything. Charts still draw every value."""
+    from graph.present import dossier as page
+
+    d = KnowledgeGraph.load(sipri_out, native=True).dossier("Serbia")
+    whole = page.render(d)
+    assert "class=\"note more\"" not in whole, "Serbia's tables are under the bounds: every row listed"
+    assert whole.count("<blockquote>") == sum(len(r["sources"]) for r in d["arms"]["imports"] + d["arms"]["exports"]
+                                              + d["timeline"] + d["alignment"]) + \
+        sum(len(s["quotes"]) for c in d["disagreements"] or [] for s in c["sides"])
+    monkeypatch.setattr(page, "ROWS", {k: 1000 if k == "by_year" else 3 for k in page.ROWS})
+    monkeypatch.setattr(page, "CELL_DEALS", 2)
+    text = page.render(d)
+    n = len(d["arms"]["imports"])
+    assert n > 3 and f"The table lists the first 3 of {n} deals; <code>serbia-kg dossier serbia --format json</code>" \
+        in text
+    assert f"The timeline lists the first 3 of {len(d['timeline'])} items" in text
+    deals = re.search(r'<table class="deals">(.*?)</table>', text, re.S).group(1)
+    assert deals.count("<tr>") == 1 + 3
+    assert re.search(r"and \d+ more</td>", text), "a cell of the table by year lists its first deals"
+    assert f"and {len(d['network']['neighbours']) - 3} more." in text
+    assert page.charts(d) == page.charts(KnowledgeGraph.load(sipri_out, native=True).dossier("Serbia"))
+    assert re.search(r'id="chart-imports-units" data-marks="(\d+)"', text).group(1) == \
+        re.search(r'id="chart-imports-units" data-marks="(\d+)"', whole).group(1)
+
+
+def test_the_neighbourhood_keeps_the_most_tied_while_its_facts_stay_under_the_bound(sipri_out, monkeypatch):
+    from graph.present import dossier as page
+
+    kg = KnowledgeGraph.load(sipri_out, native=True)
+    node = str(kg.resolve("Serbia").iri)
+    want, tied = kg.neighbourhood(node, most=page.NEIGHBOURS)
+    graph, tied_too, bounded = page.neighbourhood(kg, "serbia")
+    assert (tied_too, bounded) == (tied, False) and want.number_of_edges() <= page.NEIGHBOURHOOD_FACTS
+    assert list(graph.nodes(data=True)) == list(want.nodes(data=True))
+    assert list(graph.edges(keys=True, data=True)) == list(want.edges(keys=True, data=True))
+    monkeypatch.setattr(page, "NEIGHBOURHOOD_FACTS", 40)
+    graph, _, bounded = page.neighbourhood(kg, "serbia")
+    kept = graph.number_of_nodes() - 1
+    assert bounded and 1 <= kept < want.number_of_nodes() - 1 and graph.number_of_edges() <= 40
+    most = kg.neighbourhood(node, most=kept)[0]  # the most tied, with every fact among them
+    assert list(graph.nodes) == list(most.nodes) and list(graph.edges(keys=True)) == list(most.edges(keys=True))
+    assert kg.neighbourhood(node, most=kept + 1)[0].number_of_edges() > 40, "as many as the bound allows"

@@ -11,6 +11,7 @@ its place in the network. The page (:mod:`graph.present.dossier`) draws exactly 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypedDict
 
 from graph.model.dates import DateError, date_bounds, parse_date
@@ -44,8 +45,18 @@ def _year(value: Any) -> int | None:
     """The year of a date of any precision (``2021``, ``2021-05``, ``2021-05-04``); ``None`` for none."""
     if value in (None, ""):
         return None
+    if isinstance(value, str):  # a date's text: parsed once (the busiest 1M actor's facts ask 29,000 times)
+        return _year_of_text(str(value))
     try:
         return date_bounds(parse_date(value))[0].year
+    except DateError:
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _year_of_text(text: str) -> int | None:
+    try:
+        return date_bounds(parse_date(text))[0].year
     except DateError:
         return None
 

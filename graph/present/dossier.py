@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from threadpoolctl import threadpool_limits
 
 from graph.model.files import write_atomically
 
@@ -26,8 +25,8 @@ if TYPE_CHECKING:
     from graph.ask.dossier import Dossier
     from graph.ask.questions import KnowledgeGraph
 
-__all__ = ["charts", "chart_templates", "top_partners", "render", "write_dossier", "vega_bundle", "CHARTS_FILE",
-           "TOP_PARTNERS", "OTHERS", "NEIGHBOURS"]
+__all__ = ["charts", "chart_templates", "top_partners", "render", "write_dossier", "vega_bundle", "neighbourhood",
+           "shown", "CHARTS_FILE", "TOP_PARTNERS", "OTHERS", "NEIGHBOURS", "NEIGHBOURHOOD_FACTS", "ROWS", "CELL_DEALS"]
 
 
 def _cache_dir() -> Path:
@@ -37,14 +36,17 @@ def _cache_dir() -> Path:
 
 def vega_bundle(progress: Callable[[str], None] | None = None) -> str:
     """Vega, Vega-Lite and vega-embed as one script, from ``vl-convert`` (cached per machine and version)."""
-    import vl_convert
+    from importlib.metadata import version
 
-    # vl_convert's stub (__init__.pyi) omits __version__ and gives javascript_bundle's snippet no default
-    path = _cache_dir() / f"vega-bundle-{vl_convert.__version__}.js"  # type: ignore[attr-defined]
+    # the installed package's version names the cache: importing vl_convert to ask took 0.18 s of every page
+    path = _cache_dir() / f"vega-bundle-{version('vl-convert-python')}.js"
     if path.is_file():
         return path.read_text(encoding="utf-8")
+    import vl_convert
+
     if progress:
         progress("bundling Vega for offline pages (once per machine)")
+    # vl_convert's stub (__init__.pyi) gives javascript_bundle's snippet no default
     text = vl_convert.javascript_bundle()  # type: ignore[call-arg]
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, text.encode("utf-8"))
@@ -57,6 +59,15 @@ def vega_bundle(progress: Callable[[str], None] | None = None) -> str:
 CHARTS_FILE = Path(__file__).parent / "templates" / "dossier-charts.vl.json"
 #: Nodes drawn around the actor in its 1-hop view: those it shares the most facts with.
 NEIGHBOURS = 80
+#: Rows each table of the page lists at most (the page says how many more there are, and ``--format json``
+#: gives them all): the page of the 1M corpus's busiest actor was 17 MB, with every deal and item quoted.
+ROWS = {"deals": 200, "by_year": 300, "timeline": 300, "alignment": 200, "votes": 200, "spending": 300,
+        "disagreements": 100, "neighbours": 200}
+#: Deals a cell of the table by year lists at most (as its bar's tooltip does).
+CELL_DEALS = 12
+#: Facts the 1-hop view draws at most: it keeps the neighbours that share the most facts with the actor
+#: while the facts among them stay under this (the 1M busiest actor's 80 neighbours shared 14,312: 12 MB).
+NEIGHBOURHOOD_FACTS = 1500
 #: Partners drawn one by one in a chart of arms; the rest are summed as :data:`OTHERS` (the tables list each).
 TOP_PARTNERS = 9
 OTHERS = "others"
@@ -217,11 +228,32 @@ def _script_json(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def shown(d: Dossier) -> dict[str, list]:
+    """What the page's tables list of each section: the first :data:`ROWS` of each (a deal's cell of the
+    table by year, its first :data:`CELL_DEALS` deals); charts draw every value, and the page counts
+    what a table leaves out (``--format json`` gives everything)."""
+    arms, votes = d["arms"], d["votes"]
+    return {"imports": arms["imports"][:ROWS["deals"]], "exports": arms["exports"][:ROWS["deals"]],
+            "imports_by_year": [_cell_shown(c) for c in arms["imports_by_year"][:ROWS["by_year"]]],
+            "exports_by_year": [_cell_shown(c) for c in arms["exports_by_year"][:ROWS["by_year"]]],
+            "timeline": d["timeline"][:ROWS["timeline"]], "alignment": d["alignment"][:ROWS["alignment"]],
+            "resolutions": votes["resolutions"][:ROWS["votes"]], "spending": d["spending"][:ROWS["spending"]],
+            "disagreements": (d["disagreements"] or [])[:ROWS["disagreements"]],
+            "neighbours": d["network"]["neighbours"][:ROWS["neighbours"]]}
+
+
+def _cell_shown(cell: dict) -> dict:
+    deals = cell["deals"]
+    if len(deals) <= CELL_DEALS:
+        return cell
+    return {**cell, "deals": deals[:CELL_DEALS] + [f"and {len(deals) - CELL_DEALS:,} more"]}
+
+
 def render(d: Dossier, *, neighbourhood: str | None = None, bundle: str = "") -> str:
     """The page as text: the dossier's sections, its charts, and the 1-hop view (a page) in a frame."""
     specs = charts(d)
     return _env().get_template("dossier.html").render(
-        d=d, specs=_script_json(specs), chart_names=sorted(specs), bundle=bundle,
+        d=d, specs=_script_json(specs), chart_names=sorted(specs), bundle=bundle, shown=shown(d),
         marks={name: len(spec["data"]["values"]) for name, spec in specs.items()},
         summed={name: spec["usermeta"]["summed"] for name, spec in specs.items() if "usermeta" in spec},
         top=TOP_PARTNERS, others=OTHERS,
@@ -231,26 +263,72 @@ def render(d: Dossier, *, neighbourhood: str | None = None, bundle: str = "") ->
 def write_dossier(d: Dossier, path: Path, *, kg: KnowledgeGraph | None = None,
                   progress: Callable[[str], None] | None = None) -> Path:
     """Write the page to ``path`` (atomically); ``kg`` (the knowledge graph the dossier came from) draws
-    the neighbourhood: the actor and the :data:`NEIGHBOURS` nodes it shares the most facts with."""
-    neighbourhood = None
+    the neighbourhood (:func:`neighbourhood`)."""
+    view = None
     if kg is not None:
-        from graph.model.terms import ENTITY
         from graph.present.view import render as view_page
 
-        graph, tied = kg.neighbourhood(str(ENTITY[d["actor"]["id"]]), as_of=d["window"]["as_of"], most=NEIGHBOURS)
+        graph, tied, bounded = neighbourhood(kg, d["actor"]["id"], as_of=d["window"]["as_of"])
         if graph.number_of_edges():
             shown = graph.number_of_nodes() - 1
             subtitle = ("the actor and the nodes it is tied to" if shown == tied else
                         f"the actor and the {shown} of the {tied:,} nodes it is tied to that share the most facts "
-                        "with it")
-            # One BLAS thread: on a busy 2-core machine OpenBLAS's threads spin, and the layout of a
-            # 57-node neighbourhood took 1.9 s with them, 0.19 s without (docs/dossier.md). The limit
-            # reaches the libraries loaded when it is set: scipy's own OpenBLAS comes with scipy.optimize,
-            # which the view's layout (Kamada-Kawai) uses.
-            import scipy.optimize  # noqa: F401
-
-            with threadpool_limits(1):
-                neighbourhood = view_page(graph, title=f"{d['actor']['label']}: 1 hop", subtitle=subtitle).html
-    page = render(d, neighbourhood=neighbourhood, bundle=vega_bundle(progress))
+                        "with it" + (f" (as many as keep the facts drawn under {NEIGHBOURHOOD_FACTS:,}; "
+                                     f"serbia-kg view --focus {d['actor']['id']} draws them all)" if bounded else ""))
+            view = view_page(graph, title=f"{d['actor']['label']}: 1 hop", subtitle=subtitle).html
+    page = render(d, neighbourhood=view, bundle=vega_bundle(progress))
     write_atomically(Path(path), page.encode("utf-8"))
     return Path(path)
+
+
+def neighbourhood(kg: KnowledgeGraph, actor_id: str, *, as_of: Any = None):
+    """The 1-hop view's graph: the actor and the nodes it shares the most facts with (at most
+    :data:`NEIGHBOURS`, and only as many as keep the facts among them under :data:`NEIGHBOURHOOD_FACTS`;
+    at least one), with every fact among them (:meth:`graph.ask.questions.KnowledgeGraph.neighbourhood`).
+
+    Returns
+    -------
+    (networkx.MultiDiGraph, int, bool)
+        The graph, how many nodes the actor is tied to in all, and whether the facts' bound left
+        neighbours out.
+    """
+    import networkx as nx
+
+    from graph.model.terms import ENTITY
+
+    node = str(ENTITY[actor_id])
+    shared: dict[str, int] = {}  # ranked as the knowledge graph ranks them: most facts, then key
+    for u, v, _, _ in kg.incident(node, as_of=as_of):
+        other = v if u == node else u
+        if other != node:
+            shared[other] = shared.get(other, 0) + 1
+    ranked = sorted(shared, key=lambda n: (-shared[n], n))
+    most, total = 0, 0  # the actor's own facts bound how many to read; the facts among them, what is kept
+    for n in ranked[:NEIGHBOURS]:
+        total += shared[n]
+        if most and total > NEIGHBOURHOOD_FACTS:
+            break
+        most += 1
+    graph, tied = kg.neighbourhood(node, as_of=as_of, most=most)
+    rank = {node: -1, **{n: i for i, n in enumerate(ranked[:most])}}
+    loops, added = 0, [0] * most  # facts each neighbour adds to those before it (with the actor, among them)
+    for u, v in graph.edges():
+        i = max(rank[u], rank[v])
+        if i < 0:
+            loops += 1
+        else:
+            added[i] += 1
+    keep, total = 0, loops
+    for i in range(most):
+        total += added[i]
+        if keep and total > NEIGHBOURHOOD_FACTS:
+            break
+        keep += 1
+    bounded = keep < min(len(ranked), NEIGHBOURS)
+    if keep == most:
+        return graph, tied, bounded
+    kept = {node, *ranked[:keep]}
+    bound = nx.MultiDiGraph()  # in the graph's own order (a subgraph view's order changes with the hash seed)
+    bound.add_nodes_from((n, a) for n, a in graph.nodes(data=True) if n in kept)
+    bound.add_edges_from((u, v, k, a) for u, v, k, a in graph.edges(keys=True, data=True) if u in kept and v in kept)
+    return bound, tied, bounded
