@@ -84,6 +84,7 @@ class KnowledgeGraph:
         self._graphs: dict[tuple, Any] = {}
         self._adjacency: dict[tuple, Adjacency] = {}
         self._incident: dict[tuple, list[tuple[str, str, str, dict]]] = {}
+        self._ranked: dict[tuple, tuple] = {}
         self._names: Any = None
         self._concepts: dict[str, Any] | None = None
 
@@ -622,22 +623,30 @@ class KnowledgeGraph:
             raise InputError(f"unknown backend '{backend}'; expected one of {', '.join(BACKENDS)}")
         if top is not None and top < 0:
             raise InputError(f"--top must be 0 or more, not {top}")
-        cache = self._cached(as_of, relations)
-        if cache is not None:  # the store's graph cache: the same nodes and ties, without projecting
-            info = {key: (label, type_, kind) for key, label, type_, kind in cache.nodes()}
-            ends: Iterable[tuple[str, str, float]] = cache.ends()
-            eid: Callable[[Any], str | None] = cache.entity_id
-        else:  # graph()'s nodes and ties, in its order, without making it (networkx's graph: 0.5 s of 1 s)
-            from graph.ask.projection import graph_edges
-
-            found = self.facts(as_of=as_of, relations=relations)
-            info = {n: (d.get("label"), d.get("type"), d.get("kind")) for n, d in found.nodes.items()}
-            ends = [(u, v, d["weight"]) for u, v, _, d in graph_edges(found)]
-            eid = _eid
+        info, ends, eid = self._ranked_graph(as_of, relations)
         rows = _rank(info, ends, measure, backend, eid)
         rows.sort(key=lambda r: (-r["score"], -r["ties"], r["actor"]))
         rows = [{"rank": i, **r} for i, r in enumerate(rows, 1)]
         return rows[:top] if top is not None else rows
+
+    def _ranked_graph(self, as_of: Any, relations: Iterable[str] | None) -> tuple[
+            dict[str, tuple[str, str, str]], list[tuple[str, str, float]], Callable[[Any], str | None]]:
+        """What :meth:`centrality` ranks: the nodes (key -> label, type, kind), the facts' ends with their
+        weights, and how an entity's id is read from a key; memoised per arguments (the dossier asks for
+        two measures)."""
+        key = (as_of, tuple(sorted(relations)) if relations else None)
+        if key not in self._ranked:
+            cache = self._cached(as_of, relations)
+            if cache is not None:  # the store's graph cache: the same nodes and ties, without projecting
+                self._ranked[key] = ({k: (label, type_, kind) for k, label, type_, kind in cache.nodes()},
+                                     cache.ends(), cache.entity_id)
+            else:  # graph()'s nodes and ties, in its order, without making it (networkx's graph: 0.5 s of 1 s)
+                from graph.ask.projection import graph_edges
+
+                found = self.facts(as_of=as_of, relations=relations)
+                info = {n: (d.get("label"), d.get("type"), d.get("kind")) for n, d in found.nodes.items()}
+                self._ranked[key] = (info, [(u, v, d["weight"]) for u, v, _, d in graph_edges(found)], _eid)
+        return self._ranked[key]
 
     @staticmethod
     def _tie_graph(nodes: list[str], between: list[tuple[str, str, float]]):
