@@ -281,7 +281,33 @@ def test_parameters_are_bound_where_the_page_is_taken():
     bound = bind_values(paged, {"o": URIRef("http://x/o")})
     assert "{ SELECT ?s WHERE { VALUES ?o { <http://x/o> } ?s ?p ?o } ORDER BY" in bound
     outer = "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } } ?s ?q ?n } LIMIT 10"
-    assert bind_values(outer, {"n": Literal(1)}).startswith("SELECT ?s WHERE { VALUES ?n")
+    assert bind_values(outer, {"n": Literal(1)}, form="bind").startswith(
+        'SELECT ?s WHERE { BIND("1"^^<http://www.w3.org/2001/XMLSchema#integer> AS ?n)')
+    several = bind_values("SELECT ?s WHERE { ?s ?p ?o }", {"o": [URIRef("http://x/a"), URIRef("http://x/b")]},
+                          form="bind")
+    assert several == "SELECT ?s WHERE { VALUES ?o { <http://x/a> <http://x/b> } ?s ?p ?o }"
+
+
+def test_parameters_are_bound_in_the_sub_selects_that_name_them():
+    """A sub-select nested where the page is taken selects its rows by the parameter too (not one
+    that makes the variable with AS, nor one that does not name it)."""
+    text = ("SELECT ?c WHERE { { SELECT ?c WHERE { { SELECT DISTINCT ?g WHERE { GRAPH ?g { ?x ?r ?e } } } "
+            "{ SELECT ?c WHERE { ?c ?p ?o } } { SELECT (?y AS ?e) WHERE { ?y ?q ?z } } GRAPH ?g { ?c ?r2 ?e } } "
+            "ORDER BY ?c LIMIT 10 } ?c ?s ?t }")
+    bound = bind_values(text, {"e": URIRef("http://x/e")})
+    b = "VALUES ?e { <http://x/e> }"
+    assert bound.count(b) == 2
+    assert f"{{ SELECT ?c WHERE {{ {b} {{ SELECT DISTINCT ?g WHERE {{ {b} GRAPH ?g" in bound
+    assert "{ SELECT ?c WHERE { ?c ?p ?o } }" in bound and "WHERE { ?y ?q ?z }" in bound
+
+
+def test_a_pre_selection_ending_where_the_page_ends_follows_the_page():
+    text = ("SELECT ?c WHERE { { SELECT ?c WHERE { { SELECT ?g WHERE { ?g ?p ?o } ORDER BY ?g LIMIT 100 } "
+            "{ SELECT ?h WHERE { ?h ?p ?o } LIMIT 1 } ?c ?q ?g } ORDER BY ?c LIMIT 100 } }")
+    paged = set_page(text, limit=10, offset=30)
+    assert "ORDER BY ?g LIMIT 40 }" in paged and "ORDER BY ?c LIMIT 10 OFFSET 30 }" in paged
+    assert "LIMIT 1 }" in paged  # not the page's end: left as it is
+    assert "ORDER BY ?g LIMIT 10 }" in set_page(text, limit=10)
 
 
 def test_saved_questions_page_their_rows(mem, seed_store):
@@ -456,3 +482,49 @@ def test_oxigraph_runs_natively_and_binds_terms_never_pasted(seed_store):
     assert len(result) > 0 and json.loads(format_result(result, "json"))["results"]["bindings"]
     with pytest.raises(InputError, match="line 1, column"):
         run_text(ox, "SELECT ?x WHERE { ?x skg:supplier }")
+
+
+#: The plain forms of two saved questions that page claims: every claim naming the entity (both
+#: entities), sorted by source and claim id, as written without sub-selects.
+_PLAIN = {
+    "claims-about-entity": "SELECT DISTINCT ?c ?source_id ?claim WHERE { GRAPH ?g { ?c ?role ?entity . "
+                           "?source a skg:Source } ?c skg:claimId ?claim "
+                           "BIND(STRAFTER(STR(?g), STR(kgg:)) AS ?source_id) } ORDER BY ?source_id ?claim",
+    "tie-sources": "SELECT DISTINCT ?c ?source_id ?claim WHERE { GRAPH ?g { ?c ?p1 ?a . ?c ?p2 ?b . "
+                   "?c skg:claimId ?claim } FILTER(?a != ?b) BIND(STRAFTER(STR(?g), STR(kgg:)) AS ?source_id) } "
+                   "ORDER BY ?source_id ?claim",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_PLAIN))
+def test_questions_that_pick_rows_first_page_the_same_claims_as_the_plain_question(name, synthetic_built):
+    """On a corpus of several sources, page after page, the claims are those of the plain question,
+    in its order: the hub actor, named in most sources."""
+    import json
+
+    from graph.model.terms import ENTITY, SKG
+    from graph.store.sparql import run as run_query
+
+    focus = json.loads((synthetic_built / "corpus" / "corpus.json").read_text())["focus"]
+    ds = open_dataset(store=synthetic_built / "store")
+    params = {"entity": focus["hub"]} if name == "claims-about-entity" else \
+        {"a": focus["hub"], "b": focus["partners"][0]}
+    plain = bind_values(_PLAIN[name], {k: ENTITY[v] for k, v in params.items()})
+    expected = [str(r[0]) for r in run_query(ds, plain)]
+    assert len(expected) > 10
+    q = saved_query(name)
+
+    def claims(**page):
+        result = run_text(ds, q.text, {**params, **page}, declared=q.params, where=name)
+        if result.type == "CONSTRUCT":
+            found = {str(c): (str(s), str(i)) for c, i in result.graph.subject_objects(SKG.claimId)
+                     for s in result.graph.objects(c, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))}
+            return [c for c, _ in sorted(found.items(), key=lambda kv: kv[1])]
+        return [str(row[[str(v) for v in result.vars].index("claim")]) for row in result]
+
+    if name == "tie-sources":
+        ids = {str(r[0]): str(r[2]) for r in run_query(ds, plain)}
+        expected = [ids[c] for c in expected]
+    assert claims(limit="1000") == expected
+    pages = [claims(limit="3", offset=str(o)) for o in range(0, len(expected) + 3, 3)]
+    assert [c for page in pages for c in page] == expected

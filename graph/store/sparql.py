@@ -434,7 +434,8 @@ def run_text(ds, text: str, params: dict[str, str] | None = None, *, declared: l
         if name not in declared_by and (":" in value or value.startswith("<")):
             p = Param(name, "entity", "")
         bindings[name] = resolve_param(ds, p, value)
-    bound = bind_values(text, bindings)
+    # Oxigraph joins a BIND first and a group's second VALUES block late (2-3x slower with two parameters)
+    bound = bind_values(text, bindings, form="bind" if native is not None else "values")
     if page:
         bound = set_page(bound, page.get("limit"), page.get("offset"))
     return run(ds, bound, where=where)
