@@ -211,13 +211,16 @@ def validate(corpus: Path, fmt: str, quiet: bool, shacl_engine: str) -> None:
 @window_options("Show weapons systems as nodes of their own.")
 @click.option("--max-nodes", type=click.IntRange(min=0), default=None, metavar="N",
               help="Above N nodes keep the N most connected ones, and say so (default 2000; 0: no limit).")
+@click.option("--max-ties", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Draw at most N ties among them, those resting on the most evidence, and say so "
+                   "(default 10000; 0: no limit).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the summary.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
 def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | None, html_out: Path | None,
          open_it: bool, focus_on: str | None, hops: int, relations: tuple[str, ...], since: str | None,
-         until: str | None, as_of: str | None, include_systems: bool, max_nodes: int | None, fmt: str,
-         quiet: bool) -> None:
+         until: str | None, as_of: str | None, include_systems: bool, max_nodes: int | None,
+         max_ties: int | None, fmt: str, quiet: bool) -> None:
     """Write the network view: one self-contained HTML file that works offline.
 
     Node colour and shape show the type, size the number of ties; edge colour the relation.
@@ -237,6 +240,7 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
     from graph.store import backends as store_mod
     from graph.present import view as view_mod
     from graph.ask.questions import KnowledgeGraph
+    from graph.store.graphcache import GraphCache
 
     folder = data if data is not None else generation.default_out(corpus)
     target = html_out if html_out is not None else folder / "serbia-kg.html"
@@ -246,13 +250,20 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
     try:
         if progress:
             progress("reading the dataset")
-        dataset = store_mod.open_dataset(folder, store=store, endpoint=endpoint)
+        store_folder: Path | None = store
+        if store is None and endpoint is None:  # read natively: the build's own store, with its graph cache
+            dataset, store_folder = store_mod.open_native(folder)
+        else:
+            dataset = store_mod.open_dataset(folder, store=store, endpoint=endpoint)
+        # the whole graph is read from the store's graph cache, when it has a usable one (not projected again)
+        cache = GraphCache.open(store_folder) if store_folder is not None and endpoint is None else None
         # names resolve as in the questions: ids, labels and aliases of the built dataset
         registry = KnowledgeGraph(dataset).names if focus_on is not None else None
         result = view_mod.make_view(
             dataset, target, registry=registry, focus_on=focus_on, hops=hops, relations=relations or None,
             since=since, until=until, as_of=as_of, include_systems=include_systems,
-            max_nodes=view_mod.MAX_NODES if max_nodes is None else max_nodes, progress=progress)
+            max_nodes=view_mod.MAX_NODES if max_nodes is None else max_nodes,
+            max_ties=view_mod.MAX_TIES if max_ties is None else max_ties, cache=cache, progress=progress)
     except KGError as exc:
         fail(exc)
     for note in result.notes:

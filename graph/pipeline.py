@@ -53,14 +53,6 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
     warnings: list[str] = []
 
     def extras(comp, gen: generation.Generation) -> None:
-        if view:
-            from graph.present import view as view_mod
-
-            if progress:
-                progress("writing the network view")
-            shown = view_mod.make_view(comp.oxigraph_store(), gen.path(VIEW), progress=progress)
-            gen.add_file(VIEW)
-            warnings.extend(shown.warnings)
         if store is not None:
             from graph.ask.questions import write_store_caches
             from graph.store.backends import fill_store
@@ -69,6 +61,25 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
                                gen.digests["serbia-kg.nq"], progress, index=write_store_caches)
             if progress:
                 progress(f"loaded {quads} quads into the Oxigraph store {store}")
+        if view:
+            from graph.present import view as view_mod
+
+            if progress:
+                progress("writing the network view")
+            if store is not None:  # the store's graph cache holds the projection: the view reads it, not projecting again
+                from graph.store.graphcache import GraphCache
+                from graph.store.native import open_store
+
+                data, cache = open_store(gen.path(generation.STORE)), GraphCache.open(gen.path(generation.STORE))
+            else:
+                data, cache = comp.oxigraph_store(), None
+            try:
+                shown = view_mod.make_view(data, gen.path(VIEW), cache=cache, progress=progress)
+            finally:
+                if cache is not None:
+                    cache.close()
+            gen.add_file(VIEW)
+            warnings.extend(shown.warnings)
 
     record = {"store_paths": [os.path.abspath(store)]} if store is not None else {}
     if store is not None:

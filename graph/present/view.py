@@ -267,39 +267,78 @@ def limit(graph: nx.MultiDiGraph, max_nodes: int = MAX_NODES,
         The graph itself and ``None`` when it is small enough; otherwise the part kept (a new graph,
         the attributes shared with ``graph``) and a sentence saying what was left out.
     """
-    n, m = graph.number_of_nodes(), graph.number_of_edges()
-    kept_nodes = None
-    if max_nodes > 0 and n > max_nodes:
-        degree = graph.degree
-        ranked = sorted(graph.nodes, key=lambda v: (-degree[v], str(v)))
-        kept_nodes = set(ranked[:max_nodes])
-    edges = [(u, v, k, d) for u, v, k, d in graph.edges(keys=True, data=True)
-             if kept_nodes is None or (u in kept_nodes and v in kept_nodes)]
-    drawn = _ties(edges)
-    dropped_ties = max_ties > 0 and len(drawn) > max_ties
-    if dropped_ties:
-        size = {k: _evidence_count(d) for _, _, k, d in edges}
-
-        def evidence(t: Tie) -> int:
-            return sum(size[k] for k in t.keys)
-
-        ranked_ties = sorted(drawn, key=lambda t: (-evidence(t), str(t.source), str(t.target), t.relation))
-        # a fact's key is not an edge's: an exercise's participants share it (one per tie)
-        kept_ties = {(t.source, t.target, t.relation, t.directed) for t in ranked_ties[:max_ties]}
-        edges = [e for e in edges if _tie_of(*e) in kept_ties]
-        drawn = _ties(edges)
-    if kept_nodes is None and not dropped_ties:
+    rows = [_row(u, v, k, d, d) for u, v, k, d in graph.edges(keys=True, data=True)]
+    chosen = _select(list(graph.nodes), rows, max_nodes, max_ties)
+    if chosen.note is None:
         return graph, None
     kept = nx.MultiDiGraph()
-    kept.add_nodes_from((v, d) for v, d in graph.nodes(data=True) if kept_nodes is None or v in kept_nodes)
-    kept.add_edges_from(edges)
+    kept.add_nodes_from((v, d) for v, d in graph.nodes(data=True) if chosen.nodes is None or v in chosen.nodes)
+    kept.add_edges_from((r[0], r[1], r[2], r[6]) for r in chosen.rows)
+    return kept, chosen.note
+
+
+# One fact as choosing what to draw needs it, without its evidence: (source, target, key, relation, directed,
+# number of pieces of evidence, its attributes or where to find them).
+_Row = tuple
+
+
+def _row(u: Any, v: Any, key: Any, d: dict, ref: Any) -> _Row:
+    return (u, v, key, str(d.get("relation", "")), bool(d.get("directed", True)), _evidence_count(d), ref)
+
+
+def _tie_key(r: _Row) -> tuple[Any, Any, str, bool]:
+    """The tie a row is drawn in (as :func:`_tie_of`)."""
+    u, v, directed = r[0], r[1], r[4]
+    if not directed and str(v) < str(u):
+        u, v = v, u
+    return u, v, r[3], directed
+
+
+@dataclass
+class _Chosen:
+    """What :func:`_select` keeps: the nodes (``None``: all), the facts' rows, the sentence saying what was left
+    out (``None``: nothing)."""
+
+    nodes: set | None
+    rows: list[_Row]
+    note: str | None
+
+
+def _select(nodes: list, rows: list[_Row], max_nodes: int, max_ties: int) -> _Chosen:
+    """The most connected ``max_nodes`` of ``nodes`` (by number of facts, then key) and at most ``max_ties``
+    ties among them, those resting on the most evidence (then by ends and relation): :func:`limit`'s choice,
+    made on rows (:func:`_row`) so that a large graph is never copied (a 1M-triple build's 53,270 facts)."""
+    n, m = len(nodes), len(rows)
+    kept_nodes = None
+    if max_nodes > 0 and n > max_nodes:
+        degree = dict.fromkeys(nodes, 0)
+        for r in rows:
+            degree[r[0]] += 1
+            degree[r[1]] += 1
+        kept_nodes = set(sorted(nodes, key=lambda v: (-degree[v], str(v)))[:max_nodes])
+        rows = [r for r in rows if r[0] in kept_nodes and r[1] in kept_nodes]
+    groups: dict[tuple, int] = {}
+    for r in rows:
+        tie = _tie_key(r)
+        groups[tie] = groups.get(tie, 0) + r[5]
+    drawn = len(groups)
+    dropped_ties = max_ties > 0 and drawn > max_ties
+    if dropped_ties:
+        # a fact's key is not an edge's: an exercise's participants share it (one per tie)
+        ranked = sorted(groups, key=lambda t: (-groups[t], str(t[0]), str(t[1]), t[2], t[3]))
+        kept_ties = set(ranked[:max_ties])
+        rows = [r for r in rows if _tie_key(r) in kept_ties]
+        drawn = max_ties
+    if kept_nodes is None and not dropped_ties:
+        return _Chosen(None, rows, None)
     what = []
-    if kept.number_of_nodes() < n:
-        what.append(f"the {kept.number_of_nodes():,} most connected nodes")
-    what.append(f"{len(drawn):,} of the ties among them" + (" (those with the most evidence)" if dropped_ties else ""))
+    if kept_nodes is not None:
+        what.append(f"the {len(kept_nodes):,} most connected nodes")
+    what.append(f"{drawn:,} of the ties among them" + (" (those with the most evidence)" if dropped_ties else ""))
     note = (f"the graph has {n:,} nodes and {m:,} facts, more than the view can show well; showing "
-            + " and ".join(what) + " (narrow it with --focus, --relation, --since/--until, or raise --max-nodes)")
-    return kept, note
+            + " and ".join(what) + " (narrow it with --focus, --relation, --since/--until, or raise --max-nodes"
+            + (" or --max-ties" if dropped_ties else "") + ")")
+    return _Chosen(kept_nodes, rows, note)
 
 
 def _evidence_count(d: dict) -> int:
@@ -667,7 +706,8 @@ def _source_options(rows: list[dict]) -> list[dict]:
 
 def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ties",
            subtitle: str | None = None, notes: Iterable[str] = (), max_nodes: int = MAX_NODES,
-           seed: int = SEED, details: Details | Callable[[nx.MultiDiGraph], Details] | None = None,
+           max_ties: int = MAX_TIES, seed: int = SEED,
+           details: Details | Callable[[nx.MultiDiGraph], Details] | None = None,
            progress: Callable[[str], None] | None = None) -> ViewResult:
     """The HTML page of a projected graph.
 
@@ -681,8 +721,9 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
         The page's heading and the line under it.
     notes:
         Sentences shown in a warning box at the top of the page.
-    max_nodes:
-        Above this many nodes keep the most connected ones (:func:`limit`); 0 for no limit.
+    max_nodes, max_ties:
+        Above this many nodes keep the most connected ones, and draw at most this many ties among
+        them (:func:`limit`); 0 for no limit.
     seed:
         Seed of the layout.
     details:
@@ -697,9 +738,18 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
     ViewResult
         The page and what it holds.
     """
+    shown, note = limit(graph, max_nodes, max_ties)
+    return _draw(shown, note, total_nodes=graph.number_of_nodes(), total_edges=graph.number_of_edges(),
+                 title=title, subtitle=subtitle, notes=notes, seed=seed, details=details, progress=progress)
+
+
+def _draw(shown: nx.MultiDiGraph, note: str | None, *, total_nodes: int, total_edges: int, title: str,
+          subtitle: str | None, notes: Iterable[str], seed: int,
+          details: Details | Callable[[nx.MultiDiGraph], Details] | None,
+          progress: Callable[[str], None] | None) -> ViewResult:
+    """The page of ``shown``, what :func:`limit` kept of a graph of ``total_nodes`` and ``total_edges`` (``note``:
+    what it left out)."""
     notes = list(notes)
-    total_nodes, total_edges = graph.number_of_nodes(), graph.number_of_edges()
-    shown, note = limit(graph, max_nodes)
     if callable(details):
         details = details(shown)
     details = details or Details()
@@ -709,11 +759,12 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
     if progress:
         progress(f"laying out {shown.number_of_nodes()} nodes and {len(drawn)} ties")
     pos = layout(shown, seed)
-    cent = centrality(shown)
+    simple = _simple(shown)
+    cent = nx.degree_centrality(simple)  # :func:`centrality`, on the simple graph made once
     words = _relation_words(shown)
     colours = _relation_colours(words)
 
-    node_ids, nodes = _vis_nodes(shown, pos, cent)
+    node_ids, nodes = _vis_nodes(shown, simple, pos, cent)
     page = _PageData(shown, details)
     edges = _vis_edges(shown, drawn, page, colours, node_ids)
     years = [y for f in page.facts for y in (f["y0"], f["y1"]) if y is not None]
@@ -728,12 +779,11 @@ def render(graph: nx.MultiDiGraph, *, title: str = "Serbia's foreign security ti
                       total_edges=total_edges, notes=notes, warnings=warnings, facts=len(page.facts))
 
 
-def _vis_nodes(shown: nx.MultiDiGraph, pos: dict, cent: dict) -> tuple[dict, list[dict]]:
+def _vis_nodes(shown: nx.MultiDiGraph, simple: nx.Graph, pos: dict, cent: dict) -> tuple[dict, list[dict]]:
     """The page's node rows (vis-network's node options, as pyvis's ``Network.add_node`` made them)
     and each node's id in the page."""
     top = max(cent.values(), default=0.0) or 1.0
-    # importance: how many others a node is tied to; sources come last (they stay out of the way)
-    simple = _simple(shown)
+    # importance: how many others a node is tied to (``simple``: :func:`_simple` of ``shown``); sources come last
     rank_order = sorted(shown.nodes, key=lambda v: (shown.nodes[v].get("kind") == "source", -simple.degree(v),
                                                     _label(shown, v).casefold(), str(v)))
     rank = {v: i for i, v in enumerate(rank_order)}
@@ -840,16 +890,21 @@ def resolve_node(graph: nx.MultiDiGraph, name: str, registry=None) -> str:
     InputError
         When the name is known but has no node in this selection of the graph.
     """
+    return _resolve(graph.nodes, name, registry)
+
+
+def _resolve(nodes: Any, name: str, registry=None) -> str:
+    """:func:`resolve_node` among ``nodes`` (a mapping of node keys to their attributes)."""
     if registry is not None:
         entity = registry.resolve(name, what="actor")
         key = str(entity.iri)
-        if key not in graph:
+        if key not in nodes:
             raise InputError(f"'{entity.label}' has no node in this selection of the graph "
                              f"(try --include-systems, or fewer filters)")
         return key
     names = Names()
-    for node in sorted(graph.nodes, key=str):
-        names.add(str(node), graph.nodes[node].get("kind") or "node", _label(graph, node),
+    for node in sorted(nodes, key=str):
+        names.add(str(node), nodes[node].get("kind") or "node", str(nodes[node].get("label") or node),
                   [str(node).rsplit("/", 1)[-1]])
     return resolve(names, name, what="actor")
 
@@ -940,6 +995,7 @@ def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
 def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, hops: int = 1,
               relations: Iterable[str] | None = None, since: Any = None, until: Any = None,
               as_of: Any = None, include_systems: bool = False, max_nodes: int = MAX_NODES,
+              max_ties: int = MAX_TIES, cache: Any = None,
               progress: Callable[[str], None] | None = None) -> ViewResult:
     """Project the dataset, select what was asked for, and write the page to ``out``.
 
@@ -958,8 +1014,12 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     relations, since, until, as_of, include_systems:
         Passed to :func:`graph.projection.project`. With any of the first four, nodes left
         without a tie are not shown.
-    max_nodes:
+    max_nodes, max_ties:
         See :func:`render`.
+    cache:
+        The :class:`graph.store.graphcache.GraphCache` of the store ``data`` is (``GraphCache.open(folder)``):
+        the whole graph (no relation, period or ``include_systems`` asked for) is then read from it, not
+        projected again; the page is the same, byte for byte.
     progress:
         Called with a line of progress.
 
@@ -976,8 +1036,7 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     """
     import os
 
-    from graph.model.dates import DateError
-    from graph.ask.projection import facts, graph_of, reader
+    from graph.ask.projection import reader
 
     if isinstance(data, (str, os.PathLike)):
         raise InputError(f"make_view takes the built dataset, not its folder {str(data)!r}: "
@@ -985,32 +1044,88 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
     relations = _known_relations(relations, include_systems)
     if focus_on is not None and registry is not None:
         registry.resolve(focus_on, what="actor")  # an unknown name fails here, before the projection
-    if progress:
-        progress("projecting the graph")
     r = reader(data)
-    try:
-        found = facts(r, include_systems=include_systems, as_of=as_of, since=since, until=until,
-                      relations=relations)
-    except DateError as exc:
-        raise InputError(str(exc)) from None
-    notes = []
-    if relations or any(x is not None for x in (since, until, as_of)):
-        found, untied = _without_untied(found)
-        if untied:
-            notes.append(f"{untied} node(s) without a tie in this selection are not shown")
-    graph = graph_of(found, flat=False)  # the facts' own lists, read once by the page
+    notes: list[str] = []
+    whole = not relations and not include_systems and all(x is None for x in (since, until, as_of))
+    if cache is not None and whole:
+        if progress:
+            progress("reading the graph from the store's cache")
+        nodes, rows, attributes_of = _cached_rows(cache)
+    else:
+        if progress:
+            progress("projecting the graph")
+        nodes, rows, attributes_of = _projected_rows(r, notes, relations=relations, since=since, until=until,
+                                                     as_of=as_of, include_systems=include_systems)
     selection = ["relations: " + ", ".join(relations)] if relations else []
     selection += [f"{word} {value}" for word, value in (("as of", as_of), ("since", since), ("until", until))
                   if value is not None]
     if focus_on is not None:
-        node = resolve_node(graph, focus_on, registry)
-        graph = focus(graph, node, hops)
-        selection.insert(0, f"around {_label(graph, node)} ({hops} hop{'s' if hops != 1 else ''})")
-    sources = {ev.get("source") for _, _, d in graph.edges(data=True) for ev in _evidence(d)
-               if ev.get("claim")}
-    selection.append(f"{len(sources)} source(s)")
-    return write_view(graph, Path(out), subtitle=" · ".join(selection), notes=notes, max_nodes=max_nodes,
-                      details=lambda shown: read_details(r, shown), progress=progress)
+        node = _resolve(nodes, focus_on, registry)
+        nodes, rows = _focus_rows(nodes, rows, node, hops)
+        selection.insert(0, f"around {nodes[node].get('label') or node} ({hops} hop{'s' if hops != 1 else ''})")
+    selection.append(f"{len(set().union(*(json.loads(s) for s in {r[7] for r in rows})))} source(s)")
+    chosen = _select(list(nodes), rows, max_nodes, max_ties)
+    shown = nx.MultiDiGraph()
+    shown.add_nodes_from((v, d) for v, d in nodes.items() if chosen.nodes is None or v in chosen.nodes)
+    found = attributes_of([row[6] for row in chosen.rows])
+    shown.add_edges_from((row[0], row[1], row[2], found[row[6]]) for row in chosen.rows)
+    result = _draw(shown, chosen.note, total_nodes=len(nodes), total_edges=len(rows),
+                   title="Serbia's foreign security ties", subtitle=" · ".join(selection), notes=notes, seed=SEED,
+                   details=lambda kept: read_details(r, kept), progress=progress)
+    write_atomically(Path(out), result.html.encode("utf-8"))
+    return result
+
+
+def _projected_rows(r: Any, notes: list[str], **window: Any) -> tuple[dict, list[_Row], Callable]:
+    """The projection's nodes and facts (:func:`graph.ask.projection.facts`) as rows (:func:`_row`, plus the
+    fact's sources as JSON text), and how to get facts' attributes from them; a note in ``notes`` for the nodes
+    left out."""
+    from graph.model.dates import DateError
+    from graph.ask.projection import facts
+
+    try:
+        found = facts(r, **window)
+    except DateError as exc:
+        raise InputError(str(exc)) from None
+    if window["relations"] or any(window[x] is not None for x in ("since", "until", "as_of")):
+        found, untied = _without_untied(found)
+        if untied:
+            notes.append(f"{untied} node(s) without a tie in this selection are not shown")
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    edges = [e for e in found.edges if e[0] is not None and e[1] is not None]
+    rows = [_row(u, v, k, d, i) + (dumps(d.get("sources") or []) if d.get("claims") else "[]",)
+            for i, (u, v, k, d) in enumerate(edges)]
+    return found.nodes, rows, lambda ids: {i: edges[i][3] for i in ids}
+
+
+def _cached_rows(cache: Any) -> tuple[dict, list[_Row], Callable]:
+    """The nodes and facts a store's graph cache holds, as :func:`_projected_rows` gives them (the attributes of
+    the facts chosen only are read)."""
+    nodes = {key: {"label": label, "type": type_, "kind": kind, "iri": key}
+             for key, label, type_, kind in cache.nodes()}
+    rows = [(u, v, key, rel, directed, n, i, sources) for i, u, v, key, rel, directed, n, sources in cache.summaries()]
+
+    def attributes_of(ids: list) -> dict:  # as the projection gives them: lists, not JSON text
+        return {i: attributes(d) for i, d in cache.attributes_of(ids).items()}
+
+    return nodes, rows, attributes_of
+
+
+def _focus_rows(nodes: dict, rows: list[_Row], node: str, hops: int) -> tuple[dict, list[_Row]]:
+    """:func:`focus` on rows: the nodes within ``hops`` ties of ``node``, whatever their direction, and the
+    facts among them."""
+    if hops < 0:
+        raise InputError(f"--hops must be 0 or more (got {hops})")
+    near: dict[Any, set] = {}
+    for r in rows:
+        near.setdefault(r[0], set()).add(r[1])
+        near.setdefault(r[1], set()).add(r[0])
+    reach, ring = {node}, {node}
+    for _ in range(hops):
+        ring = {w for v in ring for w in near.get(v, ())} - reach
+        reach |= ring
+    return ({v: d for v, d in nodes.items() if v in reach},
+            [r for r in rows if r[0] in reach and r[1] in reach])
 
 
 def _known_relations(relations: Iterable[str] | None, include_systems: bool) -> list[str] | None:

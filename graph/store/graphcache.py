@@ -178,6 +178,29 @@ class GraphCache:
         rows = self._con.execute("SELECT u, v, key, attrs FROM edges WHERE u = ? OR v = ? ORDER BY id", (i, i))
         return [(keys[u], keys[v], k, json.loads(attrs)) for u, v, k, attrs in rows]
 
+    def summaries(self) -> list[tuple[int, str, str, str, str, bool, int, str]]:
+        """Every edge in the graph's order, without its attributes but for what choosing among them takes:
+        ``(id, u, v, key, relation, directed, pieces of evidence, its claims' sources as JSON text)`` (an
+        identity fact of the registry has no claim: ``"[]"``). SQLite reads the JSON: 0.6-0.8 s for the
+        53,270 facts of a 1M-triple build, where parsing every edge's attributes in Python takes 1 s or more.
+        :meth:`attributes_of` gives the attributes of the edges chosen."""
+        names = [n[0] for n in self.nodes()]
+        rows = self._con.execute(
+            "SELECT id, u, v, key, relation, json_extract(attrs, '$.directed'), "
+            "json_array_length(json_extract(attrs, '$.evidence')), "
+            "CASE WHEN json_array_length(json_extract(attrs, '$.claims')) > 0 THEN json_extract(attrs, '$.sources') "
+            "END FROM edges ORDER BY id")
+        return [(i, names[u], names[v], k, rel, bool(d) if d is not None else True, n or 0, s or "[]")
+                for i, u, v, k, rel, d, n, s in rows]
+
+    def attributes_of(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+        """The attributes (as written: :func:`graph.model.attributes.flat_attributes`) of the edges of ``ids``
+        (:meth:`summaries`' first column)."""
+        wanted = sorted(set(ids))
+        rows = self._con.execute("SELECT id, attrs FROM edges WHERE id IN (SELECT value FROM json_each(?))",
+                                 (json.dumps(wanted),))
+        return {i: json.loads(attrs) for i, attrs in rows}
+
     def among(self, keys: Iterable[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
         """The edges between nodes of ``keys`` (both ends among them), as ``(u, v, key, attributes)``, in the
         graph's order."""
