@@ -210,10 +210,10 @@ def validate(corpus: Path, fmt: str, quiet: bool, shacl_engine: str) -> None:
               help="With --focus: how many ties away to go.")
 @window_options("Show weapons systems as nodes of their own.")
 @click.option("--max-nodes", type=click.IntRange(min=0), default=None, metavar="N",
-              help="Above N nodes keep the N most connected ones, and say so (default 2000; 0: no limit).")
+              help="Above N nodes keep the N most connected ones, and say so (default 1000; 0: no limit).")
 @click.option("--max-ties", type=click.IntRange(min=0), default=None, metavar="N",
               help="Draw at most N ties among them, those resting on the most evidence, and say so "
-                   "(default 10000; 0: no limit).")
+                   "(default 2500; 0: no limit). A cut view shows the nodes its ties tie.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="How to print the summary.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines.")

@@ -66,7 +66,7 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
 
             if progress:
                 progress("writing the network view")
-            if store is not None:  # the store's graph cache holds the projection: the view reads it, not projecting again
+            if store is not None:  # the store's graph cache holds the projection: read, not projected again
                 from graph.store.graphcache import GraphCache
                 from graph.store.native import open_store
 

@@ -96,12 +96,16 @@ def interactive(browser, path: Path) -> dict:
     else:
         page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     drawn = time.perf_counter() - t
+    steps = page.evaluate("window.skgView.timing || null")  # ms since the page was opened, by the page itself
     x, y, label = page.evaluate(_HUB)
     page.mouse.click(x, y)
     page.wait_for_function(_ANSWERED, arg=label, timeout=600_000, polling=20)
     click = time.perf_counter() - t
     page.close()
-    return {"ready": ready, "drawn": drawn, "click": click}
+    found = {"ready": ready, "drawn": drawn, "click": click}
+    if steps:
+        found.update({k: steps[k] / 1000 for k in ("script", "parsed", "network") if k in steps})
+    return found
 
 
 def launch():
@@ -131,19 +135,53 @@ def bench_synthetic(sizes: list[int], browser) -> None:
 
 
 _CHILD = """
-import json, sys, time
+import inspect, json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
 from graph.store.backends import open_dataset
-from graph.present.view import make_view
+import graph.present.view as view
 from graph.ask.projection import facts
-ds = open_dataset(Path(sys.argv[1]), store=Path(sys.argv[2]) if sys.argv[2] else None)
+data, store, page, mode, max_nodes, max_ties = sys.argv[1:7]
+ds = open_dataset(Path(data), store=Path(store) if store else None)
 t1 = time.perf_counter()
-facts(ds)
+spent = {}
+def timed(name):
+    f = getattr(view, name, None)
+    if f is None:
+        return
+    def g(*a, **k):
+        t = time.perf_counter()
+        try:
+            return f(*a, **k)
+        finally:
+            spent[name] = spent.get(name, 0.0) + time.perf_counter() - t
+    setattr(view, name, g)
+for name in ("layout", "read_details", "_vis_edges", "_page_html"):
+    timed(name)
+marks = []
+options = {"progress": lambda line: marks.append((line, time.perf_counter()))}
+accepts = inspect.signature(view.make_view).parameters
+if int(max_nodes) >= 0:
+    options["max_nodes"] = int(max_nodes)
+if int(max_ties) >= 0 and "max_ties" in accepts:
+    options["max_ties"] = int(max_ties)
+cached = mode == "cache" and "cache" in accepts
+if cached:
+    from graph.store.graphcache import GraphCache
+    options["cache"] = GraphCache.open(Path(store))
+projected = 0.0
+if mode == "project":
+    t = time.perf_counter()
+    facts(ds)
+    projected = time.perf_counter() - t
 t2 = time.perf_counter()
-r = make_view(ds, Path(sys.argv[3]))
+r = view.make_view(ds, Path(page), **options)
 t3 = time.perf_counter()
-print(json.dumps({"open": t1 - t0, "project": t2 - t1, "view": t3 - t2, "nodes": r.nodes, "edges": r.edges}))
+laid = next((at for line, at in marks if line.startswith("laying out")), t2)
+print(json.dumps({"open": t1 - t0, "project": projected, "view": t3 - t2, "cached": cached,
+                  "read": laid - t2, "layout": spent.get("layout", 0.0), "details": spent.get("read_details", 0.0),
+                  "page": spent.get("_vis_edges", 0.0) + spent.get("_page_html", 0.0),
+                  "nodes": r.nodes, "edges": r.edges, "facts": getattr(r, "facts", 0)}))
 """
 
 
@@ -165,11 +203,14 @@ print(json.dumps({{"open": 0.0, "project": 0.0, "view": time.perf_counter() - t,
 """
 
 
-def bench_dataset(data: Path, store: Path | None, against: Path | None, repeat: int, browser) -> None:
+def bench_dataset(data: Path, store: Path | None, against: Path | None, repeat: int, browser, *,
+                  mode: str = "cache", max_nodes: int = -1, max_ties: int = -1) -> None:
     """The default view of a built dataset, written by this checkout and (``against``) another, alternately,
-    each in a fresh process; each page opened in Chromium."""
-    _paired(lambda page: [sys.executable, "-c", _CHILD, str(data), str(store or ""), str(page)],
-            against, repeat, browser)
+    each in a fresh process; each page opened in Chromium. ``mode``: ``cache`` reads the graph from the store's
+    graph cache when the checkout can (as ``serbia-kg build --store`` and ``serbia-kg view`` do), ``project``
+    projects it (as a build without a store does; the projection is also timed alone, before)."""
+    _paired(lambda page: [sys.executable, "-c", _CHILD, str(data), str(store or ""), str(page), mode,
+                          str(max_nodes), str(max_ties)], against, repeat, browser)
 
 
 def bench_synthetic_against(n: int, per: int, against: Path | None, repeat: int, browser) -> None:
@@ -197,15 +238,24 @@ def _paired(command, against: Path | None, repeat: int, browser) -> None:
                            {"ready": float("nan"), "drawn": float("nan"), "click": float("nan")})
                 row["mib"] = page.stat().st_size / 2**20
                 runs[name].append(row)
-                print(f"{name:>8} run {i + 1}: view written in {row['view']:.2f} s (the projection alone "
+                print(f"{name:>8} run {i + 1}: view written in {row['view']:.2f} s "
+                      f"({'from the graph cache' if row.get('cached') else 'projecting'}: read and chosen "
+                      f"{row.get('read', 0):.2f} s, details {row.get('details', 0):.2f} s, layout "
+                      f"{row.get('layout', 0):.2f} s, page {row.get('page', 0):.2f} s; the projection alone "
                       f"{row['project']:.2f} s), {row['nodes']} nodes, {row['edges']} drawn ties, "
-                      f"{row['mib']:.1f} MiB; "
-                      f"Chromium: ready {row['ready']:.2f} s, drawn {row['drawn']:.2f} s, click answered "
+                      f"{row.get('facts', 0)} facts, {row['mib']:.1f} MiB; Chromium: "
+                      + (f"script {row['script']:.2f} s, parsed {row['parsed']:.2f} s, network made "
+                         f"{row['network']:.2f} s, " if row.get("network") is not None else "")
+                      + f"ready {row['ready']:.2f} s, drawn {row['drawn']:.2f} s, click answered "
                       f"{row['click']:.2f} s", flush=True)
-    keys = [("view", "view written"), ("project", "projection alone"), ("ready", "ready"), ("drawn", "drawn"),
+    keys = [("view", "view written"), ("read", "  read and chosen"), ("layout", "  layout"), ("page", "  page"),
+            ("project", "projection alone"), ("ready", "ready"), ("drawn", "drawn"),
             ("click", "interactive (click answered)")]
     print(f"{'':30} " + " ".join(f"{name:>22}" for name in runs) + ("  against/this" if against else ""))
     for key, words in keys:
+        for rows in runs.values():
+            for r in rows:
+                r.setdefault(key, float("nan"))
         cells = [f"{_median(rows, key):7.2f} ({min(r[key] for r in rows):.2f}-{max(r[key] for r in rows):.2f})"
                  for rows in runs.values()]
         this = _median(runs["this"], key)
@@ -258,6 +308,11 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sipri", type=Path, help="a built dataset holding both SIPRI samples")
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--project", action="store_true",
+                    help="with --data/--store: project the graph (as a build without a store does), not read the "
+                         "store's graph cache")
+    ap.add_argument("--max-nodes", type=int, default=-1, help="with --data: the view's --max-nodes (default: its own)")
+    ap.add_argument("--max-ties", type=int, default=-1, help="with --data: the view's --max-ties (default: its own)")
     a = ap.parse_args()
     pw, browser = launch() if not a.no_browser else (None, None)
     try:
@@ -267,7 +322,8 @@ def main() -> int:
         elif a.nodes is not None or not (a.data or a.sipri):
             bench_synthetic(a.nodes or [500, 2000, 5000], browser)
         if a.data:
-            bench_dataset(a.data, a.store, a.against, a.repeat, browser)
+            bench_dataset(a.data, a.store, a.against, a.repeat, browser, mode="project" if a.project else "cache",
+                          max_nodes=a.max_nodes, max_ties=a.max_ties)
         if a.sipri:
             bench_sipri(a.sipri, browser)
     finally:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable
 
 import networkx as nx
 
-from graph.model.attributes import attributes
+from graph.model.attributes import JSON_ATTRIBUTE, attributes
 from graph.ask.supplies import deliveries_text
 from graph.model.errors import InputError
 from graph.model.independence import independence_key
@@ -60,10 +60,11 @@ __all__ = [
 
 #: Seed of the layout: the same graph always gets the same positions.
 SEED = 20220304
-#: Above this many nodes the view keeps the most connected ones (and says so).
-MAX_NODES = 2000
-#: At most this many ties are drawn (a page with many more opens slowly in a browser).
-MAX_TIES = 10_000
+#: Above this many nodes the view keeps the most connected ones (and says so). A product choice (docs/view.md):
+#: 2,000 nodes and 10,000 ties were a hairball at 1400×900 that took Chromium 3-7 s to answer a click.
+MAX_NODES = 1000
+#: At most this many ties are drawn, those with the most evidence (and the page says so).
+MAX_TIES = 2500
 #: Labels longer than this are cut (with an ellipsis) on the canvas; the whole label is in the panel.
 LABEL_CHARS = 36
 
@@ -216,12 +217,15 @@ def _fact_edge(graph: nx.MultiDiGraph, t: Tie, key: str) -> tuple[Any, Any, str,
 
 
 def _fact(graph: nx.MultiDiGraph, t: Tie, key: str) -> dict:
-    """The attributes of one fact of a tie, its evidence as lists (:func:`graph.model.attributes.attributes`)."""
-    return attributes(_fact_edge(graph, t, key)[3])
+    """The attributes of one fact of a tie, its evidence as lists (:func:`graph.model.attributes.attributes`; the
+    attributes themselves when they hold lists already, as the facts the view reads do)."""
+    d = _fact_edge(graph, t, key)[3]
+    return attributes(d) if JSON_ATTRIBUTE in d else d
 
 
 def _evidence(d: dict) -> list[dict]:
-    return attributes(d).get("evidence") or []
+    ev = d.get("evidence")
+    return (json.loads(ev) if isinstance(ev, str) else ev) or []
 
 
 # --- selecting what to show ---------------------------------------------------------------------
@@ -259,7 +263,8 @@ def focus(graph: nx.MultiDiGraph, node: str, hops: int = 1) -> nx.MultiDiGraph:
 def limit(graph: nx.MultiDiGraph, max_nodes: int = MAX_NODES,
           max_ties: int = MAX_TIES) -> tuple[nx.MultiDiGraph, str | None]:
     """Keep at most ``max_nodes`` nodes, the most connected ones (ties broken by key), and at most
-    ``max_ties`` drawn ties (:func:`ties`) among them, those resting on the most evidence.
+    ``max_ties`` drawn ties (:func:`ties`) among them, those resting on the most evidence; when either
+    limit cuts the graph, the nodes kept are those the ties kept tie.
 
     Returns
     -------
@@ -296,8 +301,8 @@ def _tie_key(r: _Row) -> tuple[Any, Any, str, bool]:
 
 @dataclass
 class _Chosen:
-    """What :func:`_select` keeps: the nodes (``None``: all), the facts' rows, the sentence saying what was left
-    out (``None``: nothing)."""
+    """What :func:`_select` keeps: the nodes (``None``: all; when the graph is cut, those its kept ties tie), the
+    facts' rows, the sentence saying what was left out (``None``: nothing)."""
 
     nodes: set | None
     rows: list[_Row]
@@ -331,14 +336,16 @@ def _select(nodes: list, rows: list[_Row], max_nodes: int, max_ties: int) -> _Ch
         drawn = max_ties
     if kept_nodes is None and not dropped_ties:
         return _Chosen(None, rows, None)
-    what = []
+    # a view that is cut shows the ties it keeps and the nodes they tie (at 1M, 576 of the 1,000 most connected
+    # nodes had no tie left: dots in rows under the drawing, each laid out and labelled)
+    tied = {x for r in rows for x in r[:2]}
+    what = f"{drawn:,} of the ties" + (" with the most evidence" if dropped_ties else "")
     if kept_nodes is not None:
-        what.append(f"the {len(kept_nodes):,} most connected nodes")
-    what.append(f"{drawn:,} of the ties among them" + (" (those with the most evidence)" if dropped_ties else ""))
-    note = (f"the graph has {n:,} nodes and {m:,} facts, more than the view can show well; showing "
-            + " and ".join(what) + " (narrow it with --focus, --relation, --since/--until, or raise --max-nodes"
+        what += f" among the {len(kept_nodes):,} most connected nodes"
+    note = (f"the graph has {n:,} nodes and {m:,} facts, more than the view can show well; showing {what}, and the "
+            f"{len(tied):,} nodes they tie (narrow it with --focus, --relation, --since/--until, or raise --max-nodes"
             + (" or --max-ties" if dropped_ties else "") + ")")
-    return _Chosen(kept_nodes, rows, note)
+    return _Chosen(tied, rows, note)
 
 
 def _evidence_count(d: dict) -> int:
@@ -409,6 +416,8 @@ def layout(graph: nx.MultiDiGraph, seed: int = SEED) -> dict[Any, tuple[int, int
     return pos
 
 
+#: Components up to this many nodes are laid out by Kamada-Kawai; larger ones by Fruchterman-Reingold.
+_KK_MAX = 300
 #: Fruchterman-Reingold iterations (igraph's, started from Pivot MDS) for a component of more than 300 nodes.
 _FR_ITERATIONS = 60
 
@@ -498,8 +507,9 @@ def _component_layout(simple: nx.Graph, seed: int) -> dict[Any, tuple[int, int]]
     scale = max(60.0 * math.sqrt(n), 90.0) if n < 10 else max(300.0, 90.0 * math.sqrt(n))
     k = 1.5 / math.sqrt(n)
     with threadpool_limits(1):  # BLAS threads spin on a busy machine (the SVD of Pivot MDS: 2 s instead of 0.01 s)
-        if n <= 300:
-            # Kamada-Kawai reads best (a hub's neighbours around it, spaced), but costs O(n²) per step
+        if n <= _KK_MAX:
+            # Kamada-Kawai reads best (a hub's neighbours around it, spaced); igraph's, in C: networkx's needs
+            # scipy.optimize (1-3.6 s to import here) and took 9-10 s for the first source's 226 nodes under load
             start = nx.spring_layout(simple, seed=seed, k=k)
             pos = _kamada_kawai(simple, start, scale)
         else:
@@ -816,12 +826,12 @@ def _vis_edges(shown: nx.MultiDiGraph, drawn: list, page: "_PageData", colours: 
         pair = (min(str(t.source), str(t.target)), max(str(t.source), str(t.target)))
         nth = pair_count.get(pair, 0)
         pair_count[pair] = nth + 1
-        # ties of other relations between one pair bend apart; the first is straight
-        smooth = ({"enabled": True, "type": "curvedCW" if nth % 2 else "curvedCCW",
-                   "roundness": round(0.15 * ((nth + 1) // 2), 2)} if nth else {"enabled": False})
-        edges.append({"id": f"t{i}", "from": node_ids[t.source], "to": node_ids[t.target], "relation": t.relation,
-                      "color": colours.get(t.relation, "#a0aec0"), "arrows": "to" if t.directed else "",
-                      "directed": t.directed, "smooth": smooth, "facts": fact_ids, "width": 1})
+        edge = {"id": f"t{i}", "from": node_ids[t.source], "to": node_ids[t.target], "relation": t.relation,
+                "color": colours.get(t.relation, "#a0aec0"), "directed": t.directed, "facts": fact_ids}
+        if nth:  # ties of other relations between one pair bend apart; the first is straight (the default)
+            edge["smooth"] = {"enabled": True, "type": "curvedCW" if nth % 2 else "curvedCCW",
+                              "roundness": round(0.15 * ((nth + 1) // 2), 2)}
+        edges.append(edge)
     return edges
 
 
@@ -844,7 +854,7 @@ def _vis_options(n_edges: int) -> dict:
                         "hideEdgesOnZoom": n_edges > 3000, "multiselect": False},
         "nodes": {"font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
                   "borderWidth": 1, "scaling": {"label": {"drawThreshold": 9, "maxVisible": 22}}},
-        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
+        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.6}}, "smooth": False, "width": 1,
                   "selectionWidth": 2, "hoverWidth": 1.5},
     }
 
@@ -1105,10 +1115,28 @@ def _cached_rows(cache: Any) -> tuple[dict, list[_Row], Callable]:
              for key, label, type_, kind in cache.nodes()}
     rows = [(u, v, key, rel, directed, n, i, sources) for i, u, v, key, rel, directed, n, sources in cache.summaries()]
 
-    def attributes_of(ids: list) -> dict:  # as the projection gives them: lists, not JSON text
-        return {i: attributes(d) for i, d in cache.attributes_of(ids).items()}
+    def attributes_of(ids: list) -> dict:
+        return {i: _page_attributes(d) for i, d in cache.attributes_of(ids).items()}
 
     return nodes, rows, attributes_of
+
+
+#: Edge attributes the page does not read (it reads a fact's claims and sources from its evidence).
+_UNREAD = ("claims", "claim_ids", "sources", JSON_ATTRIBUTE)
+
+
+def _page_attributes(flat: dict) -> dict:
+    """A fact's attributes as kept in a graph cache (:func:`graph.model.attributes.flat_attributes`) as the page
+    reads them, what :func:`graph.model.attributes.attributes` gives less :data:`_UNREAD`: only the JSON text of
+    the evidence, quantities and extras is parsed (the claims, claim ids and sources were a third of the time
+    taken to read 13,000 facts)."""
+    out = {k: v for k, v in flat.items() if k not in _UNREAD}
+    for key in str(flat.get(JSON_ATTRIBUTE) or "").split():
+        if key in out and isinstance(out[key], str):
+            out[key] = json.loads(out[key])
+    for key in ("date", "end_date", "quantity"):
+        out.setdefault(key, None)
+    return out
 
 
 def _focus_rows(nodes: dict, rows: list[_Row], node: str, hops: int) -> tuple[dict, list[_Row]]:
