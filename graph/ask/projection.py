@@ -415,6 +415,7 @@ class _Projection:
         self._read_time()
         kept_hubs = self._exercises()
         extras_of: dict[str, list] = {}
+        claim_base = str(CLAIM)
         for (relation, u, v, fact), claims in sorted(self.pending.items()):
             claims = sorted(set(claims)) if len(claims) > 1 else claims
             rule = self.rule_of[relation]
@@ -425,7 +426,7 @@ class _Projection:
                 continue
             attrs = self._edge(relation, rule, claims, extras_of)
             self.edges.append((self.ensure(u) if u else None, self.ensure(v) if v else None,
-                               f"{relation}:{_local(fact, str(CLAIM))}", attrs))
+                               f"{relation}:{_local(fact, claim_base)}", attrs))
         self._identity()
         return Facts(nodes=self.nodes, edges=self.edges)
 
@@ -648,23 +649,27 @@ class _Projection:
             dates = self.claim_dates(claims[0])
             claim_id_list = [ev[0]["claim_id"]]
             source_list = [ev[0]["source"]] if ev[0]["source"] else []
+            date = dates[0] if dates and dates[0] else None
         else:
             ev = sorted((self.evidence(c) for c in claims), key=lambda e: (e["source"] or "", e["claim_id"]))
             dates = [d for c in claims for d in self.claim_dates(c)]
             claim_id_list = sorted({e["claim_id"] for e in ev})
             source_list = sorted({e["source"] for e in ev if e["source"]})
+            date = min(dates, key=lambda d: _bounds(d)[0]) if any(dates) else None
         attrs: dict[str, Any] = {
             "relation": relation, "label": rel_label, "directed": directed,
             "claims": list(claims),
             "claim_ids": claim_id_list,
             "sources": source_list,
             "evidence": ev,
-            "date": min(dates, key=lambda d: _bounds(d)[0]) if any(dates) else None,
+            "date": date,
             "end_date": None, "quantity": None,
         }
-        ends = [str(x) for c in claims for x in self.end_dates.get(c, [])]
-        if ends:
-            attrs["end_date"] = max(ends, key=lambda d: _bounds(d)[1])
+        end_dates = self.end_dates
+        if end_dates:
+            ends = [str(x) for c in claims for x in end_dates.get(c, ())]
+            if ends:
+                attrs["end_date"] = max(ends, key=lambda d: _bounds(d)[1])
         self._quantity(attrs, claims)
         extras = extras_of.get(relation)
         if extras is None:
@@ -680,6 +685,11 @@ class _Projection:
         """Each source's number: the sum over its claims of this fact (SIPRI may book one article's
         "6 MiG-29" as two deals, 1 + 5). One number when the sources agree; otherwise none is
         asserted and each source's number is kept."""
+        if len(claims) == 1:  # one claim: its number, if it gives one
+            qs = self.quantities.get(claims[0])
+            if qs:
+                attrs["quantity"] = 0 + qs[0]  # as the sum below makes it
+            return
         per_source: dict[str, Any] = {}
         for c in claims:
             qs = self.quantities.get(c)
@@ -696,11 +706,14 @@ class _Projection:
     def _extras(self, attrs: dict[str, Any], claims: list[str], extras: list) -> None:
         """The rule's extra attributes: one value, a list where the claims differ, ``None`` if none."""
         value_of = self.value_of
+        one = claims[0] if len(claims) == 1 else None
         for name, multi, table in extras:
-            if len(claims) == 1:
-                values = table.get(claims[0], ())
-                values = sorted({value_of(x) for x in values}, key=str) if len(values) > 1 else \
-                    [value_of(x) for x in values]
+            if one is not None:
+                values = table.get(one, ())
+                if not values:
+                    attrs[name] = [] if multi else None
+                    continue
+                values = sorted({value_of(x) for x in values}, key=str) if len(values) > 1 else [value_of(values[0])]
             else:
                 values = sorted({value_of(x) for c in claims for x in table.get(c, ())}, key=str)
             if multi:

@@ -22,6 +22,8 @@ _EDGE_KEYS = ("date", "end_date", "quantity")
 #: The one encoder of :func:`flat_attributes` (``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``
 #: makes one per call: a third of the projected graph's time at 1M triples).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+#: A text as that encoder writes it (a ``str``, or a subclass of it; anything else is refused with TypeError).
+_TEXT = json.encoder.encode_basestring
 #: Types kept as they are: a text (an IRI, a literal's text, which may be a ``str`` subclass) is checked
 #: by ``isinstance`` after these.
 _PLAIN = frozenset({str, int, float, bool})
@@ -30,10 +32,12 @@ _PLAIN = frozenset({str, int, float, bool})
 def _json(value: list | tuple | dict) -> str:
     """``value`` as compact JSON text, as ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` writes it;
     a list of texts (the claims, their ids, the sources) without the encoder's set-up."""
-    encode = _ENCODER.encode
-    if type(value) is list and all(type(v) is str for v in value):
-        return "[" + ",".join(map(encode, value)) + "]"
-    return encode(value)
+    if type(value) is list and (not value or type(value[0]) is not dict):
+        try:
+            return "[" + ",".join(map(_TEXT, value)) + "]"
+        except TypeError:  # not texts only
+            pass
+    return _ENCODER.encode(value)
 
 
 def flat_attributes(attrs: dict) -> dict:
