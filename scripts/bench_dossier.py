@@ -57,14 +57,17 @@ def _run(args: list[str], code: Path | None) -> float:
     return time.perf_counter() - t0
 
 
-def _paired(args: list[str], repeat: int, compare: Path | None) -> dict[str, list[float]]:
-    """``repeat`` runs of this checkout's code and, with ``compare``, as many of the other's, alternating."""
+def _paired(args: list[str], page: Path, repeat: int, compare: Path | None) -> tuple[dict[str, list[float]],
+                                                                                    dict[str, int]]:
+    """``repeat`` runs of this checkout's code and, with ``compare``, as many of the other's, alternating;
+    each code writes its own page (``page`` with ``-this`` or ``-compare`` in its name), whose size is returned."""
     times: dict[str, list[float]] = {"this": [], "compare": []}
+    pages = {name: page.with_name(f"{page.stem}-{name}{page.suffix}") for name in times}
     for i in range(repeat):
         order = [("this", None), ("compare", compare)] if compare is not None else [("this", None)]
         for name, code in (order if i % 2 == 0 else order[::-1]):
-            times[name].append(_run(args, code))
-    return times
+            times[name].append(_run([*args, "--html", str(pages[name])], code))
+    return times, {name: p.stat().st_size for name, p in pages.items() if times[name]}
 
 
 def sipri_case(workdir: Path, repeat: int, compare: Path | None) -> dict:
@@ -78,10 +81,10 @@ def sipri_case(workdir: Path, repeat: int, compare: Path | None) -> dict:
         for path, release in SIPRI_FILES:
             import_sipri(path, corpus, release=release)
         build(corpus, out)
-    page = workdir / "sipri" / "serbia.html"
-    times = _paired(["dossier", "Serbia", "--out", str(out), "--html", str(page), "-q"], repeat, compare)
+    times, sizes = _paired(["dossier", "Serbia", "--out", str(out), "-q"], workdir / "sipri" / "serbia.html", repeat,
+                           compare)
     return {"case": "Serbia, default corpus + both SIPRI samples (out/, no store)", "actor": "Serbia",
-            "times": times, "bytes": page.stat().st_size}
+            "times": times, "bytes": sizes}
 
 
 def corpus_case(size: str, workdir: Path, repeat: int, compare: Path | None, built: Path | None,
@@ -104,11 +107,9 @@ def corpus_case(size: str, workdir: Path, repeat: int, compare: Path | None, bui
             build(corpus, out)
             load_store(out, store, index=write_store_caches)
     top = KnowledgeGraph.load(store=store).centrality("degree", top=1)[0]["actor"]
-    page = workdir / f"dossier-{size}.html"
-    times = _paired(["dossier", top, "--store", str(store), "--out", str(out), "--html", str(page), "-q"],
-                    repeat, compare)
-    return {"case": f"busiest actor of the {size} corpus (--store)", "actor": top, "times": times,
-            "bytes": page.stat().st_size}
+    times, sizes = _paired(["dossier", top, "--store", str(store), "--out", str(out), "-q"],
+                           workdir / f"dossier-{size}.html", repeat, compare)
+    return {"case": f"busiest actor of the {size} corpus (--store)", "actor": top, "times": times, "bytes": sizes}
 
 
 def _cell(times: list[float]) -> str:
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"machine: {os.cpu_count()} cores, load average {load}; each case a new process, "
           f"{args.repeat} runs" + (f", alternating with {args.compare}" if args.compare else "") + "\n")
-    print("| case | actor | this code: median (range) | compared code | ratio | page | goal |\n"
+    print("| case | actor | this code: median (range) | compared code | ratio | page (compared code's) | goal |\n"
           "|---|---|---|---|---|---|---|")
     for size in args.sizes.split(","):
         if size == "sipri" and not all(p.is_file() for p, _ in SIPRI_FILES):
@@ -155,8 +156,9 @@ def main(argv: list[str] | None = None) -> int:
         goal = GOALS.get(size)
         verdict = "" if goal is None else (f"< {goal:.0f} s: {'met' if med < goal else 'NOT met'}")
         ratio = f"{statistics.median(other) / med:.1f}x faster" if other else ""
-        print(f"| {r['case']} | {r['actor']} | {_cell(this)} | {_cell(other)} | {ratio} "
-              f"| {r['bytes'] / 1e6:.1f} MB | {verdict} |", flush=True)
+        size = f"{r['bytes']['this'] / 1e6:.1f} MB" + (f" ({r['bytes']['compare'] / 1e6:.1f} MB)" if other else "")
+        print(f"| {r['case']} | {r['actor']} | {_cell(this)} | {_cell(other)} | {ratio} | {size} | {verdict} |",
+              flush=True)
     return 0
 
 
