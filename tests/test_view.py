@@ -196,6 +196,23 @@ def test_the_view_read_from_the_store_graph_cache_is_the_projected_view(seed_sto
     assert "registry" in {s for *_, d in whole.edges(data=True) for s in attributes(d)["sources"]}
 
 
+def test_a_build_with_a_store_projects_once_and_writes_the_same_view(tmp_path, monkeypatch):
+    """`build --store` projected the graph twice: for the view, then for the store's caches. Now it fills the
+    store first and the view reads its graph cache; the page is the one a build without a store writes."""
+    import graph.ask.projection as projection
+    from conftest import SEED_CORPUS
+    from graph.pipeline import build
+
+    build(SEED_CORPUS, tmp_path / "plain")
+    calls, lines = [], []
+    real = projection._facts
+    monkeypatch.setattr(projection, "_facts", lambda *a, **k: calls.append(k) or real(*a, **k))
+    build(SEED_CORPUS, tmp_path / "out", store=tmp_path / "store", progress=lines.append)
+    assert len(calls) == 1, calls
+    assert "reading the graph from the store's cache" in lines and "projecting the graph" not in lines
+    assert (tmp_path / "out" / "serbia-kg.html").read_bytes() == (tmp_path / "plain" / "serbia-kg.html").read_bytes()
+
+
 def test_large_graph_warns_and_stays_drawable():
     g = nx.MultiDiGraph()
     for i in range(60):
