@@ -57,3 +57,15 @@ def test_bench_refuses_bad_sizes(tmp_path):
     p = subprocess.run([sys.executable, str(REPO / "scripts" / "bench.py"), "--sizes", "big",
                         "--workdir", str(tmp_path)], capture_output=True, text=True)
     assert p.returncode == 2 and "--sizes" in p.stderr
+
+
+def test_bench_questions_runs_the_saved_questions_of_two_checkouts_by_turns(synthetic_built, capsys):
+    """This checkout against itself: every saved question runs, and each answer is the same."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import bench_questions
+
+    assert bench_questions.main(["--store", str(synthetic_built / "store"), "--corpus",
+                                 str(synthetic_built / "corpus"), "--before", str(REPO), "--repeat", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert len(lines) == len(list((REPO / "ontology" / "queries").glob("*.rq")))
+    assert all(" same " in line for line in lines), lines
