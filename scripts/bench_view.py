@@ -4,6 +4,11 @@ to open it and draw it (physics off, positions precomputed); and the goals of is
     python scripts/bench_view.py [--nodes 500 2000 5000] [--no-browser]
     python scripts/bench_view.py --data out-1m --store store-1m [--against /path/to/other/checkout] [--repeat 3]
     python scripts/bench_view.py --sipri DIR     # a built dataset holding both SIPRI samples
+    python scripts/bench_view.py --pages before.html after.html --repeat 6   # written pages, by turns
+
+``--data`` reads the graph from the store's graph cache (as ``serbia-kg build --store`` and ``serbia-kg view``
+do) when the checkout can, ``--project`` projects it (as a build without a store does); ``--max-nodes`` and
+``--max-ties`` set the view's limits.
 
 ``--nodes``: synthetic projected graphs (a seeded random graph with ``--per`` facts per node, default 3, the
 projection's attributes); above MAX_NODES the view keeps the most connected nodes and warns.
@@ -265,6 +270,22 @@ def _paired(command, against: Path | None, repeat: int, browser) -> None:
           f"{_median(runs['this'], 'view'):.2f} s, {_median(runs['this'], 'click'):.2f} s")
 
 
+def bench_pages(pages: list[Path], repeat: int, browser) -> None:
+    """Open written pages by turns in one browser, ``repeat`` times each (the browser side alone, paired: on a
+    shared machine one opening can take twice another's); print each opening, then medians and ranges."""
+    runs: dict[Path, list[dict]] = {page: [] for page in pages}
+    for i in range(repeat):
+        for page in (pages if i % 2 == 0 else pages[::-1]):
+            row = interactive(browser, page)
+            runs[page].append(row)
+            print(f"{page.name:>24} run {i + 1}: ready {row['ready']:.2f} s, drawn {row['drawn']:.2f} s, "
+                  f"click answered {row['click']:.2f} s", flush=True)
+    for page, rows in runs.items():
+        cells = ", ".join(f"{key} {_median(rows, key):.2f} s ({min(r[key] for r in rows):.2f}-"
+                          f"{max(r[key] for r in rows):.2f})" for key in ("ready", "drawn", "click"))
+        print(f"{page.name} ({page.stat().st_size / 2**20:.1f} MiB): {cells}")
+
+
 def bench_sipri(data: Path, browser) -> None:
     from graph.ask.projection import project
     from graph.present.view import make_view
@@ -307,6 +328,7 @@ def main() -> int:
     ap.add_argument("--against", type=Path, help="another checkout to measure side by side")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sipri", type=Path, help="a built dataset holding both SIPRI samples")
+    ap.add_argument("--pages", type=Path, nargs="+", help="written pages to open by turns (the browser side alone)")
     ap.add_argument("--no-browser", action="store_true")
     ap.add_argument("--project", action="store_true",
                     help="with --data/--store: project the graph (as a build without a store does), not read the "
@@ -319,13 +341,15 @@ def main() -> int:
         if a.nodes is not None and a.against:
             for n in a.nodes:
                 bench_synthetic_against(n, a.per, a.against, a.repeat, browser)
-        elif a.nodes is not None or not (a.data or a.sipri):
+        elif a.nodes is not None or not (a.data or a.sipri or a.pages):
             bench_synthetic(a.nodes or [500, 2000, 5000], browser)
         if a.data:
             bench_dataset(a.data, a.store, a.against, a.repeat, browser, mode="project" if a.project else "cache",
                           max_nodes=a.max_nodes, max_ties=a.max_ties)
         if a.sipri:
             bench_sipri(a.sipri, browser)
+        if a.pages:
+            bench_pages(a.pages, a.repeat, browser)
     finally:
         if browser:
             browser.close()
