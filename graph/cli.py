@@ -997,6 +997,8 @@ def dossier(actor, since, until, as_of, html_out, fmt, corpus, out, store, endpo
     try:
         if since is not None and until is not None and since > until:
             raise InputError(f"--since {since} is after --until {until}")
+        if out is not None and out.suffix.lower() in (".html", ".htm") and not out.is_dir():
+            raise InputError(f"--out names the built dataset's folder, not the page: write the page with --html {out}")
         kg = _knowledge_graph(corpus, out, store, endpoint, native=True)
         data = kg.dossier(actor, since=since, until=until, as_of=as_of)
         if fmt == "json":

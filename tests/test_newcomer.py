@@ -156,3 +156,13 @@ def test_tables_are_not_cut_when_written_to_a_pipe(seed_out):
     # no COLUMNS and no terminal: lines keep their natural width (cells wrap at 60 only)
     r = run("supplies", "--to", "Serbia", "--out", seed_out, env={"COLUMNS": None})
     assert max(len(line) for line in r.stdout.splitlines()) > 120
+
+
+def test_dossier_out_naming_a_page_points_to_html(seed_out, tmp_path):
+    """The issue's own wording is `dossier ACTOR --out FILE`; --out is the built dataset's folder here, and
+    a page name given to it said 'no built dataset in d.html: run serbia-kg build first'."""
+    r = run("dossier", "Serbia", "--out", tmp_path / "d.html")
+    assert r.exit_code == 2
+    assert r.output == (f"error: --out names the built dataset's folder, not the page: write the page with "
+                        f"--html {tmp_path / 'd.html'}\n")
+    assert not (tmp_path / "d.html").exists()
