@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from rdflib.namespace import RDF
+
 from graph.ask.evidence import Evidence
 from graph.model.errors import UnknownName
 from graph.model.names import fold
@@ -18,7 +20,6 @@ from graph.store.native import Reader
 
 __all__ = ["indicators", "series"]
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _IN_SCHEME = "http://www.w3.org/2004/02/skos/core#inScheme"
 _PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 
@@ -61,7 +62,7 @@ def series(r: Reader, actor: str, indicator: str | None, label: Callable[[str], 
     names = indicators(r)
     base = str(SKV)
     # the observations of this actor alone: its claims, then their fields (not every claim's)
-    types = r.values(_RDF_TYPE, r.having(str(SKG.actor), [actor]))
+    types = r.values(str(RDF.type), r.having(str(SKG.actor), [actor]))
     claims = sorted(c for c, found in types.items() if str(SKG.Observation) in found)
     ev = Evidence(r, claims)
     fields = {p: r.values(str(p), claims) for p in (SKG.indicator, SKG.sourceColumn, SKG.date, SKG.observedValue,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+from rdflib.namespace import RDF
+
 from graph.ask.evidence import Evidence
 from graph.model.terms import SKG
 from graph.store.native import Reader
 
 __all__ = ["votes", "CAST"]
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 #: The positions that are a vote cast (non-voting is not).
 CAST = ("in-favour", "against", "abstention")
@@ -47,7 +48,7 @@ def votes(r: Reader, actor: str, compare: Iterable[str], label: Callable[[str], 
     compare = [c for c in compare if c != actor]
     # the votes of these actors alone: their claims, then those claims' fields (not every vote's)
     voter = r.having(str(SKG.voter), [actor, *compare])
-    types = r.values(_RDF_TYPE, voter)
+    types = r.values(str(RDF.type), voter)
     claims = sorted(c for c in voter if str(SKG.Vote) in types.get(c, []))
     resolution, position = r.values(str(SKG.resolution), claims), r.values(str(SKG.votePosition), claims)
     date = r.values(str(SKG.date), claims)

@@ -27,7 +27,7 @@ import pyoxigraph as ox
 
 from graph.model import generation
 from graph.model.errors import InputError, NotBuilt, StaleStore
-from graph.model.rdfterms import literal_value, sparql_text, value_of
+from graph.model.rdfterms import literal_value, value_of
 from graph.model.resources import ontology_dir
 from graph.store.querytext import bind_values
 
@@ -180,11 +180,12 @@ def _table(pairs: Iterable[tuple[str, Any]]) -> dict[str, list]:
 #: The store reader's questions; the IRIs they ask about are bound by :func:`graph.store.querytext.bind_values`.
 _PAIRS = "SELECT ?s ?o WHERE { ?s ?p ?o }"
 _INSTANCES = "SELECT ?s WHERE { ?s a ?cls }"
-#: A claim's quotes (``{exact}``, ``{selector}``, ``{evidence}``: the predicates, written by sparql_text), and each
-#: claim's whole chains. Each pattern of the quotes is a sub-select of its own, so that Oxigraph joins
-#: them by hashing: the one group it joins by looking each row up in the store, 3.4x slower at 1M triples.
-_QUOTES = ("SELECT ?c ?q WHERE {{ {{ SELECT ?sel ?q WHERE {{ ?sel {exact} ?q }} }} "
-           "{{ SELECT ?ev ?sel WHERE {{ ?ev {selector} ?sel }} }} {{ SELECT ?c ?ev WHERE {{ ?c {evidence} ?ev }} }} }}")
+#: A claim's quotes (the predicates ?p1 exact, ?p2 selector, ?p3 evidence, bound by bind_values in each
+#: sub-select that names them), and each claim's whole chains. Each pattern of the quotes is a sub-select
+#: of its own, so that Oxigraph joins them by hashing: the one group it joins by looking each row up in
+#: the store, 3.4x slower at 1M triples.
+_QUOTES = ("SELECT ?c ?q WHERE { { SELECT ?sel ?q WHERE { ?sel ?p1 ?q } } "
+           "{ SELECT ?ev ?sel WHERE { ?ev ?p2 ?sel } } { SELECT ?c ?ev WHERE { ?c ?p3 ?ev } } }")
 _CHAINS = "SELECT ?c ?ev ?sel ?q WHERE { ?c ?p1 ?ev . ?ev ?p2 ?sel . ?sel ?p3 ?q }"
 
 class StoreReader(Reader):
@@ -256,8 +257,7 @@ class StoreReader(Reader):
         ev_p, sel_p, ex_p = ox.NamedNode(evidence), ox.NamedNode(selector), ox.NamedNode(exact)
         chain = {"p1": ev_p, "p2": sel_p, "p3": ex_p}
         found: dict[str, Any] = {}
-        quotes = _QUOTES.format(exact=sparql_text(ex_p), selector=sparql_text(sel_p), evidence=sparql_text(ev_p))
-        for c, q in self._query(quotes):
+        for c, q in self._query(bind_values(_QUOTES, {"p1": ex_p, "p2": sel_p, "p3": ev_p})):
             claim, text = value_of(c), q.value
             seen = found.get(claim)
             if seen is None:
