@@ -11,7 +11,7 @@ answered from a store's caches read evidence without importing rdflib or network
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterable
 
 __all__ = ["JSON_ATTRIBUTE", "flat_attributes", "attributes"]
 
@@ -68,10 +68,11 @@ def flat_attributes(attrs: dict) -> dict:
     return out
 
 
-def attributes(d: dict) -> dict:
+def attributes(d: dict, leave_out: Iterable[str] = ()) -> dict:
     """The attributes of a projected node or edge as :func:`facts` gives them: the JSON text of the
     attributes :data:`JSON_ATTRIBUTE` names decoded (``claims``, ``sources``, ``evidence`` as lists), and
-    an edge's ``date``, ``end_date`` and ``quantity`` ``None`` when left out.
+    an edge's ``date``, ``end_date`` and ``quantity`` ``None`` when left out. The attributes named in
+    ``leave_out`` are dropped, not decoded (a reader that does not need them saves their parsing).
 
     Works on a graph read back from GEXF or GraphML too; a graph whose attributes are already lists
     (one made by hand) is returned as it is.
@@ -80,11 +81,11 @@ def attributes(d: dict) -> dict:
     {'relation': 'r', 'sources': ['s'], 'date': None, 'end_date': None, 'quantity': None}
     """
     listed = d.get(JSON_ATTRIBUTE)
-    if not listed and "relation" not in d:
+    if not listed and "relation" not in d and not leave_out:
         return d
-    out = dict(d)
+    out = {k: v for k, v in d.items() if k not in leave_out} if leave_out else dict(d)
     if listed:
-        del out[JSON_ATTRIBUTE]
+        out.pop(JSON_ATTRIBUTE, None)
         for key in str(listed).split():
             if isinstance(out.get(key), str):
                 out[key] = json.loads(out[key])
