@@ -6,7 +6,6 @@ standard error and an exit status: 0 ok, 1 a check failed, 2 bad usage or unread
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import click
 
 from graph.model import generation
 from graph.model.errors import CorpusInvalid, InputError, KGError, StaleStore
+from graph.present.output import to_json
 
 CORPUS_HELP = "Corpus folder: one sub-folder per source plus registry/ (default: ./sources)."
 OUT_HELP = "Output folder of the built dataset (default: out/ beside the corpus)."
@@ -85,9 +85,9 @@ def fail(exc: KGError, json_head: dict | None = None) -> None:
     if isinstance(exc, CorpusInvalid):
         click.echo(f"{len(problems)} problem(s); nothing written", err=True)
     if json_head is not None:
-        click.echo(json.dumps({**json_head, "exit_code": exc.exit_code, "problems": [
+        click.echo(to_json({**json_head, "exit_code": exc.exit_code, "problems": [
             {"file": p.file, "line": p.line, "claim": p.claim, "message": p.message, "error": type(p).__name__}
-            for p in problems]}, indent=1, ensure_ascii=False))
+            for p in problems]}))
     sys.exit(exc.exit_code)
 
 
@@ -163,7 +163,7 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
     except KGError as exc:
         fail(exc, {"built": False} if fmt == "json" else None)
     if fmt == "json":
-        click.echo(json.dumps({"out": str(target), **summary.__dict__}, indent=1))
+        click.echo(to_json({"out": str(target), **summary.__dict__}))
     else:
         click.echo(f"built {summary.line()} -> {target}")
 
@@ -190,7 +190,7 @@ def validate(corpus: Path, fmt: str, quiet: bool, shacl_engine: str) -> None:
     except KGError as exc:
         fail(exc, {"valid": False} if fmt == "json" else None)
     if fmt == "json":
-        click.echo(json.dumps({"valid": True, **summary.__dict__}, indent=1))
+        click.echo(to_json({"valid": True, **summary.__dict__}))
     else:
         click.echo(f"valid: {summary.line()}")
 
@@ -272,9 +272,9 @@ def view(corpus: Path, data: Path | None, store: Path | None, endpoint: str | No
         elif progress:
             progress(f"note: {note}")
     if fmt == "json":
-        click.echo(json.dumps({"out": str(target), "nodes": result.nodes, "edges": result.edges,
+        click.echo(to_json({"out": str(target), "nodes": result.nodes, "edges": result.edges,
                                "total_nodes": result.total_nodes, "total_edges": result.total_edges,
-                               "notes": result.notes}, indent=1))
+                               "notes": result.notes}))
     else:
         click.echo(f"wrote {target}: {result.nodes} nodes, {result.edges} ties")
     if open_it:
@@ -368,8 +368,8 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
         if list_saved:
             found = sq.saved_queries()
             if fmt == "json":
-                click.echo(json.dumps([{"name": q.name, "purpose": q.purpose, "params": [
-                    p.__dict__ for p in q.params]} for q in found], indent=1))
+                click.echo(to_json([{"name": q.name, "purpose": q.purpose, "params": [
+                    p.__dict__ for p in q.params]} for q in found]))
                 return
             for q in found:
                 click.echo(f"{q.name}: {q.purpose}")
@@ -705,7 +705,6 @@ def ties(actor, relations, corpus, out, store, endpoint, fmt, as_of) -> None:
     if fmt == "json":
         if not rows:
             click.echo(empty, err=True)
-        from graph.present.output import to_json
 
         click.echo(to_json(answer))
     elif fmt == "csv":
@@ -770,8 +769,8 @@ def import_sipri(file: Path, release: str | None, corpus: Path, source_id: str |
     except KGError as exc:
         fail(exc)
     if fmt == "json":
-        click.echo(json.dumps({**result.__dict__, "folder": str(result.folder),
-                               "registry_file": str(result.registry_file)}, indent=1))
+        click.echo(to_json({**result.__dict__, "folder": str(result.folder),
+                               "registry_file": str(result.registry_file)}))
         return
     verb = "replaced" if result.replaced else "imported"
     click.echo(f"{verb} {file.name} ({result.layout}, release {result.release}): {result.rows} rows, "
@@ -862,8 +861,8 @@ def import_table(file: Path | None, mapping: str | None, corpus: Path, source_id
     except KGError as exc:
         fail(exc)
     if fmt == "json":
-        click.echo(json.dumps({**result.__dict__, "folder": str(result.folder),
-                               "registry_file": str(result.registry_file)}, indent=1, ensure_ascii=False))
+        click.echo(to_json({**result.__dict__, "folder": str(result.folder),
+                               "registry_file": str(result.registry_file)}))
         return
     verb = "replaced" if result.replaced else "imported"
     kinds = ", ".join(f"{n} {t}" for t, n in result.claims_by_type.items())
@@ -949,7 +948,7 @@ def votes(actor, compare, corpus, out, store, endpoint, fmt, as_of) -> None:
     except KGError as exc:
         fail(exc)
     if fmt == "json":
-        click.echo(json.dumps(answer, indent=1, ensure_ascii=False))
+        click.echo(to_json(answer))
         return
     rows = []
     for res in answer["resolutions"]:
@@ -1002,7 +1001,7 @@ def dossier(actor, since, until, as_of, html_out, fmt, corpus, out, store, endpo
         kg = _knowledge_graph(corpus, out, store, endpoint, native=True)
         data = kg.dossier(actor, since=since, until=until, as_of=as_of)
         if fmt == "json":
-            click.echo(json.dumps(data, indent=1, ensure_ascii=False, default=str))
+            click.echo(to_json(data))
             return
         target = html_out or _target_out(corpus, out) / f"dossier-{data['actor']['id']}.html"
         write_dossier(data, target, kg=kg, progress=progress)
@@ -1044,7 +1043,7 @@ def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
     except KGError as exc:
         fail(exc)
     if fmt == "json":
-        click.echo(json.dumps(found, indent=1, ensure_ascii=False))
+        click.echo(to_json(found))
         return
     rows = []
     for n, c in enumerate(found, 1):
@@ -1124,9 +1123,9 @@ def draft_cmd(source_dir: Path, ids: tuple[str, ...], do_accept: bool, do_reject
     except KGError as exc:
         fail(exc)
     if fmt == "json":
-        click.echo(json.dumps({"draft": str(path), "sentences": d.sentences, "claims": len(d.claims),
+        click.echo(to_json({"draft": str(path), "sentences": d.sentences, "claims": len(d.claims),
                                "proposed_entities": len(d.proposed),
-                               "by_type": _count_types(d.claims)}, indent=1))
+                               "by_type": _count_types(d.claims)}))
         return
     types = ", ".join(f"{n} {t}" for t, n in _count_types(d.claims).items())
     click.echo(f"drafted {len(d.claims)} claim(s) ({types or 'none'}) from {d.sentences} sentences; "

@@ -22,6 +22,8 @@ import json
 import textwrap
 from typing import Any, Iterable, Sequence
 
+import orjson
+
 from graph.model.cells import spreadsheet_safe
 
 __all__ = ["FORMATS", "render", "cell_text", "table", "to_json", "to_csv"]
@@ -144,84 +146,21 @@ def _wrap(text: str, width: int, *, break_long_words: bool = False) -> list[str]
     return textwrap.wrap(text, width, break_long_words=break_long_words) or [""]
 
 
-def to_json(rows: Any) -> str:
-    """The answer as indented JSON (UTF-8 text, not ASCII escapes): ``json.dumps(rows, ensure_ascii=False,
-    indent=1)``, written by :func:`_indented` (Python's encoder writes indented JSON in Python, a
-    generator per nested value: 0.18 s of the 1M hub's 2,486 supplies rows, 2.6 MB; this, 0.06 s).
+def to_json(value: Any) -> str:
+    """An answer (or any value a command prints) as JSON: UTF-8 text (not ASCII escapes), indented by two
+    spaces, keys in the order of the rows. Written by orjson (a few milliseconds for the 1M hub's 2,486
+    supplies rows, 2.6 MB). A value JSON has no form for raises ``TypeError`` (``orjson.JSONEncodeError``).
 
-    >>> to_json([{"a": [1, 2.5, None], "b": {}, "ć": True}]) == json.dumps([{"a": [1, 2.5, None], "b": {}, "ć": True}],
-    ...                                                                    ensure_ascii=False, indent=1)
-    True
+    >>> print(to_json([{"actor": "Србија", "score": 0.5, "sources": []}]))
+    [
+      {
+        "actor": "Србија",
+        "score": 0.5,
+        "sources": []
+      }
+    ]
     """
-    out: list[str] = []
-    try:
-        _indented(rows, "\n", out)
-    except (TypeError, ValueError, RecursionError):  # a value JSON does not take: the same text, or the same error
-        return json.dumps(rows, ensure_ascii=False, indent=1)
-    return "".join(out)
-
-
-#: Writes texts and numbers as ``json.dumps(..., ensure_ascii=False)`` does (its escapes, its floats).
-_SCALAR = json.JSONEncoder(ensure_ascii=False).encode
-#: The JSON text of a value of each of these exact types (a subclass goes the long way, as json does).
-_PLAIN: dict[type, Any] = {str: json.encoder.encode_basestring, int: int.__repr__, float: _SCALAR,
-                           bool: lambda b: "true" if b else "false", type(None): lambda _: "null"}
-
-
-def _key(k: Any) -> str:
-    """A mapping's key as JSON text, as ``json.dumps`` writes it (numbers, booleans and null as text)."""
-    if isinstance(k, str):
-        return _SCALAR(k)
-    if isinstance(k, float) or k is True or k is False or k is None:
-        return _SCALAR(_SCALAR(k))
-    if isinstance(k, int):
-        return _SCALAR(int.__repr__(k))
-    raise TypeError(f"keys must be str, int, float, bool or None, not {type(k).__name__}")
-
-
-def _indented(o: Any, nl: str, out: list[str]) -> None:
-    """Append ``o`` as ``json.dumps(o, ensure_ascii=False, indent=1)`` writes it at the indentation ``nl``
-    (a newline and the spaces of its level). Raises TypeError for a value JSON does not take."""
-    plain = _PLAIN.get(type(o))
-    if plain is not None:
-        out.append(plain(o))
-    elif isinstance(o, (list, tuple)):
-        if not o:
-            out.append("[]")
-            return
-        inner = nl + " "
-        sep = "[" + inner
-        for v in o:
-            plain = _PLAIN.get(type(v))
-            if plain is not None:
-                out.append(sep + plain(v))
-            else:
-                out.append(sep)
-                _indented(v, inner, out)
-            sep = "," + inner
-        out.append(nl + "]")
-    elif isinstance(o, dict):
-        if not o:
-            out.append("{}")
-            return
-        inner = nl + " "
-        sep = "{" + inner
-        for k, v in o.items():
-            plain = _PLAIN.get(type(v))
-            key = _PLAIN[str](k) if type(k) is str else _key(k)
-            if plain is not None:
-                out.append(sep + key + ": " + plain(v))
-            else:
-                out.append(sep + key + ": ")
-                _indented(v, inner, out)
-            sep = "," + inner
-        out.append(nl + "}")
-    elif isinstance(o, str):
-        out.append(_SCALAR(o))
-    elif isinstance(o, (int, float)):  # a subclass (an enum): as json writes it
-        out.append(_SCALAR(o))
-    else:
-        raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode("utf-8")
 
 
 def to_csv(rows: Iterable[dict], columns: Sequence[str]) -> str:
