@@ -769,8 +769,7 @@ def import_sipri(file: Path, release: str | None, corpus: Path, source_id: str |
     except KGError as exc:
         fail(exc)
     if fmt == "json":
-        click.echo(to_json({**result.__dict__, "folder": str(result.folder),
-                               "registry_file": str(result.registry_file)}))
+        click.echo(to_json(result.__dict__))
         return
     verb = "replaced" if result.replaced else "imported"
     click.echo(f"{verb} {file.name} ({result.layout}, release {result.release}): {result.rows} rows, "
@@ -861,8 +860,7 @@ def import_table(file: Path | None, mapping: str | None, corpus: Path, source_id
     except KGError as exc:
         fail(exc)
     if fmt == "json":
-        click.echo(to_json({**result.__dict__, "folder": str(result.folder),
-                               "registry_file": str(result.registry_file)}))
+        click.echo(to_json(result.__dict__))
         return
     verb = "replaced" if result.replaced else "imported"
     kinds = ", ".join(f"{n} {t}" for t, n in result.claims_by_type.items())

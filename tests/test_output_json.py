@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -35,6 +36,11 @@ def test_reads_back_as_the_same_value(value):
 def test_indented_and_not_ascii_escaped():
     text = to_json([{"actor": "Србија", "n": _Number.ONE}])
     assert text.splitlines() == ["[", "  {", '    "actor": "Србија",', '    "n": 1', "  }", "]"]
+
+
+def test_a_path_is_its_text():
+    folder = Path("sources") / "sipri-2026"
+    assert json.loads(to_json({"folder": folder})) == {"folder": str(folder)}
 
 
 @pytest.mark.parametrize("bad", [[object()], {(1, 2): 1}, [10**30]])
