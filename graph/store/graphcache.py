@@ -13,9 +13,9 @@ hops of its answer only, their facts' attributes.
 One SQLite file: ``nodes`` (key, label, type, kind, in the graph's order), ``edges`` (both ends,
 key, relation, weight, direction, pieces of evidence and sources, in the order ``G.edges(keys=True)`` gives
 them: a few columns, so that a reader of every edge scans no text it does not want), ``attrs`` (each edge's
-attributes as JSON, by the edge's id) and ``meta`` (the format's version, the build of the store it was computed from, the categories'
-labels). A cache of another version, or computed from another build than the one the store's
-record names (:data:`graph.model.generation.STORE_STAMP`), is ignored: the question is computed.
+attributes as JSON, by the edge's id) and ``meta`` (the format's version, the build of the store it was
+computed from, the categories' labels). A cache of another version, or computed from another build than
+the one the store's record names (:data:`graph.model.generation.STORE_STAMP`), is ignored: the question is computed.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from graph.model import generation
+from graph.model.attributes import attributes
 from graph.store.sqlitefile import open_read_only, writing
 
 __all__ = ["FILE", "VERSION", "GraphCache", "write"]
@@ -200,24 +201,45 @@ class GraphCache:
                                  "WHERE u = ? OR v = ? ORDER BY id", (i, i))
         return [(keys[u], keys[v], k, json.loads(attrs)) for u, v, k, attrs in rows]
 
-    def summaries(self) -> list[tuple[int, str, str, str, str, bool, int, str]]:
+    def summaries(self) -> list[tuple[int, str, str, str, bool, int]]:
         """Every edge in the graph's order, without its attributes but for what choosing among them takes:
-        ``(id, u, v, key, relation, directed, pieces of evidence, its claims' sources as JSON text)``. The
-        projection gives a fact one piece of evidence per claim, and an identity fact of the registry (no claim)
-        one piece naming the registry, whose sources are given as ``"[]"``. Plain columns, written with the cache
-        (reading them from the attributes' JSON with SQLite's JSON functions took 0.45 s for the 53,270 facts of a
-        1M-triple build). :meth:`attributes_of` gives the attributes of the edges chosen."""
+        ``(id, u, v, relation, directed, pieces of evidence)``. The projection gives a fact one piece of evidence
+        per claim, and an identity fact of the registry (no claim) one piece naming the registry. Plain columns,
+        written with the cache (reading them from the attributes' JSON with SQLite's JSON functions took 0.45 s
+        for the 53,270 facts of a 1M-triple build). :meth:`facts_of` gives the key and attributes of the edges
+        chosen, :meth:`sources_of` their sources."""
         names = [n[0] for n in self.nodes()]
-        rows = self._con.execute("SELECT id, u, v, key, relation, directed, evidence, sources FROM edges ORDER BY id")
-        return [(i, names[u], names[v], k, rel, bool(d), n, s) for i, u, v, k, rel, d, n, s in rows]
+        rows = self._con.execute("SELECT id, u, v, relation, directed, evidence FROM edges ORDER BY id")
+        return [(i, names[u], names[v], rel, bool(d), n) for i, u, v, rel, d, n in rows]
 
-    def attributes_of(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-        """The attributes (as written: :func:`graph.model.attributes.flat_attributes`) of the edges of ``ids``
-        (:meth:`summaries`' first column)."""
-        wanted = sorted(set(ids))
-        rows = self._con.execute("SELECT id, attrs FROM attrs WHERE id IN (SELECT value FROM json_each(?))",
-                                 (json.dumps(wanted),))
-        return {i: json.loads(attrs) for i, attrs in rows}
+    def sources_of(self, ids: Iterable[int] | None = None) -> set[str]:
+        """The sources of the claims of the edges of ``ids`` (:meth:`summaries`' first column; ``None``: every
+        edge), an identity fact of the registry naming none."""
+        if ids is None:
+            rows = self._con.execute("SELECT DISTINCT sources FROM edges")
+        else:
+            rows = self._con.execute("SELECT DISTINCT sources FROM edges WHERE id IN (SELECT value FROM json_each(?))",
+                                     (json.dumps(sorted(set(ids))),))
+        return set().union(*(json.loads(text) for text, in rows))
+
+    def facts_of(self, ids: Iterable[int], leave_out: Iterable[str] = ()) -> dict[int, tuple[str, dict[str, Any]]]:
+        """The key and the attributes of the edges of ``ids`` (:meth:`summaries`' first column), as
+        :func:`graph.model.attributes.attributes` gives them (``evidence`` and the other lists decoded), less
+        the attributes named in ``leave_out``, which are not read. SQLite takes the evidence out of the
+        attributes' JSON (where it is JSON text in a string): one parse of it in Python instead of two, 0.45 s
+        instead of 0.65 s of CPU for the 13,156 facts of the 1M-triple default view."""
+        leave_out = tuple(leave_out)
+        drop = ", ".join(f"'$.{name}'" for name in (*leave_out, "evidence") if name.isidentifier())
+        rows = self._con.execute(f"SELECT id, key, json_remove(attrs, {drop}), json_extract(attrs, '$.evidence') "
+                                 "FROM edges JOIN attrs USING (id) WHERE id IN (SELECT value FROM json_each(?))",
+                                 (json.dumps(sorted(set(ids))),))
+        loads, found = json.loads, {}
+        for i, key, text, evidence in rows:
+            d = loads(text)
+            if evidence is not None:
+                d["evidence"] = loads(evidence) if isinstance(evidence, str) else evidence
+            found[i] = (key, attributes(d, leave_out))
+        return found
 
     def among(self, keys: Iterable[str]) -> list[tuple[str, str, str, dict[str, Any]]]:
         """The edges between nodes of ``keys`` (both ends among them), as ``(u, v, key, attributes)``, in the
@@ -228,6 +250,7 @@ class GraphCache:
         if not wanted:
             return []
         names = [n[0] for n in self._nodes]
-        rows = self._con.execute("SELECT u, v, key, attrs FROM edges JOIN attrs USING (id) WHERE u IN (SELECT value FROM json_each(?1)) "
+        rows = self._con.execute("SELECT u, v, key, attrs FROM edges JOIN attrs USING (id) "
+                                 "WHERE u IN (SELECT value FROM json_each(?1)) "
                                  "AND v IN (SELECT value FROM json_each(?1)) ORDER BY id", (json.dumps(wanted),))
         return [(names[u], names[v], k, json.loads(attrs)) for u, v, k, attrs in rows]
