@@ -178,3 +178,80 @@ def test_a_bad_claim_in_a_later_slice_is_reported_at_its_file_and_line(tmp_path:
         build_mod.validate(corpus)
     (problem,) = err.value.problems
     assert problem.file == str(last) and problem.line is not None and "quote not found" in problem.message
+
+
+# --- the streamed build against the whole dataset in memory ------------------------------------------
+
+def _whole_jsonld(quads) -> bytes:
+    """JSON-LD as the build wrote it before it streamed (the whole document in memory, one json.dumps):
+    the reference the streamed writer must match byte for byte."""
+    import json
+
+    from graph.compile.jsonld import _term, compact_iri, context
+
+    ctx = context()["@context"]
+    graphs: dict[str, dict[str, dict]] = {}
+    for q in quads:
+        nodes = graphs.setdefault(compact_iri(q.graph_name.value, ctx), {})
+        node = nodes.setdefault(compact_iri(q.subject.value, ctx), {"@id": compact_iri(q.subject.value, ctx)})
+        if q.predicate.value == str(RDF.type) and type(q.object).__name__ == "NamedNode":
+            node.setdefault("@type", []).append(compact_iri(q.object.value, ctx))
+        else:
+            node.setdefault(compact_iri(q.predicate.value, ctx), []).append(
+                _term(q.object, lambda iri: compact_iri(iri, ctx)))
+    body = [{"@id": g, "@graph": list(nodes.values())} for g, nodes in graphs.items()]
+    return (json.dumps({"@context": ctx, "@graph": body}, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pooled", [False, True], ids=["one-process", "slices-and-outputs-on-a-pool"])
+def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_memory(tmp_path: Path, monkeypatch,
+                                                                                    pooled: bool):
+    import json
+
+    import pyoxigraph as ox
+
+    import graph.compile.build as build_mod
+    from graph.compile.void import describe
+
+    corpus = _synthetic(tmp_path)
+    if pooled:  # many slices, compiled on a pool; the outputs written by two processes
+        monkeypatch.setattr(build_mod, "SLICE_BYTES", 5_000)
+        monkeypatch.setattr(build_mod, "PARALLEL_TRIPLES", 1_000)
+    comp, summary = build(corpus, tmp_path / "out")
+    whole, whole_summary = build_mod.validate(corpus)  # every triple in memory, as the build held them before
+    assert summary == whole_summary and summary.triples == len(whole.triple_set()) > 10_000
+    out = tmp_path / "out"
+    nq = whole.nquads_text()
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
+    quads = list(ox.parse(nq.encode(), format=ox.RdfFormat.N_QUADS))
+    triples = list(ox.parse(whole.ntriples_text().encode(), format=ox.RdfFormat.N_TRIPLES))
+    trig = ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    expected = {
+        "serbia-kg.nq": nq.encode(),
+        "serbia-kg.trig": trig if trig.endswith(b"\n") else trig + b"\n",
+        "serbia-kg.ttl": ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes),
+        "serbia-kg.jsonld": _whole_jsonld(quads),
+        "void.ttl": describe(nq, list(OUTPUTS)),
+        "summary.json": (json.dumps(whole_summary.__dict__, indent=1, sort_keys=True) + "\n").encode(),
+    }
+    for name, data in expected.items():
+        assert (out / name).read_bytes() == data, name
+    assert comp.nquads_text() == nq  # read back from the build's file
+    assert not list(out.glob(".spool*"))  # the spool is removed
+
+
+def test_a_failed_build_leaves_no_spool_and_no_generation(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    import shutil
+
+    shutil.copytree(SEED_CORPUS, corpus)
+    claims = corpus / SEED_ID / "claims.yaml"
+    claims.write_text(claims.read_text(encoding="utf-8").replace("quote:", "quote: not in the text", 1),
+                      encoding="utf-8")
+    with pytest.raises(CorpusInvalid):
+        build(corpus, tmp_path / "out")
+    assert not list((tmp_path / "out").glob(".spool*"))
+    builds = tmp_path / "out" / ".builds"
+    assert not builds.exists() or not any(builds.iterdir())
+    assert not (tmp_path / "out" / ".current").exists()

@@ -12,6 +12,8 @@ timestamps, so the same inputs give byte-identical files.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -28,7 +30,7 @@ from graph.model.rdfterms import nt_converter
 from graph.model.registry import Registry, concept_schemes, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
-from graph.compile.serialize import serialize_all
+from graph.compile import serialize
 from graph.compile.void import VOID_FILE
 from graph.compile.void import describe as describe_dataset
 from graph.model.terms import GRAPH, PREFIXES, SKG
@@ -81,9 +83,14 @@ class Compilation:
     _cache: dict = field(default_factory=dict, repr=False)
     #: The generation a build wrote this compilation into (after :func:`build`).
     written_to: "generation.Generation | None" = field(default=None, repr=False)
+    #: A compilation written to disk as it was compiled (by :func:`build`): its graphs are there,
+    #: not in ``graphs`` and ``claims`` (both empty).
+    spooled: "Spooled | None" = field(default=None, repr=False)
 
     def nquads_text(self) -> str:
         """The dataset as N-Quads, graph by graph (sorted by name), each graph's triples sorted."""
+        if "nq" not in self._cache and self.spooled is not None:  # read back from the build's file
+            self._cache["nq"] = self.spooled.nquads_file().read_text(encoding="utf-8")
         if "nq" not in self._cache:
             parts: list[str] = []
             for g in sorted(self.graphs):
@@ -93,6 +100,8 @@ class Compilation:
 
     def triple_set(self) -> set[str]:
         """Every triple of every graph, once (N-Triples strings without the final dot)."""
+        if "triples" not in self._cache and self.spooled is not None:
+            self._cache["triples"] = {line[:line.rindex(" <")] for line in self.nquads_text().splitlines()}
         if "triples" not in self._cache:
             self._cache["triples"] = {t for triples in self.graphs.values() for t in triples}
         return self._cache["triples"]
@@ -106,7 +115,10 @@ class Compilation:
         and the view read fastest."""
         if "store" not in self._cache:
             store = ox.Store()
-            store.bulk_load(input=self.nquads_text().encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            if self.spooled is not None and "nq" not in self._cache:
+                store.bulk_load(path=str(self.spooled.nquads_file()), format=ox.RdfFormat.N_QUADS)
+            else:
+                store.bulk_load(input=self.nquads_text().encode("utf-8"), format=ox.RdfFormat.N_QUADS)
             self._cache["store"] = store
         return self._cache["store"]
 
@@ -120,11 +132,41 @@ class Compilation:
         return self._cache["dataset"]
 
     def summary(self) -> Summary:
-        by_type: dict[str, int] = {}
-        for _, c in self.claims.values():
-            by_type[c.type] = by_type.get(c.type, 0) + 1
-        return Summary(sources=len(self.sources), claims=len(self.claims), entities=len(self.registry),
-                       triples=len(self.triple_set()), claims_by_type=dict(sorted(by_type.items())))
+        if self.spooled is not None:
+            by_type = dict(self.spooled.claims_by_type)
+            if self.spooled.triples is None:
+                raise RuntimeError("a spooled compilation counts its triples when its outputs are written")
+            triples = self.spooled.triples
+        else:
+            by_type = {}
+            for _, c in self.claims.values():
+                by_type[c.type] = by_type.get(c.type, 0) + 1
+            triples = len(self.triple_set())
+        return Summary(sources=len(self.sources), claims=sum(by_type.values()), entities=len(self.registry),
+                       triples=triples, claims_by_type=dict(sorted(by_type.items())))
+
+
+@dataclass
+class Spooled:
+    """Where a build keeps a compilation on disk while it writes the outputs (:mod:`graph.compile.serialize`):
+    each named graph's N-Quads (``parts``), in files of ``folder``."""
+
+    folder: Path
+    parts: list[serialize.Part] = field(default_factory=list)
+    claims_by_type: dict[str, int] = field(default_factory=dict)
+    #: Every triple once (the graphs merged): counted when the Turtle is written.
+    triples: int | None = None
+    #: The N-Quads written from it (once :func:`write_outputs` has).
+    nquads: Path | None = None
+
+    def add(self, graphs: dict[str, list[str]], name: str) -> None:
+        """Write ``graphs`` (graph -> N-Triples strings) as the spool's file ``name``."""
+        self.parts.extend(serialize.write_slice(self.folder, name, graphs))
+
+    def nquads_file(self) -> Path:
+        if self.nquads is None:
+            raise RuntimeError("the spooled compilation's N-Quads are not written yet")
+        return self.nquads
 
 
 def _empty_dataset() -> Dataset:
@@ -188,9 +230,9 @@ SLICE_BYTES = 1_000_000
 _JOB: dict = {}  # what :func:`_compile_slice` reads (in a worker: sent once, by the pool's initializer)
 
 
-def _init_slices(job: dict, nt: Callable | None = None) -> None:
+def _init_slices(job: dict) -> None:
     _JOB.clear()
-    _JOB.update(job, nt=nt or nt_converter())
+    _JOB.update(job)
 
 
 @dataclass
@@ -204,6 +246,10 @@ class _Slice:
     transfers: list = field(default_factory=list)
     named: list = field(default_factory=list)  # ties.Named: claims naming two or more actors
     shacl: list[KGError] = field(default_factory=list)
+    #: When spooled: where the slice's graphs were written, its claims by type (``graphs`` and
+    #: ``claims`` are then empty).
+    parts: list[serialize.Part] = field(default_factory=list)
+    claims_by_type: dict[str, int] = field(default_factory=dict)
 
 
 def _slices(folders: list[Path]) -> list[list[Path]]:
@@ -227,7 +273,8 @@ def _compile_slice(index: int) -> _Slice:
     from graph.compile.corroboration import Triples, transfers
 
     job = _JOB
-    registry, schemes, nt = job["registry"], job["schemes"], job["nt"]
+    registry, schemes = job["registry"], job["schemes"]
+    nt = nt_converter()  # one per slice: its cache of terms does not grow with the corpus
     res = _Slice()
     corroboration: list[tuple] = []
     for folder in job["slices"][index]:
@@ -279,16 +326,24 @@ def _compile_slice(index: int) -> _Slice:
 
         lines = [t for g in res.graphs.values() for t in g]
         res.shacl.extend(check_slice(job["shacl"], lines, res.claims, registry, job["engine"]))
+    if job.get("spool") is not None and not res.shacl:  # written now; only where it lies goes back
+        res.parts = serialize.write_slice(job["spool"], f"slice-{index:06d}.nq", res.graphs)
+        for _, compiled in res.claims.values():
+            res.claims_by_type[compiled.type] = res.claims_by_type.get(compiled.type, 0) + 1
+        res.graphs, res.claims = {}, {}
     return res
 
 
 def compile_corpus(corpus: Path, progress: Progress | None = None,
-                   shacl_engine: str | None = None) -> Compilation:
+                   shacl_engine: str | None = None, *, spool: Path | None = None) -> Compilation:
     """Read and compile every source of a corpus into one dataset (named graph per source).
 
     The sources are compiled in slices (:data:`SLICE_BYTES`), on a pool over the cores when there
     are several; each slice is checked against the SHACL shapes as soon as it is compiled when
     ``shacl_engine`` is given (``shacl-rust`` or ``pyshacl``; :func:`validate` does this).
+    With ``spool`` (an empty folder), each slice's graphs are written there as soon as it is
+    compiled and checked, and the compilation holds where they are (:class:`Spooled`), not its
+    triples and claims: what :func:`build` does, so that its memory does not grow with the corpus.
 
     Raises
     ------
@@ -314,7 +369,8 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     job = dict(registry=registry, schemes=schemes, slices=slices, engine=shacl_engine,
                actors=actor_iris(ontology_triples, registry_triples),
                context=ontology_triples + registry_triples,
-               shacl=Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]))
+               shacl=Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]),
+               spool=spool)
     results: list[_Slice] = []
     workers = min(cores(), len(slices))
     if workers > 1:
@@ -326,7 +382,7 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
                     progress(f"[{done}/{len(folders)}] sources compiled"
                              + (f" and checked ({shacl_engine})" if shacl_engine else ""))
     else:
-        _init_slices(job, nt)
+        _init_slices(job)
         try:
             done = 0
             for i, folder_slice in enumerate(slices):
@@ -345,6 +401,12 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     for r in results:
         graphs.update(r.graphs)
         claims.update(r.claims)
+    spooled = None
+    if spool is not None:
+        spooled = Spooled(Path(spool), [p for r in results for p in r.parts])
+        for r in results:
+            for kind, n in r.claims_by_type.items():
+                spooled.claims_by_type[kind] = spooled.claims_by_type.get(kind, 0) + n
     if shacl_engine:
         if progress:
             progress(f"checking the registry against the SHACL shapes ({shacl_engine})")
@@ -357,7 +419,10 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in links.triples()]
     # actors named together: the derived kgg:ties graph
     graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in tie_triples(n for r in results for n in r.named)]
-    return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims)
+    if spooled is not None:  # the ontology, the registry and the derived graphs: the spool's last file
+        spooled.add(graphs, "whole.nq")
+        graphs = {}
+    return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims, spooled=spooled)
 
 
 def validate(corpus: Path, progress: Progress | None = None,
@@ -382,18 +447,76 @@ def validate(corpus: Path, progress: Progress | None = None,
 Extras = Callable[[Compilation, generation.Generation], None]
 
 
-def write_outputs(comp: Compilation, summary: Summary, gen: generation.Generation,
-                  progress: Progress | None = None) -> str:
-    """Serialise the dataset into the generation ``gen`` (every :data:`OUTPUTS` file and ``summary.json``).
+def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progress | None = None) -> Summary:
+    """Write a spooled compilation's outputs into the generation ``gen`` (every :data:`OUTPUTS`
+    file, ``summary.json`` and ``void.ttl``), each streamed from the spool (:mod:`graph.compile.serialize`).
 
-    Returns the build id: the sha256 of the N-Quads (the same inputs give the same id).
+    Returns the summary (its triples counted as the Turtle is written). The build id is the sha256
+    of the N-Quads (``gen.digests["serbia-kg.nq"]``; the same inputs give the same id).
     """
-    data = serialize_all(comp, list(OUTPUTS.values()), progress)
-    for name, fmt in OUTPUTS.items():
-        gen.write(name, data[fmt])
+    spooled = comp.spooled
+    if spooled is None:
+        raise ValueError("write_outputs writes a compilation made with a spool (compile_corpus(spool=...))")
+    if progress:
+        progress(f"serialising {', '.join(OUTPUTS.values())}")
+    nq = gen.path("serbia-kg.nq")
+    with serialize.HashingWriter(nq) as out:
+        parts = serialize.write_nquads(spooled.folder, spooled.parts, out, nq.name)
+        gen.digests["serbia-kg.nq"] = out.close()
+    spooled.nquads = nq
+    for name in {p.file for p in spooled.parts}:  # read from the N-Quads from now on
+        (spooled.folder / name).unlink()
+    tasks = [("serbia-kg.ttl", str(nq), tuple(parts)), ("serbia-kg.trig", str(nq), ()),
+             ("serbia-kg.jsonld", str(nq), ())]
+    written: dict[str, tuple[str, int | None]] = {}
+    large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
+    if large and cores() > 1:
+        with pool(2, _init_outputs, (str(gen.folder),)) as workers:
+            for name, digest, n in workers.imap_unordered(_write_output, tasks):
+                written[name] = (digest, n)
+    else:
+        _init_outputs(str(gen.folder))
+        for task in tasks:
+            name, digest, n = _write_output(task)
+            written[name] = (digest, n)
+    for name in OUTPUTS:
+        if name != "serbia-kg.nq":
+            gen.path(name)
+            gen.digests[name] = written[name][0]
+    spooled.triples = written["serbia-kg.ttl"][1]
+    summary = comp.summary()
     gen.write(SUMMARY_FILE, (json.dumps(asdict(summary), indent=1, sort_keys=True) + "\n").encode("utf-8"))
-    gen.write(VOID_FILE, describe_dataset(comp.nquads_text(), list(OUTPUTS)))
-    return gen.digests["serbia-kg.nq"]
+    with open(nq, encoding="utf-8") as lines:
+        gen.write(VOID_FILE, describe_dataset(lines, list(OUTPUTS)))
+    return summary
+
+
+#: Above this many triples, the outputs are written by two processes at once.
+PARALLEL_TRIPLES = 200_000
+
+_OUT: list[str] = []  # the generation's folder, for :func:`_write_output` (given to the forked pool)
+
+
+def _init_outputs(folder: str) -> None:
+    _OUT[:] = [folder]
+
+
+def _write_output(task: tuple[str, str, tuple[serialize.Part, ...]]) -> tuple[str, str, int | None]:
+    """Write one output file into the generation from the N-Quads; return its name, its sha256 and
+    (for Turtle) its triples."""
+    from graph.compile.jsonld import write_jsonld
+
+    name, source, parts = task
+    n = None
+    with serialize.HashingWriter(Path(_OUT[0]) / name) as out:
+        if name == "serbia-kg.ttl":  # every graph's triples merged, each once
+            n = serialize.write_turtle(Path(source), parts, out)
+        elif name == "serbia-kg.trig":
+            serialize.write_trig(Path(source), out)
+        else:
+            write_jsonld(serialize.quads_of(Path(source)), out)
+        digest = out.close()
+    return name, digest, n
 
 
 def build(corpus: Path, out: Path | None = None, progress: Progress | None = None,
@@ -419,20 +542,31 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
     out = Path(out) if out is not None else generation.default_out(corpus)
     if out.exists() and not out.is_dir():
         raise InputError("output path exists and is not a folder", file=out)
+    if shacl_engine not in ENGINES:
+        raise InputError(f"unknown SHACL engine '{shacl_engine}'; choose one of {', '.join(ENGINES)}")
     with generation.locked(out):
         generation.prune(out, list(stores))
-        comp, summary = validate(corpus, progress, shacl_engine)
-        gen = generation.begin(out)
+        spool = out / f".spool.{os.getpid()}.tmp"  # what a killed build leaves here, the next one prunes
         try:
-            build_id = write_outputs(comp, summary, gen, progress)
-            if extras is not None:
-                extras(comp, gen)
-            gen.commit(dict(record or {}, build=build_id))
-        except OSError as exc:  # a full disk, a read-only folder: one line, the previous build kept
-            gen.abort()
-            raise generation.write_error(exc, out) from None
-        except BaseException:
-            gen.abort()
-            raise
+            try:
+                spool.mkdir()
+                comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine, spool=spool)
+            except OSError as exc:  # the spool's disk is full or read-only
+                raise generation.write_error(exc, out) from None
+            gen = generation.begin(out)
+            try:
+                summary = write_outputs(comp, gen, progress)
+                shutil.rmtree(spool, ignore_errors=True)
+                if extras is not None:
+                    extras(comp, gen)
+                gen.commit(dict(record or {}, build=gen.digests["serbia-kg.nq"]))
+            except OSError as exc:  # a full disk, a read-only folder: one line, the previous build kept
+                gen.abort()
+                raise generation.write_error(exc, out) from None
+            except BaseException:
+                gen.abort()
+                raise
+        finally:
+            shutil.rmtree(spool, ignore_errors=True)
         comp.written_to = gen
     return comp, summary

@@ -15,12 +15,13 @@ object as the published one, so ``{"@type": "skg:ArmsTransfer"}`` frames the tra
 
 from __future__ import annotations
 
+import io
 import json
 from functools import lru_cache
 
 from graph.model.resources import ontology_dir
 
-__all__ = ["context", "compact_iri", "to_jsonld", "CONTEXT_FILE"]
+__all__ = ["context", "compact_iri", "to_jsonld", "write_jsonld", "CONTEXT_FILE"]
 
 CONTEXT_FILE = "context.jsonld"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -63,9 +64,28 @@ def _term(t, cp) -> object:
 
 
 def to_jsonld(quads) -> bytes:
-    """Compact JSON-LD of pyoxigraph ``quads`` (in the order given: sorted quads give the same bytes)."""
+    """Compact JSON-LD of pyoxigraph ``quads`` (as :func:`write_jsonld` writes it), as bytes."""
+    buf = io.BytesIO()
+    write_jsonld(quads, buf)
+    return buf.getvalue()
+
+
+def write_jsonld(quads, out) -> None:
+    """Write compact JSON-LD of pyoxigraph ``quads`` to the binary file ``out``, node by node.
+
+    The quads must come grouped by graph and, within a graph, by subject, as sorted N-Quads do
+    (what a build writes): each node is written when its subject's quads end, so only one node is
+    held at a time. The bytes are those of ``json.dumps`` of the whole document (compact
+    separators, UTF-8): sorted quads give the same bytes.
+
+    Raises
+    ------
+    ValueError
+        When a graph's quads come in two groups.
+    """
     ctx = context()["@context"]
     cache: dict[str, str] = {}
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def cp(iri: str) -> str:
         r = cache.get(iri)
@@ -73,26 +93,62 @@ def to_jsonld(quads) -> bytes:
             r = cache[iri] = compact_iri(iri, ctx)
         return r
 
-    graphs: dict[str, dict[str, dict]] = {}
+    parts: list[str] = ['{"@context":', dumps(ctx), ',"@graph":[']
+    size = 0
+    seen: set[str] = set()
+    gname: str | None = None
+    node: dict | None = None
+    items = 0  # items of the document's @graph written so far
+    nodes = 0  # nodes of the current graph written so far
+
+    def emit(text: str) -> None:
+        nonlocal size
+        parts.append(text)
+        size += len(text)
+        if size > 1 << 20:
+            out.write("".join(parts).encode("utf-8"))
+            parts.clear()
+            size = 0
+
+    def end_node() -> None:
+        nonlocal node, nodes, items
+        if node is None:
+            return
+        if gname == "@default":
+            emit(("," if items else "") + dumps(node))
+            items += 1
+        else:
+            emit(("," if nodes else "") + dumps(node))
+            nodes += 1
+        node = None
+
+    def end_graph() -> None:
+        end_node()
+        if gname is not None and gname != "@default":
+            emit("]}")
+
     for q in quads:
         g = q.graph_name
-        gname = "@default" if type(g).__name__ == "DefaultGraph" else (
+        name = "@default" if type(g).__name__ == "DefaultGraph" else (
             f"_:{g.value}" if type(g).__name__ == "BlankNode" else cp(g.value))
-        nodes = graphs.setdefault(gname, {})
+        if name != gname:
+            end_graph()
+            if name in seen:
+                raise ValueError(f"the quads of graph {name} are not together")
+            seen.add(name)
+            gname, nodes = name, 0
+            if name != "@default":
+                emit(("," if items else "") + '{"@id":' + dumps(name) + ',"@graph":[')
+                items += 1
         s = q.subject
         sid = f"_:{s.value}" if type(s).__name__ == "BlankNode" else cp(s.value)
-        node = nodes.get(sid)
-        if node is None:
-            node = nodes[sid] = {"@id": sid}
+        if node is None or node["@id"] != sid:
+            end_node()
+            node = {"@id": sid}
         if q.predicate.value == _RDF_TYPE and type(q.object).__name__ == "NamedNode":
             node.setdefault("@type", []).append(cp(q.object.value))
         else:
             node.setdefault(cp(q.predicate.value), []).append(_term(q.object, cp))
-    body: list[dict] = []
-    for gname, nodes in graphs.items():
-        if gname == "@default":
-            body.extend(nodes.values())
-        else:
-            body.append({"@id": gname, "@graph": list(nodes.values())})
-    doc = {"@context": ctx, "@graph": body}
-    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    end_graph()
+    emit("]}\n")
+    out.write("".join(parts).encode("utf-8"))

@@ -1,110 +1,204 @@
-"""N-Triples forms of terms, and writing a compiled corpus in the output formats with pyoxigraph.
+"""Writing a compiled corpus in the output formats, streamed through files: the memory a build
+needs does not grow with the corpus.
 
-A compilation keeps every triple as one N-Triples string (``<s> <p> <o>``; subjects and predicates
-never hold a space). The outputs are sorted (by graph, then by triple), so the same input gives
-byte-identical N-Quads, TriG, Turtle (every named graph merged, each triple once) and JSON-LD.
+A build compiles its sources slice by slice (:mod:`graph.compile.build`); each slice's named
+graphs are written at once into a spool folder (:func:`write_slice`): their N-Quads, each graph's
+triples sorted and once. The outputs are then made from the spool, never from the whole dataset in
+memory (and the spool is removed once the N-Quads are written):
+
+- N-Quads: the graphs' byte ranges copied in the order of their names (:func:`write_nquads`);
+- TriG and JSON-LD: the N-Quads file parsed as a stream by pyoxigraph and written as it is read
+  (:func:`write_trig`; :func:`graph.compile.jsonld.write_jsonld`);
+- Turtle (every named graph merged, each triple once): the graphs of the N-Quads file, each sorted
+  there, merged (``heapq.merge``) and streamed through pyoxigraph's Turtle writer (:func:`write_turtle`).
+
+Each graph's triples sorted, graphs in order of their names: the same inputs give byte-identical
+files, the same bytes the in-memory compilation gives (:meth:`graph.compile.build.Compilation.nquads_text`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import io
-from typing import Any, Callable, Protocol
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO, Iterable, Iterator, cast
 
 import pyoxigraph as ox
 
 from graph.model.terms import PREFIXES
 
-__all__ = ["serialize", "serialize_all", "FORMATS"]
+__all__ = ["Part", "write_slice", "write_nquads", "write_trig", "write_turtle", "merged_triples", "quads_of",
+           "HashingWriter", "FORMATS"]
 
 #: Output formats (the names rdflib gives them) -> pyoxigraph's format names.
 FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
+_BLOCK = 1 << 20
 
 
-class Compilation(Protocol):
-    """What is written: a compiled corpus's sorted N-Quads and N-Triples (:class:`graph.compile.build.Compilation`)."""
-
-    def nquads_text(self) -> str: ...
-
-    def ntriples_text(self) -> str: ...
-
-    def triple_set(self) -> set[str]: ...
+def _prefixes() -> dict[str, str]:
+    return {p: str(ns) for p, ns in PREFIXES.items()}
 
 
-def serialize(comp: Compilation, fmt: str) -> bytes:
-    """One output format of the dataset, deterministic for the same input.
+@dataclass(frozen=True)
+class Part:
+    """Where one named graph's N-Quads lie in a spool: ``length`` bytes at ``offset`` of ``file``."""
 
-    N-Quads is written directly; TriG, Turtle (with the project's prefixes) and JSON-LD by
-    pyoxigraph's serializers from the same sorted quads (Turtle from the sorted merged triples).
-    """
-    return serialize_all(comp, [fmt])[fmt]
-
-
-def _serialized(items: list, fmt: Any, prefixes: dict[str, str] | None) -> bytes:
-    """pyoxigraph's serialisation of ``items`` in ``fmt``, as bytes."""
-    buf = io.BytesIO()
-    ox.serialize(items, buf, format=fmt, prefixes=prefixes)
-    return buf.getvalue()
+    graph: str  # the graph's IRI in N-Triples form
+    file: str  # a file name in the spool folder
+    offset: int
+    length: int
+    triples: int
 
 
-def _serialize_text(text: str, formats: list[str]) -> dict[str, bytes]:
-    """``formats`` from N-Quads ``text`` (N-Triples for Turtle)."""
-    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
-    if formats == ["turtle"]:
-        triples = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
-        return {"turtle": _serialized(triples, ox.RdfFormat.TURTLE, prefixes)}
-    quads = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
-    out: dict[str, bytes] = {}
-    for fmt in formats:
-        if fmt == "json-ld":  # compact, with the published @context and @type
-            from graph.compile.jsonld import to_jsonld
-
-            out[fmt] = to_jsonld(quads)
-            continue
-        data = _serialized(quads, getattr(ox.RdfFormat, FORMATS[fmt]), prefixes if fmt == "trig" else None)
-        out[fmt] = data if data.endswith(b"\n") else data + b"\n"
-    return out
+def write_slice(folder: Path, name: str, graphs: dict[str, list[str]]) -> list[Part]:
+    """Write the N-Quads of ``graphs`` (graph -> N-Triples strings) to ``folder/name``: graph by
+    graph, sorted by name, each graph's triples sorted and once. Returns where each graph lies."""
+    parts: list[Part] = []
+    offset = 0
+    with open(folder / name, "wb") as fh:
+        for g in sorted(graphs):
+            triples = sorted(set(graphs[g]))
+            data = "".join(f"{t} {g} .\n" for t in triples).encode("utf-8")
+            fh.write(data)
+            parts.append(Part(g, name, offset, len(data), len(triples)))
+            offset += len(data)
+    return parts
 
 
-_TASKS: list = []  # (text, formats) of each worker's task: given to the forked pool, not pickled
+class HashingWriter:
+    """A binary file that keeps the sha256 of what is written to it, flushed to the disk on close
+    (pyoxigraph's writers take it as a file: they call ``write``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.fh: BinaryIO = open(path, "wb")
+        self.sha = hashlib.sha256()
+        self.last = b""
+
+    def write(self, data: bytes) -> int:
+        if data:
+            self.sha.update(data)
+            self.last = data[-1:]
+        return self.fh.write(data)
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+    def close(self) -> str:
+        """Flush to the disk and close; return the hex digest."""
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        return self.sha.hexdigest()
+
+    def __enter__(self) -> "HashingWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.fh.closed:
+            self.fh.close()
 
 
-def _init_tasks(tasks: list) -> None:
-    _TASKS[:] = tasks
+def write_nquads(folder: Path, parts: Iterable[Part], out: HashingWriter, name: str) -> list[Part]:
+    """Copy each graph's N-Quads from the spool ``folder`` into ``out`` (the file ``name``), graphs
+    in the order of their names. Returns where each graph lies in ``out``."""
+    handles: dict[str, BinaryIO] = {}
+    written: list[Part] = []
+    offset = 0
+    try:
+        for part in sorted(parts, key=lambda p: p.graph):
+            fh = handles.get(part.file)
+            if fh is None:
+                fh = handles[part.file] = open(folder / part.file, "rb")
+            fh.seek(part.offset)
+            left = part.length
+            while left:
+                block = fh.read(min(left, _BLOCK))
+                if not block:
+                    raise OSError(f"spool file {part.file} is shorter than expected")
+                out.write(block)
+                left -= len(block)
+            written.append(Part(part.graph, name, offset, part.length, part.triples))
+            offset += part.length
+    finally:
+        for fh in handles.values():
+            fh.close()
+    return written
 
 
-def _serialize_job(index: int) -> dict[str, bytes]:
-    return _serialize_text(*_TASKS[index])
+def write_trig(nquads: Path, out: HashingWriter) -> None:
+    """TriG of the N-Quads file ``nquads`` (the project's prefixes), streamed; it ends with a new line."""
+    ox.serialize(ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS), cast(IO[bytes], out),
+                 format=ox.RdfFormat.TRIG, prefixes=_prefixes())
+    if out.last != b"\n":
+        out.write(b"\n")
 
 
-#: Above this many triples, the formats are written by two processes at once.
-PARALLEL_TRIPLES = 200_000
+def _triples_of(fd: int, part: Part, chunk: int = 1 << 14) -> Iterator[bytes]:
+    """The triples of one graph of an N-Quads file (sorted there), each without its graph and dot."""
+    pos, end, rest = part.offset, part.offset + part.length, b""
+    while pos < end:
+        data = os.pread(fd, min(chunk, end - pos), pos)
+        if not data:
+            raise OSError(f"{part.file} is shorter than expected")
+        pos += len(data)
+        lines = (rest + data).split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            yield line[:line.rindex(b" <", 0, len(line) - 2)]
 
 
-def serialize_all(comp: Compilation, formats: list[str], progress: Callable[[str], None] | None = None
-                  ) -> dict[str, bytes]:
-    """Every format in ``formats`` (as :func:`serialize` writes each), on two processes when the
-    dataset is large: the quads are parsed once for TriG and JSON-LD, the merged triples for Turtle."""
-    from graph.compile.parallel import cores, pool
+def merged_triples(nquads: Path, parts: Iterable[Part]) -> Iterator[bytes]:
+    """Every triple of the N-Quads file ``nquads`` once, sorted (each graph's triples, sorted in
+    the file, merged by ``heapq.merge``), as N-Triples lines."""
+    fd = os.open(nquads, os.O_RDONLY)
+    try:
+        previous = None
+        for triple in heapq.merge(*(_triples_of(fd, part) for part in parts)):
+            if triple != previous:
+                previous = triple
+                yield triple + b" .\n"
+    finally:
+        os.close(fd)
 
-    for fmt in formats:
-        if fmt not in FORMATS:
-            raise ValueError(f"unknown output format {fmt!r}")
-    if progress:
-        progress(f"serialising {', '.join(formats)}")
-    out: dict[str, bytes] = {}
-    if "nquads" in formats:
-        out["nquads"] = comp.nquads_text().encode("utf-8")
-    tasks = []
-    quad_formats = [f for f in formats if f not in ("turtle", "nquads")]
-    if quad_formats:
-        tasks.append((comp.nquads_text(), quad_formats))
-    if "turtle" in formats:
-        tasks.append((comp.ntriples_text(), ["turtle"]))
-    if len(tasks) > 1 and len(comp.triple_set()) > PARALLEL_TRIPLES and cores() > 1:
-        with pool(len(tasks), _init_tasks, (tasks,)) as workers:
-            for res in workers.map(_serialize_job, range(len(tasks))):
-                out.update(res)
-    else:
-        for task in tasks:
-            out.update(_serialize_text(*task))
-    return {f: out[f] for f in formats}
+
+class _Reader(io.RawIOBase):
+    """A binary file read from an iterator of lines (what pyoxigraph's parser reads), counting them."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self.lines, self.buf, self.count = lines, b"", 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        want = len(b)
+        chunks, size = [self.buf], len(self.buf)
+        while size < want:
+            line = next(self.lines, None)
+            if line is None:
+                break
+            chunks.append(line)
+            size += len(line)
+            self.count += 1
+        data = b"".join(chunks)
+        n = min(want, len(data))
+        b[:n] = data[:n]
+        self.buf = data[n:]
+        return n
+
+
+def write_turtle(nquads: Path, parts: Iterable[Part], out: HashingWriter) -> int:
+    """Turtle (the project's prefixes) of every triple of the N-Quads file ``nquads`` once, sorted
+    (the graphs merged: :func:`merged_triples`), streamed. Returns how many triples it holds."""
+    reader = _Reader(merged_triples(nquads, parts))
+    ox.serialize(ox.parse(cast(IO[bytes], reader), format=ox.RdfFormat.N_TRIPLES), cast(IO[bytes], out),
+                 format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
+    return reader.count
+
+
+def quads_of(nquads: Path) -> Iterator:
+    """The quads of an N-Quads file, read as a stream."""
+    return ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)

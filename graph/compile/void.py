@@ -9,6 +9,8 @@ files of the build as DCAT distributions. The server (``serbia-kg serve``) adds 
 
 from __future__ import annotations
 
+from typing import Iterable
+
 import pyoxigraph as ox
 
 from graph.model.resources import DATASET
@@ -25,13 +27,14 @@ _MEDIA = {"serbia-kg.trig": "application/trig", "serbia-kg.nq": "application/n-q
           "serbia-kg.ttl": "text/turtle", "serbia-kg.jsonld": "application/ld+json"}
 
 
-def describe(nquads: str, files: list[str]) -> bytes:
-    """VoID/DCAT Turtle for the dataset whose N-Quads are ``nquads``; ``files`` are the build's outputs."""
+def describe(nquads: str | Iterable[str], files: list[str]) -> bytes:
+    """VoID/DCAT Turtle for the dataset whose N-Quads are ``nquads`` (the text, or its lines: an open
+    file is read line by line); ``files`` are the build's outputs."""
     counts: dict[str, int] = {}
     meta: list = []
     serbia, has_serbia = f"<{ENTITY}serbia> ", False
     source_ns, ontology_graph = "<" + str(SOURCE), str(GRAPH.ontology)
-    for line in nquads.splitlines():
+    for line in nquads.splitlines() if isinstance(nquads, str) else (line.rstrip("\n") for line in nquads):
         if not line.endswith(" ."):
             continue
         g = line[line.rindex(" <") + 2:-3] if line.endswith("> .") else ""
