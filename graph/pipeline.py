@@ -53,12 +53,15 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
     warnings: list[str] = []
 
     def extras(comp, gen: generation.Generation) -> None:
+        projected: list = []  # the facts the store's caches hold, drawn by the view (not projected again)
         if store is not None:
             from graph.ask.questions import write_store_caches
             from graph.store.backends import fill_store
 
+            keep = projected.append if view else None
             quads = fill_store(gen.path(generation.STORE), gen.folder / "serbia-kg.nq",
-                               gen.digests["serbia-kg.nq"], progress, index=write_store_caches)
+                               gen.digests["serbia-kg.nq"], progress,
+                               index=lambda st, folder: write_store_caches(st, folder, keep=keep))
             if progress:
                 progress(f"loaded {quads} quads into the Oxigraph store {store}")
         if view:
@@ -66,18 +69,14 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
 
             if progress:
                 progress("writing the network view")
-            if store is not None:  # the store's graph cache holds the projection: read, not projected again
-                from graph.store.graphcache import GraphCache
+            if store is not None:  # the projection the store's caches were computed from: not projected again
                 from graph.store.native import open_store
 
-                data, cache = open_store(gen.path(generation.STORE)), GraphCache.open(gen.path(generation.STORE))
+                data = open_store(gen.path(generation.STORE))
             else:
-                data, cache = comp.oxigraph_store(), None
-            try:
-                shown = view_mod.make_view(data, gen.path(VIEW), cache=cache, progress=progress)
-            finally:
-                if cache is not None:
-                    cache.close()
+                data = comp.oxigraph_store()
+            shown = view_mod.make_view(data, gen.path(VIEW), projected=projected.pop() if projected else None,
+                                       progress=progress)
             gen.add_file(VIEW)
             warnings.extend(shown.warnings)
 

@@ -6,9 +6,11 @@ to open it and draw it (physics off, positions precomputed); and the goals of is
     python scripts/bench_view.py --sipri DIR     # a built dataset holding both SIPRI samples
     python scripts/bench_view.py --pages before.html after.html --repeat 6   # written pages, by turns
 
-``--data`` reads the graph from the store's graph cache (as ``serbia-kg build --store`` and ``serbia-kg view``
-do) when the checkout can, ``--project`` projects it (as a build without a store does); ``--max-nodes`` and
-``--max-ties`` set the view's limits.
+``--data`` reads the graph from the store's graph cache (as ``serbia-kg view`` does) when the checkout can,
+``--build`` draws the facts the store's caches were computed from (as ``serbia-kg build --store`` does; they
+are computed first, not timed), ``--project`` projects it (as a build without a store does); ``--max-nodes``
+and ``--max-ties`` set the view's limits; ``--against-store`` names the store the ``--against`` checkout
+reads (a graph cache of its own version).
 
 ``--nodes``: synthetic projected graphs (a seeded random graph with ``--per`` facts per node, default 3, the
 projection's attributes); above MAX_NODES the view keeps the most connected nodes and warns.
@@ -170,20 +172,26 @@ if int(max_nodes) >= 0:
     options["max_nodes"] = int(max_nodes)
 if int(max_ties) >= 0 and "max_ties" in accepts:
     options["max_ties"] = int(max_ties)
-cached = mode == "cache" and "cache" in accepts
+handed = mode == "build" and "projected" in accepts
+cached = mode in ("cache", "build") and "cache" in accepts and not handed
 if cached:
     from graph.store.graphcache import GraphCache
     options["cache"] = GraphCache.open(Path(store))
 projected = 0.0
-if mode == "project":
+if mode == "project" or handed:
     t = time.perf_counter()
-    facts(ds)
+    if handed:  # as build --store does: the facts the store's caches were computed from, drawn (not timed)
+        from graph.ask.questions import KnowledgeGraph
+        from graph.store.native import open_store
+        options["projected"] = KnowledgeGraph(open_store(Path(store))).facts()
+    else:
+        facts(ds)
     projected = time.perf_counter() - t
 t2 = time.perf_counter()
 r = view.make_view(ds, Path(page), **options)
 t3 = time.perf_counter()
 laid = next((at for line, at in marks if line.startswith("laying out")), t2)
-print(json.dumps({"open": t1 - t0, "project": projected, "view": t3 - t2, "cached": cached,
+print(json.dumps({"open": t1 - t0, "project": projected, "view": t3 - t2, "cached": cached, "handed": handed,
                   "read": laid - t2, "layout": spent.get("layout", 0.0), "details": spent.get("read_details", 0.0),
                   "page": spent.get("_vis_edges", 0.0) + spent.get("_page_html", 0.0),
                   "nodes": r.nodes, "edges": r.edges, "facts": getattr(r, "facts", 0)}))
@@ -209,13 +217,18 @@ print(json.dumps({{"open": 0.0, "project": 0.0, "view": time.perf_counter() - t,
 
 
 def bench_dataset(data: Path, store: Path | None, against: Path | None, repeat: int, browser, *,
-                  mode: str = "cache", max_nodes: int = -1, max_ties: int = -1) -> None:
+                  mode: str = "cache", max_nodes: int = -1, max_ties: int = -1,
+                  against_store: Path | None = None) -> None:
     """The default view of a built dataset, written by this checkout and (``against``) another, alternately,
     each in a fresh process; each page opened in Chromium. ``mode``: ``cache`` reads the graph from the store's
     graph cache when the checkout can (as ``serbia-kg build --store`` and ``serbia-kg view`` do), ``project``
-    projects it (as a build without a store does; the projection is also timed alone, before)."""
-    _paired(lambda page: [sys.executable, "-c", _CHILD, str(data), str(store or ""), str(page), mode,
-                          str(max_nodes), str(max_ties)], against, repeat, browser)
+    projects it (as a build without a store does; the projection is also timed alone, before), ``build`` draws
+    the facts the store's caches were computed from, as ``serbia-kg build --store`` does (computed before, not
+    timed; a checkout without that reads its cache). ``against_store``: the store the other checkout reads (a
+    graph cache of its own version)."""
+    _paired(lambda page, tree: [sys.executable, "-c", _CHILD, str(data),
+                                str((against_store if tree != REPO and against_store else store) or ""), str(page),
+                                mode, str(max_nodes), str(max_ties)], against, repeat, browser)
 
 
 def bench_synthetic_against(n: int, per: int, against: Path | None, repeat: int, browser) -> None:
@@ -224,11 +237,18 @@ def bench_synthetic_against(n: int, per: int, against: Path | None, repeat: int,
     import inspect
 
     code = _SYNTHETIC_CHILD.format(relations=RELATIONS, types=TYPES, source=inspect.getsource(synthetic))
-    _paired(lambda page: [sys.executable, "-c", code, str(n), str(per), str(page)], against, repeat, browser)
+    _paired(lambda page, tree: [sys.executable, "-c", code, str(n), str(per), str(page)], against, repeat, browser)
+
+
+def _how(row: dict) -> str:
+    """How a run got its graph."""
+    if row.get("handed"):
+        return "the facts computed for the store"
+    return "from the graph cache" if row.get("cached") else "projecting"
 
 
 def _paired(command, against: Path | None, repeat: int, browser) -> None:
-    """Run ``command(page)`` in this checkout and ``against`` by turns; print each run, the medians and
+    """Run ``command(page, tree)`` in this checkout and ``against`` by turns; print each run, the medians and
     ranges, and the ratios against/this side by side."""
     trees = [("this", REPO)] + ([("against", against)] if against else [])
     runs: dict[str, list[dict]] = {name: [] for name, _ in trees}
@@ -237,14 +257,14 @@ def _paired(command, against: Path | None, repeat: int, browser) -> None:
             for name, tree in (trees if i % 2 == 0 else trees[::-1]):  # by turns, each first every other run
                 page = Path(tmp) / f"{name}-{i}.html"
                 env = {"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}
-                p = subprocess.run(command(page), capture_output=True, text=True, env=env, cwd=tree, check=True)
+                p = subprocess.run(command(page, tree), capture_output=True, text=True, env=env, cwd=tree, check=True)
                 row = json.loads(p.stdout.strip().splitlines()[-1])
                 row.update(interactive(browser, page) if browser else
                            {"ready": float("nan"), "drawn": float("nan"), "click": float("nan")})
                 row["mib"] = page.stat().st_size / 2**20
                 runs[name].append(row)
                 print(f"{name:>8} run {i + 1}: view written in {row['view']:.2f} s "
-                      f"({'from the graph cache' if row.get('cached') else 'projecting'}: read and chosen "
+                      f"({_how(row)}: read and chosen "
                       f"{row.get('read', 0):.2f} s, details {row.get('details', 0):.2f} s, layout "
                       f"{row.get('layout', 0):.2f} s, page {row.get('page', 0):.2f} s; the projection alone "
                       f"{row['project']:.2f} s), {row['nodes']} nodes, {row['edges']} drawn ties, "
@@ -333,6 +353,10 @@ def main() -> int:
     ap.add_argument("--project", action="store_true",
                     help="with --data/--store: project the graph (as a build without a store does), not read the "
                          "store's graph cache")
+    ap.add_argument("--build", action="store_true",
+                    help="with --data/--store: draw the facts the store's caches were computed from, as "
+                         "'serbia-kg build --store' does (computed before, not timed)")
+    ap.add_argument("--against-store", type=Path, help="the store the --against checkout reads (its own cache)")
     ap.add_argument("--max-nodes", type=int, default=-1, help="with --data: the view's --max-nodes (default: its own)")
     ap.add_argument("--max-ties", type=int, default=-1, help="with --data: the view's --max-ties (default: its own)")
     a = ap.parse_args()
@@ -344,8 +368,9 @@ def main() -> int:
         elif a.nodes is not None or not (a.data or a.sipri or a.pages):
             bench_synthetic(a.nodes or [500, 2000, 5000], browser)
         if a.data:
-            bench_dataset(a.data, a.store, a.against, a.repeat, browser, mode="project" if a.project else "cache",
-                          max_nodes=a.max_nodes, max_ties=a.max_ties)
+            bench_dataset(a.data, a.store, a.against, a.repeat, browser,
+                          mode="project" if a.project else "build" if a.build else "cache",
+                          max_nodes=a.max_nodes, max_ties=a.max_ties, against_store=a.against_store)
         if a.sipri:
             bench_sipri(a.sipri, browser)
         if a.pages:

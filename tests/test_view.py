@@ -198,7 +198,8 @@ def test_the_view_read_from_the_store_graph_cache_is_the_projected_view(seed_sto
 
 def test_a_build_with_a_store_projects_once_and_writes_the_same_view(tmp_path, monkeypatch):
     """`build --store` projected the graph twice: for the view, then for the store's caches. Now it fills the
-    store first and the view reads its graph cache; the page is the one a build without a store writes."""
+    store first and the view draws the facts the store's caches were computed from (it read them back from the
+    graph cache before); the page is the one a build without a store writes."""
     import graph.ask.projection as projection
     from conftest import SEED_CORPUS
     from graph.pipeline import build
@@ -209,7 +210,8 @@ def test_a_build_with_a_store_projects_once_and_writes_the_same_view(tmp_path, m
     monkeypatch.setattr(projection, "_facts", lambda *a, **k: calls.append(k) or real(*a, **k))
     build(SEED_CORPUS, tmp_path / "out", store=tmp_path / "store", progress=lines.append)
     assert len(calls) == 1, calls
-    assert "reading the graph from the store's cache" in lines and "projecting the graph" not in lines
+    assert "drawing the graph projected for the store" in lines, lines
+    assert "reading the graph from the store's cache" not in lines and "projecting the graph" not in lines
     assert (tmp_path / "out" / "serbia-kg.html").read_bytes() == (tmp_path / "plain" / "serbia-kg.html").read_bytes()
 
 

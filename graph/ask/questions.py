@@ -912,14 +912,16 @@ def _each(value: Any, one: Callable[[Any], Any]) -> Any:
     return one(value) if value is not None else None
 
 
-def write_store_caches(store: Any, folder: Path) -> int:
+def write_store_caches(store: Any, folder: Path, keep: Callable[[Any], None] | None = None) -> int:
     """Compute and write every cache kept beside an Oxigraph store: its supplies index
     (:func:`write_supplies_index`) and its graph cache (:mod:`graph.store.graphcache`: the projection
     :meth:`KnowledgeGraph.graph` gives, which :meth:`KnowledgeGraph.path` and
     :meth:`KnowledgeGraph.centrality` read); the graph is projected once for both.
 
     ``store`` is a pyoxigraph ``Store`` whose folder is ``folder`` (:func:`graph.store.backends.load_store`
-    calls this before the store is switched in). Returns the number of supplies rows written.
+    calls this before the store is switched in). ``keep`` is called with the projection's facts (those the
+    graph cache holds), for a caller that uses them next (the build's view). Returns the number of supplies
+    rows written.
     """
     from graph.ask.projection import graph_edges
     from graph.model.attributes import flat_attributes
@@ -934,6 +936,8 @@ def write_store_caches(store: Any, folder: Path) -> int:
     graphcache.write(folder, ((n, flat_attributes(d)) for n, d in whole.nodes.items()),
                      ((u, v, k, flat_attributes(d)) for u, v, k, d in graph_edges(whole)), categories, str(ENTITY),
                      sorted(TRANSFER_RELATIONS))
+    if keep is not None:
+        keep(whole)
     return rows
 
 

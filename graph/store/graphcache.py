@@ -37,6 +37,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterable
 
+import orjson
+
 from graph.model import generation
 from graph.model.attributes import attributes
 from graph.store.sqlitefile import open_read_only, writing
@@ -104,6 +106,14 @@ def _evidence_of(attrs: dict) -> tuple[int, str]:
         return count, "[]"
     return count, sources if isinstance(sources, str) else json.dumps(list(sources), ensure_ascii=False,
                                                                       separators=(",", ":"))
+
+
+def _loads(text: str) -> Any:
+    """JSON text decoded by orjson (2-3 times faster than json), by json what orjson refuses (``NaN``)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 class GraphCache:
@@ -233,11 +243,11 @@ class GraphCache:
         rows = self._con.execute(f"SELECT id, key, json_remove(attrs, {drop}), json_extract(attrs, '$.evidence') "
                                  "FROM edges JOIN attrs USING (id) WHERE id IN (SELECT value FROM json_each(?))",
                                  (json.dumps(sorted(set(ids))),))
-        loads, found = json.loads, {}
+        found = {}
         for i, key, text, evidence in rows:
-            d = loads(text)
+            d = _loads(text)
             if evidence is not None:
-                d["evidence"] = loads(evidence) if isinstance(evidence, str) else evidence
+                d["evidence"] = _loads(evidence) if isinstance(evidence, str) else evidence
             found[i] = (key, attributes(d, leave_out))
         return found
 
