@@ -84,7 +84,7 @@ class Compilation:
     #: The generation a build wrote this compilation into (after :func:`build`).
     written_to: "generation.Generation | None" = field(default=None, repr=False)
     #: A compilation written to disk as it was compiled (by :func:`build`): its graphs are there,
-    #: not in ``graphs`` and ``claims`` (both empty).
+    #: not in ``graphs`` and ``claims`` (both empty), and its sources keep no text.
     spooled: "Spooled | None" = field(default=None, repr=False)
 
     def nquads_text(self) -> str:
@@ -318,6 +318,8 @@ def _compile_slice(index: int) -> _Slice:
             res.claims[compiled.iri] = (source, compiled)
         res.graphs[nt(source.graph_iri)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in triples]
         source.quotes = None  # located already; not sent back from a worker
+        if job.get("spool") is not None:
+            source.text = None  # written already (its digest is in the graph); a build does not hold every text
     if res.problems:
         return res
     res.transfers = transfers(Triples(job["context"] + corroboration))

@@ -61,10 +61,12 @@ def write_slice(folder: Path, name: str, graphs: dict[str, list[str]]) -> list[P
     with open(folder / name, "wb") as fh:
         for g in sorted(graphs):
             triples = sorted(set(graphs[g]))
-            data = "".join(f"{t} {g} .\n" for t in triples).encode("utf-8")
-            fh.write(data)
-            parts.append(Part(g, name, offset, len(data), len(triples)))
-            offset += len(data)
+            start, suffix = offset, f" {g} .\n"
+            for i in range(0, len(triples), 10_000):  # in blocks: a large graph (kgg:ties) is not copied whole
+                data = (suffix.join(triples[i:i + 10_000]) + suffix).encode("utf-8")
+                fh.write(data)
+                offset += len(data)
+            parts.append(Part(g, name, start, offset - start, len(triples)))
     return parts
 
 

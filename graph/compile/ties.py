@@ -12,7 +12,7 @@ actor's ties are one index range and the tie of (b, x) is found by its IRI.
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
@@ -45,8 +45,9 @@ def named_actors(claim: URIRef, triples: Iterable[tuple], actors: set) -> frozen
     return frozenset(str(o) for s, _, o in triples if s == claim and o in actors)
 
 
-def tie_triples(named: Iterable[Named]) -> list[tuple]:
-    """The ``kgg:ties`` triples of the claims that name two or more actors, sorted by tie."""
+def tie_triples(named: Iterable[Named]) -> Iterator[tuple]:
+    """The ``kgg:ties`` triples of the claims that name two or more actors, sorted by tie (made as
+    they are read: a build turns each into text at once)."""
     ties: dict[tuple[str, str], list] = {}
     for n in named:
         key = (n.claim_id, n.graph, n.claim)
@@ -61,11 +62,9 @@ def tie_triples(named: Iterable[Named]) -> list[tuple]:
                         tie[1].add(n.graph)
                         tie[2] = min(tie[2], key)
     base = len(str(ENTITY))
-    out: list[tuple] = []
     for (x, y), (count, graphs, first) in sorted(ties.items()):
         node = TIE[f"{x[base:]}/{y[base:]}"]
-        out += [(node, RDF.type, SKG.Tie), (node, SKG.tieFrom, URIRef(x)), (node, SKG.tieTo, URIRef(y)),
-                (node, SKG.claimCount, Literal(count, datatype=XSD.integer)),
-                (node, SKG.sourceCount, Literal(len(graphs), datatype=XSD.integer)),
-                (node, SKG.firstClaim, URIRef(first[2]))]
-    return out
+        yield from [(node, RDF.type, SKG.Tie), (node, SKG.tieFrom, URIRef(x)), (node, SKG.tieTo, URIRef(y)),
+                    (node, SKG.claimCount, Literal(count, datatype=XSD.integer)),
+                    (node, SKG.sourceCount, Literal(len(graphs), datatype=XSD.integer)),
+                    (node, SKG.firstClaim, URIRef(first[2]))]
