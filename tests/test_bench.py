@@ -38,6 +38,10 @@ def test_bench_runs_at_a_tiny_size_and_prints_the_table(tmp_path):
     for name, step in steps.items():
         assert step.get("times") or step.get("na") or step.get("error") or step.get("estimate"), name
     assert "error" not in steps["build"] and steps["build"]["triples"] > 2500
+    # goal 1 of issue 21: the build's memory, the largest process and the process tree (Linux's /proc)
+    assert steps["build"]["peak_mb"] > 20 and (steps["build"]["tree_mb"] is None) == (not Path("/proc").is_dir())
+    assert "] build peak memory ≤ 2 GB at 1m, 3m, 10m (largest process; process tree's PSS in brackets): 1500 " in out
+    assert "; not run: 1m, 3m, 10m" in out and "] build's growth exponent ≤ 1.05 (1500→3k): " in out
     assert steps["bare load"]["quads"] == steps["load oxigraph"]["quads"]
     # the cold command reads the store's index; a process computing the rows without it finds as many
     assert steps["supplies index"]["rows"] > 0
