@@ -271,3 +271,29 @@ def test_pagerank_ranks_as_networkx_on_the_corpora(seed_out, default_out, synthe
         assert {r["backend"] for r in rows} == {"numpy"}
         assert {r["id"]: r["score"] for r in rows} == {
             n.rsplit("/", 1)[-1]: round(want[n], 6) for n in keep if G.nodes[n]["kind"] == "actor"}
+
+
+def test_the_cache_columns_the_view_chooses_by_agree_with_each_fact(synthetic_built):
+    """Direction, pieces of evidence and sources are plain columns of the cache (read by the view's choice
+    without parsing JSON); they, and the facts read for the chosen edges, agree with each edge's attributes."""
+    from graph.model.attributes import attributes
+
+    cache = GraphCache.open(synthetic_built / "store")
+    assert cache is not None
+    whole = KnowledgeGraph.load(synthetic_built / "out").graph()
+    edges = list(whole.edges(keys=True, data=True))
+    rows = cache.summaries()
+    assert [(u, v, d["relation"]) for u, v, _, d in edges] == [(u, v, rel) for _, u, v, rel, _, _ in rows]
+    for (u, v, key, d), (_, _, _, _, directed, evidence) in zip(edges, rows):
+        claims = attributes(d)["claims"]
+        assert directed == bool(d.get("directed", True)) and evidence == (len(claims) or 1), key
+    ids = [row[0] for row in rows]
+    read = cache.facts_of(ids[::7], leave_out=("claims", "claim_ids"))
+    for i in ids[::7]:
+        key, d = read[i]
+        want = attributes(edges[i - 1][3], leave_out=("claims", "claim_ids"))
+        assert key == edges[i - 1][2] and d == want, key
+    claimed = {s for *_, d in edges if attributes(d)["claims"] for s in attributes(d)["sources"]}
+    assert cache.sources_of() == claimed and "registry" not in claimed
+    first = attributes(edges[0][3])
+    assert cache.sources_of(ids[:1]) == (set(first["sources"]) if first["claims"] else set())

@@ -171,22 +171,30 @@ def test_focus_and_limit():
 
 
 def test_the_view_read_from_the_store_graph_cache_is_the_projected_view(seed_store, tmp_path):
-    """With a store's graph cache, the whole graph is read from it (not projected again: a 1M-triple build
-    projected twice, once for the store's caches and once for the view), and the page is the same, byte for
-    byte, as the one projected: whole, cut by the node and tie limits, focused; a filtered view is projected."""
+    """With a store's graph cache, or the facts its caches were computed from, the whole graph is read from them
+    (not projected again: a 1M-triple build projected twice, once for the store's caches and once for the view),
+    and the page is the same, byte for byte, as the one projected: whole, cut by the node and tie limits,
+    focused; a filtered view is projected."""
     from graph.store.graphcache import GraphCache
     from graph.store.native import open_store
 
+    from graph.ask.questions import KnowledgeGraph
+
     store, cache = open_store(seed_store), GraphCache.open(seed_store)
     assert cache is not None
+    computed = KnowledgeGraph(store).facts()  # what a build hands the view after filling the store's caches
     for i, options in enumerate([{}, {"max_nodes": 30, "max_ties": 25}, {"focus_on": "Serbia", "hops": 2},
                                  {"relations": ["supplies"]}]):
         lines: list[str] = []
         projected = make_view(store, tmp_path / f"p{i}.html", **options)
         cached = make_view(store, tmp_path / f"c{i}.html", cache=cache, progress=lines.append, **options)
+        handed = make_view(store, tmp_path / f"h{i}.html", projected=computed, progress=lines.append, **options)
         assert (tmp_path / f"p{i}.html").read_bytes() == (tmp_path / f"c{i}.html").read_bytes(), options
+        assert (tmp_path / f"p{i}.html").read_bytes() == (tmp_path / f"h{i}.html").read_bytes(), options
         assert (cached.nodes, cached.edges, cached.facts) == (projected.nodes, projected.edges, projected.facts)
+        assert (handed.nodes, handed.edges, handed.facts) == (projected.nodes, projected.edges, projected.facts)
         assert ("reading the graph from the store's cache" in lines) == ("relations" not in options), lines
+        assert ("drawing the graph projected for the store" in lines) == ("relations" not in options), lines
         if "max_ties" in options:
             assert cached.edges == 25 and cached.nodes <= 30 and "--max-ties" in cached.warnings[0]
     # the sources counted are those of claims (not the registry's identity facts), as before the cache
