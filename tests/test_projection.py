@@ -279,3 +279,27 @@ def test_same_projection_from_rdflib_and_oxigraph_on_a_synthetic_corpus(syntheti
     _assert_same(memory, open_store(store))
     G = project(open_store(store))
     assert G.number_of_edges() > 100 and len({d["relation"] for _, _, d in G.edges(data=True)}) > 5
+
+
+def test_flat_attributes_hold_the_json_of_each_fact(sipri_both_out):
+    # the projected graph's list and dict attributes are their JSON text as json.dumps writes it (its C
+    # encoder is made once: tested here on every fact of a corpus with both SIPRI files, deliveries and all)
+    import json
+
+    import pyoxigraph as ox
+
+    from graph.ask.projection import facts
+    from graph.model.attributes import flat_attributes
+
+    store = ox.Store()
+    store.bulk_load(path=str(sipri_both_out / "serbia-kg.nq"), format=ox.RdfFormat.N_QUADS)
+    result = facts(store, include_systems=True)
+    seen = set()
+    for _, _, _, attrs in result.edges:
+        flat = flat_attributes(attrs)
+        for key in flat.get("json", "").split():
+            assert flat[key] == json.dumps(attrs[key], ensure_ascii=False, separators=(",", ":")), key
+            seen.add(key)
+        assert attributes(flat) == {k: v for k, v in attrs.items() if v is not None or k in
+                                    ("date", "end_date", "quantity")}
+    assert {"evidence", "claims", "deliveries", "estimated"} <= seen

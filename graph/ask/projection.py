@@ -101,6 +101,10 @@ NO_EDGE: frozenset = frozenset(t.rdf_class for t in CLAIM_TYPES.values() if not 
 #: Claim class -> the kind of its own node, for claims drawn as nodes (an exercise).
 _HUB_KINDS: dict[URIRef, str] = {t.rdf_class: t.name for t in CLAIM_TYPES.values() if t.node is not None}
 _DATE_PROPS = (SKG.date, SKG.startDate, SKG.deliveryDate, SKG.orderDate)  # a fact's date: the first one given
+#: The properties of a claim read whatever its rules (its source, id, dates, number, system and category,
+#: an exercise's name, a transfer's numbers and years) and of a node (labels, titles, issue dates).
+_READS = (SKG.claimId, PROV.wasDerivedFrom, *_DATE_PROPS, SKG.release, SKG.endDate, SKG.quantity, SKG.category,
+          SKG.system, RDFS.label, *TransferTables.PROPS, SKOS.prefLabel, DCTERMS.title, DCTERMS.issued)
 
 
 def union_view(data: Graph) -> Graph:
@@ -365,6 +369,14 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
                        open_ends=open_ends).run()
 
 
+def _reads(rules: list[EdgeRule]) -> list[URIRef]:
+    """The properties the projection reads with ``rules`` (read at once: :meth:`graph.store.native.Reader.read`)."""
+    found = list(_READS)
+    for rule in rules:
+        found += [rule.source, *(rule.target if rule.target != HUB else ()), *(p for _, p, _ in rule.extras)]
+    return list(dict.fromkeys(found))
+
+
 @dataclass(frozen=True)
 class _Window:
     """The days a projection keeps (``None``: no bound)."""
@@ -395,6 +407,9 @@ class _Projection:
         self.r, self.include_systems, self.wanted, self.window = r, include_systems, wanted, window
         self.open_ends = open_ends
         self.src_base, self.skv_base = str(SOURCE), str(SKV)
+        self.rules = [rule for rule in EDGE_RULES if (include_systems or not rule.systems)
+                      and (wanted is None or rule.relation in wanted)]
+        r.read(_reads(self.rules))
         self.nodes: dict[str, dict] = {}
         self.edges: list[tuple[str | None, str | None, str, dict]] = []
         self._read_nodes()
@@ -527,13 +542,9 @@ class _Projection:
             self.labels_of[relation] = (label, directed)
 
     def _collect(self) -> None:
-        wanted = self.wanted
         self.systems_of = self.r.prop(SKG.system)
-        for rule in EDGE_RULES:
-            if rule.systems and not self.include_systems:
-                continue
-            if wanted is None or rule.relation in wanted:
-                self._collect_rule(rule)
+        for rule in self.rules:
+            self._collect_rule(rule)
 
     def _collect_rule(self, rule: EdgeRule) -> None:
         r, wanted_node, add = self.r, self.wanted_node, self.add_pending

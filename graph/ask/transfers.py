@@ -195,6 +195,10 @@ class TransferTables:
     ``known`` gives a claim's source date (issued, else its release label) and ``source`` its source.
     """
 
+    #: The properties it reads (the projection reads the one-valued ones of a transfer at once).
+    PROPS = (SKG.quantityOrdered, SKG.quantityDelivered, SKG.quantity, SKG.delivery, SKG.date, SKG.estimated,
+             SKG.orderDate, SKG.transferStatus, SKG.deliveryDate, SKG.deliveriesFrom, SKG.deliveriesUntil)
+
     def __init__(self, r: Any, known: Callable[[str], dt.date | None], source: Callable[[str], str | None]) -> None:
         self.r, self.known, self.source = r, known, source
         p = r.prop

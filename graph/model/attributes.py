@@ -24,6 +24,11 @@ _EDGE_KEYS = ("date", "end_date", "quantity")
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 #: A text as that encoder writes it (a ``str``, or a subclass of it; anything else is refused with TypeError).
 _TEXT = json.encoder.encode_basestring
+#: That encoder's C core, made once (``JSONEncoder.encode`` makes one, with a fresh dict of the objects it is in,
+#: on every call: half its time on an edge's evidence); without circular checks: a fact's values hold no cycle.
+#: (``json.encoder.c_make_encoder`` is not in the type stubs, and is None where the C module is missing.)
+_MAKE = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODE = _MAKE(None, _ENCODER.default, _TEXT, None, ":", ",", False, False, True) if _MAKE is not None else None
 #: Types kept as they are: a text (an IRI, a literal's text, which may be a ``str`` subclass) is checked
 #: by ``isinstance`` after these.
 _PLAIN = frozenset({str, int, float, bool})
@@ -37,6 +42,8 @@ def _json(value: list | tuple | dict) -> str:
             return "[" + ",".join(map(_TEXT, value)) + "]"
         except TypeError:  # not texts only
             pass
+    if _C_ENCODE is not None:
+        return "".join(_C_ENCODE(value, 0))
     return _ENCODER.encode(value)
 
 
