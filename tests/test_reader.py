@@ -69,14 +69,21 @@ def test_a_claim_with_several_quotes_gives_the_first_as_every_quote_read_gives_i
     assert StoreReader(store).quotes_of(claims, *QUOTE) == {c: whole[c] for c in claims if c in whole}
 
 
-def assert_read_as_prop(store, props) -> None:
-    """Reading properties at once (by object) gives every table as reading each alone does, in content."""
+CLASSES = [str(SKG.ArmsTransfer), str(SKG.Vote), str(SKG.State), str(SKG.Source), str(SKG.WeaponsSystem),
+           str(SKG.MilitaryExercise)]
+
+
+def assert_read_as_prop(store, props, classes=CLASSES) -> None:
+    """Reading properties and classes at once (by object) gives every table and every class's instances as
+    reading each alone does, in content."""
     together = StoreReader(store)
-    together.read(props)
+    together.read(props, classes)
     for p in props:
         alone = StoreReader(store).prop(p)
         assert together.prop(p) == alone, p
         assert sorted(together.prop(p)) == sorted(alone), p
+    for c in classes:
+        assert together.instances(c) == StoreReader(store).instances(c), c
 
 
 def test_reading_at_once_gives_what_reading_alone_gives(seed_store, sipri_out):
@@ -92,7 +99,7 @@ SHAPES = """\
 @prefix c: <https://w3id.org/serbia-kg/claim/> .
 <https://w3id.org/serbia-kg/graph/one> {
   c:a skg:quantity 5, "5"^^xsd:decimal, "5.5"^^xsd:decimal, "five" . c:b skg:quantity 5 .
-  c:a skg:system c:s . c:b skg:system c:s . c:c skg:system c:t .
+  c:a skg:system c:s . c:b skg:system c:s . c:c skg:system c:t . c:a a skg:Claim, skg:ArmsTransfer . c:b a skg:Claim .
 }
 <https://w3id.org/serbia-kg/graph/two> { c:a skg:quantity 5 . c:a skg:system c:s . }
 """
@@ -104,9 +111,9 @@ def test_reading_at_once_keeps_each_value_and_a_blank_subject(blank):
     # that is a blank node, whose IRI cannot be joined) read as prop reads
     store = ox.Store()
     store.load((SHAPES + ("<https://w3id.org/serbia-kg/graph/one> { [] skg:system "
-                          "<https://w3id.org/serbia-kg/claim/s> . }" if blank else "")).encode(),
+                          "<https://w3id.org/serbia-kg/claim/s> . [] a skg:Claim . }" if blank else "")).encode(),
                format=ox.RdfFormat.TRIG)
-    assert_read_as_prop(store, [str(SKG.quantity), str(SKG.system)])
+    assert_read_as_prop(store, [str(SKG.quantity), str(SKG.system)], [str(SKG.Claim), str(SKG.ArmsTransfer)])
     table = StoreReader(store).prop(str(SKG.quantity))
     assert table["https://w3id.org/serbia-kg/claim/a"] == [5, 5.5, "five"]  # 5 and 5.0 are one number
     assert len(StoreReader(store).prop(str(SKG.system))) == 4 if blank else 3

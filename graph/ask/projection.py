@@ -409,7 +409,8 @@ class _Projection:
         self.src_base, self.skv_base = str(SOURCE), str(SKV)
         self.rules = [rule for rule in EDGE_RULES if (include_systems or not rule.systems)
                       and (wanted is None or rule.relation in wanted)]
-        r.read(_reads(self.rules))
+        r.read(_reads(self.rules), [*NODE_KINDS, *(rule.claim_class for rule in self.rules if rule.claim_class),
+                                    SKG.ArmsTransfer])
         self.nodes: dict[str, dict] = {}
         self.edges: list[tuple[str | None, str | None, str, dict]] = []
         self._read_nodes()

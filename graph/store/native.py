@@ -109,13 +109,17 @@ class Reader:
             self._props[key] = table
         return table
 
-    def read(self, props: Iterable[str]) -> None:
-        """Read these properties now, for :meth:`prop` to give (the same tables: only the way of reading
-        differs; a table's subjects may come in another order). :class:`StoreReader` reads each by
-        object: a row per distinct object, with its subjects' IRIs, so that an object's text is read
-        once, not once per subject (a source's for each of its 50 claims, a status for 10,000 transfers)."""
+    def read(self, props: Iterable[str], classes: Iterable[str] = ()) -> None:
+        """Read these properties and the instances of these classes now, for :meth:`prop` and
+        :meth:`instances` to give (the same tables: only the way of reading differs; a table's subjects
+        may come in another order). :class:`StoreReader` reads each property by object: a row per
+        distinct object, with its subjects' IRIs, so that an object's text is read once, not once per
+        subject (a source's for each of its 50 claims, a status for 10,000 transfers); and the classes
+        in one query, a row per class."""
         for p in props:
             self.prop(p)
+        for cls in classes:
+            self.instances(cls)
 
     def values(self, p: str, subjects: Iterable[str]) -> dict[str, list]:
         """subject -> the distinct objects of ``p`` (as :meth:`prop` gives them), for ``subjects`` only
@@ -198,6 +202,7 @@ _QUOTES = ("SELECT ?c ?q WHERE { { SELECT ?sel ?q WHERE { ?sel ?p1 ?q } } "
 _CHAINS = "SELECT ?c ?ev ?sel ?q WHERE { ?c ?p1 ?ev . ?ev ?p2 ?sel . ?sel ?p3 ?q }"
 #: A property's subjects by object (:meth:`StoreReader.read`): each object's text read once, its subjects' in one text.
 _BY_OBJECT = "SELECT ?o (GROUP_CONCAT(STR(?s); separator=\" \") AS ?ss) WHERE { ?s ?p ?o } GROUP BY ?o"
+_BY_CLASS = "SELECT ?cls (GROUP_CONCAT(STR(?s); separator=\" \") AS ?ss) WHERE { ?s a ?cls } GROUP BY ?cls"
 
 
 
@@ -227,10 +232,20 @@ class StoreReader(Reader):
         for (s,) in self._query(bind_values(_INSTANCES, {"cls": ox.NamedNode(cls)})):
             yield value_of(s)
 
-    def read(self, props: Iterable[str]) -> None:
+    def read(self, props: Iterable[str], classes: Iterable[str] = ()) -> None:
         for p in dict.fromkeys(str(p) for p in props):
             if p not in self._props:
                 self._props[p] = self._by_object(p)
+        todo = [c for c in dict.fromkeys(str(c) for c in classes) if c not in self._instances]
+        if todo:
+            found: dict[str, list[str]] = {c: [] for c in todo}
+            for cls, subjects in self._query(bind_values(_BY_CLASS, {"cls": [ox.NamedNode(c) for c in todo]})):
+                if subjects is None:  # a blank node: read that class as instances() does
+                    found[cls.value] = list(self._subjects(cls.value))
+                else:
+                    found[cls.value] = subjects.value.split(" ")
+            for c in todo:
+                self._instances[c] = sorted(set(found[c]))
 
     def _by_object(self, p: str) -> dict[str, list]:
         """The table of :meth:`prop` for ``p``, read a row per distinct object (its subjects' IRIs joined
