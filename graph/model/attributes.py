@@ -35,13 +35,7 @@ _PLAIN = frozenset({str, int, float, bool})
 
 
 def _json(value: list | tuple | dict) -> str:
-    """``value`` as compact JSON text, as ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` writes it;
-    a list of texts (the claims, their ids, the sources) without the encoder's set-up."""
-    if type(value) is list and (not value or type(value[0]) is not dict):
-        try:
-            return "[" + ",".join(map(_TEXT, value)) + "]"
-        except TypeError:  # not texts only
-            pass
+    """``value`` as compact JSON text, as ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` writes it."""
     if _C_ENCODE is not None:
         return "".join(_C_ENCODE(value, 0))
     return _ENCODER.encode(value)
@@ -57,19 +51,11 @@ def flat_attributes(attrs: dict) -> dict:
     >>> flat_attributes({"sources": ["gmf", "sipri"], "quantity": None, "weight": 2.0})
     {'sources': '["gmf","sipri"]', 'weight': 2.0, 'json': 'sources'}
     """
-    out: dict[str, Any] = {}
-    listed = []
+    out = {key: value for key, value in attrs.items() if value is not None}
     plain = _PLAIN
-    for key, value in attrs.items():
-        if type(value) in plain:
-            out[key] = value
-        elif value is None:
-            continue
-        elif isinstance(value, (list, tuple, dict)):
-            out[key] = _json(value)
-            listed.append(key)
-        else:
-            out[key] = value
+    listed = [key for key, value in out.items() if type(value) not in plain and isinstance(value, (list, tuple, dict))]
+    for key in listed:
+        out[key] = _json(out[key])
     if listed:
         out[JSON_ATTRIBUTE] = " ".join(listed)
     return out
