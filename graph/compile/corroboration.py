@@ -26,6 +26,7 @@ dataset by one publisher count once, and a republication is already the same sou
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
@@ -496,16 +497,24 @@ def link_transfers(found: list[Transfer], context: Dataset | Triples,
     # Only sources that share a deal id or a supplier-recipient pair can have a link: find those
     # pairs through what they share, rather than comparing every source with every other.
     sharing: dict[tuple, list[int]] = {}
+    shares: list[list[tuple]] = []
     for i, key in enumerate(keys):
         ix = index[id(by_source[key])]
-        for shared in [("deal", d) for d in ix.by_deal] + [("parties", p) for p in ix.parties]:
-            sharing.setdefault(shared, []).append(i)
-    pairs = {(i, j) for members in sharing.values() for n, i in enumerate(members) for j in members[n + 1:]}
-    for i, j in sorted(pairs):
-        ta, tb = by_source[keys[i]], by_source[keys[j]]
-        a_data, b_data = ta[0].is_dataset, tb[0].is_dataset
-        driver, other = (tb, ta) if (a_data and not b_data) else (ta, tb)
-        _pair(driver, other, up, labels, result, index)
+        shares.append([("deal", d) for d in ix.by_deal] + [("parties", p) for p in ix.parties])
+        for shared in shares[i]:
+            sharing.setdefault(shared, []).append(i)  # each list ascending
+    # every pair (i, j), i < j, sharing something, in sorted order; made source by source, since
+    # the pairs of a large corpus (where most sources share a hub's parties) do not fit in memory
+    for i, ta in enumerate(by_source[key] for key in keys):
+        partners: set[int] = set()
+        for shared in shares[i]:
+            members = sharing[shared]
+            partners.update(members[bisect.bisect_right(members, i):])
+        for j in sorted(partners):
+            tb = by_source[keys[j]]
+            a_data, b_data = ta[0].is_dataset, tb[0].is_dataset
+            driver, other = (tb, ta) if (a_data and not b_data) else (ta, tb)
+            _pair(driver, other, up, labels, result, index)
     if only is not None:
         result.conflicts = [c for c in result.conflicts
                             if all(tuple(sorted((URIRef(a), URIRef(b)))) in only
