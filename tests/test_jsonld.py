@@ -64,3 +64,23 @@ def test_pyld_expands_compacts_and_frames_by_type(doc, published, seed_out):
     nodes = framed["@graph"]
     assert {n["@id"].replace("claim:", PREFIXES["claim"]) for n in nodes} == want
     assert all("skg:ArmsTransfer" in (n["@type"] if isinstance(n["@type"], list) else [n["@type"]]) for n in nodes)
+
+
+def test_the_streamed_writer_refuses_a_graph_whose_quads_come_in_two_groups():
+    """Node by node is right only for quads grouped by graph (sorted N-Quads are): a graph seen
+    again after another would be split in two objects, so the writer says so instead."""
+    import io
+
+    import pyoxigraph as ox
+
+    from graph.compile.jsonld import write_jsonld
+
+    g1, g2 = ox.NamedNode("https://w3id.org/serbia-kg/graph/a"), ox.NamedNode("https://w3id.org/serbia-kg/graph/b")
+    s, p = ox.NamedNode("https://w3id.org/serbia-kg/id/x"), ox.NamedNode("http://purl.org/dc/terms/title")
+    grouped = [ox.Quad(s, p, ox.Literal("one"), g1), ox.Quad(s, p, ox.Literal("two"), g2)]
+    out = io.BytesIO()
+    write_jsonld(grouped, out)
+    body = json.loads(out.getvalue())["@graph"]
+    assert [g["@id"] for g in body] == ["kgg:a", "kgg:b"] and out.getvalue().endswith(b"]}\n")
+    with pytest.raises(ValueError, match="kgg:a"):
+        write_jsonld(grouped + [ox.Quad(s, p, ox.Literal("three"), g1)], io.BytesIO())
