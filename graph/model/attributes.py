@@ -11,7 +11,7 @@ answered from a store's caches read evidence without importing rdflib or network
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Iterable
 
 __all__ = ["JSON_ATTRIBUTE", "flat_attributes", "attributes"]
 
