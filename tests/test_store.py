@@ -23,7 +23,8 @@ def _count(ds) -> int:
 def test_memory_default_union_sees_every_named_graph(seed_out):
     ds = open_dataset(seed_out)
     graphs = {str(r[0]) for r in ds.query(GRAPHS)}
-    assert graphs == {str(GRAPH.ontology), str(GRAPH.registry), str(GRAPH[SEED_ID]), str(GRAPH.ties)}
+    assert graphs == {str(GRAPH.ontology), str(GRAPH.registry), str(GRAPH[SEED_ID]), str(GRAPH.ties),
+                      str(GRAPH.pages)}
     assert _count(ds) > 1000
 
 
@@ -87,7 +88,8 @@ def test_unreachable_endpoint_is_one_clear_error():
 @pytest.mark.server
 def test_push_puts_one_named_graph_per_source(seed_out, seed_endpoint):
     graphs = remote_graphs(seed_endpoint)
-    assert graphs == sorted([str(GRAPH.ontology), str(GRAPH.registry), str(GRAPH[SEED_ID]), str(GRAPH.ties)])
+    assert graphs == sorted([str(GRAPH.ontology), str(GRAPH.registry), str(GRAPH[SEED_ID]), str(GRAPH.ties),
+                           str(GRAPH.pages)])
     remote, mem = open_dataset(endpoint=seed_endpoint), open_dataset(seed_out)
     assert _count(remote) == _count(mem)
     # the server's own graphs stay out of the answers

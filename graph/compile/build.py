@@ -34,6 +34,7 @@ from graph.compile import serialize
 from graph.compile.void import VOID_FILE
 from graph.compile.void import describe as describe_dataset
 from graph.model.terms import GRAPH, PREFIXES, SKG
+from graph.compile.pages import PAGES, claimed, page_triples
 from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_triples
 from graph.compile.parallel import cores, pool
 from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
@@ -245,6 +246,7 @@ class _Slice:
     problems: list[KGError] = field(default_factory=list)
     transfers: list = field(default_factory=list)
     named: list = field(default_factory=list)  # ties.Named: claims naming two or more actors
+    pages: list = field(default_factory=list)  # pages.Claimed: every claim, for the saved questions' pages
     shacl: list[KGError] = field(default_factory=list)
     #: When spooled: where the slice's graphs were written, its claims by type (``graphs`` and
     #: ``claims`` are then empty).
@@ -312,6 +314,7 @@ def _compile_slice(index: int) -> _Slice:
             actors = named_actors(compiled.iri, compiled.triples, job["actors"])
             if len(actors) > 1:
                 res.named.append(Named(compiled.claim_id, str(source.graph_iri), str(compiled.iri), actors))
+            res.pages.append(claimed(compiled.iri, compiled.claim_id, source.graph_iri, compiled.triples))
             if compiled.type == "transfer":
                 corroboration.extend(compiled.triples)
             compiled.triples = []  # kept as strings in the graph; not sent back from a worker
@@ -421,6 +424,9 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in links.triples()]
     # actors named together: the derived kgg:ties graph
     graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in tie_triples(n for r in results for n in r.named)]
+    # the saved questions' answers in order, a page at a time: the derived kgg:pages graph
+    pages = page_triples([c for r in results for c in r.pages], sources)
+    graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in pages]
     if spooled is not None:  # the ontology, the registry and the derived graphs: the spool's last file
         spooled.add(graphs, "whole.nq")
         graphs = {}

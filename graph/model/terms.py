@@ -8,7 +8,7 @@ Both fail on unknown names, so a typo is an ``AttributeError`` at the line that 
 from rdflib.namespace import DefinedNamespace, Namespace
 from rdflib.term import URIRef
 
-__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "TIE", "WIKIDATA", "OA", "PREFIXES"]
+__all__ = ["SKG", "SKV", "ENTITY", "CLAIM", "SOURCE", "GRAPH", "TIE", "PAGE", "WIKIDATA", "OA", "PREFIXES"]
 
 #: Entities of the registry (actors, systems, places, instruments, programmes).
 ENTITY = Namespace("https://w3id.org/serbia-kg/id/")
@@ -20,6 +20,8 @@ SOURCE = Namespace("https://w3id.org/serbia-kg/source/")
 GRAPH = Namespace("https://w3id.org/serbia-kg/graph/")
 #: Ties between two actors, derived by the build (``tie:<actor-id>/<other-id>``).
 TIE = Namespace("https://w3id.org/serbia-kg/tie/")
+#: Pages of the saved questions' answers, ordered by the build (``page:<question>/<parameters>``).
+PAGE = Namespace("https://w3id.org/serbia-kg/page/")
 #: Wikidata's items (``wd:Q403``): entities of the registry that are certainly one are ``skos:exactMatch``.
 WIKIDATA = Namespace("http://www.wikidata.org/entity/")
 #: The Web Annotation vocabulary: a claim's evidence is an annotation whose selector quotes the source.
@@ -117,6 +119,11 @@ class SKG(DefinedNamespace):
     officeOf: URIRef  # office of
     orderDate: URIRef  # order date
     organisation: URIRef  # organisation
+    pageItem: URIRef  # page item
+    pageKey: URIRef  # page key
+    pageOf: URIRef  # page of
+    pageSecondKey: URIRef  # page second key
+    pageStart: URIRef  # page start
     partOf: URIRef  # part of
     participant: URIRef  # participant
     partner: URIRef  # partner
@@ -257,6 +264,7 @@ PREFIXES = {
     "src": str(SOURCE),
     "kgg": str(GRAPH),
     "tie": str(TIE),
+    "page": str(PAGE),
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",

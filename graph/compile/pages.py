@@ -1,0 +1,209 @@
+"""Pages of the saved questions' answers, ordered once by the build into the derived graph ``kgg:pages``.
+
+A saved question that lists a busy actor's claims (``claims-about-entity``, ``statements-by-speaker``,
+``positions-on-topic``) would otherwise visit every one of them, and sort them all, before it can
+cut a page of 100. For each such question and each value of its parameters (each left out too), the
+build lists the claims of the question's rows in the question's order and cuts them into pages of
+about :data:`PAGE_ROWS` claims. A page is a node ``page:<question>/<values>/<n>`` with
+
+- ``skg:pageOf page:<question>``, ``skg:pageKey`` (and ``skg:pageSecondKey``): the parameters'
+  values, ``page:any`` for one left out;
+- ``skg:pageStart n``: the rank (from 0) of the page's first claim in the list;
+- ``skg:pageItem`` for each of its claims.
+
+A question finds its pages from its parameters alone (``COALESCE(?entity, page:any)``, which
+Oxigraph folds into a constant, then one index look-up), reads those that start before its page ends
+(``FILTER(?page_start < 100)``: :func:`graph.store.querytext.set_page` writes ``limit + offset``),
+and sorts their claims' rows itself. Each claim counts as one row (a question gives at least one
+row per claim it lists), so a page's start is never past the rank of its first row, and what is
+read always holds the page asked for. A page ends only where the question's leading sort keys
+change (:class:`Row`'s ``key``): rows this module's order cannot tell apart (two dates of different
+precision that begin on the same day) never straddle two pages, and the engine orders them itself.
+
+Which claims each question lists, and in what order, is written once here per question (one
+function each, :data:`QUESTIONS`) and tested against the question asked of the claims themselves
+(``tests/test_pages.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Callable, Iterable, Iterator, NamedTuple
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from graph.model.dates import parse_date
+from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
+
+__all__ = ["PAGES", "PAGE_ROWS", "ANY", "QUESTIONS", "Claimed", "Row", "claimed", "page_triples"]
+
+#: The derived named graph the pages are written to.
+PAGES = GRAPH.pages
+#: Claims per page (a page may hold more, to end where its leading sort keys change).
+PAGE_ROWS = 100
+#: A parameter left out.
+ANY = PAGE.any
+
+
+class Claimed(NamedTuple):
+    """What the pages need of one claim: where it is, its class, and its objects."""
+
+    claim: str            # the claim's IRI
+    claim_id: str
+    graph: str            # its source's named graph
+    cls: str              # its class
+    objects: tuple        # (property, IRI) pairs, sorted: every object of the claim that is an IRI
+
+
+class Row(NamedTuple):
+    """One claim in a list: ``key`` sorts as the question does (a page ends only where it changes),
+    ``then`` breaks ties the way the question does where this module can tell."""
+
+    key: tuple
+    then: tuple
+    claim: str
+
+
+def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple]) -> Claimed:
+    """The record of a compiled claim, from its triples."""
+    cls = ""
+    objects = []
+    for s, p, o in triples:
+        if s != claim:
+            continue
+        if p == RDF.type:
+            cls = str(o)
+        elif isinstance(o, URIRef) and p != SKG.evidence:
+            objects.append((str(p), str(o)))
+    return Claimed(str(claim), claim_id, str(graph), cls, tuple(sorted(objects)))
+
+
+def _graph_id(graph: str) -> str:
+    return graph[len(str(GRAPH)):] if graph.startswith(str(GRAPH)) else ""
+
+
+# --- the questions: which claims each lists, for which parameters, in what order ---------------------
+
+Lists = dict[tuple, list[Row]]
+Context = dict  # what a question needs beyond the claims: {"issued": {graph: (source, literal)}}
+
+
+def claims_about_entity(claims: list[Claimed], context: Context) -> Lists:
+    """``claims-about-entity``: the claims naming the entity (of the registry), by source (its
+    graph's id), then claim id; with the entity left out, every claim."""
+    lists: Lists = defaultdict(list)
+    ent = str(ENTITY)
+    for c in claims:
+        row = Row((_graph_id(c.graph), c.claim_id), (), c.claim)
+        lists[(None,)].append(row)
+        for entity in sorted({o for _, o in c.objects if o.startswith(ent)}):
+            lists[(entity,)].append(row)
+    return lists
+
+
+def _date_start(value: Literal | None) -> tuple:
+    """Where a date (a year, a month or a day) begins, as Oxigraph orders them; ``()`` for none."""
+    if value is None:
+        return ()
+    m = re.fullmatch(r"(-?\d{4,})(?:-(\d\d))?(?:-(\d\d))?", str(value))
+    if not m:
+        raise ValueError(f"not a date the build writes: {value!r}")
+    return (int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+
+
+def statements_by_speaker(claims: list[Claimed], context: Context) -> Lists:
+    """``statements-by-speaker``: claims with a speaker and a kind (statements), by speaker (its IRI
+    after ``://``), then source issue date, source id and claim; per speaker and kind, either left
+    out. A statement whose source has no issue date is not listed (the question joins it)."""
+    lists: Lists = defaultdict(list)
+    speaker_p, kind_p = str(SKG.speaker), str(SKG.statementKind)
+    issued = context["issued"]
+    for c in claims:
+        if c.graph not in issued:
+            continue
+        source_iri, date = issued[c.graph]
+        kinds = sorted({o for p, o in c.objects if p == kind_p})
+        for speaker in sorted({o for p, o in c.objects if p == speaker_p}):
+            row = Row((speaker.split("://", 1)[-1], _date_start(date)),
+                      (source_iri[len(str(SOURCE)):], c.claim), c.claim)
+            for kind in kinds:
+                for key in ((None, None), (speaker, None), (None, kind), (speaker, kind)):
+                    lists[key].append(row)
+    return lists
+
+
+def positions_on_topic(claims: list[Claimed], context: Context) -> Lists:
+    """``positions-on-topic``: positions by holder id, then claim id; per holder, or left out."""
+    lists: Lists = defaultdict(list)
+    position, actor_p, ent = str(SKG.Position), str(SKG.actor), str(ENTITY)
+    for c in claims:
+        if c.cls != position:
+            continue
+        for holder in sorted({o for p, o in c.objects if p == actor_p}):
+            row = Row((holder[len(ent):] if holder.startswith(ent) else "", c.claim_id), (c.claim,), c.claim)
+            lists[(None,)].append(row)
+            lists[(holder,)].append(row)
+    return lists
+
+
+#: The questions answered from pages, and how each lists its claims (keys: its parameters in order).
+QUESTIONS: dict[str, Callable[[list[Claimed], Context], Lists]] = {
+    "claims-about-entity": claims_about_entity,
+    "positions-on-topic": positions_on_topic,
+    "statements-by-speaker": statements_by_speaker,
+}
+
+
+def _pages(rows: list[Row]) -> Iterator[tuple[int, list[str]]]:
+    """The list's pages: (rank of the first claim, its claims); a page ends where ``key`` changes.
+
+    A claim of several rows (a statement of two speakers, in the list of any speaker) is listed
+    once, in the page of its first row, and counted as one row.
+    """
+    start, rank, last = 0, 0, None
+    claims: list[str] = []
+    seen: set[str] = set()
+    for row in sorted(rows):
+        if row.claim in seen:
+            continue
+        seen.add(row.claim)
+        if len(claims) >= PAGE_ROWS and row.key != last:
+            yield start, claims
+            start, claims = rank, []
+        claims.append(row.claim)
+        last = row.key
+        rank += 1
+    if claims:
+        yield start, claims
+
+
+def _part(value: str | None) -> str:
+    """A parameter's value in a page's IRI: an IRI of the project without its base, else ``any``."""
+    base = str(PAGE)[:-len("page/")]
+    return "any" if value is None else value[len(base):] if value.startswith(base) else "other"
+
+
+def page_triples(claims: list[Claimed], sources: Iterable) -> list[tuple]:
+    """The ``kgg:pages`` triples of every question of :data:`QUESTIONS`, sorted.
+
+    ``sources``: the corpus's :class:`graph.compile.sources.Source` objects (their issue dates).
+    """
+    context: Context = {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
+                                   for s in sources if s.meta.get("issued") is not None}}
+    out: list[tuple] = []
+    for question, lister in sorted(QUESTIONS.items()):
+        of = PAGE[question]
+        for key, rows in lister(claims, context).items():
+            name = f"{PAGE}{question}/" + "/".join(_part(v) for v in key)
+            keys = [URIRef(v) if v is not None else ANY for v in key]
+            for start, items in _pages(rows):
+                page = URIRef(f"{name}/{start}")
+                out += [(page, SKG.pageOf, of), (page, SKG.pageKey, keys[0]),
+                        (page, SKG.pageStart, Literal(start, datatype=XSD.integer))]
+                if len(keys) > 1:
+                    out.append((page, SKG.pageSecondKey, keys[1]))
+                out += [(page, SKG.pageItem, URIRef(c)) for c in items]
+    out.sort()
+    return out
