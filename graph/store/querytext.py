@@ -9,7 +9,7 @@ form Oxigraph joins first (what :func:`graph.store.sparql.run_text` writes for a
 The saved questions, the endpoint's parameters and the store reader of the projection all bind
 this way. :func:`set_page` sets the query's last ``LIMIT``/``OFFSET``, and the ``LIMIT``
 of a sub-select nested in the page's group that ends where the page ends (a pre-selection of at
-most as many rows as the page needs). Neither imports rdflib.
+most as many rows as the page needs), or a ``FILTER(?page_start < n)`` there that does. Neither imports rdflib.
 
 >>> import pyoxigraph as ox
 >>> print(bind_values("SELECT ?s WHERE { ?s ?p ?o }", {"p": ox.NamedNode("http://x/p")}))
@@ -36,6 +36,7 @@ _SKIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))
                    r'|<[^<>"{}|^`\\\x00-\x20]*>' r"|#[^\n]*")
 _WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
+_PAGE_END = re.compile(r"\bFILTER\s*\(\s*[?$]page_start\s*<\s*(?P<l>\d+)\s*\)", re.IGNORECASE)
 _LIMIT = re.compile(r"(?:\bOFFSET\s+(?P<o1>\d+)\s+)?\bLIMIT\s+(?P<l>\d+)(?:\s+OFFSET\s+(?P<o2>\d+))?",
                     re.IGNORECASE)
 
@@ -167,8 +168,10 @@ def set_page(text: str, limit: int | None = None, offset: int | None = None) -> 
 
     ``None`` keeps what the query says. A sub-select nested in the page's group whose ``LIMIT``
     is where the page ends as written (its limit plus its offset) pre-selects the rows the page is
-    cut from: its ``LIMIT`` becomes the new page's end (``limit + offset``). The numbers are written
-    by this function (never text given by a user).
+    cut from: its ``LIMIT`` becomes the new page's end (``limit + offset``); so does the number of
+    a ``FILTER(?page_start < n)`` in that group whose ``n`` is where the page ends (a question that
+    reads the build's pages, ``kgg:pages``, that start before its page ends). The numbers are written by this
+    function (never text given by a user).
 
     Raises
     ------
@@ -185,10 +188,13 @@ def set_page(text: str, limit: int | None = None, offset: int | None = None) -> 
     if limit < 1 or offset < 0:
         raise InputError(f"bad page: limit {limit}, offset {offset} (a limit of 1 or more, an offset of 0 or more)")
     at = _where_brace(text)
-    inner = [i for i in _LIMIT.finditer(_blank(text), at or 0, m.start())
+    blanked = _blank(text)
+    inner = [i for i in _LIMIT.finditer(blanked, at or 0, m.start())
              if not (i.group("o1") or i.group("o2")) and int(i.group("l")) == old_end] if at is not None else []
+    ends = [i for i in _PAGE_END.finditer(blanked, at or 0, m.start())
+            if int(i.group("l")) == old_end] if at is not None else []
     clause = f"LIMIT {limit}" + (f" OFFSET {offset}" if offset or old_offset else "")
     text = text[:m.start()] + clause + text[m.end():]
-    for i in reversed(inner):
-        text = text[:i.start()] + f"LIMIT {limit + offset}" + text[i.end():]
+    for i in sorted(inner + ends, key=lambda i: i.start(), reverse=True):
+        text = text[:i.start("l")] + str(limit + offset) + text[i.end("l"):]
     return text

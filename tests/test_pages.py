@@ -1,0 +1,147 @@
+"""The derived kgg:pages graph: the saved questions that read a page from it give the rows they gave
+when they visited and sorted every claim (tests/fixtures/unpaged/*.rq, the questions as they were),
+for every parameter value and any page, on the seed, the seed with both SIPRI samples, the default
+corpus and a synthetic corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from graph.compile.pages import ANY, PAGE_ROWS, PAGES, QUESTIONS
+from graph.model.terms import PREFIXES, SKV
+from graph.store.querytext import bind_values, set_page
+from graph.store.sparql import saved_query
+
+UNPAGED = Path(__file__).parent / "fixtures" / "unpaged"
+PAGED = sorted(QUESTIONS)
+#: (limit, offset): the default page, small pages across page boundaries, a page past the end.
+PAGES_ASKED = [(None, None), (7, 0), (7, 95), (3, 99), (150, 50), (40, 180), (10, 10**6)]
+
+
+def _store(out: Path) -> ox.Store:
+    st = ox.Store()
+    st.bulk_load(path=str(out / "serbia-kg.trig"), format=ox.RdfFormat.TRIG)
+    return st
+
+
+def _rows(st: ox.Store, text: str) -> list:
+    r = st.query(text, use_default_graph_as_union=True, prefixes=dict(PREFIXES))
+    if isinstance(r, ox.QueryTriples):
+        return sorted(str(t) for t in r)
+    names = [v.value for v in r.variables]
+    return [tuple(str(s[n]) if s[n] is not None else None for n in names) for s in r]
+
+
+def _values(st: ox.Store, question: str) -> list[dict]:
+    """Parameter values to ask each question with: values the data holds (each alone, and in pairs), and none."""
+    skg, ent = PREFIXES["skg"], PREFIXES["ent"]
+
+    def objects(*props):
+        return sorted({q.object for p in props for q in st.quads_for_pattern(None, ox.NamedNode(skg + p), None)},
+                      key=str)
+
+    def pairs(name_a, a_values, name_b, b_values, n=12):
+        return ([{name_a: a} for a in a_values] + [{name_b: b} for b in b_values]
+                + [{name_a: a, name_b: b} for a in a_values[:n] for b in b_values[:n]])
+
+    if question in ("claims-about-entity", "tie-sources"):
+        named = sorted({q.object for q in st.quads_for_pattern(None, None, None)
+                        if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(ent)}, key=str)
+        if question == "claims-about-entity":
+            return [{}] + [{"entity": e} for e in named]
+        busy = objects("supplier", "recipient", "participant")[:8] + named[::max(1, len(named) // 8)]
+        return [{}] + pairs("a", busy, "b", busy[::-1], n=16)
+    if question == "statements-by-speaker":
+        kinds = objects("statementKind") + [ox.NamedNode(str(SKV.assessment))]
+        return [{}] + pairs("speaker", objects("speaker"), "kind", kinds)
+    if question == "claim-evidence":
+        ids = sorted({q.object for q in st.quads_for_pattern(None, ox.NamedNode(skg + "claimId"), None)}, key=str)
+        # (the claim is required: left out, rows of different claims tie in the question's order)
+        return [{"claim": i} for i in ids[::max(1, len(ids) // 60)]] + [{"claim": ox.Literal("no such claim")}]
+    if question == "exercises-by-partner":
+        actors = objects("participant", "partOf")
+        return [{}] + pairs("actor", actors, "partner", actors[::-1])
+    if question == "transfers-by-supplier":
+        return [{}] + pairs("recipient", objects("recipient"), "supplier", objects("supplier"))
+    if question == "positions-on-topic":
+        return [{}] + [{"holder": h} for h in objects("actor")]
+    raise AssertionError(f"no parameter values for {question}")
+
+
+def _agree(st: ox.Store, question: str, *, sample: int | None = None) -> int:
+    """Ask ``question`` paged and unpaged with each value and page; return how many rows were compared."""
+    paged, unpaged = saved_query(question).text, (UNPAGED / f"{question}.rq").read_text(encoding="utf-8")
+    values = _values(st, question)
+    if sample and len(values) > sample:
+        values = values[:: len(values) // sample]
+    compared = 0
+    for bindings in values:
+        for limit, offset in PAGES_ASKED:
+            texts = [bind_values(t, bindings, form="bind") if bindings else t for t in (unpaged, paged)]
+            if limit is not None:
+                texts = [set_page(t, limit, offset) for t in texts]
+            want, got = (_rows(st, t) for t in texts)
+            assert got == want, f"{question} {bindings} limit={limit} offset={offset}"
+            compared += len(want)
+    return compared
+
+
+@pytest.mark.parametrize("question", PAGED)
+def test_paged_questions_give_the_unpaged_rows_on_the_seed(seed_out, question):
+    assert _agree(_store(seed_out), question) > 0
+
+
+@pytest.mark.parametrize("question", PAGED)
+def test_paged_questions_give_the_unpaged_rows_with_both_sipri_samples(sipri_both_out, question):
+    assert _agree(_store(sipri_both_out), question) > 0
+
+
+@pytest.mark.parametrize("question", PAGED)
+def test_paged_questions_give_the_unpaged_rows_on_the_default_corpus(default_out, question):
+    assert _agree(_store(default_out), question) > 0
+
+
+@pytest.mark.parametrize("question", PAGED)
+def test_paged_questions_give_the_unpaged_rows_on_a_synthetic_corpus(synthetic_built, question):
+    assert _agree(_store(synthetic_built / "out"), question, sample=40) > 0
+
+
+def test_the_build_writes_pages_that_start_where_the_question_says(default_out):
+    """Each list's pages start at 0 and hold PAGE_ROWS claims or more each (all but its last); a
+    question without its pages finds nothing (it reads them, it does not visit the claims)."""
+    st = _store(default_out)
+    skg, pages = PREFIXES["skg"], ox.NamedNode(str(PAGES))
+
+    def one(page, prop):
+        found = [q.object for q in st.quads_for_pattern(page, ox.NamedNode(skg + prop), None, pages)]
+        return found[0] if found else None
+
+    lists: dict = {}
+    for q in st.quads_for_pattern(None, ox.NamedNode(skg + "pageStart"), None, pages):
+        key = (one(q.subject, "pageOf"), one(q.subject, "pageKey"), one(q.subject, "pageSecondKey"))
+        items = len(list(st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageItem"), None, pages)))
+        lists.setdefault(key, []).append((int(q.object.value), items))
+    assert {k[0].value.rsplit("/", 1)[1] for k in lists} == set(QUESTIONS)
+    assert (ox.NamedNode(PREFIXES["page"] + "claims-about-entity"), ox.NamedNode(str(ANY)), None) in lists
+    for numbers in lists.values():
+        numbers.sort()
+        assert numbers[0][0] == 0
+        for (start, items), (nxt, _) in zip(numbers, numbers[1:]):
+            assert items == nxt - start >= PAGE_ROWS
+    assert any(len(n) > 1 for n in lists.values())  # the default corpus's claims of any entity: several pages
+    st.remove_graph(pages)
+    assert _rows(st, saved_query("claims-about-entity").text) == []
+
+
+def test_set_page_moves_the_end_of_the_pages_read_with_the_page():
+    text = ("SELECT ?c WHERE { { SELECT ?c ?k WHERE { ?l skg:pageStart ?page_start . FILTER(?page_start < 100) "
+            "FILTER(?k < 100) ?c skg:n ?k } ORDER BY ?k LIMIT 100 } }  # FILTER(?page_start < 100)")
+    paged = set_page(text, limit=10, offset=250)
+    assert "FILTER(?page_start < 260)" in paged and "LIMIT 10 OFFSET 250" in paged
+    assert "FILTER(?k < 100)" in paged  # only ?page_start is where the pages read end
+    assert paged.endswith("# FILTER(?page_start < 100)")  # a comment is not the query
+    other = text.replace("?page_start < 100", "?page_start < 7")  # not where the page ends: left as it is
+    assert "FILTER(?page_start < 7)" in set_page(other, limit=10, offset=250)
