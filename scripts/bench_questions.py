@@ -27,7 +27,7 @@ import pyoxigraph as ox
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import _entity_for  # noqa: E402  (the benchmark's parameters for a synthetic corpus)
+from bench import question_variants  # noqa: E402  (the benchmark's parameters for a synthetic corpus)
 
 from graph.store import querytext  # noqa: E402
 from graph.store.backends import open_dataset  # noqa: E402
@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the synthetic corpus (its corpus.json names the hub and partners bound)")
     parser.add_argument("--before", required=True, type=Path,
                         help="another checkout of serbia-kg (its querytext.py and saved questions)")
-    parser.add_argument("--only", default="", help="comma-separated names of questions (default: all)")
+    parser.add_argument("--only", default="",
+                        help="comma-separated names of questions, or variants such as 'NAME (defaults)' (default: all)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each (default 5), by turns")
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="a parameter's value instead of the benchmark's (where a question takes it)")
@@ -81,34 +82,38 @@ def main(argv: list[str] | None = None) -> int:
             return [tuple(str(s[v]) if s[v] is not None else None for v in names) for s in r]
         return sorted(str(t) for t in r)
 
-    print(f"{'question':24s} {'rows':>9s}  {'before ms (range)':>20s}  {'after ms (range)':>20s}  ratio")
+    print(f"{'question':35s} {'rows':>9s}  {'before ms (range)':>20s}  {'after ms (range)':>20s}  ratio")
     for q in saved_queries():
-        if only and q.name not in only:
+        if only and not any(o.split(" (")[0] == q.name for o in only):
             continue
         old = args.before / "ontology" / "queries" / f"{q.name}.rq"
         if not old.is_file():
             continue
         declared = {p.name: p for p in q.params}
-        params = {p.name: v for p in q.params if (v := _entity_for(p, focus)) is not None}
-        params.update({p.name: p.default for p in q.params if p.name not in params and p.default is not None})
-        params.update({k: v for k, v in extra.items() if k in declared})
-        bindings = {k: resolve_param(ds, declared[k], v) for k, v in params.items()
-                    if declared[k].kind not in ("limit", "offset")}
-        page = {declared[k].kind: int(v) for k, v in params.items() if declared[k].kind in ("limit", "offset")}
-        a = _bound(before_qt, old.read_text(encoding="utf-8"), bindings, page)
-        b = _bound(querytext, q.text, bindings, page)
-        ra, rb = rows(a), rows(b)
-        ta: list[float] = []
-        tb: list[float] = []
-        for _ in range(args.repeat):
-            for text, times in ((a, ta), (b, tb)):
-                t0 = time.perf_counter()
-                rows(text)
-                times.append((time.perf_counter() - t0) * 1000)
-        ma, mb = statistics.median(ta), statistics.median(tb)
-        print(f"{q.name:24s} {len(rb):4d} {'same' if ra == rb else 'DIFFERENT':>4s}  "
-              f"{ma:8.1f} ({min(ta):.0f}-{max(ta):.0f})".ljust(20) + f"  {mb:8.1f} ({min(tb):.0f}-{max(tb):.0f})  "
-              f"{ma / mb:4.1f}x", flush=True)
+        for variant, given in question_variants(q, focus):
+            if only and q.name not in only and variant not in only:
+                continue
+            params = dict(given)
+            params.update({p.name: p.default for p in q.params if p.name not in params and p.default is not None
+                           and (p.kind in ("limit", "offset") or variant == q.name)})
+            params.update({k: v for k, v in extra.items() if k in declared})
+            bindings = {k: resolve_param(ds, declared[k], v) for k, v in params.items()
+                        if declared[k].kind not in ("limit", "offset")}
+            page = {declared[k].kind: int(v) for k, v in params.items() if declared[k].kind in ("limit", "offset")}
+            a = _bound(before_qt, old.read_text(encoding="utf-8"), bindings, page)
+            b = _bound(querytext, q.text, bindings, page)
+            ra, rb = rows(a), rows(b)
+            ta: list[float] = []
+            tb: list[float] = []
+            for _ in range(args.repeat):
+                for text, times in ((a, ta), (b, tb)):
+                    t0 = time.perf_counter()
+                    rows(text)
+                    times.append((time.perf_counter() - t0) * 1000)
+            ma, mb = statistics.median(ta), statistics.median(tb)
+            print(f"{variant:35s} {len(rb):4d} {'same' if ra == rb else 'DIFFERENT':>4s}  "
+                  f"{ma:8.1f} ({min(ta):.0f}-{max(ta):.0f})".ljust(20) + f"  {mb:8.1f} ({min(tb):.0f}-{max(tb):.0f})  "
+                  f"{ma / mb:4.1f}x", flush=True)
     return 0
 
 
