@@ -188,9 +188,11 @@ def _entity_for(param, focus: dict, ds=None) -> str | None:
 def question_variants(q, focus: dict) -> list[tuple[str, dict]]:
     """How the bench asks a saved question: with the parameters :func:`_entity_for` gives, and, where
     that binds a parameter the question's defaults leave out, also as a user asks it with its defaults
-    (``NAME (defaults)``: each parameter with a default bound to the corpus's entity, the rest left out)."""
+    (``NAME (defaults)``: each parameter with a default, or required, bound to the corpus's entity, the
+    rest left out)."""
     given = {p.name: v for p in q.params if (v := _entity_for(p, focus)) is not None}
-    defaults = {k: v for k, v in given.items() if any(p.name == k and p.default is not None for p in q.params)}
+    defaults = {k: v for k, v in given.items()
+                if any(p.name == k and (p.default is not None or p.required) for p in q.params)}
     variants = [(q.name, given)]
     if defaults != given:
         variants.append((f"{q.name} (defaults)", defaults))
