@@ -28,6 +28,7 @@ function each, :data:`QUESTIONS`) and tested against the question asked of the c
 from __future__ import annotations
 
 import re
+import sys
 from collections import defaultdict
 from typing import Callable, Iterable, Iterator, NamedTuple
 
@@ -54,7 +55,7 @@ class Claimed(NamedTuple):
     claim_id: str
     graph: str            # its source's named graph
     cls: str              # its class
-    objects: tuple        # (property, IRI) pairs, sorted: every object of the claim that is an IRI
+    objects: tuple        # (property, IRI) pairs, sorted: the entities it names, its speakers, kinds, holders
 
 
 class Row(NamedTuple):
@@ -66,18 +67,24 @@ class Row(NamedTuple):
     claim: str
 
 
+#: The properties whose objects a question lists by (any IRI), beside every entity a claim names.
+_KEYS = (SKG.speaker, SKG.statementKind, SKG.actor)
+
+
 def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple]) -> Claimed:
-    """The record of a compiled claim, from its triples."""
+    """The record of a compiled claim, from its triples: kept small (all of them stay in the build's
+    process until the pages are written), its repeated texts interned."""
     cls = ""
     objects = []
+    ent = str(ENTITY)
     for s, p, o in triples:
         if s != claim:
             continue
         if p == RDF.type:
-            cls = str(o)
-        elif isinstance(o, URIRef) and p != SKG.evidence:
-            objects.append((str(p), str(o)))
-    return Claimed(str(claim), claim_id, str(graph), cls, tuple(sorted(objects)))
+            cls = sys.intern(str(o))
+        elif isinstance(o, URIRef) and (o.startswith(ent) or p in _KEYS):
+            objects.append((sys.intern(str(p)), sys.intern(str(o))))
+    return Claimed(str(claim), claim_id, sys.intern(str(graph)), cls, tuple(sorted(objects)))
 
 
 def _graph_id(graph: str) -> str:
