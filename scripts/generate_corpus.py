@@ -31,8 +31,11 @@ import json
 import random
 import shutil
 import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from graph.compile.pages import PAGE_ROWS  # noqa: E402  (the pages the build cuts)
 
 __all__ = ["generate", "parse_size", "Generated"]
 
@@ -229,11 +232,44 @@ def _date(rng: random.Random, year: int, precision: str | None = None) -> tuple[
     return _q(f"{year}-{m:02d}-{d:02d}"), f"on {d} {_MONTHS[m - 1]} {year}"
 
 
+class _Pages:
+    """The build's ``kgg:pages`` graph (graph/compile/pages.py), counted as claims are written: each claim
+    is an item of every list it is in (claims-about-entity: all claims and each entity named;
+    statements-by-speaker: each of speaker and kind, either left out; positions-on-topic: all positions
+    and each holder), and each page of :data:`PAGE_ROWS` items is 3 triples (4 with a second key).
+    Exact where a list's sort keys are unique; a statements list whose page would end between two
+    statements of one speaker and day ends later in the build (a page or so in a large corpus)."""
+
+    def __init__(self, entities: set[str]) -> None:
+        self.entities = entities
+        self.sizes: Counter = Counter()
+
+    def _item(self, key: tuple, second: bool) -> int:
+        n = self.sizes[key]
+        self.sizes[key] = n + 1
+        return 1 + ((4 if second else 3) if n % PAGE_ROWS == 0 else 0)
+
+    def triples(self, ctype: str, fields: dict) -> int:
+        """The pages' triples that one more claim adds."""
+        values = [x for v in fields.values() for x in (v if isinstance(v, list) else [v]) if isinstance(x, str)]
+        named = {x for x in values if x in self.entities}
+        n = self._item(("entity", None), False) + sum(self._item(("entity", e), False) for e in sorted(named))
+        if ctype == "statement":
+            speaker, kind = fields["speaker"], fields["kind"]
+            n += sum(self._item(("statement", *key), True)
+                     for key in ((None, None), (speaker, None), (None, kind), (speaker, kind)))
+        if ctype == "position":
+            n += self._item(("position", None), False) + self._item(("position", fields["holder"]), False)
+        return n
+
+
 class _Article:
     """One source being written: its claims (YAML lines) and its text (sentences)."""
 
-    def __init__(self, sid: str, year: int, actors: set[str], known_ties: set[tuple[str, str]]) -> None:
+    def __init__(self, sid: str, year: int, actors: set[str], known_ties: set[tuple[str, str]],
+                 pages: _Pages) -> None:
         self.sid = sid
+        self.pages = pages
         self.year = year
         self.actors = actors
         self.known_ties = known_ties
@@ -270,6 +306,7 @@ class _Article:
         self.claims.append(lines)
         self.sentences.append(sentence)
         self.triples += 15 + n_values + extra_triples + (1 if note else 0)
+        self.triples += self.pages.triples(ctype, fields)
         # the build's kgg:ties graph: 6 triples for each ordered pair of actors named together first here
         named = {x for v in fields.values() for x in (v if isinstance(v, list) else [v])
                  if isinstance(x, str) and x in self.actors}
@@ -566,12 +603,13 @@ def generate(target: int, out: Path, seed: int = 1, *, claims_per_source: int = 
     n_sources = n_claims = 0
     actors = {e.id for e in ents["actors"]}
     ties: set[tuple[str, str]] = set()
+    pages = _Pages({e.id for group in ents.values() for e in group})
     while triples < target:
         n_sources += 1
         year = rng.randint(2005, 2024)
         main = world.state()
         sid = f"synthetic-{year}-{n_sources:06d}-{main.id}"[:80]
-        art = _Article(sid, year, actors, ties)
+        art = _Article(sid, year, actors, ties, pages)
         want = max(1, int(rng.gauss(claims_per_source, claims_per_source / 5)))
         guard = 0
         while len(art.claims) < want and triples + art.triples < target + 40 and guard < want * 3:
