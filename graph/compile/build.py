@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -139,12 +140,15 @@ class Compilation:
                 raise RuntimeError("a spooled compilation counts its triples when its outputs are written")
             triples = self.spooled.triples
         else:
-            by_type = {}
-            for _, c in self.claims.values():
-                by_type[c.type] = by_type.get(c.type, 0) + 1
+            by_type = _types(self.claims.values())
             triples = len(self.triple_set())
         return Summary(sources=len(self.sources), claims=sum(by_type.values()), entities=len(self.registry),
                        triples=triples, claims_by_type=dict(sorted(by_type.items())))
+
+
+def _types(claims) -> dict[str, int]:
+    """How many of the ``(source, compiled claim)`` pairs ``claims`` are of each claim type."""
+    return dict(Counter(compiled.type for _, compiled in claims))
 
 
 @dataclass
@@ -333,8 +337,7 @@ def _compile_slice(index: int) -> _Slice:
         res.shacl.extend(check_slice(job["shacl"], lines, res.claims, registry, job["engine"]))
     if job.get("spool") is not None and not res.shacl:  # written now; only where it lies goes back
         res.parts = serialize.write_slice(job["spool"], f"slice-{index:06d}.nq", res.graphs)
-        for _, compiled in res.claims.values():
-            res.claims_by_type[compiled.type] = res.claims_by_type.get(compiled.type, 0) + 1
+        res.claims_by_type = _types(res.claims.values())
         res.graphs, res.claims = {}, {}
     return res
 
@@ -408,10 +411,8 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         claims.update(r.claims)
     spooled = None
     if spool is not None:
-        spooled = Spooled(Path(spool), [p for r in results for p in r.parts])
-        for r in results:
-            for kind, n in r.claims_by_type.items():
-                spooled.claims_by_type[kind] = spooled.claims_by_type.get(kind, 0) + n
+        spooled = Spooled(Path(spool), [p for r in results for p in r.parts],
+                          dict(sum((Counter(r.claims_by_type) for r in results), Counter())))
     if shacl_engine:
         if progress:
             progress(f"checking the registry against the SHACL shapes ({shacl_engine})")

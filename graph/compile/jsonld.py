@@ -15,13 +15,12 @@ object as the published one, so ``{"@type": "skg:ArmsTransfer"}`` frames the tra
 
 from __future__ import annotations
 
-import io
 import json
 from functools import lru_cache
 
 from graph.model.resources import ontology_dir
 
-__all__ = ["context", "compact_iri", "to_jsonld", "write_jsonld", "CONTEXT_FILE"]
+__all__ = ["context", "compact_iri", "write_jsonld", "CONTEXT_FILE"]
 
 CONTEXT_FILE = "context.jsonld"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -61,13 +60,6 @@ def _term(t, cp) -> object:
     if t.datatype.value == _XSD_STRING:
         return t.value
     return {"@value": t.value, "@type": cp(t.datatype.value)}
-
-
-def to_jsonld(quads) -> bytes:
-    """Compact JSON-LD of pyoxigraph ``quads`` (as :func:`write_jsonld` writes it), as bytes."""
-    buf = io.BytesIO()
-    write_jsonld(quads, buf)
-    return buf.getvalue()
 
 
 def write_jsonld(quads, out) -> None:
