@@ -194,12 +194,16 @@ def ties(graph: nx.MultiDiGraph) -> list[Tie]:
     return _ties(graph.edges(keys=True, data=True))
 
 
-def _tie_of(u: Any, v: Any, key: Any, d: dict) -> tuple[Any, Any, str, bool]:
-    """The tie an edge is drawn in: (source, target, relation, directed), an undirected one from the lower end."""
-    directed = bool(d.get("directed", True))
+def _tie(u: Any, v: Any, relation: str, directed: bool) -> tuple[Any, Any, str, bool]:
+    """The tie a fact is drawn in: (source, target, relation, directed), an undirected one from the lower end."""
     if not directed and str(v) < str(u):
         u, v = v, u
-    return u, v, str(d.get("relation", "")), directed
+    return u, v, relation, directed
+
+
+def _tie_of(u: Any, v: Any, key: Any, d: dict) -> tuple[Any, Any, str, bool]:
+    """The tie an edge (its attributes ``d``) is drawn in (:func:`_tie`)."""
+    return _tie(u, v, str(d.get("relation", "")), bool(d.get("directed", True)))
 
 
 def _ties(edges: Iterable[tuple[Any, Any, Any, dict]]) -> list[Tie]:
@@ -279,11 +283,8 @@ def _row(u: Any, v: Any, key: Any, d: dict, ref: Any) -> _Row:
 
 
 def _tie_key(r: _Row) -> tuple[Any, Any, str, bool]:
-    """The tie a row is drawn in (as :func:`_tie_of`)."""
-    u, v, directed = r[0], r[1], r[4]
-    if not directed and str(v) < str(u):
-        u, v = v, u
-    return u, v, r[3], directed
+    """The tie a row is drawn in (:func:`_tie`)."""
+    return _tie(r[0], r[1], r[3], r[4])
 
 
 @dataclass
