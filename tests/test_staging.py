@@ -82,3 +82,40 @@ def test_a_change_killed_between_its_moves_is_finished(tmp_path):
     assert not (corpus / "src").exists()
     staging.recover(corpus)
     assert state(corpus) == ("new claims\n", "new registry\n", [])
+
+
+def test_recovery_waits_a_moment_for_the_lock_a_killed_imports_workers_still_hold(tmp_path):
+    """A killed import's forked workers die a moment after it and hold the corpus's lock until then
+    (an inherited descriptor); the next validation must still drop the change, not skip recovery
+    (CI found a staging folder left this way by test_faults)."""
+    import fcntl
+    import os
+    import threading
+
+    corpus = corpus_with_source(tmp_path)
+    stage(corpus)
+    fd = os.open(staging._lock_path(corpus), os.O_RDWR | os.O_CREAT, 0o666)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another open file description: conflicts as a worker's would
+    release = threading.Timer(0.5, os.close, (fd,))
+    release.start()
+    try:
+        assert staging.recover(corpus) == [f"dropped an unfinished change ({staging.PREFIX}test-1)"]
+    finally:
+        release.join()
+    assert state(corpus) == ("old claims\n", "old registry\n", [])
+
+
+def test_recovery_leaves_a_change_another_process_keeps_making(tmp_path, monkeypatch):
+    import fcntl
+    import os
+
+    monkeypatch.setattr(staging, "RECOVER_WAIT", 0.2)
+    corpus = corpus_with_source(tmp_path)
+    stage(corpus)
+    fd = os.open(staging._lock_path(corpus), os.O_RDWR | os.O_CREAT, 0o666)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        assert staging.recover(corpus) == []
+        assert [p.name for p in corpus.iterdir() if p.name.startswith(staging.PREFIX)] == [f"{staging.PREFIX}test-1"]
+    finally:
+        os.close(fd)

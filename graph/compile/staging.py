@@ -61,15 +61,28 @@ def _lock_path(corpus: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"serbia-kg-corpus-{key}{LOCK}"
 
 
+#: How long :func:`recover` waits for the corpus's lock. A killed import's forked workers hold the lock
+#: (an inherited descriptor) for a moment after the import itself has died.
+RECOVER_WAIT = 5.0
+
+
 @contextmanager
-def _lock(corpus: Path, wait: bool) -> Iterator[bool]:
+def _lock(corpus: Path, wait: bool | float) -> Iterator[bool]:
+    """Hold the corpus's lock; ``wait`` is True (until free), False (not at all) or seconds."""
+    import time
+
     fd = os.open(_lock_path(corpus), os.O_RDWR | os.O_CREAT, 0o666)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
+        deadline = time.monotonic() + (0.0 if isinstance(wait, bool) else float(wait))
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait is True else fcntl.LOCK_NB))
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.05)
         yield True
     finally:
         os.close(fd)
@@ -185,13 +198,14 @@ def _source_id(folder: Path) -> str | None:
 def recover(corpus: Path) -> list[str]:
     """Finish or drop the changes of ``corpus`` that a killed process left; one line for each.
 
-    Does nothing (and returns at once) while another process is changing the corpus.
+    Does nothing while another process is changing the corpus (it waits for the corpus's lock at most
+    :data:`RECOVER_WAIT` seconds: a killed import's workers may hold it a moment longer than the import).
     """
     corpus = Path(corpus)
     if not corpus.is_dir() or not any(p.name.startswith((PREFIX, *_LEGACY)) for p in corpus.iterdir()):
         return []
     try:
-        with _lock(corpus, wait=False) as held:
+        with _lock(corpus, wait=RECOVER_WAIT) as held:
             return _recover_locked(corpus) if held else []
     except OSError:  # a read-only corpus: nothing can be moved; reading it goes on
         return []
