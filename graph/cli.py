@@ -333,6 +333,13 @@ def _params(pairs: tuple[str, ...]) -> dict[str, str]:
     return params
 
 
+def _names_a_file(text: str) -> bool:
+    """A QUERY argument that is one word naming a file or ending as query files do (``my.rq``)."""
+    word = text.strip()
+    return bool(word) and not any(c.isspace() for c in word) and (
+        word.lower().endswith((".rq", ".sparql", ".txt")) or Path(word).is_file())
+
+
 @main.command()
 @click.argument("query", required=False)
 @click.option("--file", "query_file", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
@@ -395,7 +402,13 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
             where = str(query_file)
         else:
             text = sys.stdin.read() if query == "-" else query
-        sq.check_syntax(text, where=where)
+        try:
+            sq.check_syntax(text, where=where)
+        except InputError:
+            if query not in (None, "-") and _names_a_file(query):
+                raise InputError(f"'{query}' is read as the query's text; to run the query in that file, "
+                                 f"give it with --file {query}") from None
+            raise
         from graph.store.backends import open_dataset
 
         ds = open_dataset(_target_out(corpus, out), store=store, endpoint=endpoint)

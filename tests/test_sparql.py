@@ -387,6 +387,19 @@ def test_unknown_parameter_of_a_saved_question(seed_out):
     assert "unknown parameter 'sender' (this query takes: supplier, recipient)" in res.stderr
 
 
+def test_a_file_name_given_as_the_query_is_told_to_use_file(seed_out, tmp_path, monkeypatch):
+    """`serbia-kg sparql my.rq` reads 'my.rq' as SPARQL; the error says to give it with --file."""
+    (tmp_path / "my.rq").write_text("SELECT ?s WHERE { ?s a skg:Actor }\n")
+    monkeypatch.chdir(tmp_path)
+    for name in ("my.rq", "missing.sparql"):
+        res = cli("sparql", "--out", str(seed_out), name)
+        assert res.exit_code == 2
+        assert res.stderr == (f"error: '{name}' is read as the query's text; to run the query in that file, "
+                              f"give it with --file {name}\n")
+    res = cli("sparql", "--out", str(seed_out), "--file", "my.rq")
+    assert res.exit_code == 0, res.stderr
+
+
 def test_syntax_error_is_one_line_with_position_then_the_line_and_a_caret_exit_2(seed_out):
     res = cli("sparql", "--out", str(seed_out), "SELECT ?s WHERE {\n  ?s ?p \n}")
     assert res.exit_code == 2
