@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -12,12 +14,17 @@ from rdflib.namespace import PROV
 import graph
 from graph.compile.build import build, compile_corpus
 from graph.cli import main
-from graph.compile.corroboration import LINKS, conflicts, corroborate, fact_groups, independent_sources
+from graph.compile import corroboration
+from graph.compile.corroboration import (LINKS, Corroboration, conflicts, corroborate, fact_groups,
+                                           independent_sources)
 from graph.importers.sipri import import_sipri
 from graph.model.terms import SKG, SOURCE
 
-from conftest import EXTERNAL, SEED_CORPUS, SEED_ID
+from conftest import EXTERNAL, REPO, SEED_CORPUS, SEED_ID
 from test_sipri import FICTION, write_fiction
+
+sys.path.insert(0, str(REPO / "scripts"))
+from generate_corpus import generate  # noqa: E402
 
 SAMPLE_2026 = EXTERNAL / "sipri_trade_register_2026" / "serbia_imports_1995_2024.csv"
 SAMPLE_ORDERS = EXTERNAL / "sipri_trade_register_2025_orders" / "serbia_yugoslavia_imports_orders.csv"
@@ -195,3 +202,54 @@ def test_two_releases_of_sipri_link_and_count_once(tmp_path):
     links = corroborate(ds)
     assert not [p for p in links.conflicting if article in p]
     assert len([p for p in links.possibly_conflicting if article in p]) == 2
+
+
+def _every_pair(indexes, up):
+    """The reference: every pair of sources compared, as before the links were found through their keys."""
+    return itertools.combinations(range(len(indexes)), 2)
+
+
+def _links_both_ways(ds, monkeypatch) -> tuple[Corroboration, Corroboration, int, int]:
+    """The links as built (pairs found through the keys that make claims comparable) and as every pair
+    of sources compared gives them, with how many pairs of sources each compared."""
+    calls = []
+    pair = corroboration._pair
+    monkeypatch.setattr(corroboration, "_pair", lambda *a, **k: calls.append(1) or pair(*a, **k))
+    indexed = corroborate(ds)
+    n_indexed = len(calls)
+    monkeypatch.setattr(corroboration, "_pairs", _every_pair)
+    every = corroborate(ds)
+    return indexed, every, n_indexed, len(calls) - n_indexed
+
+
+def _same_links(a: Corroboration, b: Corroboration) -> None:
+    assert list(a.triples()) == list(b.triples())  # the kgg:links graph, triple for triple, in order
+    assert [c.as_dict() for c in a.conflicts] == [c.as_dict() for c in b.conflicts]
+
+
+def test_links_found_through_keys_equal_every_pair_compared_on_the_seed_and_fiction(
+        seed_compilation, tmp_path, make_corpus, monkeypatch):
+    for ds in (seed_compilation.dataset, compile_corpus(fiction_corpus(tmp_path, make_corpus, 6)).dataset):
+        indexed, every, n, n_every = _links_both_ways(ds, monkeypatch)
+        monkeypatch.undo()
+        _same_links(indexed, every)
+        assert n <= n_every
+    assert every.same and every.possible  # the fiction: a sum of deals, and a kind of system
+
+
+@pytest.mark.slow
+def test_links_found_through_keys_equal_every_pair_compared_with_sipri(sipri_both_out, monkeypatch):
+    ds = compile_corpus(sipri_both_out.parent / "corpus").dataset
+    indexed, every, n, n_every = _links_both_ways(ds, monkeypatch)
+    _same_links(indexed, every)
+    assert every.same and every.possible and every.conflicts and n < n_every
+
+
+@pytest.mark.slow
+def test_links_found_through_keys_equal_every_pair_compared_on_a_synthetic_corpus(tmp_path, monkeypatch):
+    generate(40_000, tmp_path / "corpus", seed=3, claims_per_source=4)
+    ds = compile_corpus(tmp_path / "corpus").dataset
+    indexed, every, n, n_every = _links_both_ways(ds, monkeypatch)
+    _same_links(indexed, every)
+    assert every.conflicts
+    assert n < n_every / 4  # most pairs of sources share a party but nothing comparable

@@ -423,6 +423,43 @@ def _pair(driver: list[Transfer], other: list[Transfer], up: dict, labels: dict,
                 result.possible.add(tuple(sorted((a.iri, b.iri))))
 
 
+def _pairs(indexes: list[_Index], up: dict) -> Iterator[tuple[int, int]]:
+    """The pairs ``(i, j)``, ``i < j``, of sources (their :class:`_Index`, in source order) whose
+    transfers :func:`_pair` could link, in sorted order: those that share a deal id or a system
+    between one supplier and one recipient, or where one names only a kind of system that the
+    other's transfer between the same parties is of.
+
+    Found through the keys that make two claims comparable, not by comparing every pair of
+    sources sharing a party: the work grows with the pairs that can match, not with the square
+    of the sources. A pair left out is one :func:`_pair` finds nothing in.
+    """
+    # each key, with the (ascending) sources that have it; a pair is made by the same key on both
+    # sides, or by a kind of system on one side and a transfer of that kind on the other
+    same: dict[tuple, list[int]] = {}
+    kinds: dict[tuple, list[int]] = {}
+    within: dict[tuple, list[int]] = {}
+    mine: list[tuple[list[tuple], list[tuple], list[tuple]]] = []
+    for i, ix in enumerate(indexes):
+        keys = ([("deal", d) for d in ix.by_deal]
+                + [("system", k) for k in ix.by_system if None not in k])
+        kind_keys = list(dict.fromkeys((a.supplier, a.recipient, a.category) for a in ix.kinds))
+        within_keys = list(dict.fromkeys((s, r, c) for (s, r), ts in ix.by_parties.items() if s is not None
+                                         and r is not None for t in ts if t.category is not None
+                                         for c in up.get(t.category, {t.category})))
+        mine.append((keys, kind_keys, within_keys))
+        for table, found in ((same, keys), (kinds, kind_keys), (within, within_keys)):
+            for key in found:
+                table.setdefault(key, []).append(i)
+    for i, (keys, kind_keys, within_keys) in enumerate(mine):
+        partners: set[int] = set()
+        for table, found in ((same, keys), (within, kind_keys), (kinds, within_keys)):
+            for key in found:
+                members = table.get(key, ())
+                partners.update(members[bisect.bisect_right(members, i):])
+        for j in sorted(partners):
+            yield i, j
+
+
 def _kind(name: str, a: Transfer, b: Transfer) -> str:
     """A year that differs is a proven conflict only when both sides name one deal (one deal id):
     otherwise an article's dated shipment may be another delivery than the dataset's."""
@@ -494,27 +531,11 @@ def link_transfers(found: list[Transfer], context: Dataset | Triples,
     result = Corroboration()
     keys = sorted(by_source)
     index = {id(ts): _Index(ts) for ts in by_source.values()}
-    # Only sources that share a deal id or a supplier-recipient pair can have a link: find those
-    # pairs through what they share, rather than comparing every source with every other.
-    sharing: dict[tuple, list[int]] = {}
-    shares: list[list[tuple]] = []
-    for i, key in enumerate(keys):
-        ix = index[id(by_source[key])]
-        shares.append([("deal", d) for d in ix.by_deal] + [("parties", p) for p in ix.parties])
-        for shared in shares[i]:
-            sharing.setdefault(shared, []).append(i)  # each list ascending
-    # every pair (i, j), i < j, sharing something, in sorted order; made source by source, since
-    # the pairs of a large corpus (where most sources share a hub's parties) do not fit in memory
-    for i, ta in enumerate(by_source[key] for key in keys):
-        partners: set[int] = set()
-        for shared in shares[i]:
-            members = sharing[shared]
-            partners.update(members[bisect.bisect_right(members, i):])
-        for j in sorted(partners):
-            tb = by_source[keys[j]]
-            a_data, b_data = ta[0].is_dataset, tb[0].is_dataset
-            driver, other = (tb, ta) if (a_data and not b_data) else (ta, tb)
-            _pair(driver, other, up, labels, result, index)
+    for i, j in _pairs([index[id(by_source[key])] for key in keys], up):
+        ta, tb = by_source[keys[i]], by_source[keys[j]]
+        a_data, b_data = ta[0].is_dataset, tb[0].is_dataset
+        driver, other = (tb, ta) if (a_data and not b_data) else (ta, tb)
+        _pair(driver, other, up, labels, result, index)
     if only is not None:
         result.conflicts = [c for c in result.conflicts
                             if all(tuple(sorted((URIRef(a), URIRef(b)))) in only
