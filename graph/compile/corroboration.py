@@ -439,12 +439,13 @@ def _pairs(indexes: list[_Index], up: dict) -> Iterator[tuple[int, int]]:
     kinds: dict[tuple, list[int]] = {}
     within: dict[tuple, list[int]] = {}
     mine: list[tuple[list[tuple], list[tuple], list[tuple]]] = []
+    kind_parties = {(a.supplier, a.recipient) for ix in indexes for a in ix.kinds}
     for i, ix in enumerate(indexes):
         keys = ([("deal", d) for d in ix.by_deal]
                 + [("system", k) for k in ix.by_system if None not in k])
         kind_keys = list(dict.fromkeys((a.supplier, a.recipient, a.category) for a in ix.kinds))
-        within_keys = list(dict.fromkeys((s, r, c) for (s, r), ts in ix.by_parties.items() if s is not None
-                                         and r is not None for t in ts if t.category is not None
+        within_keys = list(dict.fromkeys((s, r, c) for (s, r), ts in ix.by_parties.items() if (s, r) in kind_parties
+                                         for t in ts if t.category is not None
                                          for c in up.get(t.category, {t.category})))
         mine.append((keys, kind_keys, within_keys))
         for table, found in ((same, keys), (kinds, kind_keys), (within, within_keys)):
