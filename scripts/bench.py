@@ -25,6 +25,11 @@ own, and an import cache from one step does not help the next):
   without its index (the engine: ``KnowledgeGraph(store).supplies``);
 - ``view``: writing the HTML view (:mod:`graph.view`) from the Oxigraph store.
 
+Sizes of :data:`LARGE` triples and more (``--sizes 1m,10m --large``) take minutes to build and
+gigabytes of disk, so they run only with ``--large``; at those sizes the groups that hold the whole
+dataset in rdflib (:data:`LARGE_SKIP`: ``shacl`` with pySHACL, ``load memory``, ``sparql memory``)
+are left out, as they would need more memory than the machine has.
+
 It prints one table: median of the runs, cost per triple, peak memory, and the growth exponent
 from size to size (the slope of log time against log triples: 1 is linear, 2 quadratic), then the
 ratios where two ways exist, and the goals of issue 7 with the measured figures. Steps whose module
@@ -68,6 +73,10 @@ GOAL_BUILD_RATIO = 3.0
 GOAL_QUERY_MS = 100.0
 GOAL_SUPPLIES_S = 0.5
 GOAL_PROJECTION_PAGERANK_S = 10.0
+#: Sizes from this many triples on run only with ``--large``, and without :data:`LARGE_SKIP`.
+LARGE = 5_000_000
+#: The groups that hold the whole dataset in rdflib's memory: left out at :data:`LARGE` sizes.
+LARGE_SKIP = frozenset({"shacl", "load memory", "sparql memory"})
 
 
 # --- the child: one group of steps in a fresh process ------------------------------------------------
@@ -562,6 +571,8 @@ def run_size(size: str, *, workdir: Path, seed: int, repeat: int, timeout: float
     result: dict = {"size": size, "target": target, "corpus": info, "generate_s": gen_s, "steps": {}}
     groups = ["build", "bare", "shacl", "load memory", "load oxigraph", "sparql oxigraph", "sparql memory", "graph",
               "view"]
+    if target >= LARGE:
+        skip = skip | LARGE_SKIP
     for group in [g for g in groups if g not in skip]:
         progress(f"[{size}] {group}")
         t0 = time.perf_counter()
@@ -896,6 +907,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--skip", default="", metavar="GROUPS",
                         help="comma-separated groups of steps not to run (bare, shacl, load memory, sparql memory ...)")
+    parser.add_argument("--large", action="store_true",
+                        help=f"allow sizes of {LARGE // 1_000_000}M triples and more (10m: about 220 MB of sources, "
+                             "tens of minutes and several GB of disk per size); at those sizes the groups that hold "
+                             f"the dataset in rdflib ({', '.join(sorted(LARGE_SKIP))}) are left out")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--ctx", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -909,6 +924,10 @@ def main(argv: list[str] | None = None) -> int:
         sorted_sizes = sorted(sizes, key=parse_size)
     except ValueError:
         parser.error(f"--sizes: expected sizes like 10k,100k,1m, not {args.sizes!r}")
+    large = [s for s in sorted_sizes if parse_size(s) >= LARGE]
+    if large and not args.large:
+        parser.error(f"--sizes: {', '.join(large)} takes tens of minutes and several GB of disk to build; "
+                     "pass --large to run it")
     args.workdir.mkdir(parents=True, exist_ok=True)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     results = []

@@ -63,6 +63,30 @@ def test_bench_refuses_bad_sizes(tmp_path):
     assert p.returncode == 2 and "--sizes" in p.stderr
 
 
+def test_bench_runs_10m_only_with_large(tmp_path):
+    p = subprocess.run([sys.executable, str(REPO / "scripts" / "bench.py"), "--sizes", "1m,10m",
+                        "--workdir", str(tmp_path)], capture_output=True, text=True)
+    assert p.returncode == 2 and "--large" in p.stderr.splitlines()[-1] and "10m" in p.stderr
+    assert not list(tmp_path.iterdir())  # nothing generated
+
+
+def test_bench_leaves_the_in_memory_groups_out_at_large_sizes(tmp_path, monkeypatch):
+    sys.path.insert(0, str(REPO / "scripts"))
+    import bench
+
+    ran: list[str] = []
+    monkeypatch.setattr(bench, "_run_child", lambda group, ctx, timeout: ran.append(group) or {})
+    skip = frozenset({"load oxigraph", "graph"})  # their follow-up steps start processes of their own
+    bench.run_size("2k", workdir=tmp_path, seed=1, repeat=1, timeout=60, exact_budget=1, progress=lambda m: None,
+                   skip=skip)
+    assert ran == ["build", "bare", "shacl", "load memory", "sparql oxigraph", "sparql memory", "view"]
+    ran.clear()
+    monkeypatch.setattr(bench, "LARGE", 2000)
+    bench.run_size("2k", workdir=tmp_path, seed=1, repeat=1, timeout=60, exact_budget=1, progress=lambda m: None,
+                   skip=skip)
+    assert ran == ["build", "bare", "sparql oxigraph", "view"]
+
+
 def test_bench_questions_runs_the_saved_questions_of_two_checkouts_by_turns(synthetic_built, capsys):
     """This checkout against itself: every saved question runs, and each answer is the same."""
     sys.path.insert(0, str(REPO / "scripts"))
