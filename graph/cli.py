@@ -139,9 +139,12 @@ shacl_engine_option = click.option(
                    "link to it (out/oxigraph is one too).")
 @click.option("--view/--no-view", "with_view", default=True, show_default=True,
               help="Also write the network view, serbia-kg.html (as `serbia-kg view` does).")
+@click.option("--full", is_flag=True,
+              help="Compile and check every source, even when --out holds a previous build whose unchanged "
+                   "sources could be reused (the default; the outputs are the same bytes either way).")
 @shacl_engine_option
 def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | None, with_view: bool,
-          shacl_engine: str) -> None:
+          full: bool, shacl_engine: str) -> None:
     """Compile every source, validate it (claims, quotes, SHACL) and write the dataset and the view.
 
     Writes serbia-kg.trig (one named graph per source, plus the registry and the ontology),
@@ -149,7 +152,8 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
     network view serbia-kg.html. The build is one generation: everything (with --store, the
     store too) is written beside the previous build and switched in at once, so a failing or
     killed build leaves the previous one whole; a second build of the same --out is refused
-    while the first runs.
+    while the first runs. When --out holds a previous build, only the sources that changed are
+    compiled and checked again (a changed registry, ontology or serbia-kg: all of them).
 
     Example: serbia-kg build --sources sources --out out
     """
@@ -159,7 +163,7 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
     progress = progress_printer(quiet or fmt == "json")
     try:
         _, summary = build_all(corpus, target, store=store, view=with_view, shacl_engine=shacl_engine,
-                               progress=progress, warn=lambda line: click.echo(f"warning: {line}", err=True))
+                               progress=progress, full=full, warn=lambda line: click.echo(f"warning: {line}", err=True))
     except KGError as exc:
         fail(exc, {"built": False} if fmt == "json" else None)
     if fmt == "json":

@@ -7,7 +7,7 @@ by one rename (:mod:`graph.model.generation`): after a crash, a kill or a full d
 its view and its store are all of the previous build or all of the new one.
 
 >>> import inspect; list(inspect.signature(build).parameters)
-['corpus', 'out', 'store', 'view', 'shacl_engine', 'progress', 'warn']
+['corpus', 'out', 'store', 'view', 'shacl_engine', 'progress', 'warn', 'full']
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ VIEW = "serbia-kg.html"
 
 def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, view: bool = True,
           shacl_engine: str = DEFAULT_ENGINE, progress: Callable[[str], None] | None = None,
-          warn: Callable[[str], None] | None = None):
+          warn: Callable[[str], None] | None = None, full: bool = False):
     """Compile, validate and write a corpus: outputs, view (``view``) and store (``store``), switched in together.
 
     Parameters
     ----------
-    corpus, out, shacl_engine, progress:
-        As for :func:`graph.compile.build.build`.
+    corpus, out, shacl_engine, progress, full:
+        As for :func:`graph.compile.build.build` (a previous build in ``out`` is reused for the
+        sources that did not change, unless ``full``).
     store:
         Also load the dataset into an Oxigraph store (with its supplies index), kept in the
         generation; ``store`` becomes a link to it (``out/oxigraph`` is one in any case).
@@ -92,7 +93,7 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
 
         discover(Path(corpus))
     comp, summary = build_mod.build(corpus, out, progress, shacl_engine, extras=extras, record=record,
-                                    stores=[Path(store)] if store is not None else [])
+                                    stores=[Path(store)] if store is not None else [], full=full)
     if store is not None:
         generation.link_store(out, Path(store))
     gen = comp.written_to

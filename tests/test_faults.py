@@ -110,6 +110,29 @@ def test_builds_killed_at_random_moments_leave_one_whole_generation(tmp_path):
                                       "serbia-kg.trig", "serbia-kg.ttl", "summary.json", "void.ttl"])
 
 
+def test_incremental_builds_killed_at_random_moments_leave_the_previous_generation_whole(tmp_path):
+    a, b = two_corpora(tmp_path)  # b: a and one source more
+    builds = {build_id(a, tmp_path), build_id(b, tmp_path)}
+    out = tmp_path / "out"
+    args = lambda corpus: cli("build", "-q", "--no-view", "--sources", corpus, "--out", out)  # noqa: E731
+    subprocess.run(args(a), check=True)
+    started = time.monotonic()
+    subprocess.run(args(b), check=True)  # incremental: the added source only
+    whole = time.monotonic() - started
+    rng = random.Random(SEED + 1)
+    killed = 0
+    for trial in range(TRIALS):
+        if kill_at(args(b if trial % 2 == 0 else a), rng.uniform(0.0, whole)) is None:
+            killed += 1
+        check_out(out, builds)
+    assert killed >= 1, "no run was killed"
+    subprocess.run(args(b), check=True)
+    record = check_out(out, builds)
+    assert record is not None and record["build"] == generation.stamp(generation.current(tmp_path / "ref-b"))["build"]
+    for name in record["files"]:  # every output the bytes of a full build's
+        assert (out / name).read_bytes() == (tmp_path / "ref-b" / name).read_bytes(), name
+
+
 SIPRI = EXTERNAL / "sipri_trade_register_2026" / "serbia_imports_1995_2024.csv"
 SIPRI_OTHER = EXTERNAL / "sipri_trade_register_2025_orders"
 

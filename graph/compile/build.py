@@ -11,6 +11,7 @@ timestamps, so the same inputs give byte-identical files.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections import Counter
@@ -31,7 +32,7 @@ from graph.model.rdfterms import nt_converter
 from graph.model.registry import Registry, concept_schemes, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
-from graph.compile import serialize
+from graph.compile import incremental, serialize
 from graph.compile.void import VOID_FILE
 from graph.compile.void import describe as describe_dataset
 from graph.model.terms import GRAPH, PREFIXES, SKG
@@ -163,6 +164,9 @@ class Spooled:
     triples: int | None = None
     #: The N-Quads written from it (once :func:`write_outputs` has).
     nquads: Path | None = None
+    #: Each source's records (by folder name) and the context digest: what the next build reuses.
+    entries: dict[str, incremental.Entry] | None = None
+    context: dict[str, str] | None = None
 
     def add(self, graphs: dict[str, list[str]], name: str) -> None:
         """Write ``graphs`` (graph -> N-Triples strings) as the spool's file ``name``."""
@@ -256,6 +260,8 @@ class _Slice:
     #: ``claims`` are then empty).
     parts: list[serialize.Part] = field(default_factory=list)
     claims_by_type: dict[str, int] = field(default_factory=dict)
+    #: Each source's records (by folder name), for the next build (:mod:`graph.compile.incremental`).
+    entries: dict[str, incremental.Entry] = field(default_factory=dict)
 
 
 def _slices(folders: list[Path]) -> list[list[Path]]:
@@ -338,12 +344,34 @@ def _compile_slice(index: int) -> _Slice:
     if job.get("spool") is not None and not res.shacl:  # written now; only where it lies goes back
         res.parts = serialize.write_slice(job["spool"], f"slice-{index:06d}.nq", res.graphs)
         res.claims_by_type = _types(res.claims.values())
+        res.entries = _entries(res)
         res.graphs, res.claims = {}, {}
     return res
 
 
+def _entries(res: _Slice) -> dict[str, incremental.Entry]:
+    """The records of each source of a compiled slice, by folder name (:class:`incremental.Entry`)."""
+    by_graph: dict[str, incremental.Entry] = {}
+    by_iri: dict[str, incremental.Entry] = {}
+    entries: dict[str, incremental.Entry] = {}
+    for source in res.sources:
+        entry = entries[source.folder.name] = incremental.Entry(key="", source=source, part=None)
+        by_graph[str(source.graph_iri)] = by_iri[str(source.iri)] = entry
+    for src, compiled in res.claims.values():
+        counts = by_graph[str(src.graph_iri)].claims_by_type
+        counts[compiled.type] = counts.get(compiled.type, 0) + 1
+    for t in res.transfers:
+        by_iri[str(t.source)].transfers.append(t)
+    for n in res.named:
+        by_graph[n.graph].named.append(n)
+    for c in res.pages:
+        by_graph[c.graph].pages.append(c)
+    return entries
+
+
 def compile_corpus(corpus: Path, progress: Progress | None = None,
-                   shacl_engine: str | None = None, *, spool: Path | None = None) -> Compilation:
+                   shacl_engine: str | None = None, *, spool: Path | None = None,
+                   reuse: incremental.Plan | None = None) -> Compilation:
     """Read and compile every source of a corpus into one dataset (named graph per source).
 
     The sources are compiled in slices (:data:`SLICE_BYTES`), on a pool over the cores when there
@@ -352,6 +380,9 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     With ``spool`` (an empty folder), each slice's graphs are written there as soon as it is
     compiled and checked, and the compilation holds where they are (:class:`Spooled`), not its
     triples and claims: what :func:`build` does, so that its memory does not grow with the corpus.
+    With ``spool`` and ``reuse`` (what a previous build left, :func:`graph.compile.incremental.plan`),
+    only the sources whose files changed are compiled and checked; the others' graphs are taken from
+    the previous build's N-Quads, and the derived graphs are made from every source's records.
 
     Raises
     ------
@@ -364,6 +395,11 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
 
     corpus = Path(corpus)
     folders = discover(corpus)
+    keys = {folder.name: incremental.source_digest(folder) for folder in folders} if spool is not None else {}
+    reused: dict[str, incremental.Entry] = {}
+    if spool is not None and reuse is not None and reuse.incremental:
+        reused = {f.name: reuse.entries[f.name] for f in folders
+                  if f.name in reuse.entries and reuse.entries[f.name].key == keys[f.name]}
     ontology = ontology_graph()
     schemes = concept_schemes(ontology)
     registry = load_registry(corpus / "registry", categories=schemes.get("SystemCategories"))
@@ -373,12 +409,85 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         nt(GRAPH.ontology): [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in ontology_triples],
         nt(GRAPH.registry): [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in registry_triples],
     }
-    slices = _slices(folders)
+    to_compile = [f for f in folders if f.name not in reused]
+    if reuse is not None and reuse.incremental and progress:
+        removed = sum(1 for name in reuse.entries if name not in keys)
+        added = sum(1 for f in to_compile if f.name not in reuse.entries)
+        progress(f"incremental build: {len(to_compile) - added} source(s) changed, {added} added, {removed} "
+                 f"removed, {len(reused)} unchanged (--full rebuilds everything)")
+    elif reuse is not None and reuse.reason and progress:
+        progress(reuse.reason)
+    slices = _slices(to_compile)
     job = dict(registry=registry, schemes=schemes, slices=slices, engine=shacl_engine,
                actors=actor_iris(ontology_triples, registry_triples),
                context=ontology_triples + registry_triples,
                shacl=Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]),
                spool=spool)
+    results = _compile_slices(job, len(to_compile), progress, shacl_engine)
+    problems = [p for r in results for p in r.problems]
+    if problems:
+        raise CorpusInvalid(problems)
+    claims: dict[URIRef, tuple[Source, Compiled]] = {}
+    for r in results:
+        graphs.update(r.graphs)
+        claims.update(r.claims)
+    spooled = None
+    entries: dict[str, incremental.Entry] = {}
+    if spool is not None:
+        compiled = {name: e for r in results for name, e in r.entries.items()}
+        for folder in folders:  # in the order of a full build
+            entry = reused.get(folder.name) or compiled[folder.name]
+            entry.key = keys[folder.name]
+            entry.source.folder = folder
+            entries[folder.name] = entry
+        parts = [p for r in results for p in r.parts]
+        if reused:  # the unchanged sources' graphs: read from the previous build's N-Quads
+            assert reuse is not None and reuse.previous_nquads is not None
+            os.link(reuse.previous_nquads, Path(spool) / PREVIOUS)
+            parts += [dataclasses.replace(e.part, file=PREVIOUS) for e in reused.values() if e.part is not None]
+        spooled = Spooled(Path(spool), parts,
+                          dict(sum((Counter(e.claims_by_type) for e in entries.values()), Counter())),
+                          entries=entries, context=reuse.context if reuse is not None else None)
+        sources = [e.source for e in entries.values()]
+        transfers = [t for e in entries.values() for t in e.transfers]
+        named = [n for e in entries.values() for n in e.named]
+        claimed_list = [c for e in entries.values() for c in e.pages]
+    else:
+        sources = [s for r in results for s in r.sources]
+        transfers = [t for r in results for t in r.transfers]
+        named = [n for r in results for n in r.named]
+        claimed_list = [c for r in results for c in r.pages]
+    if shacl_engine:
+        registry_problems: list[KGError] = []
+        if reuse is None or not reuse.incremental:  # (an incremental build's registry is the previous one's)
+            if progress:
+                progress(f"checking the registry against the SHACL shapes ({shacl_engine})")
+            registry_problems = [*check_registry(Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]),
+                                                 registry, shacl_engine)]
+        problems = registry_problems + [p for r in results for p in r.shacl]
+        if problems:
+            raise CorpusInvalid(problems)
+    # several sources, one fact: the derived kgg:links graph
+    links = link_transfers(transfers, Triples(ontology_triples + registry_triples))
+    graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in links.triples()]
+    # actors named together: the derived kgg:ties graph
+    graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in tie_triples(named)]
+    # the saved questions' answers in order, a page at a time: the derived kgg:pages graph
+    pages = page_triples(claimed_list, sources)
+    graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in pages]
+    if spooled is not None:  # the ontology, the registry and the derived graphs: the spool's last file
+        spooled.add(graphs, "whole.nq")
+        graphs = {}
+    return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims, spooled=spooled)
+
+
+#: The previous build's N-Quads, linked into the spool of an incremental build.
+PREVIOUS = "previous.nq"
+
+
+def _compile_slices(job: dict, total: int, progress: Progress | None, shacl_engine: str | None) -> list[_Slice]:
+    """Compile (and check) every slice of ``job``, on a pool when there are several."""
+    slices = job["slices"]
     results: list[_Slice] = []
     workers = min(cores(), len(slices))
     if workers > 1:
@@ -387,7 +496,7 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
                 results.append(res)
                 if progress:
                     done = sum(len(x) for x in slices[:len(results)])
-                    progress(f"[{done}/{len(folders)}] sources compiled"
+                    progress(f"[{done}/{total}] sources compiled"
                              + (f" and checked ({shacl_engine})" if shacl_engine else ""))
     else:
         _init_slices(job)
@@ -396,42 +505,12 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
             for i, folder_slice in enumerate(slices):
                 if progress:
                     for k, folder in enumerate(folder_slice, done + 1):
-                        progress(f"[{k}/{len(folders)}] {folder.name}")
+                        progress(f"[{k}/{total}] {folder.name}")
                 results.append(_compile_slice(i))
                 done += len(folder_slice)
         finally:
             _JOB.clear()
-    problems = [p for r in results for p in r.problems]
-    if problems:
-        raise CorpusInvalid(problems)
-    sources = [s for r in results for s in r.sources]
-    claims: dict[URIRef, tuple[Source, Compiled]] = {}
-    for r in results:
-        graphs.update(r.graphs)
-        claims.update(r.claims)
-    spooled = None
-    if spool is not None:
-        spooled = Spooled(Path(spool), [p for r in results for p in r.parts],
-                          dict(sum((Counter(r.claims_by_type) for r in results), Counter())))
-    if shacl_engine:
-        if progress:
-            progress(f"checking the registry against the SHACL shapes ({shacl_engine})")
-        problems = check_registry(Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]), registry,
-                                  shacl_engine) + [p for r in results for p in r.shacl]
-        if problems:
-            raise CorpusInvalid(problems)
-    # several sources, one fact: the derived kgg:links graph
-    links = link_transfers([t for r in results for t in r.transfers], Triples(ontology_triples + registry_triples))
-    graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in links.triples()]
-    # actors named together: the derived kgg:ties graph
-    graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in tie_triples(n for r in results for n in r.named)]
-    # the saved questions' answers in order, a page at a time: the derived kgg:pages graph
-    pages = page_triples([c for r in results for c in r.pages], sources)
-    graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in pages]
-    if spooled is not None:  # the ontology, the registry and the derived graphs: the spool's last file
-        spooled.add(graphs, "whole.nq")
-        graphs = {}
-    return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims, spooled=spooled)
+    return results
 
 
 def validate(corpus: Path, progress: Progress | None = None,
@@ -475,6 +554,12 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     spooled.nquads = nq
     for name in {p.file for p in spooled.parts}:  # read from the N-Quads from now on
         (spooled.folder / name).unlink()
+    if spooled.entries is not None and spooled.context is not None:  # what the next build reuses
+        where = {p.graph: p for p in parts}
+        nt = nt_converter()
+        for entry in spooled.entries.values():
+            entry.part = where.get(nt(entry.source.graph_iri))
+        incremental.save(gen.folder, spooled.context, spooled.entries)
     tasks = [("serbia-kg.ttl", str(nq), tuple(parts)), ("serbia-kg.trig", str(nq), ()),
              ("serbia-kg.jsonld", str(nq), ())]
     written: dict[str, tuple[str, int | None]] = {}
@@ -530,8 +615,13 @@ def _write_output(task: tuple[str, str, tuple[serialize.Part, ...]]) -> tuple[st
 
 def build(corpus: Path, out: Path | None = None, progress: Progress | None = None,
           shacl_engine: str = DEFAULT_ENGINE, *, extras: Extras | None = None,
-          record: dict | None = None, stores: Sequence[Path] = ()) -> tuple[Compilation, Summary]:
+          record: dict | None = None, stores: Sequence[Path] = (), full: bool = False) -> tuple[Compilation, Summary]:
     """Compile, validate and write a corpus's dataset to ``out`` (default: ``out/`` beside the corpus).
+
+    When ``out`` holds a previous build made with the same registry, ontology, SHACL engine and
+    serbia-kg, only the sources whose files changed (or were added) are compiled and checked, the
+    others are reused, and the outputs are the same bytes a full build writes
+    (:mod:`graph.compile.incremental`); ``full`` compiles everything.
 
     The build is one generation (:mod:`graph.model.generation`): every output is written into a
     new folder, ``extras`` (if given) adds more to it, and one rename switches ``out/`` to it. A
@@ -559,7 +649,8 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
         try:
             try:
                 spool.mkdir()
-                comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine, spool=spool)
+                reuse = incremental.plan(generation.current(out), corpus, shacl_engine, full=full)
+                comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine, spool=spool, reuse=reuse)
             except OSError as exc:  # the spool's disk is full or read-only
                 raise generation.write_error(exc, out) from None
             gen = generation.begin(out)

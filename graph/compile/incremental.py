@@ -1,0 +1,171 @@
+"""What a build keeps for the next one: each source's compiled graph and records, keyed by digests.
+
+A build writes, into its generation beside the outputs, :data:`CACHE_FILE`: for each source, the
+digest of its folder's files, where its named graph lies in the generation's ``serbia-kg.nq``, and
+the small records the derived graphs are made from (its transfers for ``kgg:links``, its claims
+naming two or more actors for ``kgg:ties``, its claims for ``kgg:pages``, its claims by type).
+Everything else a source's compilation depends on (the registry, the ontology and its shapes,
+serbia-kg's own code and the versions of the libraries that write RDF, the SHACL engine) goes into
+one *context* digest.
+
+The next build of the same output folder (:func:`graph.compile.build.build`) reuses the entry of
+every source whose digest is unchanged, when the context digest is the same, and compiles and
+checks only the others; the derived graphs are made again from the records of all. When anything
+is in doubt (no previous build, a different context, a cache that cannot be read, a previous
+``serbia-kg.nq`` that is not the one the cache describes) the build compiles everything, and its
+progress line says why (:func:`plan`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from graph.compile.serialize import Part
+from graph.compile.sources import Source
+
+__all__ = ["CACHE_FILE", "Entry", "Cache", "Plan", "context_digest", "source_digest", "plan", "save"]
+
+#: The cache's file in a generation's folder (not one of the outputs: no name in ``out/`` leads to it).
+CACHE_FILE = "incremental.pickle"
+_FORMAT = 2
+#: The libraries whose versions can change what a build writes.
+_LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "shacl-rust")
+
+
+@dataclass
+class Entry:
+    """One source as a build compiled it."""
+
+    key: str                    # :func:`source_digest` of its folder
+    source: Source              # its metadata (no text)
+    part: Part | None           # where its graph lies in the generation's serbia-kg.nq
+    claims_by_type: dict[str, int] = field(default_factory=dict)
+    transfers: list = field(default_factory=list)   # corroboration.Transfer
+    named: list = field(default_factory=list)       # ties.Named
+    pages: list = field(default_factory=list)       # pages.Claimed
+
+
+@dataclass
+class Cache:
+    """A build's entries (by source folder name), for the next build of the same output folder."""
+
+    context: dict[str, str]
+    nquads: tuple[int, int]     # size and mtime (ns) of the generation's serbia-kg.nq when written
+    entries: dict[str, Entry]
+    format: int = _FORMAT
+
+
+@dataclass
+class Plan:
+    """What the next build reuses: ``entries`` (by folder name; empty: compile everything) and why."""
+
+    context: dict[str, str]
+    entries: dict[str, Entry] = field(default_factory=dict)
+    previous_nquads: Path | None = None
+    reason: str = ""
+
+    @property
+    def incremental(self) -> bool:
+        return self.previous_nquads is not None
+
+
+def _digest_files(h: Any, root: Path) -> None:
+    """Feed every file under ``root`` (its path relative to ``root`` and its bytes) to ``h``, sorted."""
+    if not root.exists():
+        h.update(b"\0missing\0")
+        return
+    files = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        files += [Path(folder) / n for n in names if not n.endswith((".pyc", ".pyo"))]
+    for path in sorted(files):
+        rel = path.relative_to(root).as_posix().encode("utf-8")
+        h.update(len(rel).to_bytes(4, "big") + rel)
+        try:
+            data = path.read_bytes()
+        except OSError:  # a dangling link: what the build would say is its own business
+            data = b"\0unreadable\0"
+        h.update(len(data).to_bytes(8, "big") + data)
+
+
+def source_digest(folder: Path) -> str:
+    """The digest of a source folder: the names and bytes of all its files (links followed)."""
+    h = hashlib.sha256()
+    _digest_files(h, Path(folder))
+    return h.hexdigest()
+
+
+def context_digest(corpus: Path, shacl_engine: str) -> dict[str, str]:
+    """The digests of everything every source's compilation depends on besides its own folder, by
+    what a user would call it: the registry, the ontology (and shapes), serbia-kg's code, the RDF
+    libraries' versions, the SHACL engine."""
+    from graph.model.resources import ontology_dir
+
+    parts: dict[str, str] = {}
+    for label, root in (("the registry", Path(corpus) / "registry"), ("the ontology", ontology_dir()),
+                        ("serbia-kg", Path(__file__).resolve().parents[1])):
+        h = hashlib.sha256(f"serbia-kg incremental {_FORMAT}\0".encode())
+        _digest_files(h, root)
+        parts[label] = h.hexdigest()
+    versions = []
+    for name in _LIBRARIES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=-")
+    parts["the RDF libraries"] = ",".join(versions)
+    parts["the SHACL engine"] = shacl_engine
+    return parts
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def plan(previous: Path | None, corpus: Path, shacl_engine: str, *, full: bool = False) -> Plan:
+    """What a build of ``corpus`` can reuse from the generation ``previous`` (``None``: there is none)."""
+    context = context_digest(corpus, shacl_engine)
+    if full:
+        return Plan(context, reason="full build (asked for)")
+    if previous is None:
+        return Plan(context)
+    path = Path(previous) / CACHE_FILE
+    if not path.is_file():
+        return Plan(context, reason="full build: the previous build kept no record of its sources")
+    try:
+        with open(path, "rb") as fh:
+            cache = pickle.load(fh)
+        ok = isinstance(cache, Cache) and cache.format == _FORMAT
+    except Exception:  # noqa: BLE001 - any unreadable cache means: compile everything
+        ok = False
+    if not ok:
+        return Plan(context, reason="full build: the previous build's record of its sources is unreadable")
+    if cache.context != context:
+        changed = [k for k in context if cache.context.get(k) != context[k]] if isinstance(cache.context, dict) \
+            else list(context)
+        return Plan(context, reason=f"full build: {' and '.join(changed)} changed since the previous build")
+    nquads = Path(previous) / "serbia-kg.nq"
+    try:
+        same = _stat(nquads) == tuple(cache.nquads)
+    except OSError:
+        same = False
+    if not same:
+        return Plan(context, reason="full build: the previous build's serbia-kg.nq is not the one it wrote")
+    return Plan(context, entries=cache.entries, previous_nquads=nquads)
+
+
+def save(folder: Path, context: dict[str, str], entries: dict[str, Entry]) -> None:
+    """Write the cache of the build whose generation is ``folder`` (after its serbia-kg.nq)."""
+    cache = Cache(context=context, nquads=_stat(Path(folder) / "serbia-kg.nq"), entries=entries)
+    path = Path(folder) / CACHE_FILE
+    with open(path, "wb") as fh:
+        pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        fh.flush()
+        os.fsync(fh.fileno())

@@ -1,0 +1,194 @@
+"""Incremental builds (graph/compile/incremental.py): a build of an output folder that holds a previous
+build compiles only the sources that changed, and writes the same bytes as a full build of the same
+corpus, after sources are added, changed and removed, and after a registry change (which rebuilds all)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import DEFAULT_CORPUS, REPO
+from graph.cli import main
+from graph.compile.build import build
+from graph.compile.incremental import CACHE_FILE
+from graph.model import generation
+from graph.model.errors import CorpusInvalid
+
+sys.path.insert(0, str(REPO / "scripts"))
+from generate_corpus import generate  # noqa: E402
+
+#: What differs between two generations of the same corpus: its number and the record of it.
+_OWN = {generation.STAMP, CACHE_FILE}
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    cur = generation.current(out)
+    assert cur is not None
+    return {p.name: p.read_bytes() for p in sorted(cur.iterdir()) if p.is_file() and p.name not in _OWN}
+
+
+def full_outputs(corpus: Path, out: Path) -> dict[str, bytes]:
+    build(corpus, out, full=True)
+    return outputs(out)
+
+
+def incremental(corpus: Path, out: Path) -> tuple[list[str], dict[str, bytes]]:
+    lines: list[str] = []
+    build(corpus, out, progress=lines.append)
+    return lines, outputs(out)
+
+
+def compiled(lines: list[str]) -> list[str]:
+    """The sources a build compiled (its progress lines ``[k/n] NAME``)."""
+    return [line.split("] ", 1)[1] for line in lines if re.match(r"\[\d+/\d+\] ", line)]
+
+
+def copy_source(corpus: Path, name: str, new: str) -> None:
+    shutil.copytree(corpus / name, corpus / new)
+    meta = corpus / new / "source.yaml"
+    meta.write_text(re.sub(r"^id: .*$", f"id: {new}", meta.read_text(), flags=re.M))
+
+
+def drop_last_claim(claims: Path) -> None:
+    text = claims.read_text()
+    at = text.rindex("\n  - id:")
+    claims.write_text(text[:at] + "\n")
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    corpus = tmp_path_factory.mktemp("inc") / "corpus"
+    generate(12000, corpus, seed=7)
+    return corpus
+
+
+def test_added_changed_and_removed_sources_give_the_bytes_of_a_full_build(synthetic, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic, corpus)
+    out = tmp_path / "out"
+    lines, _ = incremental(corpus, out)  # the first build: everything
+    names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())
+    assert len(names) >= 5 and compiled(lines) == names and not any("incremental" in x for x in lines)
+
+    # added: a copy of a source under another id (its transfers link with the original's: kgg:links changes)
+    copy_source(corpus, names[0], "zz-added-copy")
+    lines, got = incremental(corpus, out)
+    assert f"incremental build: 0 source(s) changed, 1 added, 0 removed, {len(names)} unchanged " \
+           "(--full rebuilds everything)" in lines
+    assert compiled(lines) == ["zz-added-copy"]
+    assert got == full_outputs(corpus, tmp_path / "full-1")
+    assert b"sameFactAs" in got["serbia-kg.nq"]
+
+    # changed: a claim dropped and the title edited
+    drop_last_claim(corpus / names[1] / "claims.yaml")
+    meta = corpus / names[1] / "source.yaml"
+    meta.write_text(re.sub(r"^title: .*$", 'title: "An edited title"', meta.read_text(), count=1, flags=re.M))
+    lines, got = incremental(corpus, out)
+    assert "incremental build: 1 source(s) changed, 0 added, 0 removed" in lines[0]
+    assert compiled(lines) == [names[1]]
+    assert b"An edited title" in got["serbia-kg.ttl"]
+    assert got == full_outputs(corpus, tmp_path / "full-2")
+
+    # removed: one source, and the copy (its links go with it)
+    shutil.rmtree(corpus / names[2])
+    shutil.rmtree(corpus / "zz-added-copy")
+    lines, got = incremental(corpus, out)
+    assert "0 source(s) changed, 0 added, 2 removed" in lines[0] and compiled(lines) == []
+    assert got == full_outputs(corpus, tmp_path / "full-3")
+    assert names[2].encode() not in got["serbia-kg.nq"]
+
+    # nothing changed: nothing compiled, the same bytes
+    before = got
+    lines, got = incremental(corpus, out)
+    assert compiled(lines) == [] and got == before
+
+
+def test_a_registry_change_rebuilds_everything_and_says_so(synthetic, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic, corpus)
+    out = tmp_path / "out"
+    build(corpus, out)
+    entities = corpus / "registry" / "entities.yaml"
+    text = entities.read_text()
+    entities.write_text(re.sub(r'label: "([^"]+)"', r'label: "\1 the Renamed"', text, count=1))
+    assert entities.read_text() != text
+    lines, got = incremental(corpus, out)
+    assert "full build: the registry changed since the previous build" in lines
+    assert len(compiled(lines)) == len([p for p in corpus.iterdir() if (p / "source.yaml").is_file()])
+    assert b" the Renamed" in got["serbia-kg.ttl"]
+    assert got == full_outputs(corpus, tmp_path / "full")
+
+
+def test_the_default_corpus_removed_and_added_back(tmp_path):
+    corpus = tmp_path / "sources"
+    shutil.copytree(DEFAULT_CORPUS, corpus, ignore=shutil.ignore_patterns("out"))
+    out = tmp_path / "out"
+    build(corpus, out)
+    first = outputs(out)
+    names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())
+    aside = tmp_path / "aside"
+    shutil.move(corpus / names[1], aside)
+    lines, got = incremental(corpus, out)
+    assert "0 source(s) changed, 0 added, 1 removed" in lines[0]
+    assert got == full_outputs(corpus, tmp_path / "full")
+    shutil.move(aside, corpus / names[1])
+    lines, got = incremental(corpus, out)
+    assert compiled(lines) == [names[1]] and got == first
+
+
+def test_an_invalid_change_writes_nothing_and_the_next_build_reuses_the_previous_one(synthetic, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic, corpus)
+    out = tmp_path / "out"
+    build(corpus, out)
+    before, current = outputs(out), generation.current(out)
+    name = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())[0]
+    claims = corpus / name / "claims.yaml"
+    good = claims.read_text()
+    claims.write_text(good + "\n  - id: bad-1\n    type: transfer\n    supplier: nowhere-land\n"
+                             "    recipient: freedonia\n    quote: \"not in the text\"\n")
+    with pytest.raises(CorpusInvalid):
+        build(corpus, out)
+    assert generation.current(out) == current and outputs(out) == before
+    claims.write_text(good)
+    lines, got = incremental(corpus, out)
+    assert compiled(lines) == [] and got == before
+
+
+def test_what_cannot_be_trusted_is_rebuilt_in_full(synthetic, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic, corpus)
+    out = tmp_path / "out"
+    build(corpus, out)
+    expected = outputs(out)
+    every = len([p for p in corpus.iterdir() if (p / "source.yaml").is_file()])
+    # the record of the sources damaged
+    (generation.current(out) / CACHE_FILE).write_bytes(b"not a pickle")
+    lines, got = incremental(corpus, out)
+    assert "full build: the previous build's record of its sources is unreadable" in lines
+    assert len(compiled(lines)) == every and got == expected
+    # the previous N-Quads touched after the build wrote them
+    nq = generation.current(out) / "serbia-kg.nq"
+    os.utime(nq, ns=(nq.stat().st_atime_ns, nq.stat().st_mtime_ns + 1_000_000_000))
+    lines, got = incremental(corpus, out)
+    assert "full build: the previous build's serbia-kg.nq is not the one it wrote" in lines
+    assert len(compiled(lines)) == every and got == expected
+
+
+def test_the_command_builds_incrementally_unless_asked_for_full(synthetic, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic, corpus)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    args = ["build", "--sources", str(corpus), "--out", str(out), "--no-view"]
+    assert runner.invoke(main, args).exit_code == 0
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0 and "incremental build: 0 source(s) changed, 0 added, 0 removed" in res.output
+    res = runner.invoke(main, [*args, "--full"])
+    assert res.exit_code == 0 and "full build (asked for)" in res.output and "incremental" not in res.output
