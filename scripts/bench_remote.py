@@ -7,7 +7,9 @@ user would (a fresh process); the script prints one line per run and a JSON summ
 if any push or question failed. Entity parameters are the corpus's focus entities
 (``corpus.json`` of ``scripts/generate_corpus.py``). With ``--store PATH`` (the Oxigraph store of
 the same build) each question is also asked there and the two answers are compared, line by line
-(sorted: rows that tie in the order may come in either order): ``same`` or ``DIFFERS``.
+(sorted: rows that tie in the order may come in either order): ``same`` or ``DIFFERS``, and the
+time each took is printed side by side (``--repeat N``: the median of N runs of each, taken by turns;
+each a fresh process, so both include the command's start-up).
 
 A benchmark, not a test; on a shared machine run it alone (for example under ``flock`` with a lock file
 that other benchmarks share).
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=600, help="seconds a question may take (default 600)")
     ap.add_argument("--store", type=Path, default=None,
                     help="the Oxigraph store of the same build: each answer is compared with the store's")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs of each question on each side, by turns; the median is printed (default 1)")
     args = ap.parse_args(argv)
 
     focus = {}
@@ -99,24 +104,34 @@ def main(argv: list[str] | None = None) -> int:
     hub = focus.get("hub", "serbia")
     asks += [("supplies", ["supplies", "--to", hub, "--format", "csv"]), ("ties", ["ties", hub, "--format", "csv"])]
     for name, command in asks:
-        started = time.monotonic()
-        res = run(cli(*command, "--endpoint", args.endpoint), args.timeout)
-        took = time.monotonic() - started
+        took_remote: list[float] = []
+        took_store: list[float] = []
+        local = None
+        for _ in range(max(1, args.repeat)):  # by turns, so that the machine's load falls on both alike
+            started = time.monotonic()
+            res = run(cli(*command, "--endpoint", args.endpoint), args.timeout)
+            took_remote.append(time.monotonic() - started)
+            if args.store is not None and res.returncode == 0:
+                started = time.monotonic()
+                local = run(cli(*command, "--store", args.store), args.timeout)
+                took_store.append(time.monotonic() - started)
+        took = statistics.median(took_remote)
         rows = max(0, len(res.stdout.strip().splitlines()) - 1) if res.returncode == 0 else None
         failed += res.returncode != 0
         error = res.stderr.strip().splitlines()[-1] if res.returncode and res.stderr.strip() else None
-        entry = {"seconds": round(took, 1), "rows": rows, "error": error}
-        if args.store is not None and res.returncode == 0:
-            local = run(cli(*command, "--store", args.store), args.timeout)
+        entry = {"seconds": round(took, 2), "rows": rows, "error": error}
+        if local is not None:
+            entry["store_seconds"] = round(statistics.median(took_store), 2)
             entry["store_rows"] = max(0, len(local.stdout.strip().splitlines()) - 1)
             entry["same"] = (local.returncode == 0
                              and sorted(local.stdout.splitlines()) == sorted(res.stdout.splitlines()))
             failed += not entry["same"]
         summary["questions"][name] = entry
-        print(f"{name}: {'ok' if res.returncode == 0 else 'FAILED'} in {took:.1f} s, {rows} rows"
+        print(f"{name}: {'ok' if res.returncode == 0 else 'FAILED'} in {took:.2f} s, {rows} rows"
               + (f": {error}" if error else "")
               + ("" if "same" not in entry else
-                 "; the store's answer: " + ("same" if entry["same"] else f"DIFFERS ({entry['store_rows']} rows)")),
+                 f"; the store: {entry['store_seconds']:.2f} s, answer "
+                 + ("same" if entry["same"] else f"DIFFERS ({entry['store_rows']} rows)")),
               flush=True)
     print(json.dumps(summary, indent=1))
     return 1 if failed else 0
