@@ -192,3 +192,30 @@ def test_the_command_builds_incrementally_unless_asked_for_full(synthetic, tmp_p
     assert res.exit_code == 0 and "incremental build: 0 source(s) changed, 0 added, 0 removed" in res.output
     res = runner.invoke(main, [*args, "--full"])
     assert res.exit_code == 0 and "full build (asked for)" in res.output and "incremental" not in res.output
+
+
+def test_unchanged_graphs_are_copied_from_the_previous_trig_and_json_ld(synthetic, tmp_path, monkeypatch):
+    from graph.compile import serialize
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic, corpus)
+    out = tmp_path / "out"
+    build(corpus, out)
+    written: list[tuple[str, bytes]] = []
+    chunk = serialize._chunk
+    monkeypatch.setattr(serialize, "_chunk", lambda fmt, data, frame: written.append((fmt, data)) or chunk(fmt, data, frame))
+    name = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())[0]
+    drop_last_claim(corpus / name / "claims.yaml")
+    _, got = incremental(corpus, out)
+    graphs = {fmt: sorted(data.split(b" <")[-1].split(b">")[0].decode().rsplit("/", 1)[-1] for f, data in written
+                          if f == fmt) for fmt in ("trig", "json-ld")}
+    # the changed source and the derived graphs its claims are counted in; not the other sources, the registry
+    assert graphs["trig"] == graphs["json-ld"] == sorted([name, "pages", "ties"])
+    assert got == full_outputs(corpus, tmp_path / "full")
+    # a previous TriG that is not the file the build wrote is not copied from
+    trig = generation.current(out) / "serbia-kg.trig"
+    os.utime(trig, ns=(trig.stat().st_atime_ns, trig.stat().st_mtime_ns + 1_000_000_000))
+    written.clear()
+    drop_last_claim(corpus / name / "claims.yaml")
+    _, got = incremental(corpus, out)
+    assert len([f for f, _ in written if f == "trig"]) > 3 and got == full_outputs(corpus, tmp_path / "full-2")

@@ -36,3 +36,19 @@ def test_void_is_the_same_bytes_for_the_same_quads(seed_out):
     text = (seed_out / "serbia-kg.nq").read_text(encoding="utf-8")
     first = describe(text, ["b", "a"])
     assert first == describe("\n".join(reversed(text.splitlines())), ["a", "b"])
+
+
+def test_void_from_each_graphs_summary_is_the_void_of_the_whole_file(seed_out, sipri_out):
+    from itertools import groupby
+
+    from graph.compile.void import describe_graphs, summarise
+
+    for out in (seed_out, sipri_out):
+        data = (out / "serbia-kg.nq").read_bytes()
+        lines = data.splitlines(keepends=True)
+        graphs = {g.decode()[1:-1]: summarise(g.decode()[1:-1], b"".join(group))
+                  for g, group in groupby(lines, key=lambda line: line[line.rindex(b" <") + 1:-3])}
+        assert len(graphs) > 4
+        assert describe_graphs(graphs, ["a", "b"]) == describe(data.decode(), ["a", "b"])
+        assert (out / "void.ttl").read_bytes() == describe(data.decode(), ["serbia-kg.trig", "serbia-kg.nq",
+                                                                          "serbia-kg.ttl", "serbia-kg.jsonld"])

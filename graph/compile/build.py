@@ -12,6 +12,7 @@ timestamps, so the same inputs give byte-identical files.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 from collections import Counter
@@ -33,8 +34,8 @@ from graph.model.registry import Registry, concept_schemes, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
 from graph.compile import incremental, serialize
+from graph.compile import void
 from graph.compile.void import VOID_FILE
-from graph.compile.void import describe as describe_dataset
 from graph.model.terms import GRAPH, PREFIXES, SKG
 from graph.compile.pages import PAGES, claimed, page_triples
 from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_triples
@@ -164,9 +165,9 @@ class Spooled:
     triples: int | None = None
     #: The N-Quads written from it (once :func:`write_outputs` has).
     nquads: Path | None = None
-    #: Each source's records (by folder name) and the context digest: what the next build reuses.
+    #: Each source's records (by folder name): what the next build reuses; ``plan``: what this one reused.
     entries: dict[str, incremental.Entry] | None = None
-    context: dict[str, str] | None = None
+    plan: incremental.Plan | None = None
 
     def add(self, graphs: dict[str, list[str]], name: str) -> None:
         """Write ``graphs`` (graph -> N-Triples strings) as the spool's file ``name``."""
@@ -447,7 +448,7 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
             parts += [dataclasses.replace(e.part, file=PREVIOUS) for e in reused.values() if e.part is not None]
         spooled = Spooled(Path(spool), parts,
                           dict(sum((Counter(e.claims_by_type) for e in entries.values()), Counter())),
-                          entries=entries, context=reuse.context if reuse is not None else None)
+                          entries=entries, plan=reuse)
         sources = [e.source for e in entries.values()]
         transfers = [t for e in entries.values() for t in e.transfers]
         named = [n for e in entries.values() for n in e.named]
@@ -539,8 +540,10 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     """Write a spooled compilation's outputs into the generation ``gen`` (every :data:`OUTPUTS`
     file, ``summary.json`` and ``void.ttl``), each streamed from the spool (:mod:`graph.compile.serialize`).
 
-    Returns the summary (its triples counted as the Turtle is written). The build id is the sha256
-    of the N-Quads (``gen.digests["serbia-kg.nq"]``; the same inputs give the same id).
+    TriG and JSON-LD are written graph by graph: after a previous build (``comp.spooled.plan``), a
+    graph whose N-Quads are the same bytes is copied from the previous file. Returns the summary
+    (its triples counted as the Turtle is written). The build id is the sha256 of the N-Quads
+    (``gen.digests["serbia-kg.nq"]``; the same inputs give the same id).
     """
     spooled = comp.spooled
     if spooled is None:
@@ -552,27 +555,30 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         parts = serialize.write_nquads(spooled.folder, spooled.parts, out, nq.name)
         gen.digests["serbia-kg.nq"] = out.close()
     spooled.nquads = nq
+    plan = spooled.plan
+    reused = {p.graph for p in spooled.parts if p.file == PREVIOUS}
     for name in {p.file for p in spooled.parts}:  # read from the N-Quads from now on
         (spooled.folder / name).unlink()
-    if spooled.entries is not None and spooled.context is not None:  # what the next build reuses
-        where = {p.graph: p for p in parts}
-        nt = nt_converter()
-        for entry in spooled.entries.values():
-            entry.part = where.get(nt(entry.source.graph_iri))
-        incremental.save(gen.folder, spooled.context, spooled.entries)
-    tasks = [("serbia-kg.ttl", str(nq), tuple(parts)), ("serbia-kg.trig", str(nq), ()),
-             ("serbia-kg.jsonld", str(nq), ())]
-    written: dict[str, tuple[str, int | None]] = {}
+    graphs = _graph_digests(nq, parts, reused, plan)
+    chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
+    tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts), None, None)]
+    for fmt, name in chunked.items():
+        previous = plan.chunked.get(fmt) if plan is not None else None
+        reuse = {g: plan.graphs[g].at[fmt] for g, c in graphs.items()
+                 if previous is not None and plan is not None and g in plan.graphs
+                 and plan.graphs[g].sha256 == c.sha256 and fmt in plan.graphs[g].at}
+        tasks.append((name, str(nq), tuple(parts), reuse, str(previous) if previous else None))
+    written: dict[str, tuple[str, int | None, dict]] = {}
     large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
     if large and cores() > 1:
         with pool(2, _init_outputs, (str(gen.folder),)) as workers:
-            for name, digest, n in workers.imap_unordered(_write_output, tasks):
-                written[name] = (digest, n)
+            for name, digest, n, where in workers.imap_unordered(_write_output, tasks):
+                written[name] = (digest, n, where)
     else:
         _init_outputs(str(gen.folder))
         for task in tasks:
-            name, digest, n = _write_output(task)
-            written[name] = (digest, n)
+            name, digest, n, where = _write_output(task)
+            written[name] = (digest, n, where)
     for name in OUTPUTS:
         if name != "serbia-kg.nq":
             gen.path(name)
@@ -580,9 +586,33 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     spooled.triples = written["serbia-kg.ttl"][1]
     summary = comp.summary()
     gen.write(SUMMARY_FILE, (json.dumps(asdict(summary), indent=1, sort_keys=True) + "\n").encode("utf-8"))
-    with open(nq, encoding="utf-8") as lines:
-        gen.write(VOID_FILE, describe_dataset(lines, list(OUTPUTS)))
+    gen.write(VOID_FILE, void.describe_graphs({g[1:-1]: c.void for g, c in graphs.items()}, list(OUTPUTS)))
+    if spooled.entries is not None and plan is not None:  # what the next build reuses
+        where = {p.graph: p for p in parts}
+        nt = nt_converter()
+        for entry in spooled.entries.values():
+            entry.part = where.get(nt(entry.source.graph_iri))
+        for fmt, name in chunked.items():
+            for g, at in written[name][2].items():
+                graphs[g].at[fmt] = at
+        incremental.save(gen.folder, plan.context, spooled.entries, graphs, chunked)
     return summary
+
+
+def _graph_digests(nq: Path, parts: list[serialize.Part], reused: set[str],
+                   plan: incremental.Plan | None) -> dict[str, incremental.Chunks]:
+    """Each graph's sha256 of its N-Quads and its VoID summary: a graph taken from the previous
+    build's has them already; the others are read from ``nq``."""
+    graphs: dict[str, incremental.Chunks] = {}
+    for part in parts:
+        known = plan.graphs.get(part.graph) if plan is not None and part.graph in reused else None
+        if known is not None:
+            graphs[part.graph] = incremental.Chunks(known.sha256, known.void)
+        else:
+            data = serialize.graph_bytes(nq, part)
+            graphs[part.graph] = incremental.Chunks(hashlib.sha256(data).hexdigest(),
+                                                    void.summarise(part.graph[1:-1], data))
+    return graphs
 
 
 #: Above this many triples, the outputs are written by two processes at once.
@@ -595,22 +625,21 @@ def _init_outputs(folder: str) -> None:
     _OUT[:] = [folder]
 
 
-def _write_output(task: tuple[str, str, tuple[serialize.Part, ...]]) -> tuple[str, str, int | None]:
-    """Write one output file into the generation from the N-Quads; return its name, its sha256 and
-    (for Turtle) its triples."""
-    from graph.compile.jsonld import write_jsonld
-
-    name, source, parts = task
+def _write_output(task: tuple) -> tuple[str, str, int | None, dict]:
+    """Write one output file into the generation from the N-Quads; return its name, its sha256,
+    (for Turtle) its triples and (for the chunked outputs) where each graph's chunk lies."""
+    name, source, parts, reuse, previous = task
     n = None
+    where: dict = {}
     with serialize.HashingWriter(Path(_OUT[0]) / name) as out:
         if name == "serbia-kg.ttl":  # every graph's triples merged, each once
             n = serialize.write_turtle(Path(source), parts, out)
-        elif name == "serbia-kg.trig":
-            serialize.write_trig(Path(source), out)
         else:
-            write_jsonld(serialize.quads_of(Path(source)), out)
+            fmt = OUTPUTS[name]
+            where = serialize.write_chunked(fmt, Path(source), list(parts), out, reuse,
+                                            Path(previous) if previous else None)
         digest = out.close()
-    return name, digest, n
+    return name, digest, n, where
 
 
 def build(corpus: Path, out: Path | None = None, progress: Progress | None = None,

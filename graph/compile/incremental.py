@@ -8,9 +8,13 @@ Everything else a source's compilation depends on (the registry, the ontology an
 serbia-kg's own code and the versions of the libraries that write RDF, the SHACL engine) goes into
 one *context* digest.
 
+It also keeps, for every named graph, the sha256 of its N-Quads, its summary for ``void.ttl``
+and where its chunk lies in the outputs written graph by graph (TriG, JSON-LD).
+
 The next build of the same output folder (:func:`graph.compile.build.build`) reuses the entry of
 every source whose digest is unchanged, when the context digest is the same, and compiles and
-checks only the others; the derived graphs are made again from the records of all. When anything
+checks only the others; the derived graphs are made again from the records of all; a graph whose
+N-Quads are unchanged is copied into the TriG and JSON-LD from the previous files. When anything
 is in doubt (no previous build, a different context, a cache that cannot be read, a previous
 ``serbia-kg.nq`` that is not the one the cache describes) the build compiles everything, and its
 progress line says why (:func:`plan`).
@@ -28,12 +32,13 @@ from typing import Any
 
 from graph.compile.serialize import Part
 from graph.compile.sources import Source
+from graph.compile.void import GraphSummary
 
-__all__ = ["CACHE_FILE", "Entry", "Cache", "Plan", "context_digest", "source_digest", "plan", "save"]
+__all__ = ["CACHE_FILE", "Entry", "Chunks", "Cache", "Plan", "context_digest", "source_digest", "plan", "save"]
 
 #: The cache's file in a generation's folder (not one of the outputs: no name in ``out/`` leads to it).
 CACHE_FILE = "incremental.pickle"
-_FORMAT = 2
+_FORMAT = 4
 #: The libraries whose versions can change what a build writes.
 _LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "shacl-rust")
 
@@ -52,12 +57,26 @@ class Entry:
 
 
 @dataclass
+class Chunks:
+    """One named graph of a build: the sha256 of its N-Quads, what ``void.ttl`` says of it, and where
+    its chunk lies in each output written graph by graph (:data:`graph.compile.serialize.CHUNKED`:
+    format -> offset, length)."""
+
+    sha256: str
+    void: GraphSummary
+    at: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass
 class Cache:
     """A build's entries (by source folder name), for the next build of the same output folder."""
 
     context: dict[str, str]
     nquads: tuple[int, int]     # size and mtime (ns) of the generation's serbia-kg.nq when written
     entries: dict[str, Entry]
+    #: Every named graph's :class:`Chunks`, and each chunked output's file name, size and mtime.
+    graphs: dict[str, Chunks] = field(default_factory=dict)
+    files: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     format: int = _FORMAT
 
 
@@ -69,6 +88,9 @@ class Plan:
     entries: dict[str, Entry] = field(default_factory=dict)
     previous_nquads: Path | None = None
     reason: str = ""
+    #: The previous build's graphs, and its chunked outputs that are still as it wrote them (format -> path).
+    graphs: dict[str, Chunks] = field(default_factory=dict)
+    chunked: dict[str, Path] = field(default_factory=dict)
 
     @property
     def incremental(self) -> bool:
@@ -158,12 +180,22 @@ def plan(previous: Path | None, corpus: Path, shacl_engine: str, *, full: bool =
         same = False
     if not same:
         return Plan(context, reason="full build: the previous build's serbia-kg.nq is not the one it wrote")
-    return Plan(context, entries=cache.entries, previous_nquads=nquads)
+    chunked = {}
+    for fmt, (name, size, mtime) in cache.files.items():
+        try:
+            if _stat(Path(previous) / name) == (size, mtime):
+                chunked[fmt] = Path(previous) / name
+        except OSError:
+            pass
+    return Plan(context, entries=cache.entries, previous_nquads=nquads, graphs=cache.graphs, chunked=chunked)
 
 
-def save(folder: Path, context: dict[str, str], entries: dict[str, Entry]) -> None:
-    """Write the cache of the build whose generation is ``folder`` (after its serbia-kg.nq)."""
-    cache = Cache(context=context, nquads=_stat(Path(folder) / "serbia-kg.nq"), entries=entries)
+def save(folder: Path, context: dict[str, str], entries: dict[str, Entry], graphs: dict[str, Chunks],
+         files: dict[str, str]) -> None:
+    """Write the cache of the build whose generation is ``folder`` (after its outputs); ``files``:
+    each chunked output's file name in it."""
+    cache = Cache(context=context, nquads=_stat(Path(folder) / "serbia-kg.nq"), entries=entries, graphs=graphs,
+                  files={fmt: (name, *_stat(Path(folder) / name)) for fmt, name in files.items()})
     path = Path(folder) / CACHE_FILE
     with open(path, "wb") as fh:
         pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from graph.model.terms import PREFIXES
 
 __all__ = ["Part", "write_slice", "write_nquads", "write_trig", "write_turtle", "merged_triples", "quads_of",
-           "HashingWriter", "FORMATS"]
+           "HashingWriter", "FORMATS", "CHUNKED", "write_chunked", "graph_bytes"]
 
 #: Output formats (the names rdflib gives them) -> pyoxigraph's format names.
 FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
@@ -204,3 +204,90 @@ def write_turtle(nquads: Path, parts: Iterable[Part], out: HashingWriter) -> int
 def quads_of(nquads: Path) -> Iterator:
     """The quads of an N-Quads file, read as a stream."""
     return ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+
+
+# --- outputs made of one chunk per named graph (TriG, JSON-LD): what an incremental build reuses --------
+
+#: The outputs written graph by graph: each is a head, one chunk per named graph (in the order of
+#: their names) joined by a separator, and a tail; a graph's chunk is the same bytes whatever the
+#: other graphs hold, so a build can copy an unchanged graph's chunk from the previous file.
+CHUNKED = ("trig", "json-ld")
+
+
+def graph_bytes(nquads: Path, part: Part) -> bytes:
+    """One graph's N-Quads, read from the file ``nquads``."""
+    with open(nquads, "rb") as fh:
+        fh.seek(part.offset)
+        data = fh.read(part.length)
+    if len(data) != part.length:
+        raise OSError(f"{nquads.name} is shorter than expected")
+    return data
+
+
+def _document(fmt: str, data: bytes) -> bytes:
+    """The whole ``fmt`` document of the N-Quads ``data``, as :func:`write_trig` and
+    :func:`graph.compile.jsonld.write_jsonld` write it."""
+    quads = ox.parse(data, format=ox.RdfFormat.N_QUADS)
+    if fmt == "trig":
+        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=_prefixes()) or b""
+    from graph.compile.jsonld import write_jsonld
+
+    buf = io.BytesIO()
+    write_jsonld(quads, buf)
+    return buf.getvalue()
+
+
+def _frame(fmt: str) -> tuple[bytes, bytes, bytes]:
+    """The head, separator and tail of the chunked output ``fmt``."""
+    sample = b"<https://w3id.org/serbia-kg/x> <https://w3id.org/serbia-kg/x> <https://w3id.org/serbia-kg/x> " \
+             b"<https://w3id.org/serbia-kg/graph/x> .\n"
+    doc = _document(fmt, sample)
+    if fmt == "trig":  # the prefixes, then the graphs
+        head = doc[:doc.index(b"\n", doc.rindex(b"@prefix ")) + 1]
+        return head, b"", b""
+    return doc[:doc.index(b'{"@id":', doc.index(b',"@graph":['))], b",", b"]}\n"
+
+
+def _chunk(fmt: str, data: bytes, frame: tuple[bytes, bytes, bytes]) -> bytes:
+    doc = _document(fmt, data)
+    head, _, tail = frame
+    if not (doc.startswith(head) and doc.endswith(tail)):
+        raise RuntimeError(f"the {fmt} writer's output no longer has the form of one chunk per graph")
+    return doc[len(head):len(doc) - len(tail)]
+
+
+def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
+                  reuse: dict[str, tuple[int, int]] | None = None,
+                  previous: Path | None = None) -> dict[str, tuple[int, int]]:
+    """Write the output ``fmt`` (one of :data:`CHUNKED`) of the N-Quads file ``nquads`` (whose graphs
+    lie at ``parts``, in order), graph by graph. A graph in ``reuse`` is copied from the file
+    ``previous`` (``(offset, length)`` of its chunk there: the caller knows its triples are the
+    same); every other graph is written from its N-Quads. Returns where each graph's chunk lies."""
+    frame = _frame(fmt)
+    head, sep, tail = frame
+    reuse = reuse or {}
+    out.write(head)
+    pos = len(head)
+    where: dict[str, tuple[int, int]] = {}
+    old = open(previous, "rb") if previous is not None and reuse else None
+    try:
+        for i, part in enumerate(p for p in parts if p.length):  # (a graph with no triples is not written)
+            if i:
+                out.write(sep)
+                pos += len(sep)
+            if old is not None and part.graph in reuse:
+                offset, length = reuse[part.graph]
+                old.seek(offset)
+                data = old.read(length)
+                if len(data) != length:
+                    raise OSError(f"{previous} is shorter than expected")
+            else:
+                data = _chunk(fmt, graph_bytes(nquads, part), frame)
+            out.write(data)
+            where[part.graph] = (pos, len(data))
+            pos += len(data)
+    finally:
+        if old is not None:
+            old.close()
+    out.write(tail)
+    return where

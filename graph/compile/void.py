@@ -9,14 +9,15 @@ files of the build as DCAT distributions. The server (``serbia-kg serve``) adds 
 
 from __future__ import annotations
 
-from typing import Iterable
+import re
+from typing import Iterable, NamedTuple
 
 import pyoxigraph as ox
 
 from graph.model.resources import DATASET
 from graph.model.terms import ENTITY, GRAPH, PREFIXES, SKG, SOURCE
 
-__all__ = ["describe", "VOID_FILE"]
+__all__ = ["describe", "describe_graphs", "summarise", "GraphSummary", "VOID_FILE"]
 
 VOID_FILE = "void.ttl"
 _DCT = "http://purl.org/dc/terms/"
@@ -25,6 +26,26 @@ _DCAT = "http://www.w3.org/ns/dcat#"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _MEDIA = {"serbia-kg.trig": "application/trig", "serbia-kg.nq": "application/n-quads",
           "serbia-kg.ttl": "text/turtle", "serbia-kg.jsonld": "application/ld+json"}
+
+
+class GraphSummary(NamedTuple):
+    """What the description needs of one named graph: its triples, whether Serbia is a subject in
+    it, and its lines that describe a source or the ontology's licence."""
+
+    triples: int
+    serbia: bool
+    meta: tuple[str, ...]
+
+
+def summarise(graph: str, data: bytes) -> GraphSummary:
+    """The :class:`GraphSummary` of one graph (its IRI, no brackets) from its sorted N-Quads ``data``."""
+    text = data.decode("utf-8")
+    meta = re.findall(r"(?m)^<" + re.escape(str(SOURCE)) + r"[^\n]*", text)
+    if graph == str(GRAPH.ontology):
+        meta += [line for line in text.splitlines() if f"<{_DCT}license>" in line and not line.startswith(
+            "<" + str(SOURCE))]
+    return GraphSummary(text.count("\n"), text.startswith(f"<{ENTITY}serbia> ") or f"\n<{ENTITY}serbia> " in text,
+                        tuple(meta))
 
 
 def describe(nquads: str | Iterable[str], files: list[str]) -> bytes:
@@ -42,6 +63,18 @@ def describe(nquads: str | Iterable[str], files: list[str]) -> bytes:
         has_serbia = has_serbia or line.startswith(serbia)
         if line.startswith(source_ns) or (g == ontology_graph and f"<{_DCT}license>" in line):
             meta.append(line)
+    return _describe(counts, meta, has_serbia, files)
+
+
+def describe_graphs(graphs: dict[str, GraphSummary], files: list[str]) -> bytes:
+    """:func:`describe` from each named graph's :class:`GraphSummary` (by IRI, no brackets): the same bytes."""
+    counts = {g: s.triples for g, s in graphs.items() if s.triples}
+    meta = [line for s in graphs.values() for line in s.meta]
+    return _describe(counts, meta, any(s.serbia for s in graphs.values()), files)
+
+
+def _describe(counts: dict[str, int], meta: list[str], has_serbia: bool, files: list[str]) -> bytes:
+    ontology_graph = str(GRAPH.ontology)
     facts = list(ox.parse("\n".join(meta).encode("utf-8"), format=ox.RdfFormat.N_QUADS)) if meta else []
     N, L = ox.NamedNode, ox.Literal
     dataset = N(DATASET)

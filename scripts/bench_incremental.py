@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Incremental builds against full builds of the same corpus, paired (issue 21, goal 2).
+
+Copies a corpus (``--corpus``, e.g. a synthetic one from ``scripts/generate_corpus.py``) into a work
+folder, builds it once, then for each round changes one source (a claim dropped, then the next
+round a source added, then that source removed) and times, by turns, an incremental build and a
+full build (``--full``) of the changed corpus into two output folders; both are new processes
+(``serbia-kg build --no-view``; ``--view`` keeps the view). It checks that the two wrote the same
+bytes, prints each run's time, the ranges, the ratio, the load average, and where the incremental
+build's time went (from its progress lines).
+
+Example: python scripts/bench_incremental.py --corpus corpora/1m --rounds 3 --workdir /tmp/inc-bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _cli(*args) -> list[str]:
+    return [sys.executable, "-c", "from graph.cli import main; main()", *map(str, args)]
+
+
+def _build(corpus: Path, out: Path, full: bool, view: bool) -> tuple[float, list[tuple[float, str]]]:
+    args = _cli("build", "--sources", corpus, "--out", out, *([] if view else ["--no-view"]),
+                *(["--full"] if full else []))
+    started = time.monotonic()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[tuple[float, str]] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append((time.monotonic() - started, line.rstrip("\n")))
+    if proc.wait() != 0:
+        sys.exit("build failed:\n" + "\n".join(line for _, line in lines[-20:]))
+    return time.monotonic() - started, lines
+
+
+def _outputs(out: Path) -> dict[str, str]:
+    cur = (out / ".current").resolve()
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(cur.iterdir())
+            if p.is_file() and p.name not in ("build.json", "incremental.pickle")}
+
+
+def _sources(corpus: Path) -> list[Path]:
+    return sorted(p for p in corpus.iterdir() if (p / "source.yaml").is_file())
+
+
+def _change(corpus: Path, round_: int) -> str:
+    """Round 0, 3, ...: drop a claim of a source; 1, 4, ...: add a copy of a source; 2, 5, ...: remove it."""
+    sources = [p for p in _sources(corpus) if not p.name.startswith("zz-bench-")]
+    kind = round_ % 3
+    if kind == 0:
+        target = sources[(round_ * 7) % len(sources)]
+        text = (target / "claims.yaml").read_text()
+        (target / "claims.yaml").write_text(text[:text.rindex("\n  - id:")] + "\n")
+        return f"a claim dropped from {target.name}"
+    if kind == 1:
+        src = sources[(round_ * 11) % len(sources)]
+        new = corpus / f"zz-bench-{round_}"
+        shutil.copytree(src, new)
+        meta = new / "source.yaml"
+        meta.write_text(re.sub(r"^id: .*$", f"id: {new.name}", meta.read_text(), flags=re.M))
+        return f"a source added ({new.name}, a copy of {src.name})"
+    added = next(p for p in _sources(corpus) if p.name.startswith("zz-bench-"))
+    shutil.rmtree(added)
+    return f"a source removed ({added.name})"
+
+
+def _phases(lines: list[tuple[float, str]], total: float) -> str:
+    steps = [(t, line) for t, line in lines if not re.match(r"\[\d+/\d+\] ", line) and not line.startswith("built ")]
+    out = []
+    for i, (t, line) in enumerate(steps):
+        end = steps[i + 1][0] if i + 1 < len(steps) else total
+        out.append(f"    from {t:6.2f} s, {end - t:6.2f} s: {line[:90]}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, required=True, help="the corpus to copy (it is not changed)")
+    ap.add_argument("--workdir", type=Path, required=True, help="where the copy and the two outputs go")
+    ap.add_argument("--rounds", type=int, default=3, help="changes, each timed incremental then full (default 3)")
+    ap.add_argument("--view", action="store_true", help="write the view too (both builds)")
+    args = ap.parse_args(argv)
+    work = args.workdir
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    corpus = work / "corpus"
+    shutil.copytree(args.corpus, corpus)
+    inc_out, full_out = work / "out-incremental", work / "out-full"
+    first, _ = _build(corpus, inc_out, True, args.view)
+    print(f"corpus {args.corpus} ({len(_sources(corpus))} sources); first build {first:.2f} s; "
+          f"load {os.getloadavg()[0]:.2f}")
+    inc_times, full_times = [], []
+    for r in range(args.rounds):
+        what = _change(corpus, r)
+        load = os.getloadavg()[0]
+        t_inc, lines = _build(corpus, inc_out, False, args.view)
+        t_full, _ = _build(corpus, full_out, True, args.view)
+        same = _outputs(inc_out) == _outputs(full_out)
+        inc_times.append(t_inc)
+        full_times.append(t_full)
+        print(f"round {r + 1}: {what}: incremental {t_inc:.2f} s, full {t_full:.2f} s, "
+              f"ratio {t_inc / t_full:.1%}, outputs {'identical' if same else 'DIFFERENT'}, load {load:.2f}")
+        print(_phases(lines, t_inc))
+        if not same:
+            return 1
+    ratios = [i / f for i, f in zip(inc_times, full_times)]
+    print(f"incremental: median {statistics.median(inc_times):.2f} s ({min(inc_times):.2f}-{max(inc_times):.2f}); "
+          f"full: median {statistics.median(full_times):.2f} s ({min(full_times):.2f}-{max(full_times):.2f}); "
+          f"ratio {min(ratios):.1%}-{max(ratios):.1%} (goal < 5 %: {'met' if max(ratios) < 0.05 else 'NOT met'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
