@@ -99,3 +99,19 @@ def test_bench_questions_runs_the_saved_questions_of_two_checkouts_by_turns(synt
     assert {line.split()[0] for line in lines} == {q.stem for q in (REPO / "ontology" / "queries").glob("*.rq")}
     assert len(lines) >= len(list((REPO / "ontology" / "queries").glob("*.rq")))
     assert all(" same " in line for line in lines), lines
+
+
+@pytest.mark.slow
+def test_bench_incremental_runs_on_a_tiny_corpus_and_finds_the_same_bytes(tmp_path):
+    sys.path.insert(0, str(REPO / "scripts"))
+    from generate_corpus import generate
+
+    generate(3000, tmp_path / "corpus", seed=2)
+    p = subprocess.run([sys.executable, str(REPO / "scripts" / "bench_incremental.py"), "--corpus",
+                        str(tmp_path / "corpus"), "--workdir", str(tmp_path / "work"), "--rounds", "3"],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    rounds = [line for line in p.stdout.splitlines() if line.startswith("round ")]
+    assert len(rounds) == 3 and all("outputs identical" in line for line in rounds)
+    assert "a claim dropped" in rounds[0] and "a source added" in rounds[1] and "a source removed" in rounds[2]
+    assert "incremental: median" in p.stdout and "goal < 5 %" in p.stdout

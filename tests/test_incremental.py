@@ -195,7 +195,7 @@ def test_the_command_builds_incrementally_unless_asked_for_full(synthetic, tmp_p
 
 
 def test_unchanged_graphs_are_copied_from_the_previous_trig_and_json_ld(synthetic, tmp_path, monkeypatch):
-    from graph.compile import serialize
+    from graph.compile import merged, serialize
 
     corpus = tmp_path / "corpus"
     shutil.copytree(synthetic, corpus)
@@ -204,6 +204,9 @@ def test_unchanged_graphs_are_copied_from_the_previous_trig_and_json_ld(syntheti
     written: list[tuple[str, bytes]] = []
     chunk = serialize._chunk
     monkeypatch.setattr(serialize, "_chunk", lambda fmt, data, frame: written.append((fmt, data)) or chunk(fmt, data, frame))
+    spliced: list = []
+    splice = merged.write_spliced
+    monkeypatch.setattr(merged, "write_spliced", lambda *a: spliced.append(a[2]) or splice(*a))
     name = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())[0]
     drop_last_claim(corpus / name / "claims.yaml")
     _, got = incremental(corpus, out)
@@ -211,6 +214,8 @@ def test_unchanged_graphs_are_copied_from_the_previous_trig_and_json_ld(syntheti
                           if f == fmt) for fmt in ("trig", "json-ld")}
     # the changed source and the derived graphs its claims are counted in; not the other sources, the registry
     assert graphs["trig"] == graphs["json-ld"] == sorted([name, "pages", "ties"])
+    # the Turtle spliced: the blocks of the subjects of the triples that changed written again, the others copied
+    assert len(spliced) == 1 and len(spliced[0]) == 3
     assert got == full_outputs(corpus, tmp_path / "full")
     # a previous TriG that is not the file the build wrote is not copied from
     trig = generation.current(out) / "serbia-kg.trig"
@@ -219,3 +224,57 @@ def test_unchanged_graphs_are_copied_from_the_previous_trig_and_json_ld(syntheti
     drop_last_claim(corpus / name / "claims.yaml")
     _, got = incremental(corpus, out)
     assert len([f for f, _ in written if f == "trig"]) > 3 and got == full_outputs(corpus, tmp_path / "full-2")
+    assert len(spliced) == 2  # (the Turtle was the file the build wrote)
+
+
+def _quads(graphs: dict[str, list[str]]) -> tuple[bytes, list]:
+    from graph.compile.serialize import Part
+
+    data, parts = b"", []
+    for g in sorted(graphs):
+        chunk = "".join(f"{t} <https://w3id.org/serbia-kg/graph/{g}> .\n" for t in sorted(set(graphs[g]))).encode()
+        parts.append(Part(f"<https://w3id.org/serbia-kg/graph/{g}>", "x.nq", len(data), len(chunk), len(graphs[g])))
+        data += chunk
+    return data, parts
+
+
+def test_the_turtle_spliced_keeps_a_triple_while_any_graph_holds_it(tmp_path):
+    from graph.compile import merged
+    from graph.compile.serialize import HashingWriter
+
+    e = "<https://w3id.org/serbia-kg/id/{}>"
+    p = "<https://w3id.org/serbia-kg/ontology#{}>"
+    shared = f'{e.format("a")} {p.format("label")} "A\\nline"@en'
+    versions = [
+        {"g1": [shared, f"{e.format('a')} {p.format('x')} {e.format('b')}"],
+         "g2": [shared, f"{e.format('b')} {p.format('x')} {e.format('c')}"],
+         "g3": [f"{e.format('c')} {p.format('x')} \"1\"^^<http://www.w3.org/2001/XMLSchema#integer>"]},
+        {"g1": [f"{e.format('a')} {p.format('x')} {e.format('b')}"],   # g1 drops the shared triple: g2 still holds it
+         "g2": [shared, f"{e.format('b')} {p.format('x')} {e.format('c')}"],
+         "g3": [f"{e.format('c')} {p.format('x')} \"1\"^^<http://www.w3.org/2001/XMLSchema#integer>"]},
+        {"g1": [f"{e.format('a')} {p.format('x')} {e.format('b')}"],   # g2 drops it too; g3 goes, g4 comes
+         "g2": [f"{e.format('b')} {p.format('x')} {e.format('c')}"],
+         "g4": [f"{e.format('d')} {p.format('y')} \"z\"", shared]},
+    ]
+    data, parts = _quads(versions[0])
+    (tmp_path / "x.nq").write_bytes(data)
+    with HashingWriter(tmp_path / "0.ttl") as out:
+        n, index = merged.write_full(tmp_path / "x.nq", parts, out, tmp_path / "0.ttl")
+        out.close()
+    assert n == 4 and index is not None and index.shared
+    for k in (1, 2):
+        old, new = versions[k - 1], versions[k]
+        changed = [("".join(f"{t} <https://w3id.org/serbia-kg/graph/{g}> .\n" for t in sorted(set(old.get(g, [])))).encode(),
+                    "".join(f"{t} <https://w3id.org/serbia-kg/graph/{g}> .\n" for t in sorted(set(new.get(g, [])))).encode())
+                   for g in sorted(set(old) | set(new)) if old.get(g) != new.get(g)]
+        with HashingWriter(tmp_path / f"{k}.ttl") as out:
+            index = merged.write_spliced(tmp_path / f"{k - 1}.ttl", index, changed, out)
+            out.close()
+        data, parts = _quads(new)
+        (tmp_path / "y.nq").write_bytes(data)
+        with HashingWriter(tmp_path / f"full-{k}.ttl") as out:
+            n, _ = merged.write_full(tmp_path / "y.nq", parts, out, tmp_path / f"full-{k}.ttl")
+            out.close()
+        assert (tmp_path / f"{k}.ttl").read_bytes() == (tmp_path / f"full-{k}.ttl").read_bytes()
+        assert index.triples == n
+    assert b"A\\nline" in (tmp_path / "2.ttl").read_bytes()

@@ -19,7 +19,7 @@ from collections import Counter
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
@@ -33,7 +33,7 @@ from graph.model.rdfterms import nt_converter
 from graph.model.registry import Registry, concept_schemes, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
-from graph.compile import incremental, serialize
+from graph.compile import incremental, merged, serialize
 from graph.compile import void
 from graph.compile.void import VOID_FILE
 from graph.model.terms import GRAPH, PREFIXES, SKG
@@ -561,14 +561,14 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         (spooled.folder / name).unlink()
     graphs = _graph_digests(nq, parts, reused, plan)
     chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
-    tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts), None, None)]
+    tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts), *_turtle_splice(plan, graphs, parts))]
     for fmt, name in chunked.items():
         previous = plan.chunked.get(fmt) if plan is not None else None
         reuse = {g: plan.graphs[g].at[fmt] for g, c in graphs.items()
                  if previous is not None and plan is not None and g in plan.graphs
                  and plan.graphs[g].sha256 == c.sha256 and fmt in plan.graphs[g].at}
         tasks.append((name, str(nq), tuple(parts), reuse, str(previous) if previous else None))
-    written: dict[str, tuple[str, int | None, dict]] = {}
+    written: dict[str, tuple[str, int | None, Any]] = {}
     large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
     if large and cores() > 1:
         with pool(2, _init_outputs, (str(gen.folder),)) as workers:
@@ -592,11 +592,34 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         nt = nt_converter()
         for entry in spooled.entries.values():
             entry.part = where.get(nt(entry.source.graph_iri))
+        for part in parts:
+            graphs[part.graph].nq = (part.offset, part.length)
         for fmt, name in chunked.items():
             for g, at in written[name][2].items():
                 graphs[g].at[fmt] = at
-        incremental.save(gen.folder, plan.context, spooled.entries, graphs, chunked)
+        incremental.save(gen.folder, plan.context, spooled.entries, graphs,
+                         dict(chunked, turtle="serbia-kg.ttl"), written["serbia-kg.ttl"][2])
     return summary
+
+
+def _turtle_splice(plan: incremental.Plan | None, graphs: dict[str, incremental.Chunks],
+                   parts: list[serialize.Part]) -> tuple[Any, str | None]:
+    """What the Turtle's task needs to splice the previous file (:func:`graph.compile.merged.write_spliced`):
+    its index and, for each graph that changed, where its old and new N-Quads lie; ``(None, None)``
+    when the file is written whole."""
+    previous = plan.chunked.get("turtle") if plan is not None else None
+    if plan is None or previous is None or plan.turtle is None or plan.previous_nquads is None:
+        return None, None
+    new = {p.graph: (p.offset, p.length) for p in parts}
+    changed = []
+    for g in sorted(set(graphs) | set(plan.graphs)):
+        old = plan.graphs.get(g)
+        if old is not None and g in graphs and old.sha256 == graphs[g].sha256:
+            continue
+        if old is not None and old.nq is None:
+            return None, None
+        changed.append((old.nq if old is not None else (0, 0), new.get(g, (0, 0))))
+    return (plan.turtle, str(plan.previous_nquads), changed), str(previous)
 
 
 def _graph_digests(nq: Path, parts: list[serialize.Part], reused: set[str],
@@ -625,15 +648,26 @@ def _init_outputs(folder: str) -> None:
     _OUT[:] = [folder]
 
 
-def _write_output(task: tuple) -> tuple[str, str, int | None, dict]:
+def _range(path: Path, offset: int, length: int) -> bytes:
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return fh.read(length)
+
+
+def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
     """Write one output file into the generation from the N-Quads; return its name, its sha256,
     (for Turtle) its triples and (for the chunked outputs) where each graph's chunk lies."""
     name, source, parts, reuse, previous = task
     n = None
-    where: dict = {}
+    where: Any = {}
     with serialize.HashingWriter(Path(_OUT[0]) / name) as out:
-        if name == "serbia-kg.ttl":  # every graph's triples merged, each once
-            n = serialize.write_turtle(Path(source), parts, out)
+        if name == "serbia-kg.ttl" and reuse is not None:  # the previous file, its changed subjects written again
+            index, old_nq, changed = reuse
+            pieces = [(_range(Path(old_nq), *old), _range(Path(source), *new)) for old, new in changed]
+            where = merged.write_spliced(Path(previous), index, pieces, out)
+            n = where.triples
+        elif name == "serbia-kg.ttl":  # every graph's triples merged, each once
+            n, where = merged.write_full(Path(source), parts, out, Path(_OUT[0]) / name)
         else:
             fmt = OUTPUTS[name]
             where = serialize.write_chunked(fmt, Path(source), list(parts), out, reuse,

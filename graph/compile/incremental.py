@@ -30,6 +30,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from graph.compile.merged import Index
 from graph.compile.serialize import Part
 from graph.compile.sources import Source
 from graph.compile.void import GraphSummary
@@ -38,7 +39,7 @@ __all__ = ["CACHE_FILE", "Entry", "Chunks", "Cache", "Plan", "context_digest", "
 
 #: The cache's file in a generation's folder (not one of the outputs: no name in ``out/`` leads to it).
 CACHE_FILE = "incremental.pickle"
-_FORMAT = 4
+_FORMAT = 5
 #: The libraries whose versions can change what a build writes.
 _LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "shacl-rust")
 
@@ -65,6 +66,7 @@ class Chunks:
     sha256: str
     void: GraphSummary
     at: dict[str, tuple[int, int]] = field(default_factory=dict)
+    nq: tuple[int, int] | None = None   # offset and length of its N-Quads in the generation's serbia-kg.nq
 
 
 @dataclass
@@ -77,6 +79,8 @@ class Cache:
     #: Every named graph's :class:`Chunks`, and each chunked output's file name, size and mtime.
     graphs: dict[str, Chunks] = field(default_factory=dict)
     files: dict[str, tuple[str, int, int]] = field(default_factory=dict)
+    #: Where each subject's block lies in the merged Turtle (:mod:`graph.compile.merged`).
+    turtle: Index | None = None
     format: int = _FORMAT
 
 
@@ -91,6 +95,7 @@ class Plan:
     #: The previous build's graphs, and its chunked outputs that are still as it wrote them (format -> path).
     graphs: dict[str, Chunks] = field(default_factory=dict)
     chunked: dict[str, Path] = field(default_factory=dict)
+    turtle: Index | None = None
 
     @property
     def incremental(self) -> bool:
@@ -187,15 +192,16 @@ def plan(previous: Path | None, corpus: Path, shacl_engine: str, *, full: bool =
                 chunked[fmt] = Path(previous) / name
         except OSError:
             pass
-    return Plan(context, entries=cache.entries, previous_nquads=nquads, graphs=cache.graphs, chunked=chunked)
+    return Plan(context, entries=cache.entries, previous_nquads=nquads, graphs=cache.graphs, chunked=chunked,
+                turtle=cache.turtle)
 
 
 def save(folder: Path, context: dict[str, str], entries: dict[str, Entry], graphs: dict[str, Chunks],
-         files: dict[str, str]) -> None:
+         files: dict[str, str], turtle: Index | None) -> None:
     """Write the cache of the build whose generation is ``folder`` (after its outputs); ``files``:
     each chunked output's file name in it."""
     cache = Cache(context=context, nquads=_stat(Path(folder) / "serbia-kg.nq"), entries=entries, graphs=graphs,
-                  files={fmt: (name, *_stat(Path(folder) / name)) for fmt, name in files.items()})
+                  files={fmt: (name, *_stat(Path(folder) / name)) for fmt, name in files.items()}, turtle=turtle)
     path = Path(folder) / CACHE_FILE
     with open(path, "wb") as fh:
         pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -1,0 +1,207 @@
+"""The merged Turtle file (every graph's triples, each once), written whole or spliced subject by subject.
+
+pyoxigraph's Turtle writer, given sorted N-Triples, writes one block per subject: a line that
+starts with the subject, then lines that start with a tab (a literal's new lines are escaped). A
+block's bytes depend on its subject's triples only, so the file is its prefixes followed by the
+blocks in the order of their subjects. A full build writes the file from every graph merged
+(:func:`write_full`) and notes where each subject's block begins, and how many graphs hold each
+triple that more than one graph holds (:class:`Index`). An incremental build (:func:`write_spliced`)
+finds the subjects of the graphs that changed, works out their triples from their previous blocks
+and the changed graphs' old and new triples (a triple stays while some graph still holds it), writes
+their blocks again and copies every other block from the previous file.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import re
+from array import array
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Iterable, Iterator, cast
+
+import pyoxigraph as ox
+
+from graph.compile.serialize import HashingWriter, Part, _prefixes, _Reader, _triples_of
+
+__all__ = ["Index", "write_full", "write_spliced"]
+
+_BLOCK = 1 << 23
+
+
+@dataclass
+class Index:
+    """Where each subject's block lies in a merged Turtle file, and the triples held by several graphs."""
+
+    subjects: list[bytes]               # N-Triples form, in the file's order
+    starts: array                       # offset of each subject's block; the file's size last
+    shared: dict[bytes, int] = field(default_factory=dict)   # triple -> graphs holding it (>= 2)
+    triples: int = 0
+
+
+def _merged(nquads: Path, parts: Iterable[Part], subjects: list[bytes], shared: dict[bytes, int]) -> Iterator[bytes]:
+    fd = os.open(nquads, os.O_RDONLY)
+    try:
+        previous, subject = None, None
+        for triple in heapq.merge(*(_triples_of(fd, part) for part in parts)):
+            if triple == previous:
+                shared[triple] = shared.get(triple, 1) + 1
+                continue
+            previous = triple
+            s = triple[:triple.index(b" ")]
+            if s != subject:
+                subject = s
+                subjects.append(s)
+            yield triple + b" .\n"
+    finally:
+        os.close(fd)
+
+
+def _block_starts(path: Path) -> array:
+    """Offsets of the lines of a Turtle file that start neither with a tab nor with ``@prefix``, and its size."""
+    starts = array("q")
+    line = re.compile(rb"\n(?=[^\t])")
+    with open(path, "rb") as fh:
+        base, newline = 0, False
+        while True:
+            data = fh.read(_BLOCK)
+            if not data:
+                break
+            if newline and data[:1] != b"\t" and not data.startswith(b"@prefix "):
+                starts.append(base)
+            for m in line.finditer(data):
+                if not data.startswith(b"@prefix ", m.end()):
+                    starts.append(base + m.end())
+            newline = data.endswith(b"\n")
+            base += len(data)
+    starts.append(base)
+    return starts
+
+
+def write_full(nquads: Path, parts: Iterable[Part], out: HashingWriter, path: Path) -> tuple[int, Index | None]:
+    """Turtle of every triple of the N-Quads file once, sorted, streamed into ``out`` (the file ``path``).
+    Returns the triples and the file's :class:`Index` (``None`` when the file's blocks cannot be told apart)."""
+    subjects: list[bytes] = []
+    shared: dict[bytes, int] = {}
+    reader = _Reader(_merged(nquads, parts, subjects, shared))
+    ox.serialize(ox.parse(cast(IO[bytes], reader), format=ox.RdfFormat.N_TRIPLES), cast(IO[bytes], out),
+                 format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
+    out.flush()
+    starts = _block_starts(path)
+    if len(starts) != len(subjects) + 1 or any(b <= a for a, b in zip(starts, starts[1:])):
+        return reader.count, None
+    return reader.count, Index(subjects, starts, shared, reader.count)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """The triples of N-Quads lines (their graph and dot cut off)."""
+    return [line[:line.rindex(b" <", 0, len(line) - 2)] for line in data.splitlines()]
+
+
+def _nt(t) -> bytes:
+    return f"{t.subject} {t.predicate} {t.object}".encode("utf-8")
+
+
+def write_spliced(previous: Path, index: Index, changed: list[tuple[bytes, bytes]], out: HashingWriter) -> Index:
+    """The merged Turtle after the graphs ``changed`` (each its old and its new N-Quads) changed,
+    from the previous file ``previous`` and its ``index``. Returns the new file's index."""
+    before: Counter = Counter()
+    after: Counter = Counter()
+    for old, new in changed:  # a triple a graph holds before and after changes nothing
+        old_lines, new_lines = set(_lines(old)), set(_lines(new))
+        before.update(old_lines - new_lines)
+        after.update(new_lines - old_lines)
+    touched = {t[:t.index(b" ")] for t in (set(before) | set(after))}
+    position = {s: i for i, s in enumerate(index.subjects)}
+    starts = index.starts
+    with open(previous, "rb") as fh:
+        head = _read(fh, 0, starts[0])
+        old_text = [_read(fh, starts[position[s]], starts[position[s] + 1]) for s in sorted(touched) if s in position]
+    # every touched subject's triples before, each with how many graphs held it
+    held: dict[bytes, int] = {}
+    for t in ox.parse(head + b"".join(old_text), format=ox.RdfFormat.TURTLE):
+        line = _nt(t)
+        held[line] = index.shared.get(line, 1)
+    count = index.triples
+    shared = dict(index.shared)
+    for t in set(before) | set(after):
+        was = held.get(t, 0)
+        n = was - before[t] + after[t]
+        if n < 0:
+            raise RuntimeError("the previous build's record of its Turtle does not match its N-Quads")
+        count += (n > 0) - (was > 0)
+        held[t] = n
+        if n >= 2:
+            shared[t] = n
+        else:
+            shared.pop(t, None)
+    blocks = _blocks(sorted(t for t, n in held.items() if n > 0), head)
+    # the file: the prefixes, then every subject's block in order, copied (in runs) or written again
+    out.write(head)
+    subjects: list[bytes] = []
+    new_starts = array("q")
+    pos = len(head)
+    run: list[int] = []  # [start, end] of the previous file's blocks being copied
+    kept = ((index.subjects[i], i) for i in range(len(index.subjects)) if index.subjects[i] not in touched)
+    with open(previous, "rb") as fh:
+        def flush() -> None:
+            if run:
+                _copy(fh, run[0], run[1], out)
+                run.clear()
+
+        for s, i in heapq.merge(kept, ((s, -1) for s in sorted(blocks))):
+            if i >= 0:
+                a, b = starts[i], starts[i + 1]
+                if run and run[1] != a:
+                    flush()
+                if not run:
+                    run[:] = [a, b]
+                run[1] = b
+                size = b - a
+            else:
+                flush()
+                out.write(blocks[s])
+                size = len(blocks[s])
+            subjects.append(s)
+            new_starts.append(pos)
+            pos += size
+        flush()
+    new_starts.append(pos)
+    return Index(subjects, new_starts, shared, count)
+
+
+def _blocks(triples: list[bytes], head: bytes) -> dict[bytes, bytes]:
+    """Each subject's Turtle block of the sorted N-Triples ``triples``."""
+    if not triples:
+        return {}
+    doc = ox.serialize(ox.parse(b"".join(t + b" .\n" for t in triples), format=ox.RdfFormat.N_TRIPLES),
+                       format=ox.RdfFormat.TURTLE, prefixes=_prefixes()) or b""
+    if not doc.startswith(head):
+        raise RuntimeError("the Turtle writer's prefixes differ from the previous file's")
+    body = doc[len(head):]
+    cuts = [0] + [m.end() for m in re.finditer(rb"\n(?=[^\t])", body)] + [len(body)]
+    subjects = sorted({t[:t.index(b" ")] for t in triples})
+    if len(cuts) != len(subjects) + 1:
+        raise RuntimeError("the Turtle writer's blocks could not be told apart")
+    return {s: body[cuts[i]:cuts[i + 1]] for i, s in enumerate(subjects)}
+
+
+def _read(fh, start: int, end: int) -> bytes:
+    fh.seek(start)
+    data = fh.read(end - start)
+    if len(data) != end - start:
+        raise OSError("the previous Turtle file is shorter than expected")
+    return data
+
+
+def _copy(fh, start: int, end: int, out: HashingWriter) -> None:
+    fh.seek(start)
+    left = end - start
+    while left:
+        data = fh.read(min(left, _BLOCK))
+        if not data:
+            raise OSError("the previous Turtle file is shorter than expected")
+        out.write(data)
+        left -= len(data)
