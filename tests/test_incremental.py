@@ -203,7 +203,8 @@ def test_unchanged_graphs_are_copied_from_the_previous_trig_and_json_ld(syntheti
     build(corpus, out)
     written: list[tuple[str, bytes]] = []
     chunk = serialize._chunk
-    monkeypatch.setattr(serialize, "_chunk", lambda fmt, data, frame: written.append((fmt, data)) or chunk(fmt, data, frame))
+    monkeypatch.setattr(serialize, "_chunk",
+                        lambda fmt, data, frame: written.append((fmt, data)) or chunk(fmt, data, frame))
     spliced: list = []
     splice = merged.write_spliced
     monkeypatch.setattr(merged, "write_spliced", lambda *a: spliced.append(a[2]) or splice(*a))
@@ -264,9 +265,11 @@ def test_the_turtle_spliced_keeps_a_triple_while_any_graph_holds_it(tmp_path):
     assert n == 4 and index is not None and index.shared
     for k in (1, 2):
         old, new = versions[k - 1], versions[k]
-        changed = [("".join(f"{t} <https://w3id.org/serbia-kg/graph/{g}> .\n" for t in sorted(set(old.get(g, [])))).encode(),
-                    "".join(f"{t} <https://w3id.org/serbia-kg/graph/{g}> .\n" for t in sorted(set(new.get(g, [])))).encode())
-                   for g in sorted(set(old) | set(new)) if old.get(g) != new.get(g)]
+        def nq(version: dict, g: str) -> bytes:
+            lines = sorted(set(version.get(g, [])))
+            return "".join(f"{t} <https://w3id.org/serbia-kg/graph/{g}> .\n" for t in lines).encode()
+
+        changed = [(nq(old, g), nq(new, g)) for g in sorted(set(old) | set(new)) if old.get(g) != new.get(g)]
         with HashingWriter(tmp_path / f"{k}.ttl") as out:
             index = merged.write_spliced(tmp_path / f"{k - 1}.ttl", index, changed, out)
             out.close()
