@@ -281,3 +281,22 @@ def test_the_turtle_spliced_keeps_a_triple_while_any_graph_holds_it(tmp_path):
         assert (tmp_path / f"{k}.ttl").read_bytes() == (tmp_path / f"full-{k}.ttl").read_bytes()
         assert index.triples == n
     assert b"A\\nline" in (tmp_path / "2.ttl").read_bytes()
+
+
+def test_a_turtle_record_that_does_not_fit_the_previous_file_gives_a_turtle_written_whole(synthetic, tmp_path):
+    import pickle
+    from array import array
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic, corpus)
+    out = tmp_path / "out"
+    build(corpus, out)
+    record = generation.current(out) / CACHE_FILE
+    cache = pickle.loads(record.read_bytes())
+    starts = cache.turtle.starts
+    cache.turtle.starts = array("q", [starts[0]] * (len(starts) - 1) + [starts[-1]])  # every block empty
+    record.write_bytes(pickle.dumps(cache))
+    name = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())[-1]
+    drop_last_claim(corpus / name / "claims.yaml")
+    lines, got = incremental(corpus, out)
+    assert compiled(lines) == [name] and got == full_outputs(corpus, tmp_path / "full")

@@ -656,24 +656,27 @@ def _range(path: Path, offset: int, length: int) -> bytes:
 
 def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
     """Write one output file into the generation from the N-Quads; return its name, its sha256,
-    (for Turtle) its triples and (for the chunked outputs) where each graph's chunk lies."""
+    (for Turtle) its triples and its index, (for the chunked outputs) where each graph's chunk lies."""
     name, source, parts, reuse, previous = task
-    n = None
-    where: Any = {}
-    with serialize.HashingWriter(Path(_OUT[0]) / name) as out:
-        if name == "serbia-kg.ttl" and reuse is not None:  # the previous file, its changed subjects written again
-            index, old_nq, changed = reuse
-            pieces = [(_range(Path(old_nq), *old), _range(Path(source), *new)) for old, new in changed]
-            where = merged.write_spliced(Path(previous), index, pieces, out)
-            n = where.triples
-        elif name == "serbia-kg.ttl":  # every graph's triples merged, each once
-            n, where = merged.write_full(Path(source), parts, out, Path(_OUT[0]) / name)
+    path = Path(_OUT[0]) / name
+    if name == "serbia-kg.ttl" and reuse is not None:  # the previous file, its changed subjects written again
+        index, old_nq, changed = reuse
+        pieces = [(_range(Path(old_nq), *old), _range(Path(source), *new)) for old, new in changed]
+        try:
+            with serialize.HashingWriter(path) as out:
+                spliced = merged.write_spliced(Path(previous), index, pieces, out)
+                return name, out.close(), spliced.triples, spliced
+        except merged.Mismatch:  # the previous file or its record is not what it should be: written whole
+            pass
+    with serialize.HashingWriter(path) as out:
+        n: int | None = None
+        where: Any = {}
+        if name == "serbia-kg.ttl":  # every graph's triples merged, each once
+            n, where = merged.write_full(Path(source), parts, out, path)
         else:
-            fmt = OUTPUTS[name]
-            where = serialize.write_chunked(fmt, Path(source), list(parts), out, reuse,
+            where = serialize.write_chunked(OUTPUTS[name], Path(source), list(parts), out, reuse,
                                             Path(previous) if previous else None)
-        digest = out.close()
-    return name, digest, n, where
+        return name, out.close(), n, where
 
 
 def build(corpus: Path, out: Path | None = None, progress: Progress | None = None,

@@ -26,9 +26,14 @@ import pyoxigraph as ox
 
 from graph.compile.serialize import HashingWriter, Part, _prefixes, _Reader, _triples_of
 
-__all__ = ["Index", "write_full", "write_spliced"]
+__all__ = ["Index", "Mismatch", "write_full", "write_spliced"]
 
 _BLOCK = 1 << 23
+
+
+class Mismatch(RuntimeError):
+    """The previous Turtle file, its index and the changed graphs do not fit together (then the
+    file is written whole)."""
 
 
 @dataclass
@@ -130,7 +135,7 @@ def write_spliced(previous: Path, index: Index, changed: list[tuple[bytes, bytes
         was = held.get(t, 0)
         n = was - before[t] + after[t]
         if n < 0:
-            raise RuntimeError("the previous build's record of its Turtle does not match its N-Quads")
+            raise Mismatch("the previous build's record of its Turtle does not match its N-Quads")
         count += (n > 0) - (was > 0)
         held[t] = n
         if n >= 2:
@@ -179,12 +184,12 @@ def _blocks(triples: list[bytes], head: bytes) -> dict[bytes, bytes]:
     doc = ox.serialize(ox.parse(b"".join(t + b" .\n" for t in triples), format=ox.RdfFormat.N_TRIPLES),
                        format=ox.RdfFormat.TURTLE, prefixes=_prefixes()) or b""
     if not doc.startswith(head):
-        raise RuntimeError("the Turtle writer's prefixes differ from the previous file's")
+        raise Mismatch("the Turtle writer's prefixes differ from the previous file's")
     body = doc[len(head):]
     cuts = [0] + [m.end() for m in re.finditer(rb"\n(?=[^\t])", body)] + [len(body)]
     subjects = sorted({t[:t.index(b" ")] for t in triples})
     if len(cuts) != len(subjects) + 1:
-        raise RuntimeError("the Turtle writer's blocks could not be told apart")
+        raise Mismatch("the Turtle writer's blocks could not be told apart")
     return {s: body[cuts[i]:cuts[i + 1]] for i, s in enumerate(subjects)}
 
 
@@ -192,7 +197,7 @@ def _read(fh, start: int, end: int) -> bytes:
     fh.seek(start)
     data = fh.read(end - start)
     if len(data) != end - start:
-        raise OSError("the previous Turtle file is shorter than expected")
+        raise Mismatch("the previous Turtle file is shorter than expected")
     return data
 
 
@@ -202,6 +207,6 @@ def _copy(fh, start: int, end: int, out: HashingWriter) -> None:
     while left:
         data = fh.read(min(left, _BLOCK))
         if not data:
-            raise OSError("the previous Turtle file is shorter than expected")
+            raise Mismatch("the previous Turtle file is shorter than expected")
         out.write(data)
         left -= len(data)
