@@ -236,7 +236,8 @@ class _Pages:
     """The build's ``kgg:pages`` graph (graph/compile/pages.py), counted as claims are written: each claim
     is an item of every list it is in (claims-about-entity: all claims and each entity named;
     statements-by-speaker: each of speaker and kind, either left out; positions-on-topic: all positions
-    and each holder), and each page of :data:`PAGE_ROWS` items is 3 triples (4 with a second key).
+    and each holder; votes and sanctions: all; transfers: each recipient; exercises: each participant),
+    and each page of :data:`PAGE_ROWS` items is 3 triples (4 with a second key).
     Exact where a list's sort keys are unique; a statements list whose page would end between two
     statements of one speaker and day ends later in the build (a page or so in a large corpus)."""
 
@@ -260,6 +261,16 @@ class _Pages:
                      for key in ((None, None), (speaker, None), (None, kind), (speaker, kind)))
         if ctype == "position":
             n += self._item(("position", None), False) + self._item(("position", fields["holder"]), False)
+        # the lists of questions asked by default: every vote, every sanction, each recipient's transfers,
+        # each participant's exercises (the generator's participants are states: each has partners)
+        if ctype == "vote":
+            n += self._item(("vote", None), False)
+        if ctype == "sanction":
+            n += self._item(("sanction", None), False)
+        if ctype == "transfer":
+            n += self._item(("transfer", fields["recipient"]), False)
+        if ctype == "exercise":
+            n += sum(self._item(("exercise", p), False) for p in sorted(set(fields["participants"])))
         return n
 
 

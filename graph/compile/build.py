@@ -474,7 +474,7 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     # actors named together: the derived kgg:ties graph
     graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in tie_triples(named)]
     # the saved questions' answers in order, a page at a time: the derived kgg:pages graph
-    pages = page_triples(claimed_list, sources)
+    pages = page_triples(claimed_list, sources, registry_triples)
     graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in pages]
     if spooled is not None:  # the ontology, the registry and the derived graphs: the spool's last file
         spooled.add(graphs, "whole.nq")

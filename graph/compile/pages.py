@@ -4,7 +4,13 @@ A saved question that lists a busy actor's claims (``claims-about-entity``, ``st
 ``positions-on-topic``) would otherwise visit every one of them, and sort them all, before it can
 cut a page of 100. For each such question and each value of its parameters (each left out too), the
 build lists the claims of the question's rows in the question's order and cuts them into pages of
-about :data:`PAGE_ROWS` claims. A page is a node ``page:<question>/<values>/<n>`` with
+about :data:`PAGE_ROWS` claims. Five more questions are paged only as they are asked by default
+(:data:`DEFAULT_LISTS`: ``votes-on-resolution`` and ``sanctions-by-imposer`` with no parameter,
+``transfers-by-supplier`` per recipient with no supplier, ``exercises-by-partner`` per actor with no
+partner; ``audit-claims`` with no source reads ``claims-about-entity``'s list of every claim, which
+is in its order): with a parameter given, such a question finds its claims from that parameter, as
+it did before (a few hundred rows at most), so those lists cost one triple per claim, not one per
+claim and value. A page is a node ``page:<question>/<values>/<n>`` with
 
 - ``skg:pageOf page:<question>``, ``skg:pageKey`` (and ``skg:pageSecondKey``): the parameters'
   values, ``page:any`` for one left out;
@@ -33,12 +39,13 @@ from collections import defaultdict
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from graph.model.dates import parse_date
 from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
-__all__ = ["PAGES", "PAGE_ROWS", "ANY", "QUESTIONS", "Claimed", "Row", "claimed", "page_triples"]
+__all__ = ["PAGES", "PAGE_ROWS", "ANY", "QUESTIONS", "DEFAULT_LISTS", "READS", "Claimed", "Row", "claimed",
+           "page_triples"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -56,6 +63,7 @@ class Claimed(NamedTuple):
     graph: str            # its source's named graph
     cls: str              # its class
     objects: tuple        # (property, IRI) pairs, sorted: the entities it names, its speakers, kinds, holders
+    literals: tuple = ()  # (property, text) pairs, sorted: its dates; its label (as "": only that it has one)
 
 
 class Row(NamedTuple):
@@ -68,7 +76,10 @@ class Row(NamedTuple):
 
 
 #: The properties whose objects a question lists by (any IRI), beside every entity a claim names.
-_KEYS = (SKG.speaker, SKG.statementKind, SKG.actor)
+_KEYS = (SKG.speaker, SKG.statementKind, SKG.actor, SKG.votePosition, SKG.resolution, SKG.voter,
+         SKG.imposer, SKG.target, SKG.supplier, SKG.recipient, SKG.participant)
+#: The literals a question sorts by (dates), and those whose presence it needs (a label).
+_DATES = (SKG.date, SKG.deliveryDate, SKG.orderDate)
 
 
 def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple]) -> Claimed:
@@ -76,6 +87,7 @@ def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple
     process until the pages are written), its repeated texts interned."""
     cls = ""
     objects = []
+    literals = []
     ent = str(ENTITY)
     for s, p, o in triples:
         if s != claim:
@@ -84,7 +96,12 @@ def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple
             cls = sys.intern(str(o))
         elif isinstance(o, URIRef) and (o.startswith(ent) or p in _KEYS):
             objects.append((sys.intern(str(p)), sys.intern(str(o))))
-    return Claimed(str(claim), claim_id, sys.intern(str(graph)), cls, tuple(sorted(objects)))
+        elif isinstance(o, Literal) and p in _DATES:
+            literals.append((sys.intern(str(p)), str(o)))
+        elif p == RDFS.label:
+            literals.append((sys.intern(str(p)), ""))
+    return Claimed(str(claim), claim_id, sys.intern(str(graph)), cls, tuple(sorted(objects)),
+                   tuple(sorted(set(literals))))
 
 
 def _graph_id(graph: str) -> str:
@@ -94,7 +111,7 @@ def _graph_id(graph: str) -> str:
 # --- the questions: which claims each lists, for which parameters, in what order ---------------------
 
 Lists = dict[tuple, list[Row]]
-Context = dict  # what a question needs beyond the claims: {"issued": {graph: (source, literal)}}
+Context = dict  # beyond the claims: {"issued": {graph: (source, literal)}, "labelled": set, "part_of": {iri: set}}
 
 
 def claims_about_entity(claims: list[Claimed], context: Context) -> Lists:
@@ -155,12 +172,121 @@ def positions_on_topic(claims: list[Claimed], context: Context) -> Lists:
     return lists
 
 
+# --- lists of a question asked by default only (DEFAULT_LISTS) ---------------------------------------
+
+def _id(iri: str | None) -> tuple:
+    """An entity's id as the questions sort it (``STRAFTER(STR(?x), STR(ent:))``): unbound first."""
+    if iri is None:
+        return (0, "")
+    return (1, iri[len(str(ENTITY)):] if iri.startswith(str(ENTITY)) else "")
+
+
+def _year(text: str | None) -> tuple:
+    """A date's year as the questions sort it (``SUBSTR(STR(?date), 1, 4)``): unbound first."""
+    return (0, "") if text is None else (1, text[:4])
+
+
+def _of(c: Claimed, prop) -> list[str]:
+    return sorted({o for p, o in c.objects if p == str(prop)})
+
+
+def _dates(c: Claimed, prop) -> list[str]:
+    return sorted({v for p, v in c.literals if p == str(prop)})
+
+
+def votes_on_resolution(claims: list[Claimed], context: Context) -> Lists:
+    """``votes-on-resolution`` with no parameter: every vote, by resolution id (the engine sorts
+    within a resolution, by position and voter)."""
+    lists: Lists = defaultdict(list)
+    vote = str(SKG.Vote)
+    for c in claims:
+        if c.cls != vote or not (_of(c, SKG.voter) and _of(c, SKG.votePosition)):
+            continue
+        for resolution in _of(c, SKG.resolution):
+            lists[(None,)].append(Row((_id(resolution),), (), c.claim))
+    return lists
+
+
+def sanctions_by_imposer(claims: list[Claimed], context: Context) -> Lists:
+    """``sanctions-by-imposer`` with no parameter: every sanction, by imposer id, then target id."""
+    lists: Lists = defaultdict(list)
+    sanction = str(SKG.Sanction)
+    for c in claims:
+        if c.cls != sanction:
+            continue
+        for imposer in _of(c, SKG.imposer):
+            for target in _of(c, SKG.target):
+                lists[(None,)].append(Row((_id(imposer), _id(target)), (), c.claim))
+    return lists
+
+
+def transfers_by_supplier(claims: list[Claimed], context: Context) -> Lists:
+    """``transfers-by-supplier`` per recipient, no supplier given: by supplier id (none first), then
+    year (of delivery, else order, else the claim's date; none first)."""
+    lists: Lists = defaultdict(list)
+    transfer = str(SKG.ArmsTransfer)
+    for c in claims:
+        if c.cls != transfer:
+            continue
+        dated = (_dates(c, p) for p in (SKG.deliveryDate, SKG.orderDate, SKG.date))  # delivery, else order, else date
+        years: list[str | None] = next(([*d] for d in dated if d), [None])
+        suppliers: list[str | None] = list(_of(c, SKG.supplier)) or [None]
+        for recipient in _of(c, SKG.recipient):
+            for supplier in suppliers:
+                for year in years:
+                    lists[(recipient,)].append(Row((_id(supplier), _year(year)), (), c.claim))
+    return lists
+
+
+def exercises_by_partner(claims: list[Claimed], context: Context) -> Lists:
+    """``exercises-by-partner`` per actor, no partner given: by partner id (the state or organisation
+    a participating force belongs to), then year. An actor's own forces are it and its parts; a
+    partner is a participant, or what it is part of, that is part of nothing."""
+    lists: Lists = defaultdict(list)
+    exercise, labelled, part_of = str(SKG.MilitaryExercise), context["labelled"], context["part_of"]
+
+    def top(x: str) -> bool:
+        return not part_of.get(x)
+
+    for c in claims:
+        if c.cls != exercise or not any(p == str(RDFS.label) for p, _ in c.literals):
+            continue
+        years: list[str | None] = [*_dates(c, SKG.date)] or [None]
+        participants = _of(c, SKG.participant)
+        partners = {o: [x for x in ([o] if o in labelled else []) + sorted(part_of.get(o, ())) if top(x)]
+                    for o in participants}
+        for own in participants:
+            for actor in ([own] if own in labelled else []) + sorted(part_of.get(own, ())):
+                for other in participants:
+                    if other == own:
+                        continue
+                    for partner in partners[other]:
+                        if partner != actor:
+                            for year in years:
+                                lists[(actor,)].append(Row((_id(partner), _year(year)), (), c.claim))
+    return lists
+
+
 #: The questions answered from pages, and how each lists its claims (keys: its parameters in order).
 QUESTIONS: dict[str, Callable[[list[Claimed], Context], Lists]] = {
     "claims-about-entity": claims_about_entity,
+    "exercises-by-partner": exercises_by_partner,
     "positions-on-topic": positions_on_topic,
+    "sanctions-by-imposer": sanctions_by_imposer,
     "statements-by-speaker": statements_by_speaker,
+    "transfers-by-supplier": transfers_by_supplier,
+    "votes-on-resolution": votes_on_resolution,
 }
+#: Of those, the questions paged only as asked by default (their other parameters' values find
+#: their claims in the question itself): the parameter values that have lists.
+DEFAULT_LISTS = {
+    "exercises-by-partner": "each actor, no partner",
+    "sanctions-by-imposer": "no imposer, no target",
+    "transfers-by-supplier": "each recipient, no supplier",
+    "votes-on-resolution": "no resolution, no voter",
+}
+#: Questions that read another question's pages (the same claims in the same order), as asked by default.
+READS = {"audit-claims": "claims-about-entity"}
 
 
 def _pages(rows: list[Row]) -> Iterator[tuple[int, list[str]]]:
@@ -192,13 +318,22 @@ def _part(value: str | None) -> str:
     return "any" if value is None else value[len(base):] if value.startswith(base) else "other"
 
 
-def page_triples(claims: list[Claimed], sources: Iterable) -> list[tuple]:
+def page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> list[tuple]:
     """The ``kgg:pages`` triples of every question of :data:`QUESTIONS`, sorted.
 
-    ``sources``: the corpus's :class:`graph.compile.sources.Source` objects (their issue dates).
+    ``sources``: the corpus's :class:`graph.compile.sources.Source` objects (their issue dates);
+    ``registry``: the registry's triples (which entities are labelled, what each is part of).
     """
+    labelled: set[str] = set()
+    part_of: dict[str, set[str]] = defaultdict(set)
+    for s, p, o in registry:
+        if p == SKOS.prefLabel:
+            labelled.add(str(s))
+        elif p == SKG.partOf:
+            part_of[str(s)].add(str(o))
     context: Context = {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
-                                   for s in sources if s.meta.get("issued") is not None}}
+                                   for s in sources if s.meta.get("issued") is not None},
+                        "labelled": labelled, "part_of": dict(part_of)}
     out: list[tuple] = []
     for question, lister in sorted(QUESTIONS.items()):
         of = PAGE[question]
