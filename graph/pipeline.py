@@ -74,7 +74,11 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
                 from graph.store.native import open_store
 
                 data = open_store(gen.path(generation.STORE))
-            else:
+            elif comp.read is not None and reads is not None:  # collected by the workers: no N-Quads read back
+                from graph.store.native import ValuesReader
+
+                data = ValuesReader(comp.read, *reads)
+            else:  # a source reused from a build that kept no values for the view
                 data = comp.oxigraph_store()
             shown = view_mod.make_view(data, gen.path(VIEW), projected=projected.pop() if projected else None,
                                        progress=progress)
@@ -92,8 +96,13 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
         from graph.compile.sources import discover
 
         discover(Path(corpus))
+    reads = None
+    if view and store is None:  # the view reads what the workers collect (a store's caches give it the rest)
+        from graph.present.view import reads as view_reads
+
+        reads = view_reads()
     comp, summary = build_mod.build(corpus, out, progress, shacl_engine, extras=extras, record=record,
-                                    stores=[Path(store)] if store is not None else [], full=full)
+                                    stores=[Path(store)] if store is not None else [], full=full, read=reads)
     if store is not None:
         generation.link_store(out, Path(store))
     gen = comp.written_to

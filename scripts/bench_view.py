@@ -5,6 +5,13 @@ to open it and draw it (physics off, positions precomputed); and the goals of is
     python scripts/bench_view.py --data out-1m --store store-1m [--against /path/to/other/checkout] [--repeat 3]
     python scripts/bench_view.py --sipri DIR     # a built dataset holding both SIPRI samples
     python scripts/bench_view.py --pages before.html after.html --repeat 6   # written pages, by turns
+    python scripts/bench_view.py --corpus CORPUS --against ../before --repeat 2   # `serbia-kg build`, by turns
+
+``--corpus`` times the whole command a user runs, ``serbia-kg build`` (no store: the default), in this checkout
+and ``--against`` by turns, each into a fresh output folder beside the other (``--out-root``, default a
+temporary folder): its steps from its own progress lines (compiling and checking, the links and the derived
+graphs, serialising, the view: from "writing the network view" to the summary line), the whole command, and the
+page it wrote opened in Chromium; the pages' sha256 tell whether the two checkouts wrote the same bytes.
 
 ``--data`` reads the graph from the store's graph cache (as ``serbia-kg view`` does) when the checkout can,
 ``--build`` draws the facts the store's caches were computed from (as ``serbia-kg build --store`` does; they
@@ -290,6 +297,73 @@ def _paired(command, against: Path | None, repeat: int, browser) -> None:
           f"{_median(runs['this'], 'view'):.2f} s, {_median(runs['this'], 'click'):.2f} s")
 
 
+#: A build's steps, each from the first progress line starting with its word to the next step's.
+_STEPS = (("compile", "["), ("derive", "checking the registry"), ("serialise", "serialising"),
+          ("view", "writing the network view"), ("end", "built "))
+
+
+def _timed_build(tree: Path, corpus: Path, out: Path) -> dict:
+    """``serbia-kg build --sources corpus --out out`` with ``tree``'s code, each progress line timed as it comes."""
+    import hashlib
+
+    command = [sys.executable, "-c", "import sys; from graph.cli import main; sys.exit(main())", "build",
+               "--sources", str(corpus), "--out", str(out)]
+    env = {"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}
+    t0 = time.perf_counter()
+    marks: dict[str, float] = {}
+    with subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+                          cwd=tree) as child:
+        assert child.stderr is not None and child.stdout is not None
+        for line in child.stderr:
+            for step, start in _STEPS:
+                if step not in marks and line.startswith(start):
+                    marks[step] = time.perf_counter() - t0
+        out_text = child.stdout.read()
+    total = time.perf_counter() - t0
+    if child.returncode != 0:
+        raise SystemExit(f"the build in {tree} failed ({child.returncode}): {out_text}")
+    marks.setdefault("end", total)
+    times = [marks.get(step) for step, _ in _STEPS]
+    row = {"total": total, "sha256": hashlib.sha256((out / "serbia-kg.html").read_bytes()).hexdigest()[:12]}
+    for i, (step, _) in enumerate(_STEPS[:-1]):
+        later = next((t for t in times[i + 1:] if t is not None), total)
+        row[step] = later - times[i] if times[i] is not None else float("nan")
+    return row
+
+
+def bench_build(corpus: Path, against: Path | None, repeat: int, browser, root: Path | None) -> None:
+    """``serbia-kg build`` of ``corpus`` by this checkout and ``against`` by turns, each into a fresh folder; each
+    run's steps and its page's opening in Chromium printed, then medians, ranges and ratios."""
+    import shutil
+
+    trees = [("this", REPO)] + ([("against", against)] if against else [])
+    runs: dict[str, list[dict]] = {name: [] for name, _ in trees}
+    with tempfile.TemporaryDirectory(dir=root) as tmp:
+        for i in range(repeat):
+            for name, tree in (trees if i % 2 == 0 else trees[::-1]):
+                out = Path(tmp) / f"{name}-{i}"
+                row = _timed_build(tree, corpus, out)
+                row.update(interactive(browser, out / "serbia-kg.html") if browser else {"click": float("nan")})
+                runs[name].append(row)
+                print(f"{name:>8} run {i + 1}: build {row['total']:.1f} s: compiled and checked "
+                      f"{row['compile']:.1f} s, derived graphs {row['derive']:.1f} s, serialised "
+                      f"{row['serialise']:.1f} s, view written {row['view']:.2f} s; page {row['sha256']}, click "
+                      f"answered {row['click']:.2f} s", flush=True)
+                shutil.rmtree(out)
+    keys = [("total", "serbia-kg build"), ("compile", "  compile and check"), ("derive", "  links, derived graphs"),
+            ("serialise", "  serialise"), ("view", "  view written"), ("click", "interactive (click answered)")]
+    print(f"{'':30} " + " ".join(f"{name:>22}" for name in runs) + ("  against/this" if against else ""))
+    for key, words in keys:
+        cells = [f"{_median(rows, key):7.2f} ({min(r[key] for r in rows):.2f}-{max(r[key] for r in rows):.2f})"
+                 for rows in runs.values()]
+        this = _median(runs["this"], key)
+        ratio = f"  {_median(runs['against'], key) / this:12.1f}x" if against and this else ""
+        print(f"{words:30} " + " ".join(f"{c:>22}" for c in cells) + ratio)
+    pages = {name: {r["sha256"] for r in rows} for name, rows in runs.items()}
+    print("pages: " + ", ".join(f"{name} {' '.join(sorted(h))}" for name, h in pages.items())
+          + (" (the same bytes)" if len(set.union(*pages.values())) == 1 else " (DIFFERENT bytes)"))
+
+
 def bench_pages(pages: list[Path], repeat: int, browser) -> None:
     """Open written pages by turns in one browser, ``repeat`` times each (the browser side alone, paired: on a
     shared machine one opening can take twice another's); print each opening, then medians and ranges."""
@@ -359,13 +433,16 @@ def main() -> int:
     ap.add_argument("--against-store", type=Path, help="the store the --against checkout reads (its own cache)")
     ap.add_argument("--max-nodes", type=int, default=-1, help="with --data: the view's --max-nodes (default: its own)")
     ap.add_argument("--max-ties", type=int, default=-1, help="with --data: the view's --max-ties (default: its own)")
+    ap.add_argument("--corpus", type=Path, help="a corpus to build with `serbia-kg build` (no store), timed by steps")
+    ap.add_argument("--out-root", type=Path, help="with --corpus: where the builds' folders go (default: a temporary "
+                                                  "folder)")
     a = ap.parse_args()
     pw, browser = launch() if not a.no_browser else (None, None)
     try:
         if a.nodes is not None and a.against:
             for n in a.nodes:
                 bench_synthetic_against(n, a.per, a.against, a.repeat, browser)
-        elif a.nodes is not None or not (a.data or a.sipri or a.pages):
+        elif a.nodes is not None or not (a.data or a.sipri or a.pages or a.corpus):
             bench_synthetic(a.nodes or [500, 2000, 5000], browser)
         if a.data:
             bench_dataset(a.data, a.store, a.against, a.repeat, browser,
@@ -375,6 +452,8 @@ def main() -> int:
             bench_sipri(a.sipri, browser)
         if a.pages:
             bench_pages(a.pages, a.repeat, browser)
+        if a.corpus:
+            bench_build(a.corpus, a.against, a.repeat, browser, a.out_root)
     finally:
         if browser:
             browser.close()

@@ -74,7 +74,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
@@ -93,8 +93,9 @@ from graph.model.terms import CLAIM, ENTITY, OA, SKG, SKV, SOURCE, WIKIDATA
 from graph.ask.transfers import TransferTables, match_years, merge
 
 __all__ = ["JSON_ATTRIBUTE", "flat_attributes", "attributes", "EdgeRule", "EDGE_RULES", "RELATIONS", "NO_EDGE",
-           "NODE_KINDS", "HUB", "Facts", "project", "graph_of", "graph_edges", "closed", "facts", "union_view",
-           "parse_when", "fact_bounds", "reader", "GraphReader", "oxigraph_store_of", "registry_of", "categories_of"]
+           "NODE_KINDS", "HUB", "Facts", "Deferred", "project", "graph_of", "graph_edges", "closed", "facts",
+           "deferred_facts", "reads", "union_view", "parse_when", "fact_bounds", "reader", "GraphReader",
+           "oxigraph_store_of", "registry_of", "categories_of"]
 
 #: Claim classes that are no tie between actors, so no edge: one actor's yearly values (graph/ask/series.py).
 NO_EDGE: frozenset = frozenset(t.rdf_class for t in CLAIM_TYPES.values() if not t.edges)
@@ -355,8 +356,49 @@ def facts(data: Any, *, include_systems: bool = False, as_of: Any = None, since:
                       relations=relations, open_ends=open_ends)
 
 
+#: A fact before its attributes are made: (source, target, key, relation, directed, pieces of evidence).
+_FactRow = tuple[str | None, str | None, str, str, bool, int]
+
+
+@dataclass
+class Deferred:
+    """The projection's nodes and facts (as :func:`facts` gives them), each fact's attributes made only
+    when asked for: what choosing among 50,000 facts needs, before a few thousand are read in full.
+
+    ``rows`` lists each fact as ``(source, target, key, relation, directed, pieces of evidence)``, in
+    the order of :attr:`Facts.edges`; ``attributes(i)`` gives the attributes of fact ``i``, the dict
+    :func:`facts` gives (a new one each call); ``sources()`` the ids of the sources of every fact's
+    claims (a registry identity names none).
+    """
+
+    nodes: dict[str, dict]
+    rows: list[_FactRow]
+    attributes: Callable[[int], dict]
+    sources: Callable[[], set[str]]
+
+
+def deferred_facts(data: Any, *, include_systems: bool = False, as_of: Any = None, since: Any = None,
+                   until: Any = None, relations: Iterable[str] | None = None, open_ends: bool = False) -> Deferred:
+    """:func:`facts`, each fact's attributes made when asked for (:class:`Deferred`): the same nodes,
+    facts and attributes.
+
+    Parameters, Raises
+    ------------------
+    As for :func:`facts`.
+    """
+    with paused_gc():
+        return _projection(data, include_systems=include_systems, as_of=as_of, since=since, until=until,
+                           relations=relations, open_ends=open_ends).deferred()
+
+
 def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: Any,
            relations: Iterable[str] | None, open_ends: bool) -> Facts:
+    return _projection(data, include_systems=include_systems, as_of=as_of, since=since, until=until,
+                       relations=relations, open_ends=open_ends).run()
+
+
+def _projection(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: Any,
+                relations: Iterable[str] | None, open_ends: bool) -> "_Projection":
     wanted = set(relations) if relations is not None else None
     if wanted is not None:
         unknown = sorted(wanted - set(RELATIONS) - set(SYSTEM_RELATIONS))
@@ -366,7 +408,7 @@ def _facts(data: Any, *, include_systems: bool, as_of: Any, since: Any, until: A
     window = _Window(as_of=parse_when(as_of, end=True), since=parse_when(since, end=False),
                      until=parse_when(until, end=True))
     return _Projection(reader(data), include_systems=include_systems, wanted=wanted, window=window,
-                       open_ends=open_ends).run()
+                       open_ends=open_ends)
 
 
 def _reads(rules: list[EdgeRule]) -> list[URIRef]:
@@ -375,6 +417,20 @@ def _reads(rules: list[EdgeRule]) -> list[URIRef]:
     for rule in rules:
         found += [rule.source, *(rule.target if rule.target != HUB else ()), *(p for _, p, _ in rule.extras)]
     return list(dict.fromkeys(found))
+
+
+def _classes(rules: list[EdgeRule]) -> list[URIRef]:
+    """The classes whose instances the projection reads with ``rules``."""
+    return list(dict.fromkeys([*NODE_KINDS, *(rule.claim_class for rule in rules if rule.claim_class),
+                               SKG.ArmsTransfer]))
+
+
+def reads() -> tuple[list[URIRef], list[URIRef]]:
+    """What :func:`facts` may read, whatever its options: the properties, and the classes whose instances it
+    reads (a :class:`graph.store.native.ValuesReader` holds these alone)."""
+    rules = list(EDGE_RULES)
+    props = _reads(rules) + [SKG.sameFactAs, SKG.evidence, OA.hasSelector, OA.exact, SKG.system, PART_OF.source]
+    return list(dict.fromkeys(props)), _classes(rules)
 
 
 @dataclass(frozen=True)
@@ -409,8 +465,7 @@ class _Projection:
         self.src_base, self.skv_base = str(SOURCE), str(SKV)
         self.rules = [rule for rule in EDGE_RULES if (include_systems or not rule.systems)
                       and (wanted is None or rule.relation in wanted)]
-        r.read(_reads(self.rules), [*NODE_KINDS, *(rule.claim_class for rule in self.rules if rule.claim_class),
-                                    SKG.ArmsTransfer])
+        r.read(_reads(self.rules), _classes(self.rules))
         self.nodes: dict[str, dict] = {}
         self.edges: list[tuple[str | None, str | None, str, dict]] = []
         self._read_nodes()
@@ -427,11 +482,18 @@ class _Projection:
         self.hub_class: dict[str, URIRef] = {}
 
     def run(self) -> Facts:
+        found = self.deferred()
+        return Facts(nodes=found.nodes, edges=[(u, v, key, found.attributes(i))
+                                               for i, (u, v, key, _, _, _) in enumerate(found.rows)])
+
+    def deferred(self) -> Deferred:
+        """The facts kept, in order, each with what is known before its attributes are made."""
         self._collect()
         self._read_time()
         kept_hubs = self._exercises()
-        extras_of: dict[str, list] = {}
         claim_base = str(CLAIM)
+        rows: list[_FactRow] = []
+        todo: list[tuple[str, EdgeRule | None, list[str]] | dict] = []
         for (relation, u, v, fact), claims in sorted(self.pending.items()):
             claims = sorted(set(claims)) if len(claims) > 1 else claims
             rule = self.rule_of[relation]
@@ -440,11 +502,26 @@ class _Projection:
                     continue
             elif not self.keep_fact(claims):
                 continue
-            attrs = self._edge(relation, rule, claims, extras_of)
-            self.edges.append((self.ensure(u) if u else None, self.ensure(v) if v else None,
-                               f"{relation}:{_local(fact, claim_base)}", attrs))
+            rows.append((self.ensure(u) if u else None, self.ensure(v) if v else None,
+                         f"{relation}:{_local(fact, claim_base)}", relation, self.labels_of[relation][1], len(claims)))
+            todo.append((relation, rule, claims))
         self._identity()
-        return Facts(nodes=self.nodes, edges=self.edges)
+        for edge in self.edges:  # the registry's identities: made already
+            attrs = edge[3]
+            rows.append((*edge[:3], attrs["relation"], attrs["directed"], len(attrs["evidence"])))
+            todo.append(attrs)
+        extras_of: dict[str, list] = {}
+
+        def attributes(i: int) -> dict:
+            job = todo[i]
+            return job if isinstance(job, dict) else self._edge(*job, extras_of)
+
+        def sources() -> set[str]:  # each fact's "sources" (its evidence's, those named)
+            src = self.claim_source
+            return {_local(s, self.src_base) for job in todo if not isinstance(job, dict)
+                    for c in job[2] if (s := src(c)) is not None} - {""}
+
+        return Deferred(nodes=self.nodes, rows=rows, attributes=attributes, sources=sources)
 
     # --- nodes: every entity of a known class, with its label ---------------------------------------
 

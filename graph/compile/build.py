@@ -29,7 +29,7 @@ from graph.compile.claims import Compiled, compile_claim
 from graph.model.dates import parse_date
 from graph.model.errors import CorpusInvalid, InputError, KGError, ValidationError
 from graph.model.files import write_atomically  # noqa: F401 - where the build and its callers write files
-from graph.model.rdfterms import nt_converter
+from graph.model.rdfterms import ValueCollector, nt_converter
 from graph.model.registry import Registry, concept_schemes, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
@@ -90,6 +90,10 @@ class Compilation:
     #: A compilation written to disk as it was compiled (by :func:`build`): its graphs are there,
     #: not in ``graphs`` and ``claims`` (both empty), and its sources keep no text.
     spooled: "Spooled | None" = field(default=None, repr=False)
+    #: The values of the properties :func:`compile_corpus` was asked to ``read``, collected from every graph
+    #: (:class:`graph.model.rdfterms.ValueCollector`): property IRI -> ``(subject, object)`` values; ``None``
+    #: when some source's were not collected (a source an incremental build reused from a build that did not).
+    read: dict[str, list] | None = field(default=None, repr=False)
 
     def nquads_text(self) -> str:
         """The dataset as N-Quads, graph by graph (sorted by name), each graph's triples sorted."""
@@ -263,6 +267,8 @@ class _Slice:
     claims_by_type: dict[str, int] = field(default_factory=dict)
     #: Each source's records (by folder name), for the next build (:mod:`graph.compile.incremental`).
     entries: dict[str, incremental.Entry] = field(default_factory=dict)
+    #: With ``read``: each source's collected values (by folder name), as :attr:`Compilation.read` holds them.
+    read: dict[str, dict[str, list]] = field(default_factory=dict)
 
 
 def _slices(folders: list[Path]) -> list[list[Path]]:
@@ -288,6 +294,7 @@ def _compile_slice(index: int) -> _Slice:
     job = _JOB
     registry, schemes = job["registry"], job["schemes"]
     nt = nt_converter()  # one per slice: its cache of terms does not grow with the corpus
+    collector = ValueCollector(*job["read"]) if job.get("read") is not None else None  # one per slice, as nt
     res = _Slice()
     corroboration: list[tuple] = []
     for folder in job["slices"][index]:
@@ -331,6 +338,8 @@ def _compile_slice(index: int) -> _Slice:
             compiled.triples = []  # kept as strings in the graph; not sent back from a worker
             res.claims[compiled.iri] = (source, compiled)
         res.graphs[nt(source.graph_iri)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in triples]
+        if collector is not None:
+            res.read[source.folder.name] = collector.collect(triples)
         source.quotes = None  # located already; not sent back from a worker
         if job.get("spool") is not None:
             source.text = None  # written already (its digest is in the graph); a build does not hold every text
@@ -367,12 +376,15 @@ def _entries(res: _Slice) -> dict[str, incremental.Entry]:
         by_graph[n.graph].named.append(n)
     for c in res.pages:
         by_graph[c.graph].pages.append(c)
+    for name, values in res.read.items():
+        entries[name].read = values
     return entries
 
 
 def compile_corpus(corpus: Path, progress: Progress | None = None,
                    shacl_engine: str | None = None, *, spool: Path | None = None,
-                   reuse: incremental.Plan | None = None) -> Compilation:
+                   reuse: incremental.Plan | None = None,
+                   read: tuple[Sequence[str], Sequence[str]] | None = None) -> Compilation:
     """Read and compile every source of a corpus into one dataset (named graph per source).
 
     The sources are compiled in slices (:data:`SLICE_BYTES`), on a pool over the cores when there
@@ -384,6 +396,10 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     With ``spool`` and ``reuse`` (what a previous build left, :func:`graph.compile.incremental.plan`),
     only the sources whose files changed are compiled and checked; the others' graphs are taken from
     the previous build's N-Quads, and the derived graphs are made from every source's records.
+    With ``read`` (properties, classes), the values of those properties (of ``rdf:type``: the instances of
+    those classes) are collected from every graph as it is made, in the slices' workers (a reused source's
+    were kept with its records): :attr:`Compilation.read`, what the view of a build reads
+    (:class:`graph.store.native.ValuesReader`).
 
     Raises
     ------
@@ -423,7 +439,7 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
                actors=actor_iris(ontology_triples, registry_triples),
                context=ontology_triples + registry_triples,
                shacl=Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]),
-               spool=spool)
+               spool=spool, read=read)
     results = _compile_slices(job, len(to_compile), progress, shacl_engine)
     problems = [p for r in results for p in r.problems]
     if problems:
@@ -450,11 +466,13 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
                           dict(sum((Counter(e.claims_by_type) for e in entries.values()), Counter())),
                           entries=entries, plan=reuse)
         sources = [e.source for e in entries.values()]
+        collected = [e.read for e in entries.values()]
         transfers = [t for e in entries.values() for t in e.transfers]
         named = [n for e in entries.values() for n in e.named]
         claimed_list = [c for e in entries.values() for c in e.pages]
     else:
         sources = [s for r in results for s in r.sources]
+        collected = [values for r in results for values in r.read.values()]
         transfers = [t for r in results for t in r.transfers]
         named = [n for r in results for n in r.named]
         claimed_list = [c for r in results for c in r.pages]
@@ -468,18 +486,40 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         problems = registry_problems + [p for r in results for p in r.shacl]
         if problems:
             raise CorpusInvalid(problems)
+    # with read: the values of the ontology, the registry and the derived graphs, collected as they pass
+    collector = ValueCollector(*read) if read is not None else None
+    values: dict[str, list] = collector.collect(ontology_triples + registry_triples) if collector else {}
+
+    def through(triples):
+        return collector.through(triples, values) if collector is not None else triples
+
     # several sources, one fact: the derived kgg:links graph
     links = link_transfers(transfers, Triples(ontology_triples + registry_triples))
-    graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in links.triples()]
+    graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(links.triples())]
     # actors named together: the derived kgg:ties graph
-    graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in tie_triples(named)]
+    graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(tie_triples(named))]
     # the saved questions' answers in order, a page at a time: the derived kgg:pages graph
     pages = page_triples(claimed_list, sources, registry_triples)
-    graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in pages]
+    graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(pages)]
     if spooled is not None:  # the ontology, the registry and the derived graphs: the spool's last file
         spooled.add(graphs, "whole.nq")
         graphs = {}
-    return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims, spooled=spooled)
+    # every source's values, or none (a reused source whose values were not kept)
+    whole = read is not None and len(collected) == len(sources) and all(v is not None for v in collected)
+    return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims, spooled=spooled,
+                       read=_merged([*collected, values]) if whole else None)
+
+
+def _merged(parts: list) -> dict[str, list]:
+    """The collected values of several graphs, as one (each property's values in the graphs' order)."""
+    found: dict[str, list] = {}
+    for part in parts:
+        for key, pairs in part.items():
+            if key in found:
+                found[key].extend(pairs)
+            else:
+                found[key] = list(pairs)
+    return found
 
 
 #: The previous build's N-Quads, linked into the spool of an incremental build.
@@ -681,7 +721,8 @@ def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
 
 def build(corpus: Path, out: Path | None = None, progress: Progress | None = None,
           shacl_engine: str = DEFAULT_ENGINE, *, extras: Extras | None = None,
-          record: dict | None = None, stores: Sequence[Path] = (), full: bool = False) -> tuple[Compilation, Summary]:
+          record: dict | None = None, stores: Sequence[Path] = (), full: bool = False,
+          read: tuple[Sequence[str], Sequence[str]] | None = None) -> tuple[Compilation, Summary]:
     """Compile, validate and write a corpus's dataset to ``out`` (default: ``out/`` beside the corpus).
 
     When ``out`` holds a previous build made with the same registry, ontology, SHACL engine and
@@ -694,7 +735,7 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
     failing or killed build leaves the previous outputs untouched; a second build of the same
     ``out`` while one runs is refused (:class:`graph.model.generation.Busy`). ``record`` is added
     to the generation's ``build.json``; ``stores``: store paths beside which to remove what killed
-    builds left. ``shacl_engine`` as for :func:`validate`.
+    builds left. ``shacl_engine`` as for :func:`validate`; ``read`` as for :func:`compile_corpus`.
 
     Raises
     ------
@@ -716,7 +757,8 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
             try:
                 spool.mkdir()
                 reuse = incremental.plan(generation.current(out), corpus, shacl_engine, full=full)
-                comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine, spool=spool, reuse=reuse)
+                comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine, spool=spool, reuse=reuse,
+                                      read=read)
             except OSError as exc:  # the spool's disk is full or read-only
                 raise generation.write_error(exc, out) from None
             gen = generation.begin(out)

@@ -55,6 +55,8 @@ class Entry:
     transfers: list = field(default_factory=list)   # corroboration.Transfer
     named: list = field(default_factory=list)       # ties.Named
     pages: list = field(default_factory=list)       # pages.Claimed
+    #: The values its graph gave the view (``compile_corpus(read=...)``); ``None``: not collected.
+    read: dict | None = None
 
 
 @dataclass

@@ -25,8 +25,8 @@ from typing import Any, Callable
 
 import pyoxigraph as ox
 
-__all__ = ["XSD", "XSD_STRING", "Lit", "literal_value", "value_of", "value_of_rdflib", "to_rdflib", "to_oxigraph",
-           "nt_converter", "from_n3", "sparql_text"]
+__all__ = ["XSD", "XSD_STRING", "Lit", "literal_value", "value_of", "value_of_rdflib", "RDF_TYPE", "ValueCollector",
+           "to_rdflib", "to_oxigraph", "nt_converter", "from_n3", "sparql_text"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -91,6 +91,57 @@ def value_of_rdflib(t: Any) -> Any:
     if isinstance(t, BNode):
         return "_:" + str(t)
     return str(t)
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+class ValueCollector:
+    """Collects, from rdflib triples, the plain values (:func:`value_of_rdflib`) of some properties: each
+    property's ``(subject, object)`` pairs, and of ``rdf:type`` only the pairs whose class is one of ``classes``
+    (what :class:`graph.store.native.ValuesReader` reads). Each distinct term is converted once.
+
+    >>> from rdflib import Literal, URIRef
+    >>> c = ValueCollector(["https://e.org/p"], ["https://e.org/C"])
+    >>> s, p, t = URIRef("https://e.org/s"), URIRef("https://e.org/p"), URIRef(RDF_TYPE)
+    >>> found = c.collect([(s, p, Literal(4)), (s, t, URIRef("https://e.org/C")), (s, t, URIRef("https://e.org/D"))])
+    >>> found["https://e.org/p"], found[RDF_TYPE]
+    ([('https://e.org/s', 4)], [('https://e.org/s', 'https://e.org/C')])
+    """
+
+    def __init__(self, props: Any, classes: Any) -> None:
+        from rdflib import URIRef
+
+        self.props = frozenset(URIRef(str(p)) for p in props if str(p) != RDF_TYPE)
+        self.classes = frozenset(URIRef(str(c)) for c in classes)
+        self.type = URIRef(RDF_TYPE)
+        self._values: dict = {}
+
+    def value(self, t: Any) -> Any:
+        found = self._values.get(t)
+        if found is None:
+            found = self._values[t] = value_of_rdflib(t)
+        return found
+
+    def collect(self, triples: Any) -> dict[str, list[tuple[Any, Any]]]:
+        """Property IRI -> the ``(subject, object)`` values of ``triples`` (rdflib terms) collected, in order."""
+        found: dict[str, list[tuple[Any, Any]]] = {}
+        for _ in self.through(triples, found):
+            pass
+        return found
+
+    def through(self, triples: Any, found: dict[str, list[tuple[Any, Any]]]) -> Any:
+        """Each of ``triples``, as it passes, its values collected into ``found`` (as :meth:`collect` gives them)."""
+        props, classes, rdf_type, value = self.props, self.classes, self.type, self.value
+        for t in triples:
+            s, p, o = t
+            if p in props or (p == rdf_type and o in classes):
+                key = str(p)
+                pairs = found.get(key)
+                if pairs is None:
+                    pairs = found[key] = []
+                pairs.append((value(s), value(o)))
+            yield t
 
 
 # --- between pyoxigraph and rdflib ----------------------------------------------------------------

@@ -56,6 +56,7 @@ __all__ = [
     "vis_assets",
     "resolve_node",
     "read_details",
+    "reads",
     "make_view",
 ]
 
@@ -939,6 +940,21 @@ def _field_words(f: schema.Field) -> str:
     return f.words or f.key.replace("_", " ").capitalize()
 
 
+def reads() -> tuple[list[str], list[str]]:
+    """What :func:`make_view` may read of a dataset, whatever its options: the properties, and the classes
+    whose instances it reads (the projection's, :func:`graph.ask.projection.reads`, and :func:`read_details`')."""
+    from rdflib.namespace import DCTERMS, SKOS
+
+    from graph.ask.projection import reads as projection_reads
+    from graph.model.terms import SKG
+
+    props, classes = projection_reads()
+    props += [SKG.address, SKG.sourceKind, DCTERMS.publisher, SKOS.prefLabel, SKG.date, SKG.quantity]
+    props += [f.prop for t in schema.CLAIM_TYPES.values() for f in t.fields]
+    classes += [t.rdf_class for t in schema.CLAIM_TYPES.values()]
+    return list(dict.fromkeys(str(p) for p in props)), list(dict.fromkeys(str(c) for c in classes))
+
+
 def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
     """Read what the page shows beyond the projection, for the facts of ``graph``.
 
@@ -955,7 +971,7 @@ def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
     graph:
         The projected graph.
     """
-    from rdflib.namespace import DCTERMS, RDF, SKOS
+    from rdflib.namespace import DCTERMS, SKOS
 
     from graph.ask.projection import reader
     from graph.model.terms import SKG, SKV, SOURCE
@@ -979,9 +995,12 @@ def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
                      if ev.get("claim") and ev.get("source") in datasets})
     if not claims:
         return result
-    types = r.prop(RDF.type)
+    claim_types = sorted({str(t.rdf_class): t for t in schema.CLAIM_TYPES.values()}.items())
+    r.read((), [cls for cls, _ in claim_types])
+    type_of: dict[str, schema.ClaimType] = {}
+    for cls, ctype in reversed(claim_types):  # a claim of several claim classes: the first by the class's IRI
+        type_of.update(dict.fromkeys(r.instances(cls), ctype))
     labels = r.prop(SKOS.prefLabel)
-    by_class = {str(t.rdf_class): t for t in schema.CLAIM_TYPES.values()}
 
     def words_of(value: Any) -> str:
         if isinstance(value, str) and value.startswith(skv_base):
@@ -991,9 +1010,9 @@ def read_details(data: Any, graph: nx.MultiDiGraph) -> Details:
         return str(value)
 
     for claim in claims:
-        ctype = next((by_class[str(t)] for t in types.get(claim, ()) if str(t) in by_class), None)
-        if ctype is None:
+        if claim not in type_of:
             continue
+        ctype = type_of[claim]
         fields: list[tuple[str, str]] = []
         for f in ctype.fields:
             values = r.prop(f.prop).get(claim) or []
@@ -1114,26 +1133,44 @@ def make_view(data, out: Path, *, registry=None, focus_on: str | None = None, ho
 
 
 def _projected_rows(r: Any, notes: list[str], **window: Any) -> tuple[dict, list[_Row], Callable, Callable]:
-    """The projection's nodes and facts (:func:`graph.ask.projection.facts`) as rows (:func:`_row`, whose last
-    column is the fact's number), how to get facts' keys and attributes from their numbers (``{number: (key,
-    attributes)}``) and the sources of their claims (``None``: of every fact); a note in ``notes`` for the nodes
-    left out."""
+    """The projection's nodes and facts (:func:`graph.ask.projection.deferred_facts`: a fact's attributes made
+    only for the facts drawn) as rows (:func:`_row`, whose last column is the fact's number), how to get facts'
+    keys and attributes from their numbers (``{number: (key, attributes)}``) and the sources of their claims
+    (``None``: of every fact); a note in ``notes`` for the nodes left out."""
     from graph.model.dates import DateError
-    from graph.ask.projection import facts
+    from graph.ask.projection import deferred_facts
 
     try:
-        found = facts(r, **window)
+        found = deferred_facts(r, **window)
     except DateError as exc:
         raise InputError(str(exc)) from None
+    nodes = found.nodes
     if window["relations"] or any(window[x] is not None for x in ("since", "until", "as_of")):
-        found, untied = _without_untied(found)
+        tied = {x for u, v, *_ in found.rows if u is not None and v is not None for x in (u, v)}
+        untied = sum(1 for n in nodes if n not in tied)
         if untied:
+            nodes = {n: d for n, d in nodes.items() if n in tied}
             notes.append(f"{untied} node(s) without a tie in this selection are not shown")
-    return _rows_of(found)
+    rows = [(u, v, k, rel, directed, n, i) for i, (u, v, k, rel, directed, n) in enumerate(found.rows)
+            if u is not None and v is not None]
+    made: dict[int, dict] = {}
+
+    def attributes(i: int) -> dict:
+        d = made.get(i)
+        if d is None:
+            d = made[i] = found.attributes(i)
+        return d
+
+    def sources_of(ids: list | None) -> set:
+        if ids is None:
+            return found.sources()
+        return {str(s) for i in ids if attributes(i).get("claims") for s in attributes(i).get("sources") or ()}
+
+    return nodes, rows, lambda ids: {i: (found.rows[i][2], attributes(i)) for i in ids}, sources_of
 
 
 def _rows_of(found: Any) -> tuple[dict, list[_Row], Callable, Callable]:
-    """:func:`_projected_rows` of the projection's facts ``found``."""
+    """:func:`_projected_rows` of the projection's facts ``found`` (:class:`graph.ask.projection.Facts`)."""
     edges = [e for e in found.edges if e[0] is not None and e[1] is not None]
     rows = [_row(u, v, k, d, i) for i, (u, v, k, d) in enumerate(edges)]
 
@@ -1188,14 +1225,3 @@ def _known_relations(relations: Iterable[str] | None, include_systems: bool) -> 
         if rel not in known:
             raise UnknownName("relation", rel, difflib.get_close_matches(rel, sorted(known), n=3, cutoff=0.5))
     return asked
-
-
-def _without_untied(found):
-    """The facts without the nodes that no tie of the selection names, and how many were left out."""
-    from graph.ask.projection import Facts
-
-    tied = {x for u, v, _, _ in found.edges if u is not None and v is not None for x in (u, v)}
-    untied = [n for n in found.nodes if n not in tied]
-    if not untied:
-        return found, 0
-    return Facts(nodes={n: d for n, d in found.nodes.items() if n in tied}, edges=found.edges), len(untied)
