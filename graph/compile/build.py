@@ -448,6 +448,17 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     for r in results:
         graphs.update(r.graphs)
         claims.update(r.claims)
+    # checked before the sources' entries are gathered: a slice that fails SHACL leaves none
+    if shacl_engine:
+        registry_problems: list[KGError] = []
+        if reuse is None or not reuse.incremental:  # (an incremental build's registry is the previous one's)
+            if progress:
+                progress(f"checking the registry against the SHACL shapes ({shacl_engine})")
+            registry_problems = [*check_registry(Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]),
+                                                 registry, shacl_engine)]
+        problems = registry_problems + [p for r in results for p in r.shacl]
+        if problems:
+            raise CorpusInvalid(problems)
     spooled = None
     entries: dict[str, incremental.Entry] = {}
     if spool is not None:
@@ -476,16 +487,6 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         transfers = [t for r in results for t in r.transfers]
         named = [n for r in results for n in r.named]
         claimed_list = [c for r in results for c in r.pages]
-    if shacl_engine:
-        registry_problems: list[KGError] = []
-        if reuse is None or not reuse.incremental:  # (an incremental build's registry is the previous one's)
-            if progress:
-                progress(f"checking the registry against the SHACL shapes ({shacl_engine})")
-            registry_problems = [*check_registry(Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]),
-                                                 registry, shacl_engine)]
-        problems = registry_problems + [p for r in results for p in r.shacl]
-        if problems:
-            raise CorpusInvalid(problems)
     # with read: the values of the ontology, the registry and the derived graphs, collected as they pass
     collector = ValueCollector(*read) if read is not None else None
     values: dict[str, list] = collector.collect(ontology_triples + registry_triples) if collector else {}
