@@ -407,8 +407,7 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         With one problem per bad claim, bad metadata file or duplicate, in file order; or, when
         everything compiles, one per SHACL violation.
     """
-    from graph.compile.corroboration import LINKS, link_transfers, Triples
-    from graph.compile.validation import Context, check_registry
+    from graph.compile.validation import Context
 
     corpus = Path(corpus)
     folders = discover(corpus)
@@ -427,13 +426,8 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         nt(GRAPH.registry): [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in registry_triples],
     }
     to_compile = [f for f in folders if f.name not in reused]
-    if reuse is not None and reuse.incremental and progress:
-        removed = sum(1 for name in reuse.entries if name not in keys)
-        added = sum(1 for f in to_compile if f.name not in reuse.entries)
-        progress(f"incremental build: {len(to_compile) - added} source(s) changed, {added} added, {removed} "
-                 f"removed, {len(reused)} unchanged (--full rebuilds everything)")
-    elif reuse is not None and reuse.reason and progress:
-        progress(reuse.reason)
+    if progress and reuse is not None:
+        _announce(reuse, to_compile, keys, len(reused), progress)
     slices = _slices(to_compile)
     job = dict(registry=registry, schemes=schemes, slices=slices, engine=shacl_engine,
                actors=actor_iris(ontology_triples, registry_triples),
@@ -450,44 +444,89 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         claims.update(r.claims)
     # checked before the sources' entries are gathered: a slice that fails SHACL leaves none
     if shacl_engine:
-        registry_problems: list[KGError] = []
-        if reuse is None or not reuse.incremental:  # (an incremental build's registry is the previous one's)
-            if progress:
-                progress(f"checking the registry against the SHACL shapes ({shacl_engine})")
-            registry_problems = [*check_registry(Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]),
-                                                 registry, shacl_engine)]
-        problems = registry_problems + [p for r in results for p in r.shacl]
-        if problems:
-            raise CorpusInvalid(problems)
+        _check_shapes(results, Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]), registry,
+                      shacl_engine, reuse is None or not reuse.incremental, progress)
     spooled = None
-    entries: dict[str, incremental.Entry] = {}
     if spool is not None:
-        compiled = {name: e for r in results for name, e in r.entries.items()}
-        for folder in folders:  # in the order of a full build
-            entry = reused.get(folder.name) or compiled[folder.name]
-            entry.key = keys[folder.name]
-            entry.source.folder = folder
-            entries[folder.name] = entry
-        parts = [p for r in results for p in r.parts]
-        if reused:  # the unchanged sources' graphs: read from the previous build's N-Quads
-            assert reuse is not None and reuse.previous_nquads is not None
-            os.link(reuse.previous_nquads, Path(spool) / PREVIOUS)
-            parts += [dataclasses.replace(e.part, file=PREVIOUS) for e in reused.values() if e.part is not None]
-        spooled = Spooled(Path(spool), parts,
-                          dict(sum((Counter(e.claims_by_type) for e in entries.values()), Counter())),
-                          entries=entries, plan=reuse)
-        sources = [e.source for e in entries.values()]
-        collected = [e.read for e in entries.values()]
-        transfers = [t for e in entries.values() for t in e.transfers]
-        named = [n for e in entries.values() for n in e.named]
-        claimed_list = [c for e in entries.values() for c in e.pages]
+        spooled = _spooled(Path(spool), results, folders, keys, reused, reuse)
+        entries = list((spooled.entries or {}).values())
+        sources = [e.source for e in entries]
+        collected = [e.read for e in entries]
+        transfers = [t for e in entries for t in e.transfers]
+        named = [n for e in entries for n in e.named]
+        claimed_list = [c for e in entries for c in e.pages]
     else:
         sources = [s for r in results for s in r.sources]
         collected = [values for r in results for values in r.read.values()]
         transfers = [t for r in results for t in r.transfers]
         named = [n for r in results for n in r.named]
         claimed_list = [c for r in results for c in r.pages]
-    # with read: the values of the ontology, the registry and the derived graphs, collected as they pass
+    values = _derived(graphs, ontology_triples, registry_triples, read, sources, transfers, named, claimed_list)
+    if spooled is not None:  # the ontology, the registry and the derived graphs: the spool's last file
+        spooled.add(graphs, "whole.nq")
+        graphs = {}
+    # every source's values, or none (a reused source whose values were not kept)
+    whole = read is not None and len(collected) == len(sources) and all(v is not None for v in collected)
+    return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims, spooled=spooled,
+                       read=_merged([*collected, values]) if whole else None)
+
+
+def _announce(reuse: incremental.Plan, to_compile: list[Path], keys: dict[str, str], unchanged: int,
+              progress: Progress) -> None:
+    """The build's first line: what an incremental build compiles again, or why the build is full."""
+    if reuse.incremental:
+        removed = sum(1 for name in reuse.entries if name not in keys)
+        added = sum(1 for f in to_compile if f.name not in reuse.entries)
+        progress(f"incremental build: {len(to_compile) - added} source(s) changed, {added} added, {removed} "
+                 f"removed, {unchanged} unchanged (--full rebuilds everything)")
+    elif reuse.reason:
+        progress(reuse.reason)
+
+
+def _check_shapes(results: list[_Slice], context, registry: Registry, engine: str, with_registry: bool,
+                  progress: Progress | None) -> None:
+    """Raise the slices' SHACL violations, and the registry's when ``with_registry`` (an incremental
+    build's registry is the previous one's, checked then), as one :class:`CorpusInvalid`."""
+    from graph.compile.validation import check_registry
+
+    registry_problems: list[KGError] = []
+    if with_registry:
+        if progress:
+            progress(f"checking the registry against the SHACL shapes ({engine})")
+        registry_problems = [*check_registry(context, registry, engine)]
+    problems = registry_problems + [p for r in results for p in r.shacl]
+    if problems:
+        raise CorpusInvalid(problems)
+
+
+def _spooled(spool: Path, results: list[_Slice], folders: list[Path], keys: dict[str, str],
+             reused: dict[str, incremental.Entry], reuse: incremental.Plan | None) -> Spooled:
+    """Where every source's graph lies in the spool (the compiled ones) or in the previous build's
+    N-Quads (the reused ones, linked into the spool), with each source's records, in corpus order."""
+    compiled = {name: e for r in results for name, e in r.entries.items()}
+    entries: dict[str, incremental.Entry] = {}
+    for folder in folders:  # in the order of a full build
+        entry = reused.get(folder.name) or compiled[folder.name]
+        entry.key = keys[folder.name]
+        entry.source.folder = folder
+        entries[folder.name] = entry
+    parts = [p for r in results for p in r.parts]
+    if reused:  # the unchanged sources' graphs: read from the previous build's N-Quads
+        assert reuse is not None and reuse.previous_nquads is not None
+        os.link(reuse.previous_nquads, spool / PREVIOUS)
+        parts += [dataclasses.replace(e.part, file=PREVIOUS) for e in reused.values() if e.part is not None]
+    return Spooled(spool, parts, dict(sum((Counter(e.claims_by_type) for e in entries.values()), Counter())),
+                   entries=entries, plan=reuse)
+
+
+def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_triples: list,
+             read: tuple[Sequence[str], Sequence[str]] | None, sources: list[Source], transfers: list,
+             named: list, claimed_list: list) -> dict[str, list]:
+    """Add the derived graphs (kgg:links, kgg:ties, kgg:pages) to ``graphs``, made from every source's
+    records; with ``read``, return the values of those properties in them, the ontology and the registry."""
+    from graph.compile.corroboration import LINKS, link_transfers, Triples
+
+    nt = nt_converter()
     collector = ValueCollector(*read) if read is not None else None
     values: dict[str, list] = collector.collect(ontology_triples + registry_triples) if collector else {}
 
@@ -502,13 +541,7 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     # the saved questions' answers in order, a page at a time: the derived kgg:pages graph
     pages = page_triples(claimed_list, sources, registry_triples)
     graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(pages)]
-    if spooled is not None:  # the ontology, the registry and the derived graphs: the spool's last file
-        spooled.add(graphs, "whole.nq")
-        graphs = {}
-    # every source's values, or none (a reused source whose values were not kept)
-    whole = read is not None and len(collected) == len(sources) and all(v is not None for v in collected)
-    return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims, spooled=spooled,
-                       read=_merged([*collected, values]) if whole else None)
+    return values
 
 
 def _merged(parts: list) -> dict[str, list]:
