@@ -61,6 +61,14 @@ def drop_last_claim(claims: Path) -> None:
     claims.write_text(text[:at] + "\n")
 
 
+def built_copy(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of ``corpus`` in ``tmp_path`` and its full build (corpus, out)."""
+    copy, out = tmp_path / "corpus", tmp_path / "out"
+    shutil.copytree(corpus, copy)
+    build(copy, out)
+    return copy, out
+
+
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> Path:
     corpus = tmp_path_factory.mktemp("inc") / "corpus"
@@ -110,10 +118,7 @@ def test_added_changed_and_removed_sources_give_the_bytes_of_a_full_build(synthe
 
 
 def test_a_registry_change_rebuilds_everything_and_says_so(synthetic, tmp_path):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(synthetic, corpus)
-    out = tmp_path / "out"
-    build(corpus, out)
+    corpus, out = built_copy(synthetic, tmp_path)
     entities = corpus / "registry" / "entities.yaml"
     text = entities.read_text()
     entities.write_text(re.sub(r'label: "([^"]+)"', r'label: "\1 the Renamed"', text, count=1))
@@ -143,10 +148,7 @@ def test_the_default_corpus_removed_and_added_back(tmp_path):
 
 
 def test_an_invalid_change_writes_nothing_and_the_next_build_reuses_the_previous_one(synthetic, tmp_path):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(synthetic, corpus)
-    out = tmp_path / "out"
-    build(corpus, out)
+    corpus, out = built_copy(synthetic, tmp_path)
     before, current = outputs(out), generation.current(out)
     name = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())[0]
     claims = corpus / name / "claims.yaml"
@@ -162,10 +164,7 @@ def test_an_invalid_change_writes_nothing_and_the_next_build_reuses_the_previous
 
 
 def test_what_cannot_be_trusted_is_rebuilt_in_full(synthetic, tmp_path):
-    corpus = tmp_path / "corpus"
-    shutil.copytree(synthetic, corpus)
-    out = tmp_path / "out"
-    build(corpus, out)
+    corpus, out = built_copy(synthetic, tmp_path)
     expected = outputs(out)
     every = len([p for p in corpus.iterdir() if (p / "source.yaml").is_file()])
     # the record of the sources damaged
@@ -197,10 +196,7 @@ def test_the_command_builds_incrementally_unless_asked_for_full(synthetic, tmp_p
 def test_unchanged_graphs_are_copied_from_the_previous_trig_and_json_ld(synthetic, tmp_path, monkeypatch):
     from graph.compile import merged, serialize
 
-    corpus = tmp_path / "corpus"
-    shutil.copytree(synthetic, corpus)
-    out = tmp_path / "out"
-    build(corpus, out)
+    corpus, out = built_copy(synthetic, tmp_path)
     written: list[tuple[str, bytes]] = []
     chunk = serialize._chunk
     monkeypatch.setattr(serialize, "_chunk",
@@ -287,10 +283,7 @@ def test_a_turtle_record_that_does_not_fit_the_previous_file_gives_a_turtle_writ
     import pickle
     from array import array
 
-    corpus = tmp_path / "corpus"
-    shutil.copytree(synthetic, corpus)
-    out = tmp_path / "out"
-    build(corpus, out)
+    corpus, out = built_copy(synthetic, tmp_path)
     record = generation.current(out) / CACHE_FILE
     cache = pickle.loads(record.read_bytes())
     starts = cache.turtle.starts
