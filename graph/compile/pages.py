@@ -4,11 +4,13 @@ A saved question that lists a busy actor's claims (``claims-about-entity``, ``st
 ``positions-on-topic``) would otherwise visit every one of them, and sort them all, before it can
 cut a page of 100. For each such question and each value of its parameters (each left out too), the
 build lists the claims of the question's rows in the question's order and cuts them into pages of
-about :data:`PAGE_ROWS` claims. Five more questions are paged only as they are asked by default
+about :data:`PAGE_ROWS` claims. More questions have lists only as they are asked by default
 (:data:`DEFAULT_LISTS`: ``votes-on-resolution`` and ``sanctions-by-imposer`` with no parameter,
 ``transfers-by-supplier`` per recipient with no supplier, ``exercises-by-partner`` per actor with no
 partner; ``audit-claims`` with no source reads ``claims-about-entity``'s list of every claim, which
-is in its order): with a parameter given, such a question finds its claims from that parameter, as
+is in its order). The ``.rq`` files of ``transfers-by-supplier`` and ``exercises-by-partner`` do not
+read their lists (yet): the paged forms were refused by Virtuoso 7.2 or gave it fewer rows
+(``docs/sparql.md``). With a parameter given, such a question finds its claims from that parameter, as
 it did before (a few hundred rows at most), so those lists cost one triple per claim, not one per
 claim and value. A page is a node ``page:<question>/<values>/<n>`` with
 
