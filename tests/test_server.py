@@ -23,7 +23,7 @@ from rdflib import Graph, URIRef
 from SPARQLWrapper import CSV, JSON, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from graph.store.endpoint import QueryRefused, scan
+from graph.store.endpoint import Endpoint, Limits, QueryRefused, scan
 from graph.store.server import make_server, negotiate
 from graph.model.terms import ENTITY, GRAPH, SKG
 
@@ -86,7 +86,7 @@ def test_get_and_both_post_encodings_agree(url):
     got.append(http(f"{url}/sparql", data=urllib.parse.urlencode({"query": MIG}).encode(),
                     headers={"Content-Type": "application/x-www-form-urlencoded"}))
     for status, ctype, body, headers in got:
-        assert status == 200 and ctype.startswith("application/sparql-results+json")
+        assert status == 200 and ctype.startswith("application/sparql-results+json"), (status, body)
         assert [b["q"]["value"] for b in json.loads(body)["results"]["bindings"]] == ["6"]
         assert headers["Vary"] == "Accept" and headers["Access-Control-Allow-Origin"] == "*"
 
@@ -334,6 +334,31 @@ def test_first_queries_at_once_all_answer(url):
     with ThreadPoolExecutor(max_workers=16) as pool:
         statuses = [r[0] for r in pool.map(lambda q: get(url, q), queries)]
     assert statuses == [200] * len(queries)
+
+
+@pytest.mark.parametrize("pause", [0.0, 0.3, 1.0])
+def test_closing_while_a_worker_is_replaced_leaves_no_worker_and_no_error(seed_out, monkeypatch, pause):
+    # CI once saw a replacement's start thread fail in recv() on a pipe close() had closed (a
+    # TypeError in a thread), and a replacement could be started after close() and never stopped
+    import multiprocessing
+
+    errors = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(repr(args.exc_value)))
+    before = {p.pid for p in multiprocessing.active_children()}
+    endpoint = Endpoint(seed_out, limits=Limits(timeout=0.5), workers=1)
+    job = endpoint.job(RUNAWAY, lambda kind: "json", [], [])
+    with pytest.raises(QueryRefused) as refused:
+        endpoint.answer(job)  # stopped: its worker is replaced in a thread of its own
+    assert refused.value.status == 503
+    time.sleep(pause)  # close() before, while or after the replacement starts
+    endpoint.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and (
+            [t for t in threading.enumerate() if t.name.endswith("(start)")]
+            or {p.pid for p in multiprocessing.active_children()} - before):
+        time.sleep(0.1)
+    assert {p.pid for p in multiprocessing.active_children()} - before == set()
+    assert errors == []
 
 
 # --- load: a bounded queue, then 503 with Retry-After; idle and slow clients ---------------------

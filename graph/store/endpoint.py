@@ -482,7 +482,7 @@ class Endpoint:
         self.stopped = False
         #: Answers kept for this generation (:class:`Answers`).
         self.answers = Answers(self.limits.cache_mb * 2**20)
-        started = [self._new_worker() for _ in range(workers)]
+        started = [w for w in (self._new_worker() for _ in range(workers)) if w is not None]
         try:
             for w in started:
                 w.wait_ready(start_timeout)
@@ -493,9 +493,12 @@ class Endpoint:
         for w in started:
             self._idle.put(w)
 
-    def _new_worker(self) -> _Worker:
-        w = _Worker(self._ctx, self.out, self.store, self.limits)
-        with self._lock:
+    def _new_worker(self) -> _Worker | None:
+        """A started worker, counted among the endpoint's; ``None`` once the endpoint is closed."""
+        with self._lock:  # (close() stops what is counted: none is started behind its back)
+            if self.stopped:
+                return None
+            w = _Worker(self._ctx, self.out, self.store, self.limits)
             self._all.append(w)
         return w
 
@@ -509,11 +512,17 @@ class Endpoint:
 
         def start() -> None:
             w = self._new_worker()
+            if w is None:
+                return
             try:
                 w.wait_ready(self.start_timeout)
-            except KGError:
+            except (KGError, OSError, TypeError, ValueError):  # (TypeError, ValueError: its pipe closed by close())
+                w.stop()
                 return
-            self._idle.put(w)
+            if self.stopped:
+                w.stop()
+            else:
+                self._idle.put(w)
 
         threading.Thread(target=start, daemon=True).start()
 
@@ -579,12 +588,12 @@ class Endpoint:
 
     def close(self) -> None:
         """Stop every worker (and let builds remove the generation it answered from)."""
-        self.stopped = True
-        self._pin.close()
         with self._lock:
+            self.stopped = True
             workers = list(self._all)
             self._all.clear()
         for w in workers:
             w.stop()
+        self._pin.close()
 
 
