@@ -5,6 +5,9 @@ it for an Oxigraph store (its ``graph/store/querytext.py``, its ``.rq`` file) wi
 ``scripts/bench.py`` gives the synthetic corpus (its hub, its first partner, ...), and run in
 pyoxigraph alone, the two versions by turns: the time of the query itself, without our result
 handling. The rows of the two are compared (a question whose answer changed says DIFFERENT).
+Beside the wall-clock medians, the medians of this process's CPU time (``cpu``): on a machine
+shared with other work, a query waits for a core and its wall time grows with the load, where its
+CPU time stays near what it takes on a quiet machine.
 
 Example::
 
@@ -82,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             return [tuple(str(s[v]) if s[v] is not None else None for v in names) for s in r]
         return sorted(str(t) for t in r)
 
-    print(f"{'question':35s} {'rows':>9s}  {'before ms (range)':>20s}  {'after ms (range)':>20s}  ratio")
+    print(f"{'question':35s} {'rows':>9s}  {'before ms (range)':>20s}  {'after ms (range)':>20s}  ratio"
+          f"  {'cpu before':>10s} {'cpu after':>9s}")
     for q in saved_queries():
         if only and not any(o.split(" (")[0] == q.name for o in only):
             continue
@@ -105,15 +109,18 @@ def main(argv: list[str] | None = None) -> int:
             ra, rb = rows(a), rows(b)
             ta: list[float] = []
             tb: list[float] = []
+            ca: list[float] = []
+            cb: list[float] = []
             for _ in range(args.repeat):
-                for text, times in ((a, ta), (b, tb)):
-                    t0 = time.perf_counter()
+                for text, times, cpu in ((a, ta, ca), (b, tb, cb)):
+                    t0, c0 = time.perf_counter(), time.process_time()
                     rows(text)
                     times.append((time.perf_counter() - t0) * 1000)
+                    cpu.append((time.process_time() - c0) * 1000)
             ma, mb = statistics.median(ta), statistics.median(tb)
             print(f"{variant:35s} {len(rb):4d} {'same' if ra == rb else 'DIFFERENT':>4s}  "
                   f"{ma:8.1f} ({min(ta):.0f}-{max(ta):.0f})".ljust(20) + f"  {mb:8.1f} ({min(tb):.0f}-{max(tb):.0f})  "
-                  f"{ma / mb:4.1f}x", flush=True)
+                  f"{ma / mb:4.1f}x  {statistics.median(ca):10.1f} {statistics.median(cb):9.1f}", flush=True)
     return 0
 
 
