@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib.namespace import RDF
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
 
-from graph.compile.pages import ANY, PAGE_ROWS, PAGES, QUESTIONS, READS
-from graph.model.terms import PREFIXES, SKV
+from graph.compile.pages import ANY, PAGE_ROWS, PAGES, QUESTIONS, READS, claimed, page_triples
+from graph.model.terms import ENTITY, GRAPH, PREFIXES, SKG, SKV
 from graph.store.querytext import bind_values, set_page
 from graph.store.sparql import saved_query
 
@@ -137,11 +138,13 @@ def test_the_build_writes_pages_that_start_where_the_question_says(default_out):
         lists.setdefault(key, []).append((int(q.object.value), items))
     assert {k[0].value.rsplit("/", 1)[1] for k in lists} == set(QUESTIONS)
     assert (ox.NamedNode(PREFIXES["page"] + "claims-about-entity"), ox.NamedNode(str(ANY)), None) in lists
-    for numbers in lists.values():
+    distinct = ox.NamedNode(PREFIXES["page"] + "exercises-by-partner")  # starts count rows shown, not claims
+    for key, numbers in lists.items():
         numbers.sort()
         assert numbers[0][0] == 0
         for (start, items), (nxt, _) in zip(numbers, numbers[1:]):
-            assert items == nxt - start >= PAGE_ROWS
+            assert items >= PAGE_ROWS and nxt > start
+            assert key[0] == distinct or items == nxt - start
     assert any(len(n) > 1 for n in lists.values())  # the default corpus's claims of any entity: several pages
     st.remove_graph(pages)
     assert _rows(st, saved_query("claims-about-entity").text) == []
@@ -154,5 +157,38 @@ def test_set_page_moves_the_end_of_the_pages_read_with_the_page():
     assert "FILTER(?page_start < 260)" in paged and "LIMIT 10 OFFSET 250" in paged
     assert "FILTER(?k < 100)" in paged  # only ?page_start is where the pages read end
     assert paged.endswith("# FILTER(?page_start < 100)")  # a comment is not the query
+    either = text.replace("FILTER(?page_start < 100)", "FILTER(?page_start < 100 || ?all = 1)", 1)
+    assert "FILTER(?page_start < 260 || ?all = 1)" in set_page(either, limit=10, offset=250)  # or all the pages
     other = text.replace("?page_start < 100", "?page_start < 7")  # not where the page ends: left as it is
     assert "FILTER(?page_start < 7)" in set_page(other, limit=10, offset=250)
+
+
+def test_exercises_that_show_the_same_row_count_once_where_a_page_starts():
+    """``exercises-by-partner``'s rows are DISTINCT: two exercises of one name, year and host show one
+    row. 200 such exercises (two a year with Bravo) and 50 with Charlie: the first 100 rows are Bravo's
+    100 years, from 200 exercises; a page that starts at the 100th exercise starts at the 50th row, and
+    is read for the first page (counted in exercises, it would not be: 50 rows missing)."""
+    alpha, bravo, charlie = (ENTITY[x] for x in ("alpha", "bravo", "charlie"))
+    registry = [(e, SKOS.prefLabel, Literal(e.split("/")[-1])) for e in (alpha, bravo, charlie)]
+    graph, triples, claims = GRAPH["src-x"], [], []
+    for n in range(250):
+        c = URIRef(f"https://w3id.org/serbia-kg/id/claim/x/e{n}")
+        partner, year = (bravo, 1900 + n // 2) if n < 200 else (charlie, 1800 + n)
+        mine = [(c, RDF.type, SKG.MilitaryExercise), (c, RDFS.label, Literal("Shield")),
+                (c, SKG.claimId, Literal(f"e{n}")), (c, SKG.participant, alpha), (c, SKG.participant, partner),
+                (c, SKG.host, alpha), (c, SKG.date, Literal(str(year)))]
+        triples += mine
+        claims.append(claimed(c, f"e{n}", graph, mine))
+    pages = page_triples(claims, [], registry)
+    st = ox.Store()
+    st.load("".join(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in [*registry, *triples, *pages]),
+            format=ox.RdfFormat.N_TRIPLES)
+    paged, unpaged = saved_query("exercises-by-partner").text, (UNPAGED / "exercises-by-partner.rq").read_text()
+    for limit, offset in [(100, 0), (60, 40), (10, 95), (100, 100)]:
+        texts = [set_page(bind_values(t, {"actor": ox.NamedNode(str(alpha))}), limit, offset) for t in (unpaged, paged)]
+        want, got = (_rows(st, t) for t in texts)
+        assert got == want and len(want) == min(limit, 150 - offset), (limit, offset)
+        if offset == 0:  # Bravo's 100 rows
+            assert {r[0] for r in want} == {f"<{bravo}>"}
+    assert (URIRef(f"{PREFIXES['page']}exercises-by-partner/id/alpha/50"), SKG.pageStart,
+            Literal(50, datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer"))) in pages

@@ -4,26 +4,28 @@ A saved question that lists a busy actor's claims (``claims-about-entity``, ``st
 ``positions-on-topic``) would otherwise visit every one of them, and sort them all, before it can
 cut a page of 100. For each such question and each value of its parameters (each left out too), the
 build lists the claims of the question's rows in the question's order and cuts them into pages of
-about :data:`PAGE_ROWS` claims. More questions have lists only as they are asked by default
-(:data:`DEFAULT_LISTS`: ``votes-on-resolution`` and ``sanctions-by-imposer`` with no parameter,
-``transfers-by-supplier`` per recipient with no supplier, ``exercises-by-partner`` per actor with no
-partner; ``audit-claims`` with no source reads ``claims-about-entity``'s list of every claim, which
-is in its order). The ``.rq`` files of ``transfers-by-supplier`` and ``exercises-by-partner`` do not
-read their lists (yet): the paged forms were refused by Virtuoso 7.2 or gave it fewer rows
-(``docs/sparql.md``). With a parameter given, such a question finds its claims from that parameter, as
-it did before (a few hundred rows at most), so those lists cost one triple per claim, not one per
-claim and value. A page is a node ``page:<question>/<values>/<n>`` with
+about :data:`PAGE_ROWS` claims. Two more have one list per value of their first parameter,
+``transfers-by-supplier`` per recipient and ``exercises-by-partner`` per actor: with their second
+parameter given (a supplier, a partner), or their first left out, they read every page of those
+lists and pick their rows from them (no list per pair of values: at 1M those cost 155,000 triples,
++15 %). Two have lists only as they are asked by default
+(:data:`DEFAULT_LISTS`: ``votes-on-resolution`` and ``sanctions-by-imposer`` with no parameter;
+with one given, such a question finds its claims from that parameter, as it did before, a few
+hundred rows at most); ``audit-claims`` with no source reads ``claims-about-entity``'s list of every
+claim, which is in its order. A page is a node ``page:<question>/<values>/<n>`` with
 
 - ``skg:pageOf page:<question>``, ``skg:pageKey`` (and ``skg:pageSecondKey``): the parameters'
   values, ``page:any`` for one left out;
-- ``skg:pageStart n``: the rank (from 0) of the page's first claim in the list;
+- ``skg:pageStart n``: where (from 0) the page starts in the question's rows (below);
 - ``skg:pageItem`` for each of its claims.
 
 A question finds its pages from its parameters alone (``COALESCE(?entity, page:any)``, which
 Oxigraph folds into a constant, then one index look-up), reads those that start before its page ends
 (``FILTER(?page_start < 100)``: :func:`graph.store.querytext.set_page` writes ``limit + offset``),
-and sorts their claims' rows itself. Each claim counts as one row (a question gives at least one
-row per claim it lists), so a page's start is never past the rank of its first row, and what is
+and sorts their claims' rows itself. A page starts at the number of rows before its first key, each
+claim counted as one row (a question gives at least one row per claim it lists), or, where the
+question's rows are ``DISTINCT`` (``exercises-by-partner``: two exercises may show the same row),
+each row shown counted once; so a page's start is never past the rank of its first row, and what is
 read always holds the page asked for. A page ends only where the question's leading sort keys
 change (:class:`Row`'s ``key``): rows this module's order cannot tell apart (two dates of different
 precision that begin on the same day) never straddle two pages, and the engine orders them itself.
@@ -65,16 +67,19 @@ class Claimed(NamedTuple):
     graph: str            # its source's named graph
     cls: str              # its class
     objects: tuple        # (property, IRI) pairs, sorted: the entities it names, its speakers, kinds, holders
-    literals: tuple = ()  # (property, text) pairs, sorted: its dates; its label (as "": only that it has one)
+    literals: tuple = ()  # (property, text) pairs, sorted: its dates and labels
 
 
 class Row(NamedTuple):
     """One claim in a list: ``key`` sorts as the question does (a page ends only where it changes),
-    ``then`` breaks ties the way the question does where this module can tell."""
+    ``then`` breaks ties the way the question does where this module can tell; ``same``: for a
+    question whose rows are ``DISTINCT``, what the row shows (rows of two claims that show the same
+    count once), else ``None`` (the claim's rows count once)."""
 
     key: tuple
     then: tuple
     claim: str
+    same: tuple | None = None
 
 
 #: The properties whose objects a question lists by (any IRI), beside every entity a claim names.
@@ -101,7 +106,7 @@ def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple
         elif isinstance(o, Literal) and p in _DATES:
             literals.append((sys.intern(str(p)), str(o)))
         elif p == RDFS.label:
-            literals.append((sys.intern(str(p)), ""))
+            literals.append((sys.intern(str(p)), str(o)))
     return Claimed(str(claim), claim_id, sys.intern(str(graph)), cls, tuple(sorted(objects)),
                    tuple(sorted(set(literals))))
 
@@ -174,7 +179,7 @@ def positions_on_topic(claims: list[Claimed], context: Context) -> Lists:
     return lists
 
 
-# --- lists of a question asked by default only (DEFAULT_LISTS) ---------------------------------------
+# --- lists of the questions that take their page as asked by default or by their first parameter ----
 
 def _id(iri: str | None) -> tuple:
     """An entity's id as the questions sort it (``STRAFTER(STR(?x), STR(ent:))``): unbound first."""
@@ -223,8 +228,9 @@ def sanctions_by_imposer(claims: list[Claimed], context: Context) -> Lists:
 
 
 def transfers_by_supplier(claims: list[Claimed], context: Context) -> Lists:
-    """``transfers-by-supplier`` per recipient, no supplier given: by supplier id (none first), then
-    year (of delivery, else order, else the claim's date; none first)."""
+    """``transfers-by-supplier`` per recipient: by supplier id (none first), then year (of delivery,
+    else order, else the claim's date; none first). A transfer of several suppliers shows a row
+    for each."""
     lists: Lists = defaultdict(list)
     transfer = str(SKG.ArmsTransfer)
     for c in claims:
@@ -232,18 +238,18 @@ def transfers_by_supplier(claims: list[Claimed], context: Context) -> Lists:
             continue
         dated = (_dates(c, p) for p in (SKG.deliveryDate, SKG.orderDate, SKG.date))  # delivery, else order, else date
         years: list[str | None] = next(([*d] for d in dated if d), [None])
-        suppliers: list[str | None] = list(_of(c, SKG.supplier)) or [None]
+        suppliers: list[str | None] = [*_of(c, SKG.supplier)] or [None]
+        rows = [Row((_id(supplier), _year(year)), (), c.claim) for supplier in suppliers for year in years]
         for recipient in _of(c, SKG.recipient):
-            for supplier in suppliers:
-                for year in years:
-                    lists[(recipient,)].append(Row((_id(supplier), _year(year)), (), c.claim))
+            lists[(recipient,)] += rows
     return lists
 
 
 def exercises_by_partner(claims: list[Claimed], context: Context) -> Lists:
-    """``exercises-by-partner`` per actor, no partner given: by partner id (the state or organisation
-    a participating force belongs to), then year. An actor's own forces are it and its parts; a
-    partner is a participant, or what it is part of, that is part of nothing."""
+    """``exercises-by-partner`` per actor: by partner id (the state or organisation a participating
+    force belongs to), then year. An actor's own forces are it and its parts; a partner is a
+    participant, or what it is part of, that is part of nothing. Its rows are ``DISTINCT``
+    (partner, year, exercise name, host): two exercises may show the same row."""
     lists: Lists = defaultdict(list)
     exercise, labelled, part_of = str(SKG.MilitaryExercise), context["labelled"], context["part_of"]
 
@@ -251,21 +257,24 @@ def exercises_by_partner(claims: list[Claimed], context: Context) -> Lists:
         return not part_of.get(x)
 
     for c in claims:
-        if c.cls != exercise or not any(p == str(RDFS.label) for p, _ in c.literals):
+        names = sorted({text for p, text in c.literals if p == str(RDFS.label)})
+        if c.cls != exercise or not names:
             continue
         years: list[str | None] = [*_dates(c, SKG.date)] or [None]
+        hosts: list[str | None] = [*_of(c, SKG.host)] or [None]
         participants = _of(c, SKG.participant)
         partners = {o: [x for x in ([o] if o in labelled else []) + sorted(part_of.get(o, ())) if top(x)]
                     for o in participants}
+        with_: dict[str, set[str]] = defaultdict(set)  # actor: its partners here
         for own in participants:
             for actor in ([own] if own in labelled else []) + sorted(part_of.get(own, ())):
                 for other in participants:
-                    if other == own:
-                        continue
-                    for partner in partners[other]:
-                        if partner != actor:
-                            for year in years:
-                                lists[(actor,)].append(Row((_id(partner), _year(year)), (), c.claim))
+                    if other != own:
+                        with_[actor].update(partner for partner in partners[other] if partner != actor)
+        for actor in sorted(with_):
+            lists[(actor,)] += [Row((_id(partner), _year(year)), (), c.claim, (partner, _year(year), name, host))
+                                for partner in sorted(with_[actor]) for year in years
+                                for name in names for host in hosts]
     return lists
 
 
@@ -279,12 +288,10 @@ QUESTIONS: dict[str, Callable[[list[Claimed], Context], Lists]] = {
     "transfers-by-supplier": transfers_by_supplier,
     "votes-on-resolution": votes_on_resolution,
 }
-#: Of those, the questions paged only as asked by default (their other parameters' values find
-#: their claims in the question itself): the parameter values that have lists.
+#: Of those, the questions paged only as asked by default (their parameters' values find their
+#: claims in the question itself): the parameter values that have lists.
 DEFAULT_LISTS = {
-    "exercises-by-partner": "each actor, no partner",
     "sanctions-by-imposer": "no imposer, no target",
-    "transfers-by-supplier": "each recipient, no supplier",
     "votes-on-resolution": "no resolution, no voter",
 }
 #: Questions that read another question's pages (the same claims in the same order), as asked by default.
@@ -292,24 +299,30 @@ READS = {"audit-claims": "claims-about-entity"}
 
 
 def _pages(rows: list[Row]) -> Iterator[tuple[int, list[str]]]:
-    """The list's pages: (rank of the first claim, its claims); a page ends where ``key`` changes.
+    """The list's pages: (where the first starts, its claims); a page ends where ``key`` changes.
 
     A claim of several rows (a statement of two speakers, in the list of any speaker) is listed
-    once, in the page of its first row, and counted as one row.
+    once, in the page of its first row. A page starts at the number of rows before its first key:
+    each claim of them counted once, or, for a question whose rows are ``DISTINCT``, each row
+    shown (``same``) once; never more than the question gives, so what is read holds the page.
     """
-    start, rank, last = 0, 0, None
+    start, last = 0, None
     claims: list[str] = []
     seen: set[str] = set()
+    before: set = set()   # the rows (claims, or rows shown) of the keys before the current key
+    current: set = set()  # of the current key
     for row in sorted(rows):
-        if row.claim in seen:
-            continue
-        seen.add(row.claim)
-        if len(claims) >= PAGE_ROWS and row.key != last:
-            yield start, claims
-            start, claims = rank, []
-        claims.append(row.claim)
-        last = row.key
-        rank += 1
+        if row.key != last:
+            before |= current
+            current = set()
+            if len(claims) >= PAGE_ROWS:
+                yield start, claims
+                start, claims = len(before), []
+            last = row.key
+        current.add(row.claim if row.same is None else row.same)
+        if row.claim not in seen:
+            seen.add(row.claim)
+            claims.append(row.claim)
     if claims:
         yield start, claims
 

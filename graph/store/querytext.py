@@ -36,7 +36,7 @@ _SKIP = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))
                    r'|<[^<>"{}|^`\\\x00-\x20]*>' r"|#[^\n]*")
 _WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
 _SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
-_PAGE_END = re.compile(r"\bFILTER\s*\(\s*[?$]page_start\s*<\s*(?P<l>\d+)\s*\)", re.IGNORECASE)
+_PAGE_END = re.compile(r"\bFILTER\s*\(\s*[?$]page_start\s*<\s*(?P<l>\d+)\s*(?:\)|\|\|)", re.IGNORECASE)
 _LIMIT = re.compile(r"(?:\bOFFSET\s+(?P<o1>\d+)\s+)?\bLIMIT\s+(?P<l>\d+)(?:\s+OFFSET\s+(?P<o2>\d+))?",
                     re.IGNORECASE)
 
@@ -170,7 +170,8 @@ def set_page(text: str, limit: int | None = None, offset: int | None = None) -> 
     is where the page ends as written (its limit plus its offset) pre-selects the rows the page is
     cut from: its ``LIMIT`` becomes the new page's end (``limit + offset``); so does the number of
     a ``FILTER(?page_start < n)`` in that group whose ``n`` is where the page ends (a question that
-    reads the build's pages, ``kgg:pages``, that start before its page ends). The numbers are written by this
+    reads the build's pages, ``kgg:pages``, that start before its page ends; or all of them by a
+    condition after it: ``FILTER(?page_start < n || ...)``). The numbers are written by this
     function (never text given by a user).
 
     Raises
