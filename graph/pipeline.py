@@ -101,8 +101,14 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
         from graph.present.view import reads as view_reads
 
         reads = view_reads()
+    waiting: Callable[[], None] | None = None
+    if view:  # the view's libraries imported while the outputs' workers write them
+        from graph.present.view import warm
+
+        waiting = warm
     comp, summary = build_mod.build(corpus, out, progress, shacl_engine, extras=extras, record=record,
-                                    stores=[Path(store)] if store is not None else [], full=full, read=reads)
+                                    stores=[Path(store)] if store is not None else [], full=full, read=reads,
+                                    waiting=waiting)
     if store is not None:
         generation.link_store(out, Path(store))
     gen = comp.written_to

@@ -311,20 +311,24 @@ def _timed_build(tree: Path, corpus: Path, out: Path) -> dict:
     env = {"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}
     t0 = time.perf_counter()
     marks: dict[str, float] = {}
-    with subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+    lines: list[str] = []
+    # one pipe for both streams: the progress lines (standard error) and the summary line, "built ..." (standard
+    # output), each timed as it comes; the process's exit after the summary line is timed apart ("exit")
+    with subprocess.Popen(command, stderr=subprocess.STDOUT, stdout=subprocess.PIPE, text=True, env=env,
                           cwd=tree) as child:
-        assert child.stderr is not None and child.stdout is not None
-        for line in child.stderr:
+        assert child.stdout is not None
+        for line in child.stdout:
+            lines.append(line)
             for step, start in _STEPS:
                 if step not in marks and line.startswith(start):
                     marks[step] = time.perf_counter() - t0
-        out_text = child.stdout.read()
     total = time.perf_counter() - t0
     if child.returncode != 0:
-        raise SystemExit(f"the build in {tree} failed ({child.returncode}): {out_text}")
+        raise SystemExit(f"the build in {tree} failed ({child.returncode}): {''.join(lines[-5:])}")
     marks.setdefault("end", total)
     times = [marks.get(step) for step, _ in _STEPS]
-    row = {"total": total, "sha256": hashlib.sha256((out / "serbia-kg.html").read_bytes()).hexdigest()[:12]}
+    row = {"total": total, "sha256": hashlib.sha256((out / "serbia-kg.html").read_bytes()).hexdigest()[:12],
+           "exit": total - marks["end"]}
     for i, (step, _) in enumerate(_STEPS[:-1]):
         later = next((t for t in times[i + 1:] if t is not None), total)
         row[step] = later - times[i] if times[i] is not None else float("nan")
@@ -347,11 +351,13 @@ def bench_build(corpus: Path, against: Path | None, repeat: int, browser, root: 
                 runs[name].append(row)
                 print(f"{name:>8} run {i + 1}: build {row['total']:.1f} s: compiled and checked "
                       f"{row['compile']:.1f} s, derived graphs {row['derive']:.1f} s, serialised "
-                      f"{row['serialise']:.1f} s, view written {row['view']:.2f} s; page {row['sha256']}, click "
+                      f"{row['serialise']:.1f} s, view written {row['view']:.2f} s, exit {row['exit']:.2f} s; page "
+                      f"{row['sha256']}, click "
                       f"answered {row['click']:.2f} s", flush=True)
                 shutil.rmtree(out)
     keys = [("total", "serbia-kg build"), ("compile", "  compile and check"), ("derive", "  links, derived graphs"),
-            ("serialise", "  serialise"), ("view", "  view written"), ("click", "interactive (click answered)")]
+            ("serialise", "  serialise"), ("view", "  view written"), ("exit", "  exit after the summary"),
+            ("click", "interactive (click answered)")]
     print(f"{'':30} " + " ".join(f"{name:>22}" for name in runs) + ("  against/this" if against else ""))
     for key, words in keys:
         cells = [f"{_median(rows, key):7.2f} ({min(r[key] for r in rows):.2f}-{max(r[key] for r in rows):.2f})"

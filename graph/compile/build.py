@@ -17,6 +17,7 @@ import json
 import os
 from collections import Counter
 import shutil
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -610,9 +611,12 @@ def validate(corpus: Path, progress: Progress | None = None,
 Extras = Callable[[Compilation, generation.Generation], None]
 
 
-def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progress | None = None) -> Summary:
+def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progress | None = None, *,
+                  waiting: Callable[[], None] | None = None) -> Summary:
     """Write a spooled compilation's outputs into the generation ``gen`` (every :data:`OUTPUTS`
     file, ``summary.json`` and ``void.ttl``), each streamed from the spool (:mod:`graph.compile.serialize`).
+    ``waiting``, when the outputs are written by worker processes, runs in a thread of this one while it waits
+    for them (started once they are forked, joined before they are done with); an error in it is ignored.
 
     TriG and JSON-LD are written graph by graph: after a previous build (``comp.spooled.plan``), a
     graph whose N-Quads are the same bytes is copied from the previous file. Returns the summary
@@ -646,8 +650,13 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
     if large and cores() > 1:
         with pool(2, _init_outputs, (str(gen.folder),)) as workers:
-            for name, digest, n, where in workers.imap_unordered(_write_output, tasks):
-                written[name] = (digest, n, where)
+            aside = _aside(waiting) if waiting is not None else None
+            try:
+                for name, digest, n, where in workers.imap_unordered(_write_output, tasks):
+                    written[name] = (digest, n, where)
+            finally:
+                if aside is not None:
+                    aside.join()
     else:
         _init_outputs(str(gen.folder))
         for task in tasks:
@@ -674,6 +683,20 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         incremental.save(gen.folder, plan.context, spooled.entries, graphs,
                          dict(chunked, turtle="serbia-kg.ttl"), written["serbia-kg.ttl"][2])
     return summary
+
+
+def _aside(work: Callable[[], None]) -> threading.Thread:
+    """``work`` started in a thread of its own (an error in it ignored: it only prepares what comes later)."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:  # noqa: BLE001 (what it prepares fails again, with its error, when it is needed)
+            pass
+
+    thread = threading.Thread(target=run, name="serbia-kg-aside", daemon=True)
+    thread.start()
+    return thread
 
 
 def _turtle_splice(plan: incremental.Plan | None, graphs: dict[str, incremental.Chunks],
@@ -756,7 +779,8 @@ def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
 def build(corpus: Path, out: Path | None = None, progress: Progress | None = None,
           shacl_engine: str = DEFAULT_ENGINE, *, extras: Extras | None = None,
           record: dict | None = None, stores: Sequence[Path] = (), full: bool = False,
-          read: tuple[Sequence[str], Sequence[str]] | None = None) -> tuple[Compilation, Summary]:
+          read: tuple[Sequence[str], Sequence[str]] | None = None,
+          waiting: Callable[[], None] | None = None) -> tuple[Compilation, Summary]:
     """Compile, validate and write a corpus's dataset to ``out`` (default: ``out/`` beside the corpus).
 
     When ``out`` holds a previous build made with the same registry, ontology, SHACL engine and
@@ -769,7 +793,8 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
     failing or killed build leaves the previous outputs untouched; a second build of the same
     ``out`` while one runs is refused (:class:`graph.model.generation.Busy`). ``record`` is added
     to the generation's ``build.json``; ``stores``: store paths beside which to remove what killed
-    builds left. ``shacl_engine`` as for :func:`validate`; ``read`` as for :func:`compile_corpus`.
+    builds left. ``shacl_engine`` as for :func:`validate`; ``read`` as for :func:`compile_corpus`; ``waiting``
+    as for :func:`write_outputs` (what ``extras`` will need, prepared while the outputs are written).
 
     Raises
     ------
@@ -797,7 +822,7 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
                 raise generation.write_error(exc, out) from None
             gen = generation.begin(out)
             try:
-                summary = write_outputs(comp, gen, progress)
+                summary = write_outputs(comp, gen, progress, waiting=waiting)
                 shutil.rmtree(spool, ignore_errors=True)
                 if extras is not None:
                     extras(comp, gen)
