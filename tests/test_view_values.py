@@ -56,6 +56,9 @@ def test_the_values_collected_per_slice_are_the_whole_graphs(corpus, tmp_path, m
         assert collected.instances(c) == whole.instances(c), c
     quote = (str(SKG.evidence), "http://www.w3.org/ns/oa#hasSelector", "http://www.w3.org/ns/oa#exact")
     assert collected.quotes(*quote) == whole.quotes(*quote)
+    lookup = ValuesReader(comp.read, props, classes).quote_lookup(*quote)  # each claim's when asked (the projection's)
+    claims = [c for table in (whole.prop(quote[0]), whole.quotes(*quote)) for c in table]
+    assert {c: lookup(c) for c in claims if lookup(c) is not None} == whole.quotes(*quote)
     for options in ({}, {"include_systems": True, "open_ends": True}):
         mine = facts(ValuesReader(comp.read, props, classes), **options)
         theirs = facts(_store(tmp_path / "out"), **options)
