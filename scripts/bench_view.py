@@ -342,6 +342,8 @@ def bench_build(corpus: Path, against: Path | None, repeat: int, browser, root: 
 
     trees = [("this", REPO)] + ([("against", against)] if against else [])
     runs: dict[str, list[dict]] = {name: [] for name, _ in trees}
+    if root is not None:
+        root.mkdir(parents=True, exist_ok=True)  # (--out-root: made when missing)
     with tempfile.TemporaryDirectory(dir=root) as tmp:
         for i in range(repeat):
             for name, tree in (trees if i % 2 == 0 else trees[::-1]):
