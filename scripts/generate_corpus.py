@@ -31,11 +31,11 @@ import json
 import random
 import shutil
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.compile.pages import PAGE_ROWS  # noqa: E402  (the pages the build cuts)
+from graph.compile.pages import PAGE_ROWS, Row, _pages  # noqa: E402  (the pages the build cuts, as it cuts them)
 
 __all__ = ["generate", "parse_size", "Generated"]
 
@@ -239,11 +239,16 @@ class _Pages:
     and each holder; votes and sanctions: all; transfers: each recipient; exercises: each participant),
     and each page of :data:`PAGE_ROWS` items is 3 triples (4 with a second key).
     Exact where a list's sort keys are unique; a statements list whose page would end between two
-    statements of one speaker and day ends later in the build (a page or so in a large corpus)."""
+    statements of one speaker and day ends later in the build (a page or so in a large corpus).
+    The exercises' lists are counted as they come (for the target), then exactly by :meth:`finish`: their
+    pages are cut as the build cuts them (by partner and year) and name the partners of their exercises."""
 
     def __init__(self, entities: set[str]) -> None:
         self.entities = entities
         self.sizes: Counter = Counter()
+        self.counted = 0  # the exercises' pages' triples counted as they came
+        self.named: dict[tuple, set[str]] = {}  # an exercises list's page being counted: its partners
+        self.exercises: list[tuple[list[str], str, str, str]] = []  # participants, year, name, host
 
     def _item(self, key: tuple, second: bool) -> int:
         n = self.sizes[key]
@@ -270,8 +275,46 @@ class _Pages:
         if ctype == "transfer":
             n += self._item(("transfer", fields["recipient"]), False)
         if ctype == "exercise":
-            n += sum(self._item(("exercise", p), False) for p in sorted(set(fields["participants"])))
+            self.exercises.append((list(fields["participants"]), fields["date"].strip('"')[:4], fields["name"],
+                                   fields["host"]))
+            counted = 0
+            for actor in sorted(set(fields["participants"])):
+                key = ("exercise", actor)
+                if self.sizes[key] % PAGE_ROWS == 0:
+                    self.named[key] = set()  # (a new page, as they come: the partners it names)
+                counted += self._item(key, True)
+                new = set(fields["participants"]) - {actor} - self.named[key]
+                self.named[key] |= new
+                counted += len(new)
+            self.counted += counted
+            n += counted
         return n
+
+    def finish(self) -> int:
+        """What the exercises' pages add beyond what was counted as they came: each participant's list
+        (graph/compile/pages.exercises_by_partner; the generator's participants are states), its pages
+        cut where (partner, year) changes, each naming as second key ``any`` and the partners of its
+        exercises but those with a list of their own (a pair of more than a page of exercises)."""
+        lists: dict[tuple, list[Row]] = defaultdict(list)
+        for i, (participants, year, name, host) in enumerate(self.exercises):
+            for actor in sorted(set(participants)):
+                for partner in sorted(set(participants) - {actor}):
+                    row = Row(((1, partner), (1, year)), (), f"{i:09d}", (partner, year, name, host))
+                    lists[(actor, None)].append(row)
+                    lists[(actor, partner)].append(row)
+        own = {key for key, rows in lists.items() if key[1] is not None and len({r.claim for r in rows}) > PAGE_ROWS}
+        exact = 0
+        for key, rows in lists.items():
+            if key[1] is not None and key not in own:
+                continue
+            partners: dict[str, set[str]] = defaultdict(set)  # an exercise: its partners in this list
+            for row in rows:
+                partners[row.claim].add(row.key[0][1])
+            for _start, items in _pages(rows):
+                exact += 4 + len(items)
+                if key[1] is None:
+                    exact += len({p for c in items for p in partners[c] if (key[0], p) not in own})
+        return exact - self.counted
 
 
 class _Article:
@@ -656,6 +699,7 @@ def generate(target: int, out: Path, seed: int = 1, *, claims_per_source: int = 
         triples += art.triples + 11
         n_claims += len(art.claims)
         ties |= art.ties
+    triples += pages.finish()
     states = world.states
     focus = {"hub": HUB, "partners": [states[1].id, states[2].id], "system": world.systems[0].id,
              "resolution": world.resolutions[0].id, "topic": _TOPICS[0],
