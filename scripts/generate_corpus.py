@@ -31,11 +31,14 @@ import json
 import random
 import shutil
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.compile.pages import PAGE_ROWS, Row, _pages  # noqa: E402  (the pages the build cuts, as it cuts them)
+from graph.compile.pages import (PAGE_ROWS, Claimed, exercises_by_partner,  # noqa: E402  (the build's pages)
+                                 list_triples)
+from graph.model.terms import ENTITY, SKG  # noqa: E402
+from rdflib.namespace import RDFS  # noqa: E402
 
 __all__ = ["generate", "parse_size", "Generated"]
 
@@ -248,7 +251,7 @@ class _Pages:
         self.sizes: Counter = Counter()
         self.counted = 0  # the exercises' pages' triples counted as they came
         self.named: dict[tuple, set[str]] = {}  # an exercises list's page being counted: its partners
-        self.exercises: list[tuple[list[str], str, str, str]] = []  # participants, year, name, host
+        self.exercises: list[tuple[list[str], str, str, str]] = []  # participants, date, name, host
 
     def _item(self, key: tuple, second: bool) -> int:
         n = self.sizes[key]
@@ -275,7 +278,7 @@ class _Pages:
         if ctype == "transfer":
             n += self._item(("transfer", fields["recipient"]), False)
         if ctype == "exercise":
-            self.exercises.append((list(fields["participants"]), fields["date"].strip('"')[:4], fields["name"],
+            self.exercises.append((list(fields["participants"]), fields["date"].strip("\""), json.loads(fields["name"]),
                                    fields["host"]))
             counted = 0
             for actor in sorted(set(fields["participants"])):
@@ -291,30 +294,17 @@ class _Pages:
         return n
 
     def finish(self) -> int:
-        """What the exercises' pages add beyond what was counted as they came: each participant's list
-        (graph/compile/pages.exercises_by_partner; the generator's participants are states), its pages
-        cut where (partner, year) changes, each naming as second key ``any`` and the partners of its
-        exercises but those with a list of their own (a pair of more than a page of exercises)."""
-        lists: dict[tuple, list[Row]] = defaultdict(list)
-        for i, (participants, year, name, host) in enumerate(self.exercises):
-            for actor in sorted(set(participants)):
-                for partner in sorted(set(participants) - {actor}):
-                    row = Row(((1, partner), (1, year)), (), f"{i:09d}", (partner, year, name, host))
-                    lists[(actor, None)].append(row)
-                    lists[(actor, partner)].append(row)
-        own = {key for key, rows in lists.items() if key[1] is not None and len({r.claim for r in rows}) > PAGE_ROWS}
-        exact = 0
-        for key, rows in lists.items():
-            if key[1] is not None and key not in own:
-                continue
-            partners: dict[str, set[str]] = defaultdict(set)  # an exercise: its partners in this list
-            for row in rows:
-                partners[row.claim].add(row.key[0][1])
-            for _start, items in _pages(rows):
-                exact += 4 + len(items)
-                if key[1] is None:
-                    exact += len({p for c in items for p in partners[c] if (key[0], p) not in own})
-        return exact - self.counted
+        """What the exercises' pages add beyond what was counted as they came: the build's own lists
+        (:func:`graph.compile.pages.exercises_by_partner`, the generator's participants being states, each
+        labelled and part of nothing) and their triples (:func:`graph.compile.pages.list_triples`)."""
+        ent, participant, host, date = str(ENTITY), str(SKG.participant), str(SKG.host), str(SKG.date)
+        claims = [Claimed(f"urn:synthetic:exercise:{i:09d}", "", "", str(SKG.MilitaryExercise),
+                          tuple(sorted([(participant, ent + p) for p in set(parts)] + [(host, ent + where)])),
+                          tuple(sorted([(date, year), (str(RDFS.label), name)])))
+                  for i, (parts, year, name, where) in enumerate(self.exercises)]
+        labelled = {ent + p for parts, *_ in self.exercises for p in parts}
+        lists = exercises_by_partner(claims, {"labelled": labelled, "part_of": {}})
+        return sum(len(list_triples("exercises-by-partner", key, lists)) for key in lists) - self.counted
 
 
 class _Article:

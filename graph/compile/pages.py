@@ -52,7 +52,7 @@ from graph.model.dates import parse_date
 from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
 __all__ = ["PAGES", "PAGE_ROWS", "ANY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "READS", "Claimed", "Row", "claimed",
-           "page_triples"]
+           "list_triples", "page_triples"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -347,6 +347,31 @@ def _part(value: str | None) -> str:
     return "any" if value is None else value[len(base):] if value.startswith(base) else "other"
 
 
+def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
+    """The triples of one list of ``question``'s (``lists[key]``, of the question's lister): its pages, with
+    their keys (and, for a question of :data:`HOLDS`, the second keys their claims' rows name, but those
+    with a list of their own in ``lists``) and items."""
+    rows = lists[key]
+    of = PAGE[question]
+    name = f"{PAGE}{question}/" + "/".join(_part(v) for v in key)
+    keys = [URIRef(v) if v is not None else ANY for v in key]
+    held: dict[str, set[str]] = defaultdict(set)  # a claim: the second keys its rows name
+    if question in HOLDS and key[1:] == (None,):
+        for row in rows:
+            held[row.claim].add(HOLDS[question](row))
+    out: list[tuple] = []
+    for start, items in _pages(rows):
+        page = URIRef(f"{name}/{start}")
+        out += [(page, SKG.pageOf, of), (page, SKG.pageKey, keys[0]),
+                (page, SKG.pageStart, Literal(start, datatype=XSD.integer))]
+        if len(keys) > 1:
+            out.append((page, SKG.pageSecondKey, keys[1]))
+        holds = set().union(*(held[c] for c in items)) if held else set()
+        out += [(page, SKG.pageSecondKey, URIRef(v)) for v in sorted(holds) if (key[0], v) not in lists]
+        out += [(page, SKG.pageItem, URIRef(c)) for c in items]
+    return out
+
+
 def page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> list[tuple]:
     """The ``kgg:pages`` triples of every question of :data:`QUESTIONS`, sorted.
 
@@ -365,23 +390,8 @@ def page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tu
                         "labelled": labelled, "part_of": dict(part_of)}
     out: list[tuple] = []
     for question, lister in sorted(QUESTIONS.items()):
-        of = PAGE[question]
         lists = lister(claims, context)
-        for key, rows in lists.items():
-            name = f"{PAGE}{question}/" + "/".join(_part(v) for v in key)
-            keys = [URIRef(v) if v is not None else ANY for v in key]
-            held: dict[str, set[str]] = defaultdict(set)  # a claim: the second keys its rows name
-            if question in HOLDS and key[1:] == (None,):
-                for row in rows:
-                    held[row.claim].add(HOLDS[question](row))
-            for start, items in _pages(rows):
-                page = URIRef(f"{name}/{start}")
-                out += [(page, SKG.pageOf, of), (page, SKG.pageKey, keys[0]),
-                        (page, SKG.pageStart, Literal(start, datatype=XSD.integer))]
-                if len(keys) > 1:
-                    out.append((page, SKG.pageSecondKey, keys[1]))
-                holds = set().union(*(held[c] for c in items)) if held else set()
-                out += [(page, SKG.pageSecondKey, URIRef(v)) for v in sorted(holds) if (key[0], v) not in lists]
-                out += [(page, SKG.pageItem, URIRef(c)) for c in items]
+        for key in lists:
+            out += list_triples(question, key, lists)
     out.sort()
     return out

@@ -894,6 +894,7 @@ def _page_html(data: dict, *, title: str, subtitle: str | None, notes: list[str]
         nodes_shown=len(data["nodes"]), edges_shown=len(data["edges"]), facts_shown=len(data["facts"]),
         total_nodes=total_nodes, total_edges=total_edges)
 
+
 def warm() -> None:
     """Import what drawing the view needs and the page's pieces that a build does not (numpy and igraph for
     the layout, threadpoolctl, jinja2), and read vis-network's files: what :func:`graph.pipeline.build` does

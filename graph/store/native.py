@@ -181,9 +181,7 @@ class Reader:
                 return found[claim]
             except KeyError:
                 pass
-            best = min(((str(ev), str(sel), str(q)) for ev in evidences.get(claim, ())
-                        for sel in selectors.get(ev, ()) for q in texts.get(sel, ())), default=None)
-            text = found[claim] = best[2] if best is not None else None
+            text = found[claim] = _best_quote(evidences.get(claim, ()), selectors, texts)
             return text
 
         return quote
@@ -192,11 +190,17 @@ class Reader:
         selectors, texts = self.prop(selector), self.prop(exact)
         found: dict[str, str] = {}
         for claim, evs in self.prop(evidence).items():
-            best = min(((str(ev), str(sel), str(q)) for ev in evs for sel in selectors.get(ev, ())
-                        for q in texts.get(sel, ())), default=None)
+            best = _best_quote(evs, selectors, texts)
             if best is not None:
-                found[claim] = best[2]
+                found[claim] = best
         return found
+
+
+def _best_quote(evidences: Iterable, selectors: dict, texts: dict) -> str | None:
+    """A claim's quote from its evidence: the first by evidence, selector and text (``None``: none)."""
+    best = min(((str(ev), str(sel), str(q)) for ev in evidences for sel in selectors.get(ev, ())
+                for q in texts.get(sel, ())), default=None)
+    return best[2] if best is not None else None
 
 
 def _table(pairs: Iterable[tuple[str, Any]]) -> dict[str, list]:
