@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import REPO, SEED_CORPUS
 from graph.cli import main
 from graph.model.errors import InputError, KGError
 
@@ -166,3 +168,26 @@ def test_dossier_out_naming_a_page_points_to_html(seed_out, tmp_path):
     assert r.output == (f"error: --out names the built dataset's folder, not the page: write the page with "
                         f"--html {tmp_path / 'd.html'}\n")
     assert not (tmp_path / "d.html").exists()
+
+
+def _installed_command(*args, cwd):
+    """The ``serbia-kg`` entry point as setup.cfg installs it (``graph.cli:run``), in a process of its own."""
+    return subprocess.run([sys.executable, "-c", "from graph.cli import run; run()", *args],
+                          capture_output=True, text=True, cwd=cwd)
+
+
+def test_the_installed_command_ends_quickly_with_its_status_and_all_its_output(seed_out, tmp_path):
+    """``run`` ends the process with os._exit once the streams are flushed: what a pipe reads is whole,
+    and the status is the command's (0 answered, 1 a check failed, 2 bad usage)."""
+    listed = _installed_command("sparql", "--list", "--out", str(seed_out), cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == CliRunner().invoke(main, ["sparql", "--list", "--out", str(seed_out)]).output
+    built = _installed_command("build", "--sources", str(SEED_CORPUS), "--out", str(tmp_path / "out"), "--no-view",
+                               cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.splitlines()[-1].startswith("built 1 source(s)")
+    assert (tmp_path / "out" / "serbia-kg.nq").is_file()
+    usage = _installed_command("supplies", "--no-such-option", cwd=tmp_path)
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+    missing = _installed_command("validate", "--sources", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert missing.returncode != 0 and "nowhere" in missing.stderr
