@@ -90,6 +90,18 @@ def test_bad_input_gives_one_clear_line_and_keeps_outputs(case, make_corpus, tmp
     assert not list(out.glob(".*.tmp"))
 
 
+@pytest.mark.parametrize("engine", ["compiled", "shacl-rust", "pyshacl"])
+def test_every_shacl_engine_reports_the_broken_claim_at_its_line(engine, make_corpus, tmp_path):
+    claims, _, expected = CASES["SHACL violation"]
+    corpus = make_corpus(claims, text=TEXT)
+    with pytest.raises(CorpusInvalid) as err:
+        build(corpus, tmp_path / "out", shacl_engine=engine)
+    problems = [str(p).replace(str(corpus / "fixture-source") + os.sep, "") for p in err.value.problems]
+    assert problems == ["claims.yaml:2: claim 'vote': SHACL: a vote is on one resolution (skg:resolution = "
+                        "https://w3id.org/serbia-kg/id/caatsa)"], engine
+    assert expected[0] in problems[0]
+
+
 def test_all_problems_are_reported_in_one_pass(make_corpus):
     claims = GOOD + """\
   - id: b

@@ -1,10 +1,11 @@
 """Checking RDF against the project's SHACL shapes (``ontology/shapes/shapes.ttl``).
 
-Two SHACL engines give the same verdicts on these shapes (the tests check them against each other
+Three engines give the same verdicts on these shapes (the tests check them against each other
 on every example, on the seed corpus and on synthetic corpora with faults put in):
 
-- ``shacl-rust`` (the default): the Rust validator of the ``shacl-rust`` package, which checks a
-  million triples in seconds;
+- ``compiled`` (the default): the shapes compiled into checks in Python (:mod:`graph.compile.constraints`),
+  run in the calling process, node by node; the fastest here (``scripts/bench_validation.py``);
+- ``shacl-rust``: the Rust validator of the ``shacl-rust`` package, run in a child process;
 - ``pyshacl``: the reference Python implementation, about 50 times slower (some 150 µs per
   triple), for a second opinion (``serbia-kg validate --shacl-engine pyshacl``).
 """
@@ -13,19 +14,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import cast
+from typing import Iterable, cast
 
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from graph.model.rdfterms import from_n3
+from graph.model.rdfterms import from_n3, nt_converter
 from graph.model.resources import SHAPES_FILE, ontology_dir, ontology_graph, shapes_graph
 
-__all__ = ["ShapeResult", "check", "check_ntriples", "ENGINES", "DEFAULT_ENGINE"]
+__all__ = ["ShapeResult", "check", "check_ntriples", "check_lines", "ENGINES", "DEFAULT_ENGINE"]
 
 #: The SHACL engines that can check the shapes, the default first.
-ENGINES = ("shacl-rust", "pyshacl")
+ENGINES = ("compiled", "shacl-rust", "pyshacl")
 DEFAULT_ENGINE = ENGINES[0]
 
 
@@ -52,6 +53,12 @@ def check(data: Graph, *, with_ontology: bool = True, inplace: bool = False,
     ``inplace`` lets pySHACL work on ``data`` itself rather than on a copy (faster; for a graph
     made only to be checked). The violations come sorted by focus node, message, path and value.
     """
+    if engine == "compiled":
+        nt = nt_converter()
+        lines = {f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in data}
+        if with_ontology:
+            lines.update(f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in ontology_graph())
+        return check_lines(lines)
     if engine == "shacl-rust":
         lines = {f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in data}
         if with_ontology:
@@ -72,6 +79,8 @@ def check_ntriples(text: str, *, engine: str = DEFAULT_ENGINE) -> list[ShapeResu
     """Validate N-Triples ``text`` (which must include the ontology's triples) against the shapes."""
     if engine == "pyshacl":
         return _pyshacl(Graph().parse(data=text, format="nt"), inplace=True)
+    if engine == "compiled":
+        return check_lines(line[:-2] if line.endswith(" .") else line for line in text.splitlines())
     _engine(engine)
     from graph.compile.parallel import isolated
 
@@ -89,6 +98,15 @@ def check_ntriples(text: str, *, engine: str = DEFAULT_ENGINE) -> list[ShapeResu
         out.append(ShapeResult(focus=cast(Node, from_n3(r.get("focusNode"))), message=message,  # SHACL: always one
                                path=from_n3(r.get("resultPath")), value=from_n3(r.get("value"))))
     return _sorted(out)
+
+
+def check_lines(lines: Iterable[str], own: set[str] | None = None) -> list[ShapeResult]:
+    """Validate N-Triples ``lines`` (which must include the ontology's) with the ``compiled`` engine;
+    ``own``: only the violations whose focus node is one of these (N-Triples text)."""
+    from graph.compile.constraints import check_lines as check
+
+    return _sorted([ShapeResult(focus=cast(Node, from_n3(f)), message=m, path=from_n3(p), value=from_n3(v))
+                    for f, m, p, v in check(lines, own)])
 
 
 def _shacl_rust(data: str, shapes: str) -> dict:

@@ -6,15 +6,15 @@ the registry entries of the entities it names. Only violations whose focus is on
 nodes count (entities are reported by the registry check); a claim refers to nothing outside its
 source, the registry and the ontology, so this finds exactly the violations of checking the union at
 once, and every slice costs about the same: the check grows linearly with the corpus. The engine is
-``shacl-rust`` by default, or pySHACL (:mod:`graph.compile.shapes`). Each violation becomes a
-``ValidationError`` at the claim's (or entity's) file and line.
+``compiled`` by default (the shapes compiled into checks in Python, run in the slice's worker), or
+shacl-rust or pySHACL (:mod:`graph.compile.shapes`); an incremental build checks only the slices of
+the sources that changed. Each violation becomes a ``ValidationError`` at the claim's (or entity's)
+file and line.
 
 Triples are N-Triples strings (``<s> <p> <o>``), as the compilation keeps them.
 """
 
 from __future__ import annotations
-
-from typing import Iterable
 
 from rdflib import Graph, URIRef
 
@@ -22,7 +22,7 @@ from graph.compile import shapes
 from graph.model.errors import ValidationError
 from graph.model.terms import ENTITY, PREFIXES
 
-__all__ = ["Context", "check_slice", "check_registry"]
+__all__ = ["Context", "check_slice", "check_registry", "slice_results", "registry_results"]
 
 
 class Context:
@@ -36,7 +36,9 @@ class Context:
             self.by_entity.setdefault(t.split(" ", 1)[0], []).append(t)
 
 
-def _check(lines: Iterable[str], own: set[str] | None, engine: str) -> list[shapes.ShapeResult]:
+def _check(lines: list[str], own: set[str] | None, engine: str) -> list[shapes.ShapeResult]:
+    if engine == "compiled":  # in this process, on the lines as they are
+        return shapes.check_lines(lines, own)
     text = "".join(f"{t} .\n" for t in dict.fromkeys(lines))
     results = shapes.check_ntriples(text, engine=engine)
     if own is None:
@@ -44,19 +46,30 @@ def _check(lines: Iterable[str], own: set[str] | None, engine: str) -> list[shap
     return [r for r in results if r.focus.n3() in own]
 
 
+def registry_results(ctx: Context, engine: str = shapes.DEFAULT_ENGINE) -> list[shapes.ShapeResult]:
+    """The violations of the registry with the ontology, as a whole (every violation counts)."""
+    return _check(ctx.ontology + ctx.registry, None, engine)
+
+
+def slice_results(ctx: Context, triples: list[str], engine: str = shapes.DEFAULT_ENGINE) -> list[shapes.ShapeResult]:
+    """The violations of one slice of source graphs (N-Triples strings), checked with the ontology and
+    the registry entries it names; only those whose focus node is one of the slice's own subjects."""
+    named = sorted({o for o in (t.split(" ", 2)[2] for t in triples) if o in ctx.by_entity})
+    context = ctx.ontology + [t for e in named for t in ctx.by_entity[e]]
+    own = {t.split(" ", 1)[0] for t in triples}
+    return _check(context + triples, own, engine)
+
+
 def check_registry(ctx: Context, registry, engine: str = shapes.DEFAULT_ENGINE) -> list[ValidationError]:
     """The registry with the ontology, as a whole (every violation counts)."""
-    return problems(_check(ctx.ontology + ctx.registry, None, engine), {}, registry)
+    return problems(registry_results(ctx, engine), {}, registry)
 
 
 def check_slice(ctx: Context, triples: list[str], claims: dict, registry,
                 engine: str = shapes.DEFAULT_ENGINE) -> list[ValidationError]:
     """One slice of source graphs (N-Triples strings) with the ontology and the registry entries it
     names; ``claims`` maps claim IRIs to (source, compiled claim), to place each violation."""
-    named = sorted({o for o in (t.split(" ", 2)[2] for t in triples) if o in ctx.by_entity})
-    context = ctx.ontology + [t for e in named for t in ctx.by_entity[e]]
-    own = {t.split(" ", 1)[0] for t in triples}
-    return problems(_check(context + triples, own, engine), claims, registry)
+    return problems(slice_results(ctx, triples, engine), claims, registry)
 
 
 def problems(results: list[shapes.ShapeResult], claims: dict, registry) -> list[ValidationError]:
