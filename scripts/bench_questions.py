@@ -9,6 +9,9 @@ Beside the wall-clock medians, the medians of this process's CPU time (``cpu``):
 shared with other work, a query waits for a core and its wall time grows with the load, where its
 CPU time stays near what it takes on a quiet machine.
 
+Where the two checkouts build different pages (``kgg:pages``), ``--before-store`` gives the other
+checkout's build of the same corpus: its questions run there, this checkout's on ``--store``.
+
 Example::
 
     git archive <commit> | tar -x -C /tmp/before
@@ -65,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the synthetic corpus (its corpus.json names the hub and partners bound)")
     parser.add_argument("--before", required=True, type=Path,
                         help="another checkout of serbia-kg (its querytext.py and saved questions)")
+    parser.add_argument("--before-store", type=Path,
+                        help="the other checkout's build of the corpus, where its questions run (default: --store)")
     parser.add_argument("--only", default="",
                         help="comma-separated names of questions, or variants such as 'NAME (defaults)' (default: all)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each (default 5), by turns")
@@ -75,11 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     before_qt = _module(args.before / "graph" / "store" / "querytext.py")
     ds = open_dataset(store=args.store)
     store = oxigraph_of(ds)
+    before_store = oxigraph_of(open_dataset(store=args.before_store)) if args.before_store else store
     extra = dict(p.split("=", 1) for p in args.param)
     only = {n for n in args.only.split(",") if n}
 
-    def rows(text: str):
-        r = store.query(text, prefixes=dict(PREFIXES_TEXT), use_default_graph_as_union=True)
+    def rows(text: str, on=store):
+        r = on.query(text, prefixes=dict(PREFIXES_TEXT), use_default_graph_as_union=True)
         if isinstance(r, ox.QuerySolutions):
             names = [v.value for v in r.variables]
             return [tuple(str(s[v]) if s[v] is not None else None for v in names) for s in r]
@@ -106,15 +112,15 @@ def main(argv: list[str] | None = None) -> int:
             page = {declared[k].kind: int(v) for k, v in params.items() if declared[k].kind in ("limit", "offset")}
             a = _bound(before_qt, old.read_text(encoding="utf-8"), bindings, page)
             b = _bound(querytext, q.text, bindings, page)
-            ra, rb = rows(a), rows(b)
+            ra, rb = rows(a, before_store), rows(b)
             ta: list[float] = []
             tb: list[float] = []
             ca: list[float] = []
             cb: list[float] = []
             for _ in range(args.repeat):
-                for text, times, cpu in ((a, ta, ca), (b, tb, cb)):
+                for text, on, times, cpu in ((a, before_store, ta, ca), (b, store, tb, cb)):
                     t0, c0 = time.perf_counter(), time.process_time()
-                    rows(text)
+                    rows(text, on)
                     times.append((time.perf_counter() - t0) * 1000)
                     cpu.append((time.process_time() - c0) * 1000)
             ma, mb = statistics.median(ta), statistics.median(tb)

@@ -192,14 +192,15 @@ def test_exercises_that_show_the_same_row_count_once_where_a_page_starts():
             assert {r[0] for r in want} == {f"<{bravo}>"}
     assert (URIRef(f"{PREFIXES['page']}exercises-by-partner/id/alpha/any/50"), SKG.pageStart,
             Literal(50, datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer"))) in pages
-    # a partner given: Bravo's 200 exercises have a list of their own (more than a page), Charlie's
-    # 50 are found in Alpha's pages that hold them (their second key), each read whole
+    # a partner given: Bravo's 200 exercises have a list of their own (more than a page), of which the
+    # pages that start before the page ends are read; Charlie's 50 are found in Alpha's pages that hold
+    # them (their second key), each read whole
     assert (URIRef(f"{PREFIXES['page']}exercises-by-partner/id/alpha/id/bravo/0"), SKG.pageKey, alpha) in pages
     held = {p for p, k, o in pages if k == SKG.pageSecondKey and o == charlie}
     assert held and all("/id/alpha/any/" in str(p) for p in held)
     for partner, rows in ((bravo, 100), (charlie, 50)):
-        for limit, offset in [(100, 0), (30, 40)]:
+        for limit, offset in [(100, 0), (30, 40), (10, 45), (10, 95)]:
             given = {"actor": ox.NamedNode(str(alpha)), "partner": ox.NamedNode(str(partner))}
             texts = [set_page(bind_values(t, given), limit, offset) for t in (unpaged, paged)]
             want, got = (_rows(st, t) for t in texts)
-            assert got == want and len(want) == min(limit, rows - offset), (partner, limit, offset)
+            assert got == want and len(want) == max(0, min(limit, rows - offset)), (partner, limit, offset)
