@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.compile.pages import (PAGE_ROWS, Claimed, exercises_by_partner,  # noqa: E402  (the build's pages)
-                                 list_triples)
+                                 list_triples, transfers_by_supplier)
 from graph.model.terms import ENTITY, SKG  # noqa: E402
 from rdflib.namespace import RDFS  # noqa: E402
 
@@ -239,12 +239,14 @@ class _Pages:
     """The build's ``kgg:pages`` graph (graph/compile/pages.py), counted as claims are written: each claim
     is an item of every list it is in (claims-about-entity: all claims and each entity named;
     statements-by-speaker: each of speaker and kind, either left out; positions-on-topic: all positions
-    and each holder; votes and sanctions: all; transfers: each recipient; exercises: each participant),
+    and each holder; votes and sanctions: all; alignment rates: all and each actor aligned with; transfers:
+    each recipient; exercises: each participant),
     and each page of :data:`PAGE_ROWS` items is 3 triples (4 with a second key).
     Exact where a list's sort keys are unique; a statements list whose page would end between two
     statements of one speaker and day ends later in the build (a page or so in a large corpus).
-    The exercises' lists are counted as they come (for the target), then exactly by :meth:`finish`: their
-    pages are cut as the build cuts them (by partner and year) and name the partners of their exercises."""
+    The exercises' and transfers' lists are counted as they come (for the target), then exactly by
+    :meth:`finish`: their pages are cut as the build cuts them (by partner or supplier, and year), name the
+    partners (suppliers) of their claims, and a busy pair has a list of its own."""
 
     def __init__(self, entities: set[str]) -> None:
         self.entities = entities
@@ -252,6 +254,7 @@ class _Pages:
         self.counted = 0  # the exercises' pages' triples counted as they came
         self.named: dict[tuple, set[str]] = {}  # an exercises list's page being counted: its partners
         self.exercises: list[tuple[list[str], str, str, str]] = []  # participants, date, name, host
+        self.transfers: list[tuple[str, str, str, str]] = []  # supplier, recipient, date property, date
 
     def _item(self, key: tuple, second: bool) -> int:
         n = self.sizes[key]
@@ -275,8 +278,19 @@ class _Pages:
             n += self._item(("vote", None), False)
         if ctype == "sanction":
             n += self._item(("sanction", None), False)
+        if ctype == "alignment":  # every rate, and those of each actor aligned with
+            n += self._item(("alignment", None), False) + self._item(("alignment", fields["aligned_with"]), False)
         if ctype == "transfer":
-            n += self._item(("transfer", fields["recipient"]), False)
+            prop, date = next(((p, str(fields[k]).strip('"')) for k, p in
+                               (("delivered", SKG.deliveryDate), ("ordered", SKG.orderDate)) if k in fields))
+            self.transfers.append((fields["supplier"], fields["recipient"], str(prop), date))
+            key = ("transfer", fields["recipient"])
+            if self.sizes[key] % PAGE_ROWS == 0:
+                self.named[key] = set()  # (a new page, as they come: the suppliers it names)
+            counted = self._item(key, True) + (fields["supplier"] not in self.named[key])
+            self.named[key].add(fields["supplier"])
+            self.counted += counted
+            n += counted
         if ctype == "exercise":
             self.exercises.append((list(fields["participants"]), fields["date"].strip("\""), json.loads(fields["name"]),
                                    fields["host"]))
@@ -294,9 +308,10 @@ class _Pages:
         return n
 
     def finish(self) -> int:
-        """What the exercises' pages add beyond what was counted as they came: the build's own lists
-        (:func:`graph.compile.pages.exercises_by_partner`, the generator's participants being states, each
-        labelled and part of nothing) and their triples (:func:`graph.compile.pages.list_triples`)."""
+        """What the exercises' and transfers' pages add beyond what was counted as they came: the build's
+        own lists (:func:`graph.compile.pages.exercises_by_partner`, the generator's participants being
+        states, each labelled and part of nothing; :func:`graph.compile.pages.transfers_by_supplier`) and
+        their triples (:func:`graph.compile.pages.list_triples`)."""
         ent, participant, host, date = str(ENTITY), str(SKG.participant), str(SKG.host), str(SKG.date)
         claims = [Claimed(f"urn:synthetic:exercise:{i:09d}", "", "", str(SKG.MilitaryExercise),
                           tuple(sorted([(participant, ent + p) for p in set(parts)] + [(host, ent + where)])),
@@ -304,7 +319,14 @@ class _Pages:
                   for i, (parts, year, name, where) in enumerate(self.exercises)]
         labelled = {ent + p for parts, *_ in self.exercises for p in parts}
         lists = exercises_by_partner(claims, {"labelled": labelled, "part_of": {}})
-        return sum(len(list_triples("exercises-by-partner", key, lists)) for key in lists) - self.counted
+        exact = sum(len(list_triples("exercises-by-partner", key, lists)) for key in lists)
+        transfers = [Claimed(f"urn:synthetic:transfer:{i:09d}", "", "", str(SKG.ArmsTransfer),
+                             ((str(SKG.recipient), ent + recipient), (str(SKG.supplier), ent + supplier)),
+                             ((prop, date),))
+                     for i, (supplier, recipient, prop, date) in enumerate(self.transfers)]
+        lists = transfers_by_supplier(transfers, {})
+        exact += sum(len(list_triples("transfers-by-supplier", key, lists)) for key in lists)
+        return exact - self.counted
 
 
 class _Article:

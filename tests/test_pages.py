@@ -74,6 +74,8 @@ def _values(st: ox.Store, question: str) -> list[dict]:
         return [{}] + [{"holder": h} for h in objects("actor")]
     if question == "votes-on-resolution":
         return [{}] + pairs("resolution", objects("resolution"), "voter", objects("voter"), n=6)
+    if question == "alignment-rates":
+        return [{}] + [{"aligned_with": a} for a in objects("alignedWith", "actor")]
     if question == "sanctions-by-imposer":
         return [{}] + pairs("imposer", objects("imposer"), "target", objects("target"), n=6)
     if question == "audit-claims":

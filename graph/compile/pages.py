@@ -1,17 +1,16 @@
 """Pages of the saved questions' answers, ordered once by the build into the derived graph ``kgg:pages``.
 
 A saved question that lists a busy actor's claims (``claims-about-entity``, ``statements-by-speaker``,
-``positions-on-topic``) would otherwise visit every one of them, and sort them all, before it can
-cut a page of 100. For each such question and each value of its parameters (each left out too), the
-build lists the claims of the question's rows in the question's order and cuts them into pages of
-about :data:`PAGE_ROWS` claims. Two more have one list per value of their first parameter,
-``transfers-by-supplier`` per recipient and ``exercises-by-partner`` per actor: with their second
-parameter given (a supplier, a partner), or their first left out, they read every page of those
-lists they find and pick their rows from them (no list per pair of values: at 1M those cost 155,000
-triples, +15 %). ``exercises-by-partner``'s pages are found by a partner too (:data:`HOLDS`): an
-actor's pages also name as ``skg:pageSecondKey`` the partners of their exercises, but for a partner
-of more than a page of the actor's exercises, which has a list of its own (at 1M +19,361 triples,
-1.9 %). Two have lists only as they are asked by default
+``positions-on-topic``, ``alignment-rates``) would otherwise visit every one of them, and sort them all,
+before it can cut a page of 100. For each such question and each value of its parameters (each left out
+too), the build lists the claims of the question's rows in the question's order and cuts them into pages
+of about :data:`PAGE_ROWS` claims. Two more have one list per value of their first parameter,
+``transfers-by-supplier`` per recipient and ``exercises-by-partner`` per actor, found by their second
+parameter too (:data:`HOLDS`): a list's pages also name as ``skg:pageSecondKey`` the suppliers (partners)
+of their rows, but for one of more than a page of the list's claims, which has a list of its own (the
+pair's: the question's rows with both given, whose pages that start before the page ends are read); the
+pages found by a second key they hold are read whole, and so is every page with the first left out (no
+list per pair of values: at 1M those cost 155,000 triples, +15 %). Two have lists only as they are asked by default
 (:data:`DEFAULT_LISTS`: ``votes-on-resolution`` and ``sanctions-by-imposer`` with no parameter;
 with one given, such a question finds its claims from that parameter, as it did before, a few
 hundred rows at most); ``audit-claims`` with no source reads ``claims-about-entity``'s list of every
@@ -43,6 +42,7 @@ from __future__ import annotations
 import re
 import sys
 from collections import defaultdict
+from decimal import Decimal
 from typing import Callable, Iterable, Iterator, NamedTuple
 
 from rdflib import Literal, URIRef
@@ -51,8 +51,8 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from graph.model.dates import parse_date
 from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
-__all__ = ["PAGES", "PAGE_ROWS", "ANY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "READS", "Claimed", "Row", "claimed",
-           "list_triples", "page_triples"]
+__all__ = ["PAGES", "PAGE_ROWS", "ANY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "READS", "Claimed", "Row",
+           "claimed", "list_triples", "page_triples"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -87,9 +87,9 @@ class Row(NamedTuple):
 
 #: The properties whose objects a question lists by (any IRI), beside every entity a claim names.
 _KEYS = (SKG.speaker, SKG.statementKind, SKG.actor, SKG.votePosition, SKG.resolution, SKG.voter,
-         SKG.imposer, SKG.target, SKG.supplier, SKG.recipient, SKG.participant)
-#: The literals a question sorts by (dates), and those whose presence it needs (a label).
-_DATES = (SKG.date, SKG.deliveryDate, SKG.orderDate)
+         SKG.imposer, SKG.target, SKG.supplier, SKG.recipient, SKG.participant, SKG.alignedWith)
+#: The literals a question sorts by (dates, percentages), and those whose presence it needs (a label).
+_DATES = (SKG.date, SKG.deliveryDate, SKG.orderDate, SKG.percentage)
 
 
 def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple]) -> Claimed:
@@ -233,8 +233,12 @@ def sanctions_by_imposer(claims: list[Claimed], context: Context) -> Lists:
 def transfers_by_supplier(claims: list[Claimed], context: Context) -> Lists:
     """``transfers-by-supplier`` per recipient: by supplier id (none first), then year (of delivery,
     else order, else the claim's date; none first). A transfer of several suppliers shows a row
-    for each."""
+    for each (given a supplier, the question shows every supplier's rows of its transfers). A pair
+    of recipient and supplier of more than a page of transfers has a list of its own (all the rows
+    of its transfers: the question's rows with that supplier given); ``then`` holds the supplier's
+    IRI (``""`` for none), the second key of :data:`HOLDS`."""
     lists: Lists = defaultdict(list)
+    pairs: Lists = defaultdict(list)
     transfer = str(SKG.ArmsTransfer)
     for c in claims:
         if c.cls != transfer:
@@ -242,9 +246,16 @@ def transfers_by_supplier(claims: list[Claimed], context: Context) -> Lists:
         dated = (_dates(c, p) for p in (SKG.deliveryDate, SKG.orderDate, SKG.date))  # delivery, else order, else date
         years: list[str | None] = next(([*d] for d in dated if d), [None])
         suppliers: list[str | None] = [*_of(c, SKG.supplier)] or [None]
-        rows = [Row((_id(supplier), _year(year)), (), c.claim) for supplier in suppliers for year in years]
+        rows = [Row((_id(supplier), _year(year)), (supplier or "",), c.claim) for supplier in suppliers
+                for year in years]
         for recipient in _of(c, SKG.recipient):
-            lists[(recipient,)] += rows
+            lists[(recipient, None)] += rows
+            for supplier in suppliers:
+                if supplier is not None:
+                    pairs[(recipient, supplier)] += rows
+    for pair, rows in pairs.items():  # a list of its own for a pair of more than a page's transfers
+        if len({row.claim for row in rows}) > PAGE_ROWS:
+            lists[pair] = rows
     return lists
 
 
@@ -287,8 +298,31 @@ def exercises_by_partner(claims: list[Claimed], context: Context) -> Lists:
     return lists
 
 
+def alignment_rates(claims: list[Claimed], context: Context) -> Lists:
+    """``alignment-rates``: alignment rates, highest percentage first (by value), then country id;
+    per value of ``skg:alignedWith``, or left out. A rate of several countries or percentages shows
+    a row for each."""
+    lists: Lists = defaultdict(list)
+    rate = str(SKG.AlignmentRate)
+    for c in claims:
+        if c.cls != rate:
+            continue
+        rows = []
+        for text in _dates(c, SKG.percentage):
+            try:
+                value = Decimal(text)
+            except ArithmeticError:
+                raise ValueError(f"not a percentage the build writes: {text!r}") from None
+            rows += [Row((-value, _id(country)), (), c.claim) for country in _of(c, SKG.actor)]
+        lists[(None,)] += rows
+        for aligned_with in _of(c, SKG.alignedWith):
+            lists[(aligned_with,)] += rows
+    return lists
+
+
 #: The questions answered from pages, and how each lists its claims (keys: its parameters in order).
 QUESTIONS: dict[str, Callable[[list[Claimed], Context], Lists]] = {
+    "alignment-rates": alignment_rates,
     "claims-about-entity": claims_about_entity,
     "exercises-by-partner": exercises_by_partner,
     "positions-on-topic": positions_on_topic,
@@ -307,7 +341,8 @@ DEFAULT_LISTS = {
 #: page also has as ``skg:pageSecondKey`` the value (of :class:`Row`, here the partner) of its
 #: claims' rows, where that value has no list of its own with the first key (its rows fill a page
 #: or less); the question, that value given, reads every page found.
-HOLDS: dict[str, Callable[[Row], str]] = {"exercises-by-partner": lambda row: row.same[0] if row.same else ""}
+HOLDS: dict[str, Callable[[Row], str]] = {"exercises-by-partner": lambda row: row.same[0] if row.same else "",
+                                          "transfers-by-supplier": lambda row: row.then[0] if row.then else ""}
 #: Questions that read another question's pages (the same claims in the same order), as asked by default.
 READS = {"audit-claims": "claims-about-entity"}
 
@@ -367,7 +402,7 @@ def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
         if len(keys) > 1:
             out.append((page, SKG.pageSecondKey, keys[1]))
         holds = set().union(*(held[c] for c in items)) if held else set()
-        out += [(page, SKG.pageSecondKey, URIRef(v)) for v in sorted(holds) if (key[0], v) not in lists]
+        out += [(page, SKG.pageSecondKey, URIRef(v)) for v in sorted(holds) if v and (key[0], v) not in lists]
         out += [(page, SKG.pageItem, URIRef(c)) for c in items]
     return out
 
