@@ -23,7 +23,12 @@ own, and an import cache from one step does not help the next):
   (wall time, the CLI's import time included); ``supplies (cold, table)`` the same as a table (the
   default); ``supplies (cold, computed)`` a new process computing the same rows from the store
   without its index (the engine: ``KnowledgeGraph(store).supplies``);
-- ``view``: writing the HTML view (:mod:`graph.view`) from the Oxigraph store.
+- ``view``: writing the HTML view (:mod:`graph.view`) from the Oxigraph store;
+- with ``--endpoint URL`` (a SPARQL 1.1 server; ``--graph-store``, ``--user``, ``--password`` as for
+  ``serbia-kg push``): ``push``, the build put on that server (replacing the serbia-kg graphs it holds),
+  and ``sparql endpoint: <question>``, every saved question asked there as on Oxigraph, each answer's rows
+  compared with Oxigraph's (goal 6 of issue 21: the times side by side, printed under the table).
+  Without it that goal prints as not run.
 
 Sizes of :data:`LARGE` triples and more (``--sizes 1m,10m --large``) take minutes to build and
 gigabytes of disk, so they run only with ``--large``; at those sizes the groups that hold the whole
@@ -208,6 +213,21 @@ def question_variants(q, focus: dict) -> list[tuple[str, dict]]:
     return variants
 
 
+def answer_digest(result) -> str:
+    """A fingerprint of an answer's rows that two stores agree on when they give the same rows in any order:
+    each row as its values' text (as CSV writes them: datatypes and languages left out), sorted; a graph
+    answer as its triples in N-Triples, sorted."""
+    import hashlib
+
+    if getattr(result, "type", None) == "ASK":
+        lines = [str(bool(result.askAnswer))]
+    elif getattr(result, "type", None) in ("CONSTRUCT", "DESCRIBE"):
+        lines = sorted(" ".join(t.n3() for t in triple) for triple in result.graph)
+    else:
+        lines = sorted("\t".join("" if v is None else str(v) for v in row) for row in result)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]
+
+
 def child(group: str, ctx: dict) -> dict:
     """Run one group of steps; return ``{step: {"times": [...]}, ...}`` plus ``peak_mb``."""
     repeat = ctx["repeat"]
@@ -307,16 +327,21 @@ def child(group: str, ctx: dict) -> dict:
             return res
         from graph.store.backends import open_dataset
 
-        ds = open_dataset(out) if backend == "memory" else open_dataset(out, store=store)
+        if backend == "endpoint":  # the server the push group filled, asked through the SPARQL 1.1 Protocol
+            ds = open_dataset(endpoint=ctx["endpoint"])
+        else:
+            ds = open_dataset(out) if backend == "memory" else open_dataset(out, store=store)
         for q in saved_queries():
             if only is not None and q.name != only:
                 continue
             for variant, params in question_variants(q, focus):
-                rows = []
+                rows, digest = [], []
 
                 def ask():
                     r = run_text(ds, q.text, params, declared=q.params, where=q.name)
                     rows[:] = [len(r)]  # rows, triples, or 1 for ASK (rdflib's Result, graph.store.sparql.NativeResult)
+                    if not digest:  # the first (warm-up) run's answer, outside the timed runs' interest
+                        digest.append(answer_digest(r))
 
                 # one warm-up run (compiles the query, warms the store's cache), then the timed runs;
                 # a question over the time budget is stopped (rdflib's engine is pure Python: an alarm stops it)
@@ -329,7 +354,17 @@ def child(group: str, ctx: dict) -> dict:
                 except _Timeout:
                     res[name] = {"error": f"timeout (> {ctx['query_timeout']:.0f} s)"}
                     continue
-                res[name] = {"times": t, "rows": rows[0] if rows else None, "first": t_first[0]}
+                res[name] = {"times": t, "rows": rows[0] if rows else None, "first": t_first[0],
+                             "digest": digest[0] if digest else None}
+    elif group == "push":
+        from graph.store.backends import push
+
+        t0 = time.perf_counter()
+        done = push(out, ctx["graph_store"], endpoint=ctx["endpoint"], user=os.environ.get("SERBIA_KG_USER"),
+                    password=os.environ.get("SERBIA_KG_PASSWORD"))
+        took = time.perf_counter() - t0
+        res["push"] = {"times": [took], "triples": done["triples"], "graphs": len(done["graphs"]),
+                       "server": _server_name(ctx["endpoint"])}
     elif group == "graph":
         try:
             from graph.ask.projection import project
@@ -433,9 +468,24 @@ def _far_actor(kg, hub: str) -> str | None:
 
 # --- the parent: one size -----------------------------------------------------------------------------
 
-def _run_child(group: str, ctx: dict, timeout: float) -> dict:
+def _server_name(endpoint: str) -> str | None:
+    """What the server at ``endpoint`` calls itself (its ``Server`` header: ``Virtuoso/07.20.3238 ...``)."""
+    from urllib.parse import quote
+
+    from graph.store.remote import Client, HTTPFailure
+
+    client = Client()
+    try:
+        client.request("GET", f"{endpoint}?query={quote('ASK {}')}", headers={"Accept": "text/csv"})
+    except HTTPFailure:
+        return None
+    return client.last_headers.get("server")
+
+
+def _run_child(group: str, ctx: dict, timeout: float, env: dict | None = None) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", group, "--ctx", json.dumps(ctx)]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO))
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO),
+                         env=None if env is None else {**os.environ, **env})
     sampler = _TreeSampler(p.pid) if os.path.isdir("/proc") else None
     try:
         stdout, stderr = p.communicate(timeout=timeout)
@@ -551,8 +601,13 @@ def _cold_graph(ctx: dict, repeat: int, far: str) -> dict:
 
 
 def run_size(size: str, *, workdir: Path, seed: int, repeat: int, timeout: float, exact_budget: float,
-             query_timeout: float = 30.0, progress=print, skip: frozenset[str] = frozenset()) -> dict:
-    """Generate (or reuse) the corpus of one size and measure every step on it."""
+             query_timeout: float = 30.0, progress=print, skip: frozenset[str] = frozenset(),
+             server: dict | None = None) -> dict:
+    """Generate (or reuse) the corpus of one size and measure every step on it.
+
+    With ``server`` (``endpoint``, ``graph_store``, ``user``, ``password``) the build is also pushed
+    there (``push``) and the saved questions are asked there (``sparql endpoint: Q``), as on Oxigraph.
+    """
     target = parse_size(size)
     corpus = workdir / f"corpus-{size}-s{seed}"
     info_file = corpus / "corpus.json"
@@ -571,12 +626,18 @@ def run_size(size: str, *, workdir: Path, seed: int, repeat: int, timeout: float
     result: dict = {"size": size, "target": target, "corpus": info, "generate_s": gen_s, "steps": {}}
     groups = ["build", "bare", "shacl", "load memory", "load oxigraph", "sparql oxigraph", "sparql memory", "graph",
               "view"]
+    env = None
+    if server:  # goal 6 of issue 21: the same build on a real server, the same questions asked there
+        groups[groups.index("sparql oxigraph") + 1:groups.index("sparql oxigraph") + 1] = ["push", "sparql endpoint"]
+        ctx.update(endpoint=server["endpoint"], graph_store=server["graph_store"])
+        env = {k: v for k, v in (("SERBIA_KG_USER", server.get("user")), ("SERBIA_KG_PASSWORD", server.get("password")))
+               if v is not None}
     if target >= LARGE:
         skip = skip | LARGE_SKIP
     for group in [g for g in groups if g not in skip]:
         progress(f"[{size}] {group}")
         t0 = time.perf_counter()
-        r = _run_child(group, ctx, timeout)
+        r = _run_child(group, ctx, timeout, env)
         peak, tree = r.pop("peak_mb", None), r.pop("tree_mb", None)
         if "na" in r or "error" in r:
             result["steps"][group] = r
@@ -585,6 +646,9 @@ def run_size(size: str, *, workdir: Path, seed: int, repeat: int, timeout: float
                 data["peak_mb"], data["tree_mb"] = peak, tree
                 result["steps"][step] = data
         progress(f"[{size}] {group}: {time.perf_counter() - t0:.1f} s")
+        if group == "push" and "error" in r:
+            progress(f"[{size}] the push failed; the questions are not asked on the server")
+            skip = skip | {"sparql endpoint"}
         if group == "build" and "error" in r:
             progress(f"[{size}] the build failed; skipping the rest of this size")
             return result
@@ -739,10 +803,42 @@ def render(results: list[dict], mach: dict | None = None) -> str:
                            f"(estimated)")
         lines.append(f"- {r['size']}: " + ("; ".join(out) if out else "–"))
     lines.append("")
+    lines.extend(beside_server(results))
     lines.extend(goals(results[-1]))
     lines.append("")
     lines.extend(goals_at_size(results))
     return "\n".join(lines)
+
+
+def beside_server(results: list[dict]) -> list[str]:
+    """For each size pushed to a server: its push, and each saved question's time there beside Oxigraph's
+    (medians of the same runs), with whether the two gave the same rows (:func:`answer_digest`)."""
+    lines: list[str] = []
+    for r in results:
+        s = r["steps"]
+        pushed = s.get("push")
+        if not pushed:
+            continue
+        if "error" in pushed:
+            lines += [f"Push of {r['size']} to the server: {pushed['error']}", ""]
+            continue
+        t = _median(pushed)
+        lines.append(f"Push of {r['size']} to {pushed.get('server') or 'the server'}: {pushed['triples']:,} triples "
+                     f"in {pushed['graphs']:,} graphs, {_fmt_t(t)} ({pushed['triples'] / t:,.0f} triples/s). "
+                     "Saved questions there beside Oxigraph (median of the runs, each side warm):")
+        lines.append("")
+        lines.append("| question | Oxigraph | server | server / Oxigraph | rows (Oxigraph, server) | same rows |")
+        lines.append("|---|---|---|---|---|---|")
+        for name in [n.split(": ", 1)[1] for n in s if n.startswith("sparql oxigraph: ")]:
+            o, e = s.get(f"sparql oxigraph: {name}") or {}, s.get(f"sparql endpoint: {name}") or {}
+            mo, me = _median(o), _median(e)
+            same = ("–" if not (o.get("digest") and e.get("digest"))
+                    else "same" if o["digest"] == e["digest"] else "DIFFERS")
+            lines.append(f"| {name} | {_cell(o) if o else '–'} | {_cell(e) if e else '–'} | "
+                         f"{f'{me / mo:.1f}×' if mo and me else '–'} | {o.get('rows', '–')}, {e.get('rows', '–')} | "
+                         f"{same} |")
+        lines.append("")
+    return lines
 
 
 def goals(r: dict) -> list[str]:
@@ -795,7 +891,8 @@ def goals_at_size(results: list[dict]) -> list[str]:
     out = ["Goals of issue 21:"]
 
     def line(ok, text):
-        out.append(f"- [{'met' if ok else 'NOT met' if ok is not None else 'not measured'}] {text}")
+        word = ok if isinstance(ok, str) else 'met' if ok else 'NOT met' if ok is not None else 'not measured'
+        out.append(f"- [{word}] {text}")
 
     one = by_size.get("1m") or results[-1]
     s, at = one["steps"], f"at {one['size']}"
@@ -837,7 +934,50 @@ def goals_at_size(results: list[dict]) -> list[str]:
              f"{_fmt_t(qs[worst])}" + (f"; over: {', '.join(slow)}" if slow else ""))
     _goal_streaming(results, line)
     line(None, "incremental build (one source changed in a built 1M corpus) < 5 % of a full build")
+    _goal_server(results, line)
     return out
+
+
+#: Goal 6 of issue 21: the size pushed to a real server, every saved question answered there.
+GOAL_SERVER_SIZE = "10m"
+
+
+def _goal_server(results: list[dict], line) -> None:
+    """Goal 6 of issue 21: the 10M build pushed to a server and every saved question answered there with the
+    rows Oxigraph gives (times beside Oxigraph's in :func:`beside_server`). Not run without ``--endpoint``;
+    measured at a smaller size only, it says so and gives that size's figures."""
+    text = f"{GOAL_SERVER_SIZE.upper()} triples on a real server: push, then every saved question answered there"
+    pushed = [r for r in results if r["steps"].get("push")]
+    if not pushed:
+        line("not run", text + ": no server given (--endpoint URL, with --user and --password)")
+        return
+    r = next((x for x in pushed if x["size"] == GOAL_SERVER_SIZE), pushed[-1])
+    s = r["steps"]
+    if "error" in s["push"]:
+        verdict, figures = False, f"push of {r['size']}: {s['push']['error']}"
+    else:
+        names = [n.split(": ", 1)[1] for n in s if n.startswith("sparql oxigraph: ")]
+        asked = {n: s.get(f"sparql endpoint: {n}") or {} for n in names}
+        failed = [n for n, e in asked.items() if not e.get("times")]
+        differ = [n for n, e in asked.items()
+                  if e.get("digest") and e["digest"] != s[f"sparql oxigraph: {n}"].get("digest")]
+        ratios = [_median(e) / _median(s[f"sparql oxigraph: {n}"]) for n, e in asked.items()
+                  if _median(e) and _median(s[f"sparql oxigraph: {n}"])]
+        gm = math.exp(sum(math.log(x) for x in ratios) / len(ratios)) if ratios else None
+        slowest = max((n for n in asked if _median(asked[n])), key=lambda n: _median(asked[n]), default=None)
+        verdict = not failed and not differ
+        figures = (f"push of {r['size']} {_fmt_t(_median(s['push']))} ({s['push']['triples']:,} triples); "
+                   f"{len(asked) - len(failed)} of {len(asked)} questions answered there, "
+                   f"{len(asked) - len(failed) - len(differ)} with Oxigraph's rows"
+                   + (f"; server / Oxigraph geometric mean {gm:.1f}×" if gm else "")
+                   + (f"; slowest there {slowest} {_fmt_t(_median(asked[slowest]))}" if slowest else "")
+                   + (f"; not answered: {', '.join(failed)}" if failed else "")
+                   + (f"; different rows: {', '.join(differ)}" if differ else ""))
+    if r["size"] != GOAL_SERVER_SIZE:
+        line(None, f"{text}: not run at {GOAL_SERVER_SIZE}; at {r['size']}: {figures}"
+             + ("" if verdict else " (NOT met there)"))
+    else:
+        line(verdict, f"{text}: {figures}")
 
 
 #: Goal 1 of issue 21 (the streaming build): the sizes it names, the build / bare load ratio, the exponent.
@@ -911,6 +1051,17 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"allow sizes of {LARGE // 1_000_000}M triples and more (10m: about 220 MB of sources, "
                              "tens of minutes and several GB of disk per size); at those sizes the groups that hold "
                              f"the dataset in rdflib ({', '.join(sorted(LARGE_SKIP))}) are left out")
+    parser.add_argument("--endpoint", metavar="URL",
+                        help="a SPARQL 1.1 server's query URL: each size is pushed there (replacing the serbia-kg "
+                             "graphs it holds) and the saved questions are asked there too, beside Oxigraph "
+                             "(goal 6 of issue 21); without it that goal is not run")
+    parser.add_argument("--graph-store", metavar="URL",
+                        help="its Graph Store Protocol URL (default: Virtuoso's /sparql-graph-crud-auth beside "
+                             "/sparql, Oxigraph server's /store beside /query)")
+    parser.add_argument("--user", default=os.environ.get("SERBIA_KG_USER"),
+                        help="the server's account (default: $SERBIA_KG_USER)")
+    parser.add_argument("--password", default=os.environ.get("SERBIA_KG_PASSWORD"),
+                        help="its password (default: $SERBIA_KG_PASSWORD, better than the command line)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--ctx", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -928,6 +1079,15 @@ def main(argv: list[str] | None = None) -> int:
     if large and not args.large:
         parser.error(f"--sizes: {', '.join(large)} takes tens of minutes and several GB of disk to build; "
                      "pass --large to run it")
+    server = None
+    if args.endpoint:
+        gsp = args.graph_store
+        for tail, crud in (("/sparql", "/sparql-graph-crud-auth"), ("/query", "/store")):
+            if gsp is None and args.endpoint.rstrip("/").endswith(tail):
+                gsp = args.endpoint.rstrip("/")[: -len(tail)] + crud
+        if gsp is None:
+            parser.error("--endpoint: give --graph-store URL too (the server's Graph Store Protocol address)")
+        server = {"endpoint": args.endpoint, "graph_store": gsp, "user": args.user, "password": args.password}
     args.workdir.mkdir(parents=True, exist_ok=True)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     results = []
@@ -935,7 +1095,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_size(size, workdir=args.workdir, seed=args.seed, repeat=args.repeat,
                                 timeout=args.timeout, exact_budget=args.exact_budget,
                                 query_timeout=args.query_timeout, progress=log,
-                                skip=frozenset(g.strip() for g in args.skip.split(",") if g.strip())))
+                                skip=frozenset(g.strip() for g in args.skip.split(",") if g.strip()),
+                                server=server))
         if args.json:  # written after each size, so a long run leaves what it measured
             args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=1) + "\n")
     print(render(results, machine()))

@@ -75,7 +75,7 @@ def test_bench_leaves_the_in_memory_groups_out_at_large_sizes(tmp_path, monkeypa
     import bench
 
     ran: list[str] = []
-    monkeypatch.setattr(bench, "_run_child", lambda group, ctx, timeout: ran.append(group) or {})
+    monkeypatch.setattr(bench, "_run_child", lambda group, ctx, timeout, env=None: ran.append(group) or {})
     skip = frozenset({"load oxigraph", "graph"})  # their follow-up steps start processes of their own
     bench.run_size("2k", workdir=tmp_path, seed=1, repeat=1, timeout=60, exact_budget=1, progress=lambda m: None,
                    skip=skip)
@@ -85,6 +85,50 @@ def test_bench_leaves_the_in_memory_groups_out_at_large_sizes(tmp_path, monkeypa
     bench.run_size("2k", workdir=tmp_path, seed=1, repeat=1, timeout=60, exact_budget=1, progress=lambda m: None,
                    skip=skip)
     assert ran == ["build", "bare", "sparql oxigraph", "view"]
+    # given a server, the build is pushed there and the questions asked there, after Oxigraph's
+    ran.clear()
+    bench.run_size("2k", workdir=tmp_path, seed=1, repeat=1, timeout=60, exact_budget=1, progress=lambda m: None,
+                   skip=skip, server={"endpoint": "http://h/sparql", "graph_store": "http://h/crud", "user": "u",
+                                      "password": "p"})
+    assert ran == ["build", "bare", "sparql oxigraph", "push", "sparql endpoint", "view"]
+
+
+def _sized(size: str, steps: dict) -> dict:
+    return {"size": size, "triples": 10_271_037, "corpus": {"triples_estimate": 1, "claims": 1, "sources": 1},
+            "steps": steps}
+
+
+def test_bench_prints_goal_6_as_not_run_without_a_server_and_checks_it_with_one():
+    """Goal 6 of issue 21 (10M on a real server): not run without --endpoint; with one, met only when every
+    saved question answered there with Oxigraph's rows, and the times side by side."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import bench
+
+    ox = {"sparql oxigraph: a": {"times": [0.010], "rows": 3, "digest": "x"},
+          "sparql oxigraph: b": {"times": [0.020], "rows": 5, "digest": "y"}}
+    out = "\n".join(bench.goals_at_size([_sized("10m", dict(ox))]))
+    assert "- [not run] 10M triples on a real server: push, then every saved question answered there: no server" in out
+    push = {"push": {"times": [600.0], "triples": 10_271_037, "graphs": 6988, "server": "Virtuoso/07.20.3238"}}
+    good = {**ox, **push, "sparql endpoint: a": {"times": [0.030], "rows": 3, "digest": "x"},
+            "sparql endpoint: b": {"times": [0.040], "rows": 5, "digest": "y"}}
+    out = "\n".join(bench.goals_at_size([_sized("10m", good)]))
+    assert ("- [met] 10M triples on a real server: push, then every saved question answered there: push of 10m "
+            "600.00 s (10,271,037 triples); 2 of 2 questions answered there, 2 with Oxigraph's rows; "
+            "server / Oxigraph geometric mean 2.4×; slowest there b 40.0 ms") in out
+    table = "\n".join(bench.beside_server([_sized("10m", good)]))
+    assert "Push of 10m to Virtuoso/07.20.3238: 10,271,037 triples in 6,988 graphs, 600.00 s (17,118 triples/s)" in table
+    assert "| a | 10.0 ms (1×) | 30.0 ms (1×) | 3.0× | 3, 3 | same |" in table
+    bad = {**good, "sparql endpoint: b": {"times": [0.040], "rows": 4, "digest": "z"}}
+    bad.pop("sparql endpoint: a")
+    out = "\n".join(bench.goals_at_size([_sized("10m", bad)]))
+    assert "- [NOT met] 10M triples on a real server" in out
+    assert "1 of 2 questions answered there, 0 with Oxigraph's rows" in out
+    assert "not answered: a; different rows: b" in out
+    assert "| b | 20.0 ms (1×) | 40.0 ms (1×) | 2.0× | 5, 4 | DIFFERS |" in "\n".join(bench.beside_server([_sized("10m", bad)]))
+    # measured at a smaller size only: not measured at 10M, that size's figures given
+    out = "\n".join(bench.goals_at_size([_sized("1m", good)]))
+    assert "- [not measured] 10M triples on a real server: push, then every saved question answered there: " \
+           "not run at 10m; at 1m: push of 1m" in out
 
 
 def test_bench_questions_runs_the_saved_questions_of_two_checkouts_by_turns(synthetic_built, capsys):

@@ -16,11 +16,11 @@ On every back-end the default graph of a query is the union of the dataset's nam
 from __future__ import annotations
 
 import os
+import queue
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -29,7 +29,7 @@ from graph.model import generation
 from graph.model.errors import InputError, NotBuilt
 from graph.model.terms import GRAPH, PREFIXES
 from graph.store.native import open_store
-from graph.store.remote import Client, HTTPFailure, has_own_page, names_graphs, split_graphs, with_dataset
+from graph.store.remote import Client, HTTPFailure, has_own_page, iter_graphs, names_graphs, with_dataset
 
 __all__ = ["open_dataset", "open_native", "load_store", "push", "remote_graphs", "RemoteError", "TRIG", "ENV_ENDPOINT",
            "ENV_GRAPH_STORE", "ENV_USER", "ENV_PASSWORD"]
@@ -405,7 +405,7 @@ def push(out: Path | None, graph_store: str, *, endpoint: str | None = None, use
     build = record.get("build") if record else None
     client = client or Client(user, password)
     with tempfile.TemporaryDirectory(prefix="serbia-kg-push-") as tmp:
-        graphs = {name: v for name, v in split_graphs(dataset, Path(tmp)).items() if name.startswith(str(GRAPH))}
+        graphs = ((name, path, n) for name, path, n in iter_graphs(dataset, Path(tmp)) if name.startswith(str(GRAPH)))
         pushed, triples = _put_graphs(graphs, graph_store, client, jobs, progress)
     removed = _remove_stale(endpoint, graph_store, client, pushed, progress) if endpoint is not None else []
     # last: the manifest, which questions through --endpoint read (the new dataset is complete now)
@@ -414,55 +414,99 @@ def push(out: Path | None, graph_store: str, *, endpoint: str | None = None, use
     return {"graphs": pushed, "triples": triples, "removed": removed}
 
 
-def _put_graphs(graphs: dict[str, tuple[Path, int]], graph_store: str, client: Client, jobs: int,
+def _put_graphs(graphs: Iterable[tuple[str, Path, int]], graph_store: str, client: Client, jobs: int,
                 progress: Callable[[str], None] | None) -> tuple[list[str], int]:
-    """PUT each graph (``jobs`` at once), said in name order; the names sent (sorted) and their triples.
+    """PUT each graph of ``graphs`` (``jobs`` at once) as it comes; the names sent (sorted) and their triples.
 
-    The first failure stops the sending (what is under way finishes) and raises one
-    :class:`RemoteError` naming the first graph that failed and how many were sent."""
-    local = threading.local()
+    Graphs are sent while the dataset is still being split (:func:`graph.store.remote.iter_graphs`), the
+    largest waiting graph first (a large graph found late would otherwise be sent alone at the end); a graph
+    given again (its whole file, later) is sent again. Progress is said in name order once every graph is
+    known, whatever finished first. The first failure stops the sending (what is under way finishes; the
+    split runs to its end, to count the graphs) and raises one :class:`RemoteError` naming the first graph
+    that failed and how many were sent."""
+    latest: dict[str, tuple[Path, int]] = {}  # the last file given for each graph (set before it is queued)
+    waiting: queue.PriorityQueue = queue.PriorityQueue()
+    finished: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    guard = threading.Lock()
+    locks: dict[str, threading.Lock] = {}  # a lock per graph
 
-    def put(name: str) -> str:
-        if jobs == 1:
-            http = client
-        else:  # one client per thread: a digest nonce count is not shared
-            http = getattr(local, "client", None) or Client(client.user, client.password, client.timeout,
-                                                            client.retries, client.sleep)
-            local.client = http
-        _http(graph_store + "?" + urlencode({"graph": name}), method="PUT", data=graphs[name][0],
-              headers={"Content-Type": "application/n-triples"}, client=http)
-        return name
+    def worker() -> None:
+        # one client per thread: a digest nonce count is not shared
+        http = client if jobs == 1 else Client(client.user, client.password, client.timeout, client.retries,
+                                               client.sleep)
+        while True:
+            _, _, item = waiting.get()
+            if item is None:
+                return
+            name, path = item
+            with guard:
+                lock = locks.setdefault(name, threading.Lock())
+            with lock:  # one PUT of a graph at a time, and only of its last file: the last one given wins
+                if stop.is_set() or latest[name][0] != path:
+                    finished.put((name, path, None, True))
+                    continue
+                try:
+                    _http(graph_store + "?" + urlencode({"graph": name}), method="PUT", data=path,
+                          headers={"Content-Type": "application/n-triples"}, client=http)
+                except Exception as exc:  # said by the caller's thread (a RemoteError as one line, a bug as it is)
+                    stop.set()
+                    finished.put((name, path, exc, False))
+                    continue
+                finished.put((name, path, None, False))
 
-    pushed: list[str] = []
-    triples = 0
-    failed: list[tuple[str, RemoteError]] = []
-    order, done, told = sorted(graphs), set(), 0
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(put, name): name for name in order}
-        for future in as_completed(futures):
-            name = futures[future]
-            if future.cancelled():
-                continue
+    sent: dict[str, Path] = {}  # the file sent for each graph, when it is the last one given
+    failed: list[tuple[str, Exception]] = []
+    submitted = 0
+    told, order = 0, None
+
+    def collect(block: bool) -> None:
+        nonlocal submitted, told
+        while submitted:
             try:
-                future.result()
-            except RemoteError as exc:
-                failed.append((name, exc))
-                for other in futures:  # stop sending; what is under way finishes
-                    other.cancel()
-                continue
-            pushed.append(name)
-            triples += graphs[name][1]
-            done.add(name)
-            while told < len(order) and order[told] in done:  # said in name order, whatever finished first
+                name, path, error, skipped = finished.get(block=block)
+            except queue.Empty:
+                break
+            submitted -= 1
+            if error is not None:
+                failed.append((name, error))
+            elif not skipped and latest[name][0] == path:
+                sent[name] = path
+        if order is not None:  # said in name order, whatever finished first
+            while told < len(order) and order[told] in sent:
                 if progress:
-                    progress(f"pushed {order[told]} ({graphs[order[told]][1]} triples)")
+                    progress(f"pushed {order[told]} ({latest[order[told]][1]} triples)")
                 told += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, jobs))]
+    for t in threads:
+        t.start()
+    try:
+        for seq, (name, path, count) in enumerate(graphs):
+            latest[name] = (path, count)
+            sent.pop(name, None)
+            if not stop.is_set():
+                waiting.put((-count, seq, (name, path)))
+                submitted += 1
+            collect(block=False)
+        order = sorted(latest)
+        collect(block=True)
+    except BaseException:  # the split failed (or was interrupted): what is under way finishes, the rest is not sent
+        stop.set()
+        raise
+    finally:
+        for i in range(len(threads)):  # after every graph (their priorities are negative)
+            waiting.put((1, i, None))
+        for t in threads:
+            t.join()
     if failed:
         first, error = min(failed, key=lambda f: f[0])
-        raise RemoteError(f"push stopped at graph <{first}> ({len(pushed)} of {len(graphs)} graphs sent; "
+        if not isinstance(error, RemoteError):
+            raise error
+        raise RemoteError(f"push stopped at graph <{first}> ({len(sent)} of {len(latest)} graphs sent; "
                           f"each graph on the server is whole, old or new; push again to finish): "
                           f"{error.message}")
-    return sorted(pushed), triples
+    return sorted(sent), sum(latest[name][1] for name in sent)
 
 
 def _remove_stale(endpoint: str, graph_store: str, client: Client, pushed: list[str],

@@ -19,15 +19,15 @@ import http.client
 import re
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 from urllib.parse import urlsplit
 from urllib.request import (HTTPDigestAuthHandler, HTTPPasswordMgrWithDefaultRealm, Request,
                             parse_http_list, parse_keqv_list)
 
 import pyoxigraph as ox
 
-__all__ = ["Client", "HTTPFailure", "with_dataset", "names_graphs", "has_own_page", "split_graphs", "TIMEOUT",
-           "RETRIES"]
+__all__ = ["Client", "HTTPFailure", "with_dataset", "names_graphs", "has_own_page", "split_graphs", "iter_graphs",
+           "TIMEOUT", "RETRIES"]
 
 #: Seconds to wait for a remote server (per request).
 TIMEOUT = 300
@@ -274,13 +274,21 @@ def with_dataset(query: str, default: Iterable[str], named: Iterable[str]) -> st
 
 # --- push: one named graph per PUT ------------------------------------------------------------
 
-def split_graphs(dataset: Path, folder: Path) -> dict[str, tuple[Path, int]]:
-    """Write each named graph of ``dataset`` (N-Quads or TriG) to an N-Triples file in ``folder``.
+def iter_graphs(dataset: Path, folder: Path) -> Iterator[tuple[str, Path, int]]:
+    """Write each named graph of ``dataset`` (N-Quads or TriG) to an N-Triples file in ``folder``, and yield
+    ``(graph IRI, file, triples)`` as soon as the graph's file is complete, so that it can be sent while the
+    rest is split.
 
-    Returns ``{graph IRI: (file, triples)}``. Read by pyoxigraph as a stream: memory stays flat.
+    The N-Quads of a build come graph by graph, so a graph is complete when the next one begins. A graph that
+    comes back after another one (a dataset written in another order) is copied to a new file that takes the
+    rest of its triples, and yielded again, complete, at the end: the last file yielded for a graph is the
+    whole graph (a file already yielded is never written to again). Read by pyoxigraph as a stream: memory
+    stays flat.
     """
     fmt = ox.RdfFormat.N_QUADS if dataset.suffix == ".nq" else ox.RdfFormat.TRIG
     files: dict[str, tuple[Path, int]] = {}
+    again: list[str] = []  # graphs that came back after they were yielded: yielded once more at the end
+    made = 0
     name: str | None = None
     fh = None
     try:
@@ -288,11 +296,24 @@ def split_graphs(dataset: Path, folder: Path) -> dict[str, tuple[Path, int]]:
             g = quad.graph_name
             if not isinstance(g, ox.NamedNode):
                 continue
-            if g.value != name:  # the N-Quads of a build come graph by graph: one file open at a time
+            if g.value != name:  # one file open at a time
                 if fh is not None:
                     fh.close()
+                    fh = None
+                    assert name is not None
+                    if name not in again:
+                        yield name, files[name][0], files[name][1]
                 name = g.value
-                path, _ = files.setdefault(name, (folder / f"{len(files):06d}.nt", 0))
+                path = folder / f"{made:06d}.nt"
+                made += 1
+                if name in files:  # back after another graph: its file was yielded, so copy it
+                    old, count = files[name]
+                    path.write_bytes(old.read_bytes())
+                    files[name] = (path, count)
+                    if name not in again:
+                        again.append(name)
+                else:
+                    files[name] = (path, 0)
                 fh = open(path, "a", encoding="utf-8")
             assert fh is not None
             fh.write(f"{quad.subject} {quad.predicate} {quad.object} .\n")
@@ -300,4 +321,13 @@ def split_graphs(dataset: Path, folder: Path) -> dict[str, tuple[Path, int]]:
     finally:
         if fh is not None:
             fh.close()
-    return files
+    if name is not None and name not in again:
+        yield name, files[name][0], files[name][1]
+    for back in again:
+        yield back, files[back][0], files[back][1]
+
+
+def split_graphs(dataset: Path, folder: Path) -> dict[str, tuple[Path, int]]:
+    """Each named graph of ``dataset`` written to an N-Triples file in ``folder`` (:func:`iter_graphs`):
+    ``{graph IRI: (file, triples)}``."""
+    return {name: (path, count) for name, path, count in iter_graphs(dataset, folder)}
