@@ -2,7 +2,7 @@
 
 The shapes (``ontology/shapes/shapes.ttl``: ``common.ttl`` and one shape per claim type generated
 from the schema, :mod:`graph.model.schema`) use a small part of SHACL Core: ``sh:targetClass``,
-property shapes on a predicate or a sequence of predicates, ``sh:minCount``, ``sh:maxCount``,
+property shapes on a predicate (a sequence of predicates in a nested shape), ``sh:minCount``, ``sh:maxCount``,
 ``sh:class``, ``sh:datatype``, ``sh:in``, ``sh:or``, ``sh:node``, ``sh:minInclusive``,
 ``sh:maxInclusive`` and ``sh:message``. :func:`compiled` reads them into a few plain records
 (:class:`Shape`, :class:`Prop`, :class:`Test`); a shape that uses any other part of SHACL is refused
@@ -10,12 +10,15 @@ property shapes on a predicate or a sequence of predicates, ``sh:minCount``, ``s
 
 - :func:`check_lines`: the checks run in Python on N-Triples lines, node by node (the ``compiled``
   engine of :mod:`graph.compile.shapes`);
-- :func:`queries`: one SPARQL ``SELECT`` per constraint, whose rows are the violations, and
-  :func:`check_store`, which runs them in a pyoxigraph store (the ``sparql`` engine).
+- :func:`queries`: one SPARQL ``SELECT`` per constraint (a few for a nested shape), whose rows are
+  the violations, and :func:`check_store`, which runs them in a pyoxigraph store: not an engine of
+  the build (slower, and Oxigraph stores an ``xsd:nonNegativeInteger`` as an ``xsd:integer``, so
+  the verdict on that datatype cannot be SHACL's), kept for ``scripts/bench_validation.py``.
 
-Both give the violations shacl-rust and pySHACL give (the focus node, the shape's message, the path
-and the value), as ``(focus, message, path, value)`` in N-Triples text; ``tests/test_shapes.py``
-compares all four engines on every example, on the seed corpus and on faults put into it.
+Both give their violations as ``(focus, message, path, value)`` in N-Triples text;
+``tests/test_shapes.py`` compares the Python checks with shacl-rust and pySHACL on every example,
+on the seed corpus and on faults put into it, ``tests/test_constraints.py`` the queries with the
+Python checks.
 """
 
 from __future__ import annotations
