@@ -293,3 +293,70 @@ def test_a_turtle_record_that_does_not_fit_the_previous_file_gives_a_turtle_writ
     drop_last_claim(corpus / name / "claims.yaml")
     lines, got = incremental(corpus, out)
     assert compiled(lines) == [name] and got == full_outputs(corpus, tmp_path / "full")
+
+
+def test_ties_and_pages_are_updated_subject_by_subject(synthetic, tmp_path, monkeypatch):
+    """kgg:ties and kgg:pages are not made again from every source's records: the nodes the changed claims
+    bear on are (graph/compile/delta.py), and the TriG and JSON-LD copy the graphs' other subjects."""
+    from graph.compile import delta
+
+    corpus, out = built_copy(synthetic, tmp_path)
+    made: list[tuple[str, int]] = []
+    derive = delta.derive
+    monkeypatch.setattr(delta, "derive", lambda *a: (lambda r: made.append(r) or r)(derive(*a)))
+    spliced: list[tuple[str, int, int]] = []
+    splice = delta.splice_chunk
+
+    def watched(fmt, old, patch, make):
+        new = splice(fmt, old, patch, make)  # a Mismatch (then the chunk is written whole) fails the test
+        spliced.append((fmt, len(patch.insert), patch.subjects_before))
+        return new
+
+    monkeypatch.setattr(delta, "splice_chunk", watched)
+    names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())
+    for step in range(3):
+        if step == 0:  # a claim dropped
+            drop_last_claim(corpus / names[3] / "claims.yaml")
+        elif step == 1:  # a source added, a copy of another (its claims name the same pairs of actors)
+            copy_source(corpus, names[4], "zz-added-copy")
+        else:  # and removed
+            shutil.rmtree(corpus / "zz-added-copy")
+        made.clear()
+        spliced.clear()
+        _, got = incremental(corpus, out)
+        assert len(made) == 1 and made[0] is not None
+        patches = made[0]
+        ties = patches["<https://w3id.org/serbia-kg/graph/ties>"]
+        pages = patches["<https://w3id.org/serbia-kg/graph/pages>"]
+        assert ties.removed or ties.added or step == 0
+        assert pages.removed or pages.added
+        # a few subjects written again, in both outputs, the others copied
+        assert sorted(fmt for fmt, _, _ in spliced) == ["json-ld", "json-ld", "trig", "trig"]
+        assert all(n < before for _, n, before in spliced) and any(n for _, n, _ in spliced)
+        assert got == full_outputs(corpus, tmp_path / f"full-{step}")
+
+
+def test_a_source_whose_files_kept_their_stats_is_not_read_again(synthetic, tmp_path, monkeypatch):
+    from graph.compile import incremental as inc
+
+    monkeypatch.setattr(inc, "SETTLED_NS", 0)  # (a build trusts only files changed 2 s or more before it)
+    corpus, out = built_copy(synthetic, tmp_path)
+    read: list[str] = []
+    digest = inc.source_digest
+    monkeypatch.setattr(inc, "source_digest", lambda folder: read.append(folder.name) or digest(folder))
+    lines, before = incremental(corpus, out)
+    assert read == [] and compiled(lines) == []
+    name = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())[2]
+    claims = corpus / name / "source.yaml"
+    text = claims.read_text()
+    i = re.search(r"(?m)^title: \W*\w", text).end() - 1
+    claims.write_text(text[:i] + text[i].swapcase() + text[i + 1:])  # the same size, other bytes
+    lines, got = incremental(corpus, out)
+    assert read == [name] and compiled(lines) == [name]
+    assert got == full_outputs(corpus, tmp_path / "full")
+    # the same bytes written back (a new time): read again, found unchanged, not compiled
+    read.clear()
+    claims.write_text(text)
+    claims.write_text(claims.read_text())
+    lines, got = incremental(corpus, out)
+    assert read == [name]

@@ -17,6 +17,7 @@ import json
 import os
 from collections import Counter
 import shutil
+import sys
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -173,6 +174,8 @@ class Spooled:
     #: Each source's records (by folder name): what the next build reuses; ``plan``: what this one reused.
     entries: dict[str, incremental.Entry] | None = None
     plan: incremental.Plan | None = None
+    #: The graphs an incremental build updated subject by subject (:class:`graph.compile.delta.Patch`, no data).
+    patches: dict = field(default_factory=dict)
 
     def add(self, graphs: dict[str, list[str]], name: str) -> None:
         """Write ``graphs`` (graph -> N-Triples strings) as the spool's file ``name``."""
@@ -332,7 +335,7 @@ def _compile_slice(index: int) -> _Slice:
             triples.extend(compiled.triples)
             actors = named_actors(compiled.iri, compiled.triples, job["actors"])
             if len(actors) > 1:
-                res.named.append(Named(compiled.claim_id, str(source.graph_iri), str(compiled.iri), actors))
+                res.named.append(Named(compiled.claim_id, sys.intern(str(source.graph_iri)), str(compiled.iri), actors))
             res.pages.append(claimed(compiled.iri, compiled.claim_id, source.graph_iri, compiled.triples))
             if compiled.type == "transfer":
                 corroboration.extend(compiled.triples)
@@ -412,14 +415,22 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
 
     corpus = Path(corpus)
     folders = discover(corpus)
-    keys = {folder.name: incremental.source_digest(folder) for folder in folders} if spool is not None else {}
+    keys: dict[str, str] = {}
+    stats: dict[str, tuple | None] = {}
+    if spool is not None:
+        known = reuse.entries if reuse is not None and reuse.incremental else {}
+        for folder in folders:
+            keys[folder.name], stats[folder.name] = incremental.source_key(folder, known.get(folder.name))
     reused: dict[str, incremental.Entry] = {}
     if spool is not None and reuse is not None and reuse.incremental:
         reused = {f.name: reuse.entries[f.name] for f in folders
                   if f.name in reuse.entries and reuse.entries[f.name].key == keys[f.name]}
     ontology = ontology_graph()
     schemes = concept_schemes(ontology)
-    registry = load_registry(corpus / "registry", categories=schemes.get("SystemCategories"))
+    if reuse is not None and reuse.incremental and reuse.registry is not None:  # read as before: its files unchanged
+        registry = reuse.registry
+    else:
+        registry = load_registry(corpus / "registry", categories=schemes.get("SystemCategories"))
     nt = nt_converter()
     ontology_triples, registry_triples = list(ontology), list(registry.triples())
     graphs: dict[str, list[str]] = {
@@ -450,6 +461,8 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     spooled = None
     if spool is not None:
         spooled = _spooled(Path(spool), results, folders, keys, reused, reuse)
+        for name, entry in (spooled.entries or {}).items():
+            entry.stats = stats[name]
         entries = list((spooled.entries or {}).values())
         sources = [e.source for e in entries]
         collected = [e.read for e in entries]
@@ -462,8 +475,17 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         transfers = [t for r in results for t in r.transfers]
         named = [n for r in results for n in r.named]
         claimed_list = [c for r in results for c in r.pages]
-    values = _derived(graphs, ontology_triples, registry_triples, read, sources, transfers, named, claimed_list)
-    if spooled is not None:  # the ontology, the registry and the derived graphs: the spool's last file
+    patched = None
+    if spooled is not None and reuse is not None and reuse.incremental:
+        changed = [e for name, e in reuse.entries.items() if name not in reused]
+        patched = _patched(spooled, reuse, changed, [spooled.entries[f.name] for f in to_compile] if spooled.entries
+                           else [], registry_triples, read)
+    if patched is not None:  # kgg:ties and kgg:pages updated for what changed; kgg:links made again
+        graphs = {}
+        values = _derived(graphs, ontology_triples, registry_triples, read, sources, transfers, None, None)
+    else:
+        values = _derived(graphs, ontology_triples, registry_triples, read, sources, transfers, named, claimed_list)
+    if spooled is not None:  # the ontology, the registry and the derived graphs (or kgg:links): the spool's last file
         spooled.add(graphs, "whole.nq")
         graphs = {}
     # every source's values, or none (a reused source whose values were not kept)
@@ -522,7 +544,7 @@ def _spooled(spool: Path, results: list[_Slice], folders: list[Path], keys: dict
 
 def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_triples: list,
              read: tuple[Sequence[str], Sequence[str]] | None, sources: list[Source], transfers: list,
-             named: list, claimed_list: list) -> dict[str, list]:
+             named: list | None, claimed_list: list | None) -> dict[str, list]:
     """Add the derived graphs (kgg:links, kgg:ties, kgg:pages) to ``graphs``, made from every source's
     records; with ``read``, return the values of those properties in them, the ontology and the registry."""
     from graph.compile.corroboration import LINKS, link_transfers, Triples
@@ -537,12 +559,64 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
     # several sources, one fact: the derived kgg:links graph
     links = link_transfers(transfers, Triples(ontology_triples + registry_triples))
     graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(links.triples())]
+    if named is None or claimed_list is None:  # updated elsewhere (:mod:`graph.compile.delta`)
+        return values
     # actors named together: the derived kgg:ties graph
     graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(tie_triples(named))]
     # the saved questions' answers in order, a page at a time: the derived kgg:pages graph
     pages = page_triples(claimed_list, sources, registry_triples)
     graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(pages)]
     return values
+
+
+#: What the derived graphs kgg:ties and kgg:pages hold: a build that collects any of it for the view
+#: makes them whole (:func:`_patched`).
+_DERIVED_READS = {str(x) for x in (SKG.tieFrom, SKG.tieTo, SKG.claimCount, SKG.sourceCount, SKG.firstClaim,
+                                    SKG.pageOf, SKG.pageKey, SKG.pageStart, SKG.pageSecondKey, SKG.pageItem,
+                                    SKG.Tie)}
+
+
+def _patched(spooled: Spooled, reuse: incremental.Plan, old: list[incremental.Entry], new: list[incremental.Entry],
+             registry_triples: list, read: tuple[Sequence[str], Sequence[str]] | None) -> dict | None:
+    """An incremental build's kgg:ties and kgg:pages, updated for the sources that changed (their records
+    before, ``old``, and after, ``new``) in the previous build's (:mod:`graph.compile.delta`), written to the
+    spool; with the ontology's and the registry's graphs, taken from the previous build's N-Quads. ``None``
+    (nothing done) when they are to be made whole."""
+    from graph.compile import delta
+
+    nt = nt_converter()
+    wanted = [nt(GRAPH.ontology), nt(GRAPH.registry), nt(TIES), nt(PAGES)]
+    if reuse.previous_nquads is None or any(g not in reuse.graphs or reuse.graphs[g].nq is None for g in wanted):
+        return None
+    if read is not None and _DERIVED_READS & {str(x) for x in (*read[0], *read[1])}:
+        return None
+    if spooled.entries is None:
+        return None
+    previous = reuse.previous_nquads
+
+    def graph(g: str) -> bytes:
+        offset, length = reuse.graphs[g].nq  # type: ignore[misc]
+        return _range(previous, offset, length)
+
+    try:
+        patches = delta.derive(old, new, list(spooled.entries.values()), registry_triples, graph)
+    except delta.Mismatch:
+        return None
+    if patches is None:
+        return None
+    if not (spooled.folder / PREVIOUS).exists():
+        os.link(previous, spooled.folder / PREVIOUS)
+    for g in wanted[:2]:  # unchanged: as the previous build wrote them
+        offset, length = reuse.graphs[g].nq  # type: ignore[misc]
+        spooled.parts.append(serialize.Part(g, PREVIOUS, offset, length, reuse.graphs[g].void.triples))
+    name, offset = "derived.nq", 0
+    with open(spooled.folder / name, "wb") as fh:
+        for g in sorted(patches):
+            fh.write(patches[g].data)
+            spooled.parts.append(serialize.Part(g, name, offset, len(patches[g].data), patches[g].triples))
+            offset += len(patches[g].data)
+    spooled.patches = {g: dataclasses.replace(p, data=b"") for g, p in patches.items()}
+    return patches
 
 
 def _merged(parts: list) -> dict[str, list]:
@@ -639,13 +713,18 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         (spooled.folder / name).unlink()
     graphs = _graph_digests(nq, parts, reused, plan)
     chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
-    tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts), *_turtle_splice(plan, graphs, parts))]
+    patches = spooled.patches
+    tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts), *_turtle_splice(plan, graphs, parts, patches))]
     for fmt, name in chunked.items():
         previous = plan.chunked.get(fmt) if plan is not None else None
         reuse = {g: plan.graphs[g].at[fmt] for g, c in graphs.items()
                  if previous is not None and plan is not None and g in plan.graphs
                  and plan.graphs[g].sha256 == c.sha256 and fmt in plan.graphs[g].at}
-        tasks.append((name, str(nq), tuple(parts), reuse, str(previous) if previous else None))
+        # a graph updated subject by subject: its previous chunk, its unchanged subjects' blocks copied
+        splice = {g: (plan.graphs[g].at[fmt], dataclasses.replace(patch, removed=b"", added=b""))
+                  for g, patch in patches.items() if previous is not None and plan is not None and g in plan.graphs
+                  and g not in reuse and fmt in plan.graphs[g].at}
+        tasks.append((name, str(nq), tuple(parts), (reuse, splice), str(previous) if previous else None))
     written: dict[str, tuple[str, int | None, Any]] = {}
     large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
     if large and cores() > 1:
@@ -681,7 +760,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
             for g, at in written[name][2].items():
                 graphs[g].at[fmt] = at
         incremental.save(gen.folder, plan.context, spooled.entries, graphs,
-                         dict(chunked, turtle="serbia-kg.ttl"), written["serbia-kg.ttl"][2])
+                         dict(chunked, turtle="serbia-kg.ttl"), written["serbia-kg.ttl"][2], comp.registry)
     return summary
 
 
@@ -700,10 +779,11 @@ def _aside(work: Callable[[], None]) -> threading.Thread:
 
 
 def _turtle_splice(plan: incremental.Plan | None, graphs: dict[str, incremental.Chunks],
-                   parts: list[serialize.Part]) -> tuple[Any, str | None]:
+                   parts: list[serialize.Part], patches: dict | None = None) -> tuple[Any, str | None]:
     """What the Turtle's task needs to splice the previous file (:func:`graph.compile.merged.write_spliced`):
-    its index and, for each graph that changed, where its old and new N-Quads lie; ``(None, None)``
-    when the file is written whole."""
+    its index and, for each graph that changed, where its old and new N-Quads lie (or, for a graph
+    updated subject by subject, ``patches``, its lines gone and come); ``(None, None)`` when the file is
+    written whole."""
     previous = plan.chunked.get("turtle") if plan is not None else None
     if plan is None or previous is None or plan.turtle is None or plan.previous_nquads is None:
         return None, None
@@ -712,6 +792,9 @@ def _turtle_splice(plan: incremental.Plan | None, graphs: dict[str, incremental.
     for g in sorted(set(graphs) | set(plan.graphs)):
         old = plan.graphs.get(g)
         if old is not None and g in graphs and old.sha256 == graphs[g].sha256:
+            continue
+        if patches and g in patches:
+            changed.append((patches[g].removed, patches[g].added))
             continue
         if old is not None and old.nq is None:
             return None, None
@@ -758,7 +841,8 @@ def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
     path = Path(_OUT[0]) / name
     if name == "serbia-kg.ttl" and reuse is not None:  # the previous file, its changed subjects written again
         index, old_nq, changed = reuse
-        pieces = [(_range(Path(old_nq), *old), _range(Path(source), *new)) for old, new in changed]
+        pieces = [(old, new) if isinstance(old, bytes) else (_range(Path(old_nq), *old), _range(Path(source), *new))
+                  for old, new in changed]
         try:
             with serialize.HashingWriter(path) as out:
                 spliced = merged.write_spliced(Path(previous), index, pieces, out)
@@ -771,8 +855,8 @@ def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
         if name == "serbia-kg.ttl":  # every graph's triples merged, each once
             n, where = merged.write_full(Path(source), parts, out, path)
         else:
-            where = serialize.write_chunked(OUTPUTS[name], Path(source), list(parts), out, reuse,
-                                            Path(previous) if previous else None)
+            where = serialize.write_chunked(OUTPUTS[name], Path(source), list(parts), out, reuse[0],
+                                            Path(previous) if previous else None, splice=reuse[1])
         return name, out.close(), n, where
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -39,7 +40,7 @@ __all__ = ["CACHE_FILE", "Entry", "Chunks", "Cache", "Plan", "context_digest", "
 
 #: The cache's file in a generation's folder (not one of the outputs: no name in ``out/`` leads to it).
 CACHE_FILE = "incremental.pickle"
-_FORMAT = 5
+_FORMAT = 7
 #: The libraries whose versions can change what a build writes.
 _LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "shacl-rust")
 
@@ -57,6 +58,8 @@ class Entry:
     pages: list = field(default_factory=list)       # pages.Claimed
     #: The values its graph gave the view (``compile_corpus(read=...)``); ``None``: not collected.
     read: dict | None = None
+    #: Its files' names, sizes, times and inodes when ``key`` was taken (:func:`source_key`); ``None``: not trusted.
+    stats: tuple | None = None
 
 
 @dataclass
@@ -83,6 +86,8 @@ class Cache:
     files: dict[str, tuple[str, int, int]] = field(default_factory=dict)
     #: Where each subject's block lies in the merged Turtle (:mod:`graph.compile.merged`).
     turtle: Index | None = None
+    #: The registry as read (:class:`graph.model.registry.Registry`): the same while the context is.
+    registry: Any = None
     format: int = _FORMAT
 
 
@@ -98,6 +103,7 @@ class Plan:
     graphs: dict[str, Chunks] = field(default_factory=dict)
     chunked: dict[str, Path] = field(default_factory=dict)
     turtle: Index | None = None
+    registry: Any = None
 
     @property
     def incremental(self) -> bool:
@@ -128,6 +134,40 @@ def source_digest(folder: Path) -> str:
     h = hashlib.sha256()
     _digest_files(h, Path(folder))
     return h.hexdigest()
+
+
+def _stats(folder: Path) -> tuple:
+    files = []
+    for where, dirs, names in os.walk(folder):
+        dirs.sort()
+        for n in names:
+            path = os.path.join(where, n)
+            try:
+                st = os.stat(path)
+                files.append((os.path.relpath(path, folder), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+            except OSError:
+                files.append((os.path.relpath(path, folder), -1, 0, 0, 0))
+    return tuple(sorted(files))
+
+
+#: A file changed less than this long (ns) before its source's digest was taken is read again next time.
+SETTLED_NS = 2_000_000_000
+
+
+def source_key(folder: Path, previous: Entry | None) -> tuple[str, tuple | None]:
+    """The digest of a source folder (:func:`source_digest`) and its files' stats, for the next build.
+
+    Like make and rsync, a build trusts a folder whose files have the sizes, times (of change, as
+    ``ctime``, which no tool sets back) and inodes that ``previous`` recorded: its digest is the one
+    recorded, not read again. A folder with a file changed less than :data:`SETTLED_NS` before the digest
+    is taken records no stats (a change in the same tick of the clock would leave its time as it was)."""
+    now = time.time_ns()
+    stats = _stats(folder)
+    if previous is not None and previous.stats is not None and previous.stats == stats:
+        return previous.key, stats
+    key = source_digest(folder)
+    settled = all(max(mtime, ctime) < now - SETTLED_NS for _, _, mtime, ctime, _ in stats)
+    return key, stats if settled else None
 
 
 def context_digest(corpus: Path, shacl_engine: str) -> dict[str, str]:
@@ -195,17 +235,37 @@ def plan(previous: Path | None, corpus: Path, shacl_engine: str, *, full: bool =
         except OSError:
             pass
     return Plan(context, entries=cache.entries, previous_nquads=nquads, graphs=cache.graphs, chunked=chunked,
-                turtle=cache.turtle)
+                turtle=cache.turtle, registry=cache.registry)
+
+
+def _iri(value: str) -> Any:
+    """An rdflib IRI of a record, made as it was kept (it was checked when it was first made)."""
+    from rdflib import URIRef
+
+    return str.__new__(URIRef, value)
+
+
+class _Pickler(pickle.Pickler):
+    """Keeps an rdflib IRI as its text, read back by :func:`_iri` (rdflib's own way checks it again: the
+    record's many IRIs made its reading slow)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        from rdflib import URIRef
+
+        if type(obj) is URIRef:
+            return _iri, (str(obj),)
+        return NotImplemented
 
 
 def save(folder: Path, context: dict[str, str], entries: dict[str, Entry], graphs: dict[str, Chunks],
-         files: dict[str, str], turtle: Index | None) -> None:
+         files: dict[str, str], turtle: Index | None, registry: Any = None) -> None:
     """Write the cache of the build whose generation is ``folder`` (after its outputs); ``files``:
-    each chunked output's file name in it."""
+    each chunked output's file name in it; ``registry``: the registry it read."""
     cache = Cache(context=context, nquads=_stat(Path(folder) / "serbia-kg.nq"), entries=entries, graphs=graphs,
-                  files={fmt: (name, *_stat(Path(folder) / name)) for fmt, name in files.items()}, turtle=turtle)
+                  files={fmt: (name, *_stat(Path(folder) / name)) for fmt, name in files.items()}, turtle=turtle,
+                  registry=registry)
     path = Path(folder) / CACHE_FILE
     with open(path, "wb") as fh:
-        pickle.dump(cache, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(cache)
         fh.flush()
         os.fsync(fh.fileno())

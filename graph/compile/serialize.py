@@ -258,18 +258,24 @@ def _chunk(fmt: str, data: bytes, frame: tuple[bytes, bytes, bytes]) -> bytes:
 
 def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
                   reuse: dict[str, tuple[int, int]] | None = None,
-                  previous: Path | None = None) -> dict[str, tuple[int, int]]:
+                  previous: Path | None = None, *, splice: dict | None = None) -> dict[str, tuple[int, int]]:
     """Write the output ``fmt`` (one of :data:`CHUNKED`) of the N-Quads file ``nquads`` (whose graphs
     lie at ``parts``, in order), graph by graph. A graph in ``reuse`` is copied from the file
     ``previous`` (``(offset, length)`` of its chunk there: the caller knows its triples are the
-    same); every other graph is written from its N-Quads. Returns where each graph's chunk lies."""
+    same); a graph in ``splice`` (``(offset, length)`` of its previous chunk, and how it changed: a
+    :class:`graph.compile.delta.Patch`) has its previous chunk's unchanged subjects copied
+    (:func:`graph.compile.delta.splice_chunk`; written whole if that chunk is not as expected); every
+    other graph is written from its N-Quads. Returns where each graph's chunk lies."""
+    from graph.compile import delta
+
     frame = _frame(fmt)
     head, sep, tail = frame
     reuse = reuse or {}
+    splice = splice or {}
     out.write(head)
     pos = len(head)
     where: dict[str, tuple[int, int]] = {}
-    old = open(previous, "rb") if previous is not None and reuse else None
+    old = open(previous, "rb") if previous is not None and (reuse or splice) else None
     try:
         for i, part in enumerate(p for p in parts if p.length):  # (a graph with no triples is not written)
             if i:
@@ -281,6 +287,14 @@ def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
                 data = old.read(length)
                 if len(data) != length:
                     raise OSError(f"{previous} is shorter than expected")
+            elif old is not None and part.graph in splice:
+                (offset, length), patch = splice[part.graph]
+                old.seek(offset)
+                data = old.read(length)
+                try:
+                    data = delta.splice_chunk(fmt, data, patch, lambda lines: _chunk(fmt, lines, frame))
+                except delta.Mismatch:
+                    data = _chunk(fmt, graph_bytes(nquads, part), frame)
             else:
                 data = _chunk(fmt, graph_bytes(nquads, part), frame)
             out.write(data)

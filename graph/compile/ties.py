@@ -12,6 +12,7 @@ actor's ties are one index range and the tie of (b, x) is found by its IRI.
 
 from __future__ import annotations
 
+import sys
 from typing import Iterable, Iterator, NamedTuple
 
 from rdflib import Literal, URIRef
@@ -42,7 +43,7 @@ def actor_iris(ontology: Iterable[tuple], registry: Iterable[tuple]) -> set:
 
 def named_actors(claim: URIRef, triples: Iterable[tuple], actors: set) -> frozenset[str]:
     """The actors that the claim's own triples name."""
-    return frozenset(str(o) for s, _, o in triples if s == claim and o in actors)
+    return frozenset(sys.intern(str(o)) for s, _, o in triples if s == claim and o in actors)
 
 
 def tie_triples(named: Iterable[Named]) -> Iterator[tuple]:

@@ -40,7 +40,10 @@ class GraphSummary(NamedTuple):
 def summarise(graph: str, data: bytes) -> GraphSummary:
     """The :class:`GraphSummary` of one graph (its IRI, no brackets) from its sorted N-Quads ``data``."""
     text = data.decode("utf-8")
-    meta = re.findall(r"(?m)^<" + re.escape(str(SOURCE)) + r"[^\n]*", text)
+    start = "<" + str(SOURCE)
+    # (a graph with no line of a source, such as kgg:ties, is not searched line by line)
+    meta = re.findall(r"(?m)^" + re.escape(start) + r"[^\n]*", text) \
+        if text.startswith(start) or "\n" + start in text else []
     if graph == str(GRAPH.ontology):
         meta += [line for line in text.splitlines() if f"<{_DCT}license>" in line and not line.startswith(
             "<" + str(SOURCE))]

@@ -1,0 +1,317 @@
+"""The derived graphs of an incremental build, updated for what changed rather than made again.
+
+``kgg:ties`` and ``kgg:pages`` are sums over the whole corpus (at 1M triples they hold 37 % of the
+triples), but one source's claims touch few of their nodes: the ties of the pairs of actors its
+claims name, the pages of the lists its claims are in. An incremental build
+(:func:`graph.compile.build.compile_corpus` with a previous build) works out those nodes from the
+records of the changed sources, before and after (:class:`graph.compile.incremental.Entry`), makes
+their triples again with the same functions a full build runs (:func:`graph.compile.ties.tie_triples`,
+:data:`graph.compile.pages.QUESTIONS` and :func:`graph.compile.pages.list_triples`) from the records
+of every source that bears on them, and puts them in place of their previous triples in the previous
+build's N-Quads of the graph (:func:`patch_lines`; a graph's N-Quads are sorted, so one subject's
+lines are together). What changed (:class:`Patch`: the lines gone and come, each subject's place)
+lets the outputs written graph by graph copy the graph's unchanged subjects from the previous files
+(:func:`splice_chunk` for TriG and JSON-LD, :func:`graph.compile.merged.write_spliced` for Turtle).
+
+A node's triples depend only on the records of the claims that bear on it:
+
+- a tie ``(x, y)`` on the claims naming both ``x`` and ``y``;
+- a list of a question's (its pages) on the claims in it, and for a question of
+  :data:`graph.compile.pages.HOLDS` on the lists of the same first parameter (which of them have a list of
+  their own), so all of those are made again together.
+
+When that reasoning does not hold (a list's name that two keys share: a parameter's value outside
+the project's IRIs), :func:`derive` returns ``None`` and the build makes the graphs whole.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from graph.compile.pages import HOLDS, PAGE, PAGES, QUESTIONS, _part, list_triples
+from graph.compile.ties import TIES, Named, tie_triples
+from graph.model.dates import parse_date
+from graph.model.rdfterms import nt_converter
+from graph.model.terms import ENTITY, SKG, TIE
+
+__all__ = ["Patch", "Mismatch", "derive", "patch_lines", "splice_chunk"]
+
+
+class Mismatch(RuntimeError):
+    """A previous output, or its record, is not what the splice expects (then that output is written whole)."""
+
+
+@dataclass
+class Patch:
+    """How one graph's N-Quads changed: ``data`` (its new N-Quads), ``removed`` and ``added`` (the lines
+    gone and come, N-Quads), and, for the outputs spliced subject by subject, the number of subjects
+    before, the (sorted) indices of the previous subjects written again, and where each subject written
+    again goes (its index among the previous subjects: before the one that has it) with its lines."""
+
+    data: bytes
+    triples: int
+    removed: bytes
+    added: bytes
+    subjects_before: int
+    drop: list[int] = field(default_factory=list)
+    insert: list[int] = field(default_factory=list)
+    lines: bytes = b""  # the lines of the subjects written again (sorted N-Quads)
+
+
+def _subject(line: bytes) -> bytes:
+    return line[:line.index(b" ")]
+
+
+def patch_lines(data: bytes, prefixes: Iterable[bytes], belongs: Callable[[bytes], bool],
+                new: Iterable[str]) -> Patch:
+    """The sorted N-Quads ``data`` of one graph with the lines of some units replaced by ``new``.
+
+    A unit's lines start with one of ``prefixes`` (each ``<subject`` and what follows) and are those
+    ``belongs`` accepts; every one of them goes, and the lines ``new`` (their subjects those of the
+    units, or of units that did not exist) come in their sorted places."""
+    lines = data.split(b"\n")
+    if lines[-1] != b"":
+        raise Mismatch("a graph's N-Quads do not end with a new line")
+    lines.pop()
+    gone: set[int] = set()
+    for prefix in sorted(set(prefixes)):
+        lo = bisect.bisect_left(lines, prefix)
+        hi = bisect.bisect_left(lines, prefix + b"\xff", lo)
+        gone.update(i for i in range(lo, hi) if belongs(lines[i]))
+    come = sorted({line.encode("utf-8") for line in new})
+    drop = sorted(gone)
+    removed_lines = [lines[i] for i in drop]
+    kept: list[bytes] = []
+    at = 0
+    for i in drop:
+        kept.extend(lines[at:i])
+        at = i + 1
+    kept.extend(lines[at:])
+    before = _subjects(lines)
+    for s in {_subject(line) for line in come}:  # a subject written again has no line kept
+        i = bisect.bisect_left(kept, s + b" ")
+        if i < len(kept) and kept[i].startswith(s + b" "):
+            raise Mismatch("a subject of the lines made again keeps lines of its own")
+    out: list[bytes] = []
+    at = 0
+    for line in come:
+        i = bisect.bisect_left(kept, line, at)
+        out.extend(kept[at:i])
+        at = i
+        if i < len(kept) and kept[i] == line:
+            continue
+        out.append(line)
+    out.extend(kept[at:])
+    old_set = set(removed_lines)
+    new_set = set(come)
+    removed = [line for line in removed_lines if line not in new_set]
+    added = [line for line in come if line not in old_set]
+    # the subjects whose lines differ (those of a unit made again the same are not written again), and
+    # where they were and go among the subjects before
+    touched = sorted({_subject(line) for line in removed} | {_subject(line) for line in added})
+    touched_set = set(touched)
+    lines_of = [line for line in come if _subject(line) in touched_set]
+    after = {_subject(line) for line in lines_of}
+    drop_subjects = []
+    for s in touched:
+        i = bisect.bisect_left(before, s)
+        if i < len(before) and before[i] == s:
+            drop_subjects.append(i)
+    insert = [bisect.bisect_left(before, s) for s in touched if s in after]
+    return Patch(data=b"".join(line + b"\n" for line in out), triples=len(out),
+                 removed=b"".join(line + b"\n" for line in removed),
+                 added=b"".join(line + b"\n" for line in added), subjects_before=len(before),
+                 drop=drop_subjects, insert=insert, lines=b"".join(line + b"\n" for line in lines_of))
+
+
+def _subjects(lines: list[bytes]) -> list[bytes]:
+    """The distinct subjects of sorted lines, in order."""
+    out: list[bytes] = []
+    last = None
+    for line in lines:
+        s = line[:line.index(b" ")]
+        if s != last:
+            out.append(s)
+            last = s
+    return out
+
+
+def _fast_nt() -> Callable[[object], str]:
+    """:func:`graph.model.rdfterms.nt_converter`, an IRI written at once (``<iri>``, as pyoxigraph writes
+    the IRIs of the build, which it has read already)."""
+    from rdflib import URIRef
+
+    nt = nt_converter()
+
+    def convert(x: object) -> str:
+        return f"<{x}>" if type(x) is URIRef else nt(x)
+
+    return convert
+
+
+# --- kgg:ties ------------------------------------------------------------------------------------
+
+def _pairs(named: Iterable[Named]) -> set[tuple[str, str]]:
+    return {(x, y) for n in named for x in n.actors for y in n.actors if x != y}
+
+
+def tie_lines(old: list[Named], new: list[Named], every: list[Named]) -> tuple[list[bytes], list[str]]:
+    """The ties the changed claims ``old`` (before) and ``new`` (after) bear on: the prefixes of their
+    nodes' lines, and their N-Quads lines made from ``every`` claim's record (after)."""
+    pairs = _pairs(old) | _pairs(new)
+    actors = {x for pair in pairs for x in pair}
+    base = len(str(ENTITY))
+    nodes = {str(TIE[f"{x[base:]}/{y[base:]}"]) for x, y in pairs}
+    # each claim naming two of those actors, as naming those alone: the ties among them are counted as
+    # a full build counts them (the claims naming both), the others are not asked for
+    relevant = []
+    for n in every:
+        mine = n.actors & actors
+        if len(mine) > 1 and any((x, y) in pairs for x in mine for y in mine if x != y):
+            relevant.append(n._replace(actors=frozenset(mine)))
+    nt = _fast_nt()
+    g = nt(TIES)
+    lines = [f"{nt(s)} {nt(p)} {nt(o)} {g} ." for s, p, o in tie_triples(relevant) if str(s) in nodes]
+    return [f"<{node}> ".encode("utf-8") for node in nodes], lines
+
+
+# --- kgg:pages -----------------------------------------------------------------------------------
+
+def _context(sources: Iterable, labelled: set[str], part_of: dict[str, set[str]]) -> dict:
+    """The context :func:`graph.compile.pages.page_triples` gives the questions' listers."""
+    return {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
+                       for s in sources if s.meta.get("issued") is not None},
+            "labelled": labelled, "part_of": part_of}
+
+
+def _bearing(claims: list, keys: set[tuple], part_of: dict[str, set[str]]) -> list:
+    """The claims that can be in the lists ``keys`` of a question: all, when a list's first parameter is
+    left out; else those naming its value, or something that is part of it (every question's list of a
+    first value lists claims that name it so)."""
+    firsts = {key[0] for key in keys}
+    if None in firsts:
+        return claims
+    return [c for c in claims if any(o in firsts or not firsts.isdisjoint(part_of.get(o, ())) for _, o in c.objects)]
+
+
+def page_lines(old: list, new: list, every: list, old_sources: list, new_sources: list, every_source: list,
+               registry: Iterable[tuple]) -> tuple[list[bytes], Callable[[bytes], bool], list[str]] | None:
+    """The lists of the questions the changed claims ``old`` (before, of the sources ``old_sources``)
+    and ``new`` (after) are in: the prefixes of their pages' lines, which of those lines are theirs,
+    and their N-Quads lines made from ``every`` claim's record; ``None`` when a list's name is not its own."""
+    from rdflib.namespace import SKOS
+
+    labelled: set[str] = set()
+    part_of: dict[str, set[str]] = defaultdict(set)
+    for s, p, o in registry:
+        if p == SKOS.prefLabel:
+            labelled.add(str(s))
+        elif p == SKG.partOf:
+            part_of[str(s)].add(str(o))
+    before = _context(old_sources, labelled, dict(part_of))
+    after = _context(every_source, labelled, dict(part_of))
+    changed_after = _context(new_sources, labelled, dict(part_of))
+    exact: set[str] = set()       # list names whose lines go
+    firsts: set[str] = set()      # name prefixes (a question of HOLDS: every list of a first key)
+    made: list[str] = []
+    nt = _fast_nt()
+    g = nt(PAGES)
+    for question, lister in sorted(QUESTIONS.items()):
+        keys = set(lister(old, before)) | set(lister(new, changed_after))
+        if not keys:
+            continue
+        if any(_part(v) == "other" for key in keys for v in key):
+            return None
+        base = f"{PAGE}{question}/"
+        holds = question in HOLDS
+        first = {key[0] for key in keys}
+        if holds:
+            firsts.update(base + _part(k) + "/" for k in first)
+        else:
+            exact.update(base + "/".join(_part(v) for v in key) for key in keys)
+        lists = lister(_bearing(every, keys, part_of), after)
+        for key in lists:
+            if (key[0] in first) if holds else (key in keys):
+                made += [f"{nt(s)} {nt(p)} {nt(o)} {g} ." for s, p, o in list_triples(question, key, lists)]
+    prefixes = [f"<{name}/".encode("utf-8") for name in exact] + [f"<{name}".encode("utf-8") for name in firsts]
+    starts = tuple(f"<{name}".encode("utf-8") for name in firsts)
+
+    def belongs(line: bytes) -> bool:
+        subject = line[:line.index(b" ")]
+        return subject[:subject.rindex(b"/")].decode("utf-8")[1:] in exact or subject.startswith(starts)
+
+    return prefixes, belongs, made
+
+
+def derive(old: list, new: list, entries: list, registry_triples: list,
+           previous: Callable[[str], bytes]) -> dict[str, Patch] | None:
+    """``kgg:ties`` and ``kgg:pages`` after the sources whose records were ``old`` became ``new`` (each
+    a list of :class:`graph.compile.incremental.Entry`), ``entries`` the records of every source now;
+    ``previous(graph)``: a graph's N-Quads in the previous build. ``None`` when they must be made whole."""
+    nt = nt_converter()
+    pages = page_lines([c for e in old for c in e.pages], [c for e in new for c in e.pages],
+                       [c for e in entries for c in e.pages], [e.source for e in old], [e.source for e in new],
+                       [e.source for e in entries], registry_triples)
+    if pages is None:
+        return None
+    prefixes, belongs, made = pages
+    patches = {nt(PAGES): patch_lines(previous(nt(PAGES)), prefixes, belongs, made)}
+    prefixes, lines = tie_lines([n for e in old for n in e.named], [n for e in new for n in e.named],
+                                [n for e in entries for n in e.named])
+    patches[nt(TIES)] = patch_lines(previous(nt(TIES)), prefixes, lambda line: True, lines)
+    return patches
+
+
+# --- TriG and JSON-LD chunks, subject by subject -----------------------------------------------------
+
+_TRIG_BLOCK = re.compile(rb"\n\t(?=[^\t])")
+_JSONLD_NODE = re.compile(rb'[\[,]\{"@id":"[^"]*",')
+
+
+def _cut(fmt: str, chunk: bytes) -> tuple[bytes, list[bytes], bytes]:
+    """A graph's chunk as its head, its subjects' blocks (in order) and its tail."""
+    if fmt == "trig":
+        starts = [m.start() + 1 for m in _TRIG_BLOCK.finditer(chunk)]
+        tail, sep = b"}\n", 0
+    else:
+        head = chunk.index(b'"@graph":[') + len(b'"@graph":[') - 1 if b'"@graph":[' in chunk else -1
+        if head < 0:
+            raise Mismatch("a JSON-LD chunk without its graph")
+        starts = [m.start() + 1 for m in _JSONLD_NODE.finditer(chunk, head)]
+        tail, sep = b"]}", 1
+    if not starts or not chunk.endswith(tail):
+        raise Mismatch(f"a {fmt} chunk whose blocks cannot be told apart")
+    ends = [s - sep for s in starts[1:]] + [len(chunk) - len(tail)]
+    return chunk[:starts[0]], [chunk[a:b] for a, b in zip(starts, ends)], tail
+
+
+def splice_chunk(fmt: str, old: bytes, patch: Patch, make: Callable[[bytes], bytes]) -> bytes:
+    """The new chunk of a graph in the output ``fmt`` (``trig`` or ``json-ld``): its previous chunk
+    ``old`` with the blocks of the subjects ``patch`` wrote again made by ``make`` (the chunk of N-Quads)."""
+    head, blocks, tail = _cut(fmt, old)
+    if len(blocks) != patch.subjects_before:
+        raise Mismatch(f"the previous {fmt} chunk has {len(blocks)} subjects, not {patch.subjects_before}")
+    fresh: list[bytes] = []
+    if patch.lines:
+        new_head, fresh, new_tail = _cut(fmt, make(patch.lines))
+        if (new_head, new_tail) != (head, tail):
+            raise Mismatch(f"the {fmt} writer's head of a graph differs from the previous file's")
+    if len(fresh) != len(patch.insert):
+        raise Mismatch(f"the {fmt} writer's blocks could not be told apart")
+    drop = set(patch.drop)
+    out: list[bytes] = []
+    k = 0
+    for i, block in enumerate(blocks):
+        while k < len(fresh) and patch.insert[k] <= i:
+            out.append(fresh[k])
+            k += 1
+        if i not in drop:
+            out.append(block)
+    out.extend(fresh[k:])
+    if not out:
+        raise Mismatch("a graph spliced to nothing")
+    return head + (b"," if fmt == "json-ld" else b"").join(out) + tail
