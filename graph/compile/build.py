@@ -727,20 +727,37 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         tasks.append((name, str(nq), tuple(parts), (reuse, splice), str(previous) if previous else None))
     written: dict[str, tuple[str, int | None, Any]] = {}
     large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
-    if large and cores() > 1:
-        with pool(2, _init_outputs, (str(gen.folder),)) as workers:
-            aside = _aside(waiting) if waiting is not None else None
-            try:
-                for name, digest, n, where in workers.imap_unordered(_write_output, tasks):
-                    written[name] = (digest, n, where)
-            finally:
-                if aside is not None:
-                    aside.join()
-    else:
-        _init_outputs(str(gen.folder))
-        for task in tasks:
-            name, digest, n, where = _write_output(task)
-            written[name] = (digest, n, where)
+    record = None
+    if spooled.entries is not None and plan is not None:  # what the next build reuses: written meanwhile
+        where_nq = {p.graph: p for p in parts}
+        nt = nt_converter()
+        for entry in spooled.entries.values():
+            entry.part = where_nq.get(nt(entry.source.graph_iri))
+        record = incremental.Writer(gen.folder)
+    try:
+        if large and cores() > 1:
+            with pool(2, _init_outputs, (str(gen.folder),)) as workers:
+                aside = _aside(waiting) if waiting is not None else None
+                saving = _Saving(record, spooled.entries, comp.registry) if record is not None else None
+                try:
+                    for name, digest, n, where in workers.imap_unordered(_write_output, tasks):
+                        written[name] = (digest, n, where)
+                finally:
+                    if aside is not None:
+                        aside.join()
+                    if saving is not None:
+                        saving.join()
+        else:
+            if record is not None:
+                record.records(spooled.entries or {}, comp.registry)
+            _init_outputs(str(gen.folder))
+            for task in tasks:
+                name, digest, n, where = _write_output(task)
+                written[name] = (digest, n, where)
+    except BaseException:
+        if record is not None:
+            record.close()
+        raise
     for name in OUTPUTS:
         if name != "serbia-kg.nq":
             gen.path(name)
@@ -749,19 +766,37 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     summary = comp.summary()
     gen.write(SUMMARY_FILE, (json.dumps(asdict(summary), indent=1, sort_keys=True) + "\n").encode("utf-8"))
     gen.write(VOID_FILE, void.describe_graphs({g[1:-1]: c.void for g, c in graphs.items()}, list(OUTPUTS)))
-    if spooled.entries is not None and plan is not None:  # what the next build reuses
-        where = {p.graph: p for p in parts}
-        nt = nt_converter()
-        for entry in spooled.entries.values():
-            entry.part = where.get(nt(entry.source.graph_iri))
+    if record is not None and plan is not None:  # what the next build reuses
         for part in parts:
             graphs[part.graph].nq = (part.offset, part.length)
         for fmt, name in chunked.items():
             for g, at in written[name][2].items():
                 graphs[g].at[fmt] = at
-        incremental.save(gen.folder, plan.context, spooled.entries, graphs,
-                         dict(chunked, turtle="serbia-kg.ttl"), written["serbia-kg.ttl"][2], comp.registry)
+        record.finish(plan.context, graphs, dict(chunked, turtle="serbia-kg.ttl"), written["serbia-kg.ttl"][2])
     return summary
+
+
+class _Saving(threading.Thread):
+    """The first part of a build's record (:meth:`graph.compile.incremental.Writer.records`), written by a
+    thread while the outputs' processes run; :meth:`join` raises what it raised."""
+
+    def __init__(self, record: incremental.Writer, entries: dict | None, registry: Registry) -> None:
+        super().__init__(name="serbia-kg-record", daemon=True)
+        self.args_ = (record, entries or {}, registry)
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        record, entries, registry = self.args_
+        try:
+            record.records(entries, registry)
+        except BaseException as exc:  # noqa: BLE001 - raised again by join
+            self.error = exc
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self.error is not None:
+            raise self.error
 
 
 def _aside(work: Callable[[], None]) -> threading.Thread:

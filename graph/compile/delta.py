@@ -82,39 +82,34 @@ def patch_lines(data: bytes, prefixes: Iterable[bytes], belongs: Callable[[bytes
         lo = bisect.bisect_left(lines, prefix)
         hi = bisect.bisect_left(lines, prefix + b"\xff", lo)
         gone.update(i for i in range(lo, hi) if belongs(lines[i]))
-    come = sorted({line.encode("utf-8") for line in new})
-    drop = sorted(gone)
-    removed_lines = [lines[i] for i in drop]
-    kept: list[bytes] = []
-    at = 0
-    for i in drop:
-        kept.extend(lines[at:i])
-        at = i + 1
-    kept.extend(lines[at:])
-    before = _subjects(lines)
-    for s in {_subject(line) for line in come}:  # a subject written again has no line kept
-        i = bisect.bisect_left(kept, s + b" ")
-        if i < len(kept) and kept[i].startswith(s + b" "):
+    come = {line.encode("utf-8") for line in new}
+    gone_lines = {lines[i] for i in gone}
+    removed = sorted(gone_lines - come)
+    added = sorted(come - gone_lines)
+    # the subjects whose lines differ (a unit made again the same is not written again): every line
+    # they had is among those gone, and all they have now among those come
+    touched = sorted({_subject(line) for line in removed} | {_subject(line) for line in added})
+    for s in touched:
+        lo = bisect.bisect_left(lines, s + b" ")
+        hi = bisect.bisect_left(lines, s + b" \xff", lo)
+        if any(i not in gone for i in range(lo, hi)):
             raise Mismatch("a subject of the lines made again keeps lines of its own")
+    # the lines: those removed cut out, those added put in their places
+    events = sorted([(i, 1, b"") for i in gone if lines[i] not in come]
+                    + [(bisect.bisect_left(lines, line), 0, line) for line in added])
     out: list[bytes] = []
     at = 0
-    for line in come:
-        i = bisect.bisect_left(kept, line, at)
-        out.extend(kept[at:i])
+    for i, kind, line in events:
+        out.extend(lines[at:i])
         at = i
-        if i < len(kept) and kept[i] == line:
-            continue
-        out.append(line)
-    out.extend(kept[at:])
-    old_set = set(removed_lines)
-    new_set = set(come)
-    removed = [line for line in removed_lines if line not in new_set]
-    added = [line for line in come if line not in old_set]
-    # the subjects whose lines differ (those of a unit made again the same are not written again), and
-    # where they were and go among the subjects before
-    touched = sorted({_subject(line) for line in removed} | {_subject(line) for line in added})
+        if kind:
+            at = i + 1
+        elif not (i < len(lines) and lines[i] == line):  # (a line held already)
+            out.append(line)
+    out.extend(lines[at:])
+    before = list(dict.fromkeys([data[:data.index(b" ")], *re.findall(rb"\n([^ \n]+) ", data)])) if lines else []
     touched_set = set(touched)
-    lines_of = [line for line in come if _subject(line) in touched_set]
+    lines_of = sorted(line for line in come if _subject(line) in touched_set)
     after = {_subject(line) for line in lines_of}
     drop_subjects = []
     for s in touched:
@@ -122,22 +117,10 @@ def patch_lines(data: bytes, prefixes: Iterable[bytes], belongs: Callable[[bytes
         if i < len(before) and before[i] == s:
             drop_subjects.append(i)
     insert = [bisect.bisect_left(before, s) for s in touched if s in after]
-    return Patch(data=b"".join(line + b"\n" for line in out), triples=len(out),
+    return Patch(data=b"\n".join(out) + b"\n" if out else b"", triples=len(out),
                  removed=b"".join(line + b"\n" for line in removed),
                  added=b"".join(line + b"\n" for line in added), subjects_before=len(before),
                  drop=drop_subjects, insert=insert, lines=b"".join(line + b"\n" for line in lines_of))
-
-
-def _subjects(lines: list[bytes]) -> list[bytes]:
-    """The distinct subjects of sorted lines, in order."""
-    out: list[bytes] = []
-    last = None
-    for line in lines:
-        s = line[:line.index(b" ")]
-        if s != last:
-            out.append(s)
-            last = s
-    return out
 
 
 def _fast_nt() -> Callable[[object], str]:
@@ -239,10 +222,11 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
                 made += [f"{nt(s)} {nt(p)} {nt(o)} {g} ." for s, p, o in list_triples(question, key, lists)]
     prefixes = [f"<{name}/".encode("utf-8") for name in exact] + [f"<{name}".encode("utf-8") for name in firsts]
     starts = tuple(f"<{name}".encode("utf-8") for name in firsts)
+    names = {f"<{name}".encode("utf-8") for name in exact}
 
     def belongs(line: bytes) -> bool:
         subject = line[:line.index(b" ")]
-        return subject[:subject.rindex(b"/")].decode("utf-8")[1:] in exact or subject.startswith(starts)
+        return subject[:subject.rindex(b"/")] in names or subject.startswith(starts)
 
     return prefixes, belongs, made
 

@@ -22,6 +22,7 @@ progress line says why (:func:`plan`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -36,7 +37,8 @@ from graph.compile.serialize import Part
 from graph.compile.sources import Source
 from graph.compile.void import GraphSummary
 
-__all__ = ["CACHE_FILE", "Entry", "Chunks", "Cache", "Plan", "context_digest", "source_digest", "plan", "save"]
+__all__ = ["CACHE_FILE", "Entry", "Chunks", "Cache", "Plan", "Writer", "context_digest", "source_digest", "source_key",
+           "plan", "read", "write"]
 
 #: The cache's file in a generation's folder (not one of the outputs: no name in ``out/`` leads to it).
 CACHE_FILE = "incremental.pickle"
@@ -209,9 +211,8 @@ def plan(previous: Path | None, corpus: Path, shacl_engine: str, *, full: bool =
     if not path.is_file():
         return Plan(context, reason="full build: the previous build kept no record of its sources")
     try:
-        with open(path, "rb") as fh:
-            cache = pickle.load(fh)
-        ok = isinstance(cache, Cache) and cache.format == _FORMAT
+        cache = read(path)
+        ok = True
     except Exception:  # noqa: BLE001 - any unreadable cache means: compile everything
         ok = False
     if not ok:
@@ -257,15 +258,47 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
-def save(folder: Path, context: dict[str, str], entries: dict[str, Entry], graphs: dict[str, Chunks],
-         files: dict[str, str], turtle: Index | None, registry: Any = None) -> None:
-    """Write the cache of the build whose generation is ``folder`` (after its outputs); ``files``:
-    each chunked output's file name in it; ``registry``: the registry it read."""
-    cache = Cache(context=context, nquads=_stat(Path(folder) / "serbia-kg.nq"), entries=entries, graphs=graphs,
-                  files={fmt: (name, *_stat(Path(folder) / name)) for fmt, name in files.items()}, turtle=turtle,
-                  registry=registry)
-    path = Path(folder) / CACHE_FILE
+class Writer:
+    """The record of a build, written into its generation in two parts: the sources' records and the
+    registry (:meth:`records`, while the outputs are written by other processes), then what the outputs
+    are (:meth:`finish`, once they are)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.fh = open(self.folder / CACHE_FILE, "wb")
+
+    def records(self, entries: dict[str, Entry], registry: Any) -> None:
+        _Pickler(self.fh, protocol=pickle.HIGHEST_PROTOCOL).dump((_FORMAT, entries, registry))
+
+    def finish(self, context: dict[str, str], graphs: dict[str, Chunks], files: dict[str, str],
+               turtle: Index | None) -> None:
+        """The second part (``files``: each chunked output's file name), flushed to the disk."""
+        folder = self.folder
+        cache = Cache(context=context, nquads=_stat(folder / "serbia-kg.nq"), entries={}, graphs=graphs,
+                      files={fmt: (name, *_stat(folder / name)) for fmt, name in files.items()}, turtle=turtle)
+        with self.fh as fh:
+            _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(cache)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def read(path: Path) -> Cache:
+    """A record as :class:`Writer` wrote it (raises when it cannot be read)."""
+    with open(path, "rb") as fh:
+        head = pickle.load(fh)
+        cache = pickle.load(fh)
+    if not (isinstance(head, tuple) and len(head) == 3 and head[0] == _FORMAT and isinstance(cache, Cache)
+            and cache.format == _FORMAT):
+        raise ValueError("not a record of this version")
+    cache.entries, cache.registry = head[1], head[2]
+    return cache
+
+
+def write(path: Path, cache: Cache) -> None:
+    """Write ``cache`` as :class:`Writer` does (for tests that change a record)."""
     with open(path, "wb") as fh:
-        _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(cache)
-        fh.flush()
-        os.fsync(fh.fileno())
+        _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump((_FORMAT, cache.entries, cache.registry))
+        _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(cache, entries={}, registry=None))
