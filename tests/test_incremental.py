@@ -364,3 +364,30 @@ def test_a_source_whose_files_kept_their_stats_is_not_read_again(synthetic, tmp_
     claims.write_text(claims.read_text())
     lines, got = incremental(corpus, out)
     assert read == [name]
+
+
+def test_lists_of_their_own_come_and_go_as_a_full_build_makes_them(synthetic, tmp_path, monkeypatch):
+    """With pages of 3 claims, pairs of recipient and supplier (of actor and partner) have lists of their
+    own in the small corpus: a change that makes a pair's list come or go gives a full build's bytes."""
+    from graph.compile import delta, pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 3)
+    corpus, out = built_copy(synthetic, tmp_path)
+    made: list = []
+    derive = delta.derive
+    monkeypatch.setattr(delta, "derive", lambda *a: (lambda r: made.append(r) or r)(derive(*a)))
+    pairs = (rb"page/transfers-by-supplier/id/[^/> ]+/id/", rb"page/exercises-by-partner/id/[^/> ]+/id/")
+    nq = outputs(out)["serbia-kg.nq"]
+    assert all(re.search(p, nq) for p in pairs)
+    names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())
+    for step, name in enumerate(names[:3]):
+        claims = corpus / name / "claims.yaml"
+        for _ in range(3):
+            drop_last_claim(claims)
+        _, got = incremental(corpus, out)
+        assert got == full_outputs(corpus, tmp_path / f"full-{step}")
+    shutil.rmtree(corpus / names[0])
+    copy_source(corpus, names[-1], "zz-added-copy")
+    _, got = incremental(corpus, out)
+    assert got == full_outputs(corpus, tmp_path / "full-last")
+    assert len(made) == 4 and all(r is not None for r in made)  # updated in place, not made whole
