@@ -354,6 +354,9 @@ def child(group: str, ctx: dict) -> dict:
                 except _Timeout:
                     res[name] = {"error": f"timeout (> {ctx['query_timeout']:.0f} s)"}
                     continue
+                except Exception as exc:  # a server that refuses one question: said for it, the others still asked
+                    res[name] = {"error": f"failed: {(str(exc).splitlines() or [type(exc).__name__])[0][:160]}"}
+                    continue
                 res[name] = {"times": t, "rows": rows[0] if rows else None, "first": t_first[0],
                              "digest": digest[0] if digest else None}
     elif group == "push":
