@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import textwrap
@@ -70,35 +71,36 @@ def default_out(tmp_path_factory) -> Path:
     return out
 
 
+def write_corpus(root: Path, claims: str, text: str = "Fictional text.", registry: str | None = None,
+                 source_yaml: str | None = None, source_id: str = "fixture-source") -> Path:
+    """What :func:`make_corpus` writes, under ``root`` (for a fixture that is not per test)."""
+    corpus = root / "corpus"
+    (corpus / "registry").mkdir(parents=True, exist_ok=True)
+    if registry is None:
+        shutil.copy(SEED_CORPUS / "registry" / "entities.yaml", corpus / "registry" / "entities.yaml")
+    else:
+        (corpus / "registry" / "entities.yaml").write_text(textwrap.dedent(registry), encoding="utf-8")
+    folder = corpus / source_id
+    folder.mkdir(exist_ok=True)
+    (folder / "source.yaml").write_text(textwrap.dedent(source_yaml or f"""\
+        id: {source_id}
+        kind: article
+        title: A fictional article
+        issued: 2022-01-01
+        text: text.txt
+        """), encoding="utf-8")
+    (folder / "text.txt").write_text(text, encoding="utf-8")
+    (folder / "claims.yaml").write_text(textwrap.dedent(claims), encoding="utf-8")
+    return corpus
+
+
 @pytest.fixture
 def make_corpus(tmp_path):
     """Write a small corpus: ``make_corpus(claims_yaml, text=..., registry=...)`` -> its folder.
 
     The registry defaults to a copy of the real one; the source is called ``fixture-source``.
     """
-
-    def make(claims: str, text: str = "Fictional text.", registry: str | None = None,
-             source_yaml: str | None = None, source_id: str = "fixture-source") -> Path:
-        corpus = tmp_path / "corpus"
-        (corpus / "registry").mkdir(parents=True, exist_ok=True)
-        if registry is None:
-            shutil.copy(SEED_CORPUS / "registry" / "entities.yaml", corpus / "registry" / "entities.yaml")
-        else:
-            (corpus / "registry" / "entities.yaml").write_text(textwrap.dedent(registry), encoding="utf-8")
-        folder = corpus / source_id
-        folder.mkdir(exist_ok=True)
-        (folder / "source.yaml").write_text(textwrap.dedent(source_yaml or f"""\
-            id: {source_id}
-            kind: article
-            title: A fictional article
-            issued: 2022-01-01
-            text: text.txt
-            """), encoding="utf-8")
-        (folder / "text.txt").write_text(text, encoding="utf-8")
-        (folder / "claims.yaml").write_text(textwrap.dedent(claims), encoding="utf-8")
-        return corpus
-
-    return make
+    return functools.partial(write_corpus, tmp_path)
 
 
 # --- stores of the built seed dataset (graph/store/backends.py): Oxigraph on disk, a remote SPARQL server

@@ -18,6 +18,7 @@ __all__ = [
     "NotBuilt",
     "CorpusInvalid",
     "StaleStore",
+    "OtherLayout",
 ]
 
 
@@ -88,6 +89,11 @@ class UnknownRelation(InputError, ValueError):
 
 class NotBuilt(InputError):
     """The built dataset that a command needs does not exist yet."""
+
+
+class OtherLayout(NotBuilt):
+    """The dataset (a store, a build, a server) holds derived graphs of another layout than this serbia-kg
+    reads, or states none (:func:`graph.model.generation.layout_status`): build or push it again."""
 
 
 class CorpusInvalid(KGError):

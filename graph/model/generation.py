@@ -18,6 +18,13 @@ is a link to ``out/.current/oxigraph``, so it switches with the rest. A build wi
 (:func:`store_status`). Readers that keep a generation open for long (the endpoint) hold a
 shared lock on it (:func:`pin`); a build removes no generation that is pinned.
 
+The dataset inside has a layout too: the structure of the derived graphs (``kgg:links``,
+``kgg:ties``, ``kgg:pages``) that the saved questions read. Every build states the
+:data:`LAYOUT` it wrote (``skg:derivedLayout`` of the dataset, in ``kgg:registry``), and a store,
+a build or a server of another layout, or of none (built before the number was kept), is refused
+where it is opened (:func:`layout_status`): the questions would answer it wrongly, not only slowly
+(an older build's pages gave transfers-by-supplier and alignment-rates no rows at all).
+
 This module is the layout on disk only (no RDF): :mod:`graph.compile.build` writes the outputs,
 :func:`graph.pipeline.build` a whole generation (outputs, view, store and its index).
 """
@@ -38,7 +45,15 @@ from graph.model.files import fsync_dir
 
 __all__ = ["default_out", "LOCK", "BUILDS", "CURRENT", "STAMP", "STORE", "STORE_STAMP", "Busy", "Generation", "locked",
            "begin", "current", "stamp", "pin", "Pin", "link_store", "prune", "store_status", "store_build",
-           "write_error", "store_stamp", "verify"]
+           "write_error", "store_stamp", "verify", "LAYOUT", "LAYOUT_FINGERPRINT", "layout_status",
+           "rebuild_advice"]
+
+#: The layout of the derived graphs (kgg:links, kgg:ties, kgg:pages) this serbia-kg writes and reads.
+#: Raise it by one whenever their structure changes (a new list, key, property or class in them), and
+#: record the new :data:`LAYOUT_FINGERPRINT`: tests/test_layout.py fails, naming both, until you do.
+LAYOUT = 1
+#: The structure of the derived graphs of :data:`LAYOUT` on a small build (tests/test_layout.py).
+LAYOUT_FINGERPRINT = "4f1f4db158d57d86"
 
 LOCK = ".lock"
 BUILDS = ".builds"
@@ -399,6 +414,24 @@ def store_status(store: Path) -> str | None:
     return None
 
 
+
+
+def layout_status(held: object, what: str, mend: str) -> str | None:
+    """``None`` when ``held`` (the layout a dataset states, ``None`` if it states none) is :data:`LAYOUT`;
+    else one line: ``what`` (the store, build or server) holds another layout, and ``mend`` (the command
+    that makes it again)."""
+    if held is not None and str(held) == str(LAYOUT):
+        return None
+    holds = held if held is not None else "none (built before serbia-kg numbered them)"
+    return (f"{what} holds derived graphs of layout {holds}, this serbia-kg reads layout {LAYOUT}: "
+            f"its saved questions would answer wrongly; {mend}")
+
+
+def rebuild_advice(out: Path) -> str:
+    """What makes the build in ``out`` again, in words: a build of it, with the store its record lists."""
+    cur = current(out)
+    stores = ((stamp(cur) or {}).get("store_paths") or []) if cur is not None else []
+    return f"rebuild it with 'serbia-kg build --out {out}" + (f" --store {stores[0]}'" if stores else "'")
 
 
 def store_stamp(store_folder: Path, build: str) -> None:

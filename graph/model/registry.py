@@ -32,15 +32,16 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import RDF, SKOS, XSD
 
+from graph.model import generation
 from graph.model.errors import InputError, ValidationError
 from graph.model import schema
 from graph.model.names import Names, fold, mixed_script, resolve
 from graph.model.schema import local_name
 from graph.model.terms import ENTITY, SKG, SKV, WIKIDATA
 from graph.model import yamlfile
-from graph.model.resources import ontology_graph
+from graph.model.resources import DATASET, ontology_graph
 
 __all__ = ["Entity", "Registry", "load_registry", "corpus_registry", "concept_schemes", "broader_categories",
            "ACTOR_TYPES", "SECTIONS", "ALIASES"]
@@ -155,7 +156,10 @@ class Registry:
         return self.entities[resolve(self.names, name, kinds, what=what)]
 
     def triples(self) -> Iterator[tuple]:
-        """The registry as RDF: type, labels, category and part-of of every entity."""
+        """The registry as RDF: type, labels, category and part-of of every entity; first, the layout of the
+        derived graphs that the build writes beside it (:data:`graph.model.generation.LAYOUT`), which
+        every reader of the dataset checks (:func:`graph.model.generation.layout_status`)."""
+        yield URIRef(DATASET), SKG.derivedLayout, Literal(generation.LAYOUT, datatype=XSD.integer)
         for e in self:
             yield e.iri, RDF.type, e.rdf_type
             yield e.iri, SKOS.prefLabel, Literal(e.label, lang="en")

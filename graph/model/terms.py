@@ -94,6 +94,7 @@ class SKG(DefinedNamespace):
     deliveriesUntil: URIRef  # deliveries counted until
     delivery: URIRef  # delivery
     deliveryDate: URIRef  # delivery date
+    derivedLayout: URIRef  # derived layout
     designation: URIRef  # designation
     domain: URIRef  # domain
     enactedBy: URIRef  # enacted by

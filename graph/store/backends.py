@@ -26,9 +26,10 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 
 from graph.model import generation
-from graph.model.errors import InputError, NotBuilt
-from graph.model.terms import GRAPH, PREFIXES
-from graph.store.native import open_store
+from graph.model.errors import InputError, NotBuilt, OtherLayout
+from graph.model.resources import DATASET
+from graph.model.terms import GRAPH, PREFIXES, SKG
+from graph.store.native import layout_of, open_store, read_query
 from graph.store.remote import Client, HTTPFailure, has_own_page, iter_graphs, names_graphs, with_dataset
 
 __all__ = ["open_dataset", "open_native", "load_store", "push", "remote_graphs", "RemoteError", "TRIG", "ENV_ENDPOINT",
@@ -95,7 +96,7 @@ def open_dataset(out: Path | None = None, store: Path | None = None, endpoint: s
     RemoteError
         If the endpoint cannot be reached.
     """
-    from rdflib import Dataset
+    from rdflib import Dataset, URIRef
 
     if store is not None and endpoint is not None:
         raise InputError("give either a store or an endpoint, not both")
@@ -107,6 +108,8 @@ def open_dataset(out: Path | None = None, store: Path | None = None, endpoint: s
         ds = Dataset(default_union=True)
         _bind(ds)
         ds.parse(_trig(out), format="trig")
+        held = sorted({str(v) for v in ds.graph(GRAPH.registry).objects(URIRef(DATASET), SKG.derivedLayout)})
+        _check_out(", ".join(held) if held else None, out)
         return ds
     _bind(ds)
     return ds
@@ -133,14 +136,27 @@ def open_native(out: Path | None = None) -> tuple[Any, Path | None]:
         folder = current / generation.STORE
         record = generation.stamp(current)
         if folder.is_dir() and record and record.get("build") and generation.store_build(folder) == record["build"]:
-            return open_store(folder), folder
+            return open_store(folder, what=f"the build in {out}", mend=_rebuild(out)), folder
     quads = trig.with_name("serbia-kg.nq")
     store = ox.Store()
     if quads.is_file():
         store.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
     else:  # a build of an older serbia-kg wrote TriG only
         store.bulk_load(path=str(trig), format=ox.RdfFormat.TRIG)
+    _check_out(layout_of(store), out)
     return store, None
+
+
+def _rebuild(out: Path | None) -> str:
+    return generation.rebuild_advice(Path(out) if out is not None else Path("out"))
+
+
+def _check_out(held: str | None, out: Path | None) -> None:
+    """Refuse the build in ``out`` (:class:`OtherLayout`) unless it states the layout this serbia-kg reads."""
+    problem = generation.layout_status(held, f"the build in {Path(out) if out is not None else Path('out')}",
+                                       _rebuild(out))
+    if problem:
+        raise OtherLayout(problem)
 
 
 def _oxigraph(path: Path):
@@ -292,6 +308,20 @@ def _manifest(graphs: list[str], build: str | None) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+def _remote_layout(endpoint: str, client: Client) -> None:
+    """Refuse (:class:`OtherLayout`) a server whose dataset is of another layout than this serbia-kg reads."""
+    import json
+
+    _, body, _ = _http(endpoint + "?" + urlencode({"query": read_query("layout")}),
+                       headers={"Accept": "application/sparql-results+json"}, client=client)
+    held = sorted({r["layout"]["value"] for r in json.loads(body)["results"]["bindings"] if "layout" in r})
+    problem = generation.layout_status(", ".join(held) if held else None, f"the server at {endpoint}",
+                                       f"build and push it again: 'serbia-kg build', then "
+                                       f"'serbia-kg push --endpoint {endpoint}'")
+    if problem:
+        raise OtherLayout(problem)
+
+
 def _remote_store(endpoint: str):
     """An rdflib SPARQLStore that asks ``endpoint`` with the dataset's graphs as its RDF dataset.
 
@@ -317,6 +347,7 @@ def _remote_store(endpoint: str):
     if str(GRAPH.registry) not in graphs:
         raise NotBuilt(f"the server at {endpoint} holds no serbia-kg dataset: run "
                        f"'serbia-kg push --endpoint {endpoint}' first")
+    _remote_layout(endpoint, client)
 
     def ask(text: str, graph_result: bool):
         import io

@@ -29,13 +29,13 @@ from typing import Any, Callable, Iterable
 import pyoxigraph as ox
 
 from graph.model import generation
-from graph.model.errors import InputError, NotBuilt, StaleStore
+from graph.model.errors import InputError, NotBuilt, OtherLayout, StaleStore
 from graph.model.rdfterms import RDF_TYPE, literal_value, value_of
 from graph.model.resources import ontology_dir
 from graph.store.querytext import bind_values
 
-__all__ = ["open_store", "rdflib_over", "oxigraph_of", "read_query", "prefixes_of", "Reader",
-           "StoreReader", "ValuesReader", "paused_gc"]
+__all__ = ["open_store", "layout_of", "check_layout", "rdflib_over", "oxigraph_of", "read_query", "prefixes_of",
+           "Reader", "StoreReader", "ValuesReader", "paused_gc"]
 
 _PREFIX = re.compile(r"^\s*PREFIX\s+(\w*):\s*<([^>]*)>", re.IGNORECASE | re.MULTILINE)
 
@@ -50,13 +50,32 @@ def prefixes_of(text: str) -> dict[str, str]:
     return {p: ns for p, ns in _PREFIX.findall(text)}
 
 
-def open_store(path: Path):
-    """The Oxigraph store at ``path``, read-only, checked to hold a built dataset.
+def layout_of(store) -> str | None:
+    """The layout of the derived graphs that the dataset in a pyoxigraph ``store`` states
+    (:data:`graph.model.generation.LAYOUT`; several, comma-separated), or ``None`` if it states none."""
+    found = sorted({str(row["layout"].value) for row in store.query(read_query("layout"))})
+    return ", ".join(found) if found else None
+
+
+def check_layout(store, what: str, mend: str) -> None:
+    """Refuse (:class:`OtherLayout`) a pyoxigraph ``store`` whose dataset is of another layout than this
+    serbia-kg reads; ``what`` names it, ``mend`` says how to make it again."""
+    problem = generation.layout_status(layout_of(store), what, mend)
+    if problem:
+        raise OtherLayout(problem)
+
+
+def open_store(path: Path, *, what: str | None = None, mend: str | None = None):
+    """The Oxigraph store at ``path``, read-only, checked to hold a built dataset of the layout this
+    serbia-kg reads (``what`` names it and ``mend`` says what to run when it does not; by default the
+    store and a build with ``--store``).
 
     Raises
     ------
     NotBuilt
         No store there, or one without a serbia-kg dataset.
+    OtherLayout
+        A store of another layout of the derived graphs (or of none: made by an older serbia-kg).
     InputError
         The store cannot be opened.
     """
@@ -70,6 +89,11 @@ def open_store(path: Path):
     if not bool(store.query(read_query("built"))):
         raise NotBuilt(f"the Oxigraph store at {path} holds no serbia-kg dataset: run "
                        f"'serbia-kg build --store {path}'", file=path)
+    if what is None and path.parent.parent.name == generation.BUILDS:  # a generation's own store, resolved
+        out = path.parent.parent.parent
+        what, mend = f"the build in {out}", mend or generation.rebuild_advice(out)
+    check_layout(store, what or f"the Oxigraph store at {path}",
+                 mend or f"rebuild it with 'serbia-kg build --store {path}'")
     stale = generation.store_status(path)
     if stale:
         warnings.warn(StaleStore(stale), stacklevel=2)
