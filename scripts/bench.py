@@ -216,13 +216,14 @@ def question_variants(q, focus: dict) -> list[tuple[str, dict]]:
 def answer_digest(result) -> str:
     """A fingerprint of an answer's rows that two stores agree on when they give the same rows in any order:
     each row as its values' text (as CSV writes them: datatypes and languages left out), sorted; a graph
-    answer as its triples in N-Triples, sorted."""
+    answer as its triples, each term's text the same way, sorted (Oxigraph keeps ``"6"^^xsd:nonNegativeInteger``
+    as ``xsd:integer``, Virtuoso as it is: the same value)."""
     import hashlib
 
     if getattr(result, "type", None) == "ASK":
         lines = [str(bool(result.askAnswer))]
     elif getattr(result, "type", None) in ("CONSTRUCT", "DESCRIBE"):
-        lines = sorted(" ".join(t.n3() for t in triple) for triple in result.graph)
+        lines = sorted("\t".join(str(t) for t in triple) for triple in result.graph)
     else:
         lines = sorted("\t".join("" if v is None else str(v) for v in row) for row in result)
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:16]

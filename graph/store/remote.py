@@ -10,7 +10,9 @@ Two things make a real server (Virtuoso) hard for Python's ``urllib``:
 - **Many graphs in a query's dataset.** The SPARQL 1.1 Protocol's ``default-graph-uri`` and
   ``named-graph-uri`` parameters are echoed by Virtuoso as one response header each, and
   ``http.client`` refuses a response of more than 100 headers. :func:`with_dataset` writes the
-  dataset into the query instead (``FROM``/``FROM NAMED``), which servers do not echo.
+  dataset into the query instead (``FROM``/``FROM NAMED``), which servers do not echo. Virtuoso 7.2
+  takes at most 4,094 graphs named so; a larger dataset is asked of the whole server, with
+  :func:`without_graphs` leaving out what is not the dataset's (:func:`graph.store.backends._remote_store`).
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from urllib.request import (HTTPDigestAuthHandler, HTTPPasswordMgrWithDefaultRea
 
 import pyoxigraph as ox
 
-__all__ = ["Client", "HTTPFailure", "with_dataset", "names_graphs", "has_own_page", "split_graphs", "iter_graphs",
-           "TIMEOUT", "RETRIES"]
+__all__ = ["Client", "HTTPFailure", "with_dataset", "without_graphs", "names_graphs", "has_own_page", "split_graphs",
+           "iter_graphs", "TIMEOUT", "RETRIES"]
 
 #: Seconds to wait for a remote server (per request).
 TIMEOUT = 300
@@ -221,6 +223,40 @@ def names_graphs(query: str) -> bool:
     return any(m.lastgroup == "word" and m.group().upper() == "GRAPH" for m in _TOKEN.finditer(query))
 
 
+def _dataset_at(query: str) -> int | None:
+    """Where a dataset clause goes in ``query`` (before its ``WHERE`` or its pattern's ``{``); ``None`` for a
+    query that states its own dataset (``FROM`` or ``FROM NAMED``) and for an update."""
+    depth, form, template = 0, None, False
+    for m in _TOKEN.finditer(query):
+        kind, text = m.lastgroup, m.group()
+        if kind in ("comment", "string", "iri"):
+            continue
+        if kind == "word":
+            word = text.upper()
+            if depth == 0 and form is None and word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+                form = word
+                template = word == "CONSTRUCT"
+                continue
+            if depth == 0 and form is None and word in ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE",
+                                                        "ADD", "MOVE", "COPY", "WITH"):
+                return None
+            if depth == 0 and form is not None and word == "FROM":
+                return None
+            if depth == 0 and form is not None and word == "WHERE":
+                return m.start()
+            continue
+        if kind == "open":
+            if text == "{" and depth == 0 and form is not None:
+                if template:
+                    template = False  # CONSTRUCT's template: the dataset goes after it
+                else:
+                    return m.start()
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+    return None
+
+
 def with_dataset(query: str, default: Iterable[str], named: Iterable[str]) -> str:
     """``query`` with ``FROM <g>`` for each of ``default`` and ``FROM NAMED <g>`` for each of ``named``.
 
@@ -236,40 +272,32 @@ def with_dataset(query: str, default: Iterable[str], named: Iterable[str]) -> st
     >>> with_dataset("SELECT ?where WHERE { ?where a ex:from }", ["http://g/1"], [])
     'SELECT ?where FROM <http://g/1> WHERE { ?where a ex:from }'
     """
-    depth, form, at, template = 0, None, None, False
-    for m in _TOKEN.finditer(query):
-        kind, text = m.lastgroup, m.group()
-        if kind in ("comment", "string", "iri"):
-            continue
-        if kind == "word":
-            word = text.upper()
-            if depth == 0 and form is None and word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-                form = word
-                template = word == "CONSTRUCT"
-                continue
-            if depth == 0 and form is None and word in ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE",
-                                                        "ADD", "MOVE", "COPY", "WITH"):
-                return query
-            if depth == 0 and form is not None and word == "FROM":
-                return query
-            if depth == 0 and form is not None and word == "WHERE":
-                at = m.start()
-                break
-            continue
-        if kind == "open":
-            if text == "{" and depth == 0 and form is not None:
-                if template:
-                    template = False  # CONSTRUCT's template: the dataset goes after it
-                else:
-                    at = m.start()
-                    break
-            depth += 1
-        elif kind == "close":
-            depth -= 1
+    at = _dataset_at(query)
     if at is None:
         return query
     clause = " ".join([f"FROM <{g}>" for g in default] + [f"FROM NAMED <{g}>" for g in named])
     return f"{query[:at]}{clause} {query[at:]}"
+
+
+def without_graphs(query: str, excluded: Iterable[str]) -> str:
+    """``query`` asked of every graph of a Virtuoso server but ``excluded``: Virtuoso's own pragmas
+    ``DEFINE input:default-graph-exclude <g>`` and ``DEFINE input:named-graph-exclude <g>`` before it
+    (without ``FROM``, Virtuoso's default graph is the merge of all its graphs and ``GRAPH ?g`` ranges over
+    all of them; these leave ``excluded`` out of both). Not standard SPARQL: only for a server that
+    answers them (:func:`graph.store.backends._remote_store` checks). A query that states its own dataset
+    and an update are returned as they are.
+
+    >>> print(without_graphs("PREFIX a: <http://a/> ASK { ?s a:p 1 }", ["http://g/x"]))
+    DEFINE input:default-graph-exclude <http://g/x> DEFINE input:named-graph-exclude <http://g/x>
+    PREFIX a: <http://a/> ASK { ?s a:p 1 }
+    >>> without_graphs("SELECT * FROM <http://g/1> { ?s ?p ?o }", ["http://g/x"])
+    'SELECT * FROM <http://g/1> { ?s ?p ?o }'
+    """
+    if _dataset_at(query) is None:
+        return query
+    pragmas = " ".join(f"DEFINE input:default-graph-exclude <{g}> DEFINE input:named-graph-exclude <{g}>"
+                       for g in excluded)
+    return f"{pragmas}\n{query}" if pragmas else query
 
 
 # --- push: one named graph per PUT ------------------------------------------------------------
