@@ -215,9 +215,13 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
     from graph.compile.void import describe
 
     corpus = _synthetic(tmp_path)
-    if pooled:  # many slices, compiled on a pool; the outputs written by two processes
+    if pooled:  # many slices, compiled on a pool; the outputs written by two processes; the derived graphs
+        # sorted on disk in many runs
+        from graph.compile.serialize import SortedGraph
+
         monkeypatch.setattr(build_mod, "SLICE_BYTES", 5_000)
         monkeypatch.setattr(build_mod, "PARALLEL_TRIPLES", 1_000)
+        monkeypatch.setattr(SortedGraph, "RUN", 500)
     comp, summary = build(corpus, tmp_path / "out")
     whole, whole_summary = build_mod.validate(corpus)  # every triple in memory, as the build held them before
     assert summary == whole_summary and summary.triples == len(whole.triple_set()) > 10_000
@@ -239,6 +243,28 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
         assert (out / name).read_bytes() == data, name
     assert comp.nquads_text() == nq  # read back from the build's file
     assert not list(out.glob(".spool*"))  # the spool is removed
+
+
+def test_a_graph_sorted_on_disk_in_runs_is_written_as_one_sorted_in_memory(tmp_path: Path):
+    from graph.compile.serialize import SortedGraph, write_slice
+
+    import random
+
+    rng = random.Random(7)
+    triples = [f"<https://e.org/s{rng.randrange(300)}> <https://e.org/p> \"v{rng.randrange(50)}\\n\u00e9\""
+               for _ in range(5_000)]
+    triples += ['<https://e.org/s1> <https://e.org/p> "v"', '<https://e.org/s1> <https://e.org/p> "v"@en',
+                '<https://e.org/s1> <https://e.org/p> "v"^^<https://e.org/t>']
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (expected,) = write_slice(tmp_path / "a", "g.nq", {"<https://e.org/g>": triples})
+    for run in (7, 1_000, 10_000):
+        out = SortedGraph(tmp_path / "b", "g.nq", "<https://e.org/g>", run=run)
+        out.extend(iter(triples))
+        part = out.finish()
+        assert part == expected and (tmp_path / "b" / "g.nq").read_bytes() == (tmp_path / "a" / "g.nq").read_bytes()
+        assert [f.name for f in (tmp_path / "b").iterdir()] == ["g.nq"]  # the runs removed
+    assert expected.triples < len(triples)  # duplicates written once
 
 
 def test_a_failed_build_leaves_no_spool_and_no_generation(tmp_path: Path):

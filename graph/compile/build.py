@@ -31,7 +31,7 @@ from graph.compile.claims import Compiled, compile_claim
 from graph.model.dates import parse_date
 from graph.model.errors import CorpusInvalid, InputError, KGError, ValidationError
 from graph.model.files import write_atomically  # noqa: F401 - where the build and its callers write files
-from graph.model.rdfterms import ValueCollector, nt_converter
+from graph.model.rdfterms import ValueCollector, nt_converter, to_oxigraph
 from graph.model.registry import Registry, concept_schemes, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
@@ -484,7 +484,8 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         graphs = {}
         values = _derived(graphs, ontology_triples, registry_triples, read, sources, transfers, None, None)
     else:
-        values = _derived(graphs, ontology_triples, registry_triples, read, sources, transfers, named, claimed_list)
+        values = _derived(graphs, ontology_triples, registry_triples, read, sources, transfers, named, claimed_list,
+                          spooled)
     if spooled is not None:  # the ontology, the registry and the derived graphs (or kgg:links): the spool's last file
         spooled.add(graphs, "whole.nq")
         graphs = {}
@@ -544,10 +545,14 @@ def _spooled(spool: Path, results: list[_Slice], folders: list[Path], keys: dict
 
 def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_triples: list,
              read: tuple[Sequence[str], Sequence[str]] | None, sources: list[Source], transfers: list,
-             named: list | None, claimed_list: list | None) -> dict[str, list]:
+             named: list | None, claimed_list: list | None, spooled: Spooled | None = None) -> dict[str, list]:
     """Add the derived graphs (kgg:links, kgg:ties, kgg:pages) to ``graphs``, made from every source's
-    records; with ``read``, return the values of those properties in them, the ontology and the registry."""
+    records; with ``read``, return the values of those properties in them, the ontology and the registry.
+    With ``spooled``, kgg:ties and kgg:pages are not added to ``graphs`` but written to the spool as they
+    are made, each through a sort on disk (:class:`graph.compile.serialize.SortedGraph`): the largest
+    graphs of the dataset (together 37 % of the triples), never held whole."""
     from graph.compile.corroboration import LINKS, link_transfers, Triples
+    from graph.compile.pages import iter_page_triples
 
     nt = nt_converter()
     collector = ValueCollector(*read) if read is not None else None
@@ -561,12 +566,43 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
     graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(links.triples())]
     if named is None or claimed_list is None:  # updated elsewhere (:mod:`graph.compile.delta`)
         return values
-    # actors named together: the derived kgg:ties graph
-    graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(tie_triples(named))]
-    # the saved questions' answers in order, a page at a time: the derived kgg:pages graph
-    pages = page_triples(claimed_list, sources, registry_triples)
-    graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(pages)]
+    if spooled is None:
+        # actors named together: the derived kgg:ties graph
+        graphs[nt(TIES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(tie_triples(named))]
+        # the saved questions' answers in order, a page at a time: the derived kgg:pages graph
+        pages = page_triples(claimed_list, sources, registry_triples)
+        graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(pages)]
+        return values
+
+    def spool(graph: URIRef, name: str, triples) -> None:
+        out = serialize.SortedGraph(spooled.folder, name, nt(graph))
+        term = _terms()  # its cache bounded: a page's claims are seen once or twice, not again
+        out.extend(f"{term(s)} {term(p)} {term(o)}" for s, p, o in through(triples))
+        spooled.parts.append(out.finish())
+
+    spool(TIES, "ties.nq", tie_triples(named))
+    # the values collected in the order of the sorted triples, as they were (no property the view reads is
+    # a page's); else the lists' triples as they come, sorted on disk
+    sorted_first = collector is not None and bool(_DERIVED_READS & {str(x) for x in (*read[0], *read[1])}) \
+        if read is not None else False
+    spool(PAGES, "pages.nq", page_triples(claimed_list, sources, registry_triples) if sorted_first
+          else iter_page_triples(claimed_list, sources, registry_triples))
     return values
+
+
+def _terms(limit: int = 200_000) -> Callable[[Any], str]:
+    """:func:`graph.model.rdfterms.nt_converter`, its cache emptied whenever it holds ``limit`` terms."""
+    terms: dict = {}
+
+    def nt(x: Any) -> str:
+        r = terms.get(x)
+        if r is None:
+            if len(terms) >= limit:
+                terms.clear()
+            r = terms[x] = str(to_oxigraph(x))
+        return r
+
+    return nt
 
 
 #: What the derived graphs kgg:ties and kgg:pages hold: a build that collects any of it for the view

@@ -52,7 +52,7 @@ from graph.model.dates import parse_date
 from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
 __all__ = ["PAGES", "PAGE_ROWS", "ANY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "READS", "Claimed", "Row",
-           "claimed", "list_triples", "page_triples"]
+           "claimed", "list_triples", "page_triples", "iter_page_triples"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -407,8 +407,10 @@ def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
     return out
 
 
-def page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> list[tuple]:
-    """The ``kgg:pages`` triples of every question of :data:`QUESTIONS`, sorted.
+def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> Iterator[tuple]:
+    """The ``kgg:pages`` triples of every question of :data:`QUESTIONS`, question by question and list by
+    list, not sorted: what :func:`page_triples` sorts, and what a build writes through a sort of its own on
+    disk (only one question's lists are held at a time).
 
     ``sources``: the corpus's :class:`graph.compile.sources.Source` objects (their issue dates);
     ``registry``: the registry's triples (which entities are labelled, what each is part of).
@@ -423,10 +425,15 @@ def page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tu
     context: Context = {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
                                    for s in sources if s.meta.get("issued") is not None},
                         "labelled": labelled, "part_of": dict(part_of)}
-    out: list[tuple] = []
     for question, lister in sorted(QUESTIONS.items()):
         lists = lister(claims, context)
         for key in lists:
-            out += list_triples(question, key, lists)
+            yield from list_triples(question, key, lists)
+        del lists
+
+
+def page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> list[tuple]:
+    """The ``kgg:pages`` triples of every question of :data:`QUESTIONS`, sorted (:func:`iter_page_triples`)."""
+    out = list(iter_page_triples(claims, sources, registry))
     out.sort()
     return out

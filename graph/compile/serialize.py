@@ -30,8 +30,8 @@ import pyoxigraph as ox
 
 from graph.model.terms import PREFIXES
 
-__all__ = ["Part", "write_slice", "write_nquads", "write_trig", "write_turtle", "merged_triples", "quads_of",
-           "HashingWriter", "FORMATS", "CHUNKED", "write_chunked", "graph_bytes"]
+__all__ = ["Part", "write_slice", "SortedGraph", "write_nquads", "write_trig", "write_turtle", "merged_triples",
+           "quads_of", "HashingWriter", "FORMATS", "CHUNKED", "write_chunked", "graph_bytes"]
 
 #: Output formats (the names rdflib gives them) -> pyoxigraph's format names.
 FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
@@ -68,6 +68,83 @@ def write_slice(folder: Path, name: str, graphs: dict[str, list[str]]) -> list[P
                 offset += len(data)
             parts.append(Part(g, name, start, offset - start, len(triples)))
     return parts
+
+
+class SortedGraph:
+    """One named graph written to the spool file ``folder/name`` as :func:`write_slice` writes it (its
+    triples sorted and once), in memory bounded by ``run`` triples, whatever the graph's size: the
+    N-Triples strings given (:meth:`extend`) are sorted in runs of ``run``, each run spilled to a file of
+    its own beside it, and the runs merged (``heapq.merge``) into the graph's file by :meth:`finish`.
+    What a build does with the derived graphs (``kgg:ties``, ``kgg:pages``), which are made from every
+    source's records."""
+
+    #: Triples sorted in memory at once (some 100 MB of text).
+    RUN = 500_000
+
+    def __init__(self, folder: Path, name: str, graph: str, run: int | None = None) -> None:
+        self.folder, self.name, self.graph, self.run = Path(folder), name, graph, run or self.RUN
+        self.buf: list[str] = []
+        self.runs: list[Path] = []
+
+    def extend(self, triples: Iterable[str]) -> None:
+        buf, run = self.buf, self.run
+        for t in triples:
+            buf.append(t)
+            if len(buf) >= run:
+                self._spill()
+                buf = self.buf
+
+    def _spill(self) -> None:
+        path = self.folder / f"{self.name}.run-{len(self.runs):04d}"
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            triples = sorted(set(self.buf))
+            self.buf = []
+            for i in range(0, len(triples), 10_000):
+                fh.write("\n".join(triples[i:i + 10_000]) + "\n")
+        self.runs.append(path)
+
+    def _merged(self) -> Iterator[str]:
+        handles = [open(path, encoding="utf-8", newline="\n") for path in self.runs]
+        try:
+            previous = None
+            for t in heapq.merge(*((line[:-1] for line in fh) for fh in handles)):
+                if t != previous:
+                    previous = t
+                    yield t
+        finally:
+            for fh in handles:
+                fh.close()
+
+    def finish(self) -> Part:
+        """Write the graph's file; return where the graph lies (the runs' files removed)."""
+        if self.runs:
+            if self.buf:
+                self._spill()
+            triples: Iterable[str] = self._merged()
+        else:
+            triples = sorted(set(self.buf))
+            self.buf = []
+        suffix = f" {self.graph} .\n"
+        n = length = 0
+        with open(self.folder / self.name, "wb") as fh:
+            block: list[str] = []
+            for t in triples:
+                block.append(t)
+                if len(block) == 10_000:
+                    data = (suffix.join(block) + suffix).encode("utf-8")
+                    fh.write(data)
+                    length += len(data)
+                    n += len(block)
+                    block = []
+            if block:
+                data = (suffix.join(block) + suffix).encode("utf-8")
+                fh.write(data)
+                length += len(data)
+                n += len(block)
+        for path in self.runs:
+            path.unlink()
+        self.runs = []
+        return Part(self.graph, self.name, 0, length, n)
 
 
 class HashingWriter:
