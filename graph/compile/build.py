@@ -273,6 +273,9 @@ class _Slice:
     entries: dict[str, incremental.Entry] = field(default_factory=dict)
     #: With ``read``: each source's collected values (by folder name), as :attr:`Compilation.read` holds them.
     read: dict[str, dict[str, list]] = field(default_factory=dict)
+    #: The digests (and files' stats) of the slice's sources new to this build (by folder name):
+    #: :func:`graph.compile.incremental.source_key`, taken here rather than before the pool starts.
+    keys: dict[str, tuple[str, tuple | None]] = field(default_factory=dict)
 
 
 def _slices(folders: list[Path]) -> list[list[Path]]:
@@ -301,8 +304,11 @@ def _compile_slice(index: int) -> _Slice:
     collector = ValueCollector(*job["read"]) if job.get("read") is not None else None  # one per slice, as nt
     res = _Slice()
     corroboration: list[tuple] = []
+    deferred = job.get("deferred") or ()
     for folder in job["slices"][index]:
         try:
+            if folder.name in deferred:
+                res.keys[folder.name] = incremental.source_key(folder, None)
             source = load_source(folder)
             meta = _source_triples(source, registry)
             raw_claims = _claims_of(source)
@@ -417,14 +423,18 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     folders = discover(corpus)
     keys: dict[str, str] = {}
     stats: dict[str, tuple | None] = {}
+    deferred: set[str] = set()  # a source new to this build: its digest taken by the worker that compiles it
     if spool is not None:
         known = reuse.entries if reuse is not None and reuse.incremental else {}
         for folder in folders:
-            keys[folder.name], stats[folder.name] = incremental.source_key(folder, known.get(folder.name))
+            if folder.name in known:
+                keys[folder.name], stats[folder.name] = incremental.source_key(folder, known[folder.name])
+            else:
+                deferred.add(folder.name)
     reused: dict[str, incremental.Entry] = {}
     if spool is not None and reuse is not None and reuse.incremental:
         reused = {f.name: reuse.entries[f.name] for f in folders
-                  if f.name in reuse.entries and reuse.entries[f.name].key == keys[f.name]}
+                  if f.name in keys and reuse.entries[f.name].key == keys[f.name]}
     ontology = ontology_graph()
     schemes = concept_schemes(ontology)
     if reuse is not None and reuse.incremental and reuse.registry is not None:  # read as before: its files unchanged
@@ -445,11 +455,14 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
                actors=actor_iris(ontology_triples, registry_triples),
                context=ontology_triples + registry_triples,
                shacl=Context(graphs[nt(GRAPH.ontology)], graphs[nt(GRAPH.registry)]),
-               spool=spool, read=read)
+               spool=spool, read=read, deferred=deferred)
     results = _compile_slices(job, len(to_compile), progress, shacl_engine)
     problems = [p for r in results for p in r.problems]
     if problems:
         raise CorpusInvalid(problems)
+    for r in results:
+        for name, (key, stat) in r.keys.items():
+            keys[name], stats[name] = key, stat
     claims: dict[URIRef, tuple[Source, Compiled]] = {}
     for r in results:
         graphs.update(r.graphs)
