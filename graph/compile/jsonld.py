@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
+import pyoxigraph as ox
+
 from graph.model.resources import ontology_dir
 
 __all__ = ["context", "compact_iri", "write_jsonld", "CONTEXT_FILE"]
@@ -41,7 +43,11 @@ def _prefixes(ctx: dict) -> list[tuple[str, str]]:
 
 def compact_iri(iri: str, ctx: dict, _cache: dict | None = None) -> str:
     """``prefix:local`` when a prefix of ``ctx`` covers ``iri`` (and the result cannot be misread)."""
-    for prefix, ns in _prefixes(ctx):
+    return _compact(iri, _prefixes(ctx))
+
+
+def _compact(iri: str, prefixes: list[tuple[str, str]]) -> str:
+    for prefix, ns in prefixes:
         if iri.startswith(ns):
             local = iri[len(ns):]
             if not local.startswith("//"):  # "p://x" would read as an absolute IRI
@@ -76,13 +82,14 @@ def write_jsonld(quads, out) -> None:
         When a graph's quads come in two groups.
     """
     ctx = context()["@context"]
+    prefixes = _prefixes(ctx)  # sorted once, not for each IRI
     cache: dict[str, str] = {}
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def cp(iri: str) -> str:
         r = cache.get(iri)
         if r is None:
-            r = cache[iri] = compact_iri(iri, ctx)
+            r = cache[iri] = _compact(iri, prefixes)
         return r
 
     parts: list[str] = ['{"@context":', dumps(ctx), ',"@graph":[']
@@ -119,28 +126,49 @@ def write_jsonld(quads, out) -> None:
         if gname is not None and gname != "@default":
             emit("]}")
 
+    named_node, blank_node = ox.NamedNode, ox.BlankNode
+    last_g: object = None
+    last_s: object = None
     for q in quads:
         g = q.graph_name
-        name = "@default" if type(g).__name__ == "DefaultGraph" else (
-            f"_:{g.value}" if type(g).__name__ == "BlankNode" else cp(g.value))
-        if name != gname:
-            end_graph()
-            if name in seen:
-                raise ValueError(f"the quads of graph {name} are not together")
-            seen.add(name)
-            gname, nodes = name, 0
-            if name != "@default":
-                emit(("," if items else "") + '{"@id":' + dumps(name) + ',"@graph":[')
-                items += 1
+        if g != last_g:  # (pyoxigraph's terms compare by value)
+            last_g, last_s = g, None
+            name = "@default" if type(g).__name__ == "DefaultGraph" else (
+                f"_:{g.value}" if type(g) is blank_node else cp(g.value))
+            if name != gname:
+                end_graph()
+                if name in seen:
+                    raise ValueError(f"the quads of graph {name} are not together")
+                seen.add(name)
+                gname, nodes = name, 0
+                if name != "@default":
+                    emit(("," if items else "") + '{"@id":' + dumps(name) + ',"@graph":[')
+                    items += 1
         s = q.subject
-        sid = f"_:{s.value}" if type(s).__name__ == "BlankNode" else cp(s.value)
-        if node is None or node["@id"] != sid:
-            end_node()
-            node = {"@id": sid}
-        if q.predicate.value == _RDF_TYPE and type(q.object).__name__ == "NamedNode":
-            node.setdefault("@type", []).append(cp(q.object.value))
+        if s != last_s:
+            last_s = s
+            sid = f"_:{s.value}" if type(s) is blank_node else cp(s.value)
+            if node is None or node["@id"] != sid:
+                end_node()
+                node = {"@id": sid}
+        assert node is not None
+        p = q.predicate.value
+        o = q.object
+        if type(o) is named_node:
+            iri = o.value
+            c = cache.get(iri)
+            if c is None:
+                c = cp(iri)
+            if p == _RDF_TYPE:
+                node.setdefault("@type", []).append(c)
+                continue
+            value: object = {"@id": c}
         else:
-            node.setdefault(cp(q.predicate.value), []).append(_term(q.object, cp))
+            value = _term(o, cp)
+        key = cache.get(p)
+        if key is None:
+            key = cp(p)
+        node.setdefault(key, []).append(value)
     end_graph()
     emit("]}\n")
     out.write("".join(parts).encode("utf-8"))
