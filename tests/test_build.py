@@ -222,6 +222,7 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
         monkeypatch.setattr(build_mod, "SLICE_BYTES", 5_000)
         monkeypatch.setattr(build_mod, "PARALLEL_TRIPLES", 1_000)
         monkeypatch.setattr(SortedGraph, "RUN", 500)
+        monkeypatch.setattr(build_mod, "PARALLEL_CLAIMS", 10)
     comp, summary = build(corpus, tmp_path / "out")
     whole, whole_summary = build_mod.validate(corpus)  # every triple in memory, as the build held them before
     assert summary == whole_summary and summary.triples == len(whole.triple_set()) > 10_000

@@ -39,7 +39,7 @@ from graph.compile import incremental, merged, serialize
 from graph.compile import void
 from graph.compile.void import VOID_FILE
 from graph.model.terms import GRAPH, PREFIXES, SKG
-from graph.compile.pages import PAGES, claimed, page_triples
+from graph.compile.pages import PAGES, QUESTIONS, claimed, page_triples
 from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_triples
 from graph.compile.parallel import cores, pool
 from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
@@ -565,7 +565,6 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
     are made, each through a sort on disk (:class:`graph.compile.serialize.SortedGraph`): the largest
     graphs of the dataset (together 37 % of the triples), never held whole."""
     from graph.compile.corroboration import LINKS, link_transfers, Triples
-    from graph.compile.pages import iter_page_triples
 
     nt = nt_converter()
     collector = ValueCollector(*read) if read is not None else None
@@ -587,27 +586,76 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
         graphs[nt(PAGES)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(pages)]
         return values
 
+    # nothing of theirs collected for the view (no property it reads is a tie's or a page's): made by the
+    # derived graphs' own tasks (:func:`_derived_task`), on a pool when the corpus is large
+    if collector is None or not _DERIVED_READS & {str(x) for x in (*read[0], *read[1])}:  # type: ignore[index]
+        job = dict(folder=spooled.folder, ties=nt(TIES), pages=nt(PAGES), named=named, claimed=claimed_list,
+                   sources=sources, registry=registry_triples)
+        tasks = ["claims-about-entity", "ties", *sorted(q for q in QUESTIONS if q != "claims-about-entity")]
+        if len(claimed_list) >= PARALLEL_CLAIMS and cores() > 1:
+            with pool(2, _init_derived, (job,)) as workers:
+                done = list(workers.imap_unordered(_derived_task, tasks))
+        else:
+            _init_derived(job)
+            try:
+                done = [_derived_task(task) for task in tasks]
+            finally:
+                _DERIVED.clear()
+        spooled.parts += [part for _, part in done if part is not None]
+        merged_pages = serialize.SortedGraph(spooled.folder, "pages.nq", nt(PAGES),
+                                             runs=[r for runs, _ in done for r in runs])
+        spooled.parts.append(merged_pages.finish())
+        return values
+
     def spool(graph: URIRef, name: str, triples) -> None:
         out = serialize.SortedGraph(spooled.folder, name, nt(graph))
         term = _terms()  # its cache bounded: a page's claims are seen once or twice, not again
         out.extend(f"{term(s)} {term(p)} {term(o)}" for s, p, o in through(triples))
         spooled.parts.append(out.finish())
 
+    # the values collected in the order of the triples, as they were: ties as made, pages sorted
     spool(TIES, "ties.nq", tie_triples(named))
-    # the values collected in the order of the sorted triples, as they were (no property the view reads is
-    # a page's); else the lists' triples as they come, sorted on disk
-    sorted_first = collector is not None and bool(_DERIVED_READS & {str(x) for x in (*read[0], *read[1])}) \
-        if read is not None else False
-    spool(PAGES, "pages.nq", page_triples(claimed_list, sources, registry_triples) if sorted_first
-          else iter_page_triples(claimed_list, sources, registry_triples))
+    spool(PAGES, "pages.nq", page_triples(claimed_list, sources, registry_triples))
     return values
+
+
+#: From this many claims on, the derived graphs are made on a pool (:func:`_derived_task`).
+PARALLEL_CLAIMS = 10_000
+
+_DERIVED: dict = {}  # what :func:`_derived_task` reads (given to the forked pool)
+
+
+def _init_derived(job: dict) -> None:
+    _DERIVED.clear()
+    _DERIVED.update(job)
+
+
+def _derived_task(task: str) -> tuple[list[Path], serialize.Part | None]:
+    """One part of the derived graphs, written to the spool: ``ties``, the whole ``kgg:ties`` (where it
+    lies); a question's name, its lists' ``kgg:pages`` triples as sorted runs (their files), which the
+    caller merges with the other questions' into the graph."""
+    from graph.compile.pages import iter_page_triples
+
+    job = _DERIVED
+    term = _terms()  # its cache bounded: a page's claims are seen once or twice, not again
+    if task == "ties":
+        out = serialize.SortedGraph(job["folder"], "ties.nq", job["ties"])
+        out.extend(f"{term(s)} {term(p)} {term(o)}" for s, p, o in tie_triples(job["named"]))
+        return [], out.finish()
+    out = serialize.SortedGraph(job["folder"], f"pages.{task}", job["pages"])
+    out.extend(f"{term(s)} {term(p)} {term(o)}"
+               for s, p, o in iter_page_triples(job["claimed"], job["sources"], job["registry"], [task]))
+    return out.spill(), None
 
 
 def _terms(limit: int = 200_000) -> Callable[[Any], str]:
     """:func:`graph.model.rdfterms.nt_converter`, its cache emptied whenever it holds ``limit`` terms."""
     terms: dict = {}
+    named = ox.NamedNode
 
     def nt(x: Any) -> str:
+        if type(x) is URIRef:  # the most of them (claims, pages): made at once, not kept
+            return str(named(x))
         r = terms.get(x)
         if r is None:
             if len(terms) >= limit:
@@ -760,7 +808,10 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     reused = {p.graph for p in spooled.parts if p.file == PREVIOUS}
     for name in {p.file for p in spooled.parts}:  # read from the N-Quads from now on
         (spooled.folder / name).unlink()
-    graphs = _graph_digests(nq, parts, reused, plan)
+    # each graph's digest and VoID summary: what an incremental build's tasks reuse by; a full build's are
+    # taken while the outputs' processes run
+    early = plan is not None and bool(plan.chunked)
+    graphs = _graph_digests(nq, parts, reused, plan) if early else {}
     chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
     patches = spooled.patches
     tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts), *_turtle_splice(plan, graphs, parts, patches))]
@@ -789,7 +840,10 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
                 aside = _aside(waiting) if waiting is not None else None
                 saving = _Saving(record, spooled.entries, comp.registry) if record is not None else None
                 try:
-                    for name, digest, n, where in workers.imap_unordered(_write_output, tasks):
+                    results = workers.imap_unordered(_write_output, tasks)
+                    if not early:
+                        graphs = _graph_digests(nq, parts, reused, plan)
+                    for name, digest, n, where in results:
                         written[name] = (digest, n, where)
                 finally:
                     if aside is not None:
@@ -799,6 +853,8 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         else:
             if record is not None:
                 record.records(spooled.entries or {}, comp.registry)
+            if not early:
+                graphs = _graph_digests(nq, parts, reused, plan)
             _init_outputs(str(gen.folder))
             for task in tasks:
                 name, digest, n, where = _write_output(task)

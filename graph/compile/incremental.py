@@ -42,7 +42,10 @@ __all__ = ["CACHE_FILE", "Entry", "Chunks", "Cache", "Plan", "Writer", "context_
 
 #: The cache's file in a generation's folder (not one of the outputs: no name in ``out/`` leads to it).
 CACHE_FILE = "incremental.pickle"
-_FORMAT = 7
+_FORMAT = 8
+#: Sources whose records are pickled together: a pickle's memo holds every object it wrote, so the
+#: records are written in batches, not as one pickle of the corpus's (some 600 MB of memo at 10M).
+_BATCH = 256
 #: The libraries whose versions can change what a build writes.
 _LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "shacl-rust")
 
@@ -268,7 +271,7 @@ class Writer:
         self.fh = open(self.folder / CACHE_FILE, "wb")
 
     def records(self, entries: dict[str, Entry], registry: Any) -> None:
-        _Pickler(self.fh, protocol=pickle.HIGHEST_PROTOCOL).dump((_FORMAT, entries, registry))
+        _dump_entries(self.fh, entries, registry)
 
     def finish(self, context: dict[str, str], graphs: dict[str, Chunks], files: dict[str, str],
                turtle: Index | None) -> None:
@@ -285,20 +288,37 @@ class Writer:
         self.fh.close()
 
 
+def _dump_entries(fh: Any, entries: dict[str, Entry], registry: Any) -> None:
+    """The first part of a record: its format, how many batches of entries follow, the registry; then
+    the entries, :data:`_BATCH` sources a pickle."""
+    items = list(entries.items())
+    batches = range(0, len(items), _BATCH)
+    _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump((_FORMAT, len(batches), registry))
+    for i in batches:
+        _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(dict(items[i:i + _BATCH]))
+
+
 def read(path: Path) -> Cache:
     """A record as :class:`Writer` wrote it (raises when it cannot be read)."""
+    entries: dict[str, Entry] = {}
     with open(path, "rb") as fh:
         head = pickle.load(fh)
+        if not (isinstance(head, tuple) and len(head) == 3 and head[0] == _FORMAT and isinstance(head[1], int)):
+            raise ValueError("not a record of this version")
+        for _ in range(head[1]):
+            batch = pickle.load(fh)
+            if not isinstance(batch, dict):
+                raise ValueError("not a record of this version")
+            entries.update(batch)
         cache = pickle.load(fh)
-    if not (isinstance(head, tuple) and len(head) == 3 and head[0] == _FORMAT and isinstance(cache, Cache)
-            and cache.format == _FORMAT):
+    if not (isinstance(cache, Cache) and cache.format == _FORMAT):
         raise ValueError("not a record of this version")
-    cache.entries, cache.registry = head[1], head[2]
+    cache.entries, cache.registry = entries, head[2]
     return cache
 
 
 def write(path: Path, cache: Cache) -> None:
     """Write ``cache`` as :class:`Writer` does (for tests that change a record)."""
     with open(path, "wb") as fh:
-        _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump((_FORMAT, cache.entries, cache.registry))
+        _dump_entries(fh, cache.entries, cache.registry)
         _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(cache, entries={}, registry=None))

@@ -407,10 +407,11 @@ def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
     return out
 
 
-def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> Iterator[tuple]:
-    """The ``kgg:pages`` triples of every question of :data:`QUESTIONS`, question by question and list by
-    list, not sorted: what :func:`page_triples` sorts, and what a build writes through a sort of its own on
-    disk (only one question's lists are held at a time).
+def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = (),
+                      questions: Iterable[str] | None = None) -> Iterator[tuple]:
+    """The ``kgg:pages`` triples of every question of :data:`QUESTIONS` (or of ``questions``), question by
+    question and list by list, not sorted: what :func:`page_triples` sorts, and what a build writes through
+    a sort of its own on disk (only one question's lists are held at a time).
 
     ``sources``: the corpus's :class:`graph.compile.sources.Source` objects (their issue dates);
     ``registry``: the registry's triples (which entities are labelled, what each is part of).
@@ -425,8 +426,8 @@ def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterab
     context: Context = {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
                                    for s in sources if s.meta.get("issued") is not None},
                         "labelled": labelled, "part_of": dict(part_of)}
-    for question, lister in sorted(QUESTIONS.items()):
-        lists = lister(claims, context)
+    for question in sorted(QUESTIONS if questions is None else questions):
+        lists = QUESTIONS[question](claims, context)
         for key in lists:
             yield from list_triples(question, key, lists)
         del lists

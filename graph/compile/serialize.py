@@ -81,10 +81,11 @@ class SortedGraph:
     #: Triples sorted in memory at once (some 100 MB of text).
     RUN = 500_000
 
-    def __init__(self, folder: Path, name: str, graph: str, run: int | None = None) -> None:
+    def __init__(self, folder: Path, name: str, graph: str, run: int | None = None, runs: Iterable[Path] = ()) -> None:
+        """``runs``: files of sorted triples, one a line, that another :class:`SortedGraph` spilled (:meth:`spill`)."""
         self.folder, self.name, self.graph, self.run = Path(folder), name, graph, run or self.RUN
         self.buf: list[str] = []
-        self.runs: list[Path] = []
+        self.runs: list[Path] = list(runs)
 
     def extend(self, triples: Iterable[str]) -> None:
         buf, run = self.buf, self.run
@@ -93,6 +94,14 @@ class SortedGraph:
             if len(buf) >= run:
                 self._spill()
                 buf = self.buf
+
+    def spill(self) -> list[Path]:
+        """Write what is held as a run; return the runs' files (for another :class:`SortedGraph` to merge),
+        forgotten here."""
+        if self.buf:
+            self._spill()
+        runs, self.runs = self.runs, []
+        return runs
 
     def _spill(self) -> None:
         path = self.folder / f"{self.name}.run-{len(self.runs):04d}"
