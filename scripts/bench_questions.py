@@ -55,7 +55,12 @@ def _bound(qt, text: str, bindings: dict, page: dict) -> str:
         bound = qt.bind_values(text, bindings, form="bind")  # what run_text writes for Oxigraph
     except TypeError:  # a checkout from before the form existed: VALUES only
         bound = qt.bind_values(text, bindings)
-    return qt.set_page(bound, page.get("limit"), page.get("offset")) if page else bound
+    if not page:
+        return bound
+    try:
+        return qt.set_page(bound, page.get("limit"), page.get("offset"))
+    except Exception:  # the other checkout's form of a question it did not page: asked whole
+        return bound
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graph.compile.pages import (PAGE_ROWS, Claimed, exercises_by_partner,  # noqa: E402  (the build's pages)
+from graph.compile.pages import (BUSY, PAGE_ROWS, Claimed, exercises_by_partner,  # noqa: E402  (the build's pages)
                                  list_triples, transfers_by_supplier)
 from graph.model.terms import ENTITY, SKG  # noqa: E402
 from rdflib.namespace import RDFS  # noqa: E402
@@ -265,7 +265,12 @@ class _Pages:
         """The pages' triples that one more claim adds."""
         values = [x for v in fields.values() for x in (v if isinstance(v, list) else [v]) if isinstance(x, str)]
         named = {x for x in values if x in self.entities}
-        n = self._item(("entity", None), False) + sum(self._item(("entity", e), False) for e in sorted(named))
+        n = self._item(("entity", None), False)
+        for e in sorted(named):  # an entity's pages are tie-sources' too (one more triple) while it is not busy
+            key = ("entity", e)
+            n += self._item(key, self.sizes[key] < BUSY)
+            if self.sizes[key] == BUSY + 1:  # it became busy: its pages no longer are (tie-sources' lists of
+                n -= BUSY // PAGE_ROWS      # pairs of busy entities are not counted: far past the sizes tested)
         if ctype == "statement":
             speaker, kind = fields["speaker"], fields["kind"]
             n += sum(self._item(("statement", *key), True)
@@ -276,8 +281,9 @@ class _Pages:
         # each participant's exercises (the generator's participants are states: each has partners)
         if ctype == "vote":
             n += self._item(("vote", None), False)
-        if ctype == "sanction":
-            n += self._item(("sanction", None), False)
+        if ctype == "sanction":  # every sanction, and those of each imposer
+            n += self._item(("sanction", None), False) + sum(self._item(("sanction", i), False)
+                                                               for i in sorted(set(fields["imposer"])))
         if ctype == "alignment":  # every rate, and those of each actor aligned with
             n += self._item(("alignment", None), False) + self._item(("alignment", fields["aligned_with"]), False)
         if ctype == "transfer":

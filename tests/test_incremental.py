@@ -391,3 +391,30 @@ def test_lists_of_their_own_come_and_go_as_a_full_build_makes_them(synthetic, tm
     _, got = incremental(corpus, out)
     assert got == full_outputs(corpus, tmp_path / "full-last")
     assert len(made) == 4 and all(r is not None for r in made)  # updated in place, not made whole
+
+
+def test_lists_of_busy_pairs_come_and_go_as_a_full_build_makes_them(synthetic, tmp_path, monkeypatch):
+    """With entities busy past 12 claims and pages of 3, pairs of busy entities have lists of
+    ``tie-sources``: dropped claims, a removed and an added source give a full build's bytes (the
+    lists updated in place, or made whole where an entity became busy or stopped being so)."""
+    from graph.compile import delta, pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 3)
+    monkeypatch.setattr(pages, "BUSY", 12)
+    corpus, out = built_copy(synthetic, tmp_path)
+    made: list = []
+    derive = delta.derive
+    monkeypatch.setattr(delta, "derive", lambda *a: (lambda r: made.append(r) or r)(derive(*a)))
+    assert re.search(rb"page/tie-sources/id/[^/> ]+/id/", outputs(out)["serbia-kg.nq"])
+    names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())
+    for step, name in enumerate(names[:3]):
+        claims = corpus / name / "claims.yaml"
+        for _ in range(3):
+            drop_last_claim(claims)
+        _, got = incremental(corpus, out)
+        assert got == full_outputs(corpus, tmp_path / f"full-{step}")
+    shutil.rmtree(corpus / names[0])
+    copy_source(corpus, names[-1], "zz-added-copy")
+    _, got = incremental(corpus, out)
+    assert got == full_outputs(corpus, tmp_path / "full-last")
+    assert len(made) == 4 and any(r is not None for r in made)  # updated in place at least once

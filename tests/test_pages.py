@@ -12,8 +12,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from graph.compile.pages import ANY, PAGE_ROWS, PAGES, QUESTIONS, READS, claimed, page_triples
-from graph.model.terms import ENTITY, GRAPH, PREFIXES, SKG, SKV
+from graph.compile.pages import ANY, PAGE_ROWS, PAIRS, PAGES, QUESTIONS, READS, claimed, page_triples
+from graph.model.terms import CLAIM, ENTITY, GRAPH, PREFIXES, SKG, SKV
 from graph.store.querytext import bind_values, set_page
 from graph.store.sparql import saved_query
 
@@ -70,6 +70,15 @@ def _values(st: ox.Store, question: str) -> list[dict]:
         return [{}] + pairs("actor", actors, "partner", actors[::-1])
     if question == "transfers-by-supplier":
         return [{}] + pairs("recipient", objects("recipient"), "supplier", objects("supplier"))
+    if question == "systems-by-origin":  # (both have defaults: always given as a user asks it)
+        def of(c, prop):
+            return [q.object for q in st.quads_for_pattern(c, ox.NamedNode(skg + prop), None)]
+
+        systems = {q.subject for q in st.quads_for_pattern(None, ox.NamedNode(skg + "system"), None)}
+        found = sorted({(r, s) for c in systems for r in of(c, "recipient") for s in of(c, "supplier")}, key=str)
+        recipients, suppliers = objects("recipient"), objects("supplier")
+        return ([{"recipient": r, "supplier": s} for r, s in found[:: max(1, len(found) // 40)]]
+                + [{"recipient": r, "supplier": s} for r in recipients[:4] for s in suppliers[:4]])
     if question == "positions-on-topic":
         return [{}] + [{"holder": h} for h in objects("actor")]
     if question == "votes-on-resolution":
@@ -135,10 +144,13 @@ def test_the_build_writes_pages_that_start_where_the_question_says(default_out):
 
     lists: dict = {}
     for q in st.quads_for_pattern(None, ox.NamedNode(skg + "pageStart"), None, pages):
-        key = (one(q.subject, "pageOf"), one(q.subject, "pageKey"), one(q.subject, "pageSecondKey"))
+        of = [x.object for x in st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageOf"), None, pages)]
+        own = [x for x in of if q.subject.value.startswith(x.value + "/")]  # (an entity's claims: tie-sources' too)
+        assert len(own) == 1 and {x.value.rsplit("/", 1)[1] for x in of} <= set(QUESTIONS)
+        key = (own[0], one(q.subject, "pageKey"), one(q.subject, "pageSecondKey"))
         items = len(list(st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageItem"), None, pages)))
         lists.setdefault(key, []).append((int(q.object.value), items))
-    assert {k[0].value.rsplit("/", 1)[1] for k in lists} == set(QUESTIONS)
+    assert {k[0].value.rsplit("/", 1)[1] for k in lists} == set(QUESTIONS) - PAIRS  # (no busy entity here)
     assert (ox.NamedNode(PREFIXES["page"] + "claims-about-entity"), ox.NamedNode(str(ANY)), None) in lists
     distinct = ox.NamedNode(PREFIXES["page"] + "exercises-by-partner")  # starts count rows shown, not claims
     for key, numbers in lists.items():
@@ -206,3 +218,48 @@ def test_exercises_that_show_the_same_row_count_once_where_a_page_starts():
             texts = [set_page(bind_values(t, given), limit, offset) for t in (unpaged, paged)]
             want, got = (_rows(st, t) for t in texts)
             assert got == want and len(want) == max(0, min(limit, rows - offset)), (partner, limit, offset)
+
+
+def test_tie_sources_reads_the_lists_of_busy_pairs_and_visits_the_others(tmp_path, monkeypatch):
+    """``tie-sources`` with entities busy past 15 claims and pages of 5:
+    the pairs of busy entities have lists (found by both keys, in either order), the other pairs are
+    found from the claims of the entity that is not busy; the rows are the unpaged question's for
+    busy, quiet and mixed pairs, in either order, and any page."""
+    import sys
+
+    from graph.compile import pages
+    from graph.compile.build import build
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
+    from generate_corpus import generate
+
+    monkeypatch.setattr(pages, "BUSY", 15)
+    monkeypatch.setattr(pages, "PAGE_ROWS", 5)
+    generate(30000, tmp_path / "corpus", seed=5)
+    build(tmp_path / "corpus", tmp_path / "out")
+    st = _store(tmp_path / "out")
+    skg = PREFIXES["skg"]
+    lists = {q.subject for q in st.quads_for_pattern(None, ox.NamedNode(skg + "pageOf"),
+                                                     ox.NamedNode(PREFIXES["page"] + "tie-sources"))}
+    counts: dict = {}
+    for q in st.quads_for_pattern(None, None, None):  # the claims naming each entity
+        if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(str(ENTITY)) \
+                and q.subject.value.startswith(str(CLAIM)):
+            counts.setdefault(q.object, set()).add(q.subject)
+    busy = sorted((e for e, c in counts.items() if len(c) > 15), key=lambda e: (-len(counts[e]), str(e)))
+    quiet = sorted((e for e, c in counts.items() if 3 < len(c) <= 15), key=lambda e: (-len(counts[e]), str(e)))
+    assert len(busy) >= 3 and quiet and lists
+    unpaged = (UNPAGED / "tie-sources.rq").read_text(encoding="utf-8")
+    paged = saved_query("tie-sources").text
+    chosen = busy[:4] + quiet[:3]
+    compared = 0
+    for a in chosen:
+        for b in chosen:
+            for limit, offset in [(None, None), (1, 0), (7, 3), (40, 20), (5, 60), (3, 150)]:
+                texts = [bind_values(t, {"a": a, "b": b}, form="bind") for t in (unpaged, paged)]
+                if limit is not None:
+                    texts = [set_page(t, limit, offset) for t in texts]
+                want, got = (_rows(st, t) for t in texts)
+                assert got == want, (a, b, limit, offset)
+                compared += len(want)
+    assert compared > 0

@@ -384,7 +384,7 @@ def test_entity_parameters_resolve_names_and_refuse_unknown_ones(mem):
 def test_unknown_parameter_of_a_saved_question(seed_out):
     res = cli("sparql", "--out", str(seed_out), "--saved", "systems-by-origin", "--param", "sender=russia")
     assert res.exit_code == 2
-    assert "unknown parameter 'sender' (this query takes: supplier, recipient)" in res.stderr
+    assert "unknown parameter 'sender' (this query takes: supplier, recipient, limit, offset)" in res.stderr
 
 
 def test_a_file_name_given_as_the_query_is_told_to_use_file(seed_out, tmp_path, monkeypatch):

@@ -32,7 +32,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from graph.compile.pages import HOLDS, PAGE, PAGES, QUESTIONS, _part, list_triples
+from graph.compile.pages import HOLDS, PAGE, PAGES, QUESTIONS, _part, busy_entities, list_triples, named_counts
 from graph.compile.ties import TIES, Named, tie_triples
 from graph.model.dates import parse_date
 from graph.model.rdfterms import nt_converter
@@ -164,11 +164,11 @@ def tie_lines(old: list[Named], new: list[Named], every: list[Named]) -> tuple[l
 
 # --- kgg:pages -----------------------------------------------------------------------------------
 
-def _context(sources: Iterable, labelled: set[str], part_of: dict[str, set[str]]) -> dict:
+def _context(sources: Iterable, labelled: set[str], part_of: dict[str, set[str]], busy: set[str]) -> dict:
     """The context :func:`graph.compile.pages.page_triples` gives the questions' listers."""
     return {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
                        for s in sources if s.meta.get("issued") is not None},
-            "labelled": labelled, "part_of": part_of}
+            "labelled": labelled, "part_of": part_of, "busy": busy}
 
 
 def _bearing(claims: list, keys: set[tuple], part_of: dict[str, set[str]]) -> list:
@@ -185,7 +185,9 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
                registry: Iterable[tuple]) -> tuple[list[bytes], Callable[[bytes], bool], list[str]] | None:
     """The lists of the questions the changed claims ``old`` (before, of the sources ``old_sources``)
     and ``new`` (after) are in: the prefixes of their pages' lines, which of those lines are theirs,
-    and their N-Quads lines made from ``every`` claim's record; ``None`` when a list's name is not its own."""
+    and their N-Quads lines made from ``every`` claim's record; ``None`` when a list's name is not its own,
+    or when an entity became busy or stopped being so (:data:`graph.compile.pages.BUSY`: the lists of
+    ``tie-sources`` for its pairs come or go)."""
     from rdflib.namespace import SKOS
 
     labelled: set[str] = set()
@@ -195,9 +197,13 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
             labelled.add(str(s))
         elif p == SKG.partOf:
             part_of[str(s)].add(str(o))
-    before = _context(old_sources, labelled, dict(part_of))
-    after = _context(every_source, labelled, dict(part_of))
-    changed_after = _context(new_sources, labelled, dict(part_of))
+    counts = named_counts(every)  # (tie-sources: the pairs of busy entities have lists)
+    busy = busy_entities((), counts)
+    if busy_entities((), counts - named_counts(new) + named_counts(old)) != busy:
+        return None  # an entity became busy or stopped being so (before: every - new + old): its pairs' lists change
+    before = _context(old_sources, labelled, dict(part_of), busy)
+    after = _context(every_source, labelled, dict(part_of), busy)
+    changed_after = _context(new_sources, labelled, dict(part_of), busy)
     exact: set[str] = set()       # list names whose lines go
     firsts: set[str] = set()      # name prefixes (a question of HOLDS: every list of a first key)
     made: list[str] = []

@@ -10,11 +10,16 @@ parameter too (:data:`HOLDS`): a list's pages also name as ``skg:pageSecondKey``
 of their rows, but for one of more than a page of the list's claims, which has a list of its own (the
 pair's: the question's rows with both given, whose pages that start before the page ends are read); the
 pages found by a second key they hold are read whole, and so is every page with the first left out (no
-list per pair of values: at 1M those cost 155,000 triples, +15 %). Two have lists only as they are asked by default
-(:data:`DEFAULT_LISTS`: ``votes-on-resolution`` and ``sanctions-by-imposer`` with no parameter;
-with one given, such a question finds its claims from that parameter, as it did before, a few
-hundred rows at most); ``audit-claims`` with no source reads ``claims-about-entity``'s list of every
-claim, which is in its order. A page is a node ``page:<question>/<values>/<n>`` with
+list per pair of values: at 1M those cost 155,000 triples, +15 %). ``tie-sources`` has a list for each pair
+of busy entities (each named by more than :data:`BUSY` claims) named together, found by both keys in
+either order (:data:`PAIRS`); a pair with an entity of fewer claims finds them from that entity's
+(the pages of ``claims-about-entity`` of an entity that is not busy are pages of ``tie-sources`` too).
+Two have lists only as they are asked by default
+(:data:`DEFAULT_LISTS`: ``votes-on-resolution`` and ``sanctions-by-imposer`` with no parameter, and
+``sanctions-by-imposer`` with an imposer alone; with another given, such a question finds its claims
+from that parameter, as it did before, a few hundred rows at most); ``audit-claims`` with no source
+reads ``claims-about-entity``'s list of every claim, which is in its order. A page is a node
+``page:<question>/<values>/<n>`` with
 
 - ``skg:pageOf page:<question>``, ``skg:pageKey`` (and ``skg:pageSecondKey``): the parameters'
   values, ``page:any`` for one left out;
@@ -41,7 +46,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator, NamedTuple
 
@@ -51,8 +56,8 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from graph.model.dates import parse_date
 from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
-__all__ = ["PAGES", "PAGE_ROWS", "ANY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "READS", "Claimed", "Row",
-           "claimed", "list_triples", "page_triples", "iter_page_triples"]
+__all__ = ["PAGES", "PAGE_ROWS", "ANY", "BUSY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "PAIRS", "READS", "Claimed",
+           "Row", "busy_entities", "claimed", "list_triples", "named_counts", "page_triples", "iter_page_triples"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -60,6 +65,9 @@ PAGES = GRAPH.pages
 PAGE_ROWS = 100
 #: A parameter left out.
 ANY = PAGE.any
+#: An entity named by more claims than this is busy (``tie-sources``: a pair of busy entities has a list
+#: of its own; another pair is found by visiting the claims of the entity that is not busy).
+BUSY = 2000
 
 
 class Claimed(NamedTuple):
@@ -121,7 +129,8 @@ def _graph_id(graph: str) -> str:
 # --- the questions: which claims each lists, for which parameters, in what order ---------------------
 
 Lists = dict[tuple, list[Row]]
-Context = dict  # beyond the claims: {"issued": {graph: (source, literal)}, "labelled": set, "part_of": {iri: set}}
+Context = dict  # beyond the claims: {"issued": {graph: (source, literal)}, "labelled": set, "part_of": {iri: set},
+#                 "busy": the busy entities of the whole corpus (tie-sources; counted from the claims given if absent)}
 
 
 def claims_about_entity(claims: list[Claimed], context: Context) -> Lists:
@@ -218,7 +227,8 @@ def votes_on_resolution(claims: list[Claimed], context: Context) -> Lists:
 
 
 def sanctions_by_imposer(claims: list[Claimed], context: Context) -> Lists:
-    """``sanctions-by-imposer`` with no parameter: every sanction, by imposer id, then target id."""
+    """``sanctions-by-imposer`` with no parameter: every sanction, by imposer id, then target id; and
+    with an imposer alone, its sanctions (by target id)."""
     lists: Lists = defaultdict(list)
     sanction = str(SKG.Sanction)
     for c in claims:
@@ -226,7 +236,9 @@ def sanctions_by_imposer(claims: list[Claimed], context: Context) -> Lists:
             continue
         for imposer in _of(c, SKG.imposer):
             for target in _of(c, SKG.target):
-                lists[(None,)].append(Row((_id(imposer), _id(target)), (), c.claim))
+                row = Row((_id(imposer), _id(target)), (), c.claim)
+                lists[(None,)].append(row)
+                lists[(imposer,)].append(row)
     return lists
 
 
@@ -320,6 +332,39 @@ def alignment_rates(claims: list[Claimed], context: Context) -> Lists:
     return lists
 
 
+def named_counts(claims: Iterable[Claimed]) -> Counter:
+    """How many of ``claims`` name each entity."""
+    ent = str(ENTITY)
+    return Counter(o for c in claims for o in {o for _, o in c.objects if o.startswith(ent)})
+
+
+def busy_entities(claims: Iterable[Claimed], counts: Counter | None = None) -> set[str]:
+    """The entities named by more than :data:`BUSY` claims, of ``claims`` or as ``counts``
+    (:func:`named_counts`) says."""
+    named = named_counts(claims) if counts is None else counts
+    return {entity for entity, n in named.items() if n > BUSY}
+
+
+def tie_sources(claims: list[Claimed], context: Context) -> Lists:
+    """``tie-sources`` for two busy entities (:func:`busy_entities`, or ``context["busy"]``): the claims
+    naming both, by source (its graph's id), then claim id (the order of ``claims-about-entity``); one
+    list per pair, keyed in IRI order (the question finds it by both keys, in either order:
+    :data:`PAIRS`). A pair of which one entity is not busy has no list: the question visits that
+    entity's claims (:data:`BUSY` or fewer), its list of ``claims-about-entity``, whose pages are also
+    pages of ``tie-sources`` (:func:`list_triples`)."""
+    busy = context["busy"] if "busy" in context else busy_entities(claims)
+    lists: Lists = defaultdict(list)
+    for c in claims:
+        named = sorted({o for _, o in c.objects if o in busy})
+        if len(named) < 2:
+            continue
+        row = Row((_graph_id(c.graph), c.claim_id), (), c.claim)
+        for i, x in enumerate(named):
+            for y in named[i + 1:]:
+                lists[(x, y)].append(row)
+    return lists
+
+
 #: The questions answered from pages, and how each lists its claims (keys: its parameters in order).
 QUESTIONS: dict[str, Callable[[list[Claimed], Context], Lists]] = {
     "alignment-rates": alignment_rates,
@@ -328,13 +373,14 @@ QUESTIONS: dict[str, Callable[[list[Claimed], Context], Lists]] = {
     "positions-on-topic": positions_on_topic,
     "sanctions-by-imposer": sanctions_by_imposer,
     "statements-by-speaker": statements_by_speaker,
+    "tie-sources": tie_sources,
     "transfers-by-supplier": transfers_by_supplier,
     "votes-on-resolution": votes_on_resolution,
 }
 #: Of those, the questions paged only as asked by default (their parameters' values find their
 #: claims in the question itself): the parameter values that have lists.
 DEFAULT_LISTS = {
-    "sanctions-by-imposer": "no imposer, no target",
+    "sanctions-by-imposer": "no imposer, no target; an imposer, no target",
     "votes-on-resolution": "no resolution, no voter",
 }
 #: Questions whose lists with their second parameter left out are found by its values too: each
@@ -343,8 +389,11 @@ DEFAULT_LISTS = {
 #: or less); the question, that value given, reads every page found.
 HOLDS: dict[str, Callable[[Row], str]] = {"exercises-by-partner": lambda row: row.same[0] if row.same else "",
                                           "transfers-by-supplier": lambda row: row.then[0] if row.then else ""}
-#: Questions that read another question's pages (the same claims in the same order), as asked by default.
-READS = {"audit-claims": "claims-about-entity"}
+#: Questions whose lists are of a pair of values given in either order: each page has both as ``skg:pageKey``.
+PAIRS = {"tie-sources"}
+#: Questions that read another question's pages: ``audit-claims`` as asked by default (the same claims
+#: in the same order), ``systems-by-origin`` (a recipient's transfers from a supplier, which it sorts).
+READS = {"audit-claims": "claims-about-entity", "systems-by-origin": "transfers-by-supplier"}
 
 
 def _pages(rows: list[Row]) -> Iterator[tuple[int, list[str]]]:
@@ -385,7 +434,8 @@ def _part(value: str | None) -> str:
 def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
     """The triples of one list of ``question``'s (``lists[key]``, of the question's lister): its pages, with
     their keys (and, for a question of :data:`HOLDS`, the second keys their claims' rows name, but those
-    with a list of their own in ``lists``) and items."""
+    with a list of their own in ``lists``) and items. The pages of ``claims-about-entity`` for an entity
+    that is not busy (:data:`BUSY` claims or fewer) are also pages of ``tie-sources``, which visits them."""
     rows = lists[key]
     of = PAGE[question]
     name = f"{PAGE}{question}/" + "/".join(_part(v) for v in key)
@@ -394,12 +444,18 @@ def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
     if question in HOLDS and key[1:] == (None,):
         for row in rows:
             held[row.claim].add(HOLDS[question](row))
+    # an entity's claims, when it is not busy, are what tie-sources visits: its pages are that question's too
+    quiet = question == "claims-about-entity" and key[0] is not None and len({row.claim for row in rows}) <= BUSY
     out: list[tuple] = []
     for start, items in _pages(rows):
         page = URIRef(f"{name}/{start}")
         out += [(page, SKG.pageOf, of), (page, SKG.pageKey, keys[0]),
                 (page, SKG.pageStart, Literal(start, datatype=XSD.integer))]
-        if len(keys) > 1:
+        if quiet:
+            out.append((page, SKG.pageOf, PAGE["tie-sources"]))
+        if question in PAIRS:
+            out += [(page, SKG.pageKey, k) for k in keys[1:]]
+        elif len(keys) > 1:
             out.append((page, SKG.pageSecondKey, keys[1]))
         holds = set().union(*(held[c] for c in items)) if held else set()
         out += [(page, SKG.pageSecondKey, URIRef(v)) for v in sorted(holds) if v and (key[0], v) not in lists]
@@ -425,7 +481,7 @@ def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterab
             part_of[str(s)].add(str(o))
     context: Context = {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
                                    for s in sources if s.meta.get("issued") is not None},
-                        "labelled": labelled, "part_of": dict(part_of)}
+                        "labelled": labelled, "part_of": dict(part_of), "busy": busy_entities(claims)}
     for question in sorted(QUESTIONS if questions is None else questions):
         lists = QUESTIONS[question](claims, context)
         for key in lists:
