@@ -40,10 +40,18 @@ class Mismatch(RuntimeError):
 class Index:
     """Where each subject's block lies in a merged Turtle file, and the triples held by several graphs."""
 
-    subjects: list[bytes]               # N-Triples form, in the file's order
+    #: The subjects in N-Triples form, in the file's order, one a line (one bytes object, not millions:
+    #: the index goes from the process that writes the Turtle to the build's, and into its record).
+    subjects: bytes
     starts: array                       # offset of each subject's block; the file's size last
     shared: dict[bytes, int] = field(default_factory=dict)   # triple -> graphs holding it (>= 2)
     triples: int = 0
+
+    def subject_list(self) -> list[bytes]:
+        """The subjects, in the file's order."""
+        if isinstance(self.subjects, list):  # a record of the build before (the same format otherwise)
+            return self.subjects
+        return self.subjects.split(b"\n") if self.subjects else []
 
 
 def _merged(nquads: Path, parts: Iterable[Part], subjects: list[bytes], shared: dict[bytes, int]) -> Iterator[bytes]:
@@ -97,7 +105,7 @@ def write_full(nquads: Path, parts: Iterable[Part], out: HashingWriter, path: Pa
     starts = _block_starts(path)
     if len(starts) != len(subjects) + 1 or any(b <= a for a, b in zip(starts, starts[1:])):
         return reader.count, None
-    return reader.count, Index(subjects, starts, shared, reader.count)
+    return reader.count, Index(b"\n".join(subjects), starts, shared, reader.count)
 
 
 def _lines(data: bytes) -> list[bytes]:
@@ -119,7 +127,8 @@ def write_spliced(previous: Path, index: Index, changed: list[tuple[bytes, bytes
         before.update(old_lines - new_lines)
         after.update(new_lines - old_lines)
     touched = {t[:t.index(b" ")] for t in (set(before) | set(after))}
-    position = {s: i for i, s in enumerate(index.subjects)}
+    previous_subjects = index.subject_list()
+    position = {s: i for i, s in enumerate(previous_subjects)}
     starts = index.starts
     with open(previous, "rb") as fh:
         head = _read(fh, 0, starts[0])
@@ -149,7 +158,7 @@ def write_spliced(previous: Path, index: Index, changed: list[tuple[bytes, bytes
     new_starts = array("q")
     pos = len(head)
     run: list[int] = []  # [start, end] of the previous file's blocks being copied
-    kept = ((index.subjects[i], i) for i in range(len(index.subjects)) if index.subjects[i] not in touched)
+    kept = ((s, i) for i, s in enumerate(previous_subjects) if s not in touched)
     with open(previous, "rb") as fh:
         def flush() -> None:
             if run:
@@ -174,7 +183,7 @@ def write_spliced(previous: Path, index: Index, changed: list[tuple[bytes, bytes
             pos += size
         flush()
     new_starts.append(pos)
-    return Index(subjects, new_starts, shared, count)
+    return Index(b"\n".join(subjects), new_starts, shared, count)
 
 
 def _blocks(triples: list[bytes], head: bytes) -> dict[bytes, bytes]:

@@ -342,6 +342,71 @@ def _chunk(fmt: str, data: bytes, frame: tuple[bytes, bytes, bytes]) -> bytes:
     return doc[len(head):len(doc) - len(tail)]
 
 
+class _Trimmed:
+    """A binary file that passes what is written to ``out`` but its first ``len(head)`` bytes and its last
+    ``len(tail)`` bytes, which must be ``head`` and ``tail`` (:meth:`close` checks); ``length``: bytes passed."""
+
+    def __init__(self, out: HashingWriter, head: bytes, tail: bytes) -> None:
+        self.out, self.head, self.tail = out, head, tail
+        self.seen, self.held, self.length = b"", b"", 0
+
+    def write(self, data: bytes) -> int:
+        n = len(data)
+        if len(self.seen) < len(self.head):  # the head, checked and dropped
+            want = len(self.head) - len(self.seen)
+            self.seen += data[:want]
+            data = data[want:]
+            if not self.head.startswith(self.seen):
+                raise RuntimeError("the writer's output no longer has the form of one chunk per graph")
+        data = self.held + data
+        keep = len(self.tail)
+        self.held = data[len(data) - keep:] if keep else b""
+        data = data[:len(data) - keep] if keep else data
+        if data:
+            self.out.write(data)
+            self.length += len(data)
+        return n
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> int:
+        if self.seen != self.head or self.held != self.tail:
+            raise RuntimeError("the writer's output no longer has the form of one chunk per graph")
+        return self.length
+
+
+def _blocks(path: Path, part: Part, size: int = _BLOCK) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        fh.seek(part.offset)
+        left = part.length
+        while left:
+            data = fh.read(min(left, size))
+            if not data:
+                raise OSError(f"{path.name} is shorter than expected")
+            left -= len(data)
+            yield data
+
+
+def _chunk_to(fmt: str, nquads: Path, part: Part, frame: tuple[bytes, bytes, bytes], out: HashingWriter) -> int:
+    """Write one graph's chunk (what :func:`_chunk` gives) to ``out`` as it is made, its N-Quads read from
+    the file as a stream (a graph of millions of triples is not held); return its length."""
+    head, _, tail = frame
+    trimmed = _Trimmed(out, head, tail)
+    quads = ox.parse(cast(IO[bytes], _Reader(_blocks(nquads, part))), format=ox.RdfFormat.N_QUADS)
+    if fmt == "trig":
+        ox.serialize(quads, cast(IO[bytes], trimmed), format=ox.RdfFormat.TRIG, prefixes=_prefixes())
+    else:
+        from graph.compile.jsonld import write_jsonld
+
+        write_jsonld(quads, trimmed)
+    return trimmed.close()
+
+
+#: A graph of more bytes of N-Quads than this is written to its chunk as a stream (:func:`_chunk_to`).
+STREAMED_CHUNK = 64 << 20
+
+
 def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
                   reuse: dict[str, tuple[int, int]] | None = None,
                   previous: Path | None = None, *, splice: dict | None = None) -> dict[str, tuple[int, int]]:
@@ -381,6 +446,11 @@ def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
                     data = delta.splice_chunk(fmt, data, patch, lambda lines: _chunk(fmt, lines, frame))
                 except delta.Mismatch:
                     data = _chunk(fmt, graph_bytes(nquads, part), frame)
+            elif part.length > STREAMED_CHUNK:
+                length = _chunk_to(fmt, nquads, part, frame, out)
+                where[part.graph] = (pos, length)
+                pos += length
+                continue
             else:
                 data = _chunk(fmt, graph_bytes(nquads, part), frame)
             out.write(data)
