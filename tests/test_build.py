@@ -217,12 +217,14 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
     corpus = _synthetic(tmp_path)
     if pooled:  # many slices, compiled on a pool; the outputs written by two processes; the derived graphs
         # sorted on disk in many runs
+        from graph.compile import serialize
         from graph.compile.serialize import SortedGraph
 
         monkeypatch.setattr(build_mod, "SLICE_BYTES", 5_000)
         monkeypatch.setattr(build_mod, "PARALLEL_TRIPLES", 1_000)
         monkeypatch.setattr(SortedGraph, "RUN", 500)
         monkeypatch.setattr(build_mod, "PARALLEL_CLAIMS", 10)
+        monkeypatch.setattr(serialize, "STREAMED_CHUNK", 1_000)  # every chunk of TriG and JSON-LD streamed
     comp, summary = build(corpus, tmp_path / "out")
     whole, whole_summary = build_mod.validate(corpus)  # every triple in memory, as the build held them before
     assert summary == whole_summary and summary.triples == len(whole.triple_set()) > 10_000
