@@ -951,11 +951,35 @@ def _graph_digests(nq: Path, parts: list[serialize.Part], reused: set[str],
         known = plan.graphs.get(part.graph) if plan is not None and part.graph in reused else None
         if known is not None:
             graphs[part.graph] = incremental.Chunks(known.sha256, known.void)
+        elif part.length > serialize.STREAMED_CHUNK:  # read in blocks of whole lines, not whole
+            graphs[part.graph] = _streamed_digest(nq, part)
         else:
             data = serialize.graph_bytes(nq, part)
             graphs[part.graph] = incremental.Chunks(hashlib.sha256(data).hexdigest(),
                                                     void.summarise(part.graph[1:-1], data))
     return graphs
+
+
+def _streamed_digest(nq: Path, part: serialize.Part) -> incremental.Chunks:
+    """:func:`_graph_digests` of one large graph, its N-Quads read in blocks: the summary of each block of
+    whole lines (:func:`graph.compile.void.summarise` looks at each line alone), added up."""
+    sha = hashlib.sha256()
+    triples, serbia, meta = 0, False, list[str]()
+    rest = b""
+    for block in serialize._blocks(nq, part):
+        sha.update(block)
+        data = rest + block
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if cut:
+            summary = void.summarise(part.graph[1:-1], data[:cut])
+            triples, serbia = triples + summary.triples, serbia or summary.serbia
+            meta.extend(summary.meta)
+    if rest:
+        summary = void.summarise(part.graph[1:-1], rest)
+        triples, serbia = triples + summary.triples, serbia or summary.serbia
+        meta.extend(summary.meta)
+    return incremental.Chunks(sha.hexdigest(), void.GraphSummary(triples, serbia, tuple(meta)))
 
 
 #: Above this many triples, the outputs are written by two processes at once.
