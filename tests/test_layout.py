@@ -22,7 +22,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from conftest import DEFAULT_CORPUS, REPO, TEST_ENDPOINT, TEST_GRAPH_STORE, TEST_PASSWORD, TEST_USER, write_corpus
+from conftest import DEFAULT_CORPUS, REPO, SEED_CORPUS, TEST_ENDPOINT, TEST_GRAPH_STORE, TEST_PASSWORD, TEST_USER, write_corpus
 from graph.cli import main
 from graph.model import generation
 from graph.model.resources import DATASET
@@ -156,6 +156,18 @@ def test_every_build_states_the_layout_it_wrote(seed_out):
     assert LAYOUT_LINE in (seed_out / "serbia-kg.nq").read_text(encoding="utf-8")
 
 
+@pytest.fixture(scope="module")
+def plain_out(tmp_path_factory) -> Path:
+    """The seed corpus built into an out/ of this module's own, without a store: the session's seed_out
+    gets one when a test of the store runs first (conftest's seed_store), and a copy of it would then
+    answer from that store (its layout untouched) rather than from the N-Quads and TriG changed here."""
+    from graph.compile.build import build
+
+    out = tmp_path_factory.mktemp("layout-out") / "out"
+    build(SEED_CORPUS, out)
+    return out
+
+
 def _older(out: Path, target: Path, layout: str | None) -> Path:
     """A copy of the build ``out`` as a serbia-kg of another layout (``None``: of none) would have written
     it: the layout triple replaced or gone, in the N-Quads and the TriG."""
@@ -233,29 +245,29 @@ def test_a_store_built_before_the_layout_was_kept_is_refused_not_answered_wrongl
         _refusal(result, f"the Oxigraph store at {old}", NONE, f"rebuild it with 'serbia-kg build --store {old}'")
 
 
-def test_a_store_of_another_layout_is_refused_and_of_this_one_answered(seed_out, tmp_path):
-    other = _store(_older(seed_out, tmp_path / "out", str(generation.LAYOUT + 1)), tmp_path / "other")
+def test_a_store_of_another_layout_is_refused_and_of_this_one_answered(plain_out, tmp_path):
+    other = _store(_older(plain_out, tmp_path / "out", str(generation.LAYOUT + 1)), tmp_path / "other")
     result = CliRunner().invoke(main, ["sparql", "--saved", "alignment-rates", "--store", str(other)])
     _refusal(result, f"the Oxigraph store at {other}", str(generation.LAYOUT + 1),
              f"rebuild it with 'serbia-kg build --store {other}'")
-    fine = _store(seed_out, tmp_path / "fine")
+    fine = _store(plain_out, tmp_path / "fine")
     assert CliRunner().invoke(main, ["sparql", "--saved", "alignment-rates", "--store", str(fine)]).exit_code == 0
 
 
-def test_a_build_of_another_layout_is_refused_in_memory_and_natively(seed_out, tmp_path):
+def test_a_build_of_another_layout_is_refused_in_memory_and_natively(plain_out, tmp_path):
     """Without --store: the build's TriG in rdflib (sparql) or its N-Quads in Oxigraph (supplies)."""
-    out = _older(seed_out, tmp_path / "out", None)
+    out = _older(plain_out, tmp_path / "out", None)
     runner = CliRunner()
     for args in (["sparql", "--saved", "transfers-by-supplier"], ["supplies", "--to", "Serbia"]):
         result = runner.invoke(main, [*args, "--out", str(out)])
         _refusal(result, f"the build in {out}", NONE, f"rebuild it with 'serbia-kg build --out {out}'")
 
 
-def test_the_library_raises_other_layout(seed_out, tmp_path):
+def test_the_library_raises_other_layout(plain_out, tmp_path):
     from graph.model.errors import NotBuilt, OtherLayout
     from graph.store.backends import open_dataset, open_native
 
-    out = _older(seed_out, tmp_path / "out", "0")
+    out = _older(plain_out, tmp_path / "out", "0")
     for opening in (lambda: open_dataset(out), lambda: open_native(out),
                     lambda: open_dataset(store=_store(out, tmp_path / "s"))):
         with pytest.raises(OtherLayout, match="layout 0, this serbia-kg reads layout") as err:
