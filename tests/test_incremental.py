@@ -418,3 +418,26 @@ def test_lists_of_busy_pairs_come_and_go_as_a_full_build_makes_them(synthetic, t
     _, got = incremental(corpus, out)
     assert got == full_outputs(corpus, tmp_path / "full-last")
     assert len(made) == 4 and any(r is not None for r in made)  # updated in place at least once
+
+
+def test_the_record_copies_the_batches_it_did_not_change(synthetic, tmp_path, monkeypatch):
+    """An incremental build pickles again only the batch of entries of the source that changed (the others'
+    pickles are copied from the previous record), and records what a full build of the corpus records."""
+    from dataclasses import replace
+
+    from graph.compile import incremental as inc
+
+    monkeypatch.setattr(inc, "_BATCH", 2)
+    corpus, out = built_copy(synthetic, tmp_path)
+    names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())
+    drop_last_claim(corpus / names[3] / "claims.yaml")
+    pickled: list[list[str]] = []
+    dump = inc._pickle
+    monkeypatch.setattr(inc, "_pickle", lambda obj: pickled.append(list(obj)) or dump(obj))
+    incremental(corpus, out)
+    assert pickled == [names[2:4]]
+    build(corpus, tmp_path / "full", full=True)
+    got, full = (inc.read(generation.current(o) / CACHE_FILE) for o in (out, tmp_path / "full"))
+    assert list(got.entries) == names and got.parts == full.parts
+    assert {n: replace(e, stats=None) for n, e in got.entries.items()} == \
+        {n: replace(e, stats=None) for n, e in full.entries.items()}

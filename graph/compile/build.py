@@ -833,7 +833,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         nt = nt_converter()
         for entry in spooled.entries.values():
             entry.part = where_nq.get(nt(entry.source.graph_iri))
-        record = incremental.Writer(gen.folder)
+        record = incremental.Writer(gen.folder, plan.pickled)
     try:
         if large and cores() > 1:
             with pool(2, _init_outputs, (str(gen.folder),)) as workers:

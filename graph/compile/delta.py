@@ -237,20 +237,35 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
     return prefixes, belongs, made
 
 
+def _issued(entries: list) -> dict[str, tuple]:
+    """Each source's graph: its IRI and issue date (what the lists read of a source, :func:`_context`)."""
+    return {str(e.source.graph_iri): (str(e.source.iri), str(e.source.meta.get("issued"))) for e in entries}
+
+
+def _differing(old: list, new: list, graphs: set[str] | frozenset[str] = frozenset()) -> tuple[list, list]:
+    """The records of ``old`` not in ``new`` and of ``new`` not in ``old`` (a record of ``graphs`` in both)."""
+    old_set, new_set = set(old), set(new)
+    return ([r for r in old if r not in new_set or r.graph in graphs],
+            [r for r in new if r not in old_set or r.graph in graphs])
+
+
 def derive(old: list, new: list, entries: list, registry_triples: list,
            previous: Callable[[str], bytes]) -> dict[str, Patch] | None:
     """``kgg:ties`` and ``kgg:pages`` after the sources whose records were ``old`` became ``new`` (each
     a list of :class:`graph.compile.incremental.Entry`), ``entries`` the records of every source now;
     ``previous(graph)``: a graph's N-Quads in the previous build. ``None`` when they must be made whole."""
     nt = nt_converter()
-    pages = page_lines([c for e in old for c in e.pages], [c for e in new for c in e.pages],
+    # only the claims whose records differ before and after bear on what changed (a claim whose record and
+    # source's issue date are the same is in the same rows of the same lists); its source's date changed, all
+    redated = {g for g, _ in _issued(old).items() ^ _issued(new).items()}
+    pages = page_lines(*_differing([c for e in old for c in e.pages], [c for e in new for c in e.pages], redated),
                        [c for e in entries for c in e.pages], [e.source for e in old], [e.source for e in new],
                        [e.source for e in entries], registry_triples)
     if pages is None:
         return None
     prefixes, belongs, made = pages
     patches = {nt(PAGES): patch_lines(previous(nt(PAGES)), prefixes, belongs, made)}
-    prefixes, lines = tie_lines([n for e in old for n in e.named], [n for e in new for n in e.named],
+    prefixes, lines = tie_lines(*_differing([n for e in old for n in e.named], [n for e in new for n in e.named]),
                                 [n for e in entries for n in e.named])
     patches[nt(TIES)] = patch_lines(previous(nt(TIES)), prefixes, lambda line: True, lines)
     return patches
@@ -259,7 +274,7 @@ def derive(old: list, new: list, entries: list, registry_triples: list,
 # --- TriG and JSON-LD chunks, subject by subject -----------------------------------------------------
 
 _TRIG_BLOCK = re.compile(rb"\n\t(?=[^\t])")
-_JSONLD_NODE = re.compile(rb'[\[,]\{"@id":"[^"]*",')
+_JSONLD_NODE = re.compile(rb'\{"@id":"[^"]*",')  # a node (an IRI's object, {"@id":...}, has no other key)
 
 
 def _cut(fmt: str, chunk: bytes) -> tuple[bytes, list[bytes], bytes]:
@@ -271,7 +286,7 @@ def _cut(fmt: str, chunk: bytes) -> tuple[bytes, list[bytes], bytes]:
         head = chunk.index(b'"@graph":[') + len(b'"@graph":[') - 1 if b'"@graph":[' in chunk else -1
         if head < 0:
             raise Mismatch("a JSON-LD chunk without its graph")
-        starts = [m.start() + 1 for m in _JSONLD_NODE.finditer(chunk, head)]
+        starts = [m.start() for m in _JSONLD_NODE.finditer(chunk, head + 1)]
         tail, sep = b"]}", 1
     if not starts or not chunk.endswith(tail):
         raise Mismatch(f"a {fmt} chunk whose blocks cannot be told apart")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import os
 import pickle
 import time
@@ -42,10 +43,10 @@ __all__ = ["CACHE_FILE", "Entry", "Chunks", "Cache", "Plan", "Writer", "context_
 
 #: The cache's file in a generation's folder (not one of the outputs: no name in ``out/`` leads to it).
 CACHE_FILE = "incremental.pickle"
-_FORMAT = 8
+_FORMAT = 9
 #: Sources whose records are pickled together: a pickle's memo holds every object it wrote, so the
 #: records are written in batches, not as one pickle of the corpus's (some 600 MB of memo at 10M).
-_BATCH = 256
+_BATCH = 32
 #: The libraries whose versions can change what a build writes.
 _LIBRARIES = ("pyoxigraph", "rdflib", "pyshacl", "PyYAML", "shacl-rust")
 
@@ -94,6 +95,21 @@ class Cache:
     #: The registry as read (:class:`graph.model.registry.Registry`): the same while the context is.
     registry: Any = None
     format: int = _FORMAT
+    #: Where each source's graph lies in the generation's serbia-kg.nq (:attr:`Entry.part`, kept apart from
+    #: the entries: it moves whenever a graph before it changes).
+    parts: dict[str, Part | None] = field(default_factory=dict)
+    #: The record's pickles as read (:class:`Pickled`), for the next record (not written).
+    pickled: "Pickled | None" = None
+
+
+@dataclass
+class Pickled:
+    """The pickles a record was read from: the registry's, and each batch of entries' with what its entries
+    were (:func:`_signature`). A build whose batch of entries is as a previous one's writes its bytes again."""
+
+    registry: bytes
+    batches: list[tuple[tuple, bytes]]
+    registry_object: Any = None  # the registry those bytes are of
 
 
 @dataclass
@@ -109,6 +125,7 @@ class Plan:
     chunked: dict[str, Path] = field(default_factory=dict)
     turtle: Index | None = None
     registry: Any = None
+    pickled: Pickled | None = None
 
     @property
     def incremental(self) -> bool:
@@ -239,7 +256,7 @@ def plan(previous: Path | None, corpus: Path, shacl_engine: str, *, full: bool =
         except OSError:
             pass
     return Plan(context, entries=cache.entries, previous_nquads=nquads, graphs=cache.graphs, chunked=chunked,
-                turtle=cache.turtle, registry=cache.registry)
+                turtle=cache.turtle, registry=cache.registry, pickled=cache.pickled)
 
 
 def _iri(value: str) -> Any:
@@ -264,21 +281,26 @@ class _Pickler(pickle.Pickler):
 class Writer:
     """The record of a build, written into its generation in two parts: the sources' records and the
     registry (:meth:`records`, while the outputs are written by other processes), then what the outputs
-    are (:meth:`finish`, once they are)."""
+    are (:meth:`finish`, once they are). ``previous``: the pickles of the record the build started from
+    (:attr:`Plan.pickled`): a batch of entries as they were there is not pickled again, its bytes are copied."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, previous: Pickled | None = None) -> None:
         self.folder = Path(folder)
+        self.previous = previous
+        self.entries: dict[str, Entry] = {}
         self.fh = open(self.folder / CACHE_FILE, "wb")
 
     def records(self, entries: dict[str, Entry], registry: Any) -> None:
-        _dump_entries(self.fh, entries, registry)
+        self.entries = entries
+        _dump_entries(self.fh, entries, registry, self.previous)
 
     def finish(self, context: dict[str, str], graphs: dict[str, Chunks], files: dict[str, str],
                turtle: Index | None) -> None:
         """The second part (``files``: each chunked output's file name), flushed to the disk."""
         folder = self.folder
         cache = Cache(context=context, nquads=_stat(folder / "serbia-kg.nq"), entries={}, graphs=graphs,
-                      files={fmt: (name, *_stat(folder / name)) for fmt, name in files.items()}, turtle=turtle)
+                      files={fmt: (name, *_stat(folder / name)) for fmt, name in files.items()}, turtle=turtle,
+                      parts={name: e.part for name, e in self.entries.items()})
         with self.fh as fh:
             _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(cache)
             fh.flush()
@@ -288,32 +310,63 @@ class Writer:
         self.fh.close()
 
 
-def _dump_entries(fh: Any, entries: dict[str, Entry], registry: Any) -> None:
-    """The first part of a record: its format, how many batches of entries follow, the registry; then
-    the entries, :data:`_BATCH` sources a pickle."""
+def _signature(batch: dict[str, Entry]) -> tuple:
+    """What a batch of entries is, as far as a build changes an entry it reuses: the sources, in order, each
+    with its digest, its files' stats and its folder (and every entry compiled again has another digest)."""
+    return tuple((name, e.key, e.stats, str(e.source.folder)) for name, e in batch.items())
+
+
+def _pickle(obj: Any) -> bytes:
+    buf = io.BytesIO()
+    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buf.getvalue()
+
+
+def _dump_entries(fh: Any, entries: dict[str, Entry], registry: Any, previous: Pickled | None = None) -> None:
+    """The first part of a record: its format and how many batches of entries follow, the registry; then the
+    entries, :data:`_BATCH` sources a pickle (without their :attr:`Entry.part`, kept in :attr:`Cache.parts`).
+    With ``previous``, a batch that was one of its batches as they were, and the registry, are copied."""
     items = list(entries.items())
     batches = range(0, len(items), _BATCH)
-    _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump((_FORMAT, len(batches), registry))
+    _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump((_FORMAT, len(batches)))
+    known = dict(previous.batches) if previous is not None else {}
+    if previous is not None and registry is previous.registry_object:
+        fh.write(previous.registry)
+    else:
+        _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(registry)
     for i in batches:
-        _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(dict(items[i:i + _BATCH]))
+        batch = dict(items[i:i + _BATCH])
+        data = known.get(_signature(batch))
+        if data is None:
+            data = _pickle({name: dataclasses.replace(e, part=None) for name, e in batch.items()})
+        fh.write(data)
 
 
 def read(path: Path) -> Cache:
-    """A record as :class:`Writer` wrote it (raises when it cannot be read)."""
+    """A record as :class:`Writer` wrote it (raises when it cannot be read); its pickles kept in
+    :attr:`Cache.pickled`."""
     entries: dict[str, Entry] = {}
-    with open(path, "rb") as fh:
-        head = pickle.load(fh)
-        if not (isinstance(head, tuple) and len(head) == 3 and head[0] == _FORMAT and isinstance(head[1], int)):
+    data = Path(path).read_bytes()
+    fh = io.BytesIO(data)
+    head = pickle.load(fh)
+    if not (isinstance(head, tuple) and len(head) == 2 and head[0] == _FORMAT and isinstance(head[1], int)):
+        raise ValueError("not a record of this version")
+    at = fh.tell()
+    registry = pickle.load(fh)
+    pickled = Pickled(data[at:fh.tell()], [], registry)
+    for _ in range(head[1]):
+        at = fh.tell()
+        batch = pickle.load(fh)
+        if not isinstance(batch, dict):
             raise ValueError("not a record of this version")
-        for _ in range(head[1]):
-            batch = pickle.load(fh)
-            if not isinstance(batch, dict):
-                raise ValueError("not a record of this version")
-            entries.update(batch)
-        cache = pickle.load(fh)
+        pickled.batches.append((_signature(batch), data[at:fh.tell()]))
+        entries.update(batch)
+    cache = pickle.load(fh)
     if not (isinstance(cache, Cache) and cache.format == _FORMAT):
         raise ValueError("not a record of this version")
-    cache.entries, cache.registry = entries, head[2]
+    for name, entry in entries.items():
+        entry.part = cache.parts.get(name)
+    cache.entries, cache.registry, cache.pickled = entries, registry, pickled
     return cache
 
 
@@ -321,4 +374,5 @@ def write(path: Path, cache: Cache) -> None:
     """Write ``cache`` as :class:`Writer` does (for tests that change a record)."""
     with open(path, "wb") as fh:
         _dump_entries(fh, cache.entries, cache.registry)
-        _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(cache, entries={}, registry=None))
+        _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(dataclasses.replace(
+            cache, entries={}, registry=None, pickled=None, parts={name: e.part for name, e in cache.entries.items()}))

@@ -13,6 +13,7 @@ their blocks again and copies every other block from the previous file.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import os
 import re
@@ -126,13 +127,18 @@ def write_spliced(previous: Path, index: Index, changed: list[tuple[bytes, bytes
         old_lines, new_lines = set(_lines(old)), set(_lines(new))
         before.update(old_lines - new_lines)
         after.update(new_lines - old_lines)
-    touched = {t[:t.index(b" ")] for t in (set(before) | set(after))}
+    touched = sorted({t[:t.index(b" ")] for t in (set(before) | set(after))})
     previous_subjects = index.subject_list()
-    position = {s: i for i, s in enumerate(previous_subjects)}
+    if previous_subjects != sorted(previous_subjects):  # (in order, as they are written: found by bisection)
+        raise Mismatch("the previous build's record of its Turtle is not in the order of its subjects")
+    n_before = len(previous_subjects)
     starts = index.starts
+    # each touched subject's place among the previous subjects, and whether the file has a block of it
+    places = [bisect.bisect_left(previous_subjects, s) for s in touched]
+    found = [i for s, i in zip(touched, places) if i < n_before and previous_subjects[i] == s]
     with open(previous, "rb") as fh:
         head = _read(fh, 0, starts[0])
-        old_text = [_read(fh, starts[position[s]], starts[position[s] + 1]) for s in sorted(touched) if s in position]
+        old_text = [_read(fh, starts[i], starts[i + 1]) for i in found]
     # every touched subject's triples before, each with how many graphs held it
     held: dict[bytes, int] = {}
     for t in ox.parse(head + b"".join(old_text), format=ox.RdfFormat.TURTLE):
@@ -152,36 +158,33 @@ def write_spliced(previous: Path, index: Index, changed: list[tuple[bytes, bytes
         else:
             shared.pop(t, None)
     blocks = _blocks(sorted(t for t, n in held.items() if n > 0), head)
-    # the file: the prefixes, then every subject's block in order, copied (in runs) or written again
+    # the file: the prefixes, then the previous file's blocks copied in runs, between them the touched
+    # subjects' blocks written again (a subject without triples now has none)
     out.write(head)
     subjects: list[bytes] = []
     new_starts = array("q")
-    pos = len(head)
-    run: list[int] = []  # [start, end] of the previous file's blocks being copied
-    kept = ((s, i) for i, s in enumerate(previous_subjects) if s not in touched)
+    pos, at = len(head), 0  # where the next block goes; the next previous block to copy
     with open(previous, "rb") as fh:
-        def flush() -> None:
-            if run:
-                _copy(fh, run[0], run[1], out)
-                run.clear()
+        def copy(upto: int) -> None:
+            nonlocal pos, at
+            if upto > at:
+                _copy(fh, starts[at], starts[upto], out)
+                shift = pos - starts[at]
+                new_starts.extend([x + shift for x in starts[at:upto]])
+                subjects.extend(previous_subjects[at:upto])
+                pos += starts[upto] - starts[at]
+                at = upto
 
-        for s, i in heapq.merge(kept, ((s, -1) for s in sorted(blocks))):
-            if i >= 0:
-                a, b = starts[i], starts[i + 1]
-                if run and run[1] != a:
-                    flush()
-                if not run:
-                    run[:] = [a, b]
-                run[1] = b
-                size = b - a
-            else:
-                flush()
+        for s, i in zip(touched, places):
+            copy(i)
+            if i < n_before and previous_subjects[i] == s:  # its previous block: not copied
+                at = i + 1
+            if s in blocks:
                 out.write(blocks[s])
-                size = len(blocks[s])
-            subjects.append(s)
-            new_starts.append(pos)
-            pos += size
-        flush()
+                subjects.append(s)
+                new_starts.append(pos)
+                pos += len(blocks[s])
+        copy(n_before)
     new_starts.append(pos)
     return Index(b"\n".join(subjects), new_starts, shared, count)
 

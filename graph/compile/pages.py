@@ -431,6 +431,12 @@ def _part(value: str | None) -> str:
     return "any" if value is None else value[len(base):] if value.startswith(base) else "other"
 
 
+def _iri(value: str) -> URIRef:
+    """An rdflib IRI of a claim or a page, made at once: a claim's IRI was checked when it was compiled, and a
+    page's is made of the project's IRIs (rdflib's own way checks each again: a list of 30,000 claims' items)."""
+    return str.__new__(URIRef, value)
+
+
 def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
     """The triples of one list of ``question``'s (``lists[key]``, of the question's lister): its pages, with
     their keys (and, for a question of :data:`HOLDS`, the second keys their claims' rows name, but those
@@ -448,7 +454,7 @@ def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
     quiet = question == "claims-about-entity" and key[0] is not None and len({row.claim for row in rows}) <= BUSY
     out: list[tuple] = []
     for start, items in _pages(rows):
-        page = URIRef(f"{name}/{start}")
+        page = _iri(f"{name}/{start}")
         out += [(page, SKG.pageOf, of), (page, SKG.pageKey, keys[0]),
                 (page, SKG.pageStart, Literal(start, datatype=XSD.integer))]
         if quiet:
@@ -459,7 +465,7 @@ def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
             out.append((page, SKG.pageSecondKey, keys[1]))
         holds = set().union(*(held[c] for c in items)) if held else set()
         out += [(page, SKG.pageSecondKey, URIRef(v)) for v in sorted(holds) if v and (key[0], v) not in lists]
-        out += [(page, SKG.pageItem, URIRef(c)) for c in items]
+        out += [(page, SKG.pageItem, _iri(c)) for c in items]
     return out
 
 
