@@ -12,6 +12,7 @@ timestamps, so the same inputs give byte-identical files.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
 import os
@@ -696,7 +697,8 @@ def _patched(spooled: Spooled, reuse: incremental.Plan, old: list[incremental.En
         return _range(previous, offset, length)
 
     try:
-        patches = delta.derive(old, new, list(spooled.entries.values()), registry_triples, graph)
+        patches = delta.derive(old, new, list(spooled.entries.values()), registry_triples, graph,
+                               lambda g: reuse.graphs[g].subjects)
     except delta.Mismatch:
         return None
     if patches is None:
@@ -811,9 +813,14 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     # each graph's digest and VoID summary: what an incremental build's tasks reuse by; a full build's are
     # taken while the outputs' processes run
     early = plan is not None and bool(plan.chunked)
-    graphs = _graph_digests(nq, parts, reused, plan) if early else {}
+    patches = spooled.patches or {}
+    # a graph updated in place: the previous build's bytes when no line changed; else known to differ from
+    # them, its digest taken while the outputs' processes run (what the tasks need is that it differs)
+    later = {g for g, p in patches.items() if p.removed or p.added} if early else set()
+    reused |= {g for g in patches if g not in later and plan is not None and g in plan.graphs}
+    graphs = _graph_digests(nq, [p for p in parts if p.graph not in later], reused, plan) if early else {}
+    graphs.update({g: incremental.Chunks("", void.GraphSummary(0, False, ())) for g in later})  # (no digest is "")
     chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
-    patches = spooled.patches
     tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts), *_turtle_splice(plan, graphs, parts, patches))]
     for fmt, name in chunked.items():
         previous = plan.chunked.get(fmt) if plan is not None else None
@@ -821,10 +828,12 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
                  if previous is not None and plan is not None and g in plan.graphs
                  and plan.graphs[g].sha256 == c.sha256 and fmt in plan.graphs[g].at}
         # a graph updated subject by subject: its previous chunk, its unchanged subjects' blocks copied
-        splice = {g: (plan.graphs[g].at[fmt], dataclasses.replace(patch, removed=b"", added=b""))
+        splice = {g: (plan.graphs[g].at[fmt], dataclasses.replace(patch, removed=b"", added=b"", subjects=b""))
                   for g, patch in patches.items() if previous is not None and plan is not None and g in plan.graphs
                   and g not in reuse and fmt in plan.graphs[g].at}
         tasks.append((name, str(nq), tuple(parts), (reuse, splice), str(previous) if previous else None))
+    if early:  # the JSON-LD's (its writer the slowest, of the subjects written again) first
+        tasks.sort(key=lambda task: task[0] != "serbia-kg.jsonld")
     written: dict[str, tuple[str, int | None, Any]] = {}
     large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
     record = None
@@ -843,6 +852,8 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
                     results = workers.imap_unordered(_write_output, tasks)
                     if not early:
                         graphs = _graph_digests(nq, parts, reused, plan)
+                    elif later:
+                        graphs.update(_graph_digests(nq, [p for p in parts if p.graph in later], reused, plan))
                     for name, digest, n, where in results:
                         written[name] = (digest, n, where)
                 finally:
@@ -855,6 +866,8 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
                 record.records(spooled.entries or {}, comp.registry)
             if not early:
                 graphs = _graph_digests(nq, parts, reused, plan)
+            elif later:
+                graphs.update(_graph_digests(nq, [p for p in parts if p.graph in later], reused, plan))
             _init_outputs(str(gen.folder))
             for task in tasks:
                 name, digest, n, where = _write_output(task)
@@ -874,6 +887,8 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     if record is not None and plan is not None:  # what the next build reuses
         for part in parts:
             graphs[part.graph].nq = (part.offset, part.length)
+        for g, patch in (patches or {}).items():
+            graphs[g].subjects = patch.subjects
         for fmt, name in chunked.items():
             for g, at in written[name][2].items():
                 graphs[g].at[fmt] = at
@@ -950,7 +965,7 @@ def _graph_digests(nq: Path, parts: list[serialize.Part], reused: set[str],
     for part in parts:
         known = plan.graphs.get(part.graph) if plan is not None and part.graph in reused else None
         if known is not None:
-            graphs[part.graph] = incremental.Chunks(known.sha256, known.void)
+            graphs[part.graph] = incremental.Chunks(known.sha256, known.void, subjects=known.subjects)
         elif part.length > serialize.STREAMED_CHUNK:  # read in blocks of whole lines, not whole
             graphs[part.graph] = _streamed_digest(nq, part)
         else:
@@ -1060,10 +1075,14 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
     with generation.locked(out):
         generation.prune(out, list(stores))
         spool = out / f".spool.{os.getpid()}.tmp"  # what a killed build leaves here, the next one prunes
+        frozen = False
         try:
             try:
                 spool.mkdir()
                 reuse = incremental.plan(generation.current(out), corpus, shacl_engine, full=full)
+                if reuse.incremental:  # the record's objects, and all alive now, left out of the collections of
+                    gc.freeze()        # cycles: they would be gone through again and again (1M: some 1 s of 4.5)
+                    frozen = True
                 comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine, spool=spool, reuse=reuse,
                                       read=read)
             except OSError as exc:  # the spool's disk is full or read-only
@@ -1083,5 +1102,7 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
                 raise
         finally:
             shutil.rmtree(spool, ignore_errors=True)
+            if frozen:
+                gc.unfreeze()
         comp.written_to = gen
     return comp, summary

@@ -30,7 +30,7 @@ import bisect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from graph.compile.pages import HOLDS, PAGE, PAGES, QUESTIONS, _part, busy_entities, list_triples, named_counts
 from graph.compile.ties import TIES, Named, tie_triples
@@ -60,54 +60,87 @@ class Patch:
     drop: list[int] = field(default_factory=list)
     insert: list[int] = field(default_factory=list)
     lines: bytes = b""  # the lines of the subjects written again (sorted N-Quads)
+    subjects: bytes = b""  # the graph's subjects after, in order, one a line (what the next build's patch reads)
 
 
 def _subject(line: bytes) -> bytes:
     return line[:line.index(b" ")]
 
 
+def _seek(data: bytes, key: bytes, lo: int = 0) -> int:
+    """Where the first line of the sorted N-Quads ``data`` that is not before ``key`` starts (from ``lo``, where a
+    line starts; ``len(data)``: none), found by bisection over the bytes (the lines are not split)."""
+    hi = len(data)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        start = data.rfind(b"\n", lo, mid) + 1 or lo
+        end = data.index(b"\n", start)
+        if data[start:end] < key:
+            lo = end + 1
+        else:
+            hi = start
+    return lo
+
+
+def _lines_from(data: bytes, lo: int, hi: int) -> Iterator[tuple[int, bytes]]:
+    """The lines of ``data[lo:hi]`` (whole lines), each with where it starts."""
+    at = lo
+    for line in data[lo:hi].split(b"\n")[:-1]:
+        yield at, line
+        at += len(line) + 1
+
+
+def subject_list(data: bytes) -> list[bytes]:
+    """The subjects of the sorted N-Quads ``data``, in order, each once."""
+    return list(dict.fromkeys([data[:data.index(b" ")], *re.findall(rb"\n([^ \n]+) ", data)])) if data else []
+
+
 def patch_lines(data: bytes, prefixes: Iterable[bytes], belongs: Callable[[bytes], bool],
-                new: Iterable[str]) -> Patch:
+                new: Iterable[str], subjects: bytes | None = None) -> Patch:
     """The sorted N-Quads ``data`` of one graph with the lines of some units replaced by ``new``.
 
     A unit's lines start with one of ``prefixes`` (each ``<subject`` and what follows) and are those
     ``belongs`` accepts; every one of them goes, and the lines ``new`` (their subjects those of the
-    units, or of units that did not exist) come in their sorted places."""
-    lines = data.split(b"\n")
-    if lines[-1] != b"":
+    units, or of units that did not exist) come in their sorted places. ``subjects``: the graph's subjects
+    in order, one a line, as the previous build's patch recorded them (:attr:`Patch.subjects`; ``None``: read
+    from ``data``). The lines are found by bisection over the bytes and the new data is the old one's
+    pieces with the lines cut out and put in: only the units' lines are looked at."""
+    if data and not data.endswith(b"\n"):
         raise Mismatch("a graph's N-Quads do not end with a new line")
-    lines.pop()
-    gone: set[int] = set()
+    gone: dict[int, bytes] = {}  # where each line that goes starts: the line
     for prefix in sorted(set(prefixes)):
-        lo = bisect.bisect_left(lines, prefix)
-        hi = bisect.bisect_left(lines, prefix + b"\xff", lo)
-        gone.update(i for i in range(lo, hi) if belongs(lines[i]))
+        lo = _seek(data, prefix)
+        for at, line in _lines_from(data, lo, _seek(data, prefix + b"\xff", lo)):
+            if belongs(line):
+                gone[at] = line
     come = {line.encode("utf-8") for line in new}
-    gone_lines = {lines[i] for i in gone}
+    gone_lines = set(gone.values())
     removed = sorted(gone_lines - come)
     added = sorted(come - gone_lines)
     # the subjects whose lines differ (a unit made again the same is not written again): every line
     # they had is among those gone, and all they have now among those come
     touched = sorted({_subject(line) for line in removed} | {_subject(line) for line in added})
     for s in touched:
-        lo = bisect.bisect_left(lines, s + b" ")
-        hi = bisect.bisect_left(lines, s + b" \xff", lo)
-        if any(i not in gone for i in range(lo, hi)):
+        lo = _seek(data, s + b" ")
+        if any(at not in gone for at, _ in _lines_from(data, lo, _seek(data, s + b" \xff", lo))):
             raise Mismatch("a subject of the lines made again keeps lines of its own")
-    # the lines: those removed cut out, those added put in their places
-    events = sorted([(i, 1, b"") for i in gone if lines[i] not in come]
-                    + [(bisect.bisect_left(lines, line), 0, line) for line in added])
-    out: list[bytes] = []
-    at = 0
-    for i, kind, line in events:
-        out.extend(lines[at:i])
-        at = i
+    # the lines: those removed cut out, those added put in their places (a line held already is not)
+    events = sorted([(at, 1, at + len(line) + 1) for at, line in gone.items() if line not in come]
+                    + [(at, 0, line) for at, line in ((_seek(data, line), line) for line in added)
+                       if data[at:at + len(line) + 1] != line + b"\n"])
+    view = memoryview(data)
+    pieces: list = []
+    pos = 0
+    for at, kind, what in events:
+        pieces.append(view[pos:at])
         if kind:
-            at = i + 1
-        elif not (i < len(lines) and lines[i] == line):  # (a line held already)
-            out.append(line)
-    out.extend(lines[at:])
-    before = list(dict.fromkeys([data[:data.index(b" ")], *re.findall(rb"\n([^ \n]+) ", data)])) if lines else []
+            pos = what  # type: ignore[assignment]
+        else:
+            pieces.append(what + b"\n")  # type: ignore[operator]
+            pos = at
+    pieces.append(view[pos:])
+    out = b"".join(pieces)
+    before = subjects.split(b"\n") if subjects else subject_list(data) if subjects is None else []
     touched_set = set(touched)
     lines_of = sorted(line for line in come if _subject(line) in touched_set)
     after = {_subject(line) for line in lines_of}
@@ -117,10 +150,12 @@ def patch_lines(data: bytes, prefixes: Iterable[bytes], belongs: Callable[[bytes
         if i < len(before) and before[i] == s:
             drop_subjects.append(i)
     insert = [bisect.bisect_left(before, s) for s in touched if s in after]
-    return Patch(data=b"\n".join(out) + b"\n" if out else b"", triples=len(out),
+    now = sorted((set(before) - touched_set) | after)
+    return Patch(data=out, triples=out.count(b"\n"),
                  removed=b"".join(line + b"\n" for line in removed),
                  added=b"".join(line + b"\n" for line in added), subjects_before=len(before),
-                 drop=drop_subjects, insert=insert, lines=b"".join(line + b"\n" for line in lines_of))
+                 drop=drop_subjects, insert=insert, lines=b"".join(line + b"\n" for line in lines_of),
+                 subjects=b"\n".join(now))
 
 
 def _fast_nt() -> Callable[[object], str]:
@@ -250,10 +285,12 @@ def _differing(old: list, new: list, graphs: set[str] | frozenset[str] = frozens
 
 
 def derive(old: list, new: list, entries: list, registry_triples: list,
-           previous: Callable[[str], bytes]) -> dict[str, Patch] | None:
+           previous: Callable[[str], bytes],
+           subjects: Callable[[str], bytes | None] = lambda graph: None) -> dict[str, Patch] | None:
     """``kgg:ties`` and ``kgg:pages`` after the sources whose records were ``old`` became ``new`` (each
     a list of :class:`graph.compile.incremental.Entry`), ``entries`` the records of every source now;
-    ``previous(graph)``: a graph's N-Quads in the previous build. ``None`` when they must be made whole."""
+    ``previous(graph)``: a graph's N-Quads in the previous build, ``subjects(graph)`` its subjects as that build's
+    patch recorded them (:attr:`Patch.subjects`, or ``None``). ``None`` when they must be made whole."""
     nt = nt_converter()
     # only the claims whose records differ before and after bear on what changed (a claim whose record and
     # source's issue date are the same is in the same rows of the same lists); its source's date changed, all
@@ -264,10 +301,10 @@ def derive(old: list, new: list, entries: list, registry_triples: list,
     if pages is None:
         return None
     prefixes, belongs, made = pages
-    patches = {nt(PAGES): patch_lines(previous(nt(PAGES)), prefixes, belongs, made)}
+    patches = {nt(PAGES): patch_lines(previous(nt(PAGES)), prefixes, belongs, made, subjects(nt(PAGES)))}
     prefixes, lines = tie_lines(*_differing([n for e in old for n in e.named], [n for e in new for n in e.named]),
                                 [n for e in entries for n in e.named])
-    patches[nt(TIES)] = patch_lines(previous(nt(TIES)), prefixes, lambda line: True, lines)
+    patches[nt(TIES)] = patch_lines(previous(nt(TIES)), prefixes, lambda line: True, lines, subjects(nt(TIES)))
     return patches
 
 
