@@ -177,6 +177,8 @@ class Spooled:
     plan: incremental.Plan | None = None
     #: The graphs an incremental build updated subject by subject (:class:`graph.compile.delta.Patch`, no data).
     patches: dict = field(default_factory=dict)
+    #: Files of ``parts`` held in memory, not in ``folder`` (by name): an incremental build's updated graphs.
+    held: dict[str, bytes] = field(default_factory=dict)
 
     def add(self, graphs: dict[str, list[str]], name: str) -> None:
         """Write ``graphs`` (graph -> N-Triples strings) as the spool's file ``name``."""
@@ -708,12 +710,10 @@ def _patched(spooled: Spooled, reuse: incremental.Plan, old: list[incremental.En
     for g in wanted[:2]:  # unchanged: as the previous build wrote them
         offset, length = reuse.graphs[g].nq  # type: ignore[misc]
         spooled.parts.append(serialize.Part(g, PREVIOUS, offset, length, reuse.graphs[g].void.triples))
-    name, offset = "derived.nq", 0
-    with open(spooled.folder / name, "wb") as fh:
-        for g in sorted(patches):
-            fh.write(patches[g].data)
-            spooled.parts.append(serialize.Part(g, name, offset, len(patches[g].data), patches[g].triples))
-            offset += len(patches[g].data)
+    for i, g in enumerate(sorted(patches)):  # held, not written to the spool (only to the N-Quads)
+        name = f"derived.{i}.nq"
+        spooled.held[name] = patches[g].data
+        spooled.parts.append(serialize.Part(g, name, 0, len(patches[g].data), patches[g].triples))
     spooled.patches = {g: dataclasses.replace(p, data=b"") for g, p in patches.items()}
     return patches
 
@@ -803,13 +803,14 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         progress(f"serialising {', '.join(OUTPUTS.values())}")
     nq = gen.path("serbia-kg.nq")
     with serialize.HashingWriter(nq) as out:
-        parts = serialize.write_nquads(spooled.folder, spooled.parts, out, nq.name)
+        parts = serialize.write_nquads(spooled.folder, spooled.parts, out, nq.name, held=spooled.held)
         gen.digests["serbia-kg.nq"] = out.close()
     spooled.nquads = nq
     plan = spooled.plan
     reused = {p.graph for p in spooled.parts if p.file == PREVIOUS}
-    for name in {p.file for p in spooled.parts}:  # read from the N-Quads from now on
+    for name in {p.file for p in spooled.parts} - set(spooled.held):  # read from the N-Quads from now on
         (spooled.folder / name).unlink()
+    spooled.held = {}
     # each graph's digest and VoID summary: what an incremental build's tasks reuse by; a full build's are
     # taken while the outputs' processes run
     early = plan is not None and bool(plan.chunked)
@@ -1079,10 +1080,16 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
         try:
             try:
                 spool.mkdir()
-                reuse = incremental.plan(generation.current(out), corpus, shacl_engine, full=full)
-                if reuse.incremental:  # the record's objects, and all alive now, left out of the collections of
-                    gc.freeze()        # cycles: they would be gone through again and again (1M: some 1 s of 4.5)
-                    frozen = True
+                collecting = gc.isenabled()
+                gc.disable()  # (the record's objects, once read, not gone through as the collector comes back)
+                try:
+                    reuse = incremental.plan(generation.current(out), corpus, shacl_engine, full=full)
+                    if reuse.incremental:  # the record's objects, and all alive now, left out of the collections
+                        gc.freeze()  # of cycles: they would be gone through again and again (1M: some 1 s of 4.5)
+                        frozen = True
+                finally:
+                    if collecting:
+                        gc.enable()
                 comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine, spool=spool, reuse=reuse,
                                       read=read)
             except OSError as exc:  # the spool's disk is full or read-only

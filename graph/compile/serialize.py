@@ -189,14 +189,24 @@ class HashingWriter:
             self.fh.close()
 
 
-def write_nquads(folder: Path, parts: Iterable[Part], out: HashingWriter, name: str) -> list[Part]:
-    """Copy each graph's N-Quads from the spool ``folder`` into ``out`` (the file ``name``), graphs
-    in the order of their names. Returns where each graph lies in ``out``."""
+def write_nquads(folder: Path, parts: Iterable[Part], out: HashingWriter, name: str,
+                 held: dict[str, bytes] | None = None) -> list[Part]:
+    """Copy each graph's N-Quads from the spool ``folder`` (or, for a file of ``held``, from its bytes there)
+    into ``out`` (the file ``name``), graphs in the order of their names. Returns where each graph lies in ``out``."""
     handles: dict[str, BinaryIO] = {}
     written: list[Part] = []
     offset = 0
+    held = held or {}
     try:
         for part in sorted(parts, key=lambda p: p.graph):
+            if part.file in held:
+                data = held[part.file][part.offset:part.offset + part.length]
+                if len(data) != part.length:
+                    raise OSError(f"spool file {part.file} is shorter than expected")
+                out.write(data)
+                written.append(Part(part.graph, name, offset, part.length, part.triples))
+                offset += part.length
+                continue
             fh = handles.get(part.file)
             if fh is None:
                 fh = handles[part.file] = open(folder / part.file, "rb")
