@@ -213,7 +213,8 @@ def _bearing(claims: list, keys: set[tuple], part_of: dict[str, set[str]]) -> li
     firsts = {key[0] for key in keys}
     if None in firsts:
         return claims
-    return [c for c in claims if any(o in firsts or not firsts.isdisjoint(part_of.get(o, ())) for _, o in c.objects)]
+    wanted = firsts | {x for x, wholes in part_of.items() if not firsts.isdisjoint(wholes)}
+    return [c for c in claims if not wanted.isdisjoint([o for _, o in c.objects])]
 
 
 def page_lines(old: list, new: list, every: list, old_sources: list, new_sources: list, every_source: list,
