@@ -40,7 +40,7 @@ from graph.compile import incremental, merged, serialize
 from graph.compile import void
 from graph.compile.void import VOID_FILE
 from graph.model.terms import GRAPH, PREFIXES, SKG
-from graph.compile.pages import PAGES, QUESTIONS, claimed, page_triples
+from graph.compile.pages import PAGES, QUESTIONS, claimed, page_context, page_triples
 from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_triples
 from graph.compile.parallel import cores, pool
 from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
@@ -593,7 +593,7 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
     # derived graphs' own tasks (:func:`_derived_task`), on a pool when the corpus is large
     if collector is None or not _DERIVED_READS & {str(x) for x in (*read[0], *read[1])}:  # type: ignore[index]
         job = dict(folder=spooled.folder, ties=nt(TIES), pages=nt(PAGES), named=named, claimed=claimed_list,
-                   sources=sources, registry=registry_triples)
+                   context=page_context(claimed_list, sources, registry_triples))
         tasks = ["claims-about-entity", "ties", *sorted(q for q in QUESTIONS if q != "claims-about-entity")]
         if len(claimed_list) >= PARALLEL_CLAIMS and cores() > 1:
             with pool(2, _init_derived, (job,)) as workers:
@@ -647,7 +647,7 @@ def _derived_task(task: str) -> tuple[list[Path], serialize.Part | None]:
         return [], out.finish()
     out = serialize.SortedGraph(job["folder"], f"pages.{task}", job["pages"])
     out.extend(f"{term(s)} {term(p)} {term(o)}"
-               for s, p, o in iter_page_triples(job["claimed"], job["sources"], job["registry"], [task]))
+               for s, p, o in iter_page_triples(job["claimed"], (), (), [task], job["context"]))
     return out.spill(), None
 
 
@@ -821,6 +821,11 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     reused |= {g for g in patches if g not in later and plan is not None and g in plan.graphs}
     graphs = _graph_digests(nq, [p for p in parts if p.graph not in later], reused, plan) if early else {}
     graphs.update({g: incremental.Chunks("", void.GraphSummary(0, False, ())) for g in later})  # (no digest is "")
+
+    def digests_meanwhile() -> dict[str, incremental.Chunks]:
+        """The digests not taken above: every graph's (a full build), or those of the graphs of ``later``."""
+        return _graph_digests(nq, [p for p in parts if not early or p.graph in later], reused, plan)
+
     chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
     tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts), *_turtle_splice(plan, graphs, parts, patches))]
     for fmt, name in chunked.items():
@@ -851,10 +856,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
                 saving = _Saving(record, spooled.entries, comp.registry) if record is not None else None
                 try:
                     results = workers.imap_unordered(_write_output, tasks)
-                    if not early:
-                        graphs = _graph_digests(nq, parts, reused, plan)
-                    elif later:
-                        graphs.update(_graph_digests(nq, [p for p in parts if p.graph in later], reused, plan))
+                    graphs.update(digests_meanwhile())
                     for name, digest, n, where in results:
                         written[name] = (digest, n, where)
                 finally:
@@ -865,10 +867,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         else:
             if record is not None:
                 record.records(spooled.entries or {}, comp.registry)
-            if not early:
-                graphs = _graph_digests(nq, parts, reused, plan)
-            elif later:
-                graphs.update(_graph_digests(nq, [p for p in parts if p.graph in later], reused, plan))
+            graphs.update(digests_meanwhile())
             _init_outputs(str(gen.folder))
             for task in tasks:
                 name, digest, n, where = _write_output(task)

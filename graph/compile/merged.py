@@ -50,8 +50,6 @@ class Index:
 
     def subject_list(self) -> list[bytes]:
         """The subjects, in the file's order."""
-        if isinstance(self.subjects, list):  # a record of the build before (the same format otherwise)
-            return self.subjects
         return self.subjects.split(b"\n") if self.subjects else []
 
 

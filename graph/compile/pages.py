@@ -57,7 +57,8 @@ from graph.model.dates import parse_date
 from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
 __all__ = ["PAGES", "PAGE_ROWS", "ANY", "BUSY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "PAIRS", "READS", "Claimed",
-           "Row", "busy_entities", "claimed", "list_triples", "named_counts", "page_triples", "iter_page_triples"]
+           "Row", "busy_entities", "claimed", "list_triples", "named_counts", "page_context", "page_triples",
+           "iter_page_triples"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -469,15 +470,9 @@ def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
     return out
 
 
-def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = (),
-                      questions: Iterable[str] | None = None) -> Iterator[tuple]:
-    """The ``kgg:pages`` triples of every question of :data:`QUESTIONS` (or of ``questions``), question by
-    question and list by list, not sorted: what :func:`page_triples` sorts, and what a build writes through
-    a sort of its own on disk (only one question's lists are held at a time).
-
-    ``sources``: the corpus's :class:`graph.compile.sources.Source` objects (their issue dates);
-    ``registry``: the registry's triples (which entities are labelled, what each is part of).
-    """
+def page_context(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> Context:
+    """What the questions' listers read beyond the claims (:data:`Context`): the sources' issue dates, the
+    registry's labelled entities and what each is part of, the busy entities of ``claims``."""
     labelled: set[str] = set()
     part_of: dict[str, set[str]] = defaultdict(set)
     for s, p, o in registry:
@@ -485,9 +480,23 @@ def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterab
             labelled.add(str(s))
         elif p == SKG.partOf:
             part_of[str(s)].add(str(o))
-    context: Context = {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
-                                   for s in sources if s.meta.get("issued") is not None},
-                        "labelled": labelled, "part_of": dict(part_of), "busy": busy_entities(claims)}
+    return {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
+                       for s in sources if s.meta.get("issued") is not None},
+            "labelled": labelled, "part_of": dict(part_of), "busy": busy_entities(claims)}
+
+
+def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = (),
+                      questions: Iterable[str] | None = None, context: Context | None = None) -> Iterator[tuple]:
+    """The ``kgg:pages`` triples of every question of :data:`QUESTIONS` (or of ``questions``), question by
+    question and list by list, not sorted: what :func:`page_triples` sorts, and what a build writes through
+    a sort of its own on disk (only one question's lists are held at a time).
+
+    ``sources``: the corpus's :class:`graph.compile.sources.Source` objects (their issue dates);
+    ``registry``: the registry's triples (which entities are labelled, what each is part of);
+    ``context``: :func:`page_context` of those, when already made (the build's tasks share one).
+    """
+    if context is None:
+        context = page_context(claims, sources, registry)
     for question in sorted(QUESTIONS if questions is None else questions):
         lists = QUESTIONS[question](claims, context)
         for key in lists:

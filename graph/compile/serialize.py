@@ -60,14 +60,29 @@ def write_slice(folder: Path, name: str, graphs: dict[str, list[str]]) -> list[P
     offset = 0
     with open(folder / name, "wb") as fh:
         for g in sorted(graphs):
-            triples = sorted(set(graphs[g]))
-            start, suffix = offset, f" {g} .\n"
-            for i in range(0, len(triples), 10_000):  # in blocks: a large graph (kgg:ties) is not copied whole
-                data = (suffix.join(triples[i:i + 10_000]) + suffix).encode("utf-8")
-                fh.write(data)
-                offset += len(data)
-            parts.append(Part(g, name, start, offset - start, len(triples)))
+            n, length = _write_quads(fh, sorted(set(graphs[g])), g)
+            parts.append(Part(g, name, offset, length, n))
+            offset += length
     return parts
+
+
+def _write_quads(fh: BinaryIO, triples: Iterable[str], graph: str, block: int = 10_000) -> tuple[int, int]:
+    """Write the N-Triples strings ``triples`` to ``fh`` as N-Quads of ``graph``, in blocks of ``block`` lines
+    (a large graph, kgg:ties, is not copied whole); return how many, and their bytes."""
+    suffix = f" {graph} .\n"
+    n = length = 0
+    lines: list[str] = []
+    for t in triples:
+        lines.append(t)
+        if len(lines) == block:
+            data = (suffix.join(lines) + suffix).encode("utf-8")
+            fh.write(data)
+            n, length, lines = n + len(lines), length + len(data), []
+    if lines:
+        data = (suffix.join(lines) + suffix).encode("utf-8")
+        fh.write(data)
+        n, length = n + len(lines), length + len(data)
+    return n, length
 
 
 class SortedGraph:
@@ -133,23 +148,8 @@ class SortedGraph:
         else:
             triples = sorted(set(self.buf))
             self.buf = []
-        suffix = f" {self.graph} .\n"
-        n = length = 0
         with open(self.folder / self.name, "wb") as fh:
-            block: list[str] = []
-            for t in triples:
-                block.append(t)
-                if len(block) == 10_000:
-                    data = (suffix.join(block) + suffix).encode("utf-8")
-                    fh.write(data)
-                    length += len(data)
-                    n += len(block)
-                    block = []
-            if block:
-                data = (suffix.join(block) + suffix).encode("utf-8")
-                fh.write(data)
-                length += len(data)
-                n += len(block)
+            n, length = _write_quads(fh, triples, self.graph)
         for path in self.runs:
             path.unlink()
         self.runs = []
