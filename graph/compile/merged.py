@@ -98,7 +98,7 @@ def write_full(nquads: Path, parts: Iterable[Part], out: HashingWriter, path: Pa
     subjects: list[bytes] = []
     shared: dict[bytes, int] = {}
     reader = _Reader(_merged(nquads, parts, subjects, shared))
-    ox.serialize(ox.parse(cast(IO[bytes], reader), format=ox.RdfFormat.N_TRIPLES), cast(IO[bytes], out),
+    ox.serialize(ox.parse(reader.stream(), format=ox.RdfFormat.N_TRIPLES), cast(IO[bytes], out),
                  format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
     out.flush()
     starts = _block_starts(path)
