@@ -824,7 +824,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
 
     def digests_meanwhile() -> dict[str, incremental.Chunks]:
         """The digests not taken above: every graph's (a full build), or those of the graphs of ``later``."""
-        return _graph_digests(nq, [p for p in parts if not early or p.graph in later], reused, plan)
+        return _graph_digests(nq, [p for p in parts if not early or p.graph in later], reused, plan, patches)
 
     chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
     tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts), *_turtle_splice(plan, graphs, parts, patches))]
@@ -958,14 +958,23 @@ def _turtle_splice(plan: incremental.Plan | None, graphs: dict[str, incremental.
 
 
 def _graph_digests(nq: Path, parts: list[serialize.Part], reused: set[str],
-                   plan: incremental.Plan | None) -> dict[str, incremental.Chunks]:
+                   plan: incremental.Plan | None, patches: dict | None = None) -> dict[str, incremental.Chunks]:
     """Each graph's sha256 of its N-Quads and its VoID summary: a graph taken from the previous
-    build's has them already; the others are read from ``nq``."""
+    build's has them already; the others are read from ``nq`` (a graph updated in place, ``patches``: its
+    summary made from the previous one and its lines gone and come, :func:`_patched_summary`)."""
     graphs: dict[str, incremental.Chunks] = {}
     for part in parts:
         known = plan.graphs.get(part.graph) if plan is not None and part.graph in reused else None
+        patch = (patches or {}).get(part.graph)
+        before = plan.graphs.get(part.graph) if plan is not None and patch is not None else None
+        summary = _patched_summary(part.graph, before.void, patch) if before is not None else None
         if known is not None:
             graphs[part.graph] = incremental.Chunks(known.sha256, known.void, subjects=known.subjects)
+        elif summary is not None:
+            sha = hashlib.sha256()
+            for block in serialize._blocks(nq, part):
+                sha.update(block)
+            graphs[part.graph] = incremental.Chunks(sha.hexdigest(), summary)
         elif part.length > serialize.STREAMED_CHUNK:  # read in blocks of whole lines, not whole
             graphs[part.graph] = _streamed_digest(nq, part)
         else:
@@ -973,6 +982,17 @@ def _graph_digests(nq: Path, parts: list[serialize.Part], reused: set[str],
             graphs[part.graph] = incremental.Chunks(hashlib.sha256(data).hexdigest(),
                                                     void.summarise(part.graph[1:-1], data))
     return graphs
+
+
+def _patched_summary(graph: str, before: void.GraphSummary, patch: Any) -> void.GraphSummary | None:
+    """The VoID summary of a graph updated in place (:class:`graph.compile.delta.Patch`) from its summary
+    ``before``, when none of its lines gone or come describes a source or has Serbia as its subject (so its
+    lines that do are those it had, in the same order); ``None`` otherwise (then it is read whole)."""
+    for lines in (patch.removed, patch.added):
+        summary = void.summarise(graph[1:-1], lines)
+        if summary.serbia or summary.meta:
+            return None
+    return void.GraphSummary(patch.triples, before.serbia, before.meta)
 
 
 def _streamed_digest(nq: Path, part: serialize.Part) -> incremental.Chunks:
@@ -1073,8 +1093,12 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
     if shacl_engine not in ENGINES:
         raise InputError(f"unknown SHACL engine '{shacl_engine}'; choose one of {', '.join(ENGINES)}")
     with generation.locked(out):
-        generation.prune(out, list(stores))
         spool = out / f".spool.{os.getpid()}.tmp"  # what a killed build leaves here, the next one prunes
+        # what earlier builds left (the generation before the last among it), found before this build makes
+        # anything and removed by a thread while it compiles (joined before its generation begins)
+        leftovers = generation.leftovers(out, list(stores))
+        generation.remove([p for p in leftovers if p == spool])  # (a killed build's of the same process id)
+        pruning = _aside(lambda: generation.remove([p for p in leftovers if p != spool])) if leftovers else None
         frozen = False
         try:
             try:
@@ -1093,6 +1117,8 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
                                       read=read)
             except OSError as exc:  # the spool's disk is full or read-only
                 raise generation.write_error(exc, out) from None
+            if pruning is not None:
+                pruning.join()
             gen = generation.begin(out)
             try:
                 summary = write_outputs(comp, gen, progress, waiting=waiting)
@@ -1110,5 +1136,7 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
             shutil.rmtree(spool, ignore_errors=True)
             if frozen:
                 gc.unfreeze()
+            if pruning is not None:
+                pruning.join()
         comp.written_to = gen
     return comp, summary

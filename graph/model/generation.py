@@ -44,8 +44,8 @@ from graph.model.errors import InputError
 from graph.model.files import fsync_dir
 
 __all__ = ["default_out", "LOCK", "BUILDS", "CURRENT", "STAMP", "STORE", "STORE_STAMP", "Busy", "Generation", "locked",
-           "begin", "current", "stamp", "pin", "Pin", "link_store", "prune", "store_status", "store_build",
-           "write_error", "store_stamp", "verify", "LAYOUT", "LAYOUT_FINGERPRINT", "layout_status",
+           "begin", "current", "stamp", "pin", "Pin", "link_store", "prune", "leftovers", "remove", "store_status",
+           "store_build", "write_error", "store_stamp", "verify", "LAYOUT", "LAYOUT_FINGERPRINT", "layout_status",
            "rebuild_advice"]
 
 #: The layout of the derived graphs (kgg:links, kgg:ties, kgg:pages) this serbia-kg writes and reads.
@@ -315,6 +315,20 @@ def prune(out: Path, stores: Sequence[Path] = ()) -> list[Path]:
     reader has pinned. Removed: every other generation, half-written ones included, temporary
     links and files, and the ``.NAME.old`` / ``.NAME.xxxx`` folders older versions left beside a store.
     """
+    removed = leftovers(out, stores)
+    remove(removed)
+    return removed
+
+
+def remove(paths: Sequence[Path]) -> None:
+    """Remove ``paths`` (what :func:`leftovers` found), folders with what they hold."""
+    for path in paths:
+        _remove(path)
+
+
+def leftovers(out: Path, stores: Sequence[Path] = ()) -> list[Path]:
+    """What :func:`prune` removes, found now, removed by none (a build removes them while it works:
+    nothing it makes afterwards is among them)."""
     out = Path(out)
     removed: list[Path] = []
     keep = set()
@@ -329,12 +343,10 @@ def prune(out: Path, stores: Sequence[Path] = ()) -> list[Path]:
         for folder in builds.iterdir():
             if folder.name in keep or _pinned(folder):
                 continue
-            _remove(folder)
             removed.append(folder)
     litter = re.compile(r"^\..+\.(tmp|link|old)$")  # temporary files, links, folders moved aside
     for path in list(out.iterdir()) if out.is_dir() else []:
         if litter.match(path.name):
-            _remove(path)
             removed.append(path)
     for store in stores:  # what older versions left beside a store: .NAME.old, .NAME.xxxxxxxx (mkdtemp)
         store = Path(store)
@@ -342,7 +354,6 @@ def prune(out: Path, stores: Sequence[Path] = ()) -> list[Path]:
             continue
         for path in store.parent.iterdir():
             if path.name.startswith(f".{store.name}.") and (path.is_dir() or litter.match(path.name)):
-                _remove(path)
                 removed.append(path)
     return removed
 
