@@ -32,7 +32,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from graph.compile.pages import HOLDS, PAGE, PAGES, QUESTIONS, _part, busy_entities, list_triples, named_counts
+from graph.compile.pages import (BUSY, HOLDS, PAGE, PAGES, QUESTIONS, _pages, _part, busy_entities, list_triples,
+                                 named_counts)
 from graph.compile.ties import TIES, Named, tie_triples
 from graph.model.dates import parse_date
 from graph.model.rdfterms import nt_converter
@@ -240,13 +241,14 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
     before = _context(old_sources, labelled, dict(part_of), busy)
     after = _context(every_source, labelled, dict(part_of), busy)
     changed_after = _context(new_sources, labelled, dict(part_of), busy)
-    exact: set[str] = set()       # list names whose lines go
+    exact: dict[str, int] = {}    # list names whose lines go: the start of the first page that goes
     firsts: set[str] = set()      # name prefixes (a question of HOLDS: every list of a first key)
     made: list[str] = []
     nt = _fast_nt()
     g = nt(PAGES)
     for question, lister in sorted(QUESTIONS.items()):
-        keys = set(lister(old, before)) | set(lister(new, changed_after))
+        old_lists, new_lists = lister(old, before), lister(new, changed_after)
+        keys = set(old_lists) | set(new_lists)
         if not keys:
             continue
         if any(_part(v) == "other" for key in keys for v in key):
@@ -257,20 +259,45 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
         if holds:
             firsts.update(base + _part(k) + "/" for k in first)
         else:
-            exact.update(base + "/".join(_part(v) for v in key) for key in keys)
+            exact.update({base + "/".join(_part(v) for v in key): 0 for key in keys})
         lists = lister(_bearing(every, keys, part_of), after)
         for key in lists:
             if (key[0] in first) if holds else (key in keys):
-                made += [f"{nt(s)} {nt(p)} {nt(o)} {g} ." for s, p, o in list_triples(question, key, lists)]
+                start = 0 if holds else _first_changed(question, lists[key], old_lists.get(key, []),
+                                                       new_lists.get(key, []))
+                if not holds:
+                    exact[base + "/".join(_part(v) for v in key)] = start
+                made += [f"{nt(s)} {nt(p)} {nt(o)} {g} ." for s, p, o in list_triples(question, key, lists, start)]
     prefixes = [f"<{name}/".encode("utf-8") for name in exact] + [f"<{name}".encode("utf-8") for name in firsts]
     starts = tuple(f"<{name}".encode("utf-8") for name in firsts)
-    names = {f"<{name}".encode("utf-8") for name in exact}
+    names = {f"<{name}".encode("utf-8"): start for name, start in exact.items()}
 
     def belongs(line: bytes) -> bool:
         subject = line[:line.index(b" ")]
-        return subject[:subject.rindex(b"/")] in names or subject.startswith(starts)
+        cut = subject.rindex(b"/")
+        start = names.get(subject[:cut])
+        return (start is not None and int(subject[cut + 1:-1]) >= start) or subject.startswith(starts)
 
     return prefixes, belongs, made
+
+
+def _first_changed(question: str, rows: list, old_rows: list, new_rows: list) -> int:
+    """Where the first page of a list (its ``rows`` now) that can differ from its previous pages starts: the
+    page open at its first changed row (of the rows of the changed claims before, ``old_rows``, and after,
+    ``new_rows``), as :func:`graph.compile.pages._pages` pages it; the pages before it are made of the same rows
+    and start where they did. 0 (every page) when a page's triples depend on the whole list: a list of
+    ``claims-about-entity`` whose entity becomes, or stops being, one of :data:`graph.compile.pages.BUSY`
+    claims or fewer."""
+    if not old_rows and not new_rows:
+        return 0
+    if question == "claims-about-entity":
+        now = len({r.claim for r in rows})
+        then = now - len({r.claim for r in new_rows}) + len({r.claim for r in old_rows})
+        if (now <= BUSY) != (then <= BUSY):
+            return 0
+    changed = min(old_rows + new_rows)
+    pages = [start for start, _ in _pages([r for r in rows if r < changed])]
+    return pages[-1] if pages else 0
 
 
 def _issued(entries: list) -> dict[str, tuple]:
@@ -315,8 +342,8 @@ _TRIG_BLOCK = re.compile(rb"\n\t(?=[^\t])")
 _JSONLD_NODE = re.compile(rb'\{"@id":"[^"]*",')  # a node (an IRI's object, {"@id":...}, has no other key)
 
 
-def _cut(fmt: str, chunk: bytes) -> tuple[bytes, list[bytes], bytes]:
-    """A graph's chunk as its head, its subjects' blocks (in order) and its tail."""
+def _bounds(fmt: str, chunk: bytes) -> tuple[list[int], list[int], bytes]:
+    """Where a graph's chunk's subjects' blocks start and end (in order), and its tail."""
     if fmt == "trig":
         starts = [m.start() + 1 for m in _TRIG_BLOCK.finditer(chunk)]
         tail, sep = b"}\n", 0
@@ -328,16 +355,23 @@ def _cut(fmt: str, chunk: bytes) -> tuple[bytes, list[bytes], bytes]:
         tail, sep = b"]}", 1
     if not starts or not chunk.endswith(tail):
         raise Mismatch(f"a {fmt} chunk whose blocks cannot be told apart")
-    ends = [s - sep for s in starts[1:]] + [len(chunk) - len(tail)]
+    return starts, [s - sep for s in starts[1:]] + [len(chunk) - len(tail)], tail
+
+
+def _cut(fmt: str, chunk: bytes) -> tuple[bytes, list[bytes], bytes]:
+    """A graph's chunk as its head, its subjects' blocks (in order) and its tail."""
+    starts, ends, tail = _bounds(fmt, chunk)
     return chunk[:starts[0]], [chunk[a:b] for a, b in zip(starts, ends)], tail
 
 
 def splice_chunk(fmt: str, old: bytes, patch: Patch, make: Callable[[bytes], bytes]) -> bytes:
     """The new chunk of a graph in the output ``fmt`` (``trig`` or ``json-ld``): its previous chunk
-    ``old`` with the blocks of the subjects ``patch`` wrote again made by ``make`` (the chunk of N-Quads)."""
-    head, blocks, tail = _cut(fmt, old)
-    if len(blocks) != patch.subjects_before:
-        raise Mismatch(f"the previous {fmt} chunk has {len(blocks)} subjects, not {patch.subjects_before}")
+    ``old`` with the blocks of the subjects ``patch`` wrote again made by ``make`` (the chunk of N-Quads);
+    the blocks between them copied in runs."""
+    starts, ends, tail = _bounds(fmt, old)
+    head = old[:starts[0]]
+    if len(starts) != patch.subjects_before:
+        raise Mismatch(f"the previous {fmt} chunk has {len(starts)} subjects, not {patch.subjects_before}")
     fresh: list[bytes] = []
     if patch.lines:
         new_head, fresh, new_tail = _cut(fmt, make(patch.lines))
@@ -345,16 +379,22 @@ def splice_chunk(fmt: str, old: bytes, patch: Patch, make: Callable[[bytes], byt
             raise Mismatch(f"the {fmt} writer's head of a graph differs from the previous file's")
     if len(fresh) != len(patch.insert):
         raise Mismatch(f"the {fmt} writer's blocks could not be told apart")
+    view = memoryview(old)
+    out: list = []  # runs of the previous blocks (with what separates them there) and blocks written again
     drop = set(patch.drop)
-    out: list[bytes] = []
-    k = 0
-    for i, block in enumerate(blocks):
-        while k < len(fresh) and patch.insert[k] <= i:
+    n, i, k = len(starts), 0, 0  # i: the first previous block not yet placed; k: the next fresh block
+    for at in sorted(drop | set(patch.insert)) + [n]:
+        if at > i:  # the previous blocks i..at-1, as they lie
+            out.append(view[starts[i]:ends[at - 1]])
+        i = max(i, at)
+        if at == n:
+            break
+        while k < len(fresh) and patch.insert[k] <= at:  # blocks written again go before the block they name
             out.append(fresh[k])
             k += 1
-        if i not in drop:
-            out.append(block)
+        if at in drop:
+            i = at + 1
     out.extend(fresh[k:])
     if not out:
         raise Mismatch("a graph spliced to nothing")
-    return head + (b"," if fmt == "json-ld" else b"").join(out) + tail
+    return b"".join([head, (b"," if fmt == "json-ld" else b"").join(out), tail])

@@ -438,11 +438,12 @@ def _iri(value: str) -> URIRef:
     return str.__new__(URIRef, value)
 
 
-def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
+def list_triples(question: str, key: tuple, lists: Lists, first: int = 0) -> list[tuple]:
     """The triples of one list of ``question``'s (``lists[key]``, of the question's lister): its pages, with
     their keys (and, for a question of :data:`HOLDS`, the second keys their claims' rows name, but those
     with a list of their own in ``lists``) and items. The pages of ``claims-about-entity`` for an entity
-    that is not busy (:data:`BUSY` claims or fewer) are also pages of ``tie-sources``, which visits them."""
+    that is not busy (:data:`BUSY` claims or fewer) are also pages of ``tie-sources``, which visits them.
+    ``first``: the pages that start before it are left out (an incremental build's, :mod:`graph.compile.delta`)."""
     rows = lists[key]
     of = PAGE[question]
     name = f"{PAGE}{question}/" + "/".join(_part(v) for v in key)
@@ -455,6 +456,8 @@ def list_triples(question: str, key: tuple, lists: Lists) -> list[tuple]:
     quiet = question == "claims-about-entity" and key[0] is not None and len({row.claim for row in rows}) <= BUSY
     out: list[tuple] = []
     for start, items in _pages(rows):
+        if start < first:
+            continue
         page = _iri(f"{name}/{start}")
         out += [(page, SKG.pageOf, of), (page, SKG.pageKey, keys[0]),
                 (page, SKG.pageStart, Literal(start, datatype=XSD.integer))]
