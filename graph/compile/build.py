@@ -15,6 +15,7 @@ import dataclasses
 import gc
 import hashlib
 import json
+import multiprocessing
 import os
 from collections import Counter
 import shutil
@@ -496,19 +497,39 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
         changed = [e for name, e in reuse.entries.items() if name not in reused]
         patched = _patched(spooled, reuse, changed, [spooled.entries[f.name] for f in to_compile] if spooled.entries
                            else [], registry_triples, read)
-    if patched is not None:  # kgg:ties and kgg:pages updated for what changed; kgg:links made again
+    if patched is not None and spooled is not None and reuse is not None and read is None \
+            and _links_as_before(reuse, transfers, spooled):  # kgg:ties and kgg:pages updated; kgg:links as it was
+        graphs, values = {}, {}
+    elif patched is not None:  # kgg:ties and kgg:pages updated for what changed; kgg:links made again
         graphs = {}
         values = _derived(graphs, ontology_triples, registry_triples, read, sources, transfers, None, None)
     else:
         values = _derived(graphs, ontology_triples, registry_triples, read, sources, transfers, named, claimed_list,
                           spooled)
-    if spooled is not None:  # the ontology, the registry and the derived graphs (or kgg:links): the spool's last file
+    if spooled is not None and graphs:  # the ontology, the registry, the derived graphs (or kgg:links): its last file
         spooled.add(graphs, "whole.nq")
         graphs = {}
     # every source's values, or none (a reused source whose values were not kept)
     whole = read is not None and len(collected) == len(sources) and all(v is not None for v in collected)
     return Compilation(graphs=graphs, registry=registry, sources=sources, claims=claims, spooled=spooled,
                        read=_merged([*collected, values]) if whole else None)
+
+
+def _links_as_before(reuse: incremental.Plan, transfers: list, spooled: Spooled) -> bool:
+    """Whether kgg:links is made of the same records as the previous build's (every source's transfers, in
+    order; the ontology and the registry are as they were in an incremental build): then it is taken, as
+    the previous build wrote it, from its N-Quads (added to ``spooled``)."""
+    from graph.compile.corroboration import LINKS
+
+    previous = reuse.graphs.get(nt_converter()(LINKS))
+    if previous is None or previous.nq is None or reuse.previous_nquads is None:
+        return False
+    if [t for e in reuse.entries.values() for t in e.transfers] != transfers:
+        return False
+    if not (spooled.folder / PREVIOUS).exists():
+        os.link(reuse.previous_nquads, spooled.folder / PREVIOUS)
+    spooled.parts.append(serialize.Part(nt_converter()(LINKS), PREVIOUS, *previous.nq, previous.void.triples))
+    return True
 
 
 def _announce(reuse: incremental.Plan, to_compile: list[Path], keys: dict[str, str], unchanged: int,
@@ -802,32 +823,50 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     if progress:
         progress(f"serialising {', '.join(OUTPUTS.values())}")
     nq = gen.path("serbia-kg.nq")
-    with serialize.HashingWriter(nq) as out:
-        parts = serialize.write_nquads(spooled.folder, spooled.parts, out, nq.name, held=spooled.held)
-        gen.digests["serbia-kg.nq"] = out.close()
-    spooled.nquads = nq
     plan = spooled.plan
+    # an incremental build's outputs are written by their processes while the N-Quads are: they read a graph
+    # from where it lies now (a source compiled again: the spool; unchanged: the previous build's N-Quads), and
+    # the N-Quads (waiting for them) only for a graph held in memory here (kgg:ties, kgg:pages updated), which
+    # they splice from its changes (read whole only when the previous file is not as expected)
+    early = plan is not None and bool(plan.chunked)
+
+    def write_nquads() -> list[serialize.Part]:
+        with serialize.HashingWriter(nq) as out:
+            written = serialize.write_nquads(spooled.folder, spooled.parts, out, nq.name, held=spooled.held)
+            gen.digests["serbia-kg.nq"] = out.close()
+        spooled.nquads = nq
+        spooled.held = {}
+        return written
+
     reused = {p.graph for p in spooled.parts if p.file == PREVIOUS}
-    for name in {p.file for p in spooled.parts} - set(spooled.held):  # read from the N-Quads from now on
-        (spooled.folder / name).unlink()
-    spooled.held = {}
+    if early:
+        parts = serialize.nquads_layout(spooled.parts, nq.name)
+        spooled_at = {p.graph: p for p in spooled.parts}
+        folder = spooled.folder.resolve()  # (a part's file: its path, whatever folder it is read beside)
+        now = [part if spooled_at[part.graph].file in spooled.held
+               else dataclasses.replace(spooled_at[part.graph], file=str(folder / spooled_at[part.graph].file))
+               for part in parts]
+    else:
+        now = parts = write_nquads()
+        for name in {p.file for p in spooled.parts}:  # read from the N-Quads from now on
+            (spooled.folder / name).unlink()
     # each graph's digest and VoID summary: what an incremental build's tasks reuse by; a full build's are
     # taken while the outputs' processes run
-    early = plan is not None and bool(plan.chunked)
     patches = spooled.patches or {}
     # a graph updated in place: the previous build's bytes when no line changed; else known to differ from
     # them, its digest taken while the outputs' processes run (what the tasks need is that it differs)
     later = {g for g, p in patches.items() if p.removed or p.added} if early else set()
     reused |= {g for g in patches if g not in later and plan is not None and g in plan.graphs}
-    graphs = _graph_digests(nq, [p for p in parts if p.graph not in later], reused, plan) if early else {}
+    graphs = _graph_digests(gen.folder, [p for p in now if p.graph not in later], reused, plan) if early else {}
     graphs.update({g: incremental.Chunks("", void.GraphSummary(0, False, ())) for g in later})  # (no digest is "")
 
     def digests_meanwhile() -> dict[str, incremental.Chunks]:
         """The digests not taken above: every graph's (a full build), or those of the graphs of ``later``."""
-        return _graph_digests(nq, [p for p in parts if not early or p.graph in later], reused, plan, patches)
+        return _graph_digests(gen.folder, [p for p in parts if not early or p.graph in later], reused, plan, patches)
 
     chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
-    tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts), *_turtle_splice(plan, graphs, parts, patches))]
+    tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts),
+                           *_turtle_splice(plan, graphs, now, gen.folder, patches))]
     for fmt, name in chunked.items():
         previous = plan.chunked.get(fmt) if plan is not None else None
         reuse = {g: plan.graphs[g].at[fmt] for g, c in graphs.items()
@@ -837,7 +876,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         splice = {g: (plan.graphs[g].at[fmt], dataclasses.replace(patch, removed=b"", added=b"", subjects=b""))
                   for g, patch in patches.items() if previous is not None and plan is not None and g in plan.graphs
                   and g not in reuse and fmt in plan.graphs[g].at}
-        tasks.append((name, str(nq), tuple(parts), (reuse, splice), str(previous) if previous else None))
+        tasks.append((name, str(nq), tuple(now), (reuse, splice), str(previous) if previous else None))
     if early:  # the JSON-LD's (its writer the slowest, of the subjects written again) first
         tasks.sort(key=lambda task: task[0] != "serbia-kg.jsonld")
     written: dict[str, tuple[str, int | None, Any]] = {}
@@ -851,11 +890,15 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         record = incremental.Writer(gen.folder, plan.pickled)
     try:
         if large and cores() > 1:
-            with pool(2, _init_outputs, (str(gen.folder),)) as workers:
+            ready = multiprocessing.get_context("fork").Event() if early else None
+            with pool(2, _init_outputs, (str(gen.folder), ready, tasks)) as workers:  # (forked: the tasks not sent)
                 aside = _aside(waiting) if waiting is not None else None
                 saving = _Saving(record, spooled.entries, comp.registry) if record is not None else None
                 try:
-                    results = workers.imap_unordered(_write_output, tasks)
+                    results = workers.imap_unordered(_write_task, range(len(tasks)))
+                    if ready is not None:
+                        _nquads_as_laid(write_nquads(), parts)
+                        ready.set()
                     graphs.update(digests_meanwhile())
                     for name, digest, n, where in results:
                         written[name] = (digest, n, where)
@@ -865,10 +908,12 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
                     if saving is not None:
                         saving.join()
         else:
+            if early:
+                _nquads_as_laid(write_nquads(), parts)
             if record is not None:
                 record.records(spooled.entries or {}, comp.registry)
             graphs.update(digests_meanwhile())
-            _init_outputs(str(gen.folder))
+            _init_outputs(str(gen.folder), None, [])
             for task in tasks:
                 name, digest, n, where = _write_output(task)
                 written[name] = (digest, n, where)
@@ -933,16 +978,22 @@ def _aside(work: Callable[[], None]) -> threading.Thread:
     return thread
 
 
+def _nquads_as_laid(written: list[serialize.Part], parts: list[serialize.Part]) -> None:
+    """Check that the N-Quads lie where the outputs' processes were told (:func:`serialize.nquads_layout`)."""
+    if written != parts:
+        raise RuntimeError("the N-Quads were not written where they were laid out")
+
+
 def _turtle_splice(plan: incremental.Plan | None, graphs: dict[str, incremental.Chunks],
-                   parts: list[serialize.Part], patches: dict | None = None) -> tuple[Any, str | None]:
+                   parts: list[serialize.Part], folder: Path, patches: dict | None = None) -> tuple[Any, str | None]:
     """What the Turtle's task needs to splice the previous file (:func:`graph.compile.merged.write_spliced`):
-    its index and, for each graph that changed, where its old and new N-Quads lie (or, for a graph
-    updated subject by subject, ``patches``, its lines gone and come); ``(None, None)`` when the file is
-    written whole."""
+    its index and, for each graph that changed, where its old and new N-Quads lie (the new: the file of its
+    part, beside ``folder``, and where in it; or, for a graph updated subject by subject, ``patches``, its
+    lines gone and come); ``(None, None)`` when the file is written whole."""
     previous = plan.chunked.get("turtle") if plan is not None else None
     if plan is None or previous is None or plan.turtle is None or plan.previous_nquads is None:
         return None, None
-    new = {p.graph: (p.offset, p.length) for p in parts}
+    new = {p.graph: (str(folder / p.file), p.offset, p.length) for p in parts}
     changed = []
     for g in sorted(set(graphs) | set(plan.graphs)):
         old = plan.graphs.get(g)
@@ -953,15 +1004,16 @@ def _turtle_splice(plan: incremental.Plan | None, graphs: dict[str, incremental.
             continue
         if old is not None and old.nq is None:
             return None, None
-        changed.append((old.nq if old is not None else (0, 0), new.get(g, (0, 0))))
+        changed.append((old.nq if old is not None else (0, 0), new.get(g, ("", 0, 0))))
     return (plan.turtle, str(plan.previous_nquads), changed), str(previous)
 
 
-def _graph_digests(nq: Path, parts: list[serialize.Part], reused: set[str],
+def _graph_digests(folder: Path, parts: list[serialize.Part], reused: set[str],
                    plan: incremental.Plan | None, patches: dict | None = None) -> dict[str, incremental.Chunks]:
     """Each graph's sha256 of its N-Quads and its VoID summary: a graph taken from the previous
-    build's has them already; the others are read from ``nq`` (a graph updated in place, ``patches``: its
-    summary made from the previous one and its lines gone and come, :func:`_patched_summary`)."""
+    build's has them already; the others are read from their parts' files (beside ``folder``; a graph updated
+    in place, ``patches``: its summary made from the previous one and its lines gone and come,
+    :func:`_patched_summary`)."""
     graphs: dict[str, incremental.Chunks] = {}
     for part in parts:
         known = plan.graphs.get(part.graph) if plan is not None and part.graph in reused else None
@@ -972,13 +1024,13 @@ def _graph_digests(nq: Path, parts: list[serialize.Part], reused: set[str],
             graphs[part.graph] = incremental.Chunks(known.sha256, known.void, subjects=known.subjects)
         elif summary is not None:
             sha = hashlib.sha256()
-            for block in serialize._blocks(nq, part):
+            for block in serialize._blocks(folder / part.file, part):
                 sha.update(block)
             graphs[part.graph] = incremental.Chunks(sha.hexdigest(), summary)
         elif part.length > serialize.STREAMED_CHUNK:  # read in blocks of whole lines, not whole
-            graphs[part.graph] = _streamed_digest(nq, part)
+            graphs[part.graph] = _streamed_digest(folder / part.file, part)
         else:
-            data = serialize.graph_bytes(nq, part)
+            data = serialize.graph_bytes(folder / part.file, part)
             graphs[part.graph] = incremental.Chunks(hashlib.sha256(data).hexdigest(),
                                                     void.summarise(part.graph[1:-1], data))
     return graphs
@@ -1020,11 +1072,25 @@ def _streamed_digest(nq: Path, part: serialize.Part) -> incremental.Chunks:
 #: Above this many triples, the outputs are written by two processes at once.
 PARALLEL_TRIPLES = 200_000
 
-_OUT: list[str] = []  # the generation's folder, for :func:`_write_output` (given to the forked pool)
+#: The generation's folder, the N-Quads' event and the tasks, for :func:`_write_output` (given to the forked pool).
+_OUT: list[Any] = []
 
 
-def _init_outputs(folder: str) -> None:
-    _OUT[:] = [folder]
+def _init_outputs(folder: str, ready: Any, tasks: list[tuple]) -> None:
+    """``ready``: set once the N-Quads are written (``None``: they are)."""
+    _OUT[:] = [folder, ready, tasks]
+
+
+def _write_task(index: int) -> tuple[str, str, int | None, Any]:
+    """:func:`_write_output` of the pool's task ``index`` (the tasks, some large, are not sent to the processes:
+    they have them from the fork)."""
+    return _write_output(_OUT[2][index])
+
+
+def _wait() -> None:
+    """Return once the generation's N-Quads are written."""
+    if _OUT[1] is not None:
+        _OUT[1].wait()
 
 
 def _range(path: Path, offset: int, length: int) -> bytes:
@@ -1040,7 +1106,10 @@ def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
     path = Path(_OUT[0]) / name
     if name == "serbia-kg.ttl" and reuse is not None:  # the previous file, its changed subjects written again
         index, old_nq, changed = reuse
-        pieces = [(old, new) if isinstance(old, bytes) else (_range(Path(old_nq), *old), _range(Path(source), *new))
+        if any(not isinstance(new, bytes) and new[0] == source for _, new in changed):
+            _wait()
+        pieces = [(old, new) if isinstance(old, bytes)
+                  else (_range(Path(old_nq), *old), _range(Path(new[0]), *new[1:]) if new[0] else b"")
                   for old, new in changed]
         try:
             with serialize.HashingWriter(path) as out:
@@ -1052,10 +1121,11 @@ def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
         n: int | None = None
         where: Any = {}
         if name == "serbia-kg.ttl":  # every graph's triples merged, each once
+            _wait()
             n, where = merged.write_full(Path(source), parts, out, path)
         else:
             where = serialize.write_chunked(OUTPUTS[name], Path(source), list(parts), out, reuse[0],
-                                            Path(previous) if previous else None, splice=reuse[1])
+                                            Path(previous) if previous else None, splice=reuse[1], wait=_wait)
         return name, out.close(), n, where
 
 

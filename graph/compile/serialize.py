@@ -24,14 +24,15 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, Iterable, Iterator, cast
+from typing import IO, Any, BinaryIO, Callable, Iterable, Iterator, cast
 
 import pyoxigraph as ox
 
 from graph.model.terms import PREFIXES
 
 __all__ = ["Part", "write_slice", "SortedGraph", "write_nquads", "write_trig", "write_turtle", "merged_triples",
-           "quads_of", "HashingWriter", "FORMATS", "CHUNKED", "write_chunked", "graph_bytes"]
+           "quads_of", "HashingWriter", "FORMATS", "CHUNKED", "write_chunked", "graph_bytes",
+           "nquads_layout"]
 
 #: Output formats (the names rdflib gives them) -> pyoxigraph's format names.
 FORMATS = {"nquads": "N_QUADS", "trig": "TRIG", "turtle": "TURTLE", "json-ld": "JSON_LD"}
@@ -223,6 +224,16 @@ def write_nquads(folder: Path, parts: Iterable[Part], out: HashingWriter, name: 
     finally:
         for fh in handles.values():
             fh.close()
+    return written
+
+
+def nquads_layout(parts: Iterable[Part], name: str) -> list[Part]:
+    """Where :func:`write_nquads` puts each graph of ``parts`` in the file ``name`` (known before it is written)."""
+    written: list[Part] = []
+    offset = 0
+    for part in sorted(parts, key=lambda p: p.graph):
+        written.append(Part(part.graph, name, offset, part.length, part.triples))
+        offset += part.length
     return written
 
 
@@ -433,15 +444,24 @@ STREAMED_CHUNK = 64 << 20
 
 def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
                   reuse: dict[str, tuple[int, int]] | None = None,
-                  previous: Path | None = None, *, splice: dict | None = None) -> dict[str, tuple[int, int]]:
+                  previous: Path | None = None, *, splice: dict | None = None,
+                  wait: Callable[[], Any] | None = None) -> dict[str, tuple[int, int]]:
     """Write the output ``fmt`` (one of :data:`CHUNKED`) of the N-Quads file ``nquads`` (whose graphs
     lie at ``parts``, in order), graph by graph. A graph in ``reuse`` is copied from the file
     ``previous`` (``(offset, length)`` of its chunk there: the caller knows its triples are the
     same); a graph in ``splice`` (``(offset, length)`` of its previous chunk, and how it changed: a
     :class:`graph.compile.delta.Patch`) has its previous chunk's unchanged subjects copied
     (:func:`graph.compile.delta.splice_chunk`; written whole if that chunk is not as expected); every
-    other graph is written from its N-Quads. Returns where each graph's chunk lies."""
+    other graph is written from its N-Quads. A part's file is ``nquads`` or another (its path, or its name
+    beside ``nquads``): ``wait`` (when given) returns once ``nquads`` is written, called before it is first
+    read. Returns where each graph's chunk lies."""
     from graph.compile import delta
+
+    def path_of(part: Part) -> Path:
+        path = nquads.parent / part.file
+        if wait is not None and path == nquads:
+            wait()
+        return path
 
     frame = _frame(fmt)
     head, sep, tail = frame
@@ -469,14 +489,14 @@ def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
                 try:
                     data = delta.splice_chunk(fmt, data, patch, lambda lines: _chunk(fmt, lines, frame))
                 except delta.Mismatch:
-                    data = _chunk(fmt, graph_bytes(nquads, part), frame)
+                    data = _chunk(fmt, graph_bytes(path_of(part), part), frame)
             elif part.length > STREAMED_CHUNK:
-                length = _chunk_to(fmt, nquads, part, frame, out)
+                length = _chunk_to(fmt, path_of(part), part, frame, out)
                 where[part.graph] = (pos, length)
                 pos += length
                 continue
             else:
-                data = _chunk(fmt, graph_bytes(nquads, part), frame)
+                data = _chunk(fmt, graph_bytes(path_of(part), part), frame)
             out.write(data)
             where[part.graph] = (pos, len(data))
             pos += len(data)
