@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.compile.pages import (BUSY, PAGE_ROWS, Claimed, exercises_by_partner,  # noqa: E402  (the build's pages)
-                                 list_triples, transfers_by_supplier)
+                                 list_triples, systems_by_origin, transfers_by_supplier)
 from graph.model.terms import ENTITY, SKG  # noqa: E402
 from rdflib.namespace import RDFS  # noqa: E402
 
@@ -254,7 +254,7 @@ class _Pages:
         self.counted = 0  # the exercises' pages' triples counted as they came
         self.named: dict[tuple, set[str]] = {}  # an exercises list's page being counted: its partners
         self.exercises: list[tuple[list[str], str, str, str]] = []  # participants, date, name, host
-        self.transfers: list[tuple[str, str, str, str]] = []  # supplier, recipient, date property, date
+        self.transfers: list[tuple[str, str, str, str, str]] = []  # supplier, recipient, date property, date, system
 
     def _item(self, key: tuple, second: bool) -> int:
         n = self.sizes[key]
@@ -289,7 +289,7 @@ class _Pages:
         if ctype == "transfer":
             prop, date = next(((p, str(fields[k]).strip('"')) for k, p in
                                (("delivered", SKG.deliveryDate), ("ordered", SKG.orderDate)) if k in fields))
-            self.transfers.append((fields["supplier"], fields["recipient"], str(prop), date))
+            self.transfers.append((fields["supplier"], fields["recipient"], str(prop), date, fields["system"]))
             key = ("transfer", fields["recipient"])
             if self.sizes[key] % PAGE_ROWS == 0:
                 self.named[key] = set()  # (a new page, as they come: the suppliers it names)
@@ -316,8 +316,8 @@ class _Pages:
     def finish(self) -> int:
         """What the exercises' and transfers' pages add beyond what was counted as they came: the build's
         own lists (:func:`graph.compile.pages.exercises_by_partner`, the generator's participants being
-        states, each labelled and part of nothing; :func:`graph.compile.pages.transfers_by_supplier`) and
-        their triples (:func:`graph.compile.pages.list_triples`)."""
+        states, each labelled and part of nothing; :func:`graph.compile.pages.transfers_by_supplier` and
+        :func:`graph.compile.pages.systems_by_origin`) and their triples (:func:`graph.compile.pages.list_triples`)."""
         ent, participant, host, date = str(ENTITY), str(SKG.participant), str(SKG.host), str(SKG.date)
         claims = [Claimed(f"urn:synthetic:exercise:{i:09d}", "", "", str(SKG.MilitaryExercise),
                           tuple(sorted([(participant, ent + p) for p in set(parts)] + [(host, ent + where)])),
@@ -327,11 +327,16 @@ class _Pages:
         lists = exercises_by_partner(claims, {"labelled": labelled, "part_of": {}})
         exact = sum(len(list_triples("exercises-by-partner", key, lists)) for key in lists)
         transfers = [Claimed(f"urn:synthetic:transfer:{i:09d}", "", "", str(SKG.ArmsTransfer),
-                             ((str(SKG.recipient), ent + recipient), (str(SKG.supplier), ent + supplier)),
+                             ((str(SKG.recipient), ent + recipient), (str(SKG.supplier), ent + supplier),
+                              (str(SKG.system), ent + system)),
                              ((prop, date),))
-                     for i, (supplier, recipient, prop, date) in enumerate(self.transfers)]
+                     for i, (supplier, recipient, prop, date, system) in enumerate(self.transfers)]
         lists = transfers_by_supplier(transfers, {})
         exact += sum(len(list_triples("transfers-by-supplier", key, lists)) for key in lists)
+        # systems-by-origin: a list of a pair of more than a page of transfers (every system has a label; the
+        # label orders the rows, not how many triples they are)
+        lists = systems_by_origin(transfers, {"labels": {ent + t[4]: (t[4],) for t in self.transfers}})
+        exact += sum(len(list_triples("systems-by-origin", key, lists)) for key in lists)
         return exact - self.counted
 
 

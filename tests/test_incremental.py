@@ -368,7 +368,8 @@ def test_a_source_whose_files_kept_their_stats_is_not_read_again(synthetic, tmp_
 
 def test_lists_of_their_own_come_and_go_as_a_full_build_makes_them(synthetic, tmp_path, monkeypatch):
     """With pages of 3 claims, pairs of recipient and supplier (of actor and partner) have lists of their
-    own in the small corpus: a change that makes a pair's list come or go gives a full build's bytes."""
+    own in the small corpus (transfers-by-supplier's and systems-by-origin's): a change that makes a pair's
+    list come or go gives a full build's bytes."""
     from graph.compile import delta, pages
 
     monkeypatch.setattr(pages, "PAGE_ROWS", 3)
@@ -376,7 +377,8 @@ def test_lists_of_their_own_come_and_go_as_a_full_build_makes_them(synthetic, tm
     made: list = []
     derive = delta.derive
     monkeypatch.setattr(delta, "derive", lambda *a: (lambda r: made.append(r) or r)(derive(*a)))
-    pairs = (rb"page/transfers-by-supplier/id/[^/> ]+/id/", rb"page/exercises-by-partner/id/[^/> ]+/id/")
+    pairs = (rb"page/transfers-by-supplier/id/[^/> ]+/id/", rb"page/exercises-by-partner/id/[^/> ]+/id/",
+             rb"page/systems-by-origin/id/[^/> ]+/id/")
     nq = outputs(out)["serbia-kg.nq"]
     assert all(re.search(p, nq) for p in pairs)
     names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())

@@ -18,7 +18,7 @@ from graph.store.querytext import bind_values, set_page
 from graph.store.sparql import saved_query
 
 UNPAGED = Path(__file__).parent / "fixtures" / "unpaged"
-PAGED = sorted([*QUESTIONS, *READS])
+PAGED = sorted({*QUESTIONS, *READS})
 #: Questions that take their page before they sort, without pages (each claim gives a row or more).
 PAGED_FIRST = ["claim-evidence"]
 #: (limit, offset): the default page, small pages across page boundaries, a page past the end.
@@ -150,7 +150,8 @@ def test_the_build_writes_pages_that_start_where_the_question_says(default_out):
         key = (own[0], one(q.subject, "pageKey"), one(q.subject, "pageSecondKey"))
         items = len(list(st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageItem"), None, pages)))
         lists.setdefault(key, []).append((int(q.object.value), items))
-    assert {k[0].value.rsplit("/", 1)[1] for k in lists} == set(QUESTIONS) - PAIRS  # (no busy entity here)
+    # (no busy entity here, nor a recipient of more than a page of transfers from one supplier)
+    assert {k[0].value.rsplit("/", 1)[1] for k in lists} == set(QUESTIONS) - PAIRS - {"systems-by-origin"}
     assert (ox.NamedNode(PREFIXES["page"] + "claims-about-entity"), ox.NamedNode(str(ANY)), None) in lists
     distinct = ox.NamedNode(PREFIXES["page"] + "exercises-by-partner")  # starts count rows shown, not claims
     for key, numbers in lists.items():
@@ -262,4 +263,56 @@ def test_tie_sources_reads_the_lists_of_busy_pairs_and_visits_the_others(tmp_pat
                 want, got = (_rows(st, t) for t in texts)
                 assert got == want, (a, b, limit, offset)
                 compared += len(want)
+    assert compared > 0
+
+
+def test_systems_by_origin_reads_the_lists_of_large_pairs_and_the_pages_of_transfers_of_the_others(tmp_path,
+                                                                                                   monkeypatch):
+    """``systems-by-origin`` with pages of 5: a recipient and supplier of more than 5 transfers have a list
+    of this question's (by label, then transfer; pages of 5 claims, the first at 0), read up to where the
+    page ends; a pair of 5 or fewer has none, and is found in the recipient's pages of
+    ``transfers-by-supplier``. The rows are the unpaged question's for large and small pairs, any page."""
+    import sys
+
+    from graph.compile import pages
+    from graph.compile.build import build
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
+    from generate_corpus import generate
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 5)
+    generate(30000, tmp_path / "corpus", seed=7)
+    build(tmp_path / "corpus", tmp_path / "out")
+    st = _store(tmp_path / "out")
+    skg, page = PREFIXES["skg"], PREFIXES["page"]
+    transfers: dict = {}
+    for q in st.quads_for_pattern(None, ox.NamedNode(skg + "recipient"), None):
+        for s in st.quads_for_pattern(q.subject, ox.NamedNode(skg + "supplier"), None):
+            transfers.setdefault((q.object, s.object), set()).add(q.subject)
+    starts: dict = {}
+    for q in st.quads_for_pattern(None, ox.NamedNode(skg + "pageOf"), ox.NamedNode(page + "systems-by-origin")):
+        key = tuple(next(st.quads_for_pattern(q.subject, ox.NamedNode(skg + p), None)).object
+                    for p in ("pageKey", "pageSecondKey"))
+        start = int(next(st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageStart"), None)).object.value)
+        items = len(list(st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageItem"), None)))
+        starts.setdefault(key, []).append((start, items))
+    large = sorted((pair for pair, cs in transfers.items() if len(cs) > 5), key=lambda p: (-len(transfers[p]), str(p)))
+    small = sorted((pair for pair, cs in transfers.items() if 1 < len(cs) <= 5), key=str)
+    assert len(large) >= 3 and small and set(starts) == set(large)
+    for key, numbers in starts.items():  # pages of 5 claims, each starting where the one before ended
+        numbers.sort()
+        assert [start for start, _ in numbers] == list(range(0, 5 * len(numbers), 5))
+        assert all(items == 5 for _, items in numbers[:-1]) and sum(n for _, n in numbers) == len(transfers[key])
+    unpaged = (UNPAGED / "systems-by-origin.rq").read_text(encoding="utf-8")
+    paged = saved_query("systems-by-origin").text
+    compared = 0
+    for recipient, supplier in large[:4] + small[:4]:
+        for limit, offset in [(None, None), (1, 0), (5, 0), (7, 3), (4, 5), (40, 20), (5, 60), (3, 150)]:
+            given = {"recipient": recipient, "supplier": supplier}
+            texts = [bind_values(t, given, form="bind") for t in (unpaged, paged)]
+            if limit is not None:
+                texts = [set_page(t, limit, offset) for t in texts]
+            want, got = (_rows(st, t) for t in texts)
+            assert got == want, (recipient, supplier, limit, offset)
+            compared += len(want)
     assert compared > 0

@@ -28,16 +28,15 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from graph.compile.pages import (BUSY, HOLDS, PAGE, PAGES, QUESTIONS, _pages, _part, busy_entities, list_triples,
-                                 named_counts)
+                                 named_counts, registry_context)
 from graph.compile.ties import TIES, Named, tie_triples
 from graph.model.dates import parse_date
 from graph.model.rdfterms import nt_converter
-from graph.model.terms import ENTITY, SKG, TIE
+from graph.model.terms import ENTITY, TIE
 
 __all__ = ["Patch", "Mismatch", "derive", "patch_lines", "splice_chunk"]
 
@@ -200,11 +199,12 @@ def tie_lines(old: list[Named], new: list[Named], every: list[Named]) -> tuple[l
 
 # --- kgg:pages -----------------------------------------------------------------------------------
 
-def _context(sources: Iterable, labelled: set[str], part_of: dict[str, set[str]], busy: set[str]) -> dict:
-    """The context :func:`graph.compile.pages.page_triples` gives the questions' listers."""
+def _context(sources: Iterable, registry: dict, busy: set[str]) -> dict:
+    """The context :func:`graph.compile.pages.page_triples` gives the questions' listers (``registry``: of
+    :func:`graph.compile.pages.registry_context`)."""
     return {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
                        for s in sources if s.meta.get("issued") is not None},
-            "labelled": labelled, "part_of": part_of, "busy": busy}
+            **registry, "busy": busy}
 
 
 def _bearing(claims: list, keys: set[tuple], part_of: dict[str, set[str]]) -> list:
@@ -225,22 +225,15 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
     and their N-Quads lines made from ``every`` claim's record; ``None`` when a list's name is not its own,
     or when an entity became busy or stopped being so (:data:`graph.compile.pages.BUSY`: the lists of
     ``tie-sources`` for its pairs come or go)."""
-    from rdflib.namespace import SKOS
-
-    labelled: set[str] = set()
-    part_of: dict[str, set[str]] = defaultdict(set)
-    for s, p, o in registry:
-        if p == SKOS.prefLabel:
-            labelled.add(str(s))
-        elif p == SKG.partOf:
-            part_of[str(s)].add(str(o))
+    known = registry_context(registry)
+    part_of = known["part_of"]
     counts = named_counts(every)  # (tie-sources: the pairs of busy entities have lists)
     busy = busy_entities((), counts)
     if busy_entities((), counts - named_counts(new) + named_counts(old)) != busy:
         return None  # an entity became busy or stopped being so (before: every - new + old): its pairs' lists change
-    before = _context(old_sources, labelled, dict(part_of), busy)
-    after = _context(every_source, labelled, dict(part_of), busy)
-    changed_after = _context(new_sources, labelled, dict(part_of), busy)
+    before = _context(old_sources, known, busy)
+    after = _context(every_source, known, busy)
+    changed_after = _context(new_sources, known, busy)
     exact: dict[str, int] = {}    # list names whose lines go: the start of the first page that goes
     firsts: set[str] = set()      # name prefixes (a question of HOLDS: every list of a first key)
     made: list[str] = []

@@ -14,6 +14,9 @@ list per pair of values: at 1M those cost 155,000 triples, +15 %). ``tie-sources
 of busy entities (each named by more than :data:`BUSY` claims) named together, found by both keys in
 either order (:data:`PAIRS`); a pair with an entity of fewer claims finds them from that entity's
 (the pages of ``claims-about-entity`` of an entity that is not busy are pages of ``tie-sources`` too).
+``systems-by-origin`` has a list for each pair of recipient and supplier of more than a page of transfers
+(by the system's label, then the transfer); a smaller pair's transfers are found in the recipient's pages
+of ``transfers-by-supplier`` that hold the supplier's (:data:`READS`).
 Two have lists only as they are asked by default
 (:data:`DEFAULT_LISTS`: ``votes-on-resolution`` and ``sanctions-by-imposer`` with no parameter, and
 ``sanctions-by-imposer`` with an imposer alone; with another given, such a question finds its claims
@@ -58,7 +61,7 @@ from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
 __all__ = ["PAGES", "PAGE_ROWS", "ANY", "BUSY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "PAIRS", "READS", "Claimed",
            "Row", "busy_entities", "claimed", "list_triples", "named_counts", "page_context", "page_triples",
-           "iter_page_triples"]
+           "iter_page_triples", "registry_context"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -131,6 +134,7 @@ def _graph_id(graph: str) -> str:
 
 Lists = dict[tuple, list[Row]]
 Context = dict  # beyond the claims: {"issued": {graph: (source, literal)}, "labelled": set, "part_of": {iri: set},
+#                 "labels": {iri: its labels (skos:prefLabel, sorted)},
 #                 "busy": the busy entities of the whole corpus (tie-sources; counted from the claims given if absent)}
 
 
@@ -272,6 +276,35 @@ def transfers_by_supplier(claims: list[Claimed], context: Context) -> Lists:
     return lists
 
 
+def systems_by_origin(claims: list[Claimed], context: Context) -> Lists:
+    """``systems-by-origin`` per recipient and supplier (both always given): the transfers of a system with a
+    label (the registry's ``skos:prefLabel``, ``context["labels"]``), by that label, then the transfer (its
+    IRI): the question's order, total, so a page ends after :data:`PAGE_ROWS` claims. A transfer of several
+    systems (or a system of several labels) shows a row for each. Only a pair of more than a page of
+    transfers (those :func:`transfers_by_supplier` has a list of its own for) has rows; the list of any other
+    pair of a transfer is empty (no pages: the question finds the pair's transfers in the recipient's pages
+    of ``transfers-by-supplier`` that hold the supplier's), there so that an incremental build, which makes
+    again the lists of the changed claims' keys, makes the pair's list again when it grows past a page or
+    shrinks (:mod:`graph.compile.delta`: the changed claims alone rarely make a pair large, so it finds no
+    changed rows and makes the list again whole; where they do, a pair that was not large held a page of rows
+    at most, so the list is made again from its first page too)."""
+    lists: Lists = defaultdict(list)
+    transfers: Counter = Counter()  # a pair: its transfers
+    transfer, labels = str(SKG.ArmsTransfer), context["labels"]
+    for c in claims:
+        if c.cls != transfer:
+            continue
+        rows = [Row((label, c.claim), (), c.claim) for system in _of(c, SKG.system) for label in labels.get(system, ())]
+        for recipient in _of(c, SKG.recipient):
+            for supplier in _of(c, SKG.supplier):
+                lists[(recipient, supplier)] += rows
+                transfers[(recipient, supplier)] += 1
+    for pair, n in transfers.items():
+        if n <= PAGE_ROWS:
+            lists[pair] = []
+    return lists
+
+
 def exercises_by_partner(claims: list[Claimed], context: Context) -> Lists:
     """``exercises-by-partner`` per actor: by partner id (the state or organisation a participating
     force belongs to), then year. An actor's own forces are it and its parts; a partner is a
@@ -374,6 +407,7 @@ QUESTIONS: dict[str, Callable[[list[Claimed], Context], Lists]] = {
     "positions-on-topic": positions_on_topic,
     "sanctions-by-imposer": sanctions_by_imposer,
     "statements-by-speaker": statements_by_speaker,
+    "systems-by-origin": systems_by_origin,
     "tie-sources": tie_sources,
     "transfers-by-supplier": transfers_by_supplier,
     "votes-on-resolution": votes_on_resolution,
@@ -393,7 +427,8 @@ HOLDS: dict[str, Callable[[Row], str]] = {"exercises-by-partner": lambda row: ro
 #: Questions whose lists are of a pair of values given in either order: each page has both as ``skg:pageKey``.
 PAIRS = {"tie-sources"}
 #: Questions that read another question's pages: ``audit-claims`` as asked by default (the same claims
-#: in the same order), ``systems-by-origin`` (a recipient's transfers from a supplier, which it sorts).
+#: in the same order), ``systems-by-origin`` for a pair of a page of transfers or fewer (a recipient's
+#: transfers from a supplier, which it sorts; a larger pair has a list of its own).
 READS = {"audit-claims": "claims-about-entity", "systems-by-origin": "transfers-by-supplier"}
 
 
@@ -473,19 +508,27 @@ def list_triples(question: str, key: tuple, lists: Lists, first: int = 0) -> lis
     return out
 
 
-def page_context(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> Context:
-    """What the questions' listers read beyond the claims (:data:`Context`): the sources' issue dates, the
-    registry's labelled entities and what each is part of, the busy entities of ``claims``."""
-    labelled: set[str] = set()
+def registry_context(registry: Iterable[tuple]) -> Context:
+    """What the questions' listers read of the registry's triples (:data:`Context`): the labelled entities,
+    their labels, and what each is part of."""
+    labels: dict[str, list[str]] = defaultdict(list)
     part_of: dict[str, set[str]] = defaultdict(set)
     for s, p, o in registry:
         if p == SKOS.prefLabel:
-            labelled.add(str(s))
+            labels[str(s)].append(str(o))
         elif p == SKG.partOf:
             part_of[str(s)].add(str(o))
+    return {"labelled": set(labels), "labels": {s: tuple(sorted(set(ls))) for s, ls in labels.items()},
+            "part_of": dict(part_of)}
+
+
+def page_context(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> Context:
+    """What the questions' listers read beyond the claims (:data:`Context`): the sources' issue dates, the
+    registry's labelled entities, their labels and what each is part of (:func:`registry_context`), the
+    busy entities of ``claims``."""
     return {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
                        for s in sources if s.meta.get("issued") is not None},
-            "labelled": labelled, "part_of": dict(part_of), "busy": busy_entities(claims)}
+            **registry_context(registry), "busy": busy_entities(claims)}
 
 
 def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = (),
