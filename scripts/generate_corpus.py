@@ -240,7 +240,7 @@ class _Pages:
     is an item of every list it is in (claims-about-entity: all claims and each entity named;
     statements-by-speaker: each of speaker and kind, either left out; positions-on-topic: all positions
     and each holder; votes and sanctions: all; alignment rates: all and each actor aligned with; transfers:
-    each recipient; exercises: each participant),
+    each recipient; exercises: each participant; every source: claims-per-source),
     and each page of :data:`PAGE_ROWS` items is 3 triples (4 with a second key).
     Exact where a list's sort keys are unique; a statements list whose page would end between two
     statements of one speaker and day ends later in the build (a page or so in a large corpus).
@@ -255,6 +255,11 @@ class _Pages:
         self.named: dict[tuple, set[str]] = {}  # an exercises list's page being counted: its partners
         self.exercises: list[tuple[list[str], str, str, str]] = []  # participants, date, name, host
         self.transfers: list[tuple[str, str, str, str, str]] = []  # supplier, recipient, date property, date, system
+
+    def source(self) -> int:
+        """A source written: an item of ``claims-per-source``'s one list (the build's order is not this one, but
+        every page but the last holds :data:`PAGE_ROWS` sources, so the count is the same)."""
+        return self._item(("source",), False)
 
     def _item(self, key: tuple, second: bool) -> int:
         n = self.sizes[key]
@@ -721,6 +726,7 @@ def generate(target: int, out: Path, seed: int = 1, *, claims_per_source: int = 
         # per source: type, title, kind, publisher, authorUnknown, issued, language, address, rights,
         # textFile, textSha256
         triples += art.triples + 11
+        triples += pages.source()  # (claims-per-source: every source is an item of its one list)
         n_claims += len(art.claims)
         ties |= art.ties
     triples += pages.finish()

@@ -443,3 +443,31 @@ def test_the_record_copies_the_batches_it_did_not_change(synthetic, tmp_path, mo
     assert list(got.entries) == names and got.parts == full.parts
     assert {n: replace(e, stats=None) for n, e in got.entries.items()} == \
         {n: replace(e, stats=None) for n, e in full.entries.items()}
+
+
+def test_a_source_of_no_claims_added_and_removed_gives_the_bytes_of_a_full_build(synthetic, tmp_path, monkeypatch):
+    """A source of no claims changes no claim's list, but ``claims-per-source`` lists every source (its page
+    counts one of no claims): added, then removed, it gives a full build's bytes, updated in place."""
+    from graph.compile import delta, pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 2)
+    corpus, out = built_copy(synthetic, tmp_path)
+    made: list = []
+    derive = delta.derive
+    monkeypatch.setattr(delta, "derive", lambda *a: (lambda r: made.append(r) or r)(derive(*a)))
+    names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())
+    for step in range(2):
+        if step == 0:
+            (corpus / "b-no-claims").mkdir()
+            for f in ("source.yaml", "text.txt"):
+                shutil.copy(corpus / names[0] / f, corpus / "b-no-claims" / f)
+            meta = corpus / "b-no-claims" / "source.yaml"
+            meta.write_text(re.sub(r"^id: .*$", "id: b-no-claims", meta.read_text(), flags=re.M))
+            (corpus / "b-no-claims" / "claims.yaml").write_text("claims: []\n")
+        else:
+            shutil.rmtree(corpus / "b-no-claims")
+        _, got = incremental(corpus, out)
+        assert (b"pageItem> <https://w3id.org/serbia-kg/source/b-no-claims> " in got["serbia-kg.nq"]) == (step == 0)
+        assert got == full_outputs(corpus, tmp_path / f"full-{step}")
+    assert len(made) == 2 and all(r is not None and r["<https://w3id.org/serbia-kg/graph/pages>"].added
+                                  for r in made)

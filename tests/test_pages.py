@@ -87,6 +87,8 @@ def _values(st: ox.Store, question: str) -> list[dict]:
         return [{}] + [{"aligned_with": a} for a in objects("alignedWith", "actor")]
     if question == "sanctions-by-imposer":
         return [{}] + pairs("imposer", objects("imposer"), "target", objects("target"), n=6)
+    if question == "claims-per-source":  # (a page alone)
+        return [{}]
     if question == "audit-claims":
         sources = sorted({q.subject for q in st.quads_for_pattern(None, ox.NamedNode(str(RDF.type)),
                                                                    ox.NamedNode(skg + "Source"))}, key=str)
@@ -316,3 +318,56 @@ def test_systems_by_origin_reads_the_lists_of_large_pairs_and_the_pages_of_trans
             assert got == want, (recipient, supplier, limit, offset)
             compared += len(want)
     assert compared > 0
+
+
+def _no_claims(corpus: Path, model: str, name: str) -> None:
+    """A source ``name`` in ``corpus`` of no claims (``model``'s metadata and text under another id)."""
+    import re
+    import shutil
+
+    (corpus / name).mkdir()
+    for f in ("source.yaml", "text.txt"):
+        shutil.copy(corpus / model / f, corpus / name / f)
+    meta = corpus / name / "source.yaml"
+    meta.write_text(re.sub(r"^id: .*$", f"id: {name}", meta.read_text(), flags=re.M))
+    (corpus / name / "claims.yaml").write_text("claims: []\n")
+
+
+def test_claims_per_source_reads_the_list_of_every_source_a_page_at_a_time(tmp_path, monkeypatch):
+    """``claims-per-source`` with pages of 2: one list of every source's graph, a source of no claims too (the
+    question's page counts it, with no row), by the graph's id, pages of 2 starting at 0, 2, 4...; the rows
+    are the unpaged question's for any page."""
+    import shutil
+
+    from conftest import DEFAULT_CORPUS, SEED_ID
+    from graph.compile import pages
+    from graph.compile.build import build
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 2)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(DEFAULT_CORPUS, corpus)
+    for name in ("aaa-no-claims", "hhh-no-claims"):
+        _no_claims(corpus, SEED_ID, name)
+    build(corpus, tmp_path / "out")
+    st = _store(tmp_path / "out")
+    skg, page = PREFIXES["skg"], PREFIXES["page"]
+    sources = sorted((q.graph_name.value, q.subject.value) for q in st.quads_for_pattern(
+        None, ox.NamedNode(str(RDF.type)), ox.NamedNode(skg + "Source")))
+    assert len(sources) >= 7 and sources[0][0] == str(GRAPH["aaa-no-claims"])
+    listed = []
+    for q in st.quads_for_pattern(None, ox.NamedNode(skg + "pageOf"), ox.NamedNode(page + "claims-per-source")):
+        start = int(next(st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageStart"), None)).object.value)
+        items = {x.object.value for x in st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageItem"), None)}
+        listed.append((start, items))
+    listed.sort(key=lambda x: x[0])
+    assert [start for start, _ in listed] == list(range(0, len(sources), 2))
+    assert [items for _, items in listed] == [{s for _, s in sources[i:i + 2]} for i in range(0, len(sources), 2)]
+    unpaged = (UNPAGED / "claims-per-source.rq").read_text(encoding="utf-8")
+    paged = saved_query("claims-per-source").text
+    assert _rows(st, paged) == _rows(st, unpaged) != []
+    for limit in range(1, 5):
+        for offset in range(0, len(sources) + 1):
+            texts = [set_page(t, limit, offset) for t in (unpaged, paged)]
+            want, got = (_rows(st, t) for t in texts)
+            assert got == want, (limit, offset)
+    assert _rows(st, set_page(paged, 1, 0)) == []  # the first source: no claims, its place taken

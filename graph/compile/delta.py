@@ -31,8 +31,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from graph.compile.pages import (BUSY, HOLDS, PAGE, PAGES, QUESTIONS, _pages, _part, busy_entities, list_triples,
-                                 named_counts, registry_context)
+from graph.compile.pages import (BUSY, HOLDS, PAGE, PAGES, QUESTIONS, SOURCE_LISTS, _pages, _part, busy_entities,
+                                 list_triples, named_counts, registry_context)
 from graph.compile.ties import TIES, Named, tie_triples
 from graph.model.dates import parse_date
 from graph.model.rdfterms import nt_converter
@@ -202,9 +202,10 @@ def tie_lines(old: list[Named], new: list[Named], every: list[Named]) -> tuple[l
 def _context(sources: Iterable, registry: dict, busy: set[str]) -> dict:
     """The context :func:`graph.compile.pages.page_triples` gives the questions' listers (``registry``: of
     :func:`graph.compile.pages.registry_context`)."""
+    sources = list(sources)
     return {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
                        for s in sources if s.meta.get("issued") is not None},
-            **registry, "busy": busy}
+            "sources": [(str(s.graph_iri), str(s.iri)) for s in sources], **registry, "busy": busy}
 
 
 def _bearing(claims: list, keys: set[tuple], part_of: dict[str, set[str]]) -> list:
@@ -241,6 +242,8 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
     g = nt(PAGES)
     for question, lister in sorted(QUESTIONS.items()):
         old_lists, new_lists = lister(old, before), lister(new, changed_after)
+        if question in SOURCE_LISTS:  # a list of the sources: changed where a source's graph went or came
+            old_lists, new_lists = _gone(old_lists, new_lists), _gone(new_lists, old_lists)
         keys = set(old_lists) | set(new_lists)
         if not keys:
             continue
@@ -272,6 +275,16 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
         return (start is not None and int(subject[cut + 1:-1]) >= start) or subject.startswith(starts)
 
     return prefixes, belongs, made
+
+
+def _gone(lists: dict, others: dict) -> dict:
+    """The rows of ``lists`` not in ``others``' list of the same key (the lists left empty left out)."""
+    out = {}
+    for key, rows in lists.items():
+        there = set(others.get(key, ()))
+        if gone := [row for row in rows if row not in there]:
+            out[key] = gone
+    return out
 
 
 def _first_changed(question: str, rows: list, old_rows: list, new_rows: list) -> int:

@@ -17,6 +17,8 @@ either order (:data:`PAIRS`); a pair with an entity of fewer claims finds them f
 ``systems-by-origin`` has a list for each pair of recipient and supplier of more than a page of transfers
 (by the system's label, then the transfer); a smaller pair's transfers are found in the recipient's pages
 of ``transfers-by-supplier`` that hold the supplier's (:data:`READS`).
+``claims-per-source`` has one list, of every source by its named graph's id (items: the sources, whose
+graphs' claims the question counts itself; a source of no claims is listed too).
 Two have lists only as they are asked by default
 (:data:`DEFAULT_LISTS`: ``votes-on-resolution`` and ``sanctions-by-imposer`` with no parameter, and
 ``sanctions-by-imposer`` with an imposer alone; with another given, such a question finds its claims
@@ -59,9 +61,9 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from graph.model.dates import parse_date
 from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
-__all__ = ["PAGES", "PAGE_ROWS", "ANY", "BUSY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "PAIRS", "READS", "Claimed",
-           "Row", "busy_entities", "claimed", "list_triples", "named_counts", "page_context", "page_triples",
-           "iter_page_triples", "registry_context"]
+__all__ = ["PAGES", "PAGE_ROWS", "ANY", "BUSY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "PAIRS", "READS",
+           "SOURCE_LISTS", "Claimed", "Row", "busy_entities", "claimed", "list_triples", "named_counts",
+           "page_context", "page_triples", "iter_page_triples", "registry_context"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -135,7 +137,8 @@ def _graph_id(graph: str) -> str:
 Lists = dict[tuple, list[Row]]
 Context = dict  # beyond the claims: {"issued": {graph: (source, literal)}, "labelled": set, "part_of": {iri: set},
 #                 "labels": {iri: its labels (skos:prefLabel, sorted)},
-#                 "busy": the busy entities of the whole corpus (tie-sources; counted from the claims given if absent)}
+#                 "busy": the busy entities of the whole corpus (tie-sources; counted from the claims given if absent),
+#                 "sources": each source's (named graph, IRI) (claims-per-source)}
 
 
 def claims_about_entity(claims: list[Claimed], context: Context) -> Lists:
@@ -149,6 +152,13 @@ def claims_about_entity(claims: list[Claimed], context: Context) -> Lists:
         for entity in sorted({o for _, o in c.objects if o.startswith(ent)}):
             lists[(entity,)].append(row)
     return lists
+
+
+def claims_per_source(claims: list[Claimed], context: Context) -> Lists:
+    """``claims-per-source``: every source (``context["sources"]``; one of no claims too: the question's page
+    counts it), by its named graph's id; the items are the sources, not claims (the question finds each one's
+    graph and counts its claims itself). The list depends on the sources alone (:data:`SOURCE_LISTS`)."""
+    return {(None,): [Row((_graph_id(graph),), (), source) for graph, source in context.get("sources", ())]}
 
 
 def _date_start(value: Literal | None) -> tuple:
@@ -403,6 +413,7 @@ def tie_sources(claims: list[Claimed], context: Context) -> Lists:
 QUESTIONS: dict[str, Callable[[list[Claimed], Context], Lists]] = {
     "alignment-rates": alignment_rates,
     "claims-about-entity": claims_about_entity,
+    "claims-per-source": claims_per_source,
     "exercises-by-partner": exercises_by_partner,
     "positions-on-topic": positions_on_topic,
     "sanctions-by-imposer": sanctions_by_imposer,
@@ -426,6 +437,9 @@ HOLDS: dict[str, Callable[[Row], str]] = {"exercises-by-partner": lambda row: ro
                                           "transfers-by-supplier": lambda row: row.then[0] if row.then else ""}
 #: Questions whose lists are of a pair of values given in either order: each page has both as ``skg:pageKey``.
 PAIRS = {"tie-sources"}
+#: Questions whose lists are of the sources, not of claims: an incremental build makes such a list again when the
+#: changed sources' graphs come or go, not when their claims change (:mod:`graph.compile.delta`).
+SOURCE_LISTS = {"claims-per-source"}
 #: Questions that read another question's pages: ``audit-claims`` as asked by default (the same claims
 #: in the same order), ``systems-by-origin`` for a pair of a page of transfers or fewer (a recipient's
 #: transfers from a supplier, which it sorts; a larger pair has a list of its own).
@@ -526,9 +540,11 @@ def page_context(claims: list[Claimed], sources: Iterable, registry: Iterable[tu
     """What the questions' listers read beyond the claims (:data:`Context`): the sources' issue dates, the
     registry's labelled entities, their labels and what each is part of (:func:`registry_context`), the
     busy entities of ``claims``."""
+    sources = list(sources)
     return {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
                        for s in sources if s.meta.get("issued") is not None},
-            **registry_context(registry), "busy": busy_entities(claims)}
+            "sources": [(str(s.graph_iri), str(s.iri)) for s in sources], **registry_context(registry),
+            "busy": busy_entities(claims)}
 
 
 def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = (),
