@@ -1017,12 +1017,13 @@ def _graph_digests(folder: Path, parts: list[serialize.Part], reused: set[str],
     graphs: dict[str, incremental.Chunks] = {}
     for part in parts:
         known = plan.graphs.get(part.graph) if plan is not None and part.graph in reused else None
+        if known is not None:
+            graphs[part.graph] = incremental.Chunks(known.sha256, known.void, subjects=known.subjects)
+            continue
         patch = (patches or {}).get(part.graph)
         before = plan.graphs.get(part.graph) if plan is not None and patch is not None else None
         summary = _patched_summary(part.graph, before.void, patch) if before is not None else None
-        if known is not None:
-            graphs[part.graph] = incremental.Chunks(known.sha256, known.void, subjects=known.subjects)
-        elif summary is not None:
+        if summary is not None:
             sha = hashlib.sha256()
             for block in serialize._blocks(folder / part.file, part):
                 sha.update(block)

@@ -32,9 +32,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from graph.compile.pages import (BUSY, HOLDS, PAGE, PAGES, QUESTIONS, SOURCE_LISTS, _pages, _part, busy_entities,
-                                 list_triples, named_counts, registry_context)
+                                 list_triples, named_counts, registry_context, source_context)
 from graph.compile.ties import TIES, Named, tie_triples
-from graph.model.dates import parse_date
 from graph.model.rdfterms import nt_converter
 from graph.model.terms import ENTITY, TIE
 
@@ -202,10 +201,7 @@ def tie_lines(old: list[Named], new: list[Named], every: list[Named]) -> tuple[l
 def _context(sources: Iterable, registry: dict, busy: set[str]) -> dict:
     """The context :func:`graph.compile.pages.page_triples` gives the questions' listers (``registry``: of
     :func:`graph.compile.pages.registry_context`)."""
-    sources = list(sources)
-    return {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
-                       for s in sources if s.meta.get("issued") is not None},
-            "sources": [(str(s.graph_iri), str(s.iri)) for s in sources], **registry, "busy": busy}
+    return {**source_context(sources), **registry, "busy": busy}
 
 
 def _bearing(claims: list, keys: set[tuple], part_of: dict[str, set[str]]) -> list:

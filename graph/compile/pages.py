@@ -63,7 +63,7 @@ from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
 __all__ = ["PAGES", "PAGE_ROWS", "ANY", "BUSY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "PAIRS", "READS",
            "SOURCE_LISTS", "Claimed", "Row", "busy_entities", "claimed", "list_triples", "named_counts",
-           "page_context", "page_triples", "iter_page_triples", "registry_context"]
+           "page_context", "page_triples", "iter_page_triples", "registry_context", "source_context"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -536,15 +536,20 @@ def registry_context(registry: Iterable[tuple]) -> Context:
             "part_of": dict(part_of)}
 
 
-def page_context(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> Context:
-    """What the questions' listers read beyond the claims (:data:`Context`): the sources' issue dates, the
-    registry's labelled entities, their labels and what each is part of (:func:`registry_context`), the
-    busy entities of ``claims``."""
+def source_context(sources: Iterable) -> Context:
+    """What the questions' listers read of the sources (:data:`Context`): each one's issue date, and each
+    one's named graph and IRI."""
     sources = list(sources)
     return {"issued": {str(s.graph_iri): (str(s.iri), parse_date(s.meta["issued"]))
                        for s in sources if s.meta.get("issued") is not None},
-            "sources": [(str(s.graph_iri), str(s.iri)) for s in sources], **registry_context(registry),
-            "busy": busy_entities(claims)}
+            "sources": [(str(s.graph_iri), str(s.iri)) for s in sources]}
+
+
+def page_context(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = ()) -> Context:
+    """What the questions' listers read beyond the claims (:data:`Context`): the sources' issue dates and
+    graphs (:func:`source_context`), the registry's labelled entities, their labels and what each is part
+    of (:func:`registry_context`), the busy entities of ``claims``."""
+    return {**source_context(sources), **registry_context(registry), "busy": busy_entities(claims)}
 
 
 def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = (),

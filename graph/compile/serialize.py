@@ -23,6 +23,7 @@ import heapq
 import io
 import os
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, BinaryIO, Callable, Iterable, Iterator, cast
 
@@ -72,14 +73,8 @@ def _write_quads(fh: BinaryIO, triples: Iterable[str], graph: str, block: int = 
     (a large graph, kgg:ties, is not copied whole); return how many, and their bytes."""
     suffix = f" {graph} .\n"
     n = length = 0
-    lines: list[str] = []
-    for t in triples:
-        lines.append(t)
-        if len(lines) == block:
-            data = (suffix.join(lines) + suffix).encode("utf-8")
-            fh.write(data)
-            n, length, lines = n + len(lines), length + len(data), []
-    if lines:
+    it = iter(triples)
+    while lines := list(islice(it, block)):
         data = (suffix.join(lines) + suffix).encode("utf-8")
         fh.write(data)
         n, length = n + len(lines), length + len(data)
