@@ -52,3 +52,15 @@ def test_void_from_each_graphs_summary_is_the_void_of_the_whole_file(seed_out, s
         assert describe_graphs(graphs, ["a", "b"]) == describe(data.decode(), ["a", "b"])
         assert (out / "void.ttl").read_bytes() == describe(data.decode(), ["serbia-kg.trig", "serbia-kg.nq",
                                                                           "serbia-kg.ttl", "serbia-kg.jsonld"])
+
+
+def test_a_graphs_lines_of_a_source_are_found_wherever_they_lie():
+    from graph.compile.void import summarise
+
+    src, other = f"<{SOURCE}s> <p> \"x\"", "<https://w3id.org/serbia-kg/claim/c> <p> \"y\""
+    for lines in ([], [other], [src], [src, other], [other, src], [src, src + "2", other, src + "3"],
+                  [other, other + "2", src, other + "3"]):
+        for end in ("\n", ""):
+            text = "\n".join(lines) + (end if lines else "")
+            want = tuple(line for line in text.split("\n") if line.startswith(f"<{SOURCE}"))
+            assert summarise("g", text.encode()).meta == want, (lines, end)

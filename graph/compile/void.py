@@ -9,7 +9,6 @@ files of the build as DCAT distributions. The server (``serbia-kg serve``) adds 
 
 from __future__ import annotations
 
-import re
 from typing import Iterable, NamedTuple
 
 import pyoxigraph as ox
@@ -40,15 +39,27 @@ class GraphSummary(NamedTuple):
 def summarise(graph: str, data: bytes) -> GraphSummary:
     """The :class:`GraphSummary` of one graph (its IRI, no brackets) from its sorted N-Quads ``data``."""
     text = data.decode("utf-8")
-    start = "<" + str(SOURCE)
-    # (a graph with no line of a source, such as kgg:ties, is not searched line by line)
-    meta = re.findall(r"(?m)^" + re.escape(start) + r"[^\n]*", text) \
-        if text.startswith(start) or "\n" + start in text else []
+    meta = _lines_starting(text, "<" + str(SOURCE))
     if graph == str(GRAPH.ontology):
         meta += [line for line in text.splitlines() if f"<{_DCT}license>" in line and not line.startswith(
             "<" + str(SOURCE))]
     return GraphSummary(text.count("\n"), text.startswith(f"<{ENTITY}serbia> ") or f"\n<{ENTITY}serbia> " in text,
                         tuple(meta))
+
+
+def _lines_starting(text: str, start: str) -> list[str]:
+    """The lines of ``text`` that start with ``start``, in order (found by ``str.find``: a regular
+    expression anchored at every line's start read each graph's text at about 100 MB/s; at 1M triples 2 s)."""
+    found: list[str] = []
+    newline = -1 if text.startswith(start) else text.find("\n" + start)  # the new line before the next one
+    if newline < 0 and not text.startswith(start):
+        return found
+    while True:
+        end = text.find("\n", newline + 1)
+        found.append(text[newline + 1:] if end < 0 else text[newline + 1:end])
+        newline = text.find("\n" + start, end) if end >= 0 else -1
+        if newline < 0:
+            return found
 
 
 def describe(nquads: str | Iterable[str], files: list[str]) -> bytes:
