@@ -675,11 +675,10 @@ def _derived_task(task: str) -> tuple[list[Path], serialize.Part | None]:
 def _terms(limit: int = 200_000) -> Callable[[Any], str]:
     """:func:`graph.model.rdfterms.nt_converter`, its cache emptied whenever it holds ``limit`` terms."""
     terms: dict = {}
-    named = ox.NamedNode
 
     def nt(x: Any) -> str:
-        if type(x) is URIRef:  # the most of them (claims, pages): made at once, not kept
-            return str(named(x))
+        if type(x) is URIRef:  # the most of them (claims, pages): made at once, not kept; the IRIs of the project,
+            return f"<{x}>"    # of claims and pages, as pyoxigraph writes them (at 10M, 3x faster than through it)
         r = terms.get(x)
         if r is None:
             if len(terms) >= limit:
@@ -877,8 +876,9 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
                   for g, patch in patches.items() if previous is not None and plan is not None and g in plan.graphs
                   and g not in reuse and fmt in plan.graphs[g].at}
         tasks.append((name, str(nq), tuple(now), (reuse, splice), str(previous) if previous else None))
-    if early:  # the JSON-LD's (its writer the slowest, of the subjects written again) first
-        tasks.sort(key=lambda task: task[0] != "serbia-kg.jsonld")
+    # the JSON-LD first (its writer is the slowest: at 1M 4.5 s of CPU, the merged Turtle 3.5 s, TriG 2.5 s), so
+    # that the two processes end together: one writes it, the other the Turtle and then the TriG
+    tasks.sort(key=lambda task: task[0] != "serbia-kg.jsonld")
     written: dict[str, tuple[str, int | None, Any]] = {}
     large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
     record = None

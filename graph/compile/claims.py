@@ -36,6 +36,10 @@ _COMMON = {"id", "type", "quote", "note"} | yamlfile.META
 RDF_TYPE, PROV_DERIVED = RDF.type, PROV.wasDerivedFrom
 QB_DATASET, QB_DATA_SET, QB_STRUCTURE = QB.dataSet, QB.DataSet, QB.structure
 XSD_COUNT, XSD_DECIMAL, XSD_YEAR = XSD.nonNegativeInteger, XSD.decimal, XSD.gYear
+# the evidence's terms, made once (``OA`` is an open rdflib Namespace: each use of ``OA.exact`` makes the IRI again)
+(OA_RESOURCE, OA_SOURCE, OA_SELECTOR, OA_QUOTE, OA_EXACT, OA_PREFIX, OA_SUFFIX, OA_POSITION, OA_START,
+ OA_END) = (OA.SpecificResource, OA.hasSource, OA.hasSelector, OA.TextQuoteSelector, OA.exact, OA.prefix, OA.suffix,
+           OA.TextPositionSelector, OA.start, OA.end)
 
 
 @dataclass
@@ -202,17 +206,17 @@ def _evidence_triples(iri: URIRef, source: Source, selector: Any) -> list[tuple]
     evidence, qsel, psel = URIRef(iri + "#evidence"), URIRef(iri + "#quote"), URIRef(iri + "#position")
     return [
         (iri, SKG.evidence, evidence),
-        (evidence, RDF_TYPE, OA.SpecificResource),
-        (evidence, OA.hasSource, source.iri),
-        (evidence, OA.hasSelector, qsel),
-        (evidence, OA.hasSelector, psel),
-        (qsel, RDF_TYPE, OA.TextQuoteSelector),
-        (qsel, OA.exact, Literal(selector.exact)),
-        (qsel, OA.prefix, Literal(selector.prefix)),
-        (qsel, OA.suffix, Literal(selector.suffix)),
-        (psel, RDF_TYPE, OA.TextPositionSelector),
-        (psel, OA.start, Literal(selector.start, datatype=XSD_COUNT)),
-        (psel, OA.end, Literal(selector.end, datatype=XSD_COUNT)),
+        (evidence, RDF_TYPE, OA_RESOURCE),
+        (evidence, OA_SOURCE, source.iri),
+        (evidence, OA_SELECTOR, qsel),
+        (evidence, OA_SELECTOR, psel),
+        (qsel, RDF_TYPE, OA_QUOTE),
+        (qsel, OA_EXACT, Literal(selector.exact)),
+        (qsel, OA_PREFIX, Literal(selector.prefix)),
+        (qsel, OA_SUFFIX, Literal(selector.suffix)),
+        (psel, RDF_TYPE, OA_POSITION),
+        (psel, OA_START, Literal(selector.start, datatype=XSD_COUNT)),
+        (psel, OA_END, Literal(selector.end, datatype=XSD_COUNT)),
     ]
 
 

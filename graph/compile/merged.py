@@ -25,7 +25,7 @@ from typing import IO, Iterable, Iterator, cast
 
 import pyoxigraph as ox
 
-from graph.compile.serialize import HashingWriter, Part, _prefixes, _Reader, _triples_of
+from graph.compile.serialize import HashingWriter, Part, _prefixes, _Reader
 
 __all__ = ["Index", "Mismatch", "write_full", "write_spliced"]
 
@@ -53,22 +53,93 @@ class Index:
         return self.subjects.split(b"\n") if self.subjects else []
 
 
-def _merged(nquads: Path, parts: Iterable[Part], subjects: list[bytes], shared: dict[bytes, int]) -> Iterator[bytes]:
-    fd = os.open(nquads, os.O_RDONLY)
-    try:
-        previous, subject = None, None
-        for triple in heapq.merge(*(_triples_of(fd, part) for part in parts)):
-            if triple == previous:
-                shared[triple] = shared.get(triple, 1) + 1
-                continue
-            previous = triple
-            s = triple[:triple.index(b" ")]
-            if s != subject:
-                subject = s
-                subjects.append(s)
-            yield triple + b" .\n"
-    finally:
-        os.close(fd)
+def _lines_of(fd: int, part: Part, chunk: int = 1 << 14) -> Iterator[list[bytes]]:
+    """One graph of an N-Quads file (sorted there) as N-Triples, in lists of whole lines (each
+    ``s p o .``, without its new line): the graph's name cut off every line of a block at once."""
+    tail = b" " + part.graph.encode("utf-8") + b" .\n"
+    pos, end, rest, count = part.offset, part.offset + part.length, b"", 0
+    while pos < end:
+        data = os.pread(fd, min(chunk, end - pos), pos)
+        if not data:
+            raise OSError(f"{part.file} is shorter than expected")
+        pos += len(data)
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if cut:
+            lines = data[:cut].replace(tail, b" .\n").split(b"\n")
+            lines.pop()
+            count += len(lines)
+            yield lines
+    if rest or count != part.triples:
+        raise OSError(f"{part.file}: the graph {part.graph} is not where it was written")
+
+
+class _Merged:
+    """Every triple of the graphs ``parts`` of an N-Quads file once, sorted, as blocks of N-Triples
+    lines; as they go, the subjects in order (:attr:`subjects`), the triples several graphs hold
+    (:attr:`shared`: triple -> graphs) and the triples (:attr:`triples`).
+
+    The graphs, each sorted in the file, are merged by runs: the graph whose next line is the
+    smallest gives every line up to the next line of any other graph (found by bisection in its
+    block), as one block, so the heap is touched once a run, not once a line (a claim's lines, or a
+    block of kgg:pages, are one run). A run's subjects are found by bisection too: a subject's lines
+    all begin with it and a space, and end before it followed by ``!``. A line sorts as its triple
+    does (no term of a triple ends where another goes on with a space): the merge is the order of
+    the triples, and a triple that several graphs hold comes from each in turn, once written."""
+
+    def __init__(self, nquads: Path, parts: Iterable[Part]) -> None:
+        self.nquads, self.parts = nquads, list(parts)
+        self.subjects: list[bytes] = []
+        self.shared: dict[bytes, int] = {}
+        self.triples = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        fd = os.open(self.nquads, os.O_RDONLY)
+        try:
+            heap = []
+            for i, part in enumerate(self.parts):
+                blocks = _lines_of(fd, part)
+                lines = next(blocks, None)
+                if lines:
+                    heap.append((lines[0], i, 0, lines, blocks))
+            heapq.heapify(heap)
+            subjects, shared = self.subjects, self.shared
+            previous, subject = None, None
+            while heap:
+                _, i, pos, lines, blocks = heap[0]
+                if len(heap) > 2:
+                    end = bisect.bisect_right(lines, min(heap[1][0], heap[2][0]), pos)
+                elif len(heap) == 2:
+                    end = bisect.bisect_right(lines, heap[1][0], pos)
+                else:
+                    end = len(lines)
+                if lines[pos] == previous:  # a triple another graph held too (a graph holds it once)
+                    key = lines[pos][:-2]
+                    shared[key] = shared.get(key, 1) + 1
+                    pos += 1
+                if pos < end:
+                    at = pos
+                    while at < end:
+                        line = lines[at]
+                        s = line[:line.index(b" ")]
+                        if s != subject:
+                            subject = s
+                            subjects.append(s)
+                        at = bisect.bisect_left(lines, s + b"!", at + 1, end)
+                    previous = lines[end - 1]
+                    self.triples += end - pos
+                    yield b"\n".join(lines[pos:end]) + b"\n"
+                if end < len(lines):
+                    heapq.heapreplace(heap, (lines[end], i, end, lines, blocks))
+                else:
+                    lines = next(blocks, None)
+                    if lines:
+                        heapq.heapreplace(heap, (lines[0], i, 0, lines, blocks))
+                    else:
+                        heapq.heappop(heap)
+        finally:
+            os.close(fd)
 
 
 def _block_starts(path: Path) -> array:
@@ -95,16 +166,15 @@ def _block_starts(path: Path) -> array:
 def write_full(nquads: Path, parts: Iterable[Part], out: HashingWriter, path: Path) -> tuple[int, Index | None]:
     """Turtle of every triple of the N-Quads file once, sorted, streamed into ``out`` (the file ``path``).
     Returns the triples and the file's :class:`Index` (``None`` when the file's blocks cannot be told apart)."""
-    subjects: list[bytes] = []
-    shared: dict[bytes, int] = {}
-    reader = _Reader(_merged(nquads, parts, subjects, shared))
-    ox.serialize(ox.parse(reader.stream(), format=ox.RdfFormat.N_TRIPLES), cast(IO[bytes], out),
+    merged = _Merged(nquads, parts)
+    ox.serialize(ox.parse(_Reader(iter(merged)).stream(), format=ox.RdfFormat.N_TRIPLES), cast(IO[bytes], out),
                  format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
     out.flush()
     starts = _block_starts(path)
+    subjects = merged.subjects
     if len(starts) != len(subjects) + 1 or any(b <= a for a, b in zip(starts, starts[1:])):
-        return reader.count, None
-    return reader.count, Index(b"\n".join(subjects), starts, shared, reader.count)
+        return merged.triples, None
+    return merged.triples, Index(b"\n".join(subjects), starts, merged.shared, merged.triples)
 
 
 def _lines(data: bytes) -> list[bytes]:

@@ -10,7 +10,7 @@ memory (and the spool is removed once the N-Quads are written):
 - TriG and JSON-LD: the N-Quads file parsed as a stream by pyoxigraph and written as it is read
   (:func:`write_trig`; :func:`graph.compile.jsonld.write_jsonld`);
 - Turtle (every named graph merged, each triple once): the graphs of the N-Quads file, each sorted
-  there, merged (``heapq.merge``) and streamed through pyoxigraph's Turtle writer (:func:`write_turtle`).
+  there, merged and streamed through pyoxigraph's Turtle writer (:mod:`graph.compile.merged`).
 
 Each graph's triples sorted, graphs in order of their names: the same inputs give byte-identical
 files, the same bytes the in-memory compilation gives (:meth:`graph.compile.build.Compilation.nquads_text`).
@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from graph.model.terms import PREFIXES
 
-__all__ = ["Part", "write_slice", "SortedGraph", "write_nquads", "write_trig", "write_turtle", "merged_triples",
+__all__ = ["Part", "write_slice", "SortedGraph", "write_nquads", "write_trig",
            "quads_of", "HashingWriter", "FORMATS", "CHUNKED", "write_chunked", "graph_bytes",
            "nquads_layout"]
 
@@ -240,34 +240,6 @@ def write_trig(nquads: Path, out: HashingWriter) -> None:
         out.write(b"\n")
 
 
-def _triples_of(fd: int, part: Part, chunk: int = 1 << 14) -> Iterator[bytes]:
-    """The triples of one graph of an N-Quads file (sorted there), each without its graph and dot."""
-    pos, end, rest = part.offset, part.offset + part.length, b""
-    while pos < end:
-        data = os.pread(fd, min(chunk, end - pos), pos)
-        if not data:
-            raise OSError(f"{part.file} is shorter than expected")
-        pos += len(data)
-        lines = (rest + data).split(b"\n")
-        rest = lines.pop()
-        for line in lines:
-            yield line[:line.rindex(b" <", 0, len(line) - 2)]
-
-
-def merged_triples(nquads: Path, parts: Iterable[Part]) -> Iterator[bytes]:
-    """Every triple of the N-Quads file ``nquads`` once, sorted (each graph's triples, sorted in
-    the file, merged by ``heapq.merge``), as N-Triples lines."""
-    fd = os.open(nquads, os.O_RDONLY)
-    try:
-        previous = None
-        for triple in heapq.merge(*(_triples_of(fd, part) for part in parts)):
-            if triple != previous:
-                previous = triple
-                yield triple + b" .\n"
-    finally:
-        os.close(fd)
-
-
 class _Reader(io.RawIOBase):
     """A binary file read from an iterator of lines (or blocks of whole lines), counting them: what
     pyoxigraph's parser reads, through :meth:`stream`.
@@ -306,15 +278,6 @@ class _Reader(io.RawIOBase):
 
 #: What :meth:`_Reader.stream` asks its reader for at a time.
 _READ = 1 << 20
-
-
-def write_turtle(nquads: Path, parts: Iterable[Part], out: HashingWriter) -> int:
-    """Turtle (the project's prefixes) of every triple of the N-Quads file ``nquads`` once, sorted
-    (the graphs merged: :func:`merged_triples`), streamed. Returns how many triples it holds."""
-    reader = _Reader(merged_triples(nquads, parts))
-    ox.serialize(ox.parse(reader.stream(), format=ox.RdfFormat.N_TRIPLES), cast(IO[bytes], out),
-                 format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
-    return reader.count
 
 
 def quads_of(nquads: Path) -> Iterator:
