@@ -359,7 +359,9 @@ def _compile_slice(index: int) -> _Slice:
             source.text = None  # written already (its digest is in the graph); a build does not hold every text
     if res.problems:
         return res
-    res.transfers = transfers(Triples(job["context"] + corroboration))
+    if "context index" not in job:  # the ontology and the registry, indexed once per process, not per slice
+        job["context index"] = Triples(job["context"])
+    res.transfers = transfers(Triples(corroboration, base=job["context index"]))
     if job["engine"]:
         from graph.compile.validation import check_slice
 

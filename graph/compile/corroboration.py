@@ -174,24 +174,35 @@ class Triples:
     rdflib ``Dataset`` (the graph name is None): a build corroborates its compiled triples without
     loading them into rdflib."""
 
-    def __init__(self, triples: Iterable[tuple]) -> None:
+    def __init__(self, triples: Iterable[tuple], base: Triples | None = None) -> None:
+        """``base``: triples indexed already (the ontology's and the registry's, the same for every slice of a
+        build), read before these; a triple it holds is not indexed again."""
+        self.base = base
+        self.unique = dict.fromkeys(triples)
         self.by_sp: dict[tuple, list] = {}
         self.by_po: dict[tuple, list] = {}
         self.by_p: dict = {}
-        for t in dict.fromkeys(triples):
+        held = base.unique if base is not None else {}
+        for t in self.unique:
+            if t in held:
+                continue
             s, p, o = t
             self.by_sp.setdefault((s, p), []).append(o)
             self.by_po.setdefault((p, o), []).append(s)
             self.by_p.setdefault(p, []).append(t)
 
+    def _get(self, index: str, key: Any) -> list:
+        found = getattr(self, index).get(key, [])
+        return getattr(self.base, index).get(key, []) + found if self.base is not None else found
+
     def quads(self, pattern: tuple) -> Iterator[tuple]:
         s, p, o, _ = pattern
         if s is not None and p is not None and o is None:
-            return ((s, p, x, None) for x in self.by_sp.get((s, p), ()))
+            return ((s, p, x, None) for x in self._get("by_sp", (s, p)))
         if s is None and p is not None and o is not None:
-            return ((x, p, o, None) for x in self.by_po.get((p, o), ()))
+            return ((x, p, o, None) for x in self._get("by_po", (p, o)))
         if s is None and p is not None and o is None:
-            return ((a, b, c, None) for a, b, c in self.by_p.get(p, ()))
+            return ((a, b, c, None) for a, b, c in self._get("by_p", p))
         raise ValueError(f"pattern not indexed: {pattern}")
 
 
