@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -139,11 +140,11 @@ class Source:
     text: str | None = None
     quotes: QuoteIndex | None = field(default=None, repr=False)
 
-    @property
-    def iri(self):
+    @cached_property
+    def iri(self):  # (made once: rdflib's Namespace makes and checks the IRI at each use)
         return SOURCE[self.id]
 
-    @property
+    @cached_property
     def graph_iri(self):
         return GRAPH[self.id]
 

@@ -28,6 +28,7 @@ import difflib
 import os
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -81,8 +82,8 @@ class Entity:
     file: str | None = None
     line: int | None = None
 
-    @property
-    def iri(self) -> URIRef:
+    @cached_property
+    def iri(self) -> URIRef:  # (made once: rdflib's Namespace makes and checks the IRI at each use)
         return ENTITY[self.id]
 
     @property
