@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.compile.pages import (BUSY, PAGE_ROWS, Claimed, exercises_by_partner,  # noqa: E402  (the build's pages)
-                                 list_triples, systems_by_origin, transfers_by_supplier)
+                                 list_triples, memberships, systems_by_origin, transfers_by_supplier)
 from graph.model.terms import ENTITY, SKG  # noqa: E402
 from rdflib.namespace import RDFS  # noqa: E402
 
@@ -240,13 +240,15 @@ class _Pages:
     is an item of every list it is in (claims-about-entity: all claims and each entity named;
     statements-by-speaker: each of speaker and kind, either left out; positions-on-topic: all positions
     and each holder; votes and sanctions: all; alignment rates: all and each actor aligned with; transfers:
-    each recipient; exercises: each participant; every source: claims-per-source),
+    each recipient; exercises: each participant; memberships: each member; every source: claims-per-source),
     and each page of :data:`PAGE_ROWS` items is 3 triples (4 with a second key).
     Exact where a list's sort keys are unique; a statements list whose page would end between two
     statements of one speaker and day ends later in the build (a page or so in a large corpus).
     The exercises' and transfers' lists are counted as they come (for the target), then exactly by
     :meth:`finish`: their pages are cut as the build cuts them (by partner or supplier, and year), name the
-    partners (suppliers) of their claims, and a busy pair has a list of its own."""
+    partners (suppliers) of their claims, and a busy pair has a list of its own. Each member's memberships are a
+    list, counted as they come, then exactly by :meth:`finish` (by organisation, then claim id, which two
+    sources' claims may share: a page ends only where they change)."""
 
     def __init__(self, entities: set[str]) -> None:
         self.entities = entities
@@ -255,6 +257,7 @@ class _Pages:
         self.named: dict[tuple, set[str]] = {}  # an exercises list's page being counted: its partners
         self.exercises: list[tuple[list[str], str, str, str]] = []  # participants, date, name, host
         self.transfers: list[tuple[str, str, str, str, str]] = []  # supplier, recipient, date property, date, system
+        self.memberships: list[tuple[str, str, str]] = []  # member, organisation, claim id
 
     def source(self) -> int:
         """A source written: an item of ``claims-per-source``'s one list (the build's order is not this one, but
@@ -266,8 +269,8 @@ class _Pages:
         self.sizes[key] = n + 1
         return 1 + ((4 if second else 3) if n % PAGE_ROWS == 0 else 0)
 
-    def triples(self, ctype: str, fields: dict) -> int:
-        """The pages' triples that one more claim adds."""
+    def triples(self, ctype: str, fields: dict, cid: str = "") -> int:
+        """The pages' triples that one more claim (of id ``cid``) adds."""
         values = [x for v in fields.values() for x in (v if isinstance(v, list) else [v]) if isinstance(x, str)]
         named = {x for x in values if x in self.entities}
         n = self._item(("entity", None), False)
@@ -291,6 +294,11 @@ class _Pages:
                                                                for i in sorted(set(fields["imposer"])))
         if ctype == "alignment":  # every rate, and those of each actor aligned with
             n += self._item(("alignment", None), False) + self._item(("alignment", fields["aligned_with"]), False)
+        if ctype == "membership":  # its member's list (as they come; exactly by finish: ties of organisation and id)
+            self.memberships.append((fields["member"], fields["organisation"], cid))
+            counted = self._item(("membership", fields["member"]), False)
+            self.counted += counted
+            n += counted
         if ctype == "transfer":
             prop, date = next(((p, str(fields[k]).strip('"')) for k, p in
                                (("delivered", SKG.deliveryDate), ("ordered", SKG.orderDate)) if k in fields))
@@ -319,10 +327,11 @@ class _Pages:
         return n
 
     def finish(self) -> int:
-        """What the exercises' and transfers' pages add beyond what was counted as they came: the build's
-        own lists (:func:`graph.compile.pages.exercises_by_partner`, the generator's participants being
-        states, each labelled and part of nothing; :func:`graph.compile.pages.transfers_by_supplier` and
-        :func:`graph.compile.pages.systems_by_origin`) and their triples (:func:`graph.compile.pages.list_triples`)."""
+        """What the exercises', transfers' and memberships' pages add beyond what was counted as they came: the
+        build's own lists (:func:`graph.compile.pages.exercises_by_partner`, the generator's participants being
+        states, each labelled and part of nothing; :func:`graph.compile.pages.transfers_by_supplier`,
+        :func:`graph.compile.pages.systems_by_origin` and :func:`graph.compile.pages.memberships`) and their
+        triples (:func:`graph.compile.pages.list_triples`)."""
         ent, participant, host, date = str(ENTITY), str(SKG.participant), str(SKG.host), str(SKG.date)
         claims = [Claimed(f"urn:synthetic:exercise:{i:09d}", "", "", str(SKG.MilitaryExercise),
                           tuple(sorted([(participant, ent + p) for p in set(parts)] + [(host, ent + where)])),
@@ -342,6 +351,12 @@ class _Pages:
         # label orders the rows, not how many triples they are)
         lists = systems_by_origin(transfers, {"labels": {ent + t[4]: (t[4],) for t in self.transfers}})
         exact += sum(len(list_triples("systems-by-origin", key, lists)) for key in lists)
+        # memberships: a list of each member's, by organisation, then claim id
+        claims = [Claimed(f"urn:synthetic:membership:{i:09d}", cid, "", str(SKG.Membership),
+                          tuple(sorted([(str(SKG.member), ent + member), (str(SKG.organisation), ent + organisation)])))
+                  for i, (member, organisation, cid) in enumerate(self.memberships)]
+        lists = memberships(claims, {})
+        exact += sum(len(list_triples("memberships", key, lists)) for key in lists)
         return exact - self.counted
 
 
@@ -388,7 +403,7 @@ class _Article:
         self.claims.append(lines)
         self.sentences.append(sentence)
         self.triples += 15 + n_values + extra_triples + (1 if note else 0)
-        self.triples += self.pages.triples(ctype, fields)
+        self.triples += self.pages.triples(ctype, fields, cid)
         # the build's kgg:ties graph: 6 triples for each ordered pair of actors named together first here
         named = {x for v in fields.values() for x in (v if isinstance(v, list) else [v])
                  if isinstance(x, str) and x in self.actors}

@@ -511,3 +511,46 @@ def test_a_source_of_no_claims_added_and_removed_gives_the_bytes_of_a_full_build
         assert got == full_outputs(corpus, tmp_path / f"full-{step}")
     assert len(made) == 2 and all(r is not None and r["<https://w3id.org/serbia-kg/graph/pages>"].added
                                   for r in made)
+
+
+def test_lists_of_members_come_grow_and_go_as_a_full_build_makes_them(synthetic, tmp_path, monkeypatch):
+    """With pages of 2 claims, each member has a list of ``memberships``: sources of memberships copied (their
+    claims' ids and organisations the same: rows that tie in the list's order), removed and added back make
+    members' lists grow, shrink, go and come; each step gives a full build's bytes, updated in place, with a
+    list for each member of a membership and no other."""
+    from graph.compile import delta, pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 2)
+    corpus, out = built_copy(synthetic, tmp_path)
+    made: list = []
+    derive = delta.derive
+    monkeypatch.setattr(delta, "derive", lambda *a: (lambda r: made.append(r) or r)(derive(*a)))
+
+    def members(name: str) -> list[str]:
+        text = (corpus / name / "claims.yaml").read_text()
+        return re.findall(r"^    type: membership\n    member: (\S+)$", text, re.M)
+
+    def listed(nq: bytes) -> set[bytes]:
+        return set(re.findall(rb"<https://w3id.org/serbia-kg/page/memberships/id/([^/> ]+)/\d+> ", nq))
+
+    def expected() -> set[bytes]:
+        return {m.encode() for p in corpus.iterdir() if (p / "claims.yaml").is_file() for m in members(p.name)}
+
+    names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())
+    counts = {m: sum(members(n).count(m) for n in names) for n in names for m in members(n)}
+    most = max(names, key=lambda n: (len(members(n)), n))
+    alone = next(n for n in names if any(counts[m] == 1 for m in members(n)))  # a member's only membership
+    shutil.copytree(corpus / alone, tmp_path / "alone")
+    assert listed(outputs(out)["serbia-kg.nq"]) == expected() != set()
+    seen = [expected()]
+    steps = [lambda: copy_source(corpus, most, "zz-members-1"), lambda: copy_source(corpus, most, "zz-members-2"),
+             lambda: shutil.rmtree(corpus / alone), lambda: shutil.copytree(tmp_path / "alone", corpus / alone),
+             lambda: shutil.rmtree(corpus / "zz-members-1")]
+    for step, change in enumerate(steps):
+        change()
+        _, got = incremental(corpus, out)
+        assert got == full_outputs(corpus, tmp_path / f"full-{step}")
+        assert listed(got["serbia-kg.nq"]) == expected()
+        seen.append(expected())
+    assert any(a - b for a, b in zip(seen, seen[1:])) and any(b - a for a, b in zip(seen, seen[1:]))  # go, come
+    assert len(made) == len(steps) and all(r is not None for r in made)  # updated in place, not made whole

@@ -81,6 +81,8 @@ def _values(st: ox.Store, question: str) -> list[dict]:
                 + [{"recipient": r, "supplier": s} for r in recipients[:4] for s in suppliers[:4]])
     if question == "positions-on-topic":
         return [{}] + [{"holder": h} for h in objects("actor")]
+    if question == "memberships":  # (it has a default: always given as a user asks it)
+        return [{"member": m} for m in objects("member")] + [{"member": ox.NamedNode(ent + "no-such-actor")}]
     if question == "votes-on-resolution":
         return [{}] + pairs("resolution", objects("resolution"), "voter", objects("voter"), n=6)
     if question == "alignment-rates":
@@ -371,3 +373,57 @@ def test_claims_per_source_reads_the_list_of_every_source_a_page_at_a_time(tmp_p
             want, got = (_rows(st, t) for t in texts)
             assert got == want, (limit, offset)
     assert _rows(st, set_page(paged, 1, 0)) == []  # the first source: no claims, its place taken
+
+
+def test_memberships_reads_the_pages_of_the_members_list_up_to_where_its_page_ends(tmp_path, monkeypatch):
+    """``memberships`` with pages of 2: each member has a list of this question's (by organisation id, then
+    claim id; pages of 2 claims or more, the first at 0), read up to where the page ends. The rows are the
+    unpaged question's for members of several pages and of one, any page, paged through to the end."""
+    import sys
+
+    from graph.compile import pages
+    from graph.compile.build import build
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
+    from generate_corpus import generate
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 2)
+    generate(30000, tmp_path / "corpus", seed=7)
+    build(tmp_path / "corpus", tmp_path / "out")
+    st = _store(tmp_path / "out")
+    skg, page = PREFIXES["skg"], PREFIXES["page"]
+    members: dict = {}
+    for q in st.quads_for_pattern(None, ox.NamedNode(skg + "member"), None):
+        members.setdefault(q.object, set()).add(q.subject)
+    starts: dict = {}
+    for q in st.quads_for_pattern(None, ox.NamedNode(skg + "pageOf"), ox.NamedNode(page + "memberships")):
+        key = next(st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageKey"), None)).object
+        start = int(next(st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageStart"), None)).object.value)
+        items = len(list(st.quads_for_pattern(q.subject, ox.NamedNode(skg + "pageItem"), None)))
+        starts.setdefault(key, []).append((start, items))
+    large = sorted((m for m, cs in members.items() if len(cs) > 2), key=lambda m: (-len(members[m]), str(m)))
+    small = sorted((m for m, cs in members.items() if len(cs) <= 2), key=str)
+    assert len(large) >= 2 and small and set(starts) == set(members)
+    for key, numbers in starts.items():  # pages of 2 claims or more, each starting where the one before ended
+        numbers.sort()
+        assert [start for start, _ in numbers] == [sum(n for _, n in numbers[:i]) for i in range(len(numbers))]
+        assert all(items >= 2 for _, items in numbers[:-1]) and sum(n for _, n in numbers) == len(members[key])
+    unpaged = (UNPAGED / "memberships.rq").read_text(encoding="utf-8")
+    paged = saved_query("memberships").text
+    compared = 0
+    for member in large[:3] + small[:3]:
+        given = {"member": member}
+        texts = [bind_values(t, given, form="bind") for t in (unpaged, paged)]
+        whole = _rows(st, set_page(texts[0], 10**6, 0))
+        assert len(whole) == len(members[member])
+        for limit, offset in [(None, None), (1, 0), (5, 0), (7, 3), (4, 5), (40, 20), (5, 60), (3, 150)]:
+            asked = texts if limit is None else [set_page(t, limit, offset) for t in texts]
+            want, got = (_rows(st, t) for t in asked)
+            assert got == want, (member, limit, offset)
+            compared += len(want)
+        for limit in (3, 5, 7):  # every page in turn, to the end: the unpaged question's rows, in its order
+            got = []
+            for offset in range(0, len(whole) + limit, limit):
+                got += _rows(st, set_page(texts[1], limit, offset))
+            assert got == whole, (member, limit)
+    assert compared > 0
