@@ -26,6 +26,39 @@ __all__ = ["build", "VIEW"]
 VIEW = "serbia-kg.html"
 
 
+def _updated_store(comp, gen: generation.Generation, folder: Path, build: str,
+                   progress: Callable[[str], None] | None, caches: Callable) -> int | None:
+    """The store of an incremental build made from the previous generation's by replacing what changed
+    (:func:`graph.store.backends.update_store`); ``None`` (nothing left in ``folder``) when it is to be
+    loaded whole: a full build, no store of the previous build beside it, or anything unexpected."""
+    import shutil
+
+    from graph.compile.build import store_changes
+    from graph.store.backends import previous_store, update_store
+
+    changes = store_changes(comp)
+    if changes is None:
+        return None
+    previous = previous_store(gen.previous)
+    if previous is None or gen.previous is None or \
+            os.path.realpath(changes.previous) != os.path.realpath(gen.previous / "serbia-kg.nq"):
+        if progress:
+            progress("loading the whole dataset into a new Oxigraph store (the previous build has no store of its own)")
+        return None
+    if progress:
+        patched = sum(gone.count(b"\n") + come.count(b"\n") for gone, come in changes.patched.values())
+        progress(f"updating the previous build's Oxigraph store: {len(changes.replaced)} graph(s) replaced, "
+                 f"{len(changes.removed)} removed, {patched} line(s) of {len(changes.patched)} graph(s) "
+                 "removed or added")
+    try:
+        return update_store(folder, previous, changes, build, progress, index=caches)
+    except Exception as exc:  # noqa: BLE001 - whatever it was, the store is loaded whole (and says why)
+        shutil.rmtree(folder, ignore_errors=True)
+        if progress:
+            progress(f"loading the whole dataset into a new Oxigraph store (updating the previous one failed: {exc})")
+        return None
+
+
 def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, view: bool = True,
           shacl_engine: str = DEFAULT_ENGINE, progress: Callable[[str], None] | None = None,
           warn: Callable[[str], None] | None = None, full: bool = False):
@@ -60,11 +93,15 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
             from graph.store.backends import fill_store
 
             keep = projected.append if view else None
-            quads = fill_store(gen.path(generation.STORE), gen.folder / "serbia-kg.nq",
-                               gen.digests["serbia-kg.nq"], progress,
-                               index=lambda st, folder: write_store_caches(st, folder, keep=keep))
-            if progress:
-                progress(f"loaded {quads} quads into the Oxigraph store {store}")
+            folder, build = gen.path(generation.STORE), gen.digests["serbia-kg.nq"]
+            caches = lambda st, folder: write_store_caches(st, folder, keep=keep)  # noqa: E731
+            quads = _updated_store(comp, gen, folder, build, progress, caches)
+            if quads is None:
+                quads = fill_store(folder, gen.folder / "serbia-kg.nq", build, progress, index=caches)
+                if progress:
+                    progress(f"loaded {quads} quads into the Oxigraph store {store}")
+            elif progress:
+                progress(f"updated the Oxigraph store {store}: {quads} quads")
         if view:
             from graph.present import view as view_mod
 

@@ -9,6 +9,9 @@ full build (``--full``) of the changed corpus into two output folders; both are 
 It checks that the two wrote the same bytes, prints each run's time, the ranges, the ratio, the
 load average, and where the incremental build's time went (from its progress lines).
 
+``--store`` gives both builds an Oxigraph store (``--store``; the incremental build's is made from the
+previous build's store, the full build's loaded whole) and checks that the two stores hold the same quads.
+
 Example: python scripts/bench_incremental.py --corpus corpora/1m --rounds 3 --workdir /tmp/inc-bench
 """
 
@@ -31,9 +34,10 @@ def _cli(*args) -> list[str]:
     return [sys.executable, "-c", "from graph.cli import run; run()", *map(str, args)]
 
 
-def _build(corpus: Path, out: Path, full: bool, view: bool) -> tuple[float, list[tuple[float, str]]]:
+def _build(corpus: Path, out: Path, full: bool, view: bool,
+           store: Path | None = None) -> tuple[float, list[tuple[float, str]]]:
     args = _cli("build", "--sources", corpus, "--out", out, *([] if view else ["--no-view"]),
-                *(["--full"] if full else []))
+                *(["--full"] if full else []), *(["--store", store] if store is not None else []))
     started = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[tuple[float, str]] = []
@@ -49,6 +53,15 @@ def _outputs(out: Path) -> dict[str, str]:
     cur = (out / ".current").resolve()
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(cur.iterdir())
             if p.is_file() and p.name not in ("build.json", "incremental.pickle")}
+
+
+def _store_digest(store: Path) -> str:
+    """The sha256 of a store's quads as sorted N-Quads lines (read in a process of its own, read-only)."""
+    code = ("import hashlib, sys, pyoxigraph as ox; s = ox.Store.read_only(sys.argv[1]); "
+            "h = hashlib.sha256(); [h.update(line.encode() + b'\\n') for line in sorted(str(q) for q in s)]; "
+            "print(h.hexdigest())")
+    return subprocess.run([sys.executable, "-c", code, str(store)], capture_output=True, text=True,
+                          check=True).stdout.strip()
 
 
 def _sources(corpus: Path) -> list[Path]:
@@ -92,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workdir", type=Path, required=True, help="where the copy and the two outputs go")
     ap.add_argument("--rounds", type=int, default=3, help="changes, each timed incremental then full (default 3)")
     ap.add_argument("--view", action="store_true", help="write the view too (both builds)")
+    ap.add_argument("--store", action="store_true",
+                    help="fill an Oxigraph store too (both builds), and compare the two stores' quads")
     args = ap.parse_args(argv)
     work = args.workdir
     shutil.rmtree(work, ignore_errors=True)
@@ -100,16 +115,21 @@ def main(argv: list[str] | None = None) -> int:
     shutil.copytree(args.corpus, corpus)
     time.sleep(2)  # files as a researcher's are: not written in the last 2 s (incremental.SETTLED_NS)
     inc_out, full_out = work / "out-incremental", work / "out-full"
-    first, _ = _build(corpus, inc_out, True, args.view)
+    inc_store, full_store = (work / "store-incremental", work / "store-full") if args.store else (None, None)
+    first, _ = _build(corpus, inc_out, True, args.view, inc_store)
     print(f"corpus {args.corpus} ({len(_sources(corpus))} sources); first build {first:.2f} s; "
           f"load {os.getloadavg()[0]:.2f}")
     inc_times, full_times = [], []
     for r in range(args.rounds):
         what = _change(corpus, r)
         load = os.getloadavg()[0]
-        t_inc, lines = _build(corpus, inc_out, False, args.view)
-        t_full, _ = _build(corpus, full_out, True, args.view)
+        t_inc, lines = _build(corpus, inc_out, False, args.view, inc_store)
+        t_full, _ = _build(corpus, full_out, True, args.view, full_store)
         same = _outputs(inc_out) == _outputs(full_out)
+        if inc_store is not None and full_store is not None:
+            stores = _store_digest(inc_store) == _store_digest(full_store)
+            print(f"    the two stores {'hold the same quads' if stores else 'DIFFER'}")
+            same = same and stores
         inc_times.append(t_inc)
         full_times.append(t_full)
         print(f"round {r + 1}: {what}: incremental {t_inc:.2f} s, full {t_full:.2f} s, "

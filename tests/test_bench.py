@@ -152,10 +152,12 @@ def test_bench_incremental_runs_on_a_tiny_corpus_and_finds_the_same_bytes(tmp_pa
 
     generate(3000, tmp_path / "corpus", seed=2)
     p = subprocess.run([sys.executable, str(REPO / "scripts" / "bench_incremental.py"), "--corpus",
-                        str(tmp_path / "corpus"), "--workdir", str(tmp_path / "work"), "--rounds", "3"],
+                        str(tmp_path / "corpus"), "--workdir", str(tmp_path / "work"), "--rounds", "3", "--store"],
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     rounds = [line for line in p.stdout.splitlines() if line.startswith("round ")]
     assert len(rounds) == 3 and all("outputs identical" in line for line in rounds)
+    assert p.stdout.count("the two stores hold the same quads") == 3
+    assert p.stdout.count("updating the previous build's Oxigraph store") == 3
     assert "a claim dropped" in rounds[0] and "a source added" in rounds[1] and "a source removed" in rounds[2]
     assert "incremental: median" in p.stdout and "goal < 5 %" in p.stdout

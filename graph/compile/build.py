@@ -47,7 +47,7 @@ from graph.compile.parallel import cores, pool
 from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
 from graph.model import generation, yamlfile
 
-__all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS"]
+__all__ = ["Summary", "Compilation", "compile_corpus", "validate", "build", "OUTPUTS", "StoreChanges", "store_changes"]
 
 #: Output files of a build: name -> rdflib format.
 OUTPUTS = {
@@ -180,6 +180,9 @@ class Spooled:
     patches: dict = field(default_factory=dict)
     #: Files of ``parts`` held in memory, not in ``folder`` (by name): an incremental build's updated graphs.
     held: dict[str, bytes] = field(default_factory=dict)
+    #: Once :func:`write_outputs` has written them: where each graph lies in the N-Quads, and its sha256.
+    layout: list[serialize.Part] | None = None
+    digests: dict[str, str] = field(default_factory=dict)
 
     def add(self, graphs: dict[str, list[str]], name: str) -> None:
         """Write ``graphs`` (graph -> N-Triples strings) as the spool's file ``name``."""
@@ -928,6 +931,8 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
             gen.path(name)
             gen.digests[name] = written[name][0]
     spooled.triples = written["serbia-kg.ttl"][1]
+    spooled.layout = parts
+    spooled.digests = {g: c.sha256 for g, c in graphs.items()}
     summary = comp.summary()
     gen.write(SUMMARY_FILE, (json.dumps(asdict(summary), indent=1, sort_keys=True) + "\n").encode("utf-8"))
     gen.write(VOID_FILE, void.describe_graphs({g[1:-1]: c.void for g, c in graphs.items()}, list(OUTPUTS)))
@@ -941,6 +946,57 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
                 graphs[g].at[fmt] = at
         record.finish(plan.context, graphs, dict(chunked, turtle="serbia-kg.ttl"), written["serbia-kg.ttl"][2])
     return summary
+
+
+@dataclass
+class StoreChanges:
+    """How an incremental build's dataset differs from the previous build's, graph by graph: what a store
+    that holds the previous build needs to hold this one (:func:`graph.store.backends.update_store`).
+    Graphs are named in N-Triples form (``<IRI>``)."""
+
+    #: The previous build's N-Quads and this build's.
+    previous: Path
+    nquads: Path
+    #: The graphs the previous build had and this one has not.
+    removed: list[str]
+    #: The graphs that are new or whose N-Quads differ (a source compiled again, ``kgg:links`` made again):
+    #: where each lies in :attr:`nquads`, to be loaded in place of the previous graph.
+    replaced: list[serialize.Part]
+    #: The graphs updated subject by subject (``kgg:ties``, ``kgg:pages``): their lines gone and come (N-Quads).
+    patched: dict[str, tuple[bytes, bytes]]
+    #: Every graph of this build that holds a quad, and its quads in all.
+    graphs: list[str]
+    quads: int
+
+
+def store_changes(comp: Compilation) -> StoreChanges | None:
+    """How ``comp`` (written by :func:`write_outputs`) differs from the previous build it was made from,
+    graph by graph; ``None`` for a full build (or one whose previous graphs are not all known)."""
+    spooled = comp.spooled
+    if spooled is None or spooled.layout is None or spooled.nquads is None:
+        return None
+    plan = spooled.plan
+    if plan is None or not plan.incremental or plan.previous_nquads is None or not plan.graphs:
+        return None
+    before = plan.graphs
+    patches = spooled.patches or {}
+    replaced, patched = [], {}
+    for part in spooled.layout:
+        g = part.graph
+        old = before.get(g)
+        patch = patches.get(g)
+        if patch is not None and old is not None:  # updated in place: its lines gone and come, if any
+            if patch.removed or patch.added:
+                patched[g] = (patch.removed, patch.added)
+            continue
+        if old is not None and old.sha256 and old.sha256 == spooled.digests.get(g):
+            continue  # the same bytes as before
+        replaced.append(part)
+    now = {p.graph for p in spooled.layout}
+    return StoreChanges(previous=plan.previous_nquads, nquads=spooled.nquads,
+                        removed=sorted(g for g in before if g not in now), replaced=replaced, patched=patched,
+                        graphs=[p.graph for p in spooled.layout if p.length],  # (an empty graph: none in a store)
+                        quads=sum(p.triples for p in spooled.layout))
 
 
 class _Saving(threading.Thread):

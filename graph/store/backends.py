@@ -33,7 +33,8 @@ from graph.store.native import layout_of, open_store, read_query
 from graph.store.remote import (Client, HTTPFailure, has_own_page, iter_graphs, names_graphs, with_dataset,
                                 without_graphs)
 
-__all__ = ["open_dataset", "open_native", "load_store", "push", "remote_graphs", "RemoteError", "TRIG", "ENV_ENDPOINT",
+__all__ = ["open_dataset", "open_native", "load_store", "fill_store", "update_store", "previous_store",
+           "push", "remote_graphs", "RemoteError", "TRIG", "ENV_ENDPOINT",
            "ENV_GRAPH_STORE", "ENV_USER", "ENV_PASSWORD"]
 
 TRIG = "serbia-kg.trig"
@@ -197,6 +198,82 @@ def fill_store(folder: Path, dataset: Path, build: str, progress: Callable[[str]
         index(store, Path(folder))  # computed from this store, switched in with it
     del store
     return count
+
+
+def previous_store(previous: Path | None) -> Path | None:
+    """The store of the generation ``previous`` (a folder of :mod:`graph.model.generation`), when it is its
+    own (not one left from an older build) and holds that generation's build; else ``None``."""
+    if previous is None:
+        return None
+    folder = Path(previous) / generation.STORE
+    record = generation.stamp(previous)
+    if folder.is_symlink() or not (folder / "CURRENT").is_file() or not record or not record.get("build"):
+        return None
+    return folder if generation.store_build(folder) == record["build"] else None
+
+
+def update_store(folder: Path, previous: Path, changes: Any, build: str,
+                 progress: Callable[[str], None] | None = None, *,
+                 index: Callable[[Any, Path], int] | None = None) -> int:
+    """Make the store of an incremental build in ``folder`` from ``previous``, the store of the build it was
+    made from, by replacing what changed (:class:`graph.compile.build.StoreChanges`); with its caches and the
+    record of the build it holds (``build``), as :func:`fill_store` makes them; return the number of quads.
+
+    ``previous`` is opened read-only (as a reader would: a server may have it open) and copied by a RocksDB
+    checkpoint (``Store.backup``: its files hard links, no data copied); only the copy is written to: the
+    graphs gone removed, the graphs new or changed removed and loaded again from this build's N-Quads,
+    and the lines gone and come of the graphs updated in place (``kgg:ties``, ``kgg:pages``) removed and
+    added. The copy is then checked to hold exactly this build's graphs and quads.
+
+    Raises
+    ------
+    ValueError
+        When the copy does not hold what this build holds (the caller loads the dataset whole instead).
+    OSError
+        When the previous store cannot be read or the copy written.
+    """
+    old = ox.Store.read_only(str(previous))
+    try:
+        if layout_of(old) != str(generation.LAYOUT):
+            raise ValueError(f"the previous store holds layout {layout_of(old)}, not {generation.LAYOUT}")
+        old.backup(str(folder))
+    finally:
+        del old
+    store = ox.Store(str(folder))
+    fmt = ox.RdfFormat.N_QUADS
+    for g in changes.removed:
+        store.remove_graph(ox.NamedNode(g[1:-1]))
+    with open(changes.nquads, "rb") as fh:
+        for part in changes.replaced:
+            store.remove_graph(ox.NamedNode(part.graph[1:-1]))
+            fh.seek(part.offset)
+            data = fh.read(part.length)
+            if len(data) > _LOADED_WHOLE:
+                store.bulk_load(data, format=fmt)
+            else:
+                store.load(data, format=fmt)
+    for _, (gone, come) in sorted(changes.patched.items()):
+        for quad in ox.parse(gone, format=fmt):
+            store.remove(quad)
+        if come:
+            store.extend(ox.parse(come, format=fmt))
+    store.flush()
+    count = len(store)
+    graphs = sorted(str(g) for g in store.named_graphs())
+    if count != changes.quads or graphs != sorted(changes.graphs):
+        raise ValueError(f"the store updated holds {count} quads in {len(graphs)} graphs, the build "
+                         f"{changes.quads} in {len(changes.graphs)}")
+    generation.store_stamp(folder, build)  # before the caches, which record the build they were computed from
+    if index is not None:
+        if progress:
+            progress(f"indexing the supplies rows and the graph of the store ({count} quads)")
+        index(store, Path(folder))
+    del store
+    return count
+
+
+#: A graph of more bytes than this is loaded by ``bulk_load`` (its own files), not in one transaction.
+_LOADED_WHOLE = 32 << 20
 
 
 def load_store(out: Path | None, path: Path, progress: Callable[[str], None] | None = None, *,
