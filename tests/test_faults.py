@@ -81,6 +81,15 @@ def kill_at(args: list[str], delay: float) -> int | None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)  # the build and its pool workers
         proc.wait()
+        # and wait till its workers are gone too (a killed worker lingered 1.2 s here, idle): the next command
+        # is the one after the kill, not one racing a worker that still holds the corpus's lock
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
         return None
 
 
