@@ -241,15 +241,15 @@ def write_trig(nquads: Path, out: HashingWriter) -> None:
 
 
 class _Reader(io.RawIOBase):
-    """A binary file read from an iterator of lines (or blocks of whole lines), counting them: what
-    pyoxigraph's parser reads, through :meth:`stream`.
+    """A binary file read from an iterator of lines (or blocks of whole lines): what pyoxigraph's parser
+    reads, through :meth:`stream`.
 
     The parser asks for some 2 KB at a time: a buffer of :data:`_READ` in front (:meth:`stream`) asks
     this reader for large reads, and each of its reads hands out what it joined from the start of
     what is left (at 10M, cutting the rest of a 1 MB block off at every 2 KB read cost 13 s)."""
 
     def __init__(self, lines: Iterator[bytes]) -> None:
-        self.lines, self.buf, self.at, self.count = lines, b"", 0, 0
+        self.lines, self.buf, self.at = lines, b"", 0
 
     def readable(self) -> bool:
         return True
@@ -264,7 +264,6 @@ class _Reader(io.RawIOBase):
                     break
                 chunks.append(line)
                 size += len(line)
-                self.count += 1
             self.buf, self.at = b"".join(chunks), 0
         n = min(len(b), len(self.buf) - self.at)
         b[:n] = memoryview(self.buf)[self.at:self.at + n]

@@ -191,13 +191,19 @@ def fill_store(folder: Path, dataset: Path, build: str, progress: Callable[[str]
     # here, and the projection then reads the store in 7.7-7.9 s instead of 8.9-9.0 s; docs/benchmark.md)
     store.optimize()
     count = len(store)
+    _stamp_and_index(store, folder, count, build, progress, index)
+    del store
+    return count
+
+
+def _stamp_and_index(store: Any, folder: Path, count: int, build: str, progress: Callable[[str], None] | None,
+                     index: Callable[[Any, Path], int] | None) -> None:
+    """Record the build a new store holds, then write the caches kept beside it (``index``)."""
     generation.store_stamp(folder, build)  # before the caches, which record the build they were computed from
     if index is not None:
         if progress:
             progress(f"indexing the supplies rows and the graph of the store ({count} quads)")
         index(store, Path(folder))  # computed from this store, switched in with it
-    del store
-    return count
 
 
 def previous_store(previous: Path | None) -> Path | None:
@@ -263,11 +269,7 @@ def update_store(folder: Path, previous: Path, changes: Any, build: str,
     if count != changes.quads or graphs != sorted(changes.graphs):
         raise ValueError(f"the store updated holds {count} quads in {len(graphs)} graphs, the build "
                          f"{changes.quads} in {len(changes.graphs)}")
-    generation.store_stamp(folder, build)  # before the caches, which record the build they were computed from
-    if index is not None:
-        if progress:
-            progress(f"indexing the supplies rows and the graph of the store ({count} quads)")
-        index(store, Path(folder))
+    _stamp_and_index(store, folder, count, build, progress, index)
     del store
     return count
 
