@@ -554,3 +554,47 @@ def test_lists_of_members_come_grow_and_go_as_a_full_build_makes_them(synthetic,
         seen.append(expected())
     assert any(a - b for a, b in zip(seen, seen[1:])) and any(b - a for a, b in zip(seen, seen[1:]))  # go, come
     assert len(made) == len(steps) and all(r is not None for r in made)  # updated in place, not made whole
+
+
+def test_a_full_build_keeps_the_subjects_of_the_graphs_updated_in_place(synthetic, tmp_path, monkeypatch):
+    """The first incremental build after a full one reads the subjects of kgg:ties and kgg:pages from the record
+    (the full build kept them, the same as found in its N-Quads), not from the graphs' N-Quads; and its outputs are
+    the bytes of a full build."""
+    from graph.compile import build as build_module, delta, incremental as inc
+
+    monkeypatch.setattr(build_module, "PARALLEL_TRIPLES", 0)  # the outputs written by two processes, as at 1M
+    corpus, out = built_copy(synthetic, tmp_path)
+    cur = generation.current(out)
+    assert cur is not None
+    record = inc.read(cur / CACHE_FILE)
+    nq = (cur / "serbia-kg.nq").read_bytes()
+    for name in ("ties", "pages"):
+        chunks = record.graphs[f"<https://w3id.org/serbia-kg/graph/{name}>"]
+        assert chunks.nq is not None
+        offset, length = chunks.nq
+        assert chunks.subjects == b"\n".join(delta.subject_list(nq[offset:offset + length]))
+        assert chunks.subjects and chunks.subjects.count(b"\n") > 10
+    found = []
+    subject_list = delta.subject_list
+    monkeypatch.setattr(delta, "subject_list", lambda data: found.append(len(data)) or subject_list(data))
+    names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())
+    drop_last_claim(corpus / names[1] / "claims.yaml")
+    _, got = incremental(corpus, out)
+    assert found == []  # (the record's subjects were read)
+    assert got == full_outputs(corpus, tmp_path / "full")
+
+
+def test_outputs_are_flushed_to_the_disk_together_and_an_error_is_raised(tmp_path):
+    """:class:`graph.model.files.Flushing` flushes files by threads while the build goes on; join raises the first
+    error (the build then does not switch its generation in)."""
+    from graph.model.files import Flushing
+
+    flushing = Flushing()
+    for i in range(3):
+        (tmp_path / f"f{i}").write_bytes(b"x" * 1000)
+        flushing.add(tmp_path / f"f{i}")
+    flushing.join()
+    flushing.add(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError):
+        flushing.join()
+    flushing.join()  # (an error is raised once)

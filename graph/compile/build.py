@@ -32,7 +32,7 @@ from rdflib.namespace import DCTERMS, RDF, XSD
 from graph.compile.claims import Compiled, compile_claim
 from graph.model.dates import parse_date
 from graph.model.errors import CorpusInvalid, InputError, KGError, ValidationError
-from graph.model.files import write_atomically  # noqa: F401 - where the build and its callers write files
+from graph.model.files import Flushing, write_atomically  # noqa: F401 - where the build and its callers write files
 from graph.model.rdfterms import ValueCollector, nt_converter, to_oxigraph
 from graph.model.registry import Registry, concept_schemes, load_registry
 from graph.model.resources import ontology_graph
@@ -828,16 +828,37 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         progress(f"serialising {', '.join(OUTPUTS.values())}")
     nq = gen.path("serbia-kg.nq")
     plan = spooled.plan
+    # each output flushed to the disk by a thread of its own once it is written, all of them before this returns
+    # (the generation is switched in after): not one after another, each waiting for the disk
+    flushing = Flushing()
     # an incremental build's outputs are written by their processes while the N-Quads are: they read a graph
     # from where it lies now (a source compiled again: the spool; unchanged: the previous build's N-Quads), and
     # the N-Quads (waiting for them) only for a graph held in memory here (kgg:ties, kgg:pages updated), which
     # they splice from its changes (read whole only when the previous file is not as expected)
     early = plan is not None and bool(plan.chunked)
 
+    # the digests of the graphs held in memory (updated in place), taken from there by a thread while the N-Quads
+    # are written (rather than read back from them)
+    held_digests: dict[str, str] = {}
+
+    def hash_held(held: dict[str, bytes]) -> None:
+        for part in spooled.parts:
+            if part.file in held and part.graph in later:
+                held_digests[part.graph] = hashlib.sha256(
+                    memoryview(held[part.file])[part.offset:part.offset + part.length]).hexdigest()
+
     def write_nquads() -> list[serialize.Part]:
-        with serialize.HashingWriter(nq) as out:
-            written = serialize.write_nquads(spooled.folder, spooled.parts, out, nq.name, held=spooled.held)
-            gen.digests["serbia-kg.nq"] = out.close()
+        hashing = threading.Thread(target=hash_held, args=(spooled.held,), daemon=True) if early else None
+        if hashing is not None:
+            hashing.start()
+        try:
+            with serialize.HashingWriter(nq) as out:
+                written = serialize.write_nquads(spooled.folder, spooled.parts, out, nq.name, held=spooled.held)
+                gen.digests["serbia-kg.nq"] = out.close(sync=False)
+        finally:
+            if hashing is not None:
+                hashing.join()
+        flushing.add(nq)
         spooled.nquads = nq
         spooled.held = {}
         return written
@@ -866,7 +887,8 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
 
     def digests_meanwhile() -> dict[str, incremental.Chunks]:
         """The digests not taken above: every graph's (a full build), or those of the graphs of ``later``."""
-        return _graph_digests(gen.folder, [p for p in parts if not early or p.graph in later], reused, plan, patches)
+        return _graph_digests(gen.folder, [p for p in parts if not early or p.graph in later], reused, plan, patches,
+                              held_digests)
 
     chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
     tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts),
@@ -907,6 +929,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
                     graphs.update(digests_meanwhile())
                     for name, digest, n, where in results:
                         written[name] = (digest, n, where)
+                        flushing.add(gen.folder / name)
                 finally:
                     if aside is not None:
                         aside.join()
@@ -922,6 +945,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
             for task in tasks:
                 name, digest, n, where = _write_output(task)
                 written[name] = (digest, n, where)
+                flushing.add(gen.folder / name)
     except BaseException:
         if record is not None:
             record.close()
@@ -944,7 +968,10 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         for fmt, name in chunked.items():
             for g, at in written[name][2].items():
                 graphs[g].at[fmt] = at
-        record.finish(plan.context, graphs, dict(chunked, turtle="serbia-kg.ttl"), written["serbia-kg.ttl"][2])
+        record.finish(plan.context, graphs, dict(chunked, turtle="serbia-kg.ttl"), written["serbia-kg.ttl"][2],
+                      sync=False)
+        flushing.add(record.path)
+    flushing.join()
     return summary
 
 
@@ -1067,11 +1094,12 @@ def _turtle_splice(plan: incremental.Plan | None, graphs: dict[str, incremental.
 
 
 def _graph_digests(folder: Path, parts: list[serialize.Part], reused: set[str],
-                   plan: incremental.Plan | None, patches: dict | None = None) -> dict[str, incremental.Chunks]:
+                   plan: incremental.Plan | None, patches: dict | None = None,
+                   digests: dict[str, str] | None = None) -> dict[str, incremental.Chunks]:
     """Each graph's sha256 of its N-Quads and its VoID summary: a graph taken from the previous
     build's has them already; the others are read from their parts' files (beside ``folder``; a graph updated
     in place, ``patches``: its summary made from the previous one and its lines gone and come,
-    :func:`_patched_summary`)."""
+    :func:`_patched_summary`, and its digest ``digests[graph]`` when given, else read)."""
     graphs: dict[str, incremental.Chunks] = {}
     for part in parts:
         known = plan.graphs.get(part.graph) if plan is not None and part.graph in reused else None
@@ -1081,7 +1109,9 @@ def _graph_digests(folder: Path, parts: list[serialize.Part], reused: set[str],
         patch = (patches or {}).get(part.graph)
         before = plan.graphs.get(part.graph) if plan is not None and patch is not None else None
         summary = _patched_summary(part.graph, before.void, patch) if before is not None else None
-        if summary is not None:
+        if summary is not None and digests and part.graph in digests:
+            graphs[part.graph] = incremental.Chunks(digests[part.graph], summary)
+        elif summary is not None:
             sha = hashlib.sha256()
             for block in serialize._blocks(folder / part.file, part):
                 sha.update(block)
@@ -1091,8 +1121,25 @@ def _graph_digests(folder: Path, parts: list[serialize.Part], reused: set[str],
         else:
             data = serialize.graph_bytes(folder / part.file, part)
             graphs[part.graph] = incremental.Chunks(hashlib.sha256(data).hexdigest(),
-                                                    void.summarise(part.graph[1:-1], data))
+                                                    void.summarise(part.graph[1:-1], data),
+                                                    subjects=_subjects(part.graph, [data]))
     return graphs
+
+
+#: The graphs an incremental build updates in place (:mod:`graph.compile.delta`): a build that writes one whole
+#: keeps its subjects in order (:attr:`graph.compile.incremental.Chunks.subjects`), which the next build's
+#: update reads rather than finding them in the graph's N-Quads (at 1M, 0.2 s).
+_IN_PLACE = frozenset({f"<{TIES}>", f"<{PAGES}>"})
+
+
+def _subjects(graph: str, blocks: list[bytes]) -> bytes | None:
+    """The subjects of a graph of :data:`_IN_PLACE` whose N-Quads are ``blocks`` (of whole lines, in order),
+    each once, one a line (``None`` for another graph)."""
+    if graph not in _IN_PLACE:
+        return None
+    from graph.compile.delta import subject_list
+
+    return b"\n".join(dict.fromkeys(s for block in blocks for s in subject_list(block)))
 
 
 def _patched_summary(graph: str, before: void.GraphSummary, patch: Any) -> void.GraphSummary | None:
@@ -1109,9 +1156,13 @@ def _patched_summary(graph: str, before: void.GraphSummary, patch: Any) -> void.
 def _streamed_digest(nq: Path, part: serialize.Part) -> incremental.Chunks:
     """:func:`_graph_digests` of one large graph, its N-Quads read in blocks: the summary of each block of
     whole lines (:func:`graph.compile.void.summarise` looks at each line alone), added up."""
+    from graph.compile.delta import subject_list as delta_subjects
+
     sha = hashlib.sha256()
     triples, serbia, meta = 0, False, list[str]()
     rest = b""
+    subjects: dict[bytes, None] = {}  # (a graph of _IN_PLACE: its subjects, each once, in order)
+    keep = part.graph in _IN_PLACE
     for block in serialize._blocks(nq, part):
         sha.update(block)
         data = rest + block
@@ -1121,11 +1172,16 @@ def _streamed_digest(nq: Path, part: serialize.Part) -> incremental.Chunks:
             summary = void.summarise(part.graph[1:-1], data[:cut])
             triples, serbia = triples + summary.triples, serbia or summary.serbia
             meta.extend(summary.meta)
+            if keep:
+                subjects.update(dict.fromkeys(delta_subjects(data[:cut])))
     if rest:
         summary = void.summarise(part.graph[1:-1], rest)
         triples, serbia = triples + summary.triples, serbia or summary.serbia
         meta.extend(summary.meta)
-    return incremental.Chunks(sha.hexdigest(), void.GraphSummary(triples, serbia, tuple(meta)))
+        if keep:
+            subjects.update(dict.fromkeys(delta_subjects(rest)))
+    return incremental.Chunks(sha.hexdigest(), void.GraphSummary(triples, serbia, tuple(meta)),
+                              subjects=b"\n".join(subjects) if keep else None)
 
 
 #: Above this many triples, the outputs are written by two processes at once.
@@ -1173,7 +1229,7 @@ def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
         try:
             with serialize.HashingWriter(path) as out:
                 spliced = merged.write_spliced(Path(previous), index, pieces, out)
-                return name, out.close(), spliced.triples, spliced
+                return name, out.close(sync=False), spliced.triples, spliced
         except merged.Mismatch:  # the previous file or its record is not what it should be: written whole
             pass
     with serialize.HashingWriter(path) as out:
@@ -1185,7 +1241,7 @@ def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
         else:
             where = serialize.write_chunked(OUTPUTS[name], Path(source), list(parts), out, reuse[0],
                                             Path(previous) if previous else None, splice=reuse[1], wait=_wait)
-        return name, out.close(), n, where
+        return name, out.close(sync=False), n, where
 
 
 def build(corpus: Path, out: Path | None = None, progress: Progress | None = None,

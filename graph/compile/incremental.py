@@ -291,15 +291,16 @@ class Writer:
         self.folder = Path(folder)
         self.previous = previous
         self.entries: dict[str, Entry] = {}
-        self.fh = open(self.folder / CACHE_FILE, "wb")
+        self.fh = open(self.path, "wb")
 
     def records(self, entries: dict[str, Entry], registry: Any) -> None:
         self.entries = entries
         _dump_entries(self.fh, entries, registry, self.previous)
 
     def finish(self, context: dict[str, str], graphs: dict[str, Chunks], files: dict[str, str],
-               turtle: Index | None) -> None:
-        """The second part (``files``: each chunked output's file name), flushed to the disk."""
+               turtle: Index | None, *, sync: bool = True) -> None:
+        """The second part (``files``: each chunked output's file name), flushed to the disk (``sync``; else
+        the caller flushes :attr:`path`)."""
         folder = self.folder
         cache = Cache(context=context, nquads=_stat(folder / "serbia-kg.nq"), entries={}, graphs=graphs,
                       files={fmt: (name, *_stat(folder / name)) for fmt, name in files.items()}, turtle=turtle,
@@ -307,7 +308,12 @@ class Writer:
         with self.fh as fh:
             _Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(cache)
             fh.flush()
-            os.fsync(fh.fileno())
+            if sync:
+                os.fsync(fh.fileno())
+
+    @property
+    def path(self) -> Path:
+        return self.folder / CACHE_FILE
 
     def close(self) -> None:
         self.fh.close()

@@ -170,10 +170,12 @@ class HashingWriter:
     def flush(self) -> None:
         self.fh.flush()
 
-    def close(self) -> str:
-        """Flush to the disk and close; return the hex digest."""
+    def close(self, sync: bool = True) -> str:
+        """Flush to the disk (``sync``; else only to the system: the caller flushes it, e.g. through
+        :class:`graph.model.files.Flushing`) and close; return the hex digest."""
         self.fh.flush()
-        os.fsync(self.fh.fileno())
+        if sync:
+            os.fsync(self.fh.fileno())
         self.fh.close()
         return self.sha.hexdigest()
 
