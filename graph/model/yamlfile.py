@@ -37,8 +37,42 @@ MAX_ALIASED = 100_000
 _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+_STR, _SCALAR = "tag:yaml.org,2002:str", yaml.ScalarNode
+
+
 class _LineLoader(_Base):  # type: ignore[misc, valid-type]
-    pass
+    def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+        """A node's tag, as the resolver gives it (it has no path resolvers), with the implicit resolvers
+        of each first character listed once (the composer asks for every scalar of a file)."""
+        if kind is _SCALAR:
+            if implicit[0]:
+                for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+                    if regexp.match(value):
+                        return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """Nothing to do without path resolvers."""
+
+    def ascend_resolver(self) -> None:
+        """Nothing to do without path resolvers."""
+
+
+assert not _LineLoader.yaml_path_resolvers, "_LineLoader.resolve assumes no path resolvers"
+#: The implicit resolvers a plain scalar tries, by its first character (``""`` for an empty scalar),
+#: as ``BaseResolver.resolve`` lists them: the character's, then the wildcard's.
+_WILDCARD = list(_LineLoader.yaml_implicit_resolvers.get(None, []))
+_IMPLICIT = {first: list(resolvers) + _WILDCARD for first, resolvers in _LineLoader.yaml_implicit_resolvers.items()
+             if first is not None}
+
+
+def _value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """``loader.construct_object(node, deep=True)``; a text (a scalar tagged ``str``) without its bookkeeping
+    (kept for aliases and recursion, which a text needs not: its value is ``node.value``)."""
+    if node.tag == _STR and node.__class__ is _SCALAR:
+        return node.value
+    return loader.construct_object(node, deep=True)
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
@@ -46,14 +80,25 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
     key_lines: dict[Any, int] = {}
     mapping: dict[Any, Any] = {LINE: node.start_mark.line + 1}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _value(loader, key_node)
         if key in key_lines:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}'", key_node.start_mark)
         key_lines[key] = key_node.start_mark.line + 1
-        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping[key] = _value(loader, value_node)
     mapping[KEY_LINES] = key_lines
     return mapping
+
+
+def _construct_sequence(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """As the safe loader's (a generator: the list first, its items after), its texts taken as :func:`_value` does."""
+    data: list = []
+    yield data
+    if node.__class__ is not yaml.SequenceNode:
+        data.extend(loader.construct_sequence(node))  # type: ignore[arg-type]  # raises: not a sequence
+    else:
+        data.extend([child.value if child.tag == _STR and child.__class__ is _SCALAR else loader.construct_object(child)
+                     for child in node.value])
 
 
 def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -64,6 +109,7 @@ def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
