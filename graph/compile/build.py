@@ -643,7 +643,7 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
                    context=page_context(claimed_list, sources, registry_triples))
         tasks = ["claims-about-entity", "ties", *sorted(q for q in QUESTIONS if q != "claims-about-entity")]
         if len(claimed_list) >= PARALLEL_CLAIMS and cores() > 1:
-            with pool(2, _init_derived, (job,)) as workers:
+            with pool(2, _init_derived_worker, (job,)) as workers:
                 done = list(workers.imap_unordered(_derived_task, tasks))
         else:
             _init_derived(job)
@@ -678,6 +678,13 @@ _DERIVED: dict = {}  # what :func:`_derived_task` reads (given to the forked poo
 def _init_derived(job: dict) -> None:
     _DERIVED.clear()
     _DERIVED.update(job)
+
+
+def _init_derived_worker(job: dict) -> None:
+    """A pool's worker: :func:`_init_derived`, and what it inherited (every claim's record: millions of
+    objects at 10M) frozen out of the garbage collector's passes, which went through them again and again."""
+    _init_derived(job)
+    gc.freeze()
 
 
 def _derived_task(task: str) -> tuple[list[Path], serialize.Part | None]:

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, Iterator
 
@@ -203,7 +204,7 @@ def _located(raw: dict, cid: str, quote: str, source: Source) -> Any:
 
 def _evidence_triples(iri: URIRef, source: Source, selector: Any) -> list[tuple]:
     """The claim's evidence: the source, and the quote's text and position selectors (Web Annotation)."""
-    evidence, qsel, psel = URIRef(iri + "#evidence"), URIRef(iri + "#quote"), URIRef(iri + "#position")
+    evidence, qsel, psel = URIRef(f"{iri}#evidence"), URIRef(f"{iri}#quote"), URIRef(f"{iri}#position")
     return [
         (iri, SKG.evidence, evidence),
         (evidence, RDF_TYPE, OA_RESOURCE),
@@ -287,5 +288,21 @@ def _node(f: Field, value: Any, source: Source, registry: Registry, concepts: di
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ValueError(f"'{value}' is not in {f.scheme} (one of {', '.join(sorted(known))}){hint}")
         return SKV[value], value
+    kind = value.__class__
+    if kind is str or kind is int or kind is date:  # the same field and value give the same literal: made once
+        key = (f.kind, f.key, kind, value)
+        made = _LITERALS.get(key)
+        if made is None:
+            if len(_LITERALS) >= _LITERALS_HELD:
+                _LITERALS.clear()
+            lit = _literal(f, value)
+            made = _LITERALS[key] = (lit, str(lit))
+        return made
     lit = _literal(f, value)
     return lit, str(lit)
+
+
+#: The literals :func:`_node` made, by field and value (of a type whose equal values print alike: not a
+#: float, whose -0.0 equals 0.0): dates, counts and names repeat across claims. At most this many held.
+_LITERALS: dict[tuple, tuple[Literal, str]] = {}
+_LITERALS_HELD = 100_000

@@ -176,16 +176,15 @@ class Triples:
 
     def __init__(self, triples: Iterable[tuple], base: Triples | None = None) -> None:
         """``base``: triples indexed already (the ontology's and the registry's, the same for every slice of a
-        build), read before these; a triple it holds is not indexed again."""
+        build), read before these. With a base (a slice's triples, read by :func:`transfers` through sets), a
+        triple repeated, or held by the base, is indexed again, not looked for first (hashing rdflib's
+        literals is Python): a pattern's quads may then repeat one; without a base, every triple is once."""
         self.base = base
-        self.unique = dict.fromkeys(triples)
+        self.unique = dict.fromkeys(triples) if base is None else {}
         self.by_sp: dict[tuple, list] = {}
         self.by_po: dict[tuple, list] = {}
         self.by_p: dict = {}
-        held = base.unique if base is not None else {}
-        for t in self.unique:
-            if t in held:
-                continue
+        for t in (self.unique if base is None else triples):
             s, p, o = t
             self.by_sp.setdefault((s, p), []).append(o)
             self.by_po.setdefault((p, o), []).append(s)

@@ -107,6 +107,8 @@ _KEYS = (SKG.speaker, SKG.statementKind, SKG.actor, SKG.votePosition, SKG.resolu
 _DATES = (SKG.date, SKG.deliveryDate, SKG.orderDate, SKG.percentage)
 #: (rdflib's ``RDF.type`` is looked up through its namespace's ``__getattr__`` at each use: 1.3 µs a triple)
 _TYPE, _LABEL = RDF.type, RDFS.label
+_TYPE_TEXT, _LABEL_TEXT, _KEY_TEXTS, _DATE_TEXTS = str(_TYPE), str(_LABEL), frozenset(map(str, _KEYS)), \
+    frozenset(map(str, _DATES))
 
 
 def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple]) -> Claimed:
@@ -116,16 +118,22 @@ def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple
     objects = []
     literals = []
     ent = str(ENTITY)
+    # rdflib's == (a Python method) on every triple took a third of this: its test (same type, same text) here
+    kind, text = type(claim), str(claim)
     for s, p, o in triples:
-        if s != claim:
+        if type(s) is not kind or str.__ne__(s, text):  # not the claim's own
             continue
-        if p == _TYPE:
+        if type(p) is not URIRef:  # (not in a compiled claim) rdflib's == makes it equal to no predicate below
+            if isinstance(o, URIRef) and o.startswith(ent):
+                objects.append((sys.intern(str(p)), sys.intern(str(o))))
+            continue
+        if str.__eq__(p, _TYPE_TEXT):
             cls = sys.intern(str(o))
-        elif isinstance(o, URIRef) and (o.startswith(ent) or p in _KEYS):
+        elif (o.__class__ is URIRef or isinstance(o, URIRef)) and (o.startswith(ent) or str(p) in _KEY_TEXTS):
             objects.append((sys.intern(str(p)), sys.intern(str(o))))
-        elif isinstance(o, Literal) and p in _DATES:
+        elif (o.__class__ is Literal or isinstance(o, Literal)) and str(p) in _DATE_TEXTS:
             literals.append((sys.intern(str(p)), str(o)))
-        elif p == _LABEL:
+        elif str.__eq__(p, _LABEL_TEXT):
             literals.append((sys.intern(str(p)), str(o)))
     return Claimed(str(claim), claim_id, sys.intern(str(graph)), cls, tuple(sorted(objects)),
                    tuple(sorted(set(literals))))
@@ -224,11 +232,13 @@ def _year(text: str | None) -> tuple:
 
 
 def _of(c: Claimed, prop) -> list[str]:
-    return sorted({o for p, o in c.objects if p == str(prop)})
+    text = str(prop)
+    return sorted({o for p, o in c.objects if p == text})
 
 
 def _dates(c: Claimed, prop) -> list[str]:
-    return sorted({v for p, v in c.literals if p == str(prop)})
+    text = str(prop)
+    return sorted({v for p, v in c.literals if p == text})
 
 
 def votes_on_resolution(claims: list[Claimed], context: Context) -> Lists:
@@ -529,6 +539,7 @@ def list_triples(question: str, key: tuple, lists: Lists, first: int = 0) -> lis
     # an entity's claims, when it is not busy, are what tie-sources visits: its pages are that question's too
     quiet = question == "claims-about-entity" and key[0] is not None and len({row.claim for row in rows}) <= BUSY
     out: list[tuple] = []
+    item = SKG.pageItem  # (made once: SKG makes the IRI again at each use)
     for start, items in _pages(rows):
         if start < first:
             continue
@@ -543,7 +554,7 @@ def list_triples(question: str, key: tuple, lists: Lists, first: int = 0) -> lis
             out.append((page, SKG.pageSecondKey, keys[1]))
         holds = set().union(*(held[c] for c in items)) if held else set()
         out += [(page, SKG.pageSecondKey, URIRef(v)) for v in sorted(holds) if v and (key[0], v) not in lists]
-        out += [(page, SKG.pageItem, _iri(c)) for c in items]
+        out += [(page, item, _iri(c)) for c in items]
     return out
 
 

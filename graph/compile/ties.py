@@ -43,7 +43,9 @@ def actor_iris(ontology: Iterable[tuple], registry: Iterable[tuple]) -> set:
 
 def named_actors(claim: URIRef, triples: Iterable[tuple], actors: set) -> frozenset[str]:
     """The actors that the claim's own triples name."""
-    return frozenset(sys.intern(str(o)) for s, _, o in triples if s == claim and o in actors)
+    kind, text = type(claim), str(claim)  # s == claim, without rdflib's == (a Python method) on every triple
+    return frozenset(sys.intern(str(o)) for s, _, o in triples
+                     if type(s) is kind and str.__eq__(s, text) and o in actors)
 
 
 def tie_triples(named: Iterable[Named]) -> Iterator[tuple]:

@@ -39,7 +39,8 @@ class Context:
 def _check(lines: list[str], own: set[str] | None, engine: str) -> list[shapes.ShapeResult]:
     if engine == "compiled":  # in this process, on the lines as they are
         return shapes.check_lines(lines, own)
-    text = "".join(f"{t} .\n" for t in dict.fromkeys(lines))
+    unique = dict.fromkeys(lines)
+    text = " .\n".join(unique) + " .\n" if unique else ""  # (every line's " .\n", joined at once)
     results = shapes.check_ntriples(text, engine=engine)
     if own is None:
         return results
