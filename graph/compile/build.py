@@ -43,7 +43,7 @@ from graph.compile.void import VOID_FILE
 from graph.model.terms import GRAPH, PREFIXES, SKG
 from graph.compile.pages import PAGES, QUESTIONS, claimed, page_context, page_triples
 from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_triples
-from graph.compile.parallel import cores, pool
+from graph.compile.parallel import cores, fewer_collections, pool
 from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
 from graph.model import generation, yamlfile
 
@@ -258,13 +258,6 @@ _JOB: dict = {}  # what :func:`_compile_slice` reads (in a worker: sent once, by
 def _init_slices(job: dict) -> None:
     _JOB.clear()
     _JOB.update(job)
-
-
-def _init_worker(job: dict) -> None:
-    """A pool's worker: :func:`_init_slices`, and what it inherited and was sent (the registry, the
-    ontology) frozen out of the garbage collector's passes (:func:`gc.freeze`)."""
-    _init_slices(job)
-    gc.freeze()
 
 
 @dataclass
@@ -643,7 +636,7 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
                    context=page_context(claimed_list, sources, registry_triples))
         tasks = ["claims-about-entity", "ties", *sorted(q for q in QUESTIONS if q != "claims-about-entity")]
         if len(claimed_list) >= PARALLEL_CLAIMS and cores() > 1:
-            with pool(2, _init_derived_worker, (job,)) as workers:
+            with pool(2, _init_derived, (job,)) as workers:
                 done = list(workers.imap_unordered(_derived_task, tasks))
         else:
             _init_derived(job)
@@ -678,13 +671,6 @@ _DERIVED: dict = {}  # what :func:`_derived_task` reads (given to the forked poo
 def _init_derived(job: dict) -> None:
     _DERIVED.clear()
     _DERIVED.update(job)
-
-
-def _init_derived_worker(job: dict) -> None:
-    """A pool's worker: :func:`_init_derived`, and what it inherited (every claim's record: millions of
-    objects at 10M) frozen out of the garbage collector's passes, which went through them again and again."""
-    _init_derived(job)
-    gc.freeze()
 
 
 def _derived_task(task: str) -> tuple[list[Path], serialize.Part | None]:
@@ -793,7 +779,7 @@ def _compile_slices(job: dict, total: int, progress: Progress | None, shacl_engi
     results: list[_Slice] = []
     workers = min(cores(), len(slices))
     if workers > 1:
-        with pool(workers, _init_worker, (job,)) as workers_pool:
+        with pool(workers, _init_slices, (job,)) as workers_pool:
             for res in workers_pool.imap(_compile_slice, range(len(slices))):
                 results.append(res)
                 if progress:
@@ -828,7 +814,8 @@ def validate(corpus: Path, progress: Progress | None = None,
     """
     if shacl_engine not in ENGINES:
         raise InputError(f"unknown SHACL engine '{shacl_engine}'; choose one of {', '.join(ENGINES)}")
-    comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine)
+    with fewer_collections():
+        comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine)
     return comp, comp.summary()
 
 
@@ -1221,10 +1208,7 @@ _OUT: list[Any] = []
 
 def _init_outputs(folder: str, ready: Any, tasks: list[tuple]) -> None:
     """``ready``: set once the N-Quads are written (``None``: they are)."""
-    _OUT[:] = [folder, ready, tasks]
-    if ready is not None:  # an incremental build's forked process: what it has from the build, left out of the
-        gc.freeze()        # collections of cycles (gone through, every object's page would be copied: at 1M, some
-        #                    0.4 s of the kernel's time in an incremental build)
+    _OUT[:] = [folder, ready, tasks]  # (what the process has from the build is frozen out of its collections: pool)
 
 
 def _write_task(index: int) -> tuple[str, str, int | None, Any]:
@@ -1308,7 +1292,7 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
         raise InputError("output path exists and is not a folder", file=out)
     if shacl_engine not in ENGINES:
         raise InputError(f"unknown SHACL engine '{shacl_engine}'; choose one of {', '.join(ENGINES)}")
-    with generation.locked(out):
+    with generation.locked(out), fewer_collections():
         spool = out / f".spool.{os.getpid()}.tmp"  # what a killed build leaves here, the next one prunes
         # what earlier builds left (the generation before the last among it), found before this build makes
         # anything and removed by a thread while it compiles (joined before its generation begins)
