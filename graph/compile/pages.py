@@ -129,9 +129,9 @@ def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple
             continue
         if str.__eq__(p, _TYPE_TEXT):
             cls = sys.intern(str(o))
-        elif (o.__class__ is URIRef or isinstance(o, URIRef)) and (o.startswith(ent) or str(p) in _KEY_TEXTS):
+        elif isinstance(o, URIRef) and (o.startswith(ent) or str(p) in _KEY_TEXTS):
             objects.append((sys.intern(str(p)), sys.intern(str(o))))
-        elif (o.__class__ is Literal or isinstance(o, Literal)) and str(p) in _DATE_TEXTS:
+        elif isinstance(o, Literal) and str(p) in _DATE_TEXTS:
             literals.append((sys.intern(str(p)), str(o)))
         elif str.__eq__(p, _LABEL_TEXT):
             literals.append((sys.intern(str(p)), str(o)))

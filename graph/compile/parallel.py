@@ -26,7 +26,8 @@ from typing import Any, Callable
 __all__ = ["cores", "pool", "isolated", "fewer_collections", "BUILD_THRESHOLD"]
 
 #: The collector's first threshold during a build (Python's default is 700): the containers made
-#: between two collections of the youngest generation. The older generations keep their ratios.
+#: between two collections of the youngest generation (the older generations' thresholds are raised
+#: to at least 20 and 100: a full collection then comes some 2,000 young ones apart).
 BUILD_THRESHOLD = 100_000
 
 
