@@ -15,6 +15,7 @@ from graph.model.errors import CorpusInvalid
 from graph.model.terms import ENTITY, GRAPH, PREFIXES, SKG, SOURCE
 
 from conftest import SEED_CORPUS, SEED_ID
+from jsonld_reference import whole_jsonld
 
 
 def seed_claims():
@@ -182,27 +183,6 @@ def test_a_bad_claim_in_a_later_slice_is_reported_at_its_file_and_line(tmp_path:
 
 # --- the streamed build against the whole dataset in memory ------------------------------------------
 
-def _whole_jsonld(quads) -> bytes:
-    """JSON-LD as the build wrote it before it streamed (the whole document in memory, one json.dumps):
-    the reference the streamed writer must match byte for byte."""
-    import json
-
-    from graph.compile.jsonld import _term, compact_iri, context
-
-    ctx = context()["@context"]
-    graphs: dict[str, dict[str, dict]] = {}
-    for q in quads:
-        nodes = graphs.setdefault(compact_iri(q.graph_name.value, ctx), {})
-        node = nodes.setdefault(compact_iri(q.subject.value, ctx), {"@id": compact_iri(q.subject.value, ctx)})
-        if q.predicate.value == str(RDF.type) and type(q.object).__name__ == "NamedNode":
-            node.setdefault("@type", []).append(compact_iri(q.object.value, ctx))
-        else:
-            node.setdefault(compact_iri(q.predicate.value, ctx), []).append(
-                _term(q.object, lambda iri: compact_iri(iri, ctx)))
-    body = [{"@id": g, "@graph": list(nodes.values())} for g, nodes in graphs.items()]
-    return (json.dumps({"@context": ctx, "@graph": body}, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("pooled", [False, True], ids=["one-process", "slices-and-outputs-on-a-pool"])
 def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_memory(tmp_path: Path, monkeypatch,
@@ -238,7 +218,7 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
         "serbia-kg.nq": nq.encode(),
         "serbia-kg.trig": trig if trig.endswith(b"\n") else trig + b"\n",
         "serbia-kg.ttl": ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes),
-        "serbia-kg.jsonld": _whole_jsonld(quads),
+        "serbia-kg.jsonld": whole_jsonld(quads),
         "void.ttl": describe(nq, list(OUTPUTS)),
         "summary.json": (json.dumps(whole_summary.__dict__, indent=1, sort_keys=True) + "\n").encode(),
     }

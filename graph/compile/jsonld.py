@@ -16,13 +16,13 @@ object as the published one, so ``{"@type": "skg:ArmsTransfer"}`` frames the tra
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
-
-import pyoxigraph as ox
+from typing import Iterable, Iterator
 
 from graph.model.resources import ontology_dir
 
-__all__ = ["context", "compact_iri", "write_jsonld", "CONTEXT_FILE"]
+__all__ = ["context", "compact_iri", "write_jsonld", "graph_chunk", "frame", "CONTEXT_FILE"]
 
 CONTEXT_FILE = "context.jsonld"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -55,120 +55,235 @@ def _compact(iri: str, prefixes: list[tuple[str, str]]) -> str:
     return iri
 
 
-def _term(t, cp) -> object:
-    kind = type(t).__name__
-    if kind == "NamedNode":
-        return {"@id": cp(t.value)}
-    if kind == "BlankNode":
-        return {"@id": f"_:{t.value}"}
-    if t.language:
-        return {"@value": t.value, "@language": t.language}
-    if t.datatype.value == _XSD_STRING:
-        return t.value
-    return {"@value": t.value, "@type": cp(t.datatype.value)}
+class _Writer:
+    """Compact JSON-LD written from sorted N-Quads, as bytes: what :func:`write_jsonld` and :func:`graph_chunk`
+    write. A line's terms are read off its text: an IRI's compact form is worked out once per IRI and kept
+    JSON-encoded; a literal's N-Triples escapes are JSON's (pyoxigraph writes ``\\"``, ``\\\\``, ``\\n``,
+    ``\\r``, ``\\t``, ``\\b``, ``\\f`` as ``json.dumps`` does), so its text is copied, but where it has
+    another escape (``\\u``: decoded and encoded again)."""
+
+    #: Terms whose JSON is kept at once (emptied when full: most claims are seen once or twice).
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        ctx = context()["@context"]
+        prefixes = _prefixes(ctx)  # longest namespace first
+        # one match finds the namespace an IRI starts with (the longest: alternatives are tried in order)
+        self.namespaces = re.compile("|".join(f"({re.escape(ns)})" for _, ns in prefixes))
+        self.names = [p for p, _ in prefixes]
+        self.iri_namespaces = re.compile("|".join(f"({re.escape(ns)})" for _, ns in prefixes).encode("utf-8"))
+        self.dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self.quoted = [b""] + [self.dumps(p + ":")[:-1].encode("utf-8") for p, _ in prefixes]  # '"skg:' by group
+        self.values: dict[bytes, bytes] = {}  # an object's N-Triples text -> its JSON value
+        self.keys: dict[bytes, bytes] = {}    # a predicate's N-Triples text -> its key ("@type" for rdf:type)
+        self.types: dict[bytes, bytes] = {}   # a class's N-Triples text -> its compact form, a JSON string
+        self.seen: set[bytes] = set()         # the graphs written so far
+        self.graph: bytes | None = None       # the graph being written
+        self.nodes = 0                        # nodes of that graph written so far
+
+    def head(self) -> bytes:
+        return ('{"@context":' + self.dumps(context()["@context"]) + ',"@graph":[').encode("utf-8")
+
+    def compact(self, iri: str) -> str:
+        """:func:`compact_iri` with the document's context."""
+        m = self.namespaces.match(iri)
+        if m is not None:
+            local = iri[m.end():]
+            if not local.startswith("//"):  # "p://x" would read as an absolute IRI
+                return f"{self.names[m.lastindex - 1]}:{local}"  # type: ignore[operator]
+        return iri
+
+    def id(self, term: bytes) -> bytes:
+        """The JSON string naming a subject, a graph or a class written in N-Triples (``<IRI>`` or ``_:b``).
+        An IRI holds nothing JSON escapes (no ``"``, ``\\``, space or control character: pyoxigraph checks)."""
+        if term[:1] != b"<" or b"\\" in term:  # a blank node; an IRI's \\u escapes (pyoxigraph writes none)
+            text = term.decode("utf-8")
+            if text[:1] == "<":
+                text = self.compact(_unescape(text[1:-1]))
+            return self.dumps(text).encode("utf-8")
+        m = self.iri_namespaces.match(term, 1)
+        if m is not None and term[m.end():m.end() + 2] != b"//":  # "p://x" would read as an absolute IRI
+            return self.quoted[m.lastindex] + term[m.end():len(term) - 1] + b'"'  # type: ignore[index]
+        return b'"' + term[1:len(term) - 1] + b'"'
+
+    def value(self, text: bytes) -> bytes:
+        """The JSON value of an object written in N-Triples: ``{"@id": ...}`` or a literal's."""
+        if len(self.values) >= self.LIMIT:
+            self.values.clear()
+        first = text[:1]
+        if first == b"<" or first == b"_":
+            r = b'{"@id":' + self.id(text) + b"}"
+            self.values[text] = r
+            return r
+        q = text.rindex(b'"')
+        body = text[1:q]
+        if b"\\" in body and _NOT_JSON.search(body):
+            body = self.dumps(_unescape(body.decode("utf-8"))).encode("utf-8")[1:-1]
+        value = b'"' + body + b'"'
+        rest = text[q + 1:]
+        if not rest or rest == _STRING_TYPE:
+            return value
+        if rest[:1] == b"@":
+            language = self.dumps(rest[1:].decode("ascii").lower()).encode()  # (pyoxigraph's tags: lower case)
+            return b'{"@value":' + value + b',"@language":' + language + b"}"
+        if rest[:3] == b"^^<" and rest[-1:] == b">":
+            return b'{"@value":' + value + b',"@type":' + self.id(rest[2:]) + b"}"
+        raise ValueError(f"not an N-Triples term: {text[:200]!r}")
+
+    def key(self, predicate: bytes) -> bytes:
+        r = self.keys[predicate] = b'"@type"' if predicate == _RDF_TYPE_NT else self.id(predicate)
+        return r
+
+    def pieces(self, blocks: Iterable[list[bytes]]) -> Iterator[bytes]:
+        """The document's items for N-Quads lines (``blocks`` of lines, each without its new line, every one
+        naming its graph, grouped by graph and, within a graph, by subject, as sorted N-Quads are), a node
+        (or a graph's opening) at a time; after the last line, :meth:`close` ends the graph open."""
+        keys, values, types, value, key = self.keys, self.values, self.types, self.value, self.key
+        type_key = b'"@type"'
+        subject = None
+        node: dict[bytes, list[bytes]] = {}
+        sid = b""
+        tail, cut = b"\n", 0  # the current graph's name, as every line of it ends (" <graph> .")
+        for lines in blocks:
+            for line in lines:
+                if not line.endswith(tail):  # another graph (its name: the line's last term)
+                    g = line.rindex(b" ", 0, len(line) - 2)
+                    tail, cut = line[g:], len(line) - g
+                    if node:
+                        yield self._node(sid, node)
+                        node = {}
+                    subject = None
+                    yield from self._graph(line[g + 1:len(line) - 2])
+                s, p, o = line.split(b" ", 2)  # (a subject and a predicate hold no space)
+                o = o[:len(o) - cut]
+                if s != subject:
+                    if node:
+                        yield self._node(sid, node)
+                        node = {}
+                    subject = s
+                    sid = self.id(s)
+                k = keys.get(p) or key(p)
+                if k is type_key:
+                    if o[0] == 60:  # (60: "<")
+                        v = types.get(o)
+                        if v is None:
+                            v = types[o] = self.id(o)
+                    else:  # (a literal or a blank node as a class: rdf:type's own key)
+                        k = self.dumps(self.compact(_RDF_TYPE)).encode("utf-8")
+                        v = value(o)
+                else:
+                    v = values.get(o) or value(o)
+                vs = node.get(k)
+                if vs is None:
+                    node[k] = [v]
+                else:
+                    vs.append(v)
+        if node:
+            yield self._node(sid, node)
+
+    def _node(self, sid: bytes, node: dict[bytes, list[bytes]]) -> bytes:
+        text = b'{"@id":' + sid + b"," + b",".join([k + b":[" + b",".join(v) + b"]" for k, v in node.items()]) + b"}"
+        self.nodes += 1
+        return text if self.nodes == 1 else b"," + text
+
+    def _graph(self, graph: bytes) -> Iterator[bytes]:
+        name = self.id(graph)
+        if graph in self.seen:
+            raise ValueError(f"the quads of graph {name.decode()} are not together")
+        first = self.graph is None
+        if not first:
+            yield b"]}"
+        self.seen.add(graph)
+        self.graph, self.nodes = graph, 0
+        yield (b"" if first else b",") + b'{"@id":' + name + b',"@graph":['
+
+    def close(self) -> bytes:
+        """What ends the graph open (if any)."""
+        return b"]}" if self.graph is not None else b""
 
 
-def write_jsonld(quads, out) -> None:
-    """Write compact JSON-LD of pyoxigraph ``quads`` to the binary file ``out``, node by node.
+_RDF_TYPE_NT = f"<{_RDF_TYPE}>".encode()
+_STRING_TYPE = f"^^<{_XSD_STRING}>".encode()
+_NOT_JSON = re.compile(rb'\\[^tbnrf"\\]')  # an escape of N-Triples that JSON writes otherwise (\\u, \\U, \\')
+_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))', re.S)
+_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(text: str) -> str:
+    """The text of an N-Triples string or IRI with its escapes decoded."""
+    def one(m: re.Match) -> str:
+        if m.group(3) is not None:
+            return _ECHAR.get(m.group(3), m.group(0))
+        return chr(int(m.group(1) or m.group(2), 16))
+
+    return _ESCAPE.sub(one, text)
+
+
+def lines_of(blocks: Iterable[bytes]) -> Iterator[list[bytes]]:
+    """The lines (without their new line) of ``blocks`` of N-Quads, a list of them a block (a line may be cut
+    between two blocks)."""
+    rest = b""
+    for block in blocks:
+        data = rest + block if rest else block
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if cut > 1:
+            lines = data[:cut - 1].split(b"\n")
+            yield [line for line in lines if line] if b"\n\n" in data[:cut] else lines
+    if rest.strip():
+        yield [rest.strip()]
+
+
+def write_jsonld(blocks: Iterable[bytes], out) -> None:
+    """Write compact JSON-LD of sorted N-Quads (``blocks`` of their bytes, in order) to the binary file ``out``,
+    node by node.
 
     The quads must come grouped by graph and, within a graph, by subject, as sorted N-Quads do
     (what a build writes): each node is written when its subject's quads end, so only one node is
     held at a time. The bytes are those of ``json.dumps`` of the whole document (compact
-    separators, UTF-8): sorted quads give the same bytes.
+    separators, UTF-8), with its keys in the order of the quads (``tests/test_jsonld.py`` checks this
+    against the document made whole from pyoxigraph's quads).
 
     Raises
     ------
     ValueError
-        When a graph's quads come in two groups.
+        When a graph's quads come in two groups, or a line is not N-Quads as pyoxigraph writes them.
     """
-    ctx = context()["@context"]
-    prefixes = _prefixes(ctx)  # sorted once, not for each IRI
-    cache: dict[str, str] = {}
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-    def cp(iri: str) -> str:
-        r = cache.get(iri)
-        if r is None:
-            r = cache[iri] = _compact(iri, prefixes)
-        return r
-
-    parts: list[str] = ['{"@context":', dumps(ctx), ',"@graph":[']
+    writer = _Writer()
+    buf = [writer.head()]
     size = 0
-    seen: set[str] = set()
-    gname: str | None = None
-    node: dict | None = None
-    items = 0  # items of the document's @graph written so far
-    nodes = 0  # nodes of the current graph written so far
-
-    def emit(text: str) -> None:
-        nonlocal size
-        parts.append(text)
-        size += len(text)
+    for piece in writer.pieces(lines_of(blocks)):
+        buf.append(piece)
+        size += len(piece)
         if size > 1 << 20:
-            out.write("".join(parts).encode("utf-8"))
-            parts.clear()
+            out.write(b"".join(buf))
+            buf.clear()
             size = 0
+    buf.append(writer.close() + b"]}\n")
+    out.write(b"".join(buf))
 
-    def end_node() -> None:
-        nonlocal node, nodes, items
-        if node is None:
-            return
-        if gname == "@default":
-            emit(("," if items else "") + dumps(node))
-            items += 1
-        else:
-            emit(("," if nodes else "") + dumps(node))
-            nodes += 1
-        node = None
 
-    def end_graph() -> None:
-        end_node()
-        if gname is not None and gname != "@default":
-            emit("]}")
+def frame() -> tuple[bytes, bytes, bytes]:
+    """The head, the separator of graphs and the tail of the document (what :func:`graph_chunk` goes between)."""
+    return _Writer().head(), b",", b"]}\n"
 
-    named_node, blank_node = ox.NamedNode, ox.BlankNode
-    last_g: object = None
-    last_s: object = None
-    for q in quads:
-        g = q.graph_name
-        if g != last_g:  # (pyoxigraph's terms compare by value)
-            last_g, last_s = g, None
-            name = "@default" if type(g).__name__ == "DefaultGraph" else (
-                f"_:{g.value}" if type(g) is blank_node else cp(g.value))
-            if name != gname:
-                end_graph()
-                if name in seen:
-                    raise ValueError(f"the quads of graph {name} are not together")
-                seen.add(name)
-                gname, nodes = name, 0
-                if name != "@default":
-                    emit(("," if items else "") + '{"@id":' + dumps(name) + ',"@graph":[')
-                    items += 1
-        s = q.subject
-        if s != last_s:
-            last_s = s
-            sid = f"_:{s.value}" if type(s) is blank_node else cp(s.value)
-            if node is None or node["@id"] != sid:
-                end_node()
-                node = {"@id": sid}
-        assert node is not None
-        p = q.predicate.value
-        o = q.object
-        if type(o) is named_node:
-            iri = o.value
-            c = cache.get(iri)
-            if c is None:
-                c = cp(iri)
-            if p == _RDF_TYPE:
-                node.setdefault("@type", []).append(c)
-                continue
-            value: object = {"@id": c}
-        else:
-            value = _term(o, cp)
-        key = cache.get(p)
-        if key is None:
-            key = cp(p)
-        node.setdefault(key, []).append(value)
-    end_graph()
-    emit("]}\n")
-    out.write("".join(parts).encode("utf-8"))
+
+def graph_chunk(blocks: Iterable[bytes], out) -> int:
+    """Write the item of the document's ``@graph`` for one named graph (``{"@id": graph, "@graph": [...]}``),
+    its sorted N-Quads given as ``blocks`` of bytes, to ``out``; return its length."""
+    writer = _Writer()
+    buf: list[bytes] = []
+    size = length = 0
+    for piece in writer.pieces(lines_of(blocks)):
+        buf.append(piece)
+        size += len(piece)
+        if size > 1 << 20:
+            data = b"".join(buf)
+            out.write(data)
+            length += len(data)
+            buf.clear()
+            size = 0
+    buf.append(writer.close())
+    data = b"".join(buf)
+    out.write(data)
+    return length + len(data)

@@ -7,8 +7,9 @@ triples sorted and once. The outputs are then made from the spool, never from th
 memory (and the spool is removed once the N-Quads are written):
 
 - N-Quads: the graphs' byte ranges copied in the order of their names (:func:`write_nquads`);
-- TriG and JSON-LD: the N-Quads file parsed as a stream by pyoxigraph and written as it is read
-  (:func:`write_trig`; :func:`graph.compile.jsonld.write_jsonld`);
+- TriG: the N-Quads file parsed as a stream by pyoxigraph and written as it is read (:func:`write_trig`);
+- JSON-LD: written from the N-Quads lines as they are read (:mod:`graph.compile.jsonld`: its terms read off
+  their N-Triples text, never made into pyoxigraph's objects, which took half its time);
 - Turtle (every named graph merged, each triple once): the graphs of the N-Quads file, each sorted
   there, merged and streamed through pyoxigraph's Turtle writer (:mod:`graph.compile.merged`).
 
@@ -305,30 +306,32 @@ def graph_bytes(nquads: Path, part: Part) -> bytes:
 
 
 def _document(fmt: str, data: bytes) -> bytes:
-    """The whole ``fmt`` document of the N-Quads ``data``, as :func:`write_trig` and
-    :func:`graph.compile.jsonld.write_jsonld` write it."""
-    quads = ox.parse(data, format=ox.RdfFormat.N_QUADS)
-    if fmt == "trig":
-        return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=_prefixes()) or b""
-    from graph.compile.jsonld import write_jsonld
-
-    buf = io.BytesIO()
-    write_jsonld(quads, buf)
-    return buf.getvalue()
+    """The whole TriG document of the N-Quads ``data``, as :func:`write_trig` writes it (``fmt``: ``trig``; the
+    JSON-LD is written graph by graph, :func:`graph.compile.jsonld.graph_chunk`)."""
+    assert fmt == "trig"
+    return ox.serialize(ox.parse(data, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
+                        prefixes=_prefixes()) or b""
 
 
 def _frame(fmt: str) -> tuple[bytes, bytes, bytes]:
     """The head, separator and tail of the chunked output ``fmt``."""
+    if fmt == "json-ld":
+        from graph.compile import jsonld
+
+        return jsonld.frame()
     sample = b"<https://w3id.org/serbia-kg/x> <https://w3id.org/serbia-kg/x> <https://w3id.org/serbia-kg/x> " \
              b"<https://w3id.org/serbia-kg/graph/x> .\n"
-    doc = _document(fmt, sample)
-    if fmt == "trig":  # the prefixes, then the graphs
-        head = doc[:doc.index(b"\n", doc.rindex(b"@prefix ")) + 1]
-        return head, b"", b""
-    return doc[:doc.index(b'{"@id":', doc.index(b',"@graph":['))], b",", b"]}\n"
+    doc = _document(fmt, sample)  # the prefixes, then the graphs
+    return doc[:doc.index(b"\n", doc.rindex(b"@prefix ")) + 1], b"", b""
 
 
 def _chunk(fmt: str, data: bytes, frame: tuple[bytes, bytes, bytes]) -> bytes:
+    if fmt == "json-ld":  # written graph by graph
+        from graph.compile import jsonld
+
+        buf = io.BytesIO()
+        jsonld.graph_chunk([data], buf)
+        return buf.getvalue()
     doc = _document(fmt, data)
     head, _, tail = frame
     if not (doc.startswith(head) and doc.endswith(tail)):
@@ -385,15 +388,14 @@ def _blocks(path: Path, part: Part, size: int = _BLOCK) -> Iterator[bytes]:
 def _chunk_to(fmt: str, nquads: Path, part: Part, frame: tuple[bytes, bytes, bytes], out: HashingWriter) -> int:
     """Write one graph's chunk (what :func:`_chunk` gives) to ``out`` as it is made, its N-Quads read from
     the file as a stream (a graph of millions of triples is not held); return its length."""
+    if fmt == "json-ld":  # written graph by graph
+        from graph.compile import jsonld
+
+        return jsonld.graph_chunk(_blocks(nquads, part), out)
     head, _, tail = frame
     trimmed = _Trimmed(out, head, tail)
     quads = ox.parse(_Reader(_blocks(nquads, part)).stream(), format=ox.RdfFormat.N_QUADS)
-    if fmt == "trig":
-        ox.serialize(quads, cast(IO[bytes], trimmed), format=ox.RdfFormat.TRIG, prefixes=_prefixes())
-    else:
-        from graph.compile.jsonld import write_jsonld
-
-        write_jsonld(quads, trimmed)
+    ox.serialize(quads, cast(IO[bytes], trimmed), format=ox.RdfFormat.TRIG, prefixes=_prefixes())
     return trimmed.close()
 
 
