@@ -167,8 +167,8 @@ def write_full(nquads: Path, parts: Iterable[Part], out: HashingWriter, path: Pa
     """Turtle of every triple of the N-Quads file once, sorted, streamed into ``out`` (the file ``path``).
     Returns the triples and the file's :class:`Index` (``None`` when the file's blocks cannot be told apart)."""
     merged = _Merged(nquads, parts)
-    ox.serialize(ox.parse(_Reader(iter(merged)).stream(), format=ox.RdfFormat.N_TRIPLES), cast(IO[bytes], out),
-                 format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
+    triples = ox.parse(_Reader(iter(merged)).stream(), format=ox.RdfFormat.N_TRIPLES, lenient=True)  # (serialize.py)
+    ox.serialize(triples, cast(IO[bytes], out), format=ox.RdfFormat.TURTLE, prefixes=_prefixes())
     out.flush()
     starts = _block_starts(path)
     subjects = merged.subjects
@@ -209,7 +209,7 @@ def write_spliced(previous: Path, index: Index, changed: list[tuple[bytes, bytes
         old_text = [_read(fh, starts[i], starts[i + 1]) for i in found]
     # every touched subject's triples before, each with how many graphs held it
     held: dict[bytes, int] = {}
-    for t in ox.parse(head + b"".join(old_text), format=ox.RdfFormat.TURTLE):
+    for t in ox.parse(head + b"".join(old_text), format=ox.RdfFormat.TURTLE, lenient=True):
         line = _nt(t)
         held[line] = index.shared.get(line, 1)
     count = index.triples
@@ -261,8 +261,9 @@ def _blocks(triples: list[bytes], head: bytes) -> dict[bytes, bytes]:
     """Each subject's Turtle block of the sorted N-Triples ``triples``."""
     if not triples:
         return {}
-    doc = ox.serialize(ox.parse(b"".join(t + b" .\n" for t in triples), format=ox.RdfFormat.N_TRIPLES),
-                       format=ox.RdfFormat.TURTLE, prefixes=_prefixes()) or b""
+    lines = b"".join(t + b" .\n" for t in triples)
+    doc = ox.serialize(ox.parse(lines, format=ox.RdfFormat.N_TRIPLES, lenient=True), format=ox.RdfFormat.TURTLE,
+                       prefixes=_prefixes()) or b""
     if not doc.startswith(head):
         raise Mismatch("the Turtle writer's prefixes differ from the previous file's")
     body = doc[len(head):]

@@ -7,11 +7,15 @@ triples sorted and once. The outputs are then made from the spool, never from th
 memory (and the spool is removed once the N-Quads are written):
 
 - N-Quads: the graphs' byte ranges copied in the order of their names (:func:`write_nquads`);
-- TriG: the N-Quads file parsed as a stream by pyoxigraph and written as it is read (:func:`write_trig`);
+- TriG: each graph's N-Quads parsed by pyoxigraph and written as they are read (:func:`write_chunked`);
 - JSON-LD: written from the N-Quads lines as they are read (:mod:`graph.compile.jsonld`: its terms read off
   their N-Triples text, never made into pyoxigraph's objects, which took half its time);
 - Turtle (every named graph merged, each triple once): the graphs of the N-Quads file, each sorted
   there, merged and streamed through pyoxigraph's Turtle writer (:mod:`graph.compile.merged`).
+
+The outputs read the build's own N-Quads, every term of which was checked when it was made (a source's
+through pyoxigraph's terms, and parsed again by shacl-rust; the derived graphs' made of those): pyoxigraph
+parses them ``lenient`` (without checking each IRI again, which took half its parsing time).
 
 Each graph's triples sorted, graphs in order of their names: the same inputs give byte-identical
 files, the same bytes the in-memory compilation gives (:meth:`graph.compile.build.Compilation.nquads_text`).
@@ -32,8 +36,8 @@ import pyoxigraph as ox
 
 from graph.model.terms import PREFIXES
 
-__all__ = ["Part", "write_slice", "SortedGraph", "write_nquads", "write_trig",
-           "quads_of", "HashingWriter", "FORMATS", "CHUNKED", "write_chunked", "graph_bytes",
+__all__ = ["Part", "write_slice", "SortedGraph", "write_nquads", "HashingWriter", "FORMATS", "CHUNKED",
+           "write_chunked", "graph_bytes",
            "nquads_layout"]
 
 #: Output formats (the names rdflib gives them) -> pyoxigraph's format names.
@@ -235,14 +239,6 @@ def nquads_layout(parts: Iterable[Part], name: str) -> list[Part]:
     return written
 
 
-def write_trig(nquads: Path, out: HashingWriter) -> None:
-    """TriG of the N-Quads file ``nquads`` (the project's prefixes), streamed; it ends with a new line."""
-    ox.serialize(ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS), cast(IO[bytes], out),
-                 format=ox.RdfFormat.TRIG, prefixes=_prefixes())
-    if out.last != b"\n":
-        out.write(b"\n")
-
-
 class _Reader(io.RawIOBase):
     """A binary file read from an iterator of lines (or blocks of whole lines): what pyoxigraph's parser
     reads, through :meth:`stream`.
@@ -282,11 +278,6 @@ class _Reader(io.RawIOBase):
 _READ = 1 << 20
 
 
-def quads_of(nquads: Path) -> Iterator:
-    """The quads of an N-Quads file, read as a stream."""
-    return ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-
-
 # --- outputs made of one chunk per named graph (TriG, JSON-LD): what an incremental build reuses --------
 
 #: The outputs written graph by graph: each is a head, one chunk per named graph (in the order of
@@ -306,10 +297,10 @@ def graph_bytes(nquads: Path, part: Part) -> bytes:
 
 
 def _document(fmt: str, data: bytes) -> bytes:
-    """The whole TriG document of the N-Quads ``data``, as :func:`write_trig` writes it (``fmt``: ``trig``; the
+    """The whole TriG document of the N-Quads ``data`` (``fmt``: ``trig``; the
     JSON-LD is written graph by graph, :func:`graph.compile.jsonld.graph_chunk`)."""
     assert fmt == "trig"
-    return ox.serialize(ox.parse(data, format=ox.RdfFormat.N_QUADS), format=ox.RdfFormat.TRIG,
+    return ox.serialize(ox.parse(data, format=ox.RdfFormat.N_QUADS, lenient=True), format=ox.RdfFormat.TRIG,
                         prefixes=_prefixes()) or b""
 
 
@@ -394,7 +385,7 @@ def _chunk_to(fmt: str, nquads: Path, part: Part, frame: tuple[bytes, bytes, byt
         return jsonld.graph_chunk(_blocks(nquads, part), out)
     head, _, tail = frame
     trimmed = _Trimmed(out, head, tail)
-    quads = ox.parse(_Reader(_blocks(nquads, part)).stream(), format=ox.RdfFormat.N_QUADS)
+    quads = ox.parse(_Reader(_blocks(nquads, part)).stream(), format=ox.RdfFormat.N_QUADS, lenient=True)
     ox.serialize(quads, cast(IO[bytes], trimmed), format=ox.RdfFormat.TRIG, prefixes=_prefixes())
     return trimmed.close()
 
