@@ -108,3 +108,38 @@ def test_validate_command_takes_either_engine(tmp_path):
         assert result.exit_code == 0 and result.output.startswith("valid: 1 source(s), 65 claims"), result.output
     result = CliRunner().invoke(main, ["validate", "--sources", str(SEED_CORPUS), "--shacl-engine", "jena"])
     assert result.exit_code == 2 and "'jena' is not one of" in result.output
+
+
+@pytest.mark.slow
+def test_a_slice_checked_without_the_triples_no_shape_reads_gets_the_same_verdicts(seed_compilation):
+    """What the build gives the engine (graph.compile.validation.slice_results): a slice's triples whose
+    predicate is on no shape's path (where an evidence's words lie in the text) are left out; on the seed
+    and on every fault put into it, the verdicts are those of the whole."""
+    from graph.compile.validation import read_predicates
+
+    read = read_predicates()
+    assert read is not None
+    lines = sorted(seed_compilation.triple_set())
+    left_out = [t for t in lines if t.split(" ", 2)[1] not in read]
+    assert any("<http://www.w3.org/ns/oa#start>" in t for t in left_out)
+    for name, case in {"as built": lines, **_faults(lines)}.items():
+        whole = shapes.check_ntriples("".join(f"{t} .\n" for t in case), engine="shacl-rust")
+        read_only = [t for t in case if t.split(" ", 2)[1] in read]
+        assert shapes.check_ntriples("".join(f"{t} .\n" for t in read_only), engine="shacl-rust") == whole, name
+
+
+def test_the_predicates_the_shapes_read_are_every_step_of_every_path():
+    """Read off the shapes, not listed by hand: every IRI on an sh:path (a sequence's steps too), with
+    rdf:type and rdfs:subClassOf, and nothing else."""
+    from rdflib import RDF, RDFS, URIRef
+    from rdflib.collection import Collection
+    from rdflib.namespace import SH
+
+    from graph.compile.validation import read_predicates
+    from graph.model.resources import shapes_graph
+
+    g = shapes_graph()
+    steps = set()
+    for path in g.objects(None, SH.path):
+        steps.update([path] if isinstance(path, URIRef) else Collection(g, path))
+    assert read_predicates() == {f"<{x}>" for x in steps | {RDF.type, RDFS.subClassOf}}
