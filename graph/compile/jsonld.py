@@ -268,10 +268,18 @@ def frame() -> tuple[bytes, bytes, bytes]:
     return _Writer().head(), b",", b"]}\n"
 
 
+@lru_cache(maxsize=1)
+def _chunk_writer() -> _Writer:
+    return _Writer()
+
+
 def graph_chunk(blocks: Iterable[bytes], out) -> int:
     """Write the item of the document's ``@graph`` for one named graph (``{"@id": graph, "@graph": [...]}``),
-    its sorted N-Quads given as ``blocks`` of bytes, to ``out``; return its length."""
-    writer = _Writer()
+    its sorted N-Quads given as ``blocks`` of bytes, to ``out``; return its length. (The terms' JSON worked out
+    for one graph is kept for the next: a build's graphs name the same entities and classes.)"""
+    writer = _chunk_writer()
+    writer.seen.clear()
+    writer.graph, writer.nodes = None, 0
     buf: list[bytes] = []
     size = length = 0
     for piece in writer.pieces(lines_of(blocks)):
