@@ -37,27 +37,29 @@ class GraphSummary(NamedTuple):
 
 
 def summarise(graph: str, data: bytes) -> GraphSummary:
-    """The :class:`GraphSummary` of one graph (its IRI, no brackets) from its sorted N-Quads ``data``."""
-    text = data.decode("utf-8")
-    meta = _lines_starting(text, "<" + str(SOURCE))
+    """The :class:`GraphSummary` of one graph (its IRI, no brackets) from its sorted N-Quads ``data`` (read as
+    bytes: only the lines kept are decoded)."""
+    source = ("<" + str(SOURCE)).encode("utf-8")
+    meta = _lines_starting(data, source)
     if graph == str(GRAPH.ontology):
-        meta += [line for line in text.splitlines() if f"<{_DCT}license>" in line and not line.startswith(
-            "<" + str(SOURCE))]
-    return GraphSummary(text.count("\n"), text.startswith(f"<{ENTITY}serbia> ") or f"\n<{ENTITY}serbia> " in text,
-                        tuple(meta))
+        licence = f"<{_DCT}license>".encode("utf-8")
+        meta += [line for line in data.splitlines() if licence in line and not line.startswith(source)]
+    serbia = f"<{ENTITY}serbia> ".encode("utf-8")
+    return GraphSummary(data.count(b"\n"), data.startswith(serbia) or b"\n" + serbia in data,
+                        tuple(line.decode("utf-8") for line in meta))
 
 
-def _lines_starting(text: str, start: str) -> list[str]:
-    """The lines of ``text`` that start with ``start``, in order (found by ``str.find``: a regular
+def _lines_starting(text: bytes, start: bytes) -> list[bytes]:
+    """The lines of ``text`` that start with ``start``, in order (found by ``bytes.find``: a regular
     expression anchored at every line's start read each graph's text at about 100 MB/s; at 1M triples 2 s)."""
-    found: list[str] = []
-    newline = -1 if text.startswith(start) else text.find("\n" + start)  # the new line before the next one
+    found: list[bytes] = []
+    newline = -1 if text.startswith(start) else text.find(b"\n" + start)  # the new line before the next one
     if newline < 0 and not text.startswith(start):
         return found
     while True:
-        end = text.find("\n", newline + 1)
+        end = text.find(b"\n", newline + 1)
         found.append(text[newline + 1:] if end < 0 else text[newline + 1:end])
-        newline = text.find("\n" + start, end) if end >= 0 else -1
+        newline = text.find(b"\n" + start, end) if end >= 0 else -1
         if newline < 0:
             return found
 
