@@ -598,3 +598,20 @@ def test_outputs_are_flushed_to_the_disk_together_and_an_error_is_raised(tmp_pat
     with pytest.raises(FileNotFoundError):
         flushing.join()
     flushing.join()  # (an error is raised once)
+
+
+def test_the_subjects_of_sorted_n_quads_are_each_line_s_first_term_once_in_order():
+    """delta.subject_list matches a subject's run of lines at once; it gives what reading each line gives, on
+    subjects that begin alike (<a>, <ab>), blank nodes, literals with spaces and new lines escaped, and a last
+    line without its new line."""
+    import random
+
+    from graph.compile import delta
+
+    rng = random.Random(3)
+    subjects = ["<a>", "<ab>", "<a#x>", "_:b1", "<https://w3id.org/serbia-kg/claim/1>", "<b>"]
+    lines = sorted({f'{rng.choice(subjects)} <p{rng.randrange(3)}> "v {rng.randrange(9)}\\n" <g> .'
+                    for _ in range(200)})
+    for data in ("\n".join(lines) + "\n", "\n".join(lines), lines[0], ""):
+        expected = list(dict.fromkeys(line.split(" ")[0].encode() for line in data.splitlines()))
+        assert delta.subject_list(data.encode()) == expected

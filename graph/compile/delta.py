@@ -90,8 +90,13 @@ def _lines_from(data: bytes, lo: int, hi: int) -> Iterator[tuple[int, bytes]]:
 
 
 def subject_list(data: bytes) -> list[bytes]:
-    """The subjects of the sorted N-Quads ``data``, in order, each once."""
-    return list(dict.fromkeys([data[:data.index(b" ")], *re.findall(rb"\n([^ \n]+) ", data)])) if data else []
+    """The subjects of the sorted N-Quads ``data``, in order, each once (a subject's run of lines matched at
+    once: one match a subject, not a line)."""
+    return list(dict.fromkeys(_SUBJECT_RUN.findall(data)))
+
+
+#: A subject's lines: its first line, then every line that starts with the same subject.
+_SUBJECT_RUN = re.compile(rb"([^ \n]+) [^\n]*(?:\n|$)(?:\1 [^\n]*(?:\n|$))*")
 
 
 def patch_lines(data: bytes, prefixes: Iterable[bytes], belongs: Callable[[bytes], bool],
