@@ -54,8 +54,10 @@ class Index:
 
 
 def _lines_of(fd: int, part: Part, chunk: int = 1 << 14) -> Iterator[list[bytes]]:
-    """One graph of an N-Quads file (sorted there) as N-Triples, in lists of whole lines (each
-    ``s p o .``, without its new line): the graph's name cut off every line of a block at once."""
+    """One graph of an N-Quads file (sorted there) as its triples, in lists of them (each ``s p o``, the text
+    of an N-Triples line without its `` .``): a block split where each line ends, at its graph's name (the
+    text `` <graph> .`` and a new line, which a line holds only at its end: a literal's new line is escaped).
+    A triple sorts as its line does (no term of a triple ends where another goes on with a space or less)."""
     tail = b" " + part.graph.encode("utf-8") + b" .\n"
     pos, end, rest, count = part.offset, part.offset + part.length, b"", 0
     while pos < end:
@@ -63,12 +65,9 @@ def _lines_of(fd: int, part: Part, chunk: int = 1 << 14) -> Iterator[list[bytes]
         if not data:
             raise OSError(f"{part.file} is shorter than expected")
         pos += len(data)
-        data = rest + data
-        cut = data.rfind(b"\n") + 1
-        rest = data[cut:]
-        if cut:
-            lines = data[:cut].replace(tail, b" .\n").split(b"\n")
-            lines.pop()
+        lines = (rest + data).split(tail)
+        rest = lines.pop()  # (what follows the last whole line)
+        if lines:
             count += len(lines)
             yield lines
     if rest or count != part.triples:
@@ -115,7 +114,7 @@ class _Merged:
                 else:
                     end = len(lines)
                 if lines[pos] == previous:  # a triple another graph held too (a graph holds it once)
-                    key = lines[pos][:-2]
+                    key = lines[pos]
                     shared[key] = shared.get(key, 1) + 1
                     pos += 1
                 if pos < end:
@@ -129,7 +128,7 @@ class _Merged:
                         at = bisect.bisect_left(lines, s + b"!", at + 1, end)
                     previous = lines[end - 1]
                     self.triples += end - pos
-                    yield b"\n".join(lines[pos:end]) + b"\n"
+                    yield b" .\n".join(lines[pos:end]) + b" .\n"
                 if end < len(lines):
                     heapq.heapreplace(heap, (lines[end], i, end, lines, blocks))
                 else:
