@@ -37,10 +37,44 @@ _COMMON = {"id", "type", "quote", "note"} | yamlfile.META
 RDF_TYPE, PROV_DERIVED = RDF.type, PROV.wasDerivedFrom
 QB_DATASET, QB_DATA_SET, QB_STRUCTURE = QB.dataSet, QB.DataSet, QB.structure
 XSD_COUNT, XSD_DECIMAL, XSD_YEAR = XSD.nonNegativeInteger, XSD.decimal, XSD.gYear
+SKG_CLAIM_ID, SKG_EVIDENCE, SKG_OBSERVATION = SKG.claimId, SKG.evidence, SKG.Observation
 # the evidence's terms, made once (``OA`` is an open rdflib Namespace: each use of ``OA.exact`` makes the IRI again)
 (OA_RESOURCE, OA_SOURCE, OA_SELECTOR, OA_QUOTE, OA_EXACT, OA_PREFIX, OA_SUFFIX, OA_POSITION, OA_START,
  OA_END) = (OA.SpecificResource, OA.hasSource, OA.hasSelector, OA.TextQuoteSelector, OA.exact, OA.prefix, OA.suffix,
            OA.TextPositionSelector, OA.start, OA.end)
+
+
+_NEW = str.__new__
+
+
+def _text(value: str) -> Literal:
+    """``Literal(value)`` for a text: the same term, its four slots set as rdflib's constructor sets them for a
+    ``str`` (no language, no datatype, the text as its value), without that constructor's casts and checks
+    (some 3 µs a literal; a claim has four texts of its own: its id and its quote's exact words, prefix and
+    suffix). tests/test_fast_terms.py compares every slot with rdflib's."""
+    if value.__class__ is not str:
+        return Literal(value)
+    lit = _NEW(Literal, value)
+    lit._language = lit._datatype = lit._ill_typed = None
+    lit._value = value
+    return lit
+
+
+def _count(value: int) -> Literal:
+    """``Literal(value, datatype=XSD.nonNegativeInteger)`` for an ``int`` from 0, as :func:`_text` (a quote's
+    offsets)."""
+    if value.__class__ is not int or value < 0:
+        return Literal(value, datatype=XSD_COUNT)
+    lit = _NEW(Literal, str(value))
+    lit._language = lit._ill_typed = None
+    lit._datatype = XSD_COUNT
+    lit._value = value
+    return lit
+
+
+def _iri(value: str) -> URIRef:
+    """``URIRef(value)`` for an IRI known to be valid (rdflib's constructor checks its characters again)."""
+    return _NEW(URIRef, value)
 
 
 @dataclass
@@ -114,10 +148,10 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
     digest = hashlib.sha256(json.dumps([source.id, ctype.name, sorted(
         (k, sorted(v)) for k, v in canonical.items())], ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
     iri = CLAIM[digest]
-    triples = [(iri, RDF_TYPE, ctype.rdf_class), (iri, SKG.claimId, Literal(cid)),
+    triples = [(iri, RDF_TYPE, ctype.rdf_class), (iri, SKG_CLAIM_ID, _text(cid)),
                (iri, PROV_DERIVED, source.iri), *_evidence_triples(iri, source, selector)]
     triples.extend((iri, p, o) for p, o in body)
-    if ctype.rdf_class == SKG.Observation:  # the Data Cube: the source is the observation's data set
+    if ctype.rdf_class == SKG_OBSERVATION:  # the Data Cube: the source is the observation's data set
         triples += [(iri, QB_DATASET, source.iri), (source.iri, RDF_TYPE, QB_DATA_SET),
                     (source.iri, QB_STRUCTURE, SKG.SeriesStructure)]
     triples.extend(_delivery_triples(iri, deliveries))
@@ -204,20 +238,21 @@ def _located(raw: dict, cid: str, quote: str, source: Source) -> Any:
 
 def _evidence_triples(iri: URIRef, source: Source, selector: Any) -> list[tuple]:
     """The claim's evidence: the source, and the quote's text and position selectors (Web Annotation)."""
-    evidence, qsel, psel = URIRef(f"{iri}#evidence"), URIRef(f"{iri}#quote"), URIRef(f"{iri}#position")
+    # the claim's IRI (CLAIM and a digest's hex digits) and these suffixes make valid IRIs
+    evidence, qsel, psel = _iri(f"{iri}#evidence"), _iri(f"{iri}#quote"), _iri(f"{iri}#position")
     return [
-        (iri, SKG.evidence, evidence),
+        (iri, SKG_EVIDENCE, evidence),
         (evidence, RDF_TYPE, OA_RESOURCE),
         (evidence, OA_SOURCE, source.iri),
         (evidence, OA_SELECTOR, qsel),
         (evidence, OA_SELECTOR, psel),
         (qsel, RDF_TYPE, OA_QUOTE),
-        (qsel, OA_EXACT, Literal(selector.exact)),
-        (qsel, OA_PREFIX, Literal(selector.prefix)),
-        (qsel, OA_SUFFIX, Literal(selector.suffix)),
+        (qsel, OA_EXACT, _text(selector.exact)),
+        (qsel, OA_PREFIX, _text(selector.prefix)),
+        (qsel, OA_SUFFIX, _text(selector.suffix)),
         (psel, RDF_TYPE, OA_POSITION),
-        (psel, OA_START, Literal(selector.start, datatype=XSD_COUNT)),
-        (psel, OA_END, Literal(selector.end, datatype=XSD_COUNT)),
+        (psel, OA_START, _count(selector.start)),
+        (psel, OA_END, _count(selector.end)),
     ]
 
 
