@@ -56,3 +56,14 @@ def test_nt_lines_as_one_by_one():
     expected = [f"{to_oxigraph(s)} {to_oxigraph(p)} {to_oxigraph(o)}" for s, p, o in triples]
     assert nt_lines(triples, nt, terms) == expected
     assert nt_lines(triples, nt, terms) == expected  # every term cached
+
+
+@pytest.mark.parametrize("canonical", [{}, {"b": ["x"], "a": ["z", "y"]}, {"k": TEXTS}, {"date": ["2021"], "ü": ['"']}])
+def test_canonical_text_is_json(canonical):
+    import json
+
+    from graph.compile.claims import _canonical_text
+
+    expected = json.dumps(["src-ü\\\"", "transfer", sorted((k, sorted(v)) for k, v in canonical.items())],
+                          ensure_ascii=False)
+    assert _canonical_text("src-ü\\\"", "transfer", canonical) == expected
