@@ -119,19 +119,23 @@ def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple
     literals = []
     ent = str(ENTITY)
     # rdflib's == (a Python method) on every triple took a third of this: its test (same type, same text) here
-    kind, text = type(claim), str(claim)
+    kind, text, starts = type(claim), str(claim), str.startswith
     for s, p, o in triples:
         if type(s) is not kind or str.__ne__(s, text):  # not the claim's own
             continue
+        # str's startswith: rdflib's Identifier.startswith is a Python method making both texts again; an
+        # object's class tested first: isinstance with rdflib's classes (abc's) is a Python call unless it is theirs
+        oc = o.__class__
+        iri = oc is URIRef or (oc is not Literal and isinstance(o, URIRef))
         if type(p) is not URIRef:  # (not in a compiled claim) rdflib's == makes it equal to no predicate below
-            if isinstance(o, URIRef) and o.startswith(ent):
+            if iri and starts(o, ent):
                 objects.append((sys.intern(str(p)), sys.intern(str(o))))
             continue
         if str.__eq__(p, _TYPE_TEXT):
             cls = sys.intern(str(o))
-        elif isinstance(o, URIRef) and (o.startswith(ent) or str(p) in _KEY_TEXTS):
+        elif iri and (starts(o, ent) or str(p) in _KEY_TEXTS):
             objects.append((sys.intern(str(p)), sys.intern(str(o))))
-        elif isinstance(o, Literal) and str(p) in _DATE_TEXTS:
+        elif (oc is Literal or (not iri and isinstance(o, Literal))) and str(p) in _DATE_TEXTS:
             literals.append((sys.intern(str(p)), str(o)))
         elif str.__eq__(p, _LABEL_TEXT):
             literals.append((sys.intern(str(p)), str(o)))
