@@ -57,8 +57,13 @@ def slice_results(ctx: Context, triples: list[str], engine: str = shapes.DEFAULT
     the registry entries it names; only those whose focus node is one of the slice's own subjects."""
     named = sorted({o for o in (t.split(" ", 2)[2] for t in triples) if o in ctx.by_entity})
     context = ctx.ontology + [t for e in named for t in ctx.by_entity[e]]
+    if engine == "compiled":
+        return _check(context + triples, {t.split(" ", 1)[0] for t in triples}, engine)
+    results = _check(context + triples, None, engine)
+    if not results:  # (most slices: their own subjects not gathered)
+        return results
     own = {t.split(" ", 1)[0] for t in triples}
-    return _check(context + triples, own, engine)
+    return [r for r in results if r.focus.n3() in own]
 
 
 def check_registry(ctx: Context, registry, engine: str = shapes.DEFAULT_ENGINE) -> list[ValidationError]:
