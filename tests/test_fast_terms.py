@@ -67,3 +67,23 @@ def test_canonical_text_is_json(canonical):
     expected = json.dumps(["src-ü\\\"", "transfer", sorted((k, sorted(v)) for k, v in canonical.items())],
                           ensure_ascii=False)
     assert _canonical_text("src-ü\\\"", "transfer", canonical) == expected
+
+
+def test_yaml_scalars_typed_as_the_safe_loader_twice(tmp_path):
+    """graph.model.yamlfile resolves each plain scalar's tag once (kept by its text): read twice, a file's
+    values are the safe loader's (YAML 1.1: yes, on, 0x1f, 1_000, 2021-05-03, .inf, ~ ...)."""
+    import yaml
+
+    from graph.model import yamlfile
+
+    scalars = ["yes", "No", "on", "OFF", "true", "y", "n", "0x1f", "0o17", "017", "1_000", "-3", "+4", "1.5e3",
+               ".inf", "-.Inf", ".nan", "~", "null", "", "2021-05-03", "2021-05-03 10:00:00", "12:30:00", "1:20",
+               "190:20:30", "text", "a b", "0b101", "3.", "'quoted'", '"yes"']
+    text = "values:\n" + "".join(f"  - {s}\n" for s in scalars) + "".join(f"k{i}: {s}\n" for i, s in enumerate(scalars))
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    expected = yaml.safe_load(text)
+    for _ in range(2):
+        got = yamlfile.load(path)
+        got.pop(yamlfile.LINE), got.pop(yamlfile.KEY_LINES)
+        assert got == expected or repr(got) == repr(expected)  # (nan != nan)

@@ -46,9 +46,17 @@ class _LineLoader(_Base):  # type: ignore[misc, valid-type]
         of each first character listed once (the composer asks for every scalar of a file)."""
         if kind is _SCALAR:
             if implicit[0]:
+                found = _RESOLVED.get(value)  # keys and names repeat: each short text resolved once
+                if found is not None:
+                    return found
+                found = self.DEFAULT_SCALAR_TAG
                 for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
                     if regexp.match(value):
-                        return tag
+                        found = tag
+                        break
+                if len(value) <= _RESOLVED_LONGEST and len(_RESOLVED) < _RESOLVED_HELD:
+                    _RESOLVED[value] = found
+                return found
             return self.DEFAULT_SCALAR_TAG
         return super().resolve(kind, value, implicit)
 
@@ -65,6 +73,12 @@ assert not _LineLoader.yaml_path_resolvers, "_LineLoader.resolve assumes no path
 _WILDCARD = list(_LineLoader.yaml_implicit_resolvers.get(None, []))
 _IMPLICIT = {first: list(resolvers) + _WILDCARD for first, resolvers in _LineLoader.yaml_implicit_resolvers.items()
              if first is not None}
+
+
+#: The tags of the plain scalars :meth:`_LineLoader.resolve` resolved (those of at most ``_RESOLVED_LONGEST``
+#: characters, at most ``_RESOLVED_HELD`` of them): a tag depends on the text alone.
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_LONGEST, _RESOLVED_HELD = 100, 200_000
 
 
 def _value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
