@@ -45,6 +45,7 @@ SKG_CLAIM_ID, SKG_EVIDENCE, SKG_OBSERVATION = SKG.claimId, SKG.evidence, SKG.Obs
 
 
 _NEW = str.__new__
+_CLAIM_BASE = str(CLAIM)
 
 
 def _text(value: str) -> Literal:
@@ -138,11 +139,11 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
     body, canonical, deliveries = _fields(raw, cid, ctype, source, registry, concepts)
     selector = _located(raw, cid, quote, source)
     digest = hashlib.sha256(_canonical_text(source.id, ctype.name, canonical).encode("utf-8")).hexdigest()[:20]
-    iri = CLAIM[digest]
+    iri = _iri(_CLAIM_BASE + digest)  # CLAIM[digest], a valid IRI: hex digits
     triples = [(iri, RDF_TYPE, ctype.rdf_class), (iri, SKG_CLAIM_ID, _text(cid)),
                (iri, PROV_DERIVED, source.iri), *_evidence_triples(iri, source, selector)]
     triples += [(iri, p, o) for p, o in body]
-    if ctype.rdf_class == SKG_OBSERVATION:  # the Data Cube: the source is the observation's data set
+    if _facts(ctype)[2]:  # an observation: the Data Cube: the source is the observation's data set
         triples += [(iri, QB_DATASET, source.iri), (source.iri, RDF_TYPE, QB_DATA_SET),
                     (source.iri, QB_STRUCTURE, SKG.SeriesStructure)]
     triples.extend(_delivery_triples(iri, deliveries))
@@ -158,12 +159,22 @@ def _canonical_text(source_id: str, type_name: str, canonical: dict[str, list[st
     """``json.dumps([source_id, type_name, sorted((k, sorted(v)) for k, v in canonical.items())],
     ensure_ascii=False)``, the text a claim's IRI is the digest of, written without the encoder's
     machinery (every item is a text; the keys are distinct). tests/test_fast_terms.py compares them."""
-    fields = ", ".join(f"[{_QUOTED(k)}, [{', '.join(map(_QUOTED, sorted(canonical[k])))}]]" for k in sorted(canonical))
+    fields = ", ".join([f"[{_QUOTED(k)}, [{', '.join(map(_QUOTED, sorted(canonical[k])))}]]"
+                        for k in sorted(canonical)])
     return f"[{_QUOTED(source_id)}, {_QUOTED(type_name)}, [{fields}]]"
 
 
-#: The keys a claim of each type may have, by the type (its name, then the type and the keys).
-_ALLOWED: dict[str, tuple[ClaimType, set]] = {}
+#: By a type's name: the type, the keys its claims may have, and whether its class is skg:Observation.
+_FACTS: dict[str, tuple[ClaimType, set, bool]] = {}
+
+
+def _facts(ctype: ClaimType) -> tuple[ClaimType, set, bool]:
+    """What :data:`_FACTS` holds of ``ctype``, made at its first claim."""
+    known = _FACTS.get(ctype.name)
+    if known is None or known[0] is not ctype:
+        known = _FACTS[ctype.name] = (ctype, _COMMON | {f.key for f in ctype.fields},
+                                      ctype.rdf_class == SKG_OBSERVATION)
+    return known
 
 
 def _checked(raw: Any, source: Source) -> tuple[str, ClaimType, str]:
@@ -178,10 +189,7 @@ def _checked(raw: Any, source: Source) -> tuple[str, ClaimType, str]:
     if ctype is None:
         raise _problem(f"unknown type {raw.get('type')!r}; expected one of {', '.join(CLAIM_TYPES)}",
                        source, raw, cid)
-    known = _ALLOWED.get(ctype.name)
-    if known is None or known[0] is not ctype:
-        known = _ALLOWED[ctype.name] = (ctype, _COMMON | {f.key for f in ctype.fields})
-    allowed = known[1]
+    allowed = _facts(ctype)[1]
     extra = sorted(set(raw) - allowed) if not allowed.issuperset(raw) else None
     if extra:
         raise _problem(f"unknown field(s) {', '.join(map(str, extra))} for a {ctype.name}; allowed: "
@@ -325,7 +333,10 @@ def _node(f: Field, value: Any, source: Source, registry: Registry, concepts: di
     if f.kind in ("entity", "speaker"):
         if not isinstance(value, str):
             raise ValueError(f"expected an entity name, not {value!r}")
-        entity = registry.resolve(value, f.kinds, what=" or ".join(f.kinds))
+        what = _WHAT.get(f.kinds)
+        if what is None:
+            what = _WHAT[f.kinds] = " or ".join(f.kinds)
+        entity = registry.resolve(value, f.kinds, what=what)
         return entity.iri, entity.id
     if f.kind == "concept":
         known = concepts.get(f.scheme or "", set())
@@ -333,7 +344,10 @@ def _node(f: Field, value: Any, source: Source, registry: Registry, concepts: di
             close = difflib.get_close_matches(str(value), sorted(known), n=2)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ValueError(f"'{value}' is not in {f.scheme} (one of {', '.join(sorted(known))}){hint}")
-        return SKV[value], value
+        node = _CONCEPTS.get(value)
+        if node is None:
+            node = _CONCEPTS[value] = SKV[value]
+        return node, value
     kind = value.__class__
     if kind is str or kind is int or kind is date:  # the same field and value give the same literal: made once
         key = (f.kind, f.key, kind, value)
@@ -348,6 +362,9 @@ def _node(f: Field, value: Any, source: Source, registry: Registry, concepts: di
     return lit, str(lit)
 
 
+#: The words naming the kinds of a field's entities (for an error), by the kinds; the concepts' IRIs, by name.
+_WHAT: dict[tuple, str] = {}
+_CONCEPTS: dict[str, URIRef] = {}
 #: The literals :func:`_node` made, by field and value (of a type whose equal values print alike: not a
 #: float, whose -0.0 equals 0.0): dates, counts and names repeat across claims. At most this many held.
 _LITERALS: dict[tuple, tuple[Literal, str]] = {}
