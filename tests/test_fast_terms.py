@@ -87,3 +87,23 @@ def test_yaml_scalars_typed_as_the_safe_loader_twice(tmp_path):
         got = yamlfile.load(path)
         got.pop(yamlfile.LINE), got.pop(yamlfile.KEY_LINES)
         assert got == expected or repr(got) == repr(expected)  # (nan != nan)
+
+
+@pytest.mark.parametrize("text", ["base: &b {x: 1, y: two}\nmerged:\n  <<: *b\n  z: 3\n",
+                                  "base: &b {x: 1}\nmerged: {<<: [*b], z: [a, b]}\n",
+                                  "m: {!!merge '<<': {x: 1}, y: 2}\n", "plain: {a: 1, b: [x, {c: d}]}\n"])
+def test_yaml_merge_keys_as_the_safe_loader(tmp_path, text):
+    """A mapping's merge keys are flattened as the safe loader does (yamlfile skips that pass only for a file
+    without '<<', '=' or '!')."""
+    import yaml
+
+    from graph.model import yamlfile
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if k not in yamlfile.META}
+        return [plain(v) for v in value] if isinstance(value, list) else value
+
+    path = tmp_path / "t.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert plain(yamlfile.load(path)) == yaml.safe_load(text)

@@ -90,16 +90,19 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    loader.flatten_mapping(node)
+    if not getattr(loader, "plain", False):  # a merge key (<<) or a value key (=) may be there
+        loader.flatten_mapping(node)
     key_lines: dict[Any, int] = {}
     mapping: dict[Any, Any] = {LINE: node.start_mark.line + 1}
-    for key_node, value_node in node.value:
-        key = _value(loader, key_node)
+    for key_node, value_node in node.value:  # each as _value takes it
+        key = key_node.value if key_node.tag == _STR and key_node.__class__ is _SCALAR else \
+            loader.construct_object(key_node, deep=True)
         if key in key_lines:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}'", key_node.start_mark)
         key_lines[key] = key_node.start_mark.line + 1
-        mapping[key] = _value(loader, value_node)
+        mapping[key] = value_node.value if value_node.tag == _STR and value_node.__class__ is _SCALAR else \
+            loader.construct_object(value_node, deep=True)
     mapping[KEY_LINES] = key_lines
     return mapping
 
@@ -204,6 +207,9 @@ def load(path: Path) -> Any:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
     try:
         loader = _LineLoader(text)
+        # without these, no mapping has a merge key (<<, !!merge) or a value key (=, !!value) for the safe
+        # loader's flatten_mapping to find (a Python loop over every mapping's keys): skipped
+        loader.plain = "<<" not in text and "=" not in text and "!" not in text
         try:
             root = loader.get_single_node()
             if "&" in text:  # no anchor, no alias
