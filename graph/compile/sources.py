@@ -80,6 +80,11 @@ def fold_text(text: str) -> tuple[str, list[int]]:
     return "".join(out), offsets
 
 
+def _folded(text: str) -> str:
+    """``fold_text(text)[0]``, without the offsets (a quote's are not read)."""
+    return fold_text(text)[0] if _NEEDS_FOLDING.search(text) else text
+
+
 @dataclass(frozen=True)
 class Selector:
     """Where a quote is: offsets in the original text, the exact words there, and their context."""
@@ -105,7 +110,7 @@ class QuoteIndex:
         >>> QuoteIndex("Equatorial Guinea,NO\\nGuinea,NO\\n").locate("Guinea,NO").start
         21
         """
-        needle = fold_text(quote)[0].strip()
+        needle = _folded(quote).strip()
         if not needle:
             return None
         at = self.folded.find(needle)
@@ -127,7 +132,7 @@ class QuoteIndex:
 
     def contains(self, words: str, within: str) -> bool:
         """Whether ``words`` occur in ``within`` once both are folded."""
-        return fold_text(words)[0].strip() in fold_text(within)[0]
+        return _folded(words).strip() in _folded(within)
 
 
 @dataclass
