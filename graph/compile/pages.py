@@ -111,6 +111,17 @@ _TYPE_TEXT, _LABEL_TEXT, _KEY_TEXTS, _DATE_TEXTS = str(_TYPE), str(_LABEL), froz
     frozenset(map(str, _DATES))
 
 
+def _role(p: URIRef) -> tuple[str, bool, bool, bool, bool]:
+    """What :func:`claimed` reads of a predicate: its text (interned), whether it is rdf:type, one of
+    :data:`_KEYS`, of :data:`_DATES`, rdfs:label."""
+    text = str(p)
+    return sys.intern(text), text == _TYPE_TEXT, text in _KEY_TEXTS, text in _DATE_TEXTS, text == _LABEL_TEXT
+
+
+#: :func:`_role` of each predicate met (an IRI of rdflib's), by the predicate.
+_ROLES: dict[URIRef, tuple[str, bool, bool, bool, bool]] = {}
+
+
 def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple]) -> Claimed:
     """The record of a compiled claim, from its triples: kept small (all of them stay in the build's
     process until the pages are written), its repeated texts interned."""
@@ -131,14 +142,18 @@ def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple
             if iri and starts(o, ent):
                 objects.append((sys.intern(str(p)), sys.intern(str(o))))
             continue
-        if str.__eq__(p, _TYPE_TEXT):
+        role = _ROLES.get(p)
+        if role is None:
+            role = _ROLES[p] = _role(p)
+        ptext, is_type, is_key, is_date, is_label = role
+        if is_type:
             cls = sys.intern(str(o))
-        elif iri and (starts(o, ent) or str(p) in _KEY_TEXTS):
-            objects.append((sys.intern(str(p)), sys.intern(str(o))))
-        elif (oc is Literal or (not iri and isinstance(o, Literal))) and str(p) in _DATE_TEXTS:
-            literals.append((sys.intern(str(p)), str(o)))
-        elif str.__eq__(p, _LABEL_TEXT):
-            literals.append((sys.intern(str(p)), str(o)))
+        elif iri and (starts(o, ent) or is_key):
+            objects.append((ptext, sys.intern(str(o))))
+        elif (oc is Literal or (not iri and isinstance(o, Literal))) and is_date:
+            literals.append((ptext, str(o)))
+        elif is_label:
+            literals.append((ptext, str(o)))
     return Claimed(str(claim), claim_id, sys.intern(str(graph)), cls, tuple(sorted(objects)),
                    tuple(sorted(set(literals))))
 
