@@ -107,3 +107,20 @@ def test_yaml_merge_keys_as_the_safe_loader(tmp_path, text):
     path = tmp_path / "t.yaml"
     path.write_text(text, encoding="utf-8")
     assert plain(yamlfile.load(path)) == yaml.safe_load(text)
+
+
+def test_quote_index_offsets_are_fold_texts():
+    """QuoteIndex keeps a text's offsets as runs (sources._fold_runs): each folded character's is fold_text's."""
+    import random
+
+    from graph.compile.sources import _fold_runs, fold_text
+
+    rng = random.Random(7)
+    pieces = ["a", "b", " ", "  ", "\n", "\t", "\r\n", "“", "”", "’", "…", "«", "x y", "″", "é"]
+    texts = ["", "plain text", "“a”", "…", "a\n", "\n\nb", "  "] + \
+        ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 60))) for _ in range(500)]
+    for text in texts:
+        folded, offsets = fold_text(text)
+        runs_folded, runs = _fold_runs(text)
+        assert runs_folded == folded
+        assert [runs[i] for i in range(len(folded))] == offsets, text
