@@ -253,3 +253,21 @@ def test_links_found_through_keys_equal_every_pair_compared_on_a_synthetic_corpu
     _same_links(indexed, every)
     assert every.conflicts
     assert n < n_every / 4  # most pairs of sources share a party but nothing comparable
+
+
+def test_triples_index_every_pattern_with_a_base():
+    """corroboration.Triples (its by_po and by_p made at their first use): each pattern's quads, the base's first;
+    _View's values sorted and distinct, one value or none without a set."""
+    from rdflib import Literal, URIRef
+
+    a, b, c, p, q = (URIRef(f"https://example.org/{x}") for x in "abcpq")
+    base = corroboration.Triples([(a, p, b), (a, p, b), (c, q, Literal("x"))])
+    assert list(base.quads((a, p, None, None))) == [(a, p, b, None)]  # without a base, each triple once
+    more = corroboration.Triples(iter([(a, p, c), (a, p, b), (b, q, Literal("2")), (b, q, Literal("1"))]), base=base)
+    assert [t[2] for t in more.quads((a, p, None, None))] == [b, c, b]
+    assert [t[0] for t in more.quads((None, p, b, None))] == [a, a]
+    assert [t[2] for t in more.quads((None, q, None, None))] == [Literal("x"), Literal("2"), Literal("1")]
+    view = corroboration._View(more)
+    assert view.objects(a, p) == [b, c] and view.objects(b, q) == [Literal("1"), Literal("2")]
+    assert view.objects(c, q) == [Literal("x")] and view.value(c, q) == Literal("x") and view.objects(c, p) == []
+    assert view.subjects(q, Literal("x")) == [c]

@@ -33,7 +33,7 @@ from graph.compile.claims import Compiled, compile_claim
 from graph.model.dates import parse_date
 from graph.model.errors import CorpusInvalid, InputError, KGError, ValidationError
 from graph.model.files import Flushing, write_atomically  # noqa: F401 - where the build and its callers write files
-from graph.model.rdfterms import ValueCollector, nt_converter, to_oxigraph
+from graph.model.rdfterms import ValueCollector, nt_converter, nt_lines, to_oxigraph
 from graph.model.registry import Registry, concept_schemes, load_registry
 from graph.model.resources import ontology_graph
 from graph.compile.sources import Source, discover, load_source
@@ -321,7 +321,8 @@ def _compiled_slice(index: int) -> _Slice:
 
     job = _JOB
     registry, schemes = job["registry"], job["schemes"]
-    nt = nt_converter()  # one per slice: its cache of terms does not grow with the corpus
+    terms: dict = {}
+    nt = nt_converter(terms)  # one per slice: its cache of terms does not grow with the corpus
     collector = ValueCollector(*job["read"]) if job.get("read") is not None else None  # one per slice, as nt
     res = _Slice()
     corroboration: list[tuple] = []
@@ -368,7 +369,7 @@ def _compiled_slice(index: int) -> _Slice:
                 corroboration.extend(compiled.triples)
             compiled.triples = []  # kept as strings in the graph; not sent back from a worker
             res.claims[compiled.iri] = (source, compiled)
-        res.graphs[nt(source.graph_iri)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in triples]
+        res.graphs[nt(source.graph_iri)] = nt_lines(triples, nt, terms)
         if collector is not None:
             res.read[source.folder.name] = collector.collect(triples)
         source.quotes = None  # located already; not sent back from a worker

@@ -37,10 +37,45 @@ _COMMON = {"id", "type", "quote", "note"} | yamlfile.META
 RDF_TYPE, PROV_DERIVED = RDF.type, PROV.wasDerivedFrom
 QB_DATASET, QB_DATA_SET, QB_STRUCTURE = QB.dataSet, QB.DataSet, QB.structure
 XSD_COUNT, XSD_DECIMAL, XSD_YEAR = XSD.nonNegativeInteger, XSD.decimal, XSD.gYear
+SKG_CLAIM_ID, SKG_EVIDENCE, SKG_OBSERVATION = SKG.claimId, SKG.evidence, SKG.Observation
 # the evidence's terms, made once (``OA`` is an open rdflib Namespace: each use of ``OA.exact`` makes the IRI again)
 (OA_RESOURCE, OA_SOURCE, OA_SELECTOR, OA_QUOTE, OA_EXACT, OA_PREFIX, OA_SUFFIX, OA_POSITION, OA_START,
  OA_END) = (OA.SpecificResource, OA.hasSource, OA.hasSelector, OA.TextQuoteSelector, OA.exact, OA.prefix, OA.suffix,
            OA.TextPositionSelector, OA.start, OA.end)
+
+
+_NEW = str.__new__
+_CLAIM_BASE = str(CLAIM)
+
+
+def _text(value: str) -> Literal:
+    """``Literal(value)`` for a text: the same term, its four slots set as rdflib's constructor sets them for a
+    ``str`` (no language, no datatype, the text as its value), without that constructor's casts and checks
+    (some 3 µs a literal; a claim has four texts of its own: its id and its quote's exact words, prefix and
+    suffix). tests/test_fast_terms.py compares every slot with rdflib's."""
+    if value.__class__ is not str:
+        return Literal(value)
+    lit = _NEW(Literal, value)
+    lit._language = lit._datatype = lit._ill_typed = None
+    lit._value = value
+    return lit
+
+
+def _count(value: int) -> Literal:
+    """``Literal(value, datatype=XSD.nonNegativeInteger)`` for an ``int`` from 0, as :func:`_text` (a quote's
+    offsets)."""
+    if value.__class__ is not int or value < 0:
+        return Literal(value, datatype=XSD_COUNT)
+    lit = _NEW(Literal, str(value))
+    lit._language = lit._ill_typed = None
+    lit._datatype = XSD_COUNT
+    lit._value = value
+    return lit
+
+
+def _iri(value: str) -> URIRef:
+    """``URIRef(value)`` for an IRI known to be valid (rdflib's constructor checks its characters again)."""
+    return _NEW(URIRef, value)
 
 
 @dataclass
@@ -58,14 +93,6 @@ def _problem(message: str, source: Source, raw: dict, cid: str | None, key: str 
     """An error at the claim's line, or at the line of its field ``key`` when given."""
     line = raw.get(yamlfile.KEY_LINES, {}).get(key) if key else None
     return ValidationError(message, file=source.claims_file, line=line or raw.get(yamlfile.LINE), claim=cid)
-
-
-def _values(raw_value: Any, many: bool) -> list[Any]:
-    if raw_value is None:
-        return []
-    if isinstance(raw_value, list):
-        return raw_value
-    return [raw_value]
 
 
 def _literal(f: Field, value: Any) -> Literal:
@@ -111,19 +138,43 @@ def compile_claim(raw: Any, source: Source, registry: Registry, concepts: dict[s
     cid, ctype, quote = _checked(raw, source)
     body, canonical, deliveries = _fields(raw, cid, ctype, source, registry, concepts)
     selector = _located(raw, cid, quote, source)
-    digest = hashlib.sha256(json.dumps([source.id, ctype.name, sorted(
-        (k, sorted(v)) for k, v in canonical.items())], ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
-    iri = CLAIM[digest]
-    triples = [(iri, RDF_TYPE, ctype.rdf_class), (iri, SKG.claimId, Literal(cid)),
+    digest = hashlib.sha256(_canonical_text(source.id, ctype.name, canonical).encode("utf-8")).hexdigest()[:20]
+    iri = _iri(_CLAIM_BASE + digest)  # CLAIM[digest], a valid IRI: hex digits
+    triples = [(iri, RDF_TYPE, ctype.rdf_class), (iri, SKG_CLAIM_ID, _text(cid)),
                (iri, PROV_DERIVED, source.iri), *_evidence_triples(iri, source, selector)]
-    triples.extend((iri, p, o) for p, o in body)
-    if ctype.rdf_class == SKG.Observation:  # the Data Cube: the source is the observation's data set
+    triples += [(iri, p, o) for p, o in body]
+    if _facts(ctype)[2]:  # an observation: the Data Cube: the source is the observation's data set
         triples += [(iri, QB_DATASET, source.iri), (source.iri, RDF_TYPE, QB_DATA_SET),
                     (source.iri, QB_STRUCTURE, SKG.SeriesStructure)]
     triples.extend(_delivery_triples(iri, deliveries))
     if raw.get("note"):
         triples.append((iri, SKG.note, Literal(str(raw["note"]).strip())))
     return Compiled(iri=iri, claim_id=cid, type=ctype.name, line=raw.get(yamlfile.LINE), triples=triples)
+
+
+_QUOTED = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) writes a text with
+
+
+def _canonical_text(source_id: str, type_name: str, canonical: dict[str, list[str]]) -> str:
+    """``json.dumps([source_id, type_name, sorted((k, sorted(v)) for k, v in canonical.items())],
+    ensure_ascii=False)``, the text a claim's IRI is the digest of, written without the encoder's
+    machinery (every item is a text; the keys are distinct). tests/test_fast_terms.py compares them."""
+    fields = ", ".join([f"[{_QUOTED(k)}, [{', '.join(map(_QUOTED, sorted(canonical[k])))}]]"
+                        for k in sorted(canonical)])
+    return f"[{_QUOTED(source_id)}, {_QUOTED(type_name)}, [{fields}]]"
+
+
+#: By a type's name: the type, the keys its claims may have, and whether its class is skg:Observation.
+_FACTS: dict[str, tuple[ClaimType, set, bool]] = {}
+
+
+def _facts(ctype: ClaimType) -> tuple[ClaimType, set, bool]:
+    """What :data:`_FACTS` holds of ``ctype``, made at its first claim."""
+    known = _FACTS.get(ctype.name)
+    if known is None or known[0] is not ctype:
+        known = _FACTS[ctype.name] = (ctype, _COMMON | {f.key for f in ctype.fields},
+                                      ctype.rdf_class == SKG_OBSERVATION)
+    return known
 
 
 def _checked(raw: Any, source: Source) -> tuple[str, ClaimType, str]:
@@ -138,8 +189,8 @@ def _checked(raw: Any, source: Source) -> tuple[str, ClaimType, str]:
     if ctype is None:
         raise _problem(f"unknown type {raw.get('type')!r}; expected one of {', '.join(CLAIM_TYPES)}",
                        source, raw, cid)
-    allowed = _COMMON | {f.key for f in ctype.fields}
-    extra = sorted(set(raw) - allowed)
+    allowed = _facts(ctype)[1]
+    extra = sorted(set(raw) - allowed) if not allowed.issuperset(raw) else None
     if extra:
         raise _problem(f"unknown field(s) {', '.join(map(str, extra))} for a {ctype.name}; allowed: "
                        f"{', '.join(f.key for f in ctype.fields)}", source, raw, cid)
@@ -161,8 +212,10 @@ def _fields(raw: dict, cid: str, ctype: ClaimType, source: Source, registry: Reg
     body: list[tuple[URIRef, Any]] = []
     canonical: dict[str, list[str]] = {}
     deliveries: list[dict] = []
+    get = raw.get
     for f in ctype.fields:
-        values = _values(raw.get(f.key), f.many)
+        value = get(f.key)  # as _values gives them
+        values = [] if value is None else value if isinstance(value, list) else [value]
         if not values:
             if f.required:
                 raise _problem(f"missing required field '{f.key}'", source, raw, cid)
@@ -204,20 +257,21 @@ def _located(raw: dict, cid: str, quote: str, source: Source) -> Any:
 
 def _evidence_triples(iri: URIRef, source: Source, selector: Any) -> list[tuple]:
     """The claim's evidence: the source, and the quote's text and position selectors (Web Annotation)."""
-    evidence, qsel, psel = URIRef(f"{iri}#evidence"), URIRef(f"{iri}#quote"), URIRef(f"{iri}#position")
+    # the claim's IRI (CLAIM and a digest's hex digits) and these suffixes make valid IRIs
+    evidence, qsel, psel = _iri(f"{iri}#evidence"), _iri(f"{iri}#quote"), _iri(f"{iri}#position")
     return [
-        (iri, SKG.evidence, evidence),
+        (iri, SKG_EVIDENCE, evidence),
         (evidence, RDF_TYPE, OA_RESOURCE),
         (evidence, OA_SOURCE, source.iri),
         (evidence, OA_SELECTOR, qsel),
         (evidence, OA_SELECTOR, psel),
         (qsel, RDF_TYPE, OA_QUOTE),
-        (qsel, OA_EXACT, Literal(selector.exact)),
-        (qsel, OA_PREFIX, Literal(selector.prefix)),
-        (qsel, OA_SUFFIX, Literal(selector.suffix)),
+        (qsel, OA_EXACT, _text(selector.exact)),
+        (qsel, OA_PREFIX, _text(selector.prefix)),
+        (qsel, OA_SUFFIX, _text(selector.suffix)),
         (psel, RDF_TYPE, OA_POSITION),
-        (psel, OA_START, Literal(selector.start, datatype=XSD_COUNT)),
-        (psel, OA_END, Literal(selector.end, datatype=XSD_COUNT)),
+        (psel, OA_START, _count(selector.start)),
+        (psel, OA_END, _count(selector.end)),
     ]
 
 
@@ -279,7 +333,10 @@ def _node(f: Field, value: Any, source: Source, registry: Registry, concepts: di
     if f.kind in ("entity", "speaker"):
         if not isinstance(value, str):
             raise ValueError(f"expected an entity name, not {value!r}")
-        entity = registry.resolve(value, f.kinds, what=" or ".join(f.kinds))
+        what = _WHAT.get(f.kinds)
+        if what is None:
+            what = _WHAT[f.kinds] = " or ".join(f.kinds)
+        entity = registry.resolve(value, f.kinds, what=what)
         return entity.iri, entity.id
     if f.kind == "concept":
         known = concepts.get(f.scheme or "", set())
@@ -287,7 +344,10 @@ def _node(f: Field, value: Any, source: Source, registry: Registry, concepts: di
             close = difflib.get_close_matches(str(value), sorted(known), n=2)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ValueError(f"'{value}' is not in {f.scheme} (one of {', '.join(sorted(known))}){hint}")
-        return SKV[value], value
+        node = _CONCEPTS.get(value)
+        if node is None:
+            node = _CONCEPTS[value] = SKV[value]
+        return node, value
     kind = value.__class__
     if kind is str or kind is int or kind is date:  # the same field and value give the same literal: made once
         key = (f.kind, f.key, kind, value)
@@ -302,6 +362,9 @@ def _node(f: Field, value: Any, source: Source, registry: Registry, concepts: di
     return lit, str(lit)
 
 
+#: The words naming the kinds of a field's entities (for an error), by the kinds; the concepts' IRIs, by name.
+_WHAT: dict[tuple, str] = {}
+_CONCEPTS: dict[str, URIRef] = {}
 #: The literals :func:`_node` made, by field and value (of a type whose equal values print alike: not a
 #: float, whose -0.0 equals 0.0): dates, counts and names repeat across claims. At most this many held.
 _LITERALS: dict[tuple, tuple[Literal, str]] = {}

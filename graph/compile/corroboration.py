@@ -182,22 +182,58 @@ class Triples:
         self.base = base
         self.unique = dict.fromkeys(triples) if base is None else {}
         self.by_sp: dict[tuple, list] = {}
-        self.by_po: dict[tuple, list] = {}
-        self.by_p: dict = {}
-        for t in (self.unique if base is None else triples):
-            s, p, o = t
-            self.by_sp.setdefault((s, p), []).append(o)
-            self.by_po.setdefault((p, o), []).append(s)
-            self.by_p.setdefault(p, []).append(t)
+        #: what by_po and by_p index, once asked for
+        self._read: Iterable[tuple] = self.unique if base is None else list(triples)
+        self._by_po: dict[tuple, list] | None = None
+        self._by_p: dict | None = None
+        by_sp = self.by_sp
+        for s, p, o in self._read:
+            found = by_sp.get((s, p))
+            if found is None:
+                by_sp[(s, p)] = [o]
+            else:
+                found.append(o)
+
+    @property
+    def by_po(self) -> dict[tuple, list]:
+        """The subjects of each (predicate, object), indexed at the first use (:func:`transfers` asks once)."""
+        if self._by_po is None:
+            by_po: dict[tuple, list] = {}
+            self._by_po = by_po
+            for s, p, o in self._read:
+                found = by_po.get((p, o))
+                if found is None:
+                    by_po[(p, o)] = [s]
+                else:
+                    found.append(s)
+        return self._by_po
+
+    @property
+    def by_p(self) -> dict:
+        """The triples of each predicate, indexed at the first use."""
+        if self._by_p is None:
+            self._by_p = {}
+            for t in self._read:
+                self._by_p.setdefault(t[1], []).append(t)
+        return self._by_p
 
     def _get(self, index: str, key: Any) -> list:
         found = getattr(self, index).get(key, [])
         return getattr(self.base, index).get(key, []) + found if self.base is not None else found
 
+    def objects(self, s: Any, p: Any) -> list:
+        """The objects of ``(s, p, ?)``: the base's, then these (a list not to be changed)."""
+        found = self.by_sp.get((s, p), _NONE)
+        if self.base is not None:
+            before = self.base.by_sp.get((s, p))
+            if before:
+                return before + found
+        return found
+
     def quads(self, pattern: tuple) -> Iterator[tuple]:
         s, p, o, _ = pattern
         if s is not None and p is not None and o is None:
-            return ((s, p, x, None) for x in self._get("by_sp", (s, p)))
+            return ((s, p, x, None) for x in self.objects(s, p))
         if s is None and p is not None and o is not None:
             return ((x, p, o, None) for x in self._get("by_po", (p, o)))
         if s is None and p is not None and o is None:
@@ -205,13 +241,21 @@ class Triples:
         raise ValueError(f"pattern not indexed: {pattern}")
 
 
+_NONE: list = []
+
+
 class _View:
     """Reads values across the named graphs of a dataset (or of :class:`Triples`), sorted."""
 
     def __init__(self, ds: Dataset | Triples) -> None:
         self.ds = ds
+        self._triples = ds if isinstance(ds, Triples) else None
 
     def objects(self, s, p) -> list:
+        if self._triples is not None:  # its index read at once (no quads made)
+            found = self._triples.objects(s, p)
+            # one value or none (most): no set, whose literals' hashing is a Python method
+            return list(found) if len(found) < 2 else sorted(set(found))
         return sorted({o for _, _, o, _ in self.ds.quads((s, p, None, None))})
 
     def value(self, s, p):
@@ -234,46 +278,70 @@ def _year(node) -> int | None:
     return int(str(node)[:4]) if node is not None else None
 
 
+class _Terms:
+    """A namespace's terms, each made once (rdflib's namespaces make the IRI again, and check it, at every use)."""
+
+    def __init__(self, namespace: Any) -> None:
+        self._namespace = namespace
+        self._items: dict[str, URIRef] = {}
+
+    def __getattr__(self, name: str) -> URIRef:  # a term's first use: kept as an attribute after
+        if name.startswith("_"):
+            raise AttributeError(name)
+        term = getattr(self._namespace, name)
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        term = self._items.get(name)
+        if term is None:
+            term = self._items[name] = self._namespace[name]
+        return term
+
+
+_SKG, _PROV, _DCTERMS, _OA, _RDF, _SKV = map(_Terms, (SKG, PROV, DCTERMS, OA, RDF, SKV))
+
+
 def transfers(ds: Dataset | Triples, claims: Iterable[URIRef] | None = None) -> list[Transfer]:
     """Every arms-transfer claim of the dataset (or those of ``claims``), sorted by IRI."""
     v = _View(ds)
     out = []
-    wanted = v.subjects(RDF.type, SKG.ArmsTransfer) if claims is None else sorted(set(claims))
+    wanted = v.subjects(_RDF.type, _SKG.ArmsTransfer) if claims is None else sorted(set(claims))
     for c in wanted:
-        source = v.value(c, PROV.wasDerivedFrom)
-        system = v.value(c, SKG.system)
+        source = v.value(c, _PROV.wasDerivedFrom)
+        system = v.value(c, _SKG.system)
         years: dict[int, tuple[int | None, bool]] = {}
         number_estimated = False
-        for d in v.objects(c, SKG.delivery):
-            marks = v.objects(d, SKG.estimated)
-            year = _year(v.value(d, SKG.date))
+        for d in v.objects(c, _SKG.delivery):
+            marks = v.objects(d, _SKG.estimated)
+            year = _year(v.value(d, _SKG.date))
             if year is not None:  # the shapes require a delivery's date
-                years[year] = (_int(v.value(d, SKG.quantity)), SKV["delivery-year"] in marks)
-            number_estimated = number_estimated or SKV["number-delivered"] in marks
-        delivery = v.value(c, SKG.deliveryDate)
+                years[year] = (_int(v.value(d, _SKG.quantity)), _SKV["delivery-year"] in marks)
+            number_estimated = number_estimated or _SKV["number-delivered"] in marks
+        delivery = v.value(c, _SKG.deliveryDate)
         if delivery is not None and not years:
             years[int(str(delivery)[:4])] = (None, False)
-        flags = v.objects(c, SKG.estimated)
+        flags = v.objects(c, _SKG.estimated)
         quote = ""
-        for ev in v.objects(c, SKG.evidence):
-            for sel in v.objects(ev, OA.hasSelector):
-                exact = v.value(sel, OA.exact)
+        for ev in v.objects(c, _SKG.evidence):
+            for sel in v.objects(ev, _OA.hasSelector):
+                exact = v.value(sel, _OA.exact)
                 if exact is not None:
                     quote = str(exact)
-        issued = v.value(source, DCTERMS.issued) if source is not None else None
+        issued = v.value(source, _DCTERMS.issued) if source is not None else None
         out.append(Transfer(
-            iri=c, claim_id=str(v.value(c, SKG.claimId) or c), source=source,
-            source_kind=str(v.value(source, SKG.sourceKind)) if source is not None else None,
-            source_title=str(v.value(source, DCTERMS.title) or ""),
-            publisher=v.value(source, DCTERMS.publisher) if source is not None else None,
-            issued_year=_year(issued), supplier=v.value(c, SKG.supplier), recipient=v.value(c, SKG.recipient),
-            system=system, category=v.value(c, SKG.category) or (v.value(system, SKG.category) if system else None),
-            status=_local(v.value(c, SKG.transferStatus)),
-            deal_id=str(v.value(c, SKG.dealId)) if v.value(c, SKG.dealId) is not None else None,
-            order_year=_year(v.value(c, SKG.orderDate)), order_estimated=SKV["order-date"] in flags,
-            quantity=_int(v.value(c, SKG.quantity)), ordered=_int(v.value(c, SKG.quantityOrdered)),
-            delivered=_int(v.value(c, SKG.quantityDelivered)),
-            delivered_estimated=number_estimated or SKV["number-delivered"] in flags, years=years,
+            iri=c, claim_id=str(v.value(c, _SKG.claimId) or c), source=source,
+            source_kind=str(v.value(source, _SKG.sourceKind)) if source is not None else None,
+            source_title=str(v.value(source, _DCTERMS.title) or ""),
+            publisher=v.value(source, _DCTERMS.publisher) if source is not None else None,
+            issued_year=_year(issued), supplier=v.value(c, _SKG.supplier), recipient=v.value(c, _SKG.recipient),
+            system=system, category=v.value(c, _SKG.category) or (v.value(system, _SKG.category) if system else None),
+            status=_local(v.value(c, _SKG.transferStatus)),
+            deal_id=str(v.value(c, _SKG.dealId)) if v.value(c, _SKG.dealId) is not None else None,
+            order_year=_year(v.value(c, _SKG.orderDate)), order_estimated=_SKV["order-date"] in flags,
+            quantity=_int(v.value(c, _SKG.quantity)), ordered=_int(v.value(c, _SKG.quantityOrdered)),
+            delivered=_int(v.value(c, _SKG.quantityDelivered)),
+            delivered_estimated=number_estimated or _SKV["number-delivered"] in flags, years=years,
             delivery_text=str(delivery) if delivery is not None else None, quote=quote))
     return out
 

@@ -111,6 +111,17 @@ _TYPE_TEXT, _LABEL_TEXT, _KEY_TEXTS, _DATE_TEXTS = str(_TYPE), str(_LABEL), froz
     frozenset(map(str, _DATES))
 
 
+def _role(p: URIRef) -> tuple[str, bool, bool, bool, bool]:
+    """What :func:`claimed` reads of a predicate: its text (interned), whether it is rdf:type, one of
+    :data:`_KEYS`, of :data:`_DATES`, rdfs:label."""
+    text = str(p)
+    return sys.intern(text), text == _TYPE_TEXT, text in _KEY_TEXTS, text in _DATE_TEXTS, text == _LABEL_TEXT
+
+
+#: :func:`_role` of each predicate met (an IRI of rdflib's), by the predicate.
+_ROLES: dict[URIRef, tuple[str, bool, bool, bool, bool]] = {}
+
+
 def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple]) -> Claimed:
     """The record of a compiled claim, from its triples: kept small (all of them stay in the build's
     process until the pages are written), its repeated texts interned."""
@@ -119,22 +130,30 @@ def claimed(claim: URIRef, claim_id: str, graph: URIRef, triples: Iterable[tuple
     literals = []
     ent = str(ENTITY)
     # rdflib's == (a Python method) on every triple took a third of this: its test (same type, same text) here
-    kind, text = type(claim), str(claim)
+    kind, text, starts = type(claim), str(claim), str.startswith
     for s, p, o in triples:
         if type(s) is not kind or str.__ne__(s, text):  # not the claim's own
             continue
+        # str's startswith: rdflib's Identifier.startswith is a Python method making both texts again; an
+        # object's class tested first: isinstance with rdflib's classes (abc's) is a Python call unless it is theirs
+        oc = o.__class__
+        iri = oc is URIRef or (oc is not Literal and isinstance(o, URIRef))
         if type(p) is not URIRef:  # (not in a compiled claim) rdflib's == makes it equal to no predicate below
-            if isinstance(o, URIRef) and o.startswith(ent):
+            if iri and starts(o, ent):
                 objects.append((sys.intern(str(p)), sys.intern(str(o))))
             continue
-        if str.__eq__(p, _TYPE_TEXT):
+        role = _ROLES.get(p)
+        if role is None:
+            role = _ROLES[p] = _role(p)
+        ptext, is_type, is_key, is_date, is_label = role
+        if is_type:
             cls = sys.intern(str(o))
-        elif isinstance(o, URIRef) and (o.startswith(ent) or str(p) in _KEY_TEXTS):
-            objects.append((sys.intern(str(p)), sys.intern(str(o))))
-        elif isinstance(o, Literal) and str(p) in _DATE_TEXTS:
-            literals.append((sys.intern(str(p)), str(o)))
-        elif str.__eq__(p, _LABEL_TEXT):
-            literals.append((sys.intern(str(p)), str(o)))
+        elif iri and (starts(o, ent) or is_key):
+            objects.append((ptext, sys.intern(str(o))))
+        elif (oc is Literal or (not iri and isinstance(o, Literal))) and is_date:
+            literals.append((ptext, str(o)))
+        elif is_label:
+            literals.append((ptext, str(o)))
     return Claimed(str(claim), claim_id, sys.intern(str(graph)), cls, tuple(sorted(objects)),
                    tuple(sorted(set(literals))))
 

@@ -13,13 +13,14 @@ A claim's quote must occur in the text after folding white space and typographic
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from graph.model.dates import DateError, parse_date
 from graph.model.errors import InputError, ValidationError
@@ -80,6 +81,60 @@ def fold_text(text: str) -> tuple[str, list[int]]:
     return "".join(out), offsets
 
 
+class _Offsets:
+    """Each folded character's offset in the text, as :func:`fold_text`'s list gives them, kept as runs (a
+    text's list had an int per character: most of reading a source): the folded text's run ``k``, from
+    ``starts[k]``, is the text's from ``origins[k]`` (``steps[k]`` 1) or one folded character (0)."""
+
+    __slots__ = ("starts", "origins", "steps")
+
+    def __init__(self, starts: list[int], origins: list[int], steps: list[int]) -> None:
+        self.starts, self.origins, self.steps = starts, origins, steps
+
+    def __getitem__(self, i: int) -> int:
+        """The offset of the folded character ``i`` (from 0, within the folded text)."""
+        k = bisect.bisect_right(self.starts, i) - 1
+        return self.origins[k] + (i - self.starts[k]) * self.steps[k]
+
+
+def _fold_runs(text: str) -> tuple[str, Sequence[int] | _Offsets]:
+    """:func:`fold_text`, its offsets as a ``range`` (nothing folded) or :class:`_Offsets`."""
+    if not _NEEDS_FOLDING.search(text):
+        return text, range(len(text))
+    out: list[str] = []
+    starts: list[int] = []
+    origins: list[int] = []
+    steps: list[int] = []
+    pos = n = 0  # n: the folded text's length so far
+    for m in _FOLDABLE.finditer(text):
+        a = m.start()
+        if a > pos:
+            out.append(text[pos:a])
+            starts.append(n)
+            origins.append(pos)
+            steps.append(1)
+            n += a - pos
+        found = m.group()
+        rep = " " if found[0].isspace() else _FOLD[found]
+        out.append(rep)
+        starts.append(n)
+        origins.append(a)
+        steps.append(0)
+        n += len(rep)
+        pos = m.end()
+    if pos < len(text):
+        out.append(text[pos:])
+        starts.append(n)
+        origins.append(pos)
+        steps.append(1)
+    return "".join(out), _Offsets(starts, origins, steps)
+
+
+def _folded(text: str) -> str:
+    """``fold_text(text)[0]``, without the offsets (a quote's are not read)."""
+    return fold_text(text)[0] if _NEEDS_FOLDING.search(text) else text
+
+
 @dataclass(frozen=True)
 class Selector:
     """Where a quote is: offsets in the original text, the exact words there, and their context."""
@@ -96,7 +151,7 @@ class QuoteIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.folded, self._offsets = fold_text(text)
+        self.folded, self._offsets = _fold_runs(text)
 
     def locate(self, quote: str) -> Selector | None:
         """Where ``quote`` occurs, or ``None``: the first place where it fills whole lines (a dataset's
@@ -105,7 +160,7 @@ class QuoteIndex:
         >>> QuoteIndex("Equatorial Guinea,NO\\nGuinea,NO\\n").locate("Guinea,NO").start
         21
         """
-        needle = fold_text(quote)[0].strip()
+        needle = _folded(quote).strip()
         if not needle:
             return None
         at = self.folded.find(needle)
@@ -127,7 +182,7 @@ class QuoteIndex:
 
     def contains(self, words: str, within: str) -> bool:
         """Whether ``words`` occur in ``within`` once both are folded."""
-        return fold_text(words)[0].strip() in fold_text(within)[0]
+        return _folded(words).strip() in _folded(within)
 
 
 @dataclass

@@ -44,8 +44,9 @@ def actor_iris(ontology: Iterable[tuple], registry: Iterable[tuple]) -> set:
 def named_actors(claim: URIRef, triples: Iterable[tuple], actors: set) -> frozenset[str]:
     """The actors that the claim's own triples name."""
     kind, text = type(claim), str(claim)  # s == claim, without rdflib's == (a Python method) on every triple
+    # a literal (its hash a Python method) is no actor: the registry's subjects
     return frozenset(sys.intern(str(o)) for s, _, o in triples
-                     if type(s) is kind and str.__eq__(s, text) and o in actors)
+                     if type(s) is kind and str.__eq__(s, text) and o.__class__ is not Literal and o in actors)
 
 
 def tie_triples(named: Iterable[Named]) -> Iterator[tuple]:

@@ -64,19 +64,23 @@ def slice_results(ctx: Context, triples: list[str], engine: str = shapes.DEFAULT
     """The violations of one slice of source graphs (N-Triples strings), checked with the ontology and
     the registry entries it names; only those whose focus node is one of the slice's own subjects."""
     read = read_predicates()
-    own: set[str] = set()
     named: set[str] = set()
     checked: list[str] = []
     by_entity = ctx.by_entity
     for t in triples:
-        s, p, o = t.split(" ", 2)
-        own.add(s)
+        _, p, o = t.split(" ", 2)
         if o in by_entity:
             named.add(o)
         if read is None or p in read:
             checked.append(t)
     context = ctx.ontology + [t for e in sorted(named) for t in by_entity[e]]
-    return _check(context + checked, own, engine)
+    if engine == "compiled":
+        return _check(context + checked, {t.split(" ", 1)[0] for t in triples}, engine)
+    results = _check(context + checked, None, engine)
+    if not results:  # (most slices: their own subjects not gathered)
+        return results
+    own = {t.split(" ", 1)[0] for t in triples}
+    return [r for r in results if r.focus.n3() in own]
 
 
 @lru_cache(maxsize=1)

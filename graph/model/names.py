@@ -167,10 +167,10 @@ def resolve(table: NameTable, name: str, kinds: Iterable[str] | None = None, *, 
         suggested), or several entities do (they are listed).
     """
     allowed = frozenset(kinds) if kinds else None
-    label = what or ("/".join(sorted(allowed)) if allowed else "entity")
     kind = table.kind_of(name)
     if kind is not None and (allowed is None or kind in allowed):
         return name
+    label = what or ("/".join(sorted(allowed)) if allowed else "entity")
     ids = [i for i in table.named(fold(name)) if allowed is None or table.kind_of(i) in allowed]
     if len(ids) == 1:
         return ids[0]

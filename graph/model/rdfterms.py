@@ -26,7 +26,7 @@ from typing import Any, Callable
 import pyoxigraph as ox
 
 __all__ = ["XSD", "XSD_STRING", "Lit", "literal_value", "value_of", "value_of_rdflib", "RDF_TYPE", "ValueCollector",
-           "to_rdflib", "to_oxigraph", "nt_converter", "from_n3", "sparql_text"]
+           "to_rdflib", "to_oxigraph", "nt_converter", "nt_lines", "from_n3", "sparql_text"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -188,18 +188,38 @@ def to_oxigraph(term: Any) -> Any:
 
 # --- text: N-Triples, N3, SPARQL ----------------------------------------------------------------
 
-def nt_converter() -> Callable[[Any], str]:
+def nt_converter(terms: dict | None = None) -> Callable[[Any], str]:
     """A function from an rdflib term to its N-Triples form (as pyoxigraph writes it); each distinct
-    term is converted once."""
-    terms: dict = {}
+    term is converted once, and kept in ``terms`` (a new dict unless given: :func:`nt_lines` reads it)."""
+    from rdflib import Literal, URIRef
+
+    if terms is None:
+        terms = {}
+    named, literal = ox.NamedNode, ox.Literal
 
     def nt(x: Any) -> str:
         r = terms.get(x)
-        if r is None:
-            r = terms[x] = str(to_oxigraph(x))
+        if r is None:  # as to_oxigraph, an IRI and a literal without its chain of isinstance
+            kind = x.__class__
+            if kind is URIRef:
+                r = str(named(x))
+            elif kind is Literal:
+                lang, dt = x.language, x.datatype
+                r = str(literal(str(x), language=lang) if lang else
+                        literal(str(x), datatype=named(str(dt)) if dt else None))
+            else:
+                r = str(to_oxigraph(x))
+            terms[x] = r
         return r
 
     return nt
+
+
+def nt_lines(triples: Any, nt: Callable[[Any], str], terms: dict) -> list[str]:
+    """``[f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in triples]``, a term met already read from ``terms`` (the
+    cache ``nt`` was made with, :func:`nt_converter`) without calling ``nt``."""
+    get = terms.get
+    return [f"{get(s) or nt(s)} {get(p) or nt(p)} {get(o) or nt(o)}" for s, p, o in triples]
 
 
 def from_n3(text: str | None) -> Any:

@@ -46,9 +46,17 @@ class _LineLoader(_Base):  # type: ignore[misc, valid-type]
         of each first character listed once (the composer asks for every scalar of a file)."""
         if kind is _SCALAR:
             if implicit[0]:
+                found = _RESOLVED.get(value)  # keys and names repeat: each short text resolved once
+                if found is not None:
+                    return found
+                found = self.DEFAULT_SCALAR_TAG
                 for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
                     if regexp.match(value):
-                        return tag
+                        found = tag
+                        break
+                if len(value) <= _RESOLVED_LONGEST and len(_RESOLVED) < _RESOLVED_HELD:
+                    _RESOLVED[value] = found
+                return found
             return self.DEFAULT_SCALAR_TAG
         return super().resolve(kind, value, implicit)
 
@@ -67,6 +75,12 @@ _IMPLICIT = {first: list(resolvers) + _WILDCARD for first, resolvers in _LineLoa
              if first is not None}
 
 
+#: The tags of the plain scalars :meth:`_LineLoader.resolve` resolved (those of at most ``_RESOLVED_LONGEST``
+#: characters, at most ``_RESOLVED_HELD`` of them): a tag depends on the text alone.
+_RESOLVED: dict[str, str] = {}
+_RESOLVED_LONGEST, _RESOLVED_HELD = 100, 200_000
+
+
 def _value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     """``loader.construct_object(node, deep=True)``; a text (a scalar tagged ``str``) without its bookkeeping
     (kept for aliases and recursion, which a text needs not: its value is ``node.value``)."""
@@ -76,16 +90,19 @@ def _value(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
-    loader.flatten_mapping(node)
+    if not getattr(loader, "plain", False):  # a merge key (<<) or a value key (=) may be there
+        loader.flatten_mapping(node)
     key_lines: dict[Any, int] = {}
     mapping: dict[Any, Any] = {LINE: node.start_mark.line + 1}
-    for key_node, value_node in node.value:
-        key = _value(loader, key_node)
+    for key_node, value_node in node.value:  # each as _value takes it
+        key = key_node.value if key_node.tag == _STR and key_node.__class__ is _SCALAR else \
+            loader.construct_object(key_node, deep=True)
         if key in key_lines:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key '{key}'", key_node.start_mark)
         key_lines[key] = key_node.start_mark.line + 1
-        mapping[key] = _value(loader, value_node)
+        mapping[key] = value_node.value if value_node.tag == _STR and value_node.__class__ is _SCALAR else \
+            loader.construct_object(value_node, deep=True)
     mapping[KEY_LINES] = key_lines
     return mapping
 
@@ -190,6 +207,9 @@ def load(path: Path) -> Any:
         raise InputError(f"cannot read: {exc.strerror or exc}", file=path) from None
     try:
         loader = _LineLoader(text)
+        # without these, no mapping has a merge key (<<, !!merge) or a value key (=, !!value) for the safe
+        # loader's flatten_mapping to find (a Python loop over every mapping's keys): skipped
+        loader.plain = "<<" not in text and "=" not in text and "!" not in text
         try:
             root = loader.get_single_node()
             if "&" in text:  # no anchor, no alias
