@@ -205,6 +205,7 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
         monkeypatch.setattr(SortedGraph, "RUN", 500)
         monkeypatch.setattr(build_mod, "PARALLEL_CLAIMS", 10)
         monkeypatch.setattr(serialize, "STREAMED_CHUNK", 1_000)  # every chunk of TriG and JSON-LD streamed
+        monkeypatch.setattr(build_mod, "SPAN_MIN", 1)  # TriG and JSON-LD written in spans of graphs, joined
     comp, summary = build(corpus, tmp_path / "out")
     whole, whole_summary = build_mod.validate(corpus)  # every triple in memory, as the build held them before
     assert summary == whole_summary and summary.triples == len(whole.triple_set()) > 10_000

@@ -161,14 +161,17 @@ class HashingWriter:
     """A binary file that keeps the sha256 of what is written to it, flushed to the disk on close
     (pyoxigraph's writers take it as a file: they call ``write``)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, hashing: bool = True) -> None:
+        """``hashing``: whether to take the digest (a part of a file, joined later, has none: :meth:`close`
+        gives "")."""
         self.fh: BinaryIO = open(path, "wb")
-        self.sha = hashlib.sha256()
+        self.sha = hashlib.sha256() if hashing else None
         self.last = b""
 
     def write(self, data: bytes) -> int:
         if data:
-            self.sha.update(data)
+            if self.sha is not None:
+                self.sha.update(data)
             self.last = data[-1:]
         return self.fh.write(data)
 
@@ -182,7 +185,7 @@ class HashingWriter:
         if sync:
             os.fsync(self.fh.fileno())
         self.fh.close()
-        return self.sha.hexdigest()
+        return self.sha.hexdigest() if self.sha is not None else ""
 
     def __enter__(self) -> "HashingWriter":
         return self
@@ -397,7 +400,8 @@ STREAMED_CHUNK = 64 << 20
 def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
                   reuse: dict[str, tuple[int, int]] | None = None,
                   previous: Path | None = None, *, splice: dict | None = None,
-                  wait: Callable[[], Any] | None = None) -> dict[str, tuple[int, int]]:
+                  wait: Callable[[], Any] | None = None,
+                  span: tuple[int, int] | None = None) -> dict[str, tuple[int, int]]:
     """Write the output ``fmt`` (one of :data:`CHUNKED`) of the N-Quads file ``nquads`` (whose graphs
     lie at ``parts``, in order), graph by graph. A graph in ``reuse`` is copied from the file
     ``previous`` (``(offset, length)`` of its chunk there: the caller knows its triples are the
@@ -406,7 +410,12 @@ def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
     (:func:`graph.compile.delta.splice_chunk`; written whole if that chunk is not as expected); every
     other graph is written from its N-Quads. A part's file is ``nquads`` or another (its path, or its name
     beside ``nquads``): ``wait`` (when given) returns once ``nquads`` is written, called before it is first
-    read. Returns where each graph's chunk lies."""
+    read. Returns where each graph's chunk lies.
+
+    ``span`` (``(start, end)``): only the graphs ``parts[start:end]``, as they lie in the whole file (the head
+    only when ``start`` is 0, the tail only when ``end`` is the last, the separator before the first chunk when a
+    graph before ``start`` has one): the files of consecutive spans, joined, are the whole file (where each
+    chunk lies is then counted from the span's first byte)."""
     from graph.compile import delta
 
     def path_of(part: Part) -> Path:
@@ -419,13 +428,16 @@ def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
     head, sep, tail = frame
     reuse = reuse or {}
     splice = splice or {}
-    out.write(head)
-    pos = len(head)
+    start, end = span if span is not None else (0, len(parts))
+    first = not any(p.length for p in parts[:start])  # (no chunk before this span's: no separator before its first)
+    if start == 0:
+        out.write(head)
+    pos = len(head) if start == 0 else 0
     where: dict[str, tuple[int, int]] = {}
     old = open(previous, "rb") if previous is not None and (reuse or splice) else None
     try:
-        for i, part in enumerate(p for p in parts if p.length):  # (a graph with no triples is not written)
-            if i:
+        for i, part in enumerate(p for p in parts[start:end] if p.length):  # (a graph with no triples: no chunk)
+            if i or not first:
                 out.write(sep)
                 pos += len(sep)
             if old is not None and part.graph in reuse:
@@ -455,5 +467,6 @@ def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
     finally:
         if old is not None:
             old.close()
-    out.write(tail)
+    if end >= len(parts):
+        out.write(tail)
     return where
