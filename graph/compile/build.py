@@ -616,9 +616,15 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
     def through(triples):
         return collector.through(triples, values) if collector is not None else triples
 
-    # several sources, one fact: the derived kgg:links graph
-    links = link_transfers(transfers, Triples(ontology_triples + registry_triples))
-    graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(links.triples())]
+    def make_links() -> None:
+        # several sources, one fact: the derived kgg:links graph
+        links = link_transfers(transfers, Triples(ontology_triples + registry_triples))
+        graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(links.triples())]
+
+    own_tasks = spooled is not None and named is not None and claimed_list is not None and (
+        collector is None or not _DERIVED_READS & {str(x) for x in (*read[0], *read[1])})  # type: ignore[index]
+    if not own_tasks:  # (else made while the derived graphs' tasks run)
+        make_links()
     if named is None or claimed_list is None:  # updated elsewhere (:mod:`graph.compile.delta`)
         return values
     if spooled is None:
@@ -630,24 +636,24 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
         return values
 
     # nothing of theirs collected for the view (no property it reads is a tie's or a page's): made by the
-    # derived graphs' own tasks (:func:`_derived_task`), on a pool when the corpus is large
-    if collector is None or not _DERIVED_READS & {str(x) for x in (*read[0], *read[1])}:  # type: ignore[index]
+    # derived graphs' own tasks (:func:`_derived_task`), on a pool when the corpus is large, kgg:links here meanwhile
+    if own_tasks:
         job = dict(folder=spooled.folder, ties=nt(TIES), pages=nt(PAGES), named=named, claimed=claimed_list,
                    context=page_context(claimed_list, sources, registry_triples))
-        tasks = ["claims-about-entity", "ties", *sorted(q for q in QUESTIONS if q != "claims-about-entity")]
         if len(claimed_list) >= PARALLEL_CLAIMS and cores() > 1:
             with pool(2, _init_derived, (job,)) as workers:
-                done = list(workers.imap_unordered(_derived_task, tasks))
+                running = workers.imap_unordered(_derived_task, _DERIVED_TASKS)
+                make_links()
+                done = list(running)
         else:
+            make_links()
             _init_derived(job)
             try:
-                done = [_derived_task(task) for task in tasks]
+                done = [_derived_task(task) for task in _DERIVED_TASKS]
             finally:
                 _DERIVED.clear()
-        spooled.parts += [part for _, part in done if part is not None]
-        merged_pages = serialize.SortedGraph(spooled.folder, "pages.nq", nt(PAGES),
-                                             runs=[r for runs, _ in done for r in runs])
-        spooled.parts.append(merged_pages.finish())
+        spooled.parts.append(next(part for part in done if part.graph == nt(TIES)))
+        spooled.parts.append(_joined(spooled.folder, "pages.nq", nt(PAGES), [p for p in done if p.graph != nt(TIES)]))
         return values
 
     def spool(graph: URIRef, name: str, triples) -> None:
@@ -673,10 +679,17 @@ def _init_derived(job: dict) -> None:
     _DERIVED.update(job)
 
 
-def _derived_task(task: str) -> tuple[list[Path], serialize.Part | None]:
-    """One part of the derived graphs, written to the spool: ``ties``, the whole ``kgg:ties`` (where it
-    lies); a question's name, its lists' ``kgg:pages`` triples as sorted runs (their files), which the
-    caller merges with the other questions' into the graph."""
+#: The derived graphs' tasks (:func:`_derived_task`), the costliest first (at 1M: ties 2 s of CPU, then
+#: claims-about-entity 1.2 s, exercises-by-partner 0.7 s, the others 0.25 s or less), so that the pool's two
+#: processes end together.
+_DERIVED_TASKS = ["ties", "claims-about-entity", "exercises-by-partner",
+                  *sorted(q for q in QUESTIONS if q not in ("claims-about-entity", "exercises-by-partner"))]
+
+
+def _derived_task(task: str) -> serialize.Part:
+    """One part of the derived graphs, written to the spool (where it lies): ``ties``, the whole ``kgg:ties``;
+    a question's name, its lists' ``kgg:pages`` triples (sorted, once), which the caller joins with the other
+    questions' into the graph (:func:`_joined`)."""
     from graph.compile.pages import iter_page_triples
 
     job = _DERIVED
@@ -684,11 +697,32 @@ def _derived_task(task: str) -> tuple[list[Path], serialize.Part | None]:
     if task == "ties":
         out = serialize.SortedGraph(job["folder"], "ties.nq", job["ties"])
         out.extend(f"{term(s)} {term(p)} {term(o)}" for s, p, o in tie_triples(job["named"]))
-        return [], out.finish()
-    out = serialize.SortedGraph(job["folder"], f"pages.{task}", job["pages"])
+        return out.finish()
+    out = serialize.SortedGraph(job["folder"], f"pages.{task}.nq", job["pages"])
     out.extend(f"{term(s)} {term(p)} {term(o)}"
                for s, p, o in iter_page_triples(job["claimed"], (), (), [task], job["context"]))
-    return out.spill(), None
+    return out.finish()
+
+
+def _joined(folder: Path, name: str, graph: str, parts: list[serialize.Part]) -> serialize.Part:
+    """One graph's N-Quads written as the file ``name`` of ``folder`` from several files of its lines (``parts``,
+    each sorted and each line once, as :class:`graph.compile.serialize.SortedGraph` writes them), which are then
+    removed: the files one after the other when each one's lines all come before the next one's (the questions'
+    pages: a page's IRI begins with its question's name), else their lines merged (each once)."""
+    given = parts
+    ends = sorted(((serialize.first_last_lines(folder / p.file), p) for p in given if p.length), key=lambda e: e[0])
+    parts = [p for _, p in ends]
+    apart = all(a[0][1] < b[0][0] for a, b in zip(ends, ends[1:]))
+    with open(folder / name, "wb", buffering=0 if apart else -1) as out:
+        if apart:
+            for p in parts:
+                serialize.copy_file(folder / p.file, out)
+            n, length = sum(p.triples for p in parts), sum(p.length for p in parts)
+        else:
+            n, length = serialize.merge_lines([folder / p.file for p in parts], out)
+    for p in given:
+        (folder / p.file).unlink()
+    return serialize.Part(graph, name, 0, length, n)
 
 
 def _terms(limit: int = 200_000) -> Callable[[Any], str]:

@@ -157,6 +157,60 @@ class SortedGraph:
         return Part(self.graph, self.name, 0, length, n)
 
 
+def first_last_lines(path: Path) -> tuple[bytes, bytes]:
+    """The first and the last line of a file of lines (each ending with a new line); ``b""`` twice when empty."""
+    with open(path, "rb") as fh:
+        first = fh.readline()
+        size = fh.seek(0, os.SEEK_END)
+        back = 1 << 16
+        while True:
+            start = max(0, size - back)
+            fh.seek(start)
+            data = fh.read(size - start)
+            cut = data.rfind(b"\n", 0, len(data) - 1)
+            if cut >= 0 or start == 0:
+                return first, data[cut + 1:]
+            back *= 4
+
+
+def copy_file(path: Path, out: BinaryIO) -> None:
+    """Append the file ``path`` to ``out`` (by the system, not through this process's memory, where it can)."""
+    out.flush()
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        try:
+            while size:
+                n = os.copy_file_range(fh.fileno(), out.fileno(), size)
+                if not n:
+                    break
+                size -= n
+        except (AttributeError, OSError):  # (no copy_file_range here: through a buffer)
+            fh.seek(os.fstat(fh.fileno()).st_size - size)
+        while data := fh.read(_BLOCK) if size else b"":
+            out.write(data)
+            size -= len(data)
+    if size:
+        raise OSError(f"{path.name} is shorter than expected")
+
+
+def merge_lines(paths: list[Path], out: BinaryIO) -> tuple[int, int]:
+    """Write the lines of the files ``paths`` (each sorted) to ``out``, merged, each once; return how many, and
+    their bytes."""
+    handles = [open(path, "rb") for path in paths]
+    n = length = 0
+    try:
+        previous = None
+        for line in heapq.merge(*handles):
+            if line != previous:
+                previous = line
+                out.write(line)
+                n, length = n + 1, length + len(line)
+    finally:
+        for fh in handles:
+            fh.close()
+    return n, length
+
+
 class HashingWriter:
     """A binary file that keeps the sha256 of what is written to it, flushed to the disk on close
     (pyoxigraph's writers take it as a file: they call ``write``)."""
