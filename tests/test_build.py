@@ -206,7 +206,15 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
         monkeypatch.setattr(build_mod, "PARALLEL_CLAIMS", 10)
         monkeypatch.setattr(serialize, "STREAMED_CHUNK", 1_000)  # every chunk of TriG and JSON-LD streamed
         monkeypatch.setattr(build_mod, "SPAN_MIN", 1)  # TriG and JSON-LD written in spans of graphs, joined
+    from graph.compile import serialize as serialize_mod
+
+    events: list[str] = []  # the pools forked and the N-Quads written, in order
+    forked, write_nquads = build_mod.pool, serialize_mod.write_nquads
+    monkeypatch.setattr(build_mod, "pool", lambda *a: events.append("pool") or forked(*a))
+    monkeypatch.setattr(serialize_mod, "write_nquads", lambda *a, **k: events.append("nq") or write_nquads(*a, **k))
     comp, summary = build(corpus, tmp_path / "out")
+    if pooled:  # the slices', the derived graphs', then the outputs' processes, forked before the N-Quads are written
+        assert events == ["pool", "pool", "pool", "nq"]
     whole, whole_summary = build_mod.validate(corpus)  # every triple in memory, as the build held them before
     assert summary == whole_summary and summary.triples == len(whole.triple_set()) > 10_000
     out = tmp_path / "out"

@@ -885,6 +885,11 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     # the N-Quads (waiting for them) only for a graph held in memory here (kgg:ties, kgg:pages updated), which
     # they splice from its changes (read whole only when the previous file is not as expected)
     early = plan is not None and bool(plan.chunked)
+    large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
+    on_pool = large and cores() > 1
+    # and on the pool, a full build's too: its processes are forked first, and this one writes the N-Quads while
+    # they write from the spool (the Turtle, which reads the N-Quads, waiting for them)
+    deferred = early or on_pool
 
     # the digests of the graphs held in memory (updated in place), taken from there by a thread while the N-Quads
     # are written (rather than read back from them)
@@ -913,7 +918,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         return written
 
     reused = {p.graph for p in spooled.parts if p.file == PREVIOUS}
-    if early:
+    if deferred:
         parts = serialize.nquads_layout(spooled.parts, nq.name)
         spooled_at = {p.graph: p for p in spooled.parts}
         folder = spooled.folder.resolve()  # (a part's file: its path, whatever folder it is read beside)
@@ -940,8 +945,6 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
                               held_digests)
 
     chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
-    large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
-    on_pool = large and cores() > 1
     tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts),
                            *_turtle_splice(plan, graphs, now, gen.folder, patches), None)]
     for fmt, name in chunked.items():
@@ -970,7 +973,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         record = incremental.Writer(gen.folder, plan.pickled)
     try:
         if on_pool:
-            ready = multiprocessing.get_context("fork").Event() if early else None
+            ready = multiprocessing.get_context("fork").Event() if deferred else None
             with pool(2, _init_outputs, (str(gen.folder), ready, tasks)) as workers:  # (forked: the tasks not sent)
                 aside = _aside(waiting) if waiting is not None else None
                 saving = _Saving(record, spooled.entries, comp.registry) if record is not None else None
