@@ -205,7 +205,16 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
         monkeypatch.setattr(SortedGraph, "RUN", 500)
         monkeypatch.setattr(build_mod, "PARALLEL_CLAIMS", 10)
         monkeypatch.setattr(serialize, "STREAMED_CHUNK", 1_000)  # every chunk of TriG and JSON-LD streamed
+        monkeypatch.setattr(build_mod, "SPAN_MIN", 1)  # TriG and JSON-LD written in spans of graphs, joined
+    from graph.compile import serialize as serialize_mod
+
+    events: list[str] = []  # the pools forked and the N-Quads written, in order
+    forked, write_nquads = build_mod.pool, serialize_mod.write_nquads
+    monkeypatch.setattr(build_mod, "pool", lambda *a: events.append("pool") or forked(*a))
+    monkeypatch.setattr(serialize_mod, "write_nquads", lambda *a, **k: events.append("nq") or write_nquads(*a, **k))
     comp, summary = build(corpus, tmp_path / "out")
+    if pooled:  # the slices', the derived graphs', then the outputs' processes, forked before the N-Quads are written
+        assert events == ["pool", "pool", "pool", "nq"]
     whole, whole_summary = build_mod.validate(corpus)  # every triple in memory, as the build held them before
     assert summary == whole_summary and summary.triples == len(whole.triple_set()) > 10_000
     out = tmp_path / "out"
@@ -226,6 +235,32 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
         assert (out / name).read_bytes() == data, name
     assert comp.nquads_text() == nq  # read back from the build's file
     assert not list(out.glob(".spool*"))  # the spool is removed
+
+
+def test_the_questions_pages_are_joined_one_after_another_or_merged_when_they_overlap(tmp_path: Path):
+    """kgg:pages is written question by question, each sorted (graph/compile/build.py: _derived_task); the files are
+    joined one after another when each one's lines come before the next one's, else merged, each line once."""
+    from graph.compile.build import _joined
+    from graph.compile.serialize import Part, first_last_lines
+
+    def write(name: str, lines: list[str]) -> Part:
+        data = "".join(f"{t} <g> .\n" for t in lines).encode()
+        (tmp_path / name).write_bytes(data)
+        return Part("<g>", name, 0, len(data), len(lines))
+
+    long = "<a> <q> \"" + "x" * 200_000 + "\""  # (a line longer than what is read of a file's end at first)
+    for files, expected in (
+            ({"b": ["<b1> <p> <o>", "<b2> <p> <o>"], "a": ["<a> <p> <o>", long], "c": [], "d": ["<d> <p> <o>"]},
+             ["<a> <p> <o>", long, "<b1> <p> <o>", "<b2> <p> <o>", "<d> <p> <o>"]),
+            ({"x": ["<a> <p> <o>", "<c> <p> <o>"], "y": ["<b> <p> <o>", "<c> <p> <o>", "<d> <p> <o>"]},
+             ["<a> <p> <o>", "<b> <p> <o>", "<c> <p> <o>", "<d> <p> <o>"])):
+        parts = [write(name, lines) for name, lines in files.items()]
+        assert first_last_lines(tmp_path / "a" if "a" in files else tmp_path / "x")[1].startswith(b"<")
+        part = _joined(tmp_path, "pages.nq", "<g>", parts)
+        data = (tmp_path / "pages.nq").read_bytes()
+        assert data == "".join(f"{t} <g> .\n" for t in expected).encode()
+        assert part == Part("<g>", "pages.nq", 0, len(data), len(expected))
+        assert not any((tmp_path / name).exists() for name in files)
 
 
 def test_a_graph_sorted_on_disk_in_runs_is_written_as_one_sorted_in_memory(tmp_path: Path):

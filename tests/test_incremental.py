@@ -237,6 +237,33 @@ def _quads(graphs: dict[str, list[str]]) -> tuple[bytes, list]:
     return data, parts
 
 
+def test_a_chunked_output_written_in_spans_and_joined_is_the_file_written_whole(tmp_path):
+    """The outputs' processes write TriG and JSON-LD in spans of graphs, each to a file of its own, joined in
+    order (graph/compile/build.py: _spans, _Taking): the same bytes, each chunk where the whole file has it."""
+    from graph.compile.serialize import HashingWriter, Part, write_chunked
+
+    data, parts = _quads({"a": ["<https://e.org/s> <https://e.org/p> \"1\""],
+                          "b": [f"<https://e.org/s{i}> <https://e.org/p> \"{i}\"" for i in range(30)],
+                          "c": ["<https://e.org/t> <https://e.org/p> <https://e.org/s>"]})
+    empty = Part("<https://w3id.org/serbia-kg/graph/0>", "x.nq", 0, 0, 0)  # (a graph with no triples: no chunk)
+    parts = [empty, *parts[:2], Part("<https://w3id.org/serbia-kg/graph/bb>", "x.nq", len(data), 0, 0), parts[2]]
+    (tmp_path / "x.nq").write_bytes(data)
+    for fmt in ("trig", "json-ld"):
+        with HashingWriter(tmp_path / "whole") as out:
+            where = write_chunked(fmt, tmp_path / "x.nq", parts, out)
+            out.close()
+        whole = (tmp_path / "whole").read_bytes()
+        for cuts in ([0, 1, 5], [0, 2, 5], [0, 3, 4, 5], [0, 1, 2, 3, 4, 5], [0, 4, 5]):
+            joined, at = b"", {}
+            for start, end in zip(cuts, cuts[1:]):
+                with HashingWriter(tmp_path / "span", hashing=False) as out:
+                    span_at = write_chunked(fmt, tmp_path / "x.nq", parts, out, span=(start, end))
+                    assert out.close() == ""
+                at.update({g: (len(joined) + pos, n) for g, (pos, n) in span_at.items()})
+                joined += (tmp_path / "span").read_bytes()
+            assert joined == whole and at == where, (fmt, cuts)
+
+
 def test_the_turtle_spliced_keeps_a_triple_while_any_graph_holds_it(tmp_path):
     from graph.compile import merged
     from graph.compile.serialize import HashingWriter
@@ -339,6 +366,7 @@ def test_ties_and_pages_are_updated_subject_by_subject(synthetic, tmp_path, monk
     from graph.compile import build as build_module, delta
 
     monkeypatch.setattr(build_module, "PARALLEL_TRIPLES", 0)  # the outputs written by two processes, as at 1M
+    monkeypatch.setattr(build_module, "SPAN_MIN", 1)  # TriG and JSON-LD written in spans of graphs, joined
     corpus, out = built_copy(synthetic, tmp_path)
     made: list[tuple[str, int]] = []
     derive = delta.derive
@@ -563,7 +591,12 @@ def test_a_full_build_keeps_the_subjects_of_the_graphs_updated_in_place(syntheti
     from graph.compile import build as build_module, delta, incremental as inc
 
     monkeypatch.setattr(build_module, "PARALLEL_TRIPLES", 0)  # the outputs written by two processes, as at 1M
+    monkeypatch.setattr(build_module, "SPAN_MIN", 1)  # TriG and JSON-LD written in spans of graphs, joined
+    spans = build_module._spans
+    cut: list[int] = []
+    monkeypatch.setattr(build_module, "_spans", lambda *a: (lambda r: cut.append(len(r)) or r)(spans(*a)))
     corpus, out = built_copy(synthetic, tmp_path)
+    assert cut and all(n > 1 for n in cut)
     cur = generation.current(out)
     assert cur is not None
     record = inc.read(cur / CACHE_FILE)

@@ -617,9 +617,15 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
     def through(triples):
         return collector.through(triples, values) if collector is not None else triples
 
-    # several sources, one fact: the derived kgg:links graph
-    links = link_transfers(transfers, Triples(ontology_triples + registry_triples))
-    graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(links.triples())]
+    def make_links() -> None:
+        # several sources, one fact: the derived kgg:links graph
+        links = link_transfers(transfers, Triples(ontology_triples + registry_triples))
+        graphs[nt(LINKS)] = [f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in through(links.triples())]
+
+    own_tasks = spooled is not None and named is not None and claimed_list is not None and (
+        collector is None or not _DERIVED_READS & {str(x) for x in (*read[0], *read[1])})  # type: ignore[index]
+    if not own_tasks:  # (else made while the derived graphs' tasks run)
+        make_links()
     if named is None or claimed_list is None:  # updated elsewhere (:mod:`graph.compile.delta`)
         return values
     if spooled is None:
@@ -631,24 +637,24 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
         return values
 
     # nothing of theirs collected for the view (no property it reads is a tie's or a page's): made by the
-    # derived graphs' own tasks (:func:`_derived_task`), on a pool when the corpus is large
-    if collector is None or not _DERIVED_READS & {str(x) for x in (*read[0], *read[1])}:  # type: ignore[index]
+    # derived graphs' own tasks (:func:`_derived_task`), on a pool when the corpus is large, kgg:links here meanwhile
+    if own_tasks:
         job = dict(folder=spooled.folder, ties=nt(TIES), pages=nt(PAGES), named=named, claimed=claimed_list,
                    context=page_context(claimed_list, sources, registry_triples))
-        tasks = ["claims-about-entity", "ties", *sorted(q for q in QUESTIONS if q != "claims-about-entity")]
         if len(claimed_list) >= PARALLEL_CLAIMS and cores() > 1:
             with pool(2, _init_derived, (job,)) as workers:
-                done = list(workers.imap_unordered(_derived_task, tasks))
+                running = workers.imap_unordered(_derived_task, _DERIVED_TASKS)
+                make_links()
+                done = list(running)
         else:
+            make_links()
             _init_derived(job)
             try:
-                done = [_derived_task(task) for task in tasks]
+                done = [_derived_task(task) for task in _DERIVED_TASKS]
             finally:
                 _DERIVED.clear()
-        spooled.parts += [part for _, part in done if part is not None]
-        merged_pages = serialize.SortedGraph(spooled.folder, "pages.nq", nt(PAGES),
-                                             runs=[r for runs, _ in done for r in runs])
-        spooled.parts.append(merged_pages.finish())
+        spooled.parts.append(next(part for part in done if part.graph == nt(TIES)))
+        spooled.parts.append(_joined(spooled.folder, "pages.nq", nt(PAGES), [p for p in done if p.graph != nt(TIES)]))
         return values
 
     def spool(graph: URIRef, name: str, triples) -> None:
@@ -674,10 +680,17 @@ def _init_derived(job: dict) -> None:
     _DERIVED.update(job)
 
 
-def _derived_task(task: str) -> tuple[list[Path], serialize.Part | None]:
-    """One part of the derived graphs, written to the spool: ``ties``, the whole ``kgg:ties`` (where it
-    lies); a question's name, its lists' ``kgg:pages`` triples as sorted runs (their files), which the
-    caller merges with the other questions' into the graph."""
+#: The derived graphs' tasks (:func:`_derived_task`), the costliest first (at 1M: ties 2 s of CPU, then
+#: claims-about-entity 1.2 s, exercises-by-partner 0.7 s, the others 0.25 s or less), so that the pool's two
+#: processes end together.
+_DERIVED_TASKS = ["ties", "claims-about-entity", "exercises-by-partner",
+                  *sorted(q for q in QUESTIONS if q not in ("claims-about-entity", "exercises-by-partner"))]
+
+
+def _derived_task(task: str) -> serialize.Part:
+    """One part of the derived graphs, written to the spool (where it lies): ``ties``, the whole ``kgg:ties``;
+    a question's name, its lists' ``kgg:pages`` triples (sorted, once), which the caller joins with the other
+    questions' into the graph (:func:`_joined`)."""
     from graph.compile.pages import iter_page_triples
 
     job = _DERIVED
@@ -685,11 +698,32 @@ def _derived_task(task: str) -> tuple[list[Path], serialize.Part | None]:
     if task == "ties":
         out = serialize.SortedGraph(job["folder"], "ties.nq", job["ties"])
         out.extend(f"{term(s)} {term(p)} {term(o)}" for s, p, o in tie_triples(job["named"]))
-        return [], out.finish()
-    out = serialize.SortedGraph(job["folder"], f"pages.{task}", job["pages"])
+        return out.finish()
+    out = serialize.SortedGraph(job["folder"], f"pages.{task}.nq", job["pages"])
     out.extend(f"{term(s)} {term(p)} {term(o)}"
                for s, p, o in iter_page_triples(job["claimed"], (), (), [task], job["context"]))
-    return out.spill(), None
+    return out.finish()
+
+
+def _joined(folder: Path, name: str, graph: str, parts: list[serialize.Part]) -> serialize.Part:
+    """One graph's N-Quads written as the file ``name`` of ``folder`` from several files of its lines (``parts``,
+    each sorted and each line once, as :class:`graph.compile.serialize.SortedGraph` writes them), which are then
+    removed: the files one after the other when each one's lines all come before the next one's (the questions'
+    pages: a page's IRI begins with its question's name), else their lines merged (each once)."""
+    given = parts
+    ends = sorted(((serialize.first_last_lines(folder / p.file), p) for p in given if p.length), key=lambda e: e[0])
+    parts = [p for _, p in ends]
+    apart = all(a[0][1] < b[0][0] for a, b in zip(ends, ends[1:]))
+    with open(folder / name, "wb", buffering=0 if apart else -1) as out:
+        if apart:
+            for p in parts:
+                serialize.copy_file(folder / p.file, out)
+            n, length = sum(p.triples for p in parts), sum(p.length for p in parts)
+        else:
+            n, length = serialize.merge_lines([folder / p.file for p in parts], out)
+    for p in given:
+        (folder / p.file).unlink()
+    return serialize.Part(graph, name, 0, length, n)
 
 
 def _terms(limit: int = 200_000) -> Callable[[Any], str]:
@@ -852,6 +886,11 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     # the N-Quads (waiting for them) only for a graph held in memory here (kgg:ties, kgg:pages updated), which
     # they splice from its changes (read whole only when the previous file is not as expected)
     early = plan is not None and bool(plan.chunked)
+    large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
+    on_pool = large and cores() > 1
+    # and on the pool, a full build's too: its processes are forked first, and this one writes the N-Quads while
+    # they write from the spool (the Turtle, which reads the N-Quads, waiting for them)
+    deferred = early or on_pool
 
     # the digests of the graphs held in memory (updated in place), taken from there by a thread while the N-Quads
     # are written (rather than read back from them)
@@ -880,7 +919,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         return written
 
     reused = {p.graph for p in spooled.parts if p.file == PREVIOUS}
-    if early:
+    if deferred:
         parts = serialize.nquads_layout(spooled.parts, nq.name)
         spooled_at = {p.graph: p for p in spooled.parts}
         folder = spooled.folder.resolve()  # (a part's file: its path, whatever folder it is read beside)
@@ -908,7 +947,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
 
     chunked = {fmt: name for name, fmt in OUTPUTS.items() if fmt in serialize.CHUNKED}
     tasks: list[tuple] = [("serbia-kg.ttl", str(nq), tuple(parts),
-                           *_turtle_splice(plan, graphs, now, gen.folder, patches))]
+                           *_turtle_splice(plan, graphs, now, gen.folder, patches), None)]
     for fmt, name in chunked.items():
         previous = plan.chunked.get(fmt) if plan is not None else None
         reuse = {g: plan.graphs[g].at[fmt] for g, c in graphs.items()
@@ -918,12 +957,14 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
         splice = {g: (plan.graphs[g].at[fmt], dataclasses.replace(patch, removed=b"", added=b"", subjects=b""))
                   for g, patch in patches.items() if previous is not None and plan is not None and g in plan.graphs
                   and g not in reuse and fmt in plan.graphs[g].at}
-        tasks.append((name, str(nq), tuple(now), (reuse, splice), str(previous) if previous else None))
-    # the JSON-LD first (its writer is the slowest: at 1M 4.5 s of CPU, the merged Turtle 3.5 s, TriG 2.5 s), so
-    # that the two processes end together: one writes it, the other the Turtle and then the TriG
-    tasks.sort(key=lambda task: task[0] != "serbia-kg.jsonld")
+        # on the pool, cut into spans of graphs, each written by a task to a file of its own, joined in order here
+        spans = _spans(now, reuse, splice) if on_pool else [(0, len(now))]
+        for i, (start, end) in enumerate(spans):
+            tasks.append((name, str(nq), tuple(now), (reuse, splice), str(previous) if previous else None,
+                          (i, len(spans), start, end) if len(spans) > 1 else None))
+    # the costliest first, so that the two processes end together: the last tasks are the small spans
+    tasks.sort(key=_task_cost, reverse=True)
     written: dict[str, tuple[str, int | None, Any]] = {}
-    large = sum(p.triples for p in spooled.parts) > PARALLEL_TRIPLES
     record = None
     if spooled.entries is not None and plan is not None:  # what the next build reuses: written meanwhile
         where_nq = {p.graph: p for p in parts}
@@ -932,20 +973,20 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
             entry.part = where_nq.get(nt(entry.source.graph_iri))
         record = incremental.Writer(gen.folder, plan.pickled)
     try:
-        if large and cores() > 1:
-            ready = multiprocessing.get_context("fork").Event() if early else None
+        if on_pool:
+            ready = multiprocessing.get_context("fork").Event() if deferred else None
             with pool(2, _init_outputs, (str(gen.folder), ready, tasks)) as workers:  # (forked: the tasks not sent)
                 aside = _aside(waiting) if waiting is not None else None
                 saving = _Saving(record, spooled.entries, comp.registry) if record is not None else None
+                # the tasks' results taken (the spans joined) by a thread while this one takes the digests
+                taking = _Taking(workers.imap_unordered(_write_task, range(len(tasks))), gen.folder, written,
+                                 flushing)
                 try:
-                    results = workers.imap_unordered(_write_task, range(len(tasks)))
                     if ready is not None:
                         _nquads_as_laid(write_nquads(), parts)
                         ready.set()
                     graphs.update(digests_meanwhile())
-                    for name, digest, n, where in results:
-                        written[name] = (digest, n, where)
-                        flushing.add(gen.folder / name)
+                    taking.join()  # (not after an error here: a task may wait for the N-Quads; the pool is ended)
                 finally:
                     if aside is not None:
                         aside.join()
@@ -961,7 +1002,7 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
             for task in tasks:
                 name, digest, n, where = _write_output(task)
                 written[name] = (digest, n, where)
-                flushing.add(gen.folder / name)
+                flushing.add(gen.folder / name)  # (not on the pool: no spans)
     except BaseException:
         if record is not None:
             record.close()
@@ -1040,6 +1081,111 @@ def store_changes(comp: Compilation) -> StoreChanges | None:
                         removed=sorted(g for g in before if g not in now), replaced=replaced, patched=patched,
                         graphs=[p.graph for p in spooled.layout if p.length],  # (an empty graph: none in a store)
                         quads=sum(p.triples for p in spooled.layout))
+
+
+#: On the pool, a chunked output's graphs are cut into spans (:func:`_spans`) of about this share of its cost
+#: (:func:`_task_cost`) each, but not under :data:`SPAN_MIN`: the last tasks the pool runs are small, whatever
+#: each output's writer costs, so that its two processes end together.
+SPANS = 8
+SPAN_MIN = 24 << 20
+
+
+def _spans(parts: list[serialize.Part], reuse: dict, splice: dict) -> list[tuple[int, int]]:
+    """The graphs ``parts`` (in order) of a chunked output cut into spans (``(start, end)``, consecutive) of about
+    ``1 / SPANS`` of the N-Quads to write each (a graph is not cut; one copied from the previous file costs
+    nothing, one spliced a quarter of its bytes): one span when there is less than :data:`SPAN_MIN` to write."""
+    cost = [0 if p.graph in reuse else p.length // 4 if p.graph in splice else p.length for p in parts]
+    target = max(sum(cost) // SPANS, SPAN_MIN)
+    spans: list[tuple[int, int]] = []
+    start, held = 0, 0
+    for i, c in enumerate(cost):
+        if held and held + c > target:
+            spans.append((start, i))
+            start, held = i, 0
+        held += c
+    spans.append((start, len(parts)))
+    return spans
+
+
+#: What writing an output costs, by N-Quads byte to write, as measured at 1M (relative; only the order of the
+#: outputs' tasks depends on it, and the spans keep the last tasks small whatever it is).
+_COST = {"serbia-kg.ttl": 1.3, "serbia-kg.trig": 1.0, "serbia-kg.jsonld": 2.0}
+
+
+def _task_cost(task: tuple) -> float:
+    """An outputs' task's cost (:data:`_COST`), for their order: what it writes (the Turtle spliced: a tenth)."""
+    name, _, parts, reuse, _, span = task
+    if name == "serbia-kg.ttl":
+        return _COST[name] * sum(p.length for p in parts) / (10 if reuse is not None else 1)
+    copied, spliced = reuse
+    start, end = (span[2], span[3]) if span is not None else (0, len(parts))
+    return _COST.get(name, 1.0) * sum(0 if p.graph in copied else p.length // 4 if p.graph in spliced else p.length
+                                      for p in parts[start:end])
+
+
+def _span_file(folder: Path, name: str, index: int) -> Path:
+    """Where the outputs' task writes the span ``index`` of the output ``name``."""
+    return folder / f".{name}.span-{index:03d}"
+
+
+class _Taking(threading.Thread):
+    """The outputs' tasks' results (:func:`_write_task`), taken into ``written`` as they come, by a thread; the
+    spans of an output (:func:`_spans`) joined in order into the output (its digest taken) as soon as the first
+    not joined yet is written. :meth:`join` raises what the tasks or the joins raised."""
+
+    def __init__(self, results: Any, folder: Path, written: dict, flushing: Flushing) -> None:
+        super().__init__(name="serbia-kg-outputs", daemon=True)
+        self.results, self.folder, self.written, self.flushing = results, folder, written, flushing
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        joining: dict[str, dict] = {}
+        try:
+            for name, digest, n, where in self.results:
+                if n is None or not isinstance(n, tuple):  # a whole output
+                    self.written[name] = (digest, n, where)
+                    self.flushing.add(self.folder / name)
+                    continue
+                index, count, length = n
+                state = joining.get(name)
+                if state is None:
+                    state = joining[name] = dict(out=serialize.HashingWriter(self.folder / name), next=0, pos=0,
+                                                 done={}, where={}, count=count)
+                state["done"][index] = (length, where)
+                while state["next"] in state["done"]:
+                    length, where = state["done"].pop(state["next"])
+                    span = _span_file(self.folder, name, state["next"])
+                    _append(span, length, state["out"])
+                    span.unlink()
+                    state["where"].update({g: (state["pos"] + at, size) for g, (at, size) in where.items()})
+                    state["pos"] += length
+                    state["next"] += 1
+                if state["next"] == count:
+                    self.written[name] = (state["out"].close(sync=False), None, state["where"])
+                    self.flushing.add(self.folder / name)
+        except BaseException as exc:  # noqa: BLE001 - raised again by join
+            self.error = exc
+        finally:
+            for state in joining.values():
+                if not state["out"].fh.closed:
+                    state["out"].fh.close()
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self.error is not None:
+            raise self.error
+
+
+def _append(path: Path, length: int, out: serialize.HashingWriter) -> None:
+    """Copy the file ``path`` (``length`` bytes) into ``out``."""
+    with open(path, "rb") as fh:
+        left = length
+        while data := fh.read(min(left, 8 << 20)) if left else b"":
+            out.write(data)
+            left -= len(data)
+    if left:
+        raise OSError(f"{path.name} is shorter than expected")
 
 
 class _Saving(threading.Thread):
@@ -1212,7 +1358,7 @@ def _init_outputs(folder: str, ready: Any, tasks: list[tuple]) -> None:
     _OUT[:] = [folder, ready, tasks]  # (what the process has from the build is frozen out of its collections: pool)
 
 
-def _write_task(index: int) -> tuple[str, str, int | None, Any]:
+def _write_task(index: int) -> tuple[str, str, Any, Any]:
     """:func:`_write_output` of the pool's task ``index`` (the tasks, some large, are not sent to the processes:
     they have them from the fork)."""
     return _write_output(_OUT[2][index])
@@ -1230,11 +1376,22 @@ def _range(path: Path, offset: int, length: int) -> bytes:
         return fh.read(length)
 
 
-def _write_output(task: tuple) -> tuple[str, str, int | None, Any]:
+def _write_output(task: tuple) -> tuple[str, str, Any, Any]:
     """Write one output file into the generation from the N-Quads; return its name, its sha256,
-    (for Turtle) its triples and its index, (for the chunked outputs) where each graph's chunk lies."""
-    name, source, parts, reuse, previous = task
+    (for Turtle) its triples and its index, (for the chunked outputs) where each graph's chunk lies; for a span
+    of a chunked output's graphs (the task's last item, ``(index, count, start, end)``), written to a file of its
+    own: its name, "", ``(index, count, its length)``, where each of its chunks lies in that file."""
+    name, source, parts, reuse, previous, span = task
     path = Path(_OUT[0]) / name
+    if span is not None:  # a span of a chunked output's graphs, to a file of its own (:class:`_Taking` joins them)
+        index, count, start, end = span
+        at = _span_file(Path(_OUT[0]), name, index)
+        with serialize.HashingWriter(at, hashing=False) as out:
+            chunks = serialize.write_chunked(OUTPUTS[name], Path(source), list(parts), out, reuse[0],
+                                             Path(previous) if previous else None, splice=reuse[1], wait=_wait,
+                                             span=(start, end))
+            out.close(sync=False)
+        return name, "", (index, count, at.stat().st_size), chunks
     if name == "serbia-kg.ttl" and reuse is not None:  # the previous file, its changed subjects written again
         index, old_nq, changed = reuse
         if any(not isinstance(new, bytes) and new[0] == source for _, new in changed):

@@ -157,18 +157,75 @@ class SortedGraph:
         return Part(self.graph, self.name, 0, length, n)
 
 
+def first_last_lines(path: Path) -> tuple[bytes, bytes]:
+    """The first and the last line of a file of lines (each ending with a new line); ``b""`` twice when empty."""
+    with open(path, "rb") as fh:
+        first = fh.readline()
+        size = fh.seek(0, os.SEEK_END)
+        back = 1 << 16
+        while True:
+            start = max(0, size - back)
+            fh.seek(start)
+            data = fh.read(size - start)
+            cut = data.rfind(b"\n", 0, len(data) - 1)
+            if cut >= 0 or start == 0:
+                return first, data[cut + 1:]
+            back *= 4
+
+
+def copy_file(path: Path, out: BinaryIO) -> None:
+    """Append the file ``path`` to ``out`` (by the system, not through this process's memory, where it can)."""
+    out.flush()
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        try:
+            while size:
+                n = os.copy_file_range(fh.fileno(), out.fileno(), size)
+                if not n:
+                    break
+                size -= n
+        except (AttributeError, OSError):  # (no copy_file_range here: through a buffer)
+            fh.seek(os.fstat(fh.fileno()).st_size - size)
+        while data := fh.read(_BLOCK) if size else b"":
+            out.write(data)
+            size -= len(data)
+    if size:
+        raise OSError(f"{path.name} is shorter than expected")
+
+
+def merge_lines(paths: list[Path], out: BinaryIO) -> tuple[int, int]:
+    """Write the lines of the files ``paths`` (each sorted) to ``out``, merged, each once; return how many, and
+    their bytes."""
+    handles = [open(path, "rb") for path in paths]
+    n = length = 0
+    try:
+        previous = None
+        for line in heapq.merge(*handles):
+            if line != previous:
+                previous = line
+                out.write(line)
+                n, length = n + 1, length + len(line)
+    finally:
+        for fh in handles:
+            fh.close()
+    return n, length
+
+
 class HashingWriter:
     """A binary file that keeps the sha256 of what is written to it, flushed to the disk on close
     (pyoxigraph's writers take it as a file: they call ``write``)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, hashing: bool = True) -> None:
+        """``hashing``: whether to take the digest (a part of a file, joined later, has none: :meth:`close`
+        gives "")."""
         self.fh: BinaryIO = open(path, "wb")
-        self.sha = hashlib.sha256()
+        self.sha = hashlib.sha256() if hashing else None
         self.last = b""
 
     def write(self, data: bytes) -> int:
         if data:
-            self.sha.update(data)
+            if self.sha is not None:
+                self.sha.update(data)
             self.last = data[-1:]
         return self.fh.write(data)
 
@@ -182,7 +239,7 @@ class HashingWriter:
         if sync:
             os.fsync(self.fh.fileno())
         self.fh.close()
-        return self.sha.hexdigest()
+        return self.sha.hexdigest() if self.sha is not None else ""
 
     def __enter__(self) -> "HashingWriter":
         return self
@@ -397,7 +454,8 @@ STREAMED_CHUNK = 64 << 20
 def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
                   reuse: dict[str, tuple[int, int]] | None = None,
                   previous: Path | None = None, *, splice: dict | None = None,
-                  wait: Callable[[], Any] | None = None) -> dict[str, tuple[int, int]]:
+                  wait: Callable[[], Any] | None = None,
+                  span: tuple[int, int] | None = None) -> dict[str, tuple[int, int]]:
     """Write the output ``fmt`` (one of :data:`CHUNKED`) of the N-Quads file ``nquads`` (whose graphs
     lie at ``parts``, in order), graph by graph. A graph in ``reuse`` is copied from the file
     ``previous`` (``(offset, length)`` of its chunk there: the caller knows its triples are the
@@ -406,7 +464,12 @@ def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
     (:func:`graph.compile.delta.splice_chunk`; written whole if that chunk is not as expected); every
     other graph is written from its N-Quads. A part's file is ``nquads`` or another (its path, or its name
     beside ``nquads``): ``wait`` (when given) returns once ``nquads`` is written, called before it is first
-    read. Returns where each graph's chunk lies."""
+    read. Returns where each graph's chunk lies.
+
+    ``span`` (``(start, end)``): only the graphs ``parts[start:end]``, as they lie in the whole file (the head
+    only when ``start`` is 0, the tail only when ``end`` is the last, the separator before the first chunk when a
+    graph before ``start`` has one): the files of consecutive spans, joined, are the whole file (where each
+    chunk lies is then counted from the span's first byte)."""
     from graph.compile import delta
 
     def path_of(part: Part) -> Path:
@@ -419,13 +482,16 @@ def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
     head, sep, tail = frame
     reuse = reuse or {}
     splice = splice or {}
-    out.write(head)
-    pos = len(head)
+    start, end = span if span is not None else (0, len(parts))
+    first = not any(p.length for p in parts[:start])  # (no chunk before this span's: no separator before its first)
+    if start == 0:
+        out.write(head)
+    pos = len(head) if start == 0 else 0
     where: dict[str, tuple[int, int]] = {}
     old = open(previous, "rb") if previous is not None and (reuse or splice) else None
     try:
-        for i, part in enumerate(p for p in parts if p.length):  # (a graph with no triples is not written)
-            if i:
+        for i, part in enumerate(p for p in parts[start:end] if p.length):  # (a graph with no triples: no chunk)
+            if i or not first:
                 out.write(sep)
                 pos += len(sep)
             if old is not None and part.graph in reuse:
@@ -455,5 +521,6 @@ def write_chunked(fmt: str, nquads: Path, parts: list[Part], out: HashingWriter,
     finally:
         if old is not None:
             old.close()
-    out.write(tail)
+    if end >= len(parts):
+        out.write(tail)
     return where
