@@ -29,6 +29,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Iterable
 
+from graph.model.rdfterms import unescape
+
 __all__ = ["Unsupported", "Test", "Prop", "Shape", "compiled", "check_lines", "queries", "check_store", "Violation"]
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
@@ -210,15 +212,6 @@ def _test(g, name: str, o, memo: dict, seen: set) -> Test:
 
 # --- literals -----------------------------------------------------------------------------------
 
-_ESCAPES = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
-_SIMPLE = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def _unescape(m: re.Match) -> str:
-    e = m.group(1)
-    return chr(int(e[1:], 16)) if e[0] in "uU" and len(e) > 1 else _SIMPLE.get(e, e)
-
-
 def literal(o: str) -> tuple[str, str] | None:
     """A literal's lexical form and datatype IRI (``rdf:langString`` for a tagged one), from its
     N-Triples text; None for an IRI or a blank node."""
@@ -226,8 +219,7 @@ def literal(o: str) -> tuple[str, str] | None:
         return None
     end = o.rfind('"')
     lex, rest = o[1:end], o[end + 1:]
-    if "\\" in lex:
-        lex = _ESCAPES.sub(_unescape, lex)
+    lex = unescape(lex)
     if not rest:
         return lex, XSD + "string"
     if rest.startswith("^^<"):

@@ -20,6 +20,7 @@ import re
 from functools import lru_cache
 from typing import Iterable, Iterator
 
+from graph.model.rdfterms import unescape
 from graph.model.resources import ontology_dir
 
 __all__ = ["context", "compact_iri", "write_jsonld", "graph_chunk", "frame", "CONTEXT_FILE"]
@@ -67,10 +68,8 @@ class _Writer:
 
     def __init__(self) -> None:
         ctx = context()["@context"]
-        prefixes = _prefixes(ctx)  # longest namespace first
+        self.prefixes = prefixes = _prefixes(ctx)  # longest namespace first
         # one match finds the namespace an IRI starts with (the longest: alternatives are tried in order)
-        self.namespaces = re.compile("|".join(f"({re.escape(ns)})" for _, ns in prefixes))
-        self.names = [p for p, _ in prefixes]
         self.iri_namespaces = re.compile("|".join(f"({re.escape(ns)})" for _, ns in prefixes).encode("utf-8"))
         self.dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         self.quoted = [b""] + [self.dumps(p + ":")[:-1].encode("utf-8") for p, _ in prefixes]  # '"skg:' by group
@@ -84,22 +83,13 @@ class _Writer:
     def head(self) -> bytes:
         return ('{"@context":' + self.dumps(context()["@context"]) + ',"@graph":[').encode("utf-8")
 
-    def compact(self, iri: str) -> str:
-        """:func:`compact_iri` with the document's context."""
-        m = self.namespaces.match(iri)
-        if m is not None:
-            local = iri[m.end():]
-            if not local.startswith("//"):  # "p://x" would read as an absolute IRI
-                return f"{self.names[m.lastindex - 1]}:{local}"  # type: ignore[operator]
-        return iri
-
     def id(self, term: bytes) -> bytes:
         """The JSON string naming a subject, a graph or a class written in N-Triples (``<IRI>`` or ``_:b``).
         An IRI holds nothing JSON escapes (no ``"``, ``\\``, space or control character: pyoxigraph checks)."""
         if term[:1] != b"<" or b"\\" in term:  # a blank node; an IRI's \\u escapes (pyoxigraph writes none)
             text = term.decode("utf-8")
             if text[:1] == "<":
-                text = self.compact(_unescape(text[1:-1]))
+                text = _compact(unescape(text[1:-1]), self.prefixes)
             return self.dumps(text).encode("utf-8")
         m = self.iri_namespaces.match(term, 1)
         if m is not None and term[m.end():m.end() + 2] != b"//":  # "p://x" would read as an absolute IRI
@@ -118,7 +108,7 @@ class _Writer:
         q = text.rindex(b'"')
         body = text[1:q]
         if b"\\" in body and _NOT_JSON.search(body):
-            body = self.dumps(_unescape(body.decode("utf-8"))).encode("utf-8")[1:-1]
+            body = self.dumps(unescape(body.decode("utf-8"))).encode("utf-8")[1:-1]
         value = b'"' + body + b'"'
         rest = text[q + 1:]
         if not rest or rest == _STRING_TYPE:
@@ -169,7 +159,7 @@ class _Writer:
                         if v is None:
                             v = types[o] = self.id(o)
                     else:  # (a literal or a blank node as a class: rdf:type's own key)
-                        k = self.dumps(self.compact(_RDF_TYPE)).encode("utf-8")
+                        k = self.id(_RDF_TYPE_NT)
                         v = value(o)
                 else:
                     v = values.get(o) or value(o)
@@ -205,18 +195,6 @@ class _Writer:
 _RDF_TYPE_NT = f"<{_RDF_TYPE}>".encode()
 _STRING_TYPE = f"^^<{_XSD_STRING}>".encode()
 _NOT_JSON = re.compile(rb'\\[^tbnrf"\\]')  # an escape of N-Triples that JSON writes otherwise (\\u, \\U, \\')
-_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))', re.S)
-_ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def _unescape(text: str) -> str:
-    """The text of an N-Triples string or IRI with its escapes decoded."""
-    def one(m: re.Match) -> str:
-        if m.group(3) is not None:
-            return _ECHAR.get(m.group(3), m.group(0))
-        return chr(int(m.group(1) or m.group(2), 16))
-
-    return _ESCAPE.sub(one, text)
 
 
 def lines_of(blocks: Iterable[bytes]) -> Iterator[list[bytes]]:

@@ -20,13 +20,14 @@ tests/test_graphcache.py check).
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any, Callable
 
 import pyoxigraph as ox
 
 __all__ = ["XSD", "XSD_STRING", "Lit", "literal_value", "value_of", "value_of_rdflib", "RDF_TYPE", "ValueCollector",
-           "to_rdflib", "to_oxigraph", "nt_converter", "nt_lines", "from_n3", "sparql_text"]
+           "to_rdflib", "to_oxigraph", "nt_converter", "nt_lines", "unescape", "from_n3", "sparql_text"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
@@ -220,6 +221,18 @@ def nt_lines(triples: Any, nt: Callable[[Any], str], terms: dict) -> list[str]:
     cache ``nt`` was made with, :func:`nt_converter`) without calling ``nt``."""
     get = terms.get
     return [f"{get(s) or nt(s)} {get(p) or nt(p)} {get(o) or nt(o)}" for s, p, o in triples]
+
+
+_ESCAPES = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.S)
+_SIMPLE = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def unescape(text: str) -> str:
+    """The text of an N-Triples string or IRI with its escapes (``\\n``, ``\\"``, ``\\u00e9``...) decoded."""
+    if "\\" not in text:
+        return text
+    return _ESCAPES.sub(lambda m: chr(int(m.group(1)[1:], 16)) if m.group(1)[0] in "uU" and len(m.group(1)) > 1
+                        else _SIMPLE.get(m.group(1), m.group(1)), text)
 
 
 def from_n3(text: str | None) -> Any:
