@@ -713,7 +713,8 @@ def generate(target: int, out: Path, seed: int = 1, *, claims_per_source: int = 
         while len(art.claims) < want and triples + art.triples < target + 40 and guard < want * 3:
             guard += 1
             rng.choices(makers, weights)[0](world, art, rng)
-        if not art.claims:
+        if not art.claims:  # (the target is reached: no source is written, none counted)
+            n_sources -= 1
             break
         folder = out / sid
         folder.mkdir()

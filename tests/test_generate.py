@@ -79,6 +79,28 @@ def test_size_grows_with_the_target(tmp_path):
     assert abs(big_g.triples_estimate - 12000) / 12000 < 0.015
 
 
+def test_a_source_left_without_claims_is_not_counted(tmp_path, monkeypatch):
+    """When the makers add no claim to a source (its claims would pass the target), the generator stops without
+    writing it, and counts only the sources it wrote (it counted that one too)."""
+    import generate_corpus
+
+    arts: list[object] = []
+
+    def wrap(maker):
+        def made(world, art, rng):
+            if art not in arts:
+                arts.append(art)
+            if len(arts) <= 2:  # the first two sources get their claims, the third none
+                maker(world, art, rng)
+        return made
+
+    monkeypatch.setattr(generate_corpus, "_MAKERS", [(wrap(m), w) for m, w in generate_corpus._MAKERS])
+    g = generate(50_000, tmp_path / "c", seed=1)
+    written = [p for p in (tmp_path / "c").iterdir() if p.name.startswith("synthetic-")]
+    assert len(written) == 2
+    assert g.sources == len(written) == json.loads((tmp_path / "c" / "corpus.json").read_text())["sources"]
+
+
 def test_refuses_to_overwrite_without_force(tmp_path):
     generate(2000, tmp_path / "x", seed=1)
     with pytest.raises(FileExistsError):
