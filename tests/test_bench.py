@@ -6,6 +6,7 @@ Nothing here checks a speed: the figures are printed by the script, never assert
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,6 @@ def test_bench_incremental_runs_on_a_tiny_corpus_and_finds_the_same_bytes(tmp_pa
     assert p.stdout.count("updating the previous build's Oxigraph store") == 3
     assert "a claim dropped" in rounds[0] and "a source added" in rounds[1] and "a source removed" in rounds[2]
     assert "incremental: median" in p.stdout and "goal < 5 %" in p.stdout
+    # the floor: the incremental build's outputs written anew, without building, each round
+    assert p.stdout.count("its outputs written anew (read, sha256, written, flushed; no build)") == 3
+    assert re.search(r"the outputs written anew, without building: \d+\.\d\d-\d+\.\d\d s", p.stdout)
