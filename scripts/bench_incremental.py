@@ -98,16 +98,15 @@ def _copy_anew(folder: Path, into: Path) -> float:
     incremental build that writes each output whole can take for its outputs, whatever else it does."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from graph.compile.serialize import HashingWriter  # what the build writes its outputs through
+
     into.mkdir(parents=True)
 
     def copy(path: Path) -> None:
-        h = hashlib.sha256()
-        with open(path, "rb") as src, open(into / path.name, "wb") as dst:
+        with open(path, "rb") as src, HashingWriter(into / path.name) as dst:
             while block := src.read(1 << 20):
-                h.update(block)
                 dst.write(block)
-            dst.flush()
-            os.fsync(dst.fileno())
+            dst.close()  # (flushed to the disk, as the build's are)
 
     files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: -p.stat().st_size)
     started = time.monotonic()
