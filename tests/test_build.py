@@ -196,7 +196,7 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
 
     corpus = _synthetic(tmp_path)
     if pooled:  # many slices, compiled on a pool; the outputs written by two processes; the derived graphs
-        # sorted on disk in many runs
+        # written through runs of 500 triples (made in order, they need none)
         from graph.compile import serialize
         from graph.compile.serialize import SortedGraph
 
@@ -283,6 +283,78 @@ def test_a_graph_sorted_on_disk_in_runs_is_written_as_one_sorted_in_memory(tmp_p
         assert part == expected and (tmp_path / "b" / "g.nq").read_bytes() == (tmp_path / "a" / "g.nq").read_bytes()
         assert [f.name for f in (tmp_path / "b").iterdir()] == ["g.nq"]  # the runs removed
     assert expected.triples < len(triples)  # duplicates written once
+
+
+def test_a_graph_given_in_order_is_written_as_it_comes_and_one_out_of_order_is_sorted(tmp_path: Path, monkeypatch):
+    from graph.compile.serialize import SortedGraph, write_slice
+
+    import random
+
+    rng = random.Random(11)
+    # "a/b>" sorts after "a/b-c>": the order of the lines' text, not of their terms
+    triples = sorted({f"<https://e.org/s{rng.randrange(300)}> <https://e.org/p> <https://e.org/o{rng.randrange(50)}-x>"
+                      for _ in range(3_000)} | {"<https://e.org/a/b> <https://e.org/p> \"v\"",
+                                                "<https://e.org/a/b-c> <https://e.org/p> \"v\"@en"})
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (expected,) = write_slice(tmp_path / "a", "g.nq", {"<https://e.org/g>": triples})
+    spilled: list[int] = []
+    spill = SortedGraph._spill
+    monkeypatch.setattr(SortedGraph, "_spill", lambda self: spilled.append(len(self.buf)) or spill(self))
+    out = SortedGraph(tmp_path / "b", "g.nq", "<https://e.org/g>", run=100)
+    for i in range(0, len(triples), 70):  # in order, each given twice, in several calls
+        out.extend(t for t in triples[i:i + 70] for _ in range(2))
+    assert out.ordered and out.finish() == expected and not spilled
+    assert (tmp_path / "b" / "g.nq").read_bytes() == (tmp_path / "a" / "g.nq").read_bytes()
+    # in order, then not: what came in order is a run of its own, merged with the runs of the rest
+    shuffled = triples[1_000:]
+    rng.shuffle(shuffled)
+    out = SortedGraph(tmp_path / "b", "g.nq", "<https://e.org/g>", run=100)
+    out.extend(triples[:1_000])
+    out.extend(shuffled + triples[:10])
+    assert not out.ordered and out.finish() == expected and len(spilled) > 15
+    assert (tmp_path / "b" / "g.nq").read_bytes() == (tmp_path / "a" / "g.nq").read_bytes()
+    assert [f.name for f in (tmp_path / "b").iterdir()] == ["g.nq"]  # the runs removed
+
+
+def test_the_derived_graphs_are_made_in_the_order_they_are_written(tmp_path: Path, monkeypatch):
+    """kgg:ties and kgg:pages are made a tie, or a list, at a time in the order of their IRIs' text (entity ids
+    such as kelmark and kelmark-major, whose pages' IRIs sort the other way): written as made, never sorted
+    whole, however small the runs."""
+    import graph.compile.build as build_mod
+    from graph.compile.serialize import SortedGraph
+
+    corpus = _synthetic(tmp_path)
+    spilled: list[str] = []
+    spill = SortedGraph._spill
+    monkeypatch.setattr(SortedGraph, "_spill", lambda self: spilled.append(self.name) or spill(self))
+    monkeypatch.setattr(SortedGraph, "RUN", 50)
+    monkeypatch.setattr(build_mod, "PARALLEL_CLAIMS", 10 ** 9)  # the tasks in this process, where they are seen
+    comp, _ = build(corpus, tmp_path / "out")
+    assert not spilled
+    nq = (tmp_path / "out" / "serbia-kg.nq").read_text(encoding="utf-8").splitlines()
+    for graph in ("ties", "pages"):
+        lines = [line for line in nq if line.endswith(f"/graph/{graph}> .")]
+        assert len(lines) > 500 and lines == sorted(set(lines)), graph
+
+
+def test_ties_and_pages_are_made_in_the_order_of_their_iris_text():
+    """An id that begins another (almark, almark-major): its ties' and its pages' IRIs sort after the other's."""
+    from graph.compile.pages import Claimed, iter_page_lists
+    from graph.compile.ties import Named, tie_groups
+    from graph.model.rdfterms import nt_converter
+    from graph.model.terms import ENTITY, GRAPH, SKG
+
+    nt = nt_converter()
+    ids = ["almark", "almark-major", "alm", "almark-major-x"]
+    actors = frozenset(str(ENTITY[i]) for i in ids)
+    named = [Named(f"c{i}", str(GRAPH[f"s{i}"]), f"https://e.org/claim/{i}", actors) for i in range(3)]
+    claims = [Claimed(f"https://e.org/claim/{i}", f"c{i:03d}", str(GRAPH[f"s{i % 7}"]), str(SKG.Statement),
+                      tuple(sorted((str(SKG.actor), str(ENTITY[x])) for x in ids)))
+              for i in range(250)]
+    for groups in (tie_groups(named), iter_page_lists(claims, [], [], ["claims-about-entity"], {"busy": set()})):
+        lines = [line for g in groups for line in sorted(f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in g)]
+        assert len(lines) > 20 and lines == sorted(set(lines))
 
 
 def test_a_failed_build_leaves_no_spool_and_no_generation(tmp_path: Path):

@@ -42,7 +42,7 @@ from graph.compile import void
 from graph.compile.void import VOID_FILE
 from graph.model.terms import GRAPH, PREFIXES, SKG
 from graph.compile.pages import PAGES, QUESTIONS, claimed, page_context, page_triples
-from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_triples
+from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_groups, tie_triples
 from graph.compile.parallel import cores, fewer_collections, pool
 from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
 from graph.model import generation, yamlfile
@@ -606,7 +606,7 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
     """Add the derived graphs (kgg:links, kgg:ties, kgg:pages) to ``graphs``, made from every source's
     records; with ``read``, return the values of those properties in them, the ontology and the registry.
     With ``spooled``, kgg:ties and kgg:pages are not added to ``graphs`` but written to the spool as they
-    are made, each through a sort on disk (:class:`graph.compile.serialize.SortedGraph`): the largest
+    are made, each in order (:class:`graph.compile.serialize.SortedGraph`, which sorts what is not): the largest
     graphs of the dataset (together 37 % of the triples), never held whole."""
     from graph.compile.corroboration import LINKS, link_transfers, Triples
 
@@ -690,18 +690,20 @@ _DERIVED_TASKS = ["ties", "claims-about-entity", "exercises-by-partner",
 def _derived_task(task: str) -> serialize.Part:
     """One part of the derived graphs, written to the spool (where it lies): ``ties``, the whole ``kgg:ties``;
     a question's name, its lists' ``kgg:pages`` triples (sorted, once), which the caller joins with the other
-    questions' into the graph (:func:`_joined`)."""
-    from graph.compile.pages import iter_page_triples
+    questions' into the graph (:func:`_joined`). Both are made a tie, or a list, at a time in the order of their
+    IRIs, each one's lines sorted: the graph's file written as they come, sorted without a sort of the whole."""
+    from graph.compile.pages import iter_page_lists
 
     job = _DERIVED
     term = _terms()  # its cache bounded: a page's claims are seen once or twice, not again
     if task == "ties":
         out = serialize.SortedGraph(job["folder"], "ties.nq", job["ties"])
-        out.extend(f"{term(s)} {term(p)} {term(o)}" for s, p, o in tie_triples(job["named"]))
-        return out.finish()
-    out = serialize.SortedGraph(job["folder"], f"pages.{task}.nq", job["pages"])
-    out.extend(f"{term(s)} {term(p)} {term(o)}"
-               for s, p, o in iter_page_triples(job["claimed"], (), (), [task], job["context"]))
+        groups = tie_groups(job["named"])
+    else:
+        out = serialize.SortedGraph(job["folder"], f"pages.{task}.nq", job["pages"])
+        groups = iter_page_lists(job["claimed"], (), (), [task], job["context"])
+    for triples in groups:
+        out.extend(sorted([f"{term(s)} {term(p)} {term(o)}" for s, p, o in triples]))
     return out.finish()
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from graph.compile.pages import (BUSY, HOLDS, PAGE, PAGES, QUESTIONS, SOURCE_LISTS, _pages, _part, busy_entities,
-                                 list_triples, named_counts, registry_context, source_context)
+                                 list_name, list_triples, named_counts, registry_context, source_context)
 from graph.compile.ties import TIES, Named, tie_triples
 from graph.model.rdfterms import nt_converter
 from graph.model.terms import ENTITY, TIE
@@ -256,14 +256,14 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
         if holds:
             firsts.update(base + _part(k) + "/" for k in first)
         else:
-            exact.update({base + "/".join(_part(v) for v in key): 0 for key in keys})
+            exact.update({list_name(question, key): 0 for key in keys})
         lists = lister(_bearing(every, keys, part_of), after)
         for key in lists:
             if (key[0] in first) if holds else (key in keys):
                 start = 0 if holds else _first_changed(question, lists[key], old_lists.get(key, []),
                                                        new_lists.get(key, []))
                 if not holds:
-                    exact[base + "/".join(_part(v) for v in key)] = start
+                    exact[list_name(question, key)] = start
                 made += [f"{nt(s)} {nt(p)} {nt(o)} {g} ." for s, p, o in list_triples(question, key, lists, start)]
     prefixes = [f"<{name}/".encode("utf-8") for name in exact] + [f"<{name}".encode("utf-8") for name in firsts]
     starts = tuple(f"<{name}".encode("utf-8") for name in firsts)

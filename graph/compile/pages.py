@@ -63,8 +63,8 @@ from graph.model.dates import parse_date
 from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
 __all__ = ["PAGES", "PAGE_ROWS", "ANY", "BUSY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "PAIRS", "READS",
-           "SOURCE_LISTS", "Claimed", "Row", "busy_entities", "claimed", "list_triples", "named_counts",
-           "page_context", "page_triples", "iter_page_triples", "registry_context", "source_context"]
+           "SOURCE_LISTS", "Claimed", "Row", "busy_entities", "claimed", "list_name", "list_triples", "named_counts",
+           "page_context", "page_triples", "iter_page_lists", "iter_page_triples", "registry_context", "source_context"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -535,6 +535,11 @@ def _part(value: str | None) -> str:
     return "any" if value is None else value[len(base):] if value.startswith(base) else "other"
 
 
+def list_name(question: str, key: tuple) -> str:
+    """What the IRIs of the pages of ``question``'s list for ``key`` begin with (``<name>/<start>``)."""
+    return f"{PAGE}{question}/" + "/".join(_part(v) for v in key)
+
+
 def _iri(value: str) -> URIRef:
     """An rdflib IRI of a claim or a page, made at once: a claim's IRI was checked when it was compiled, and a
     page's is made of the project's IRIs (rdflib's own way checks each again: a list of 30,000 claims' items)."""
@@ -549,7 +554,7 @@ def list_triples(question: str, key: tuple, lists: Lists, first: int = 0) -> lis
     ``first``: the pages that start before it are left out (an incremental build's, :mod:`graph.compile.delta`)."""
     rows = lists[key]
     of = PAGE[question]
-    name = f"{PAGE}{question}/" + "/".join(_part(v) for v in key)
+    name = list_name(question, key)
     keys = [URIRef(v) if v is not None else ANY for v in key]
     held: dict[str, set[str]] = defaultdict(set)  # a claim: the second keys its rows name
     if question in HOLDS and key[1:] == (None,):
@@ -610,8 +615,17 @@ def page_context(claims: list[Claimed], sources: Iterable, registry: Iterable[tu
 def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = (),
                       questions: Iterable[str] | None = None, context: Context | None = None) -> Iterator[tuple]:
     """The ``kgg:pages`` triples of every question of :data:`QUESTIONS` (or of ``questions``), question by
-    question and list by list, not sorted: what :func:`page_triples` sorts, and what a build writes through
-    a sort of its own on disk (only one question's lists are held at a time).
+    question and list by list (:func:`iter_page_lists`), not sorted: what :func:`page_triples` sorts."""
+    for triples in iter_page_lists(claims, sources, registry, questions, context):
+        yield from triples
+
+
+def iter_page_lists(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = (),
+                    questions: Iterable[str] | None = None, context: Context | None = None) -> Iterator[list[tuple]]:
+    """The ``kgg:pages`` triples of every question of :data:`QUESTIONS` (or of ``questions``), a list of them for
+    each of a question's lists (:func:`list_triples`), the questions and their lists in the order of their
+    pages' IRIs (:func:`list_name`): what a build sorts list by list and writes in that order (only one
+    question's lists are held at a time).
 
     ``sources``: the corpus's :class:`graph.compile.sources.Source` objects (their issue dates);
     ``registry``: the registry's triples (which entities are labelled, what each is part of);
@@ -621,8 +635,8 @@ def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterab
         context = page_context(claims, sources, registry)
     for question in sorted(QUESTIONS if questions is None else questions):
         lists = QUESTIONS[question](claims, context)
-        for key in lists:
-            yield from list_triples(question, key, lists)
+        for key in sorted(lists, key=lambda k: list_name(question, k) + "/"):
+            yield list_triples(question, key, lists)
         del lists
 
 

@@ -88,71 +88,103 @@ def _write_quads(fh: BinaryIO, triples: Iterable[str], graph: str, block: int = 
 
 class SortedGraph:
     """One named graph written to the spool file ``folder/name`` as :func:`write_slice` writes it (its
-    triples sorted and once), in memory bounded by ``run`` triples, whatever the graph's size: the
-    N-Triples strings given (:meth:`extend`) are sorted in runs of ``run``, each run spilled to a file of
-    its own beside it, and the runs merged (``heapq.merge``) into the graph's file by :meth:`finish`.
+    triples sorted and once), in memory bounded by ``run`` triples, whatever the graph's size. The
+    N-Triples strings given (:meth:`extend`) are written to the file as they come while each one follows the
+    one before (what a maker that gives its triples in order costs: no sort, no copy); from the first one that
+    does not, they are sorted in runs of ``run``, each run spilled to a file of its own beside it, and the runs
+    (the one written in order first) merged (``heapq.merge``) into the graph's file by :meth:`finish`.
     What a build does with the derived graphs (``kgg:ties``, ``kgg:pages``), which are made from every
-    source's records."""
+    source's records. Each run is written as the graph's N-Quads lines (their order is that of the triples:
+    the graph's name follows a space, below any character that can go on a triple)."""
 
     #: Triples sorted in memory at once (some 100 MB of text).
     RUN = 500_000
 
-    def __init__(self, folder: Path, name: str, graph: str, run: int | None = None, runs: Iterable[Path] = ()) -> None:
-        """``runs``: files of sorted triples, one a line, that another :class:`SortedGraph` spilled (:meth:`spill`)."""
+    def __init__(self, folder: Path, name: str, graph: str, run: int | None = None) -> None:
         self.folder, self.name, self.graph, self.run = Path(folder), name, graph, run or self.RUN
+        self.suffix = f" {graph} .\n"
         self.buf: list[str] = []
-        self.runs: list[Path] = list(runs)
+        self.runs: list[Path] = []
+        self.ordered = True  # every triple given so far followed the one before: written to ``self.stream``
+        self.last = ""  # the last of those
+        self.stream: BinaryIO | None = None
+        self.streamed = self.stream_bytes = 0
 
     def extend(self, triples: Iterable[str]) -> None:
+        it = iter(triples)
+        if self.ordered:
+            last, block = self.last, []
+            for t in it:
+                if t > last:
+                    block.append(t)
+                    last = t
+                    if len(block) >= 10_000:
+                        self._stream(block)
+                        block = []
+                elif t != last:  # out of order: what came so far is a run; the rest is sorted
+                    self._stream(block)
+                    self._end_stream()
+                    self.buf.append(t)
+                    break
+            else:
+                self._stream(block)
+                self.last = last
+                return
         buf, run = self.buf, self.run
-        for t in triples:
+        for t in it:
             buf.append(t)
             if len(buf) >= run:
                 self._spill()
                 buf = self.buf
 
-    def spill(self) -> list[Path]:
-        """Write what is held as a run; return the runs' files (for another :class:`SortedGraph` to merge),
-        forgotten here."""
-        if self.buf:
-            self._spill()
-        runs, self.runs = self.runs, []
-        return runs
+    def _stream(self, block: list[str]) -> None:
+        if not block:
+            return
+        if self.stream is None:
+            self.stream = open(self._run_path(), "wb")
+        data = (self.suffix.join(block) + self.suffix).encode("utf-8")
+        self.stream.write(data)
+        self.streamed, self.stream_bytes = self.streamed + len(block), self.stream_bytes + len(data)
+
+    def _end_stream(self) -> None:
+        self.ordered = False
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+            self.runs.append(self._run_path())
+
+    def _run_path(self) -> Path:
+        return self.folder / f"{self.name}.run-{len(self.runs):04d}"
 
     def _spill(self) -> None:
-        path = self.folder / f"{self.name}.run-{len(self.runs):04d}"
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            triples = sorted(set(self.buf))
+        path = self._run_path()
+        with open(path, "wb") as fh:
+            _write_quads(fh, sorted(set(self.buf)), self.graph)
             self.buf = []
-            for i in range(0, len(triples), 10_000):
-                fh.write("\n".join(triples[i:i + 10_000]) + "\n")
         self.runs.append(path)
-
-    def _merged(self) -> Iterator[str]:
-        handles = [open(path, encoding="utf-8", newline="\n") for path in self.runs]
-        try:
-            previous = None
-            for t in heapq.merge(*((line[:-1] for line in fh) for fh in handles)):
-                if t != previous:
-                    previous = t
-                    yield t
-        finally:
-            for fh in handles:
-                fh.close()
 
     def finish(self) -> Part:
         """Write the graph's file; return where the graph lies (the runs' files removed)."""
+        path = self.folder / self.name
+        if self.ordered:  # every triple came in order: the run written is the graph's file
+            if self.stream is not None:
+                self.stream.close()
+                self.stream = None
+                os.replace(self._run_path(), path)
+            else:
+                path.write_bytes(b"")
+            return Part(self.graph, self.name, 0, self.stream_bytes, self.streamed)
         if self.runs:
             if self.buf:
                 self._spill()
-            triples: Iterable[str] = self._merged()
+            with open(path, "wb") as fh:
+                n, length = merge_lines(self.runs, fh)
         else:
-            triples = sorted(set(self.buf))
+            with open(path, "wb") as fh:
+                n, length = _write_quads(fh, sorted(set(self.buf)), self.graph)
             self.buf = []
-        with open(self.folder / self.name, "wb") as fh:
-            n, length = _write_quads(fh, triples, self.graph)
-        for path in self.runs:
-            path.unlink()
+        for run in self.runs:
+            run.unlink()
         self.runs = []
         return Part(self.graph, self.name, 0, length, n)
 

@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from graph.model.terms import ENTITY, GRAPH, SKG, TIE
 
-__all__ = ["TIES", "Named", "actor_iris", "named_actors", "tie_triples"]
+__all__ = ["TIES", "Named", "actor_iris", "named_actors", "tie_groups", "tie_triples"]
 
 #: The derived named graph the ties are written to.
 TIES = GRAPH.ties
@@ -50,8 +50,14 @@ def named_actors(claim: URIRef, triples: Iterable[tuple], actors: set) -> frozen
 
 
 def tie_triples(named: Iterable[Named]) -> Iterator[tuple]:
-    """The ``kgg:ties`` triples of the claims that name two or more actors, sorted by tie (made as
-    they are read: a build turns each into text at once)."""
+    """The ``kgg:ties`` triples of the claims that name two or more actors, tie by tie (:func:`tie_groups`)."""
+    for group in tie_groups(named):
+        yield from group
+
+
+def tie_groups(named: Iterable[Named]) -> Iterator[list[tuple]]:
+    """The ``kgg:ties`` triples of the claims that name two or more actors, a list for each tie, in the order
+    of the ties' IRIs (as their text sorts: what a build writes in that order without sorting them again)."""
     ties: dict[tuple[str, str], list] = {}
     for n in named:
         key = (n.claim_id, n.graph, n.claim)
@@ -66,9 +72,11 @@ def tie_triples(named: Iterable[Named]) -> Iterator[tuple]:
                         tie[1].add(n.graph)
                         tie[2] = min(tie[2], key)
     base = len(str(ENTITY))
-    for (x, y), (count, graphs, first) in sorted(ties.items()):
-        node = TIE[f"{x[base:]}/{y[base:]}"]
-        yield from [(node, RDF.type, SKG.Tie), (node, SKG.tieFrom, URIRef(x)), (node, SKG.tieTo, URIRef(y)),
-                    (node, SKG.claimCount, Literal(count, datatype=XSD.integer)),
-                    (node, SKG.sourceCount, Literal(len(graphs), datatype=XSD.integer)),
-                    (node, SKG.firstClaim, URIRef(first[2]))]
+    # (an IRI's text ends with ">" in N-Triples: "a/b>" sorts after "a/b-c>")
+    for name, (x, y) in sorted((f"{x[base:]}/{y[base:]}>", (x, y)) for x, y in ties):
+        count, graphs, first = ties[(x, y)]
+        node = TIE[name[:-1]]
+        yield [(node, RDF.type, SKG.Tie), (node, SKG.tieFrom, URIRef(x)), (node, SKG.tieTo, URIRef(y)),
+               (node, SKG.claimCount, Literal(count, datatype=XSD.integer)),
+               (node, SKG.sourceCount, Literal(len(graphs), datatype=XSD.integer)),
+               (node, SKG.firstClaim, URIRef(first[2]))]
