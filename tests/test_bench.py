@@ -6,6 +6,7 @@ Nothing here checks a speed: the figures are printed by the script, never assert
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -43,6 +44,13 @@ def test_bench_runs_at_a_tiny_size_and_prints_the_table(tmp_path):
     assert steps["build"]["peak_mb"] > 20 and (steps["build"]["tree_mb"] is None) == (not Path("/proc").is_dir())
     assert "] build peak memory ≤ 2 GB at 1m, 3m, 10m (largest process; process tree's PSS in brackets): 1500 " in out
     assert "; not run: 1m, 3m, 10m" in out and "] build's growth exponent ≤ 1.05 (1500→3k): " in out
+    # the exponent by claims too, and what a build linear in its claims shows in triples (from the corpora's counts)
+    sizes = {r["size"]: r["steps"]["build"] for r in data["results"]}
+
+    linear = math.log(sizes["3k"]["claims"] / sizes["1500"]["claims"]) / math.log(
+        sizes["3k"]["triples"] / sizes["1500"]["triples"])
+    assert re.search(r"\(1500→3k\): -?[\d.]+ \(by claims -?[\d.]+; a build linear in its claims: "
+                     + f"{linear:.2f}" + r" in triples\)", out)
     assert steps["bare load"]["quads"] == steps["load oxigraph"]["quads"]
     # the cold command reads the store's index; a process computing the rows without it finds as many
     assert steps["supplies index"]["rows"] > 0
