@@ -23,7 +23,7 @@ import sys
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import pyoxigraph as ox
 from rdflib import Dataset, Literal, URIRef
@@ -692,18 +692,19 @@ def _derived_task(task: str) -> serialize.Part:
     a question's name, its lists' ``kgg:pages`` triples (sorted, once), which the caller joins with the other
     questions' into the graph (:func:`_joined`). Both are made a tie, or a list, at a time in the order of their
     IRIs, each one's lines sorted: the graph's file written as they come, sorted without a sort of the whole."""
-    from graph.compile.pages import iter_page_lists
+    from graph.compile.pages import iter_page_lists, list_lines
 
     job = _DERIVED
-    term = _terms()  # its cache bounded: a page's claims are seen once or twice, not again
     if task == "ties":
         out = serialize.SortedGraph(job["folder"], "ties.nq", job["ties"])
-        groups = tie_groups(job["named"])
-    else:
+        term = _terms()  # its cache bounded
+        groups: Iterator[list[str]] = ([f"{term(s)} {term(p)} {term(o)}" for s, p, o in triples]
+                                       for triples in tie_groups(job["named"]))
+    else:  # (made as N-Triples at once: a page's claims are seen once or twice, not again)
         out = serialize.SortedGraph(job["folder"], f"pages.{task}.nq", job["pages"])
-        groups = iter_page_lists(job["claimed"], (), (), [task], job["context"])
-    for triples in groups:
-        out.extend(sorted([f"{term(s)} {term(p)} {term(o)}" for s, p, o in triples]))
+        groups = iter_page_lists(job["claimed"], (), (), [task], job["context"], form=list_lines)
+    for lines in groups:
+        out.extend(sorted(lines))
     return out.finish()
 
 

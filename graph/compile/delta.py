@@ -6,7 +6,7 @@ claims name, the pages of the lists its claims are in. An incremental build
 (:func:`graph.compile.build.compile_corpus` with a previous build) works out those nodes from the
 records of the changed sources, before and after (:class:`graph.compile.incremental.Entry`), makes
 their triples again with the same functions a full build runs (:func:`graph.compile.ties.tie_triples`,
-:data:`graph.compile.pages.QUESTIONS` and :func:`graph.compile.pages.list_triples`) from the records
+:data:`graph.compile.pages.QUESTIONS` and :func:`graph.compile.pages.list_lines`) from the records
 of every source that bears on them, and puts them in place of their previous triples in the previous
 build's N-Quads of the graph (:func:`patch_lines`; a graph's N-Quads are sorted, so one subject's
 lines are together). What changed (:class:`Patch`: the lines gone and come, each subject's place)
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from graph.compile.pages import (BUSY, HOLDS, PAGE, PAGES, QUESTIONS, SOURCE_LISTS, _pages, _part, busy_entities,
-                                 list_name, list_triples, named_counts, registry_context, source_context)
+                                 list_lines, list_name, named_counts, registry_context, source_context)
 from graph.compile.ties import TIES, Named, tie_triples
 from graph.model.rdfterms import nt_converter
 from graph.model.terms import ENTITY, TIE
@@ -264,7 +264,7 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
                                                        new_lists.get(key, []))
                 if not holds:
                     exact[list_name(question, key)] = start
-                made += [f"{nt(s)} {nt(p)} {nt(o)} {g} ." for s, p, o in list_triples(question, key, lists, start)]
+                made += [f"{line} {g} ." for line in list_lines(question, key, lists, start)]
     prefixes = [f"<{name}/".encode("utf-8") for name in exact] + [f"<{name}".encode("utf-8") for name in firsts]
     starts = tuple(f"<{name}".encode("utf-8") for name in firsts)
     names = {f"<{name}".encode("utf-8"): start for name, start in exact.items()}

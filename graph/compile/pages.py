@@ -63,8 +63,9 @@ from graph.model.dates import parse_date
 from graph.model.terms import ENTITY, GRAPH, PAGE, SKG, SOURCE
 
 __all__ = ["PAGES", "PAGE_ROWS", "ANY", "BUSY", "QUESTIONS", "DEFAULT_LISTS", "HOLDS", "PAIRS", "READS",
-           "SOURCE_LISTS", "Claimed", "Row", "busy_entities", "claimed", "list_name", "list_triples", "named_counts",
-           "page_context", "page_triples", "iter_page_lists", "iter_page_triples", "registry_context", "source_context"]
+           "SOURCE_LISTS", "Claimed", "Page", "Row", "busy_entities", "claimed", "list_lines", "list_name",
+           "list_pages", "list_triples", "named_counts", "page_context", "page_triples", "iter_page_lists",
+           "iter_page_triples", "registry_context", "source_context"]
 
 #: The derived named graph the pages are written to.
 PAGES = GRAPH.pages
@@ -546,39 +547,79 @@ def _iri(value: str) -> URIRef:
     return str.__new__(URIRef, value)
 
 
-def list_triples(question: str, key: tuple, lists: Lists, first: int = 0) -> list[tuple]:
-    """The triples of one list of ``question``'s (``lists[key]``, of the question's lister): its pages, with
-    their keys (and, for a question of :data:`HOLDS`, the second keys their claims' rows name, but those
-    with a list of their own in ``lists``) and items. The pages of ``claims-about-entity`` for an entity
-    that is not busy (:data:`BUSY` claims or fewer) are also pages of ``tie-sources``, which visits them.
-    ``first``: the pages that start before it are left out (an incremental build's, :mod:`graph.compile.delta`)."""
+class Page(NamedTuple):
+    """One page of a list: its IRI, where it starts, what it says of itself (``head``: (predicate, IRI) pairs,
+    its ``skg:pageOf``, keys and second keys), and its claims (``items``, each an ``skg:pageItem``); IRIs as text."""
+
+    iri: str
+    start: int
+    head: list[tuple[str, str]]
+    items: list[str]
+
+
+_PAGE_OF, _PAGE_KEY, _PAGE_SECOND_KEY, _PAGE_START, _PAGE_ITEM = (str(SKG.pageOf), str(SKG.pageKey),
+                                                                  str(SKG.pageSecondKey), str(SKG.pageStart),
+                                                                  str(SKG.pageItem))
+
+
+def list_pages(question: str, key: tuple, lists: Lists, first: int = 0) -> list[Page]:
+    """The pages of one list of ``question``'s (``lists[key]``, of the question's lister), with their keys (and,
+    for a question of :data:`HOLDS`, the second keys their claims' rows name, but those with a list of their own
+    in ``lists``) and items. The pages of ``claims-about-entity`` for an entity that is not busy (:data:`BUSY`
+    claims or fewer) are also pages of ``tie-sources``, which visits them. ``first``: the pages that start
+    before it are left out (an incremental build's, :mod:`graph.compile.delta`). Their triples:
+    :func:`list_triples` (rdflib's terms), :func:`list_lines` (N-Triples)."""
     rows = lists[key]
-    of = PAGE[question]
+    of = str(PAGE[question])
     name = list_name(question, key)
-    keys = [URIRef(v) if v is not None else ANY for v in key]
+    keys = [str(ANY) if v is None else v for v in key]
     held: dict[str, set[str]] = defaultdict(set)  # a claim: the second keys its rows name
     if question in HOLDS and key[1:] == (None,):
         for row in rows:
             held[row.claim].add(HOLDS[question](row))
     # an entity's claims, when it is not busy, are what tie-sources visits: its pages are that question's too
     quiet = question == "claims-about-entity" and key[0] is not None and len({row.claim for row in rows}) <= BUSY
-    out: list[tuple] = []
-    item = SKG.pageItem  # (made once: SKG makes the IRI again at each use)
+    out: list[Page] = []
     for start, items in _pages(rows):
         if start < first:
             continue
-        page = _iri(f"{name}/{start}")
-        out += [(page, SKG.pageOf, of), (page, SKG.pageKey, keys[0]),
-                (page, SKG.pageStart, Literal(start, datatype=XSD.integer))]
+        head = [(_PAGE_OF, of), (_PAGE_KEY, keys[0])]
         if quiet:
-            out.append((page, SKG.pageOf, PAGE["tie-sources"]))
+            head.append((_PAGE_OF, str(PAGE["tie-sources"])))
         if question in PAIRS:
-            out += [(page, SKG.pageKey, k) for k in keys[1:]]
+            head += [(_PAGE_KEY, k) for k in keys[1:]]
         elif len(keys) > 1:
-            out.append((page, SKG.pageSecondKey, keys[1]))
+            head.append((_PAGE_SECOND_KEY, keys[1]))
         holds = set().union(*(held[c] for c in items)) if held else set()
-        out += [(page, SKG.pageSecondKey, URIRef(v)) for v in sorted(holds) if v and (key[0], v) not in lists]
-        out += [(page, item, _iri(c)) for c in items]
+        head += [(_PAGE_SECOND_KEY, v) for v in sorted(holds) if v and (key[0], v) not in lists]
+        out.append(Page(f"{name}/{start}", start, head, items))
+    return out
+
+
+def list_triples(question: str, key: tuple, lists: Lists, first: int = 0) -> list[tuple]:
+    """The triples of the pages of one list (:func:`list_pages`), as rdflib's terms."""
+    out: list[tuple] = []
+    item = SKG.pageItem  # (made once: SKG makes the IRI again at each use)
+    for page in list_pages(question, key, lists, first):
+        iri = _iri(page.iri)
+        out.append((iri, SKG.pageStart, Literal(page.start, datatype=XSD.integer)))
+        out += [(iri, URIRef(p), URIRef(o)) for p, o in page.head]
+        out += [(iri, item, _iri(c)) for c in page.items]
+    return out
+
+
+def list_lines(question: str, key: tuple, lists: Lists, first: int = 0) -> list[str]:
+    """The triples of the pages of one list (:func:`list_pages`), as N-Triples text (``<s> <p> <o>``, no final
+    dot), as pyoxigraph writes them: the IRIs of the project, of its claims and of the registry, which were
+    checked when they were compiled, have nothing to escape."""
+    out: list[str] = []
+    start, integer = f"> <{_PAGE_START}> \"", f"\"^^<{XSD.integer}>"
+    for page in list_pages(question, key, lists, first):
+        s = f"<{page.iri}"
+        out.append(f"{s}{start}{page.start}{integer}")
+        out += [f"{s}> <{p}> <{o}>" for p, o in page.head]
+        item = f"{s}> <{_PAGE_ITEM}> <"
+        out += [f"{item}{c}>" for c in page.items]
     return out
 
 
@@ -621,9 +662,11 @@ def iter_page_triples(claims: list[Claimed], sources: Iterable, registry: Iterab
 
 
 def iter_page_lists(claims: list[Claimed], sources: Iterable, registry: Iterable[tuple] = (),
-                    questions: Iterable[str] | None = None, context: Context | None = None) -> Iterator[list[tuple]]:
+                    questions: Iterable[str] | None = None, context: Context | None = None,
+                    form: Callable[[str, tuple, Lists], list] | None = None) -> Iterator[list]:
     """The ``kgg:pages`` triples of every question of :data:`QUESTIONS` (or of ``questions``), a list of them for
-    each of a question's lists (:func:`list_triples`), the questions and their lists in the order of their
+    each of a question's lists (``form``: :func:`list_triples`, rdflib's terms, unless given, e.g.
+    :func:`list_lines`, N-Triples), the questions and their lists in the order of their
     pages' IRIs (:func:`list_name`): what a build sorts list by list and writes in that order (only one
     question's lists are held at a time).
 
@@ -636,7 +679,7 @@ def iter_page_lists(claims: list[Claimed], sources: Iterable, registry: Iterable
     for question in sorted(QUESTIONS if questions is None else questions):
         lists = QUESTIONS[question](claims, context)
         for key in sorted(lists, key=lambda k: list_name(question, k) + "/"):
-            yield list_triples(question, key, lists)
+            yield (form or list_triples)(question, key, lists)
         del lists
 
 
