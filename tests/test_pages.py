@@ -225,6 +225,36 @@ def test_exercises_that_show_the_same_row_count_once_where_a_page_starts():
             assert got == want and len(want) == max(0, min(limit, rows - offset)), (partner, limit, offset)
 
 
+def test_a_lists_pages_as_n_triples_are_its_triples_as_pyoxigraph_writes_them():
+    """``list_lines`` (the build's N-Triples, written at once) and ``list_triples`` (rdflib's terms) give the same
+    triples for every list of every question: keys, second keys, starts, the pages of tie-sources, items."""
+    from graph.compile.pages import list_lines, list_triples, page_context
+    from graph.model.rdfterms import nt_converter
+
+    alpha, bravo, charlie = (ENTITY[x] for x in ("alpha", "bravo", "charlie"))
+    registry = [(e, SKOS.prefLabel, Literal(e.split("/")[-1])) for e in (alpha, bravo, charlie)]
+    claims = []
+    for n in range(250):
+        c = URIRef(f"https://w3id.org/serbia-kg/id/claim/x/e{n}")
+        partner = bravo if n < 200 else charlie
+        claims.append(claimed(c, f"e{n}", GRAPH[f"src-{n % 3}"], [
+            (c, RDF.type, SKG.MilitaryExercise), (c, RDFS.label, Literal("Shield")), (c, SKG.participant, alpha),
+            (c, SKG.participant, partner), (c, SKG.host, alpha), (c, SKG.date, Literal(str(1900 + n // 2)))]))
+    nt = nt_converter()
+    context = page_context(claims, [], registry)
+    seen = set()
+    for question, lister in QUESTIONS.items():
+        lists = lister(claims, context)
+        for key in lists:
+            lines = list_lines(question, key, lists)
+            assert sorted(lines) == sorted(f"{nt(s)} {nt(p)} {nt(o)}" for s, p, o in list_triples(question, key, lists))
+            # an incremental build's: the pages that start from 100 on (a page's IRI ends with its start)
+            assert list_lines(question, key, lists, 100) == [
+                line for line in lines if int(line.split(" ")[0].rsplit("/", 1)[1][:-1]) >= 100]
+            seen |= {line.split(" ")[1] for line in lines}
+    assert {f"<{SKG[p]}>" for p in ("pageOf", "pageKey", "pageSecondKey", "pageStart", "pageItem")} <= seen
+
+
 def test_tie_sources_reads_the_lists_of_busy_pairs_and_visits_the_others(tmp_path, monkeypatch):
     """``tie-sources`` with entities busy past 15 claims and pages of 5:
     the pairs of busy entities have lists (found by both keys, in either order), the other pairs are
