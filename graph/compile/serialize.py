@@ -94,8 +94,9 @@ class SortedGraph:
     does not, they are sorted in runs of ``run``, each run spilled to a file of its own beside it, and the runs
     (the one written in order first) merged (``heapq.merge``) into the graph's file by :meth:`finish`.
     What a build does with the derived graphs (``kgg:ties``, ``kgg:pages``), which are made from every
-    source's records. Each run is written as the graph's N-Quads lines (their order is that of the triples:
-    the graph's name follows a space, below any character that can go on a triple)."""
+    source's records. Each run is written as the graph's N-Quads lines, in the order of their triples: the
+    graph's name follows a space, below the ``@`` or ``^`` with which a triple that begins with another goes on
+    (``"v"`` and ``"v"@en``)."""
 
     #: Triples sorted in memory at once (some 100 MB of text).
     RUN = 500_000
