@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from graph.compile.pages import (BUSY, HOLDS, PAGE, PAGES, QUESTIONS, SOURCE_LISTS, _pages, _part, busy_entities,
+from graph.compile.pages import (BUSY, HOLDS, PAGES, QUESTIONS, SOURCE_LISTS, _pages, _part, busy_entities,
                                  list_lines, list_name, named_counts, registry_context, source_context)
 from graph.compile.ties import TIES, Named, tie_triples
 from graph.model.rdfterms import nt_converter
@@ -250,11 +250,10 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
             continue
         if any(_part(v) == "other" for key in keys for v in key):
             return None
-        base = f"{PAGE}{question}/"
         holds = question in HOLDS
         first = {key[0] for key in keys}
         if holds:
-            firsts.update(base + _part(k) + "/" for k in first)
+            firsts.update(list_name(question, (k,)) + "/" for k in first)
         else:
             exact.update({list_name(question, key): 0 for key in keys})
         lists = lister(_bearing(every, keys, part_of), after)

@@ -103,7 +103,6 @@ class SortedGraph:
 
     def __init__(self, folder: Path, name: str, graph: str, run: int | None = None) -> None:
         self.folder, self.name, self.graph, self.run = Path(folder), name, graph, run or self.RUN
-        self.suffix = f" {graph} .\n"
         self.buf: list[str] = []
         self.runs: list[Path] = []
         self.ordered = True  # every triple given so far followed the one before: written to ``self.stream``
@@ -143,9 +142,8 @@ class SortedGraph:
             return
         if self.stream is None:
             self.stream = open(self._run_path(), "wb")
-        data = (self.suffix.join(block) + self.suffix).encode("utf-8")
-        self.stream.write(data)
-        self.streamed, self.stream_bytes = self.streamed + len(block), self.stream_bytes + len(data)
+        n, length = _write_quads(self.stream, block, self.graph)
+        self.streamed, self.stream_bytes = self.streamed + n, self.stream_bytes + length
 
     def _end_stream(self) -> None:
         self.ordered = False
