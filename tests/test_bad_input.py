@@ -138,6 +138,30 @@ def test_source_id_must_match_folder(make_corpus):
     assert "source id 'other' differs from its folder name 'fixture-source'" in result.output
 
 
+#: A source.yaml whose fields are not on its first line; each case breaks one field, and its error names that
+#: field's line (they all named line 1 before).
+_META = "# a comment first, as generate_corpus.py writes\nid: fixture-source\nkind: article\ntitle: T\n" \
+        "issued: 2021-05-01\npublisher: serbia\ntext: text.txt\n"
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("id: fixture-source", "id: other", "source id 'other' differs from its folder name"),
+    ("id: fixture-source", "id: Not_A_Slug", "source id 'Not_A_Slug' must be lower-case"),
+    ("kind: article", "kind: rumour", "kind 'rumour' is not one of"),
+    ("issued: 2021-05-01", "issued: 2021-13-01", "issued: "),
+    ("publisher: serbia", "publisher: nobody-known", "nobody-known"),
+    ("text: text.txt", "text: text.txt\ncolour: red", "unknown field(s) colour"),
+])
+def test_a_source_yaml_error_names_the_line_of_its_field(make_corpus, old, new, message):
+    meta = _META.replace(old, new)
+    corpus = make_corpus(GOOD, text=TEXT, source_yaml=meta)
+    result = run(["validate", "-q", "--sources", str(corpus)])
+    assert result.exit_code != 0
+    line = meta.splitlines().index(new.splitlines()[-1]) + 1
+    [error] = [e for e in errors_of(result) if message in e]
+    assert f"source.yaml:{line}:" in error, error
+
+
 def test_unknown_registry_category_is_refused(make_corpus):
     registry = """\
     actors:
@@ -207,7 +231,7 @@ HOSTILE = {
                     "fixture-source/text.txt: text file 'text.txt' is binary (it holds NUL bytes), not text"),
     "text is a folder": (_set_text("folder"), 2, "fixture-source/text.txt: text file 'text.txt' is a folder, not a file"),
     "text links out of the corpus": (_set_text("/etc/passwd"), 2,
-                                     "fixture-source/source.yaml: text file 'text.txt' lies outside the corpus"),
+                                     "fixture-source/source.yaml:5: text file 'text.txt' lies outside the corpus"),
     "30 February": (_field("    delivered: 2021-02-30"), 1,
                     "claims.yaml:8: claim 'mig-29': delivered: bad date '2021-02-30': day is out of range for month"),
     "year 0": (_field("    delivered: 0000-01-01"), 1,
@@ -215,7 +239,7 @@ HOSTILE = {
     "25:61": (_field("    delivered: 2021-01-01 25:61"), 1,
               "claims.yaml:8: claim 'mig-29': delivered: bad date '2021-01-01 25:61': expected a year"),
     "issued 30 February": (_meta("id: fixture-source\nkind: article\ntitle: T\nissued: 2021-02-30\ntext: text.txt\n"), 1,
-                           "source.yaml:1: issued: bad date '2021-02-30': day is out of range for month"),
+                           "source.yaml:4: issued: bad date '2021-02-30': day is out of range for month"),
     "1e999999": (_field("    value: 1e999999\n    currency: USD"), 1,
                  "claims.yaml:8: claim 'mig-29': value: value must be a number of at most 30 digits, not '1e999999'"),
     "NaN": (_field("    value: .nan\n    currency: USD"), 1,

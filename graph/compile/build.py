@@ -209,7 +209,8 @@ def _source_triples(source: Source, registry: Registry) -> list[tuple]:
         try:
             publisher = registry.resolve(str(m["publisher"]), ("actor",), what="publisher")
         except KGError as exc:
-            raise ValidationError(exc.message, file=source.meta_file, line=1) from None
+            raise ValidationError(exc.message, file=source.meta_file,
+                                  line=yamlfile.line_of(m, "publisher")) from None
         triples.append((s, DCTERMS.publisher, publisher.iri))
     if m.get("author"):
         triples.append((s, DCTERMS.creator, Literal(str(m["author"]))))

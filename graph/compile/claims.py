@@ -91,8 +91,7 @@ class Compiled:
 
 def _problem(message: str, source: Source, raw: dict, cid: str | None, key: str | None = None) -> ValidationError:
     """An error at the claim's line, or at the line of its field ``key`` when given."""
-    line = raw.get(yamlfile.KEY_LINES, {}).get(key) if key else None
-    return ValidationError(message, file=source.claims_file, line=line or raw.get(yamlfile.LINE), claim=cid)
+    return ValidationError(message, file=source.claims_file, line=yamlfile.line_of(raw, key), claim=cid)
 
 
 def _literal(f: Field, value: Any) -> Literal:

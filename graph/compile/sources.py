@@ -291,35 +291,38 @@ def load_source(folder: Path) -> Source:
         raise InputError("source.yaml must be a mapping of fields", file=meta_file, line=1)
     for key in _REQUIRED:
         if not meta.get(key):
-            raise ValidationError(f"source.yaml lacks '{key}'", file=meta_file, line=1)
+            raise ValidationError(f"source.yaml lacks '{key}'", file=meta_file, line=yamlfile.line_of(meta, key))
     extra = sorted(set(meta) - _KNOWN)
     if extra:
         raise ValidationError(f"unknown field(s) {', '.join(map(str, extra))}; allowed: "
-                              f"{', '.join(sorted(_KNOWN - yamlfile.META))}", file=meta_file, line=1)
+                              f"{', '.join(sorted(_KNOWN - yamlfile.META))}", file=meta_file,
+                              line=yamlfile.line_of(meta, extra[0]))
     sid = str(meta["id"])
     if not _ID.match(sid):
         raise ValidationError(f"source id '{sid}' must be lower-case letters, digits, '.', '_' or '-'",
-                              file=meta_file, line=1)
+                              file=meta_file, line=yamlfile.line_of(meta, "id"))
     if sid != folder.name:
         raise ValidationError(f"source id '{sid}' differs from its folder name '{folder.name}'",
-                              file=meta_file, line=1)
+                              file=meta_file, line=yamlfile.line_of(meta, "id"))
     if meta["kind"] not in SOURCE_KINDS:
         raise ValidationError(f"kind '{meta['kind']}' is not one of {', '.join(SOURCE_KINDS)}",
-                              file=meta_file, line=1)
+                              file=meta_file, line=yamlfile.line_of(meta, "kind"))
     if meta.get("issued") is not None:
         try:
             parse_date(meta["issued"])
         except DateError as exc:
-            raise ValidationError(f"issued: {exc}", file=meta_file, line=1) from None
+            raise ValidationError(f"issued: {exc}", file=meta_file, line=yamlfile.line_of(meta, "issued")) from None
     source = Source(id=sid, folder=folder, meta=meta)
     text_name = meta.get("text")
     if text_name:
         text_path = folder / str(text_name)
         if not inside(text_path, corpus):
             raise InputError(f"text file '{text_name}' lies outside the corpus (it is or passes through "
-                             "a link, or names '..'); copy the text in instead", file=meta_file)
+                             "a link, or names '..'); copy the text in instead", file=meta_file,
+                             line=yamlfile.line_of(meta, "text"))
         source.text = read_text_file(text_path, str(text_name), meta_file)
         source.quotes = QuoteIndex(source.text)
     elif meta["kind"] != "dataset":
-        raise ValidationError("an article or report needs its text: add 'text: text.txt'", file=meta_file, line=1)
+        raise ValidationError("an article or report needs its text: add 'text: text.txt'", file=meta_file,
+                              line=yamlfile.line_of(meta, "kind"))
     return source

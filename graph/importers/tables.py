@@ -31,6 +31,7 @@ import yaml
 
 from graph.model.schema import CLAIM_TYPES, ClaimType
 from graph.model import yamlfile
+from graph.model.yamlfile import line_of as _line
 from graph.model.files import read_input
 from graph.model.dates import DateError, parse_date
 from graph.model.errors import InputError, UnknownName
@@ -117,12 +118,6 @@ def _fail(path: Path, line: int | None, where: str, message: str) -> InputError:
     return InputError(f"{where}: {message}" if where else message, file=path, line=line)
 
 
-def _line(node: Any, key: str | None = None) -> int | None:
-    if not isinstance(node, dict):
-        return None
-    if key is not None:
-        return node.get(yamlfile.KEY_LINES, {}).get(key) or node.get(yamlfile.LINE)
-    return node.get(yamlfile.LINE)
 
 
 def _keys(node: dict, allowed: set[str], path: Path, where: str) -> None:

@@ -19,7 +19,7 @@ import yaml
 
 from graph.model.errors import InputError
 
-__all__ = ["load", "LINE", "KEY_LINES", "META", "MAX_BYTES", "MAX_ALIASED"]
+__all__ = ["load", "line_of", "LINE", "KEY_LINES", "META", "MAX_BYTES", "MAX_ALIASED"]
 
 #: Key under which every loaded mapping keeps the line it starts on.
 LINE = "__line__"
@@ -28,6 +28,16 @@ KEY_LINES = "__key_lines__"
 
 #: The bookkeeping keys, to skip when iterating over a loaded mapping.
 META = frozenset({LINE, KEY_LINES})
+
+
+def line_of(mapping: Any, key: Any = None) -> int | None:
+    """The line of ``key`` in a mapping :func:`load` read (the mapping's own line when ``key`` is ``None`` or
+    not one of its keys); ``None`` for anything else."""
+    if not isinstance(mapping, dict):
+        return None
+    line = mapping.get(KEY_LINES, {}).get(key) if key is not None else None
+    return line or mapping.get(LINE)
+
 
 #: The largest YAML file read (bytes).
 MAX_BYTES = 256 * 1024 * 1024

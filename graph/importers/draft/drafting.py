@@ -79,7 +79,7 @@ def _issued(meta: dict, folder: Path) -> tuple[dt.date | None, str | None, str |
     try:
         lit = parse_date(value)
     except DateError as exc:
-        raise InputError(f"issued: {exc}", file=folder / "source.yaml", line=1) from None
+        raise InputError(f"issued: {exc}", file=folder / "source.yaml", line=yamlfile.line_of(meta, "issued")) from None
     text = str(lit)
     if len(text) == 10:
         day = dt.date.fromisoformat(text)
