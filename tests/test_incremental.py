@@ -648,3 +648,59 @@ def test_the_subjects_of_sorted_n_quads_are_each_line_s_first_term_once_in_order
     for data in ("\n".join(lines) + "\n", "\n".join(lines), lines[0], ""):
         expected = list(dict.fromkeys(line.split(" ")[0].encode() for line in data.splitlines()))
         assert delta.subject_list(data.encode()) == expected
+
+
+def test_a_graph_s_subjects_are_resubjected_in_their_bytes_as_in_a_sorted_list():
+    """delta._resubject finds the touched subjects by bisection over the subjects' bytes; it gives what the list
+    of subjects gives (bisect, set and sort): how many, the indices dropped and inserted, the subjects after. On
+    subjects that begin alike (_:b1, _:b10; <a>, <ab>), touched ones there or not, there after or not, and none."""
+    import bisect
+    import random
+
+    from graph.compile import delta
+
+    def by_list(before: bytes, touched: list[bytes], after: set[bytes]):
+        listed = before.split(b"\n") if before else []
+        drop = [i for s in touched for i in [bisect.bisect_left(listed, s)] if i < len(listed) and listed[i] == s]
+        insert = [bisect.bisect_left(listed, s) for s in touched if s in after]
+        return len(listed), drop, insert, b"\n".join(sorted((set(listed) - set(touched)) | after))
+
+    rng = random.Random(7)
+    pool = [b"_:b1", b"_:b10", b"_:b2", b"<a>", b"<ab>", b"<a#x>", b"<b>"] + \
+        [f"<https://w3id.org/serbia-kg/page/x/{i}>".encode() for i in range(30)]
+    for _ in range(2000):
+        before = b"\n".join(sorted(rng.sample(pool, rng.randrange(len(pool) + 1))))
+        touched = sorted(rng.sample(pool, rng.randrange(8)))
+        after = {s for s in touched if rng.random() < 0.6}
+        assert delta._resubject(before, touched, after) == by_list(before, touched, after)
+
+
+def test_a_first_key_s_lists_are_made_again_from_their_first_changed_page(synthetic, tmp_path, monkeypatch):
+    """With pages of 3 claims, the lists of transfers-by-supplier and exercises-by-partner (questions of HOLDS),
+    whose second keys' lists of their own neither come nor go, are made again from the page of their first changed
+    row, as other questions' lists are: some list of theirs made again does not begin at its first page (every
+    list of the first key was made whole before); each step gives a full build's bytes, updated in place."""
+    from graph.compile import delta, pages
+
+    monkeypatch.setattr(pages, "PAGE_ROWS", 3)
+    corpus, out = built_copy(synthetic, tmp_path)
+    firsts: dict[bytes, int] = {}  # a list of theirs made again: the start of its first page made
+    page_lines = delta.page_lines
+
+    def spy(*args):
+        made = page_lines(*args)
+        for line in made[2] if made else ():
+            if m := re.match(r"<(.*/page/(?:transfers-by-supplier|exercises-by-partner)/[^ ]*)/(\d+)> ", line):
+                firsts[m[1].encode()] = min(firsts.get(m[1].encode(), 1 << 30), int(m[2]))
+        return made
+
+    monkeypatch.setattr(delta, "page_lines", spy)
+    names = sorted(p.name for p in corpus.iterdir() if (p / "source.yaml").is_file())
+    for step, name in enumerate(names[-3:]):
+        drop_last_claim(corpus / name / "claims.yaml")
+        _, got = incremental(corpus, out)
+        assert got == full_outputs(corpus, tmp_path / f"full-{step}")
+    copy_source(corpus, names[len(names) // 2], "zz-added-copy")
+    _, got = incremental(corpus, out)
+    assert got == full_outputs(corpus, tmp_path / "full-added")
+    assert firsts and any(start > 0 for start in firsts.values()), firsts

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
+from graph.compile import pages as paging
 from graph.compile.pages import (BUSY, HOLDS, PAGES, QUESTIONS, SOURCE_LISTS, _pages, _part, busy_entities,
                                  list_lines, list_name, named_counts, registry_context, source_context)
 from graph.compile.ties import TIES, Named, tie_triples
@@ -144,22 +145,45 @@ def patch_lines(data: bytes, prefixes: Iterable[bytes], belongs: Callable[[bytes
             pos = at
     pieces.append(view[pos:])
     out = b"".join(pieces)
-    before = subjects.split(b"\n") if subjects else subject_list(data) if subjects is None else []
     touched_set = set(touched)
     lines_of = sorted(line for line in come if _subject(line) in touched_set)
     after = {_subject(line) for line in lines_of}
-    drop_subjects = []
-    for s in touched:
-        i = bisect.bisect_left(before, s)
-        if i < len(before) and before[i] == s:
-            drop_subjects.append(i)
-    insert = [bisect.bisect_left(before, s) for s in touched if s in after]
-    now = sorted((set(before) - touched_set) | after)
+    before = subjects if subjects is not None else b"\n".join(subject_list(data))
+    count, drop_subjects, insert, now = _resubject(before, touched, after)
     return Patch(data=out, triples=out.count(b"\n"),
                  removed=b"".join(line + b"\n" for line in removed),
-                 added=b"".join(line + b"\n" for line in added), subjects_before=len(before),
+                 added=b"".join(line + b"\n" for line in added), subjects_before=count,
                  drop=drop_subjects, insert=insert, lines=b"".join(line + b"\n" for line in lines_of),
-                 subjects=b"\n".join(now))
+                 subjects=now)
+
+
+def _resubject(before: bytes, touched: list[bytes], after: set[bytes]) -> tuple[int, list[int], list[int], bytes]:
+    """A graph's subjects (``before``: sorted, one a line) once the subjects ``touched`` (sorted) are written
+    again, those of ``after`` there now: how many there were, the indices of the touched ones that were there
+    (their blocks go), where each touched one now there goes (its index among those before: before the one
+    that has it), and the subjects after, one a line. Found by bisection over the bytes, the subjects neither
+    split into lines nor sorted again (at 10M, some 200,000 of them for a few hundred touched)."""
+    text = before + b"\n" if before else b""
+    count = text.count(b"\n")
+    drop: list[int] = []
+    insert: list[int] = []
+    pieces: list = []
+    view = memoryview(text)
+    pos = index = 0  # where the subjects not yet copied start, and how many subjects lie before there
+    for s in touched:
+        at = _seek(text, s, pos)  # the first subject not before s
+        index += text.count(b"\n", pos, at)
+        pieces.append(view[pos:at])
+        pos = at
+        if text.startswith(s + b"\n", at):
+            drop.append(index)
+            pos = at + len(s) + 1
+        if s in after:
+            insert.append(index)
+            pieces.append(s + b"\n")
+        index += pos > at
+    pieces.append(view[pos:])
+    return count, drop, insert, b"".join(pieces)[:-1]
 
 
 def _fast_nt() -> Callable[[object], str]:
@@ -250,17 +274,22 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
             continue
         if any(_part(v) == "other" for key in keys for v in key):
             return None
-        holds = question in HOLDS
         first = {key[0] for key in keys}
+        lists = lister(_bearing(every, keys, part_of), after)
+        # each list to make again, with the changed claims' rows in it before and after (to page it from the
+        # first page they change); for a question of HOLDS whose second keys' lists came or went, none: every list
+        # of the first keys is made again
+        held = _held(question, lists, old_lists, new_lists, first) if question in HOLDS else None
+        holds = question in HOLDS and held is None
+        changed = held if held is not None else {key: (old_lists.get(key, []), new_lists.get(key, [])) for key in keys}
         if holds:
             firsts.update(list_name(question, (k,)) + "/" for k in first)
         else:
-            exact.update({list_name(question, key): 0 for key in keys})
-        lists = lister(_bearing(every, keys, part_of), after)
+            exact.update({list_name(question, key): 0 for key in changed})
         for key in lists:
-            if (key[0] in first) if holds else (key in keys):
-                start = 0 if holds else _first_changed(question, lists[key], old_lists.get(key, []),
-                                                       new_lists.get(key, []))
+            if (key[0] in first) if holds else (key in changed):
+                lists[key].sort()  # (once: the pages sort their rows, and sorted rows are gone through once)
+                start = 0 if holds else _first_changed(question, lists[key], *changed[key])
                 if not holds:
                     exact[list_name(question, key)] = start
                 made += [f"{line} {g} ." for line in list_lines(question, key, lists, start)]
@@ -277,6 +306,39 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
     return prefixes, belongs, made
 
 
+def _held(question: str, lists: dict, old_lists: dict, new_lists: dict, first: set) -> dict | None:
+    """For a question of :data:`HOLDS`, the lists of the first keys ``first`` that the changed claims bear on,
+    each with the changed claims' rows before and after (``old_lists`` and ``new_lists``, of the question's
+    lister on those claims; ``lists``: on every claim that bears on them, after): a first key's list with its
+    second key left out, and the lists of its own of the second keys those rows name (for such a list, the rows
+    of the claims naming that second key: their first is no later than the first that changed). ``None`` when a
+    second key got a list of its own or lost it (more than :data:`graph.compile.pages.PAGE_ROWS` claims, before
+    or after): then the pages of the first key's list can name other second keys (``skg:pageSecondKey``, of the
+    second keys without a list), and every list of the first key is made again."""
+    second = HOLDS[question]
+    out: dict[tuple, tuple[list, list]] = {}
+    for value in first:
+        whole = (value, None)
+        old_rows, new_rows = old_lists.get(whole, []), new_lists.get(whole, [])
+        out[whole] = (old_rows, new_rows)
+        touched = {second(row) for row in old_rows + new_rows} - {""}
+        claims_now: dict[str, set[str]] = {other: set() for other in touched}
+        for row in lists.get(whole, ()):
+            if (other := second(row)) in claims_now:
+                claims_now[other].add(row.claim)
+        for other in touched:
+            was = {row.claim for row in old_rows if second(row) == other}
+            now = {row.claim for row in new_rows if second(row) == other}
+            then = len(claims_now[other]) - len(now) + len(was)  # before: all but the changed, and those before
+            limit = paging.PAGE_ROWS  # (read when run: tests set it)
+            if (len(claims_now[other]) > limit) != (then > limit):
+                return None
+            if (value, other) in lists:
+                out[(value, other)] = ([row for row in old_rows if row.claim in was],
+                                       [row for row in new_rows if row.claim in now])
+    return out
+
+
 def _gone(lists: dict, others: dict) -> dict:
     """The rows of ``lists`` not in ``others``' list of the same key (the lists left empty left out)."""
     out = {}
@@ -288,7 +350,7 @@ def _gone(lists: dict, others: dict) -> dict:
 
 
 def _first_changed(question: str, rows: list, old_rows: list, new_rows: list) -> int:
-    """Where the first page of a list (its ``rows`` now) that can differ from its previous pages starts: the
+    """Where the first page of a list (its ``rows`` now, sorted) that can differ from its previous pages starts: the
     page open at its first changed row (of the rows of the changed claims before, ``old_rows``, and after,
     ``new_rows``), as :func:`graph.compile.pages._pages` pages it; the pages before it are made of the same rows
     and start where they did. 0 (every page) when a page's triples depend on the whole list: a list of
@@ -302,7 +364,7 @@ def _first_changed(question: str, rows: list, old_rows: list, new_rows: list) ->
         if (now <= BUSY) != (then <= BUSY):
             return 0
     changed = min(old_rows + new_rows)
-    pages = [start for start, _ in _pages([r for r in rows if r < changed])]
+    pages = [start for start, _ in _pages(rows[:bisect.bisect_left(rows, changed)])]
     return pages[-1] if pages else 0
 
 

@@ -381,9 +381,12 @@ def exercises_by_partner(claims: list[Claimed], context: Context) -> Lists:
     def top(x: str) -> bool:
         return not part_of.get(x)
 
+    label = str(RDFS.label)
     for c in claims:
-        names = sorted({text for p, text in c.literals if p == str(RDFS.label)})
-        if c.cls != exercise or not names:
+        if c.cls != exercise:
+            continue
+        names = sorted({text for p, text in c.literals if p == label})
+        if not names:
             continue
         years: list[str | None] = [*_dates(c, SKG.date)] or [None]
         hosts: list[str | None] = [*_of(c, SKG.host)] or [None]
