@@ -17,8 +17,8 @@ A node's triples depend only on the records of the claims that bear on it:
 
 - a tie ``(x, y)`` on the claims naming both ``x`` and ``y``;
 - a list of a question's (its pages) on the claims in it, and for a question of
-  :data:`graph.compile.pages.HOLDS` on the lists of the same first parameter (which of them have a list of
-  their own), so all of those are made again together.
+  :data:`graph.compile.pages.HOLDS` on which second keys of the same first parameter have a list of their
+  own: when one comes or goes (:func:`_held`), all of that first key's lists are made again together.
 
 When that reasoning does not hold (a list's name that two keys share: a parameter's value outside
 the project's IRIs), :func:`derive` returns ``None`` and the build makes the graphs whole.
