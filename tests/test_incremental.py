@@ -704,3 +704,30 @@ def test_a_first_key_s_lists_are_made_again_from_their_first_changed_page(synthe
     _, got = incremental(corpus, out)
     assert got == full_outputs(corpus, tmp_path / "full-added")
     assert firsts and any(start > 0 for start in firsts.values()), firsts
+
+
+def test_a_lister_asked_for_some_first_keys_gives_their_lists_whole(synthetic, tmp_path):
+    """Every question's lister given ``only`` (the first keys' values an incremental build wants, None among them
+    or not) gives those values' lists as it gives them unasked, on every claim of the synthetic corpus (as
+    recorded by a build); it may leave the others out."""
+    import random
+
+    from graph.compile import incremental, pages
+
+    corpus, out = built_copy(synthetic, tmp_path)
+    cache = incremental.read(generation.current(out) / CACHE_FILE)
+    entries = list(cache.entries.values())
+    claims = [c for e in entries for c in e.pages]
+    context = pages.page_context(claims, [e.source for e in entries], list(cache.registry.triples()))
+    rng = random.Random(11)
+    left_out = 0
+    for question, lister in sorted(pages.QUESTIONS.items()):
+        lists = lister(claims, context)
+        firsts = sorted({key[0] for key in lists}, key=str)
+        for _ in range(4 if firsts else 0):
+            only = set(rng.sample(firsts, max(1, len(firsts) // 3)))
+            some = lister(claims, {**context, "only": only})
+            assert {k: v for k, v in some.items() if k[0] in only} == \
+                {k: v for k, v in lists.items() if k[0] in only}, (question, only)
+            left_out += len(lists) - len(some)
+    assert left_out > 0  # (the lists of other values are left out by some listers)

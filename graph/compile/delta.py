@@ -275,7 +275,7 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
         if any(_part(v) == "other" for key in keys for v in key):
             return None
         first = {key[0] for key in keys}
-        lists = lister(_bearing(every, keys, part_of), after)
+        lists = lister(_bearing(every, keys, part_of), {**after, "only": first})  # (their first keys' lists alone)
         # each list to make again, with the changed claims' rows in it before and after (to page it from the
         # first page they change); for a question of HOLDS whose second keys' lists came or went, none: every list
         # of the first keys is made again

@@ -169,18 +169,29 @@ Lists = dict[tuple, list[Row]]
 Context = dict  # beyond the claims: {"issued": {graph: (source, literal)}, "labelled": set, "part_of": {iri: set},
 #                 "labels": {iri: its labels (skos:prefLabel, sorted)},
 #                 "busy": the busy entities of the whole corpus (tie-sources; counted from the claims given if absent),
-#                 "sources": each source's (named graph, IRI) (claims-per-source)}
+#                 "sources": each source's (named graph, IRI) (claims-per-source),
+#                 "only": the first keys' values whose lists are wanted (absent: all; see _wanted)}
+
+
+def _wanted(context: Context) -> Callable[[str | None], bool]:
+    """Whether the lists of a first key's value (``None``: left out) are wanted: all of them, or those of
+    ``context["only"]``, when given (an incremental build's delta asks for the lists of the changed claims' first
+    keys, :mod:`graph.compile.delta`). A lister may leave out the others' lists, or not: the wanted ones are whole."""
+    only = context.get("only")
+    return (lambda value: True) if only is None else only.__contains__
 
 
 def claims_about_entity(claims: list[Claimed], context: Context) -> Lists:
     """``claims-about-entity``: the claims naming the entity (of the registry), by source (its
     graph's id), then claim id; with the entity left out, every claim."""
     lists: Lists = defaultdict(list)
-    ent = str(ENTITY)
+    ent, wanted = str(ENTITY), _wanted(context)
+    every = wanted(None)
     for c in claims:
         row = Row((_graph_id(c.graph), c.claim_id), (), c.claim)
-        lists[(None,)].append(row)
-        for entity in sorted({o for _, o in c.objects if o.startswith(ent)}):
+        if every:
+            lists[(None,)].append(row)
+        for entity in sorted({o for _, o in c.objects if o.startswith(ent) and wanted(o)}):
             lists[(entity,)].append(row)
     return lists
 
@@ -208,7 +219,7 @@ def statements_by_speaker(claims: list[Claimed], context: Context) -> Lists:
     out. A statement whose source has no issue date is not listed (the question joins it)."""
     lists: Lists = defaultdict(list)
     speaker_p, kind_p = str(SKG.speaker), str(SKG.statementKind)
-    issued = context["issued"]
+    issued, wanted = context["issued"], _wanted(context)
     for c in claims:
         if c.graph not in issued:
             continue
@@ -219,7 +230,8 @@ def statements_by_speaker(claims: list[Claimed], context: Context) -> Lists:
                       (source_iri[len(str(SOURCE)):], c.claim), c.claim)
             for kind in kinds:
                 for key in ((None, None), (speaker, None), (None, kind), (speaker, kind)):
-                    lists[key].append(row)
+                    if wanted(key[0]):
+                        lists[key].append(row)
     return lists
 
 
@@ -299,7 +311,7 @@ def transfers_by_supplier(claims: list[Claimed], context: Context) -> Lists:
     IRI (``""`` for none), the second key of :data:`HOLDS`."""
     lists: Lists = defaultdict(list)
     pairs: Lists = defaultdict(list)
-    transfer = str(SKG.ArmsTransfer)
+    transfer, wanted = str(SKG.ArmsTransfer), _wanted(context)
     for c in claims:
         if c.cls != transfer:
             continue
@@ -309,6 +321,8 @@ def transfers_by_supplier(claims: list[Claimed], context: Context) -> Lists:
         rows = [Row((_id(supplier), _year(year)), (supplier or "",), c.claim) for supplier in suppliers
                 for year in years]
         for recipient in _of(c, SKG.recipient):
+            if not wanted(recipient):
+                continue
             lists[(recipient, None)] += rows
             for supplier in suppliers:
                 if supplier is not None:
@@ -377,6 +391,7 @@ def exercises_by_partner(claims: list[Claimed], context: Context) -> Lists:
     lists: Lists = defaultdict(list)
     pairs: Lists = defaultdict(list)
     exercise, labelled, part_of = str(SKG.MilitaryExercise), context["labelled"], context["part_of"]
+    wanted = _wanted(context)
 
     def top(x: str) -> bool:
         return not part_of.get(x)
@@ -400,6 +415,8 @@ def exercises_by_partner(claims: list[Claimed], context: Context) -> Lists:
                     if other != own:
                         with_[actor].update(partner for partner in partners[other] if partner != actor)
         for actor in sorted(with_):
+            if not wanted(actor):
+                continue
             for partner in sorted(with_[actor]):
                 rows = [Row((_id(partner), _year(year)), (), c.claim, (partner, _year(year), name, host))
                         for year in years for name in names for host in hosts]
@@ -455,14 +472,16 @@ def tie_sources(claims: list[Claimed], context: Context) -> Lists:
     pages of ``tie-sources`` (:func:`list_triples`)."""
     busy = context["busy"] if "busy" in context else busy_entities(claims)
     lists: Lists = defaultdict(list)
+    wanted = _wanted(context)
     for c in claims:
         named = sorted({o for _, o in c.objects if o in busy})
         if len(named) < 2:
             continue
         row = Row((_graph_id(c.graph), c.claim_id), (), c.claim)
         for i, x in enumerate(named):
-            for y in named[i + 1:]:
-                lists[(x, y)].append(row)
+            if wanted(x):
+                for y in named[i + 1:]:
+                    lists[(x, y)].append(row)
     return lists
 
 
