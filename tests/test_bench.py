@@ -173,3 +173,5 @@ def test_bench_incremental_runs_on_a_tiny_corpus_and_finds_the_same_bytes(tmp_pa
     # the floor: the incremental build's outputs written anew, without building, each round
     assert p.stdout.count("its outputs written anew (read, sha256, written, flushed; no build)") == 3
     assert re.search(r"the outputs written anew, without building: \d+\.\d\d-\d+\.\d\d s", p.stdout)
+    assert p.stdout.count("; copied in the kernel, no digest: ") == 3
+    assert re.search(r"copied in the kernel without a digest: \d+\.\d\d-\d+\.\d\d s", p.stdout)
