@@ -97,11 +97,7 @@ def _copy_anew(folder: Path, into: Path) -> float:
     """Seconds to write every file of the generation ``folder`` anew into ``into``, as a build writes its outputs:
     read, sha256, written, flushed to the disk, two files at a time (the build has two processes). The least an
     incremental build that writes each output whole can take for its outputs, whatever else it does."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from graph.compile.serialize import HashingWriter  # what the build writes its outputs through
-
-    into.mkdir(parents=True)
 
     def copy(path: Path) -> None:
         with open(path, "rb") as src, HashingWriter(into / path.name) as dst:
@@ -109,11 +105,7 @@ def _copy_anew(folder: Path, into: Path) -> float:
                 dst.write(block)
             dst.close()  # (flushed to the disk, as the build's are)
 
-    files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: -p.stat().st_size)
-    started = time.monotonic()
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(copy, files))
-    return time.monotonic() - started
+    return _timed_copies(folder, into, copy)
 
 
 def _copy_in_kernel(folder: Path, into: Path) -> float:
@@ -121,20 +113,22 @@ def _copy_in_kernel(folder: Path, into: Path) -> float:
     (``os.copy_file_range``: no pass through Python, no digest), each flushed to the disk, two at a time: the least
     any build writing whole files could take for them, were it to record no sha256 of them (the build's id is the
     N-Quads' sha256)."""
+    from graph.compile.serialize import copy_file  # (the build's copy in the kernel)
+
+    def copy(path: Path) -> None:
+        with open(into / path.name, "xb") as dst:
+            copy_file(path, dst)
+            os.fsync(dst.fileno())
+
+    return _timed_copies(folder, into, copy)
+
+
+def _timed_copies(folder: Path, into: Path, copy) -> float:
+    """Seconds to ``copy`` every file of ``folder`` into the new folder ``into``, two files at a time (the build
+    has two processes), the largest first."""
     from concurrent.futures import ThreadPoolExecutor
 
     into.mkdir(parents=True)
-
-    def copy(path: Path) -> None:
-        with open(path, "rb") as src, open(into / path.name, "xb") as dst:
-            size, done = os.fstat(src.fileno()).st_size, 0
-            while done < size:
-                n = os.copy_file_range(src.fileno(), dst.fileno(), size - done, done, done)
-                if n == 0:
-                    break
-                done += n
-            os.fsync(dst.fileno())
-
     files = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: -p.stat().st_size)
     started = time.monotonic()
     with ThreadPoolExecutor(2) as pool:

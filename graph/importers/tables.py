@@ -118,8 +118,6 @@ def _fail(path: Path, line: int | None, where: str, message: str) -> InputError:
     return InputError(f"{where}: {message}" if where else message, file=path, line=line)
 
 
-
-
 def _keys(node: dict, allowed: set[str], path: Path, where: str) -> None:
     extra = sorted(str(k) for k in set(node) - allowed - yamlfile.META)
     if extra:

@@ -190,7 +190,7 @@ def _entry(section: str, eid: object, body: object, path: Path, line: int | None
     wikidata = body.get("wikidata")
     if wikidata is not None and not (isinstance(wikidata, str) and _QID.match(wikidata)):
         raise InputError(f"entity '{eid}': wikidata '{wikidata}' is not a Wikidata item id (Q and digits, "
-                         "such as Q403)", file=path, line=body.get(yamlfile.KEY_LINES, {}).get("wikidata", line))
+                         "such as Q403)", file=path, line=yamlfile.line_of(body, "wikidata") or line)
     label = body.get("label")
     if not isinstance(label, str) or not label.strip():
         raise InputError(f"entity '{eid}' has no label", file=path, line=line)
