@@ -91,7 +91,7 @@ def describe_graphs(graphs: dict[str, GraphSummary], files: list[str]) -> bytes:
 
 def _describe(counts: dict[str, int], meta: list[str], has_serbia: bool, files: list[str]) -> bytes:
     ontology_graph = str(GRAPH.ontology)
-    facts = list(ox.parse("\n".join(meta).encode("utf-8"), format=ox.RdfFormat.N_QUADS)) if meta else []
+    facts = _parsed(meta)
     N, L = ox.NamedNode, ox.Literal
     dataset = N(DATASET)
     out = [ox.Triple(dataset, N(_RDF_TYPE), N(_VOID + "Dataset")),
@@ -128,6 +128,21 @@ def _describe(counts: dict[str, int], meta: list[str], has_serbia: bool, files: 
                                                                   if p in ("skg", "ent", "src", "kgg")}}
     unique = sorted(set(out), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
     return ox.serialize(unique, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""  # (bytes when no output is given)
+
+
+def _parsed(lines: list[str]) -> list[ox.Quad]:
+    """The quads of N-Quads ``lines``, parsed by one call into an in-memory store, not by iterating
+    pyoxigraph's parser: that lets go of Python's lock for each quad and must take it back, and in a
+    build another thread (the record pickled, a digest taken) holds it for up to milliseconds at a
+    time, so 6,226 lines (the 1M corpus's) took 0.08-0.34 s instead of 0.01 s; through the store,
+    0.02-0.09 s with a thread pickling beside it. The store keeps each quad once and in its own order,
+    and writes typed literals in their canonical form; the description is sorted and deduplicated, and
+    reads only IRIs and strings (types, titles, rights, licences)."""
+    if not lines:
+        return []
+    store = ox.Store()
+    store.load("\n".join(lines).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    return list(store)
 
 
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
