@@ -130,7 +130,7 @@ def _describe(counts: dict[str, int], meta: list[str], has_serbia: bool, files: 
     return ox.serialize(unique, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""  # (bytes when no output is given)
 
 
-def _parsed(lines: list[str]) -> list[ox.Quad]:
+def _parsed(lines: list[str]) -> list:
     """The quads of N-Quads ``lines``, parsed by one call into an in-memory store, not by iterating
     pyoxigraph's parser: that lets go of Python's lock for each quad and must take it back, and in a
     build another thread (the record pickled, a digest taken) holds it for up to milliseconds at a
