@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from graph.compile import staging
@@ -119,3 +121,61 @@ def test_recovery_leaves_a_change_another_process_keeps_making(tmp_path, monkeyp
         assert [p.name for p in corpus.iterdir() if p.name.startswith(staging.PREFIX)] == [f"{staging.PREFIX}test-1"]
     finally:
         os.close(fd)
+
+
+def test_a_change_killed_while_its_folder_was_removed_is_cleared(tmp_path, monkeypatch):
+    """A kill during the removal of a change's folder, after every move: the removal may have taken the
+    plan and left the mark (test_faults found one left by serbia-kg before done names, which recovery then
+    skipped without a word); the folder is renamed to its done name before it is removed, and recovery
+    removes one left so."""
+    corpus = corpus_with_source(tmp_path)
+    real_rmtree = staging.shutil.rmtree
+
+    def killed(path, *args, **kwargs):  # the plan removed first, then the process killed
+        if not Path(path).name.endswith(".done"):
+            return real_rmtree(path, *args, **kwargs)
+        (Path(path) / "plan.json").unlink()
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(staging.shutil, "rmtree", killed)
+    with pytest.raises(SystemExit):
+        with staging.change(corpus, "test") as change:
+            folder = change.path("src")
+            folder.mkdir()
+            (folder / "claims.yaml").write_text("new claims\n")
+    monkeypatch.setattr(staging.shutil, "rmtree", real_rmtree)
+    left = state(corpus)[2]
+    assert len(left) == 1 and left[0].endswith(".done")
+    assert staging.recover(corpus) == [f"removed what a finished change left ({left[0]})"]
+    assert state(corpus) == ("new claims\n", "old registry\n", [])
+
+
+def test_a_folder_left_so_by_an_older_serbia_kg_is_cleared(tmp_path):
+    """Marked, its moves made, its plan and new files gone (the removal begun): the corpus has the new
+    files; recovery removes the rest (the old source parked in it) and says so."""
+    corpus = corpus_with_source(tmp_path)
+    change = stage(corpus, commit_upto="marked")
+    (change.folder / "old").mkdir()
+    (corpus / "src").rename(change.folder / "old" / "0")
+    (change.folder / "new" / "0" / "src").rename(corpus / "src")
+    (change.folder / "new" / "1" / "mine.yaml").replace(corpus / "registry" / "mine.yaml")
+    real_rmtree = staging.shutil.rmtree
+    real_rmtree(change.folder / "new")
+    (change.folder / "plan.json").unlink()
+    assert staging.recover(corpus) == [f"removed what a finished change left ({staging.PREFIX}test-1)"]
+    assert state(corpus) == ("new claims\n", "new registry\n", [])
+
+
+def test_a_change_that_cannot_be_finished_is_an_error_not_skipped(tmp_path):
+    """Recovery that fails for another reason than a read-only corpus says so: a corpus built with a
+    change half made would lack a source without a word."""
+    from graph.model.errors import InputError
+
+    corpus = corpus_with_source(tmp_path)
+    change = stage(corpus, commit_upto="marked")
+    (corpus / "registry" / "mine.yaml").unlink()
+    (corpus / "registry").rmdir()
+    (corpus / "registry").write_text("a file where the registry folder was\n")
+    with pytest.raises(InputError, match="cannot finish or drop an interrupted change"):
+        staging.recover(corpus)
+    assert (change.folder / "COMMITTED").exists()  # left for the next try, not dropped

@@ -12,12 +12,16 @@ folder inside the corpus, checks it there, and commits::
 Committing writes the list of moves and then a ``COMMITTED`` mark (one rename) before it moves
 anything; a process killed at any point leaves a staging folder that :func:`recover` (run by
 every import, build and validation) rolls forward when it is marked committed and removes when it
-is not. So a kill never leaves half an import, an old source parked in a hidden folder, or litter.
+is not. Once every path is moved in, the staging folder is renamed to its done name (``.done`` added)
+and then removed, so a kill while it is removed leaves a folder that recovery removes, not a marked
+one whose plan is half gone. So a kill never leaves half an import, an old source parked in a hidden
+folder, or litter.
 Changes to one corpus take turns (a lock file, ``.serbia-kg.lock``, held with ``flock``).
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -36,6 +40,8 @@ PREFIX = ".staging-"
 _PLAN = "plan.json"
 _MARK = "COMMITTED"
 _NEW, _OLD = "new", "old"
+#: Added to a staging folder's name once its change is wholly in place, before the folder is removed.
+_DONE = ".done"
 #: Staging folders of importers before this module: ``.previous`` in one is a source parked by a kill.
 _LEGACY = (".sipri-import-", ".import-")
 
@@ -139,7 +145,18 @@ def _apply(corpus: Path, folder: Path) -> None:
             os.replace(dest, old)  # a folder cannot be renamed over a folder: park the old one
         os.replace(new, dest)
     fsync_dir(corpus)
-    shutil.rmtree(folder, ignore_errors=True)
+    _remove_done(corpus, folder)
+
+
+def _remove_done(corpus: Path, folder: Path) -> None:
+    """Remove the folder of a change that is wholly in place: renamed to its done name first (and that
+    on the disk), since a kill while it is removed could take its plan and leave its mark."""
+    done = folder.with_name(folder.name + _DONE)
+    if done.exists():  # left by a killed change of a process whose id this one has now
+        shutil.rmtree(done)
+    os.replace(folder, done)
+    fsync_dir(corpus)
+    shutil.rmtree(done, ignore_errors=True)
 
 
 @contextmanager
@@ -166,7 +183,15 @@ def _recover_locked(corpus: Path) -> list[str]:
     done = []
     for folder in sorted(corpus.iterdir()):
         if folder.name.startswith(PREFIX) and folder.is_dir():
-            if (folder / _MARK).exists():
+            if folder.name.endswith(_DONE):
+                shutil.rmtree(folder, ignore_errors=True)
+                done.append(f"removed what a finished change left ({folder.name})")
+            elif (folder / _MARK).exists() and not (folder / _PLAN).exists():
+                # left by serbia-kg before done names: killed while the folder was removed, its moves all
+                # made (the plan is written before the mark, and only the removal takes it)
+                _remove_done(corpus, folder)
+                done.append(f"removed what a finished change left ({folder.name})")
+            elif (folder / _MARK).exists():
                 _apply(corpus, folder)
                 done.append(f"finished an interrupted change ({folder.name})")
             else:
@@ -196,7 +221,8 @@ def _source_id(folder: Path) -> str | None:
 
 
 def recover(corpus: Path) -> list[str]:
-    """Finish or drop the changes of ``corpus`` that a killed process left; one line for each.
+    """Finish or drop the changes of ``corpus`` that a killed process left, and remove what a change
+    killed while its folder was removed left; one line for each.
 
     Does nothing while another process is changing the corpus (it waits for the corpus's lock at most
     :data:`RECOVER_WAIT` seconds: a killed import's workers may hold it a moment longer than the import).
@@ -207,5 +233,7 @@ def recover(corpus: Path) -> list[str]:
     try:
         with _lock(corpus, wait=RECOVER_WAIT) as held:
             return _recover_locked(corpus) if held else []
-    except OSError:  # a read-only corpus: nothing can be moved; reading it goes on
-        return []
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):  # a read-only corpus: reading it goes on
+            return []
+        raise InputError(f"cannot finish or drop an interrupted change: {exc}", file=corpus) from exc
