@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import random
 import re
 import shutil
 import sys
@@ -262,6 +263,65 @@ def test_a_chunked_output_written_in_spans_and_joined_is_the_file_written_whole(
                 at.update({g: (len(joined) + pos, n) for g, (pos, n) in span_at.items()})
                 joined += (tmp_path / "span").read_bytes()
             assert joined == whole and at == where, (fmt, cuts)
+
+
+@pytest.mark.parametrize("by_the_system", [True, False])
+def test_the_n_quads_copied_by_the_system_are_the_graphs_bytes_in_order_with_their_digest(tmp_path, monkeypatch,
+                                                                                          by_the_system):
+    """write_nquads copies the graphs that lie one after another in a file at once, by the system
+    (os.copy_file_range), and takes the digest from a map of the files meanwhile: the file and its sha256 are
+    those of the graphs' bytes written in the order of their names, from files and from bytes held in memory,
+    after what was written before; where the system cannot copy (two file systems), through a buffer."""
+    import hashlib
+
+    from graph.compile import serialize
+    from graph.compile.serialize import HashingWriter, Part, write_nquads
+
+    if not by_the_system:
+        def cannot(*args, **kwargs):
+            raise OSError(18, "Invalid cross-device link")
+        monkeypatch.setattr(serialize.os, "copy_file_range", cannot)
+    rng = random.Random(7)
+    files = {name: bytes(rng.randrange(256) for _ in range(rng.randrange(1, 5000))) for name in ("p.nq", "q.nq")}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    held = {"derived.0.nq": b"<https://e.org/held> <https://e.org/p> <https://e.org/o> .\n" * 300}
+    parts, expected = [], {}
+    for i in range(40):  # graphs from both files (runs of neighbours and gaps) and from the bytes held
+        name = rng.choice([*files, *held])
+        data = {**files, **held}[name]
+        start = rng.randrange(len(data))
+        length = rng.randrange(0, min(len(data) - start, 900) + 1)
+        graph = f"<https://w3id.org/serbia-kg/graph/{i:03d}>"
+        parts.append(Part(graph, name, start, length, 1))
+        expected[graph] = data[start:start + length]
+    a = files["p.nq"]
+    parts += [Part("<https://w3id.org/serbia-kg/graph/100>", "p.nq", 0, 10, 1),  # neighbours: copied as one range
+              Part("<https://w3id.org/serbia-kg/graph/101>", "p.nq", 10, len(a) - 10, 1)]
+    expected["<https://w3id.org/serbia-kg/graph/100>"] = a[:10]
+    expected["<https://w3id.org/serbia-kg/graph/101>"] = a[10:]
+    rng.shuffle(parts)
+    with HashingWriter(tmp_path / "out.nq") as out:
+        out.write(b"before\n")
+        written = write_nquads(tmp_path, parts, out, "out.nq", held=held)
+        assert out.fh.tell() == 7 + sum(map(len, expected.values()))  # (the file's place, as it is after writes)
+        out.write(b"after\n")
+        digest = out.close()
+    body = b"".join(expected[g] for g in sorted(expected))
+    whole = b"before\n" + body + b"after\n"
+    assert (tmp_path / "out.nq").read_bytes() == whole
+    assert digest == hashlib.sha256(whole).hexdigest()
+    assert [(p.graph, p.offset, p.length) for p in written] == \
+        [(g, sum(len(expected[h]) for h in sorted(expected) if h < g), len(expected[g])) for g in sorted(expected)]
+
+
+def test_n_quads_from_a_spool_file_shorter_than_its_parts_are_an_error(tmp_path):
+    from graph.compile.serialize import HashingWriter, Part, write_nquads
+
+    (tmp_path / "p.nq").write_bytes(b"<https://e.org/s> <https://e.org/p> <https://e.org/o> .\n")
+    with HashingWriter(tmp_path / "out.nq") as out:
+        with pytest.raises(OSError, match="p.nq is shorter than expected"):
+            write_nquads(tmp_path, [Part("<https://w3id.org/serbia-kg/graph/a>", "p.nq", 10, 100, 1)], out, "out.nq")
 
 
 def test_the_turtle_spliced_keeps_a_triple_while_any_graph_holds_it(tmp_path):
