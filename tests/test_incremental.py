@@ -270,8 +270,9 @@ def test_the_n_quads_copied_by_the_system_are_the_graphs_bytes_in_order_with_the
                                                                                           by_the_system):
     """write_nquads copies the graphs that lie one after another in a file at once, by the system
     (os.copy_file_range), and takes the digest from a map of the files meanwhile: the file and its sha256 are
-    those of the graphs' bytes written in the order of their names, from files and from bytes held in memory,
-    after what was written before; where the system cannot copy (two file systems), through a buffer."""
+    those of the graphs' bytes written in the order of their names, from files and from pieces held in memory
+    (an updated graph's, any range of them), after what was written before; where the system cannot copy (two
+    file systems), through a buffer."""
     import hashlib
 
     from graph.compile import serialize
@@ -285,11 +286,14 @@ def test_the_n_quads_copied_by_the_system_are_the_graphs_bytes_in_order_with_the
     files = {name: bytes(rng.randrange(256) for _ in range(rng.randrange(1, 5000))) for name in ("p.nq", "q.nq")}
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
-    held = {"derived.0.nq": b"<https://e.org/held> <https://e.org/p> <https://e.org/o> .\n" * 300}
+    derived = b"".join(f"<https://e.org/held> <https://e.org/p> \"{i}\" .\n".encode() for i in range(300))
+    cuts = sorted({0, len(derived), *(rng.randrange(len(derived)) for _ in range(12))})
+    held = {"derived.0.nq": [derived[a:b] if k % 2 else memoryview(derived)[a:b]  # in pieces, as a patch holds it
+                             for k, (a, b) in enumerate(zip(cuts, cuts[1:]))]}
     parts, expected = [], {}
-    for i in range(40):  # graphs from both files (runs of neighbours and gaps) and from the bytes held
+    for i in range(40):  # graphs from both files (runs of neighbours and gaps) and from the pieces held
         name = rng.choice([*files, *held])
-        data = {**files, **held}[name]
+        data = {**files, "derived.0.nq": derived}[name]
         start = rng.randrange(len(data))
         length = rng.randrange(0, min(len(data) - start, 900) + 1)
         graph = f"<https://w3id.org/serbia-kg/graph/{i:03d}>"

@@ -178,8 +178,9 @@ class Spooled:
     plan: incremental.Plan | None = None
     #: The graphs an incremental build updated subject by subject (:class:`graph.compile.delta.Patch`, no data).
     patches: dict = field(default_factory=dict)
-    #: Files of ``parts`` held in memory, not in ``folder`` (by name): an incremental build's updated graphs.
-    held: dict[str, bytes] = field(default_factory=dict)
+    #: Files of ``parts`` held in memory, not in ``folder`` (by name), each in pieces (joined, the file): an
+    #: incremental build's updated graphs (:attr:`graph.compile.delta.Patch.pieces`).
+    held: dict[str, list] = field(default_factory=dict)
     #: Once :func:`write_outputs` has written them: where each graph lies in the N-Quads, and its sha256.
     layout: list[serialize.Part] | None = None
     digests: dict[str, str] = field(default_factory=dict)
@@ -790,9 +791,9 @@ def _patched(spooled: Spooled, reuse: incremental.Plan, old: list[incremental.En
         spooled.parts.append(serialize.Part(g, PREVIOUS, offset, length, reuse.graphs[g].void.triples))
     for i, g in enumerate(sorted(patches)):  # held, not written to the spool (only to the N-Quads)
         name = f"derived.{i}.nq"
-        spooled.held[name] = patches[g].data
-        spooled.parts.append(serialize.Part(g, name, 0, len(patches[g].data), patches[g].triples))
-    spooled.patches = {g: dataclasses.replace(p, data=b"") for g, p in patches.items()}
+        spooled.held[name] = patches[g].pieces
+        spooled.parts.append(serialize.Part(g, name, 0, sum(map(len, patches[g].pieces)), patches[g].triples))
+    spooled.patches = {g: dataclasses.replace(p, pieces=[]) for g, p in patches.items()}
     return patches
 
 
@@ -900,11 +901,13 @@ def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progr
     # are written (rather than read back from them)
     held_digests: dict[str, str] = {}
 
-    def hash_held(held: dict[str, bytes]) -> None:
+    def hash_held(held: dict[str, list]) -> None:
         for part in spooled.parts:
             if part.file in held and part.graph in later:
-                held_digests[part.graph] = hashlib.sha256(
-                    memoryview(held[part.file])[part.offset:part.offset + part.length]).hexdigest()
+                sha = hashlib.sha256()
+                for piece in serialize.piece_views(held[part.file], part.offset, part.length):
+                    sha.update(piece)
+                held_digests[part.graph] = sha.hexdigest()
 
     def write_nquads() -> list[serialize.Part]:
         hashing = threading.Thread(target=hash_held, args=(spooled.held,), daemon=True) if early else None

@@ -262,7 +262,7 @@ class HashingWriter:
     def flush(self) -> None:
         self.fh.flush()
 
-    def append_ranges(self, ranges: list[tuple[Path | bytes, int, int]]) -> None:
+    def append_ranges(self, ranges: list[tuple[Path | bytes | memoryview, int, int]]) -> None:
         """Append each of ``ranges`` (a file's path or bytes, an offset, a length), in order: a file's bytes
         copied by the system (``os.copy_file_range``: not read into this process and written back), the
         digest taken meanwhile by a thread from a map of each file (hashlib lets go of Python's lock), so
@@ -280,10 +280,10 @@ class HashingWriter:
         try:
             fd = self.fh.fileno()
             for source, offset, length in ranges:
-                if isinstance(source, bytes):
-                    _write_all(fd, memoryview(source)[offset:offset + length], length)
+                if isinstance(source, Path):
+                    _copy_range(source, offset, length, fd)
                 else:
-                    _copy_range(Path(source), offset, length, fd)
+                    _write_all(fd, memoryview(source)[offset:offset + length], length)
         finally:
             if hashing is not None:
                 hashing.join()
@@ -308,26 +308,46 @@ class HashingWriter:
 
 
 def write_nquads(folder: Path, parts: Iterable[Part], out: HashingWriter, name: str,
-                 held: dict[str, bytes] | None = None) -> list[Part]:
-    """Copy each graph's N-Quads from the spool ``folder`` (or, for a file of ``held``, from its bytes there)
-    into ``out`` (the file ``name``), graphs in the order of their names (:meth:`HashingWriter.append_ranges`:
-    the graphs that lie one after the other in a file copied at once). Returns where each graph lies in ``out``."""
+                 held: dict[str, list] | None = None) -> list[Part]:
+    """Copy each graph's N-Quads from the spool ``folder`` (or, for a file of ``held``, from its pieces there:
+    joined, the file) into ``out`` (the file ``name``), graphs in the order of their names
+    (:meth:`HashingWriter.append_ranges`: the graphs that lie one after the other in a file copied at once).
+    Returns where each graph lies in ``out``."""
     written: list[Part] = []
-    ranges: list[tuple[Path | bytes, int, int]] = []
+    ranges: list[tuple[Path | bytes | memoryview, int, int]] = []
     offset = 0
     held = held or {}
     for part in sorted(parts, key=lambda p: p.graph):
-        source: Path | bytes = held[part.file] if part.file in held else folder / part.file
-        if isinstance(source, bytes) and len(source) < part.offset + part.length:
-            raise OSError(f"spool file {part.file} is shorter than expected")
-        if ranges and ranges[-1][0] == source and ranges[-1][1] + ranges[-1][2] == part.offset:
-            ranges[-1] = (source, ranges[-1][1], ranges[-1][2] + part.length)  # (the next bytes of the same file)
+        if part.file in held:
+            ranges += [(piece, 0, len(piece)) for piece in piece_views(held[part.file], part.offset, part.length)]
         else:
-            ranges.append((source, part.offset, part.length))
+            path = folder / part.file
+            if ranges and ranges[-1][0] == path and ranges[-1][1] + ranges[-1][2] == part.offset:
+                ranges[-1] = (path, ranges[-1][1], ranges[-1][2] + part.length)  # (the next bytes of the same file)
+            else:
+                ranges.append((path, part.offset, part.length))
         written.append(Part(part.graph, name, offset, part.length, part.triples))
         offset += part.length
     out.append_ranges(ranges)
     return written
+
+
+def piece_views(pieces: list, offset: int, length: int) -> list[memoryview]:
+    """The bytes ``offset`` to ``offset + length`` of ``pieces`` joined (bytes and memoryviews), as views of
+    the pieces, not joined. :class:`OSError` when they hold fewer."""
+    views: list[memoryview] = []
+    at = 0  # where the piece begins in the whole
+    for piece in pieces:
+        n = len(piece)
+        if at + n > offset and length:
+            start = max(offset - at, 0)
+            take = min(n - start, length)
+            views.append(memoryview(piece)[start:start + take])
+            offset, length = offset + take, length - take
+        at += n
+    if length:
+        raise OSError("an updated graph is shorter than expected")
+    return views
 
 
 def _copy_range(path: Path, offset: int, length: int, fd: int) -> None:
@@ -360,15 +380,16 @@ def _write_all(fd: int, data: bytes | memoryview, length: int) -> None:
         length -= n
 
 
-def _digest_ranges(sha: Any, ranges: list[tuple[Path | bytes, int, int]], failed: list[BaseException]) -> None:
+def _digest_ranges(sha: Any, ranges: list[tuple[Path | bytes | memoryview, int, int]],
+                   failed: list[BaseException]) -> None:
     """``sha`` updated with each range's bytes, in order: a file's read through a map of it."""
     maps: dict[Path, tuple[Any, mmap.mmap]] = {}
     try:
         for source, offset, length in ranges:
-            if isinstance(source, bytes):
+            if not isinstance(source, Path):
                 sha.update(memoryview(source)[offset:offset + length])
                 continue
-            path = Path(source)
+            path = source
             if path not in maps:
                 fh = open(path, "rb")
                 maps[path] = (fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
