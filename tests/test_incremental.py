@@ -79,7 +79,18 @@ def synthetic(tmp_path_factory) -> Path:
     return corpus
 
 
-def test_added_changed_and_removed_sources_give_the_bytes_of_a_full_build(synthetic, tmp_path):
+@pytest.mark.parametrize("forked", [False, True])
+def test_added_changed_and_removed_sources_give_the_bytes_of_a_full_build(synthetic, tmp_path, monkeypatch, forked):
+    """``forked``: the questions' lists made again on two forked processes, as from
+    delta.PARALLEL_CLAIMS claims on."""
+    pools: list[int] = []
+    if forked:
+        from graph.compile import delta, parallel
+
+        monkeypatch.setattr(delta, "PARALLEL_CLAIMS", 0)
+        monkeypatch.setattr(parallel, "cores", lambda: 2)
+        real_pool = parallel.pool
+        monkeypatch.setattr(parallel, "pool", lambda n, *a: pools.append(n) or real_pool(n, *a))
     corpus = tmp_path / "corpus"
     shutil.copytree(synthetic, corpus)
     out = tmp_path / "out"
@@ -118,6 +129,7 @@ def test_added_changed_and_removed_sources_give_the_bytes_of_a_full_build(synthe
     before = got
     lines, got = incremental(corpus, out)
     assert compiled(lines) == [] and got == before
+    assert pools.count(2) >= 3 if forked else pools == []  # (each of the three changes' lists on two processes)
 
 
 def test_a_registry_change_rebuilds_everything_and_says_so(synthetic, tmp_path):
