@@ -197,13 +197,13 @@ def test_a_streamed_build_writes_the_bytes_of_the_whole_dataset_serialised_in_me
     corpus = _synthetic(tmp_path)
     if pooled:  # many slices, compiled on a pool; the outputs written by two processes; the derived graphs
         # written through runs of 500 triples (made in order, they need none)
-        from graph.compile import serialize
+        from graph.compile import parallel, serialize
         from graph.compile.serialize import SortedGraph
 
         monkeypatch.setattr(build_mod, "SLICE_BYTES", 5_000)
         monkeypatch.setattr(build_mod, "PARALLEL_TRIPLES", 1_000)
         monkeypatch.setattr(SortedGraph, "RUN", 500)
-        monkeypatch.setattr(build_mod, "PARALLEL_CLAIMS", 10)
+        monkeypatch.setattr(parallel, "PARALLEL_CLAIMS", 10)
         monkeypatch.setattr(serialize, "STREAMED_CHUNK", 1_000)  # every chunk of TriG and JSON-LD streamed
         monkeypatch.setattr(build_mod, "SPAN_MIN", 1)  # TriG and JSON-LD written in spans of graphs, joined
     from graph.compile import serialize as serialize_mod
@@ -322,6 +322,7 @@ def test_the_derived_graphs_are_made_in_the_order_they_are_written(tmp_path: Pat
     such as kelmark and kelmark-major, whose pages' IRIs sort the other way): written as made, never sorted
     whole, however small the runs."""
     import graph.compile.build as build_mod
+    from graph.compile import parallel
     from graph.compile.serialize import SortedGraph
 
     corpus = _synthetic(tmp_path)
@@ -329,7 +330,7 @@ def test_the_derived_graphs_are_made_in_the_order_they_are_written(tmp_path: Pat
     spill = SortedGraph._spill
     monkeypatch.setattr(SortedGraph, "_spill", lambda self: spilled.append(self.name) or spill(self))
     monkeypatch.setattr(SortedGraph, "RUN", 50)
-    monkeypatch.setattr(build_mod, "PARALLEL_CLAIMS", 10 ** 9)  # the tasks in this process, where they are seen
+    monkeypatch.setattr(parallel, "PARALLEL_CLAIMS", 10 ** 9)  # the tasks in this process, where they are seen
     comp, _ = build(corpus, tmp_path / "out")
     assert not spilled
     nq = (tmp_path / "out" / "serbia-kg.nq").read_text(encoding="utf-8").splitlines()

@@ -82,12 +82,12 @@ def synthetic(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("forked", [False, True])
 def test_added_changed_and_removed_sources_give_the_bytes_of_a_full_build(synthetic, tmp_path, monkeypatch, forked):
     """``forked``: the questions' lists made again on two forked processes, as from
-    delta.PARALLEL_CLAIMS claims on."""
+    graph.compile.parallel.PARALLEL_CLAIMS claims on."""
     pools: list[int] = []
     if forked:
-        from graph.compile import delta, parallel
+        from graph.compile import parallel
 
-        monkeypatch.setattr(delta, "PARALLEL_CLAIMS", 0)
+        monkeypatch.setattr(parallel, "PARALLEL_CLAIMS", 0)
         monkeypatch.setattr(parallel, "cores", lambda: 2)
         real_pool = parallel.pool
         monkeypatch.setattr(parallel, "pool", lambda n, *a: pools.append(n) or real_pool(n, *a))

@@ -43,6 +43,7 @@ from graph.compile.void import VOID_FILE
 from graph.model.terms import GRAPH, PREFIXES, SKG
 from graph.compile.pages import PAGES, QUESTIONS, claimed, page_context, page_triples
 from graph.compile.ties import TIES, Named, actor_iris, named_actors, tie_groups, tie_triples
+from graph.compile import parallel
 from graph.compile.parallel import cores, fewer_collections, pool
 from graph.compile.shapes import DEFAULT_ENGINE, ENGINES
 from graph.model import generation, yamlfile
@@ -643,7 +644,7 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
     if own_tasks:
         job = dict(folder=spooled.folder, ties=nt(TIES), pages=nt(PAGES), named=named, claimed=claimed_list,
                    context=page_context(claimed_list, sources, registry_triples))
-        if len(claimed_list) >= PARALLEL_CLAIMS and cores() > 1:
+        if len(claimed_list) >= parallel.PARALLEL_CLAIMS and cores() > 1:
             with pool(2, _init_derived, (job,)) as workers:
                 running = workers.imap_unordered(_derived_task, _DERIVED_TASKS)
                 make_links()
@@ -671,8 +672,6 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
     return values
 
 
-#: From this many claims on, the derived graphs are made on a pool (:func:`_derived_task`).
-PARALLEL_CLAIMS = 10_000
 
 _DERIVED: dict = {}  # what :func:`_derived_task` reads (given to the forked pool)
 

@@ -247,26 +247,22 @@ def _bearing(claims: list, keys: set[tuple], part_of: dict[str, set[str]]) -> li
     return [c for c in claims if not wanted.isdisjoint([o for _, o in c.objects])]
 
 
-#: The claims from which an incremental build makes its questions' lists on two forked processes (with fewer,
-#: in its own): at 10M the lists were 11 s of the 18 s that the build's process spent alone before its outputs
-#: (a source added or removed 3-4 s less with two); at 1M (28,239 claims) 0.16 s less (medians of 8 each).
-PARALLEL_CLAIMS = 20_000
-
 _QUESTION: list[Callable[[str], Any]] = []  # (what a forked worker of _each_question calls: inherited, not sent)
 
 
 def _each_question(one: Callable[[str], Any], claims: int) -> Iterator[Any]:
-    """``one(question)`` for every question, in this process or, from :data:`PARALLEL_CLAIMS` claims on, on
-    two forked processes (each a question at a time, the costliest first; in the order they end)."""
-    from graph.compile.parallel import cores, pool
+    """``one(question)`` for every question, in this process or, from
+    :data:`graph.compile.parallel.PARALLEL_CLAIMS` claims on, on two forked processes (each a question at a
+    time, the costliest first; in the order they end)."""
+    from graph.compile import parallel
 
     questions = sorted(QUESTIONS, key=lambda q: (q not in _COSTLIEST, q))
-    if claims < PARALLEL_CLAIMS or cores() < 2:
+    if claims < parallel.PARALLEL_CLAIMS or parallel.cores() < 2:
         yield from map(one, questions)
         return
     _QUESTION[:] = [one]
     try:
-        with pool(2) as workers:
+        with parallel.pool(2) as workers:
             yield from workers.imap_unordered(_question_task, questions)
     finally:
         _QUESTION.clear()
