@@ -807,3 +807,26 @@ def test_a_lister_asked_for_some_first_keys_gives_their_lists_whole(synthetic, t
                 {k: v for k, v in lists.items() if k[0] in only}, (question, only)
             left_out += len(lists) - len(some)
     assert left_out > 0  # (the lists of other values are left out by some listers)
+
+
+def test_the_questions_lists_on_two_processes_are_those_made_here(monkeypatch):
+    """delta._each_question: on two forked processes, every question's result as this process makes it
+    (the function inherited, not sent); closed early (a list whose name is not its own), the workers end."""
+    import os
+
+    from graph.compile import delta, parallel
+    from graph.compile.pages import QUESTIONS
+
+    def one(question: str):
+        return question, os.getpid()
+
+    here = {q for q, _ in delta._each_question(one, 0)}
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    forked = list(delta._each_question(one, parallel.PARALLEL_CLAIMS))
+    assert {q for q, _ in forked} == here == set(QUESTIONS)
+    assert os.getpid() not in {pid for _, pid in forked} and len({pid for _, pid in forked}) <= 2
+    assert delta._QUESTION == []
+    each = delta._each_question(one, parallel.PARALLEL_CLAIMS)
+    assert next(each)[0] in QUESTIONS
+    each.close()
+    assert delta._QUESTION == []

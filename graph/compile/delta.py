@@ -29,7 +29,8 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from contextlib import closing
+from typing import Any, Callable, Generator, Iterable, Iterator
 
 from graph.compile import pages as paging
 from graph.compile.pages import (BUSY, HOLDS, PAGES, QUESTIONS, SOURCE_LISTS, _pages, _part, busy_entities,
@@ -250,7 +251,7 @@ def _bearing(claims: list, keys: set[tuple], part_of: dict[str, set[str]]) -> li
 _QUESTION: list[Callable[[str], Any]] = []  # (what a forked worker of _each_question calls: inherited, not sent)
 
 
-def _each_question(one: Callable[[str], Any], claims: int) -> Iterator[Any]:
+def _each_question(one: Callable[[str], Any], claims: int) -> Generator[Any, None, None]:
     """``one(question)`` for every question, in this process or, from
     :data:`graph.compile.parallel.PARALLEL_CLAIMS` claims on, on two forked processes (each a question at a
     time, the costliest first; in the order they end)."""
@@ -334,12 +335,13 @@ def page_lines(old: list, new: list, every: list, old_sources: list, new_sources
     exact: dict[str, int] = {}    # list names whose lines go: the start of the first page that goes
     firsts: set[str] = set()      # name prefixes (a question of HOLDS: every list of a first key)
     made: list[str] = []
-    for got in _each_question(one, len(every)):
-        if got is None:
-            return None
-        exact.update(got[0])
-        firsts |= got[1]
-        made += got[2]
+    with closing(_each_question(one, len(every))) as each:  # (a None: the workers ended at once)
+        for got in each:
+            if got is None:
+                return None
+            exact.update(got[0])
+            firsts |= got[1]
+            made += got[2]
     prefixes = [f"<{name}/".encode("utf-8") for name in exact] + [f"<{name}".encode("utf-8") for name in firsts]
     starts = tuple(f"<{name}".encode("utf-8") for name in firsts)
     names = {f"<{name}".encode("utf-8"): start for name, start in exact.items()}
