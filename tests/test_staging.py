@@ -179,3 +179,27 @@ def test_a_change_that_cannot_be_finished_is_an_error_not_skipped(tmp_path):
     with pytest.raises(InputError, match="cannot finish or drop an interrupted change"):
         staging.recover(corpus)
     assert (change.folder / "COMMITTED").exists()  # left for the next try, not dropped
+
+
+def test_a_build_says_what_it_finished_or_removed_of_a_killed_change(tmp_path):
+    """The command that recovers a corpus (a build, a validation, an import) says so on its progress, a line
+    each, before its own lines."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from conftest import SEED_CORPUS
+    from graph.cli import main
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEED_CORPUS, corpus)
+    left = corpus / f"{staging.PREFIX}import-4242{staging._DONE}"
+    (left / "old" / "0").mkdir(parents=True)
+    unfinished = corpus / f"{staging.PREFIX}import-4343"
+    unfinished.mkdir()
+    result = CliRunner().invoke(main, ["validate", "--sources", str(corpus)])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[:2] == [f"removed what a finished change left ({left.name})",  # (in the folders' order)
+                         f"dropped an unfinished change ({unfinished.name})"], lines
+    assert not left.exists() and not unfinished.exists()

@@ -447,7 +447,7 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     from graph.compile.validation import Context
 
     corpus = Path(corpus)
-    folders = discover(corpus)
+    folders = discover(corpus, progress)
     keys: dict[str, str] = {}
     stats: dict[str, tuple | None] = {}
     deferred: set[str] = set()  # a source new to this build: its digest taken by the worker that compiles it

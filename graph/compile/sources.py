@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from graph.model.dates import DateError, parse_date
 from graph.model.errors import InputError, ValidationError
@@ -255,18 +255,20 @@ def read_text_file(path: Path, shown_as: str, where: Path) -> str:
     return text
 
 
-def discover(corpus: Path) -> list[Path]:
+def discover(corpus: Path, progress: Callable[[str], None] | None = None) -> list[Path]:
     """The source folders of a corpus (those with a ``source.yaml``), sorted by name.
 
     A change of the corpus that a killed import left half-done is finished or dropped first
-    (:func:`graph.compile.staging.recover`).
+    (:func:`graph.compile.staging.recover`), and ``progress`` told so, a line each.
     """
     from graph.compile.staging import recover
 
     if not corpus.is_dir():
         raise InputError("no such corpus folder (one folder per source, and registry/): run serbia-kg in "
                          "the folder that holds sources/, or give the corpus with --sources DIR", file=corpus)
-    recover(corpus)
+    for line in recover(corpus):
+        if progress:
+            progress(line)
     return sorted(p for p in corpus.iterdir() if p.is_dir() and (p / "source.yaml").is_file())
 
 
