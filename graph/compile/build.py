@@ -672,7 +672,6 @@ def _derived(graphs: dict[str, list[str]], ontology_triples: list, registry_trip
     return values
 
 
-
 _DERIVED: dict = {}  # what :func:`_derived_task` reads (given to the forked pool)
 
 

@@ -209,21 +209,7 @@ def first_last_lines(path: Path) -> tuple[bytes, bytes]:
 def copy_file(path: Path, out: BinaryIO) -> None:
     """Append the file ``path`` to ``out`` (by the system, not through this process's memory, where it can)."""
     out.flush()
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        try:
-            while size:
-                n = os.copy_file_range(fh.fileno(), out.fileno(), size)
-                if not n:
-                    break
-                size -= n
-        except (AttributeError, OSError):  # (no copy_file_range here: through a buffer)
-            fh.seek(os.fstat(fh.fileno()).st_size - size)
-        while data := fh.read(_BLOCK) if size else b"":
-            out.write(data)
-            size -= len(data)
-    if size:
-        raise OSError(f"{path.name} is shorter than expected")
+    _copy_range(path, 0, os.path.getsize(path), out.fileno())
 
 
 def merge_lines(paths: list[Path], out: BinaryIO) -> tuple[int, int]:
@@ -283,7 +269,7 @@ class HashingWriter:
                 if isinstance(source, Path):
                     _copy_range(source, offset, length, fd)
                 else:
-                    _write_all(fd, memoryview(source)[offset:offset + length], length)
+                    _write_all(fd, memoryview(source)[offset:offset + length])
         finally:
             if hashing is not None:
                 hashing.join()
@@ -361,7 +347,7 @@ def _copy_range(path: Path, offset: int, length: int, fd: int) -> None:
                 if not n:
                     break
                 done += n
-        except OSError:  # (no copy between these two files here, e.g. two file systems: through a buffer)
+        except (AttributeError, OSError):  # (no copy_file_range, or none between these files: through a buffer)
             if done:
                 raise
         fh.seek(offset + done)
@@ -369,15 +355,14 @@ def _copy_range(path: Path, offset: int, length: int, fd: int) -> None:
             block = fh.read(min(length - done, _BLOCK))
             if not block:
                 raise OSError(f"spool file {path.name} is shorter than expected")
-            _write_all(fd, block, len(block))
+            _write_all(fd, block)
             done += len(block)
 
 
-def _write_all(fd: int, data: bytes | memoryview, length: int) -> None:
+def _write_all(fd: int, data: bytes | memoryview) -> None:
     view = memoryview(data)
-    while length:
-        n = os.write(fd, view[-length:])
-        length -= n
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _digest_ranges(sha: Any, ranges: list[tuple[Path | bytes | memoryview, int, int]],
