@@ -155,7 +155,8 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
     store too) is written beside the previous build and switched in at once, so a failing or
     killed build leaves the previous one whole; a second build of the same --out is refused
     while the first runs. When --out holds a previous build, only the sources that changed are
-    compiled and checked again (a changed registry, ontology or serbia-kg: all of them).
+    compiled and checked again (a changed registry, ontology or serbia-kg: all of them); when
+    nothing changed, nothing is written and the build says it is up to date (--full builds anyway).
 
     Example: serbia-kg build --sources sources --out out
     """
@@ -164,14 +165,15 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
     target = out if out is not None else generation.default_out(corpus)
     progress = progress_printer(quiet or fmt == "json")
     try:
-        _, summary = build_all(corpus, target, store=store, view=with_view, shacl_engine=shacl_engine,
-                               progress=progress, full=full, warn=lambda line: click.echo(f"warning: {line}", err=True))
+        comp, summary = build_all(corpus, target, store=store, view=with_view, shacl_engine=shacl_engine,
+                                  progress=progress, full=full,
+                                  warn=lambda line: click.echo(f"warning: {line}", err=True))
     except KGError as exc:
         fail(exc, {"built": False} if fmt == "json" else None)
     if fmt == "json":
-        click.echo(to_json({"out": str(target), **summary.__dict__}))
+        click.echo(to_json({"out": str(target), "up_to_date": comp.up_to_date, **summary.__dict__}))
     else:
-        click.echo(f"built {summary.line()} -> {target}")
+        click.echo(f"{'up to date:' if comp.up_to_date else 'built'} {summary.line()} -> {target}")
 
 
 @main.command()

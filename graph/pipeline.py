@@ -68,7 +68,8 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
     ----------
     corpus, out, shacl_engine, progress, full:
         As for :func:`graph.compile.build.build` (a previous build in ``out`` is reused for the
-        sources that did not change, unless ``full``).
+        sources that did not change, unless ``full``; when nothing changed and it holds the view and
+        store asked for, nothing is written: ``Compilation.up_to_date``).
     store:
         Also load the dataset into an Oxigraph store (with its supplies index), kept in the
         generation; ``store`` becomes a link to it (``out/oxigraph`` is one in any case).
@@ -143,9 +144,18 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
         from graph.present.view import warm
 
         waiting = warm
+    def holds(folder: Path, stamp: dict) -> bool:  # a generation up to date has the view and store asked for
+        files = set(stamp.get("files") or [])
+        if (VIEW in files) != view:
+            return False
+        if store is None:  # (one with a store: built again without, as before, and told it is left behind)
+            return generation.STORE not in files
+        return (generation.STORE in files and os.path.abspath(store) in (stamp.get("store_paths") or [])
+                and generation.store_build(folder / generation.STORE) == stamp.get("build"))
+
     comp, summary = build_mod.build(corpus, out, progress, shacl_engine, extras=extras, record=record,
                                     stores=[Path(store)] if store is not None else [], full=full, read=reads,
-                                    waiting=waiting)
+                                    waiting=waiting, keep=holds)
     if store is not None:
         generation.link_store(out, Path(store))
     gen = comp.written_to

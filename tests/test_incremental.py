@@ -202,10 +202,58 @@ def test_the_command_builds_incrementally_unless_asked_for_full(synthetic, tmp_p
     runner = CliRunner()
     args = ["build", "--sources", str(corpus), "--out", str(out), "--no-view"]
     assert runner.invoke(main, args).exit_code == 0
+    first = generation.current(out)
+    res = runner.invoke(main, args)  # nothing changed: nothing written, and said so
+    assert res.exit_code == 0 and "up to date: nothing changed since the current build" in res.output
+    assert res.output.splitlines()[-1].startswith("up to date: ")
+    assert generation.current(out) == first and sorted(os.listdir(out / generation.BUILDS)) == [first.name]
+    drop_last_claim(next(corpus.glob("*/claims.yaml")))
     res = runner.invoke(main, args)
-    assert res.exit_code == 0 and "incremental build: 0 source(s) changed, 0 added, 0 removed" in res.output
+    assert res.exit_code == 0 and "incremental build: 1 source(s) changed, 0 added, 0 removed" in res.output
     res = runner.invoke(main, [*args, "--full"])
     assert res.exit_code == 0 and "full build (asked for)" in res.output and "incremental" not in res.output
+    assert "up to date" not in res.output
+
+
+def test_a_build_with_nothing_changed_writes_nothing_unless_its_outputs_were_touched(synthetic, tmp_path):
+    from graph.pipeline import VIEW, build as build_all
+
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    shutil.copytree(synthetic, corpus)
+    comp, summary = build_all(corpus, out, view=False)
+    first, written = generation.current(out), outputs(out)
+    assert not comp.up_to_date and first is not None
+    # a claims file written again with the same bytes (new times): its digest read again, the same
+    claims = next(corpus.glob("*/claims.yaml"))
+    claims.write_bytes(claims.read_bytes())
+    lines: list[str] = []
+    comp, again = build_all(corpus, out, view=False, progress=lines.append)
+    assert comp.up_to_date and comp.written_to is None and generation.current(out) == first
+    assert [line for line in lines if "up to date" in line or "build" in line] == [
+        f"up to date: nothing changed since the current build ({first.name}); nothing written "
+        "(--full builds everything again)"]
+    # what it returns is that build's: the same summary, the same N-Quads, the same sources
+    assert again == summary and comp.nquads_text().encode() == written["serbia-kg.nq"]
+    assert sorted(s.folder.name for s in comp.sources) == sorted(p.name for p in corpus.iterdir()
+                                                                 if (p / "claims.yaml").exists())
+    # a view asked for that the build did not write: built (only the view is new)
+    comp, _ = build_all(corpus, out, view=True)
+    second = generation.current(out)
+    assert not comp.up_to_date and second != first and (second / VIEW).is_file()
+    assert build_all(corpus, out, view=True)[0].up_to_date
+    # an output changed, or gone, since the build wrote it: written again, the same bytes as before
+    for mend in (lambda p: p.write_bytes(p.read_bytes()), lambda p: p.unlink()):
+        mend(generation.current(out) / "serbia-kg.ttl")
+        comp, _ = build_all(corpus, out, view=True)
+        assert not comp.up_to_date
+        assert {k: v for k, v in outputs(out).items() if k != VIEW} == written
+    # --full builds anyway
+    comp, _ = build_all(corpus, out, view=True, full=True)
+    assert not comp.up_to_date
+    # the library's build (no ``keep``) writes a generation every time
+    before = generation.current(out)
+    comp, _ = build(corpus, out)
+    assert not comp.up_to_date and generation.current(out) != before
 
 
 def test_unchanged_graphs_are_copied_from_the_previous_trig_and_json_ld(synthetic, tmp_path, monkeypatch):

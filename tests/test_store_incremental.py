@@ -128,6 +128,22 @@ def test_an_incremental_store_holds_what_a_full_build_s_store_holds(synthetic, t
     assert not any(names[2] in line for line in held)
 
 
+def test_a_build_with_nothing_changed_is_up_to_date_only_with_the_store_asked_for(synthetic, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(synthetic, corpus)
+    out, store = tmp_path / "out", tmp_path / "store"
+    built(corpus, out, store)
+    first = generation.current(out)
+    lines = built(corpus, out, store)
+    assert any(x.startswith("up to date:") for x in lines) and generation.current(out) == first
+    assert generation.store_status(store) is None and generation.verify(out) == []
+    # the store at another path, or none: built (and the one left behind said so)
+    lines = built(corpus, out, tmp_path / "other")
+    assert not any(x.startswith("up to date:") for x in lines) and generation.current(out) != first
+    assert quads(tmp_path / "other") == quads(store)
+    assert not build(corpus, out, view=False)[0].up_to_date
+
+
 def test_without_a_store_of_the_previous_build_the_store_is_loaded_whole(synthetic, tmp_path):
     corpus = tmp_path / "corpus"
     shutil.copytree(synthetic, corpus)

@@ -99,6 +99,9 @@ class Compilation:
     #: (:class:`graph.model.rdfterms.ValueCollector`): property IRI -> ``(subject, object)`` values; ``None``
     #: when some source's were not collected (a source an incremental build reused from a build that did not).
     read: dict[str, list] | None = field(default=None, repr=False)
+    #: A build that found the current generation up to date and wrote nothing (:func:`build` with ``keep``):
+    #: this compilation is that generation's (its N-Quads, sources and counts); :attr:`written_to` is ``None``.
+    up_to_date: bool = field(default=False, repr=False)
 
     def nquads_text(self) -> str:
         """The dataset as N-Quads, graph by graph (sorted by name), each graph's triples sorted."""
@@ -861,6 +864,46 @@ def validate(corpus: Path, progress: Progress | None = None,
 #: (:func:`graph.pipeline.build` passes one that writes the view and the store).
 Extras = Callable[[Compilation, generation.Generation], None]
 
+#: Whether a generation (its folder and its ``build.json``) holds what a build's :data:`Extras` would write
+#: (:func:`graph.pipeline.build` asks: the view if one is asked for, the store at the path asked for).
+Holds = Callable[[Path, dict], bool]
+
+
+def _up_to_date(out: Path, corpus: Path, reuse: incremental.Plan, holds: Holds,
+                progress: Progress | None) -> Compilation | None:
+    """The current generation of ``out`` as a compilation, when a build of ``corpus`` would write it again:
+    every source's files as that build read them (``reuse``: the same registry, ontology, code, libraries and
+    SHACL engine), no source added or removed, every file of the generation as it was written (none changed
+    since its ``build.json``: by the time of its last change, which no tool sets back) and ``holds`` true of
+    it; else ``None``. Like make, a build trusts what it recorded; ``--full`` builds anyway."""
+    folder = generation.current(out)
+    record = generation.stamp(folder) if folder is not None else None
+    if folder is None or record is None or not reuse.incremental or reuse.registry is None \
+            or not holds(folder, record):
+        return None
+    try:
+        stamped = os.stat(folder / generation.STAMP).st_ctime_ns
+        if any(os.stat(folder / name).st_ctime_ns > stamped for name in record.get("files") or []
+               if name != generation.STORE):
+            return None
+        summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    folders = discover(corpus, progress)
+    if sorted(f.name for f in folders) != sorted(reuse.entries):
+        return None
+    for f in folders:
+        entry = reuse.entries[f.name]
+        if incremental.source_key(f, entry)[0] != entry.key:
+            return None
+    spooled = Spooled(folder, claims_by_type=dict(summary["claims_by_type"]), triples=int(summary["triples"]),
+                      nquads=folder / "serbia-kg.nq", entries=reuse.entries, plan=reuse)
+    if progress:
+        progress(f"up to date: nothing changed since the current build ({folder.name}); nothing written "
+                 "(--full builds everything again)")
+    return Compilation(graphs={}, registry=reuse.registry, sources=[reuse.entries[f.name].source for f in folders],
+                       claims={}, spooled=spooled, up_to_date=True)
+
 
 def write_outputs(comp: Compilation, gen: generation.Generation, progress: Progress | None = None, *,
                   waiting: Callable[[], None] | None = None) -> Summary:
@@ -1426,7 +1469,7 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
           shacl_engine: str = DEFAULT_ENGINE, *, extras: Extras | None = None,
           record: dict | None = None, stores: Sequence[Path] = (), full: bool = False,
           read: tuple[Sequence[str], Sequence[str]] | None = None,
-          waiting: Callable[[], None] | None = None) -> tuple[Compilation, Summary]:
+          waiting: Callable[[], None] | None = None, keep: Holds | None = None) -> tuple[Compilation, Summary]:
     """Compile, validate and write a corpus's dataset to ``out`` (default: ``out/`` beside the corpus).
 
     When ``out`` holds a previous build made with the same registry, ontology, SHACL engine and
@@ -1441,6 +1484,11 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
     to the generation's ``build.json``; ``stores``: store paths beside which to remove what killed
     builds left. ``shacl_engine`` as for :func:`validate`; ``read`` as for :func:`compile_corpus`; ``waiting``
     as for :func:`write_outputs` (what ``extras`` will need, prepared while the outputs are written).
+
+    With ``keep`` (and not ``full``), a build that would write the current generation again writes nothing:
+    when no source, registry, ontology, code or engine changed since it was built, its files are as it wrote
+    them and ``keep(folder, record)`` says it holds what ``extras`` would add, the returned compilation is
+    that generation's (:attr:`Compilation.up_to_date`; :func:`graph.pipeline.build` passes one).
 
     Raises
     ------
@@ -1470,6 +1518,9 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
                 gc.disable()  # (the record's objects, once read, not gone through as the collector comes back)
                 try:
                     reuse = incremental.plan(generation.current(out), corpus, shacl_engine, full=full)
+                    kept = _up_to_date(out, corpus, reuse, keep, progress) if keep is not None else None
+                    if kept is not None:
+                        return kept, kept.summary()
                     if reuse.incremental:  # the record's objects, and all alive now, left out of the collections
                         gc.freeze()  # of cycles: they would be gone through again and again (1M: some 1 s of 4.5)
                         frozen = True
