@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     first, _ = _build(corpus, inc_out, True, args.view, inc_store)
     print(f"corpus {args.corpus} ({len(_sources(corpus))} sources); first build {first:.2f} s; "
           f"load {os.getloadavg()[0]:.2f}")
-    inc_times, full_times, floors, kernel = [], [], [], []
+    inc_times, full_times, floors, kernel, starts = [], [], [], [], []
     for r in range(args.rounds):
         what = _change(corpus, r)
         load = os.getloadavg()[0]
@@ -179,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
             same = same and stores
         inc_times.append(t_inc)
         full_times.append(t_full)
+        t_kept, kept_lines = _build(corpus, inc_out, False, args.view, inc_store)  # nothing changed since
+        if not any(line.startswith("up to date: ") for _, line in kept_lines):
+            sys.exit("a build with nothing changed was not up to date:\n" + "\n".join(x for _, x in kept_lines))
+        starts.append(t_kept)
         # the two last copies kept, as a build keeps the previous generation (the one before is removed)
         shutil.rmtree(work / f"copy-{r - 2}", ignore_errors=True)
         floors.append(_copy_anew((inc_out / ".current").resolve(), work / f"copy-{r}"))
@@ -191,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"    its outputs written anew (read, sha256, written, flushed; no build): {floors[-1]:.2f} s, "
               f"{floors[-1] / t_full:.1%} of the full build; copied in the kernel, no digest: {kernel[-1]:.2f} s, "
               f"{kernel[-1] / t_full:.1%}")
+        print(f"    a build with nothing changed next (up to date; nothing written): {t_kept:.2f} s, "
+              f"{t_kept / t_full:.1%} of the full build")
         if not same:
             return 1
     ratios = [i / f for i, f in zip(inc_times, full_times)]
@@ -203,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     lows = [c / f for c, f in zip(kernel, full_times)]
     print(f"copied in the kernel without a digest: {min(kernel):.2f}-{max(kernel):.2f} s, "
           f"{min(lows):.1%}-{max(lows):.1%} of a full build (the least without the sha256 the build records)")
+    lows = [c / f for c, f in zip(starts, full_times)]
+    print(f"a build with nothing changed (the command's start, its imports, the record read, every source's files "
+          f"looked at; nothing written): {min(starts):.2f}-{max(starts):.2f} s, {min(lows):.1%}-{max(lows):.1%} of a full "
+          "build (the least any build in a new process takes)")
     return 0
 
 

@@ -175,3 +175,6 @@ def test_bench_incremental_runs_on_a_tiny_corpus_and_finds_the_same_bytes(tmp_pa
     assert re.search(r"the outputs written anew, without building: \d+\.\d\d-\d+\.\d\d s", p.stdout)
     assert p.stdout.count("; copied in the kernel, no digest: ") == 3
     assert re.search(r"copied in the kernel without a digest: \d+\.\d\d-\d+\.\d\d s", p.stdout)
+    # and a build with nothing changed after each round: up to date (the bench stops if it is not)
+    assert p.stdout.count("a build with nothing changed next (up to date; nothing written)") == 3
+    assert re.search(r"a build with nothing changed \(.*\): \d+\.\d\d-\d+\.\d\d s", p.stdout)
