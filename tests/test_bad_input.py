@@ -131,6 +131,33 @@ def test_missing_corpus_is_an_input_error(tmp_path):
                                  "corpus with --sources DIR"]
 
 
+@pytest.mark.parametrize("rename", ["source.yml", None])
+def test_a_source_folder_without_its_source_yaml_is_refused_not_left_out(rename, make_corpus, tmp_path):
+    corpus = make_corpus(GOOD, text=TEXT)
+    out = tmp_path / "out"
+    assert run(["build", "-q", "--no-view", "--sources", str(corpus), "--out", str(out)]).exit_code == 0
+    before = {name: (out / name).read_bytes() for name in OUTPUTS}
+    meta = corpus / "fixture-source" / "source.yaml"
+    if rename:
+        meta.rename(meta.with_name(rename))
+    else:
+        meta.unlink()
+    for args in (["validate", "-q"], ["build", "-q", "--no-view", "--out", str(out)]):
+        result = run([*args, "--sources", str(corpus)])
+        assert result.exit_code == 2, result.output
+        found = "claims.yaml, source.yml" if rename else "claims.yaml"
+        assert errors_of(result) == [
+            f"error: {corpus / 'fixture-source'}: a source folder without its source.yaml (it holds {found}): "
+            "add source.yaml (docs/sources.md), or move the folder out of the corpus"]
+    assert {name: (out / name).read_bytes() for name in OUTPUTS} == before
+    # a folder with a text and a draft only is not a source yet: left out as before
+    (corpus / "fixture-source" / "claims.yaml").rename(corpus / "fixture-source" / "claims.draft.yaml")
+    for extra in corpus.glob("fixture-source/source.*"):
+        extra.unlink()
+    result = run(["validate", "-q", "--sources", str(corpus)])
+    assert result.exit_code == 0 and "valid: 0 source(s)" in result.output
+
+
 def test_source_id_must_match_folder(make_corpus):
     corpus = make_corpus(GOOD, text=TEXT, source_yaml="id: other\nkind: article\ntitle: T\ntext: text.txt\n")
     result = run(["validate", "-q", "--sources", str(corpus)])

@@ -258,6 +258,9 @@ def read_text_file(path: Path, shown_as: str, where: Path) -> str:
 def discover(corpus: Path, progress: Callable[[str], None] | None = None) -> list[Path]:
     """The source folders of a corpus (those with a ``source.yaml``), sorted by name.
 
+    A folder that holds a source's claims or metadata (``claims.yaml``, a ``source.yml``...) without its
+    ``source.yaml`` is an :class:`InputError` naming it: its claims would be left out without a word.
+
     A change of the corpus that a killed import left half-done is finished or dropped first
     (:func:`graph.compile.staging.recover`), and ``progress`` told so, a line each.
     """
@@ -269,7 +272,22 @@ def discover(corpus: Path, progress: Callable[[str], None] | None = None) -> lis
     for line in recover(corpus):
         if progress:
             progress(line)
-    return sorted(p for p in corpus.iterdir() if p.is_dir() and (p / "source.yaml").is_file())
+    folders = sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for folder in folders:  # a source whose metadata is missing or misnamed is not left out without a word
+        if folder.name != "registry" and not (folder / "source.yaml").is_file():
+            try:
+                found = sorted(n.name for n in folder.iterdir() if n.name.lower().startswith(_SOURCE_FILES))
+            except OSError as exc:
+                raise InputError(f"cannot list the folder: {exc.strerror or exc}", file=folder) from None
+            if found:
+                raise InputError(f"a source folder without its source.yaml (it holds {', '.join(found)}): add "
+                                 "source.yaml (docs/sources.md), or move the folder out of the corpus", file=folder)
+    return [p for p in folders if (p / "source.yaml").is_file()]
+
+
+#: The beginnings of the names of a source's metadata and claims (``source.yml``, ``claims.yaml``): a folder of the
+#: corpus holding one is meant as a source (one with a text and a draft only is not yet).
+_SOURCE_FILES = ("source.", "claims.yaml", "claims.yml")
 
 
 def load_source(folder: Path) -> Source:
