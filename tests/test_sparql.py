@@ -457,6 +457,37 @@ def test_ask_and_construct_formats(seed_out):
     assert res.exit_code == 2 and "for CONSTRUCT and DESCRIBE" in res.stderr
 
 
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json", "xml"])
+def test_an_ask_is_written_alike_whichever_store_answers_and_as_the_endpoint_writes_it(seed_out, seed_store, fmt):
+    from graph.store.results import boolean
+
+    for query, answer in (("ASK { ?t skg:supplier ent:belarus }", True), ("ASK { ?t skg:supplier ent:serbia }", False)):
+        memory = cli("sparql", "--out", str(seed_out), "--format", fmt, query)
+        native = cli("sparql", "--out", str(seed_out), "--store", str(seed_store), "--format", fmt, query)
+        assert memory.exit_code == 0 and native.exit_code == 0, (memory.output, native.output)
+        written = boolean(answer, fmt).decode().replace("\r\n", "\n")  # (the runner reads the output as text)
+        assert memory.output == native.output == (written if written.endswith("\n") else written + "\n")
+
+
+def test_select_star_gives_its_columns_in_one_order_whichever_store_answers(seed_out, seed_store):
+    for query in ("SELECT * WHERE { ?t skg:supplier ?supplier ; skg:recipient ?recipient ; skg:system ?system } LIMIT 1",
+                  "PREFIX x: <http://example.org/> SELECT DISTINCT * WHERE { ?z ?y ?x . ?x ?w ?v } LIMIT 1",
+                  "# a comment\nSELECT * WHERE { { SELECT ?b WHERE { ?b ?p ?o } LIMIT 1 } ?b ?c ?a } LIMIT 1"):
+        heads = [json.loads(cli("sparql", "--out", str(seed_out), *store, "--format", "json", query).output)
+                 ["head"]["vars"] for store in ([], ["--store", str(seed_store)])]
+        assert heads[0] == heads[1] == sorted(heads[1]), query
+        header = cli("sparql", "--out", str(seed_out), "--format", "csv", query).output.splitlines()[0]
+        assert header.split(",") == heads[1]
+
+
+@pytest.mark.parametrize("query", ["", "   \n", "# only a comment", "PREFIX x: <http://example.org/>"])
+def test_an_empty_query_is_called_empty_not_an_update(seed_out, seed_store, query):
+    for store in ([], ["--store", str(seed_store)]):
+        res = cli("sparql", "--out", str(seed_out), *store, query)
+        assert res.exit_code == 2
+        assert res.stderr == "error: query: the query is empty: give a SELECT, ASK, CONSTRUCT or DESCRIBE query\n"
+
+
 def test_list_and_file_and_usage(seed_out, tmp_path):
     res = cli("sparql", "--list")
     assert res.exit_code == 0

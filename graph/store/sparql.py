@@ -36,6 +36,7 @@ from graph.model.resources import ontology_dir
 from graph.model.terms import ENTITY, PREFIXES
 from graph.store.native import oxigraph_of
 from graph.store.querytext import bind_values, last_limit, set_page
+from graph.store.results import boolean
 from graph.model.rdfterms import to_oxigraph, to_rdflib
 
 __all__ = ["StoreQuads", "PROLOGUE", "FORMATS", "GRAPH_FORMATS", "Param", "SavedQuery", "saved_queries", "saved_query",
@@ -177,10 +178,13 @@ def check_syntax(text: str, *, where: str = "query") -> str:
         translateQuery(tree)
     except ParseException as exc:
         try:
-            parseUpdate(PROLOGUE + text)
+            update = parseUpdate(PROLOGUE + text)
         except ParseException:
             pass
         else:
+            if "request" not in update:  # nothing but white space, comments or prefixes
+                raise InputError("the query is empty: give a SELECT, ASK, CONSTRUCT or DESCRIBE query",
+                                 file=where) from None
             raise InputError("this is a SPARQL Update; only queries (SELECT, ASK, CONSTRUCT, DESCRIBE) "
                              "are run", file=where) from None
         line = exc.lineno - _PROLOGUE_LINES
@@ -454,12 +458,25 @@ def run(ds, text: str, *, where: str = "query"):
         if result.type == "SELECT":
             # materialise now so that errors of lazy back-ends surface here
             result.bindings = list(result.bindings)
+            if _SELECT_STAR.match(text):  # rdflib gives SELECT *'s columns in a set's order, run to run
+                result.vars = _in_order(result.vars)
         return result
     except InputError:
         raise
     except Exception as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"the query failed: {msg}", file=where) from None
+
+
+#: A query whose (outermost) projection is ``*``: its prologue, then ``SELECT [DISTINCT|REDUCED] *``.
+_SELECT_STAR = re.compile(r"(?:\s+|#[^\n]*|PREFIX\s+[^\s:]*:\s*<[^>]*>|BASE\s*<[^>]*>)*SELECT\s+"
+                          r"(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
+
+
+def _in_order(variables: list) -> list:
+    """``SELECT *``'s variables in the order Oxigraph gives them (by name), so that a query's columns are the
+    same whichever store answers it."""
+    return sorted(variables, key=str)
 
 
 def _cell(term, nm) -> str:
@@ -475,8 +492,6 @@ def _cell(term, nm) -> str:
 
 def _tsv(result) -> str:
     """SPARQL 1.1 TSV results (rdflib has no serializer for them): ``?var`` headers, terms in Turtle syntax."""
-    if result.type == "ASK":
-        return "?_askResult\n" + ("true" if result.askAnswer else "false") + "\n"
     lines = ["\t".join("?" + str(v) for v in result.vars)]
     for row in result.bindings:
         lines.append("\t".join(row[v].n3() if row.get(v) is not None else "" for v in result.vars))
@@ -538,6 +553,8 @@ def format_result(result, fmt: str = "table", nm=None) -> str:
     if fmt not in FORMATS:
         raise InputError(f"format '{fmt}' is for CONSTRUCT and DESCRIBE; a {result.type} gives "
                          f"{', '.join(FORMATS)}")
+    if fmt != "table" and result.type == "ASK":  # one form whichever store answered, as the endpoint writes it
+        return boolean(bool(result.askAnswer), fmt).decode("utf-8")
     if fmt != "table" and isinstance(result, NativeResult):
         return result.serialize_native(fmt)
     if fmt == "tsv":
