@@ -15,6 +15,8 @@ from graph.cli import main
 from graph.compile.build import validate
 from graph.compile.sources import QuoteIndex
 from graph.importers.draft import DRAFT_FILE, accept, draft, write_draft
+from graph.importers.draft.text import Reader
+from graph.model.registry import load_registry
 
 FICTION = REPO / "tests" / "fixtures" / "draft"
 ARTICLES = [(SEED_CORPUS, SEED_ID)] + [(FICTION, p.name) for p in sorted(FICTION.glob("*/text.txt"))
@@ -197,6 +199,31 @@ def test_speakers_named_by_surname_pronoun_or_their_state_s_body(tmp_path):
                                   "said it would wait.\n")
     assert fields(claims, "statement") == [("tomas-halder",), ("tomas-halder",), ("bordurian-foreign-ministry",),
                                            ("kravonia",)]
+
+
+@pytest.mark.parametrize("text,sentences", [
+    # a straight quote after a sentence's end, before a word, opens the next sentence (as “ does)
+    ('The two armies will not exercise together. "We will never join NATO," President Aleksandar Vučić said.',
+     ["The two armies will not exercise together.", '"We will never join NATO," President Aleksandar Vučić said.']),
+    ("The two armies will not exercise together. “We will never join NATO,” President Aleksandar Vučić said.",
+     ["The two armies will not exercise together.", "“We will never join NATO,” President Aleksandar Vučić said."]),
+    # one right after the full stop closes the quotation, and stays with its sentence
+    ('He said "we will not join." Then he left.', ['He said "we will not join."', "Then he left."]),
+    ('He said: "No." "Never," she replied.', ['He said: "No."', '"Never," she replied.']),
+    ('The talks ended.\n"We will meet again," he said.', ["The talks ended.", '"We will meet again," he said.']),
+])
+def test_straight_quotes_open_or_close_sentences_like_typographic_ones(text, sentences):
+    read = Reader(load_registry(FICTION / "registry")).read(text, None, None)
+    assert [s.text for s in read] == sentences
+    assert all(s.text in text for s in read)
+
+
+def test_a_statement_opening_with_a_straight_quote_is_quoted_whole(tmp_path):
+    text = ('Syldavia and Borduria will not exercise together. "We will never join the Northern Defence Compact," '
+            "Tomas Halder said.\n")
+    claims = draft_text(tmp_path, text)
+    assert [(c["quote"], c["speaker"]) for c in claims if c["type"] == "statement"] == [
+        ('"We will never join the Northern Defence Compact," Tomas Halder said.', "tomas-halder")]
 
 
 def test_sanctions_without_the_word_and_targets_named_after_a_description(tmp_path):

@@ -342,13 +342,16 @@ class Reader:
 
 def _sentences(doc: Doc) -> list[Span]:
     """The sentencizer's sentences, mended: an opening quote mark starts the sentence after it,
-    and a sentence does not end inside an open quotation."""
+    and a sentence does not end inside an open quotation. A straight quote mark opens when a space
+    comes before it and a word after it (``together. "We``); one right after the full stop closes."""
     sents = list(doc.sents)
     starts = [s.start for s in sents]
     for n, s in enumerate(sents[:-1]):
-        last = doc[s.end - 1]
-        if last.text in "“«„" and s.end - 1 > s.start:
-            starts[n + 1] = s.end - 1
+        i = s.end - 1
+        if i > s.start and (doc[i].text in "“«„" or (
+                doc[i].text == '"' and (doc[i - 1].whitespace_ or doc[i - 1].is_space)
+                and not doc[i].whitespace_ and not doc[i + 1].is_space)):
+            starts[n + 1] = i
     merged: list[tuple[int, int]] = []
     depth = 0
     bounds = [(starts[i], starts[i + 1] if i + 1 < len(starts) else len(doc)) for i in range(len(starts))]
