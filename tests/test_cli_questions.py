@@ -117,6 +117,18 @@ def test_centrality_formats(run):
     assert rows[0]["actor"] == "Serbia" and float(rows[0]["score"]) > 0
 
 
+@pytest.mark.parametrize("measure", ["degree", "pagerank", "betweenness", "eigenvector"])
+def test_centrality_with_no_tie_to_rank_says_so_and_lists_no_actor(run, seed_store, measure):
+    # no sanction is dated by 2000: every actor scored 0 was listed before, in the registry's order
+    result = run("centrality", "--relation", "sanctions", "--as-of", "2000", "--measure", measure)
+    assert result.exit_code == 0 and result.stdout == "" and result.stderr == "no actors to rank\n"
+    for store in ([], ["--store", str(seed_store)]):
+        assert json.loads(run("centrality", "--relation", "sanctions", "--as-of", "2000", "--measure", measure,
+                              "--format", "json", *store).stdout) == []
+    ranked = json.loads(run("centrality", "--relation", "sanctions", "--measure", measure, "--format", "json").stdout)
+    assert ranked and ranked[0]["score"] > 0
+
+
 def test_ties_formats(run):
     result = run("ties", "Vucic")
     assert result.exit_code == 0

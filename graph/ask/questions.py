@@ -605,7 +605,8 @@ class KnowledgeGraph:
         :data:`BETWEENNESS_SAMPLE` sampled nodes (seeded); ``auto`` takes igraph when it is installed.
         PageRank is networkx's power iteration, run on numpy alone (the same scores, without importing
         networkx). Each row's ``sampled`` says how many nodes were sampled (``None``: exact) and
-        ``backend`` which library computed the scores (``None`` for degree, a count).
+        ``backend`` which library computed the scores (``None`` for degree, a count). No tie of the
+        relations asked for (by ``as_of``): no rows.
 
         Returns
         -------
@@ -624,6 +625,8 @@ class KnowledgeGraph:
         if top is not None and top < 0:
             raise InputError(f"--top must be 0 or more, not {top}")
         info, ends, eid = self._ranked_graph(as_of, relations)
+        if not ends:  # no tie of the relations asked for (by that date): nothing to rank, not every actor at 0
+            return []
         rows = _rank(info, ends, measure, backend, eid)
         rows.sort(key=lambda r: (-r["score"], -r["ties"], r["actor"]))
         rows = [{"rank": i, **r} for i, r in enumerate(rows, 1)]
