@@ -295,7 +295,18 @@ def test_sipri_milex_imports_from_shared_into_a_corpus_beside_the_repository(tmp
     assert "bring your own" in result.output
     folder = corpus / "sipri-milex-constant-usd"
     assert (folder / ".gitignore").read_text().endswith("\n*\n")  # git never picks it up
-    assert "table-sipri-milex-constant-usd.yaml" in (corpus / "registry" / ".gitignore").read_text().splitlines()
+    # the committed registry/.gitignore ignores it already: git's files as they were (it was changed per import)
+    assert (corpus / "registry" / ".gitignore").read_bytes() == (DEFAULT_CORPUS / "registry" / ".gitignore").read_bytes()
+    subprocess.run(["git", "init", "-q", str(corpus)], check=True)
+    ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", "registry/table-sipri-milex-constant-usd.yaml"],
+                             cwd=corpus, capture_output=True)
+    assert ignored.returncode == 0, ignored.stderr
+    # a table imported under an id of the user's own: its registry file's name added, once
+    from graph.importers.staging import registry_gitignore
+
+    assert registry_gitignore(corpus / "registry", "table-sipri-milex-constant-usd.yaml") is None
+    assert registry_gitignore(corpus / "registry", "sipri-arms.yaml") is None
+    assert registry_gitignore(corpus / "registry", "table-my-milex.yaml").endswith("\ntable-my-milex.yaml\n")
     build(corpus, tmp_path / "out")
     kg = KnowledgeGraph.load(tmp_path / "out")
     with open(table_file("sipri-milex-constant-usd"), encoding="utf-8", newline="") as fh:

@@ -94,10 +94,15 @@ def _check(folder: Path, registry_dir: Path) -> int:
 
 
 def registry_gitignore(folder: Path, pattern: str) -> str | None:
-    """The registry folder's ``.gitignore`` text with ``pattern`` ignored, or None when it already is."""
+    """The registry folder's ``.gitignore`` text with ``pattern`` ignored, or None when it already is (a line of
+    it is ``pattern``, or a pattern that matches it: the committed file's ``table-sipri-*.yaml`` keeps a
+    SIPRI table's import from changing a file git tracks)."""
+    import fnmatch
+
     path = folder / ".gitignore"
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if pattern in (line.strip() for line in text.splitlines()):
+    lines = [line.strip() for line in text.splitlines()]
+    if any(line and not line.startswith(("#", "!")) and fnmatch.fnmatchcase(pattern, line) for line in lines):
         return None
     head = "" if not text else (text if text.endswith("\n") else text + "\n")
     return head + "# registry files written by an import of data that never enters the repository\n" + pattern + "\n"
