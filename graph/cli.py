@@ -164,12 +164,19 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
 
     target = out if out is not None else generation.default_out(corpus)
     progress = progress_printer(quiet or fmt == "json")
+    before = generation.current(target)
     try:
         comp, summary = build_all(corpus, target, store=store, view=with_view, shacl_engine=shacl_engine,
                                   progress=progress, full=full,
                                   warn=lambda line: click.echo(f"warning: {line}", err=True))
     except KGError as exc:
         fail(exc, {"built": False} if fmt == "json" else None)
+    except KeyboardInterrupt:  # Ctrl-C: what out/ holds now, and the shell's status for an interrupt
+        if generation.current(target) == before:
+            click.echo(f"interrupted: nothing written; {target} holds the previous build as it was", err=True)
+        else:
+            click.echo(f"interrupted after the new build was switched in: {target} holds it", err=True)
+        sys.exit(130)
     if fmt == "json":
         click.echo(to_json({"out": str(target), "up_to_date": comp.up_to_date, **summary.__dict__}))
     else:

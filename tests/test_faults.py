@@ -203,6 +203,29 @@ def test_a_killed_import_of_the_older_kind_is_mended(tmp_path):
     assert [p.name for p in corpus.iterdir() if p.name.startswith(".sipri-import-")] == []
 
 
+def test_ctrl_c_in_a_build_says_what_out_holds_and_exits_130(tmp_path):
+    """Ctrl-C sends SIGINT to the terminal's process group: the build, and its workers."""
+    a, b = two_corpora(tmp_path)
+    out = tmp_path / "out"
+    subprocess.run(cli("build", "-q", "--no-view", "--sources", a, "--out", out), check=True)
+    before = check_out(out)
+    proc = subprocess.Popen(cli("build", "--full", "--no-view", "--sources", b, "--out", out), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # its progress: once it has begun (the whole build takes a second or two)
+        seen.append(line)
+        if line.startswith("full build"):
+            os.killpg(proc.pid, signal.SIGINT)
+            break
+    rest, err = proc.communicate(timeout=120)
+    err = "".join(seen) + err
+    assert proc.returncode == 130, (rest, err)
+    assert err.splitlines()[-1] == f"interrupted: nothing written; {out} holds the previous build as it was"
+    assert "Traceback" not in err and "Aborted!" not in err
+    assert check_out(out) == before
+
+
 def test_builds_at_once_one_writes_the_others_are_refused_with_one_line(tmp_path):
     a, b = two_corpora(tmp_path)
     out = tmp_path / "out"
