@@ -346,6 +346,14 @@ def test_csv_outputs_do_not_carry_spreadsheet_formulas(make_corpus, tmp_path):
     assert FORMULA in run(["supplies", "--to", "Serbia", *common[:-1], "json"]).stdout
 
 
+def test_a_sign_alone_in_a_csv_cell_is_left_as_it_is():
+    from graph.model.cells import defuse_csv, spreadsheet_safe
+
+    # a lone "-" (votes' "agrees" when a side did not vote) is no formula: it was written "'-"
+    assert [spreadsheet_safe(c) for c in ("-", "+", "-1.5", "-x", "+1-2", "=1")] == ["-", "+", "-1.5", "'-x", "'+1-2", "'=1"]
+    assert defuse_csv("a,b\r\n-,-x\r\n") == "a,b\r\n-,'-x\r\n"
+
+
 SIPRI_2026 = EXTERNAL / "sipri_trade_register_2026" / "serbia_imports_1995_2024.csv"
 
 

@@ -139,6 +139,26 @@ def test_ties_formats(run):
     assert rows and all(r["source_ids"] for r in rows)
 
 
+def test_a_transfer_in_words_says_delivered_once(run):
+    # the seed's T-72s: 30 delivered; the status word was said again after the number
+    result = run("ties", "Russia", "--relation", "supplies")
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stdout.splitlines() if "Russia supplies Serbia: T-72" in line]
+    assert said and all("T-72, delivered 30 " in line + " " and "delivered 30, delivered" not in line for line in said)
+    assert "Russia supplies Serbia: Pantsir S1, delivered" in result.stdout  # a status with no number is said
+
+
+def test_a_window_that_ends_before_it_begins_is_refused_as_the_dossier_refuses_it(run, seed_out, tmp_path):
+    said = "error: --since 2025 is after --until 2019\n"
+    result = run("supplies", "--since", "2025", "--until", "2019")
+    assert result.exit_code == 2 and result.stderr == said, result.output  # (it said: no transfers match)
+    result = CliRunner().invoke(main, ["view", "--data", str(seed_out), "--sources", str(SEED_CORPUS), "--out",
+                                       str(tmp_path / "v.html"), "--since", "2025", "--until", "2019"])
+    assert result.exit_code == 2 and result.stderr.endswith(said) and not (tmp_path / "v.html").exists()
+    assert run("dossier", "Serbia", "--since", "2025", "--until", "2019").stderr == said
+    assert run("supplies", "--since", "2019", "--until", "2019-01").exit_code == 0  # one month of one year
+
+
 def test_as_of_on_the_command_line(run):
     result = run("supplies", "--to", "Serbia", "--as-of", "2021")
     assert result.exit_code == 0 and "no transfers match" in result.stderr

@@ -80,7 +80,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
 from graph.model.dates import date_bounds, parse_date
-from graph.model.errors import UnknownRelation
+from graph.model.errors import InputError, UnknownRelation
 from graph.model.attributes import JSON_ATTRIBUTE, attributes, flat_attributes
 from graph.model.groups import Groups
 from graph.model.names import fold
@@ -407,6 +407,8 @@ def _projection(data: Any, *, include_systems: bool, as_of: Any, since: Any, unt
                                   f"expected some of {', '.join(sorted(RELATIONS))}")
     window = _Window(as_of=parse_when(as_of, end=True), since=parse_when(since, end=False),
                      until=parse_when(until, end=True))
+    if window.since is not None and window.until is not None and window.since > window.until:
+        raise InputError(f"--since {since} is after --until {until}")  # (as the dossier says it)
     return _Projection(reader(data), include_systems=include_systems, wanted=wanted, window=window,
                        open_ends=open_ends)
 

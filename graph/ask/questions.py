@@ -564,7 +564,9 @@ class KnowledgeGraph:
                     numbers.append(f"delivered{shown}" + (f" ({years})" if years else ""))
             else:
                 numbers = [d.get("quantity")]
-            details = [d.get("system") or words.category(d.get("category")), *numbers, d.get("status"),
+            said = any(isinstance(n, str) and n.startswith(f"{d.get('status')} ") for n in numbers)
+            details = [d.get("system") or words.category(d.get("category")), *numbers,
+                       None if said else d.get("status"),  # "delivered 30", not "delivered 30, delivered"
                        None if d.get("deliveries") else d.get("date")]
         elif rel == "takes_position_on" and d.get("stance") and d.get("topic"):
             # "Serbia opposes sanctions on Russia for the invasion of Ukraine",

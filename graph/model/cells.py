@@ -24,8 +24,9 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 def spreadsheet_safe(cell: str) -> str:
-    """``cell`` with a leading apostrophe if a spreadsheet would read it as a formula."""
-    if cell and cell[0] in "=+-@\t\r" and not _NUMBER.match(cell):
+    """``cell`` with a leading apostrophe if a spreadsheet would read it as a formula (a sign alone, ``-`` for
+    "no value", is not one)."""
+    if cell and cell[0] in "=+-@\t\r" and not _NUMBER.match(cell) and cell not in ("-", "+"):
         return "'" + cell
     return cell
 
