@@ -387,6 +387,20 @@ def test_unknown_parameter_of_a_saved_question(seed_out):
     assert "unknown parameter 'sender' (this query takes: supplier, recipient, limit, offset)" in res.stderr
 
 
+def test_a_source_parameter_takes_the_source_s_id_and_suggests_one_for_a_misspelt_id(seed_out, seed_store):
+    # it took only an IRI: a source's id was "not an IRI", and a misspelt src:ID gave 0 rows, exit 0
+    for store in ([], ["--store", str(seed_store)]):
+        asked = ["sparql", "--out", str(seed_out), *store, "--saved", "audit-claims", "--format", "json", "--param"]
+        answers = [json.loads(cli(*asked, f"source={given}").output)["results"]["bindings"]
+                   for given in (SEED_ID, f"src:{SEED_ID}", f"<{SOURCE[SEED_ID]}>")]
+        assert answers[0] and answers[0] == answers[1] == answers[2]
+        assert {b["source"]["value"] for b in answers[0]} == {str(SOURCE[SEED_ID])}
+        for typo in (SEED_ID[:-3], f"src:{SEED_ID[:-3]}"):
+            res = cli(*asked, f"source={typo}")
+            assert res.exit_code == 2
+            assert res.stderr == f"error: unknown source '{typo}'; did you mean '{SEED_ID}'?\n"
+
+
 def test_a_file_name_given_as_the_query_is_told_to_use_file(seed_out, tmp_path, monkeypatch):
     """`serbia-kg sparql my.rq` reads 'my.rq' as SPARQL; the error says to give it with --file."""
     (tmp_path / "my.rq").write_text("SELECT ?s WHERE { ?s a skg:Actor }\n")

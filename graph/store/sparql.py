@@ -33,7 +33,7 @@ from rdflib.namespace import SKOS, XSD
 from graph.model.errors import InputError, UnknownName
 from graph.model.names import Names, fold, resolve, suggest
 from graph.model.resources import ontology_dir
-from graph.model.terms import ENTITY, PREFIXES
+from graph.model.terms import ENTITY, PREFIXES, SOURCE
 from graph.store.native import oxigraph_of
 from graph.store.querytext import bind_values, last_limit, set_page
 from graph.store.results import boolean
@@ -62,7 +62,7 @@ GRAPH_FORMATS = {
     "jsonld": ("json-ld", "application/ld+json"),
     "xml": ("xml", "application/rdf+xml"),
 }
-PARAM_KINDS = ("entity", "string", "integer", "year", "iri", "limit", "offset")
+PARAM_KINDS = ("entity", "source", "string", "integer", "year", "iri", "limit", "offset")
 #: Kinds that set the page (the query's LIMIT and OFFSET) rather than bind a variable.
 PAGE_KINDS = ("limit", "offset")
 _PARAM_LINE = re.compile(r"^#\s*param:\s*(\w+)\s*\((\w+)\)\s*(.*)$")
@@ -247,6 +247,8 @@ def resolve_param(ds, param: Param, value: str):
     InputError
         A value that does not fit the parameter's kind.
     """
+    if param.kind == "source":
+        return _source(ds, param, value)
     if param.kind in ("entity", "iri"):
         v = value.strip()
         if v.startswith("<") and v.endswith(">"):
@@ -267,6 +269,19 @@ def resolve_param(ds, param: Param, value: str):
         return Literal(int(value), datatype=XSD.integer) if param.kind == "integer" \
             else Literal(value.strip(), datatype=XSD.gYear)
     return Literal(value)
+
+
+def _source(ds, param: Param, value: str) -> URIRef:
+    """A source of the dataset named by its id (as its folder), ``src:ID`` or its IRI; an unknown one is an
+    :class:`UnknownName` with the closest ids."""
+    v = value.strip()
+    v = v[1:-1] if v.startswith("<") and v.endswith(">") else v
+    sid = v[len(str(SOURCE)):] if v.startswith(str(SOURCE)) else v.removeprefix("src:")
+    if re.fullmatch(r"[a-z0-9][a-z0-9._-]*", sid) and run(
+            ds, bind_values("ASK { ?s a skg:Source }", {"s": SOURCE[sid]}), where="names").askAnswer:
+        return SOURCE[sid]
+    ids = [str(row[0])[len(str(SOURCE)):] for row in run(ds, "SELECT ?s WHERE { ?s a skg:Source }", where="names")]
+    raise UnknownName("source", value, suggest(sid, {fold(i): i for i in ids}))
 
 
 class StoreQuads:
