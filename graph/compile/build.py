@@ -450,17 +450,18 @@ def compile_corpus(corpus: Path, progress: Progress | None = None,
     from graph.compile.validation import Context
 
     corpus = Path(corpus)
-    folders = discover(corpus, progress)
-    keys: dict[str, str] = {}
-    stats: dict[str, tuple | None] = {}
+    looked = reuse.looked if spool is not None and reuse is not None and reuse.incremental else None
+    folders = looked[0] if looked is not None else discover(corpus, progress)
+    keys: dict[str, str] = dict(looked[1]) if looked is not None else {}
+    stats: dict[str, tuple | None] = dict(looked[2]) if looked is not None else {}
     deferred: set[str] = set()  # a source new to this build: its digest taken by the worker that compiles it
     if spool is not None:
         known = reuse.entries if reuse is not None and reuse.incremental else {}
         for folder in folders:
-            if folder.name in known:
-                keys[folder.name], stats[folder.name] = incremental.source_key(folder, known[folder.name])
-            else:
+            if folder.name not in known:
                 deferred.add(folder.name)
+            elif looked is None:
+                keys[folder.name], stats[folder.name] = incremental.source_key(folder, known[folder.name])
     reused: dict[str, incremental.Entry] = {}
     if spool is not None and reuse is not None and reuse.incremental:
         reused = {f.name: reuse.entries[f.name] for f in folders
@@ -890,12 +891,15 @@ def _up_to_date(out: Path, corpus: Path, reuse: incremental.Plan, holds: Holds,
     except (OSError, ValueError):
         return None
     folders = discover(corpus, progress)
-    if sorted(f.name for f in folders) != sorted(reuse.entries):
+    keys: dict[str, str] = {}
+    stats: dict[str, tuple | None] = {}
+    for f in folders:  # (what compile_corpus would look at next: looked at once)
+        if f.name in reuse.entries:
+            keys[f.name], stats[f.name] = incremental.source_key(f, reuse.entries[f.name])
+    reuse.looked = (folders, keys, stats)
+    if sorted(keys) != sorted(reuse.entries) or len(keys) != len(folders) \
+            or any(reuse.entries[name].key != key for name, key in keys.items()):
         return None
-    for f in folders:
-        entry = reuse.entries[f.name]
-        if incremental.source_key(f, entry)[0] != entry.key:
-            return None
     spooled = Spooled(folder, claims_by_type=dict(summary["claims_by_type"]), triples=int(summary["triples"]),
                       nquads=folder / "serbia-kg.nq", entries=reuse.entries, plan=reuse)
     if progress:

@@ -130,6 +130,9 @@ class Plan:
     turtle: Index | None = None
     registry: Any = None
     pickled: Pickled | None = None
+    #: The corpus's source folders, and the digests and stats of those the previous build had, once a build
+    #: has looked (``(folders, keys, stats)``: :func:`graph.compile.build.compile_corpus` does not look again).
+    looked: tuple[list[Path], dict[str, str], dict[str, tuple | None]] | None = None
 
     @property
     def incremental(self) -> bool:
