@@ -927,7 +927,7 @@ def series(actor, indicator, list_indicators, corpus, out, store, endpoint, fmt,
             return
         if not actor:
             raise InputError("give --actor (whose series), or --list for the indicators")
-        rows = kg.series(actor, indicator)
+        rows = kg.series(actor, indicator, as_of=as_of)
     except KGError as exc:
         fail(exc)
     if fmt == "json":
@@ -970,7 +970,7 @@ def votes(actor, compare, corpus, out, store, endpoint, fmt, as_of) -> None:
 
     names = [c.strip() for c in compare.split(",") if c.strip()]
     try:
-        answer = _knowledge_graph(corpus, out, store, endpoint).votes(actor, names)
+        answer = _knowledge_graph(corpus, out, store, endpoint).votes(actor, names, as_of=as_of)
     except KGError as exc:
         fail(exc)
     if fmt == "json":
@@ -1020,8 +1020,6 @@ def dossier(actor, since, until, as_of, html_out, fmt, corpus, out, store, endpo
 
     progress = progress_printer(quiet or fmt == "json")
     try:
-        if since is not None and until is not None and since > until:
-            raise InputError(f"--since {since} is after --until {until}")
         if out is not None and out.suffix.lower() in (".html", ".htm") and not out.is_dir():
             raise InputError(f"--out names the built dataset's folder, not the page: write the page with --html {out}")
         kg = _knowledge_graph(corpus, out, store, endpoint, native=True)

@@ -159,6 +159,15 @@ def test_a_window_that_ends_before_it_begins_is_refused_as_the_dossier_refuses_i
     assert run("supplies", "--since", "2019", "--until", "2019-01").exit_code == 0  # one month of one year
 
 
+def test_votes_take_as_of_as_the_other_questions_do(run):
+    # --as-of was accepted and left unused: every vote, and a date that is none, exit 0
+    every = json.loads(run("votes", "--actor", "Serbia", "--format", "json").stdout)["resolutions"]
+    then = json.loads(run("votes", "--actor", "Serbia", "--as-of", "2014", "--format", "json").stdout)["resolutions"]
+    assert every and len(then) < len(every) and all(r["date"] <= "2014-12-31" for r in then)
+    result = run("votes", "--actor", "Serbia", "--as-of", "notadate")
+    assert result.exit_code == 2 and result.stderr.startswith("error: bad date 'notadate'")
+
+
 def test_as_of_on_the_command_line(run):
     result = run("supplies", "--to", "Serbia", "--as-of", "2021")
     assert result.exit_code == 0 and "no transfers match" in result.stderr

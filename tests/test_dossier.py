@@ -13,6 +13,7 @@ from graph.ask.dossier import _deliveries
 from graph.ask.questions import KnowledgeGraph
 from graph.cli import main
 from graph.compile.corroboration import conflicts
+from graph.model.errors import InputError
 from graph.model.errors import UnknownName
 from graph.present.dossier import charts
 
@@ -35,18 +36,18 @@ def agrees(kg: KnowledgeGraph, actor: str, **window) -> dict:
         assert +got == +want
     mine = [c.as_dict() for c in conflicts(kg._dataset()) if me in (c.supplier, c.recipient)]
     assert d["disagreements"] == mine
-    found = kg.votes(actor, d["votes"]["compare"])
+    found = kg.votes(actor, d["votes"]["compare"], as_of=window.get("as_of"))
     since, until = window.get("since"), window.get("until")
     in_window = [r for r in found["resolutions"]
                  if r["date"] is None and since is None and until is None
                  or r["date"] and (since is None or int(r["date"][:4]) >= since)
                  and (until is None or int(r["date"][:4]) <= until)]
     assert d["votes"]["resolutions"] == in_window and d["votes"]["agreement"] == found["agreement"]
-    series = {(o["indicator_label"], int(o["period"][:4]), float(o["value"])) for o in kg.series(actor)
+    series = {(o["indicator_label"], int(o["period"][:4]), float(o["value"])) for o in kg.series(actor, as_of=window.get("as_of"))
               if (since is None or int(o["period"][:4]) >= since) and (until is None or int(o["period"][:4]) <= until)}
     assert {(s["indicator"], s["year"], s["value"]) for s in d["spending"]} == series
     for measure in ("degree", "pagerank"):
-        [row] = [r for r in kg.centrality(measure, top=None) if r["actor"] == me]
+        [row] = [r for r in kg.centrality(measure, top=None, as_of=window.get("as_of")) if r["actor"] == me]
         assert d["network"][measure] == {"rank": row["rank"], "score": row["score"]}
     return d
 
@@ -77,6 +78,42 @@ def test_default_corpus_dossier_has_votes_beside_suppliers_and_spending(tmp_path
     assert es11 and es11[0]["votes"]["Serbia"]["position"] == "in-favour"
     assert {"armed forces personnel"} <= {s["indicator"] for s in d["spending"]}
     assert {"votes", "spending"} <= set(charts(d))
+
+
+def test_as_of_holds_for_the_votes_and_the_spending_too(tmp_path):
+    """--as-of 2021: no vote cast, and no year of a series, after it (the votes ran to 2025 before)."""
+    from conftest import REPO
+    from graph.compile.build import build
+
+    build(REPO / "sources", tmp_path / "out")
+    kg = KnowledgeGraph.load(tmp_path / "out")
+    whole, then = kg.dossier("Serbia"), agrees(kg, "Serbia", as_of="2021")
+    assert max(r["date"] for r in whole["votes"]["resolutions"]) > "2022"
+    assert then["votes"]["resolutions"] and all(r["date"] <= "2021-12-31" for r in then["votes"]["resolutions"])
+    assert max(s["year"] for s in whole["spending"]) > 2021 >= max(s["year"] for s in then["spending"])
+    assert kg.votes("Serbia", as_of="2000")["resolutions"] == [] and kg.series("Serbia", as_of="1980") == []
+    with pytest.raises(InputError, match="bad date 'soon'"):
+        kg.votes("Serbia", as_of="soon")
+    # the window's years as the library takes them: a year's text is a year, and a wrong one is an input error
+    assert kg.dossier("Serbia", since="2021")["window"]["since"] == 2021
+    with pytest.raises(InputError, match="--since 'x' is not a year"):
+        kg.dossier("Serbia", since="x")
+
+
+def test_units_delivered_are_never_an_order_s_units(sipri_out):
+    """The 2025 register's orders not yet delivered (Rafale F4, FZ-275: delivered 0) were drawn as delivered
+    in their year of order, 931 units in all."""
+    kg = KnowledgeGraph.load(sipri_out)
+    rows = kg.supplies(to="Serbia")
+    ordered = {r["system"] for r in rows if r["delivered"] == 0 and not r["deliveries"]}
+    delivered = {r["system"] for r in rows if r["delivered"] or r["deliveries"]}
+    assert {"Rafale F4", "FZ-275"} <= ordered - delivered
+    cells = kg.dossier("Serbia")["arms"]["imports_by_year"]
+    drawn = {deal.split(": ")[0] for c in cells for deal in c["deals"]}
+    assert not (ordered - delivered) & drawn
+    for r in rows:  # a deal is drawn with no more units than it delivered
+        if r["delivered"] is not None and not r["deliveries"]:
+            assert sum(u or 0 for _, u in _deliveries(r)) <= r["delivered"], r
 
 
 def test_sipri_dossier_agrees_and_charts_each_year(sipri_out):

@@ -285,6 +285,21 @@ def test_alignment_keeps_measurer_and_reporter_and_conflicts_show_both(default_k
     assert "64 % (measured by European Commission; reported in thegeopost.com)" in values
 
 
+def test_one_measurer_s_two_rates_are_a_conflict_two_measurers_rates_are_not(default_kg, tmp_path):
+    # 2021: the Commission's 61 % (the GMF article) and 64 % (thegeopost.com), ISAC's 62 %
+    [c2021] = [c for c in default_kg.alignment_conflicts() if c["start"] == "2021-01-01" and c["end"] == "2021-12-31"]
+    assert c2021["kind"] == "conflict"  # it was "measurers differ": not an error of either
+    # without the article, the Commission's 64 % and ISAC's 62 %: measurers differ
+    corpus = tmp_path / "sources"
+    shutil.copytree(DEFAULT_CORPUS, corpus, ignore=shutil.ignore_patterns("gmf-*"))
+    build(corpus, tmp_path / "out")
+    [c2021] = [c for c in KnowledgeGraph.load(tmp_path / "out").alignment_conflicts()
+               if c["start"] == "2021-01-01" and c["end"] == "2021-12-31"]
+    assert c2021["kind"] == "measurers differ"
+    assert {(s["value"], s["measured_by"]) for s in c2021["sides"]} == {("62 %", "ISAC Fund"),
+                                                                         ("64 %", "European Commission")}
+
+
 @pytest.mark.slow
 def test_sipri_milex_imports_from_shared_into_a_corpus_beside_the_repository(tmp_path):
     corpus = tmp_path / "sources"

@@ -11,13 +11,12 @@ from typing import Any, Callable
 
 from graph.ask.evidence import Evidence
 from graph.model.dates import date_bounds
+from graph.model.schema import MEASURERS_DIFFER, PROVEN
 from graph.model.terms import SKG
 from graph.store.native import Reader
 
 __all__ = ["alignment_rates", "alignment_conflicts", "MEASURERS_DIFFER"]
 
-#: The kind of an alignment disagreement (``serbia-kg conflicts``): sources differ, none is in error.
-MEASURERS_DIFFER = "measurers differ"
 
 
 def _period(r: Reader, claim: str) -> tuple[str, str] | None:
@@ -75,7 +74,8 @@ def alignment_conflicts(r: Reader, label: Callable[[str], str | None]) -> list[d
     Returns
     -------
     list of dict
-        ``about`` (``alignment``), ``kind`` (:data:`MEASURERS_DIFFER`), ``field`` (``alignment rate``),
+        ``about`` (``alignment``), ``kind`` (``conflict`` when one measurer's rate is reported as two numbers,
+        else ``measurers differ``: :data:`graph.model.schema.MEASURERS_DIFFER`), ``field`` (``alignment rate``),
         ``fact`` (country, body, period in words), ``country``, ``aligned_with``, ``start``, ``end``,
         ``sides``: one per claim (``value``, ``measured_by``, ``reported_in``, ``source``, ``title``, ``claims``,
         ``claim_ids``, ``quotes``), sorted by value.
@@ -90,7 +90,10 @@ def alignment_conflicts(r: Reader, label: Callable[[str], str | None]) -> list[d
         first = rows[0]
         span = first["start"][:4] if (first["start"][5:], first["end"][5:]) == ("01-01", "12-31") \
             and first["start"][:4] == first["end"][:4] else f"{first['start']} to {first['end']}"
-        out.append({"about": "alignment", "kind": MEASURERS_DIFFER, "field": "alignment rate",
+        # one measurer's rate reported as two numbers is a disagreement; different measurers' rates are not
+        measurers = {x["measured_by"] for x in rows if x["measured_by"] is not None}
+        proven = any(len({x["percentage"] for x in rows if x["measured_by"] == m}) > 1 for m in measurers)
+        out.append({"about": "alignment", "kind": PROVEN if proven else MEASURERS_DIFFER, "field": "alignment rate",
                     "fact": f"{first['country']} with {first['aligned_with'] or '?'}: {span}",
                     "country": first["country"], "aligned_with": first["aligned_with"],
                     "start": first["start"], "end": first["end"],

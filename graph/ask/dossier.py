@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypedDict
 
+from graph.model.errors import InputError
 from graph.model.dates import DateError, date_bounds, parse_date
 
 if TYPE_CHECKING:
@@ -61,17 +62,27 @@ def _year_of_text(text: str) -> int | None:
         return None
 
 
+#: The statuses of a transfer that say nothing was delivered (yet).
+_NOT_DELIVERED = frozenset({"ordered", "cancelled"})
+
+
 def _deliveries(row: Mapping[str, Any], since: int | None = None,
                 until: int | None = None) -> list[tuple[int, int | None]]:
     """``(year, units)`` per delivery year of a ``supplies`` row (those from ``since`` to ``until``: a
-    row is found by any of its delivery years); its one date's year when no delivery years are known
-    (units: the row's quantity, ``None`` when unknown)."""
+    row is found by any of its delivery years). When no delivery years are known: the year of its delivery
+    date, or of its one date when that is not its order's (units: the number delivered, else the row's
+    quantity, ``None`` when unknown); nothing for a deal nothing of which was delivered (``delivered`` 0,
+    or only ``ordered``): an order is not a delivery, and its year is the order's."""
     per_year = row.get("deliveries")
     if per_year:
         found = [(int(d["year"]), d.get("quantity")) for d in per_year if d.get("year") is not None]
+    elif row.get("delivered") == 0 or row.get("status") in _NOT_DELIVERED:
+        found = []
     else:
-        year = _year(row.get("delivery_date") or row.get("date"))
-        found = [(year, row.get("quantity"))] if year is not None else []
+        when = row.get("delivery_date") or (row.get("date") if not row.get("order_date") else None)
+        year = _year(when)
+        units = row.get("delivered") if row.get("delivered") is not None else row.get("quantity")
+        found = [(year, units)] if year is not None else []
     return [(y, n) for y, n in found if (since is None or y >= since) and (until is None or y <= until)]
 
 
@@ -112,6 +123,16 @@ def _tiv_by_year(rows: Sequence[Mapping[str, Any]], partner_key: str) -> list[di
     return [{"year": y, "partner": p, "tiv": round(v, 3)} for (y, p), v in sorted(cells.items())]
 
 
+def _window_year(value: Any, name: str) -> int | None:
+    """A bound of the dossier's window as a year: a whole number, or a date of any precision (its year)."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    year = _year(value) if isinstance(value, str) else None
+    if year is None:
+        raise InputError(f"--{name} {value!r} is not a year")
+    return year
+
+
 def _in_window(date: Any, end: Any, since: int | None, until: int | None) -> bool:
     start, stop = _year(date), _year(end) if end else _year(date)
     if start is None:
@@ -147,17 +168,18 @@ def _main_suppliers(imports: Sequence[Mapping[str, Any]], n: int = 2) -> list[st
 
 
 def _votes(kg: KnowledgeGraph, actor_id: str, compare: list[str], since: int | None,
-           until: int | None) -> dict:
+           until: int | None, as_of: Any = None) -> dict:
     """The actor's votes beside ``compare``, within the window, as :meth:`KnowledgeGraph.votes` gives them."""
-    found = kg.votes(actor_id, compare)
+    found = kg.votes(actor_id, compare, as_of=as_of)
     found["resolutions"] = [r for r in found["resolutions"] if _in_window(r["date"], None, since, until)]
     return found
 
 
-def _spending(kg: KnowledgeGraph, actor_id: str, since: int | None, until: int | None) -> list[dict]:
+def _spending(kg: KnowledgeGraph, actor_id: str, since: int | None, until: int | None,
+              as_of: Any = None) -> list[dict]:
     """The actor's yearly observations (expenditure, share of GDP, personnel, TIV), within the window."""
     out = []
-    for o in kg.series(actor_id):
+    for o in kg.series(actor_id, as_of=as_of):
         year = _year(o["period"])
         if year is None or not _in_window(o["period"], None, since, until) or o["value"] is None:
             continue
@@ -192,6 +214,9 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
     UnknownName
         For a name that denotes no actor.
     """
+    since, until = _window_year(since, "since"), _window_year(until, "until")
+    if since is not None and until is not None and since > until:
+        raise InputError(f"--since {since} is after --until {until}")
     entity = kg.resolve(actor)
     me = str(entity.iri)
     window = {"since": since, "until": until, "as_of": as_of}
@@ -208,8 +233,8 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
                         for u, v, d in mine if d["relation"] == "aligned_with" and u == me),
                        key=lambda a: (a["year"] or 0, a["measured_by"] or "", a["with"] or "", a["claims"]))
     compare_ids = [kg.resolve(c).id for c in compare] if compare is not None else _main_suppliers(imports)
-    votes = _votes(kg, entity.id, compare_ids, since, until)
-    spending = _spending(kg, entity.id, since, until)
+    votes = _votes(kg, entity.id, compare_ids, since, until, as_of)
+    spending = _spending(kg, entity.id, since, until, as_of)
     sources = {e["source"] for _, _, d in mine for e in d.get("evidence") or []}
     sources |= {s["source"] for r in imports + exports for s in r["sources"]}
     claims = {c for _, _, d in mine for c in d["claim_ids"]} | {c for r in imports + exports for c in r["claims"]}

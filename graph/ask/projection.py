@@ -230,6 +230,44 @@ def _bounds(text: str) -> tuple[dt.date, dt.date]:
     return date_bounds(text)
 
 
+def known_day(issued: Any, release: Any) -> dt.date | None:
+    """When a claim was known: its source's issue date (``dcterms:issued``), else (a dataset release
+    without one) the last day its release label covers (SIPRI's ``2025-03``: 31 March 2025); ``None``
+    when neither says (a label that is not a date, "v2": undated)."""
+    if issued is not None:
+        return _bounds(str(issued))[0]
+    try:
+        return _bounds(str(release))[1] if release is not None else None
+    except Exception:  # noqa: BLE001 - a release label that is not a date
+        return None
+
+
+def known_by(r: Reader, claims: list[str], as_of: Any, dated: dict[str, list]) -> list[str]:
+    """The claims of ``claims`` the graph held on ``as_of`` (every one when it is ``None``), as the projection
+    keeps them: their source issued (or released) by that day (:func:`known_day`), and their own date
+    (``dated``: claim -> its date literals, a vote's or an observation's ``skg:date``) begun by then.
+
+    Raises
+    ------
+    graph.model.dates.DateError
+        When ``as_of`` is not a date.
+    """
+    day = parse_when(as_of, end=True)
+    if day is None:
+        return list(claims)
+    derived = r.values(str(PROV.wasDerivedFrom), claims)
+    issued = r.values(str(DCTERMS.issued), sorted({str(v[0]) for v in derived.values() if v}))
+    releases = r.values(str(SKG.release), claims)
+    kept = []
+    for claim in claims:
+        src = derived.get(claim)
+        when = known_day((issued.get(str(src[0])) or [None])[0] if src else None, (releases.get(claim) or [None])[0])
+        own = fact_bounds(str(d) for d in dated.get(claim, []))
+        if (when is None or when <= day) and (own is None or own[0] <= day):
+            kept.append(claim)
+    return kept
+
+
 def fact_bounds(dates: Iterable[str | None]) -> tuple[dt.date, dt.date] | None:
     """The first and last day a fact may cover, from its (claims') date literals; ``None`` if none."""
     bounds = [_bounds(str(d)) for d in dates if d]
@@ -591,14 +629,8 @@ class _Projection:
         """When the claim's source said it: its issue date, else (a dataset release without one) the
         last day its release label covers (SIPRI's ``2025-03``: 31 March 2025)."""
         src = self.claim_source(claim)
-        day = self.issued.get(src) if src is not None else None
-        if day is not None:
-            return _bounds(day)[0]
         label = self.releases.get(claim)
-        try:
-            return _bounds(str(label[0]))[1] if label else None
-        except Exception:  # a release label that is not a date ("v2"): undated
-            return None
+        return known_day(self.issued.get(src) if src is not None else None, label[0] if label else None)
 
     def visible(self, claim: str) -> bool:
         """Whether the claim's source had been issued (or released) by ``as_of``."""

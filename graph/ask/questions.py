@@ -399,35 +399,41 @@ class KnowledgeGraph:
         return self.data if isinstance(self.data, Dataset) else None
 
     # --- votes, series, alignment (tables) ------------------------------------------------------------
-    def votes(self, actor: str, compare: Iterable[str] = ()) -> dict:
+    def votes(self, actor: str, compare: Iterable[str] = (), *, as_of: Any = None) -> dict:
         """How ``actor`` voted on each resolution the graph knows, beside each actor of ``compare``, with
-        the rate at which they voted alike and the evidence of every vote (:func:`graph.ask.votes.votes`).
+        the rate at which they voted alike and the evidence of every vote (:func:`graph.ask.votes.votes`);
+        ``as_of``: the votes cast, and reported, by that day.
 
         Raises
         ------
         UnknownName
             For a name that denotes no actor.
+        InputError
+            For an ``as_of`` that is not a date.
         """
         from graph.ask.votes import votes
 
         me = str(self.resolve(actor).iri)
         others = [str(self.resolve(name).iri) for name in compare]
-        return votes(self._reader, me, others, self._label)
+        return _call(votes, self._reader, me, others, self._label, as_of)
 
-    def series(self, actor: str, indicator: str | None = None) -> list[dict]:
+    def series(self, actor: str, indicator: str | None = None, *, as_of: Any = None) -> list[dict]:
         """The yearly observations of ``actor`` (of one indicator, by id or label, or all), each with its
-        source and quote (:func:`graph.ask.series.series`).
+        source and quote (:func:`graph.ask.series.series`); ``as_of``: those of periods begun, and
+        reported, by that day.
 
         Raises
         ------
         UnknownName
             For an unknown actor or indicator.
+        InputError
+            For an ``as_of`` that is not a date.
         """
         from graph.ask.series import resolve_indicator, series
 
         me = str(self.resolve(actor).iri)
         wanted = resolve_indicator(self._reader, indicator) if indicator else None
-        return series(self._reader, me, wanted, self._label)
+        return _call(series, self._reader, me, wanted, self._label, as_of)
 
     def indicators(self) -> dict[str, str]:
         """The indicators a series can be asked for: id -> label."""

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from rdflib.namespace import RDF
 
 from graph.ask.evidence import Evidence
+from graph.ask.projection import known_by
 from graph.model.errors import UnknownName
 from graph.model.names import fold
 from graph.model.names import suggest
@@ -48,9 +49,11 @@ def resolve_indicator(r: Reader, name: str) -> str:
     raise UnknownName("indicator", name, suggest(name, {fold(c): c for c in known}) or sorted(known))
 
 
-def series(r: Reader, actor: str, indicator: str | None, label: Callable[[str], str | None]) -> list[dict]:
+def series(r: Reader, actor: str, indicator: str | None, label: Callable[[str], str | None],
+           as_of: Any = None) -> list[dict]:
     """The observations of ``actor`` (an entity IRI), of one indicator (an id) or all, sorted by
-    indicator, period and source.
+    indicator, period and source; with ``as_of``, those the graph held on that day (a period begun by then,
+    from a source issued by then: :func:`graph.ask.projection.known_by`).
 
     Returns
     -------
@@ -64,6 +67,7 @@ def series(r: Reader, actor: str, indicator: str | None, label: Callable[[str], 
     # the observations of this actor alone: its claims, then their fields (not every claim's)
     types = r.values(str(RDF.type), r.having(str(SKG.actor), [actor]))
     claims = sorted(c for c, found in types.items() if str(SKG.Observation) in found)
+    claims = known_by(r, claims, as_of, r.values(str(SKG.date), claims))
     ev = Evidence(r, claims)
     fields = {p: r.values(str(p), claims) for p in (SKG.indicator, SKG.sourceColumn, SKG.date, SKG.observedValue,
                                                      SKG.unit)}

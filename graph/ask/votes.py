@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 from rdflib.namespace import RDF
 
 from graph.ask.evidence import Evidence
+from graph.ask.projection import known_by
 from graph.model.terms import SKG
 from graph.store.native import Reader
 
@@ -33,8 +34,10 @@ def _position(found: list[str]) -> str:
     return positions[0] if len(positions) == 1 else "disputed"
 
 
-def votes(r: Reader, actor: str, compare: Iterable[str], label: Callable[[str], str | None]) -> dict:
-    """How ``actor`` voted on each resolution, beside each of ``compare`` (entity IRIs).
+def votes(r: Reader, actor: str, compare: Iterable[str], label: Callable[[str], str | None],
+          as_of: Any = None) -> dict:
+    """How ``actor`` voted on each resolution, beside each of ``compare`` (entity IRIs); with ``as_of``, the
+    votes the graph held on that day (:func:`graph.ask.projection.known_by`).
 
     Returns
     -------
@@ -50,8 +53,9 @@ def votes(r: Reader, actor: str, compare: Iterable[str], label: Callable[[str], 
     voter = r.having(str(SKG.voter), [actor, *compare])
     types = r.values(str(RDF.type), voter)
     claims = sorted(c for c in voter if str(SKG.Vote) in types.get(c, []))
-    resolution, position = r.values(str(SKG.resolution), claims), r.values(str(SKG.votePosition), claims)
     date = r.values(str(SKG.date), claims)
+    claims = known_by(r, claims, as_of, date)
+    resolution, position = r.values(str(SKG.resolution), claims), r.values(str(SKG.votePosition), claims)
     by: dict[tuple[str, str], list[str]] = {}
     for claim in claims:
         for v in voter[claim]:

@@ -36,6 +36,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, SKOS
 from graph.model.independence import independence_key
 from graph.model.registry import broader_categories
 from graph.model.groups import Groups
+from graph.model.schema import POSSIBLE, PROVEN
 from graph.model.terms import GRAPH, OA, SKG, SKV
 
 __all__ = ["Transfer", "Side", "Conflict", "Corroboration", "PROVEN", "POSSIBLE", "Triples", "transfers", "corroborate",
@@ -122,11 +123,8 @@ class Side:
                 "estimated": self.estimated}
 
 
-#: A disagreement both sides prove: they describe one deal (one deal id, or one number or year of it).
-PROVEN = "conflict"
-#: A date that differs where the sides may describe different deliveries: an article's "a shipment
-#: arrived in January" against a dataset's deal delivered the year before is not proof of a conflict.
-POSSIBLE = "possible date discrepancy"
+#: A disagreement both sides prove: they describe one deal (one deal id, or one number or year of it); a date
+#: that differs where the sides may describe different deliveries (:data:`graph.model.schema.PROVEN`, ``POSSIBLE``).
 
 
 @dataclass

@@ -532,3 +532,11 @@ NODE_STYLES: dict[str, NodeStyle] = {
 }
 #: The classes an actor may have (the ``type`` of an entry under ``actors`` in the registry).
 ACTOR_TYPES: dict[str, URIRef] = {local_name(c.rdf_class): c.rdf_class for c in NODE_CLASSES if c.kind == "actor"}
+
+#: The kinds of disagreement ``serbia-kg conflicts`` lists (``kind``): one both sides prove (one deal, or one
+#: measurer's rate reported as two numbers), a date that differs where the sides may describe different
+#: deliveries (an article's "a shipment arrived in January" against a dataset's deal delivered the year
+#: before), and rates of one period from different measurers (not an error of either).
+PROVEN = "conflict"
+POSSIBLE = "possible date discrepancy"
+MEASURERS_DIFFER = "measurers differ"
