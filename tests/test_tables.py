@@ -285,6 +285,16 @@ def test_alignment_keeps_measurer_and_reporter_and_conflicts_show_both(default_k
     assert "64 % (measured by European Commission; reported in thegeopost.com)" in values
 
 
+def test_a_compiled_rate_is_known_from_the_day_it_was_reported(default_kg):
+    # the compiled table has no issue date of its own; its 2012 rate was reported on 2021-07-29 (reported_on):
+    # --as-of 2020 showed it
+    def dates(as_of):
+        return {r["date"] for r in default_kg.ties("Serbia", relations=["aligned_with"], as_of=as_of)["relations"]
+                .get("aligned_with", [])}
+    assert "2012-01-01" in dates(None) and "2012-01-01" in dates("2021-08")
+    assert "2012-01-01" not in dates("2020") and dates("2020")
+
+
 def test_one_measurer_s_two_rates_are_a_conflict_two_measurers_rates_are_not(default_kg, tmp_path):
     # 2021: the Commission's 61 % (the GMF article) and 64 % (thegeopost.com), ISAC's 62 %
     [c2021] = [c for c in default_kg.alignment_conflicts() if c["start"] == "2021-01-01" and c["end"] == "2021-12-31"]

@@ -105,7 +105,8 @@ _DATE_PROPS = (SKG.date, SKG.startDate, SKG.deliveryDate, SKG.orderDate)  # a fa
 #: The properties of a claim read whatever its rules (its source, id, dates, number, system and category,
 #: an exercise's name, a transfer's numbers and years) and of a node (labels, titles, issue dates).
 _READS = (SKG.claimId, PROV.wasDerivedFrom, *_DATE_PROPS, SKG.release, SKG.endDate, SKG.quantity, SKG.category,
-          SKG.system, RDFS.label, *TransferTables.PROPS, SKOS.prefLabel, DCTERMS.title, DCTERMS.issued)
+          SKG.system, RDFS.label, *TransferTables.PROPS, SKOS.prefLabel, DCTERMS.title, DCTERMS.issued,
+          SKG.reportedOn)
 
 
 def union_view(data: Graph) -> Graph:
@@ -230,12 +231,15 @@ def _bounds(text: str) -> tuple[dt.date, dt.date]:
     return date_bounds(text)
 
 
-def known_day(issued: Any, release: Any) -> dt.date | None:
-    """When a claim was known: its source's issue date (``dcterms:issued``), else (a dataset release
-    without one) the last day its release label covers (SIPRI's ``2025-03``: 31 March 2025); ``None``
-    when neither says (a label that is not a date, "v2": undated)."""
+def known_day(issued: Any, release: Any, reported: Any = None) -> dt.date | None:
+    """When a claim was known: its source's issue date (``dcterms:issued``), else the day the claim says it
+    was reported (``skg:reportedOn``: a compiled table's row, from the page that reported it), else (a dataset
+    release without either) the last day its release label covers (SIPRI's ``2025-03``: 31 March 2025);
+    ``None`` when none says (a label that is not a date, "v2": undated)."""
     if issued is not None:
         return _bounds(str(issued))[0]
+    if reported is not None:
+        return _bounds(str(reported))[0]
     try:
         return _bounds(str(release))[1] if release is not None else None
     except Exception:  # noqa: BLE001 - a release label that is not a date
@@ -257,11 +261,12 @@ def known_by(r: Reader, claims: list[str], as_of: Any, dated: dict[str, list]) -
         return list(claims)
     derived = r.values(str(PROV.wasDerivedFrom), claims)
     issued = r.values(str(DCTERMS.issued), sorted({str(v[0]) for v in derived.values() if v}))
-    releases = r.values(str(SKG.release), claims)
+    releases, reported = r.values(str(SKG.release), claims), r.values(str(SKG.reportedOn), claims)
     kept = []
     for claim in claims:
         src = derived.get(claim)
-        when = known_day((issued.get(str(src[0])) or [None])[0] if src else None, (releases.get(claim) or [None])[0])
+        when = known_day((issued.get(str(src[0])) or [None])[0] if src else None, (releases.get(claim) or [None])[0],
+                         (reported.get(claim) or [None])[0])
         own = fact_bounds(str(d) for d in dated.get(claim, []))
         if (when is None or when <= day) and (own is None or own[0] <= day):
             kept.append(claim)
@@ -619,6 +624,7 @@ class _Projection:
         self.derived = r.prop(PROV.wasDerivedFrom)
         self.quote = r.quote_lookup(SKG.evidence, OA.hasSelector, OA.exact)  # the facts drawn need a fifth
         self.releases = r.prop(SKG.release)
+        self.reported = r.prop(SKG.reportedOn)
         self.evidence_cache: dict[str, dict] = {}
 
     def claim_source(self, claim: str) -> str | None:
@@ -626,11 +632,11 @@ class _Projection:
         return values[0] if values else None
 
     def known(self, claim: str) -> dt.date | None:
-        """When the claim's source said it: its issue date, else (a dataset release without one) the
-        last day its release label covers (SIPRI's ``2025-03``: 31 March 2025)."""
+        """When the claim's source said it (:func:`known_day`)."""
         src = self.claim_source(claim)
-        label = self.releases.get(claim)
-        return known_day(self.issued.get(src) if src is not None else None, label[0] if label else None)
+        label, reported = self.releases.get(claim), self.reported.get(claim)
+        return known_day(self.issued.get(src) if src is not None else None, label[0] if label else None,
+                         reported[0] if reported else None)
 
     def visible(self, claim: str) -> bool:
         """Whether the claim's source had been issued (or released) by ``as_of``."""
