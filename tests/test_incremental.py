@@ -241,6 +241,12 @@ def test_a_build_with_nothing_changed_writes_nothing_unless_its_outputs_were_tou
     second = generation.current(out)
     assert not comp.up_to_date and second != first and (second / VIEW).is_file()
     assert build_all(corpus, out, view=True)[0].up_to_date
+    # a page written over the build's name (`serbia-kg view`'s default --out): the name is the build's again
+    (out / VIEW).unlink()
+    (out / VIEW).write_text("<html>a focused view</html>")
+    assert build_all(corpus, out, view=True)[0].up_to_date
+    assert (out / VIEW).is_symlink() and (out / VIEW).read_bytes() == (second / VIEW).read_bytes()
+    assert generation.verify(out) == []
     # an output changed, or gone, since the build wrote it: written again, the same bytes as before
     for mend in (lambda p: p.write_bytes(p.read_bytes()), lambda p: p.unlink()):
         mend(generation.current(out) / "serbia-kg.ttl")

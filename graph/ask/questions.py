@@ -72,7 +72,7 @@ class KnowledgeGraph:
     --------
     >>> kg = KnowledgeGraph.load("out")                                  # doctest: +SKIP
     >>> kg.path("Serbia", "Belarus")[0]["hops"][0]["says"]               # doctest: +SKIP
-    'Belarus supplies Serbia: MiG-29, 4, purchased'
+    'Belarus supplies Serbia: MiG-29, 4, procured'
     """
 
     def __init__(self, data: Any, *, index: Index | None = None, cache: GraphCache | None = None) -> None:
@@ -123,7 +123,7 @@ class KnowledgeGraph:
         Raises
         ------
         NotBuilt
-            When there is no built dataset and ``build_if_missing`` is false.
+            When there is no built dataset (:func:`graph.open_graph` can build it first).
         """
         if store is not None and endpoint is None:
             from graph.store.native import open_store
@@ -547,7 +547,7 @@ class KnowledgeGraph:
 
     def _says(self, u: str | None, v: str | None, d: dict, *, subject: str | None = None,
               obj: str | None = None, words: "_Words | None" = None) -> str:
-        """A fact in words: "Belarus supplies Serbia: MiG-29, 4, purchased"."""
+        """A fact in words: "Belarus supplies Serbia: MiG-29, 4, procured"."""
         if words is None:
             words = self._words()
         if subject is None:

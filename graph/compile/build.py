@@ -900,6 +900,10 @@ def _up_to_date(out: Path, corpus: Path, reuse: incremental.Plan, holds: Holds,
     if sorted(keys) != sorted(reuse.entries) or len(keys) != len(folders) \
             or any(reuse.entries[name].key != key for name, key in keys.items()):
         return None
+    try:  # its names in out/ lead into it again (`serbia-kg view` writes its page over the build's name)
+        generation.relink(out)
+    except OSError:  # (a build then says what the folder refuses)
+        return None
     spooled = Spooled(folder, claims_by_type=dict(summary["claims_by_type"]), triples=int(summary["triples"]),
                       nquads=folder / "serbia-kg.nq", entries=reuse.entries, plan=reuse)
     if progress:

@@ -269,6 +269,15 @@ def _link_names(out: Path, names: list[str]) -> None:
             path.unlink()
 
 
+def relink(out: Path) -> None:
+    """Make the names in ``out`` lead into its current generation again (a name another command wrote
+    over, ``serbia-kg view``'s page, is the build's again), as :meth:`Generation.commit` made them."""
+    cur = current(out)
+    record = stamp(cur) if cur is not None else None
+    if record is not None:
+        _link_names(Path(out), list(record.get("files") or []))
+
+
 def link_store(out: Path, path: Path) -> None:
     """Make the store path ``path`` a link to ``out/.current/oxigraph`` (it then follows every build).
 
