@@ -1048,22 +1048,19 @@ def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
     which is which: a "conflict" is proven (one deal, different numbers or years); a "possible
     date discrepancy" is a date that differs where the sides may speak of different deliveries
     (an article's shipment "in January" against a deal SIPRI dates a year before). Different
-    alignment rates of one country for one period are listed too (kind "measurers differ"), each
-    side with who measured it (ISAC, the European Commission) and who reported it: a disagreement
-    between measurers, not an error of either. Reads the built dataset (run `serbia-kg build` first).
+    alignment rates of one country for one period are listed too, each side with who measured it
+    (ISAC, the European Commission) and who reported it: kind "measurers differ" when each measurer
+    gives one rate (not an error of either), "conflict" when one measurer's rate is reported as two
+    numbers. Reads the built dataset (run `serbia-kg build` first). In Python: kg.conflicts().
 
     Example: serbia-kg conflicts --format json
     """
     from graph.ask.questions import KnowledgeGraph
-    from graph.compile.corroboration import conflicts as find
     from graph.present.output import render, terminal_width
     from graph.store.backends import open_dataset
 
     try:
-        ds = open_dataset(out if out is not None else generation.default_out(corpus))
-        found = [{"about": "transfer", "fact": f"{c.supplier} -> {c.recipient}: {c.system}", **c.as_dict()}
-                 for c in find(ds)]
-        found += KnowledgeGraph(ds).alignment_conflicts()
+        found = KnowledgeGraph(open_dataset(out if out is not None else generation.default_out(corpus))).conflicts()
     except KGError as exc:
         fail(exc)
     if fmt == "json":

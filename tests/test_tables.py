@@ -285,6 +285,13 @@ def test_alignment_keeps_measurer_and_reporter_and_conflicts_show_both(default_k
     assert "64 % (measured by European Commission; reported in thegeopost.com)" in values
 
 
+def test_the_api_lists_the_conflicts_the_command_lists(default_kg, default_out):
+    result = CliRunner().invoke(main, ["conflicts", "--out", str(default_out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == json.loads(json.dumps(default_kg.conflicts())) != []
+    assert {c["about"] for c in default_kg.conflicts()} >= {"alignment"}
+
+
 def test_a_compiled_rate_is_known_from_the_day_it_was_reported(default_kg):
     # the compiled table has no issue date of its own; its 2012 rate was reported on 2021-07-29 (reported_on):
     # --as-of 2020 showed it

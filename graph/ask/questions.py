@@ -448,6 +448,26 @@ class KnowledgeGraph:
 
         return alignment_rates(self._reader, self._label, str(self.resolve(actor).iri) if actor else None)
 
+    def conflicts(self) -> list[dict]:
+        """Where sources disagree about one fact, as ``serbia-kg conflicts`` lists them: each disagreement on a
+        transfer between claims the build linked (:func:`graph.compile.corroboration.conflicts`; ``about``
+        ``transfer``, ``fact``, then :meth:`graph.compile.corroboration.Conflict.as_dict`), then each period
+        with different alignment rates (:meth:`alignment_conflicts`).
+
+        Raises
+        ------
+        InputError
+            When the graph is read from a SPARQL endpoint (the links are compared again in the dataset).
+        """
+        from graph.compile.corroboration import conflicts as find
+
+        ds = self._dataset()
+        if ds is None:
+            raise InputError("conflicts are read from a build's dataset or store, not from an endpoint")
+        found = [{"about": "transfer", "fact": f"{c.supplier} -> {c.recipient}: {c.system}", **c.as_dict()}
+                 for c in find(ds)]
+        return found + self.alignment_conflicts()
+
     def alignment_conflicts(self) -> list[dict]:
         """Periods with different alignment rates of one country, each side with its measurer and
         evidence (:func:`graph.ask.alignment.alignment_conflicts`)."""
