@@ -178,7 +178,7 @@ def build(corpus: Path, out: Path | None, fmt: str, quiet: bool, store: Path | N
             click.echo(f"interrupted after the new build was switched in: {target} holds it", err=True)
         sys.exit(130)
     if fmt == "json":
-        click.echo(to_json({"out": str(target), "up_to_date": comp.up_to_date, **summary.__dict__}))
+        click.echo(to_json({"built": True, "out": str(target), "up_to_date": comp.up_to_date, **summary.__dict__}))
     else:
         click.echo(f"{'up to date:' if comp.up_to_date else 'built'} {summary.line()} -> {target}")
 
@@ -615,7 +615,7 @@ def supplies(to, supplier, system, category, since, until, corpus, out, store, e
                  "quotes": [s["quote"] for s in r["sources"]]} for r in rows]
         _emit(flat, ["supplier", "recipient", "system", "category", "quantity", "ordered", "delivered", "deliveries",
                      "order_year", "date", "order_date", "delivery_date", "status", "estimated", "condition",
-                     "reported", "claims", "source_ids", "titles", "quotes"],
+                     "reported", "claims", "source_ids", "titles", "quotes", "fact"],
               fmt, empty="no transfers match")
     else:
         _emit(rows, [], fmt, empty="no transfers match")
@@ -702,8 +702,8 @@ def centrality(measure, relations, top, backend, corpus, out, store, endpoint, f
                    f"(the graph has more than {BETWEENNESS_EXACT_MAX})", err=True)
     elif rows and measure == "betweenness" and rows[0]["backend"]:
         click.echo(f"note: betweenness computed exactly by {rows[0]['backend']}", err=True)
-    _emit(rows, ["rank", "actor", "type", "score", "ties"] + (["sampled", "backend"] if fmt == "csv" else []), fmt,
-          empty="no actors to rank")
+    _emit(rows, ["rank", "actor", "type", "score", "ties"] + (["id", "sampled", "backend"] if fmt == "csv" else []),
+          fmt, empty="no actors to rank")
 
 
 @main.command()

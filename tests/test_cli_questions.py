@@ -129,6 +129,16 @@ def test_centrality_with_no_tie_to_rank_says_so_and_lists_no_actor(run, seed_sto
     assert ranked and ranked[0]["score"] > 0
 
 
+def test_csv_rows_carry_the_ids_json_gives(run):
+    # a supplies row's fact (to join with the export's edges) and an actor's id were in JSON only
+    facts = [r["fact"] for r in json.loads(run("supplies", "--to", "Serbia", "--format", "json").stdout)]
+    rows = list(csv.DictReader(io.StringIO(run("supplies", "--to", "Serbia", "--format", "csv").stdout)))
+    assert facts and [r["fact"] for r in rows] == facts
+    ranked = json.loads(run("centrality", "--top", "3", "--format", "json").stdout)
+    rows = list(csv.DictReader(io.StringIO(run("centrality", "--top", "3", "--format", "csv").stdout)))
+    assert [r["id"] for r in rows] == [r["id"] for r in ranked] == ["serbia", "russia", rows[2]["id"]]
+
+
 def test_ties_formats(run):
     result = run("ties", "Vucic")
     assert result.exit_code == 0

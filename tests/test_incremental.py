@@ -5,6 +5,7 @@ corpus, after sources are added, changed and removed, and after a registry chang
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import random
 import re
@@ -206,6 +207,8 @@ def test_the_command_builds_incrementally_unless_asked_for_full(synthetic, tmp_p
     res = runner.invoke(main, args)  # nothing changed: nothing written, and said so
     assert res.exit_code == 0 and "up to date: nothing changed since the current build" in res.output
     assert res.output.splitlines()[-1].startswith("up to date: ")
+    said = json.loads(runner.invoke(main, [*args, "--format", "json"]).stdout)
+    assert said["built"] is True and said["up_to_date"] is True and said["out"] == str(out)
     assert generation.current(out) == first and sorted(os.listdir(out / generation.BUILDS)) == [first.name]
     drop_last_claim(next(corpus.glob("*/claims.yaml")))
     res = runner.invoke(main, args)
