@@ -1521,7 +1521,6 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
         frozen = False
         try:
             try:
-                spool.mkdir()
                 collecting = gc.isenabled()
                 gc.disable()  # (the record's objects, once read, not gone through as the collector comes back)
                 try:
@@ -1535,6 +1534,7 @@ def build(corpus: Path, out: Path | None = None, progress: Progress | None = Non
                 finally:
                     if collecting:
                         gc.enable()
+                spool.mkdir()  # (after the check: a build up to date writes nothing, on a read-only disk too)
                 comp = compile_corpus(corpus, progress, shacl_engine=shacl_engine, spool=spool, reuse=reuse,
                                       read=read)
             except OSError as exc:  # the spool's disk is full or read-only
