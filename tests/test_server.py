@@ -337,6 +337,33 @@ def test_first_queries_at_once_all_answer(url):
     assert statuses == [200] * len(queries)
 
 
+@pytest.mark.parametrize("store", [False, True])
+def test_a_worker_that_ended_while_idle_costs_no_query_a_503(seed_out, seed_store, store):
+    # CI once answered a plain query 503 "the query engine stopped on this query": its worker had ended
+    # before it was given the query; the query now goes to the next worker, and the ended one is replaced
+    import os
+    import signal
+
+    endpoint = Endpoint(seed_out, seed_store if store else None, limits=Limits(timeout=10), workers=2)
+    try:
+        first = endpoint._all[0]
+        os.kill(first.proc.pid, signal.SIGKILL)
+        first.proc.join(5)
+        for _ in range(3):  # whichever worker each is given, every one answers
+            answer = json.loads(endpoint.answer(endpoint.job(MIG + " # " + str(_), lambda kind: "json", [], [])))
+            assert answer["results"]["bindings"][0]["q"]["value"] == "6"
+        both = endpoint._all[1]
+        os.kill(both.proc.pid, signal.SIGKILL)
+        both.proc.join(5)
+        deadline = time.monotonic() + 30  # the replacement of the first is ready, or being started
+        while time.monotonic() < deadline and first in endpoint._all:
+            time.sleep(0.05)
+        answer = json.loads(endpoint.answer(endpoint.job(MIG, lambda kind: "json", [], [])))
+        assert answer["results"]["bindings"][0]["q"]["value"] == "6"
+    finally:
+        endpoint.close()
+
+
 @pytest.mark.parametrize("pause", [0.0, 0.3, 1.0])
 def test_closing_while_a_worker_is_replaced_leaves_no_worker_and_no_error(seed_out, monkeypatch, pause):
     # CI once saw a replacement's start thread fail in recv() on a pipe close() had closed (a

@@ -306,6 +306,10 @@ def _bounded(items, limits: Limits, what: str, size: Callable) -> list:
     return out
 
 
+class _Gone(Exception):
+    """A worker that had ended before it was given a job (:meth:`_Worker.ask`)."""
+
+
 class _Worker:
     """One worker process and the parent's end of its pipe."""
 
@@ -340,8 +344,19 @@ class _Worker:
             return 0.0
 
     def ask(self, job: Job, limits: Limits):
-        """The worker's reply, or ``("stopped", why)`` after ending it (too slow or too big)."""
-        self.conn.send(job)
+        """The worker's reply, or ``("stopped", why)`` after ending it (too slow or too big).
+
+        Raises
+        ------
+        _Gone
+            When the worker had ended before it was given the job (killed while idle): not the job's doing.
+        """
+        if not self.proc.is_alive():
+            raise _Gone()
+        try:
+            self.conn.send(job)
+        except OSError:  # (a broken pipe: it ended before reading the job)
+            raise _Gone() from None
         deadline = time.monotonic() + limits.timeout
         step = 0.02
         while not self.conn.poll(min(step, max(0.0, deadline - time.monotonic()))):
@@ -561,21 +576,18 @@ class Endpoint:
                                 wait=self.limits.queue_timeout + self.limits.timeout + 5)
 
     def _run(self, job: Job) -> bytes:
-        with self._lock:
-            if self._waiting >= self.limits.max_queue:
-                raise QueryRefused(503, "the endpoint is busy; try again shortly", retry_after=1)
-            self._waiting += 1
-        try:
-            worker = self._idle.get(timeout=self.limits.queue_timeout)
-        except queue.Empty:
-            raise QueryRefused(503, "the endpoint is busy; try again shortly", retry_after=2) from None
-        finally:
-            with self._lock:
-                self._waiting -= 1
-        try:
-            reply = worker.ask(job, self.limits)
-        except (OSError, EOFError):
-            reply = ("stopped", "the query engine stopped on this query")
+        for _ in range(len(self._all) + 1):  # a worker found ended while idle is replaced, and the next one asked
+            worker = self._idle_worker()
+            try:
+                reply = worker.ask(job, self.limits)
+            except _Gone:
+                self._replace(worker)
+                continue
+            except (OSError, EOFError):
+                reply = ("stopped", "the query engine stopped on this query")
+            break
+        else:
+            raise QueryRefused(503, "the query workers keep ending; try again shortly", retry_after=2)
         if reply[0] == "stopped" or (reply[0] == "error" and reply[1] == 500):
             self._replace(worker)
         else:
@@ -585,6 +597,20 @@ class Endpoint:
         if reply[0] == "error":
             raise QueryRefused(reply[1], reply[2])
         return reply[2]
+
+    def _idle_worker(self) -> _Worker:
+        """A free worker, waited for in the bounded queue (503 when it is full or none frees up in time)."""
+        with self._lock:
+            if self._waiting >= self.limits.max_queue:
+                raise QueryRefused(503, "the endpoint is busy; try again shortly", retry_after=1)
+            self._waiting += 1
+        try:
+            return self._idle.get(timeout=self.limits.queue_timeout)
+        except queue.Empty:
+            raise QueryRefused(503, "the endpoint is busy; try again shortly", retry_after=2) from None
+        finally:
+            with self._lock:
+                self._waiting -= 1
 
     def close(self) -> None:
         """Stop every worker (and let builds remove the generation it answered from)."""
