@@ -79,6 +79,32 @@ def test_build_store_option_loads_once(tmp_path):
     assert res.output.splitlines() == ["q", "6"]
 
 
+def test_a_build_s_own_store_answers_the_commands_given_no_store(seed_out, tmp_path, monkeypatch):
+    """`build --store` keeps a store in out/; the question commands read it, not the dataset parsed again
+    (at 1M: 31-40 s each without it, 0.2 s with it), and give the same bytes as a build without a store."""
+    from rdflib import Dataset
+
+    from conftest import SEED_CORPUS
+
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["build", "-q", "--no-view", "--sources", str(SEED_CORPUS), "--out", str(out),
+                                     "--store", str(tmp_path / "store")]).exit_code == 0
+    asked = [["supplies", "--to", "Serbia", "--format", "json"], ["path", "Serbia", "Belarus", "--format", "json"],
+             ["centrality", "--format", "csv"], ["ties", "Vucic", "--format", "json"],
+             ["votes", "--actor", "Serbia", "--format", "json"], ["conflicts", "--format", "json"],
+             ["sparql", "--saved", "claims-per-source", "--format", "csv"]]
+    plain = [CliRunner().invoke(main, [*args, "--sources", str(SEED_CORPUS), "--out", str(seed_out)]).output
+             for args in asked]
+
+    def parsed(*args, **kwargs):
+        raise AssertionError("the dataset was parsed though the build's store holds it")
+
+    monkeypatch.setattr(Dataset, "parse", parsed)
+    for args, want in zip(asked, plain):
+        res = CliRunner().invoke(main, [*args, "--sources", str(SEED_CORPUS), "--out", str(out)])
+        assert res.exit_code == 0 and res.output == want, (args, res.output[-500:])
+
+
 def test_unreachable_endpoint_is_one_clear_error():
     res = CliRunner().invoke(main, ["sparql", "--endpoint", "http://127.0.0.1:9/sparql", "ASK {}"])
     assert res.exit_code == 2
