@@ -269,6 +269,20 @@ def _link_names(out: Path, names: list[str]) -> None:
             path.unlink()
 
 
+def own_store(out: Path) -> Path | None:
+    """The folder of the Oxigraph store the current build of ``out`` made (``build --store``), when it holds
+    that build; else ``None``. A command given no store answers from it: the same answers, without
+    parsing the dataset (1M: 0.2 s against 31 s)."""
+    cur = current(Path(out))
+    if cur is None:
+        return None
+    folder = cur / STORE
+    record = stamp(cur)
+    if folder.is_dir() and record and record.get("build") and store_build(folder) == record["build"]:
+        return folder
+    return None
+
+
 def relink(out: Path) -> None:
     """Make the names in ``out`` lead into its current generation again (a name another command wrote
     over, ``serbia-kg view``'s page, is the build's again), as :meth:`Generation.commit` made them."""
