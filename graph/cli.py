@@ -426,7 +426,7 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
             raise
         from graph.store.backends import open_dataset
 
-        ds = open_dataset(_target_out(corpus, out), store=store, endpoint=endpoint)
+        ds = open_dataset(_target_out(corpus, out), store=_own_store(corpus, out, store, endpoint), endpoint=endpoint)
         result = sq.run_text(ds, text, _params(params), declared=declared, where=where)
         if fmt == "table" and result.type == "SELECT":
             from graph.present.output import table, terminal_width
@@ -547,12 +547,20 @@ def question_options(f):
     return corpus_option(out_option(store_options(f)))
 
 
+def _own_store(corpus: Path, out: Path | None, store: Path | None, endpoint: str | None) -> Path | None:
+    """The store to read: the one given, else the one the current build made (``build --store``) when it holds
+    that build (:func:`graph.model.generation.own_store`): the same answers, without parsing the dataset."""
+    if store is not None or endpoint is not None:
+        return store
+    return generation.own_store(_target_out(corpus, out))
+
+
 def _knowledge_graph(corpus: Path, out: Path | None, store: Path | None, endpoint: str | None, *,
                      native: bool = False):
     from graph.ask.questions import KnowledgeGraph
 
-    return KnowledgeGraph.load(_target_out(corpus, out), sources=corpus, store=store, endpoint=endpoint,
-                               native=native)
+    return KnowledgeGraph.load(_target_out(corpus, out), sources=corpus,
+                               store=_own_store(corpus, out, store, endpoint), endpoint=endpoint, native=native)
 
 
 def _evidence_cell(sources: list[dict]) -> list[str]:
@@ -1060,7 +1068,8 @@ def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
     from graph.store.backends import open_dataset
 
     try:
-        found = KnowledgeGraph(open_dataset(out if out is not None else generation.default_out(corpus))).conflicts()
+        found = KnowledgeGraph(open_dataset(_target_out(corpus, out), store=_own_store(corpus, out, None, None))
+                               ).conflicts()
     except KGError as exc:
         fail(exc)
     if fmt == "json":

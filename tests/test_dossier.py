@@ -100,6 +100,22 @@ def test_as_of_holds_for_the_votes_and_the_spending_too(tmp_path):
         kg.dossier("Serbia", since="x")
 
 
+def test_an_actor_s_claims_are_counted_by_source_and_id(synthetic_built):
+    """Claim ids are unique within one claims.yaml only: the synthetic corpus reuses `transfer-1` in many
+    sources, and the summary counted distinct ids (807 of some 6,900 at 1M), and the registry as a source."""
+    kg = KnowledgeGraph.load(synthetic_built / "out")
+    busiest = kg.centrality("degree", top=1)[0]["id"]
+    d = kg.dossier(busiest)
+    ties = kg.ties(busiest)["relations"]
+    pairs = {(e["source"], e["claim_id"]) for rows in ties.values() for r in rows for e in r["sources"]
+             if e["source"] != "registry"}
+    assert len({i for _, i in pairs}) < len(pairs)  # ids repeat across sources here
+    assert d["actor"]["claims"] >= len(pairs) and d["actor"]["claims"] > len({i for _, i in pairs})
+    folders = {p.name for p in (synthetic_built / "corpus").iterdir() if (p / "source.yaml").is_file()}
+    assert d["actor"]["sources"] == len({src for src, _ in pairs} | {
+        s["source"] for r in d["arms"]["imports"] + d["arms"]["exports"] for s in r["sources"]}) <= len(folders)
+
+
 def test_units_delivered_are_never_an_order_s_units(sipri_out):
     """The 2025 register's orders not yet delivered (Rafale F4, FZ-275: delivered 0) were drawn as delivered
     in their year of order, 931 units in all."""

@@ -62,6 +62,8 @@ def _year_of_text(text: str) -> int | None:
         return None
 
 
+#: The source the registry's own facts name (``src:registry``): the corpus's ``registry/`` folder, no source.
+REGISTRY_SOURCE = "registry"
 #: The statuses of a transfer that say nothing was delivered (yet).
 _NOT_DELIVERED = frozenset({"ordered", "cancelled"})
 
@@ -235,9 +237,12 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
     compare_ids = [kg.resolve(c).id for c in compare] if compare is not None else _main_suppliers(imports)
     votes = _votes(kg, entity.id, compare_ids, since, until, as_of)
     spending = _spending(kg, entity.id, since, until, as_of)
-    sources = {e["source"] for _, _, d in mine for e in d.get("evidence") or []}
-    sources |= {s["source"] for r in imports + exports for s in r["sources"]}
-    claims = {c for _, _, d in mine for c in d["claim_ids"]} | {c for r in imports + exports for c in r["claims"]}
+    # a claim is its source's id and its own (ids are unique within one claims.yaml only); the registry's
+    # facts (a group's members) are no source's claims
+    claims = {(e["source"], e["claim_id"]) for _, _, d in mine for e in d.get("evidence") or []}
+    claims |= {(s["source"], s["claim_id"]) for r in imports + exports for s in r["sources"]}
+    claims = {c for c in claims if c[0] != REGISTRY_SOURCE}
+    sources = {src for src, _ in claims}
     dates = sorted(str(x) for x in [d.get("date") for _, _, d in mine] + [r.get("date") for r in imports + exports]
                    if x)
     label = entity.label

@@ -114,9 +114,8 @@ class KnowledgeGraph:
             An Oxigraph store folder (read natively with pyoxigraph: nothing goes through rdflib;
             its supplies index, :mod:`graph.store.index`, answers :meth:`supplies` when it can, and
             its graph cache, :mod:`graph.store.graphcache`, :meth:`path` and :meth:`centrality`), or a
-            remote SPARQL endpoint URL, instead of ``out`` (see :func:`graph.store.backends.open_dataset`).
-            Given neither, the store the current build of ``out`` made (``build --store``) is read when it
-            holds that build (:func:`graph.model.generation.own_store`).
+            remote SPARQL endpoint URL, instead of ``out`` (see :func:`graph.store.backends.open_dataset`;
+            the commands give the store the current build made, :func:`graph.model.generation.own_store`).
         native:
             Read ``out`` with pyoxigraph rather than rdflib (:func:`graph.store.backends.open_native`):
             the build's own Oxigraph store, with its supplies index, when it holds the current build,
@@ -127,18 +126,14 @@ class KnowledgeGraph:
         NotBuilt
             When there is no built dataset (:func:`graph.open_graph` can build it first).
         """
-        from graph.model.generation import own_store
-
-        out = default_out(Path(sources)) if out is None and sources is not None else out
-        out = Path("out") if out is None else out
-        if store is None and endpoint is None:  # the build's own store, when it holds the build: as --store
-            store = own_store(Path(out))
         if store is not None and endpoint is None:
             from graph.store.native import open_store
 
             return cls(open_store(Path(store)), index=Index.open(Path(store)), cache=GraphCache.open(Path(store)))
         from graph.store.backends import open_dataset
 
+        out = default_out(Path(sources)) if out is None and sources is not None else out
+        out = Path("out") if out is None else out
         if store is not None or endpoint is not None:
             return cls(open_dataset(Path(out), store=Path(store) if store is not None else None, endpoint=endpoint))
         return cls._of_out(Path(out), native)

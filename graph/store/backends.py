@@ -81,10 +81,6 @@ def _bind(ds) -> None:
 def open_dataset(out: Path | None = None, store: Path | None = None, endpoint: str | None = None):
     """The built dataset, in memory (default), in an Oxigraph store on disk, or on a remote server.
 
-    Given neither ``store`` nor ``endpoint``, the store the current build of ``out`` made (``build --store``,
-    :func:`graph.model.generation.own_store`) is read when it holds that build; else ``out``'s TriG is
-    parsed into memory.
-
     Parameters
     ----------
     out:
@@ -116,8 +112,6 @@ def open_dataset(out: Path | None = None, store: Path | None = None, endpoint: s
         ds = Dataset(store=_oxigraph(Path(store)), default_union=True)
     elif endpoint is not None:
         ds = Dataset(store=_remote_store(endpoint), default_union=True)
-    elif (own := generation.own_store(Path(out) if out is not None else Path("out"))) is not None:  # (current)
-        ds = Dataset(store=_oxigraph(own), default_union=True)
     else:
         ds = Dataset(default_union=True)
         _bind(ds)
