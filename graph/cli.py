@@ -442,8 +442,25 @@ def sparql(query, query_file, saved, params, list_saved, fmt, corpus, out, store
 
             text_out = defuse_csv(text_out)
         click.echo(text_out, nl=not text_out.endswith("\n"))
+        page = _full_page(result, declared or [], _params(params))
+        if page is not None:
+            click.echo(f"note: a page of {page[0]} rows; --param offset={page[1]} gives the next", err=True)
     except KGError as exc:
         fail(exc)
+
+
+def _full_page(result, declared: list, given: dict[str, str]) -> tuple[int, int] | None:
+    """``(limit, next offset)`` when a saved question's answer fills its page (there may be more); else None."""
+    kinds = {p.kind: p for p in declared}
+    if result.type != "SELECT" or "limit" not in kinds:
+        return None
+    try:
+        limit = int(given.get(kinds["limit"].name) or kinds["limit"].default or 0)
+        offset = int(given.get(kinds["offset"].name) or kinds["offset"].default or 0) if "offset" in kinds else 0
+    except ValueError:
+        return None
+    rows = len(result.bindings) if hasattr(result, "bindings") else None
+    return (limit, offset + limit) if limit and rows == limit else None
 
 
 @main.command()

@@ -401,6 +401,17 @@ def test_a_source_parameter_takes_the_source_s_id_and_suggests_one_for_a_misspel
             assert res.stderr == f"error: unknown source '{typo}'; did you mean '{SEED_ID}'?\n"
 
 
+def test_a_saved_question_whose_page_is_full_says_how_to_get_the_next(seed_out, seed_store):
+    # the table ended "(100 rows)" and nothing said more were there
+    for store in ([], ["--store", str(seed_store)]):
+        asked = ["sparql", "--out", str(seed_out), *store, "--saved", "audit-claims"]
+        res = cli(*asked, "--param", "limit=5", "--param", "offset=10")
+        assert res.exit_code == 0 and res.stdout.rstrip().endswith("(5 rows)")
+        assert res.stderr == "note: a page of 5 rows; --param offset=15 gives the next\n"
+        res = cli(*asked, "--param", "limit=1000", "--format", "csv")
+        assert res.exit_code == 0 and res.stderr == "" and len(res.stdout.splitlines()) < 1001
+
+
 def test_a_file_name_given_as_the_query_is_told_to_use_file(seed_out, tmp_path, monkeypatch):
     """`serbia-kg sparql my.rq` reads 'my.rq' as SPARQL; the error says to give it with --file."""
     (tmp_path / "my.rq").write_text("SELECT ?s WHERE { ?s a skg:Actor }\n")
