@@ -1080,13 +1080,10 @@ def conflicts(corpus: Path, out: Path | None, fmt: str) -> None:
 
     Example: serbia-kg conflicts --format json
     """
-    from graph.ask.questions import KnowledgeGraph
     from graph.present.output import render, terminal_width
-    from graph.store.backends import open_dataset
 
     try:
-        found = KnowledgeGraph(open_dataset(_target_out(corpus, out), store=_own_store(corpus, out, None, None))
-                               ).conflicts()
+        found = _knowledge_graph(corpus, out, None, None).conflicts()
     except KGError as exc:
         fail(exc)
     if fmt == "json":

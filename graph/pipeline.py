@@ -150,8 +150,8 @@ def build(corpus: Path, out: Path | None = None, *, store: Path | None = None, v
             return False
         if store is None:  # (one with a store: built again without, as before, and told it is left behind)
             return generation.STORE not in files
-        return (generation.STORE in files and os.path.abspath(store) in (stamp.get("store_paths") or [])
-                and generation.store_build(folder / generation.STORE) == stamp.get("build"))
+        return os.path.abspath(store) in (stamp.get("store_paths") or []) and generation.own_store(out) == folder / \
+            generation.STORE
 
     comp, summary = build_mod.build(corpus, out, progress, shacl_engine, extras=extras, record=record,
                                     stores=[Path(store)] if store is not None else [], full=full, read=reads,

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypedDict
 from graph.model.errors import InputError
 from graph.model.dates import DateError, date_bounds, parse_date
 
+from graph.ask.projection import REGISTRY_SOURCE
+
 if TYPE_CHECKING:
     from graph.ask.questions import KnowledgeGraph
 
@@ -62,8 +64,6 @@ def _year_of_text(text: str) -> int | None:
         return None
 
 
-#: The source the registry's own facts name (``src:registry``): the corpus's ``registry/`` folder, no source.
-REGISTRY_SOURCE = "registry"
 #: The statuses of a transfer that say nothing was delivered (yet).
 _NOT_DELIVERED = frozenset({"ordered", "cancelled"})
 
@@ -216,9 +216,8 @@ def dossier(kg: KnowledgeGraph, actor: str, *, since: int | None = None, until: 
     UnknownName
         For a name that denotes no actor.
     """
-    since, until = _window_year(since, "since"), _window_year(until, "until")
-    if since is not None and until is not None and since > until:
-        raise InputError(f"--since {since} is after --until {until}")
+    since, until = _window_year(since, "since"), _window_year(until, "until")  # (a window that ends before it
+    # begins is refused by the projection, as for every question)
     entity = kg.resolve(actor)
     me = str(entity.iri)
     window = {"since": since, "until": until, "as_of": as_of}

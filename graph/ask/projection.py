@@ -231,6 +231,11 @@ def _bounds(text: str) -> tuple[dt.date, dt.date]:
     return date_bounds(text)
 
 
+#: The source the registry's own facts name in their evidence (a group's members): the corpus's ``registry/``
+#: folder, which is no source.
+REGISTRY_SOURCE = "registry"
+
+
 def known_day(issued: Any, release: Any, reported: Any = None) -> dt.date | None:
     """When a claim was known: its source's issue date (``dcterms:issued``), else the day the claim says it
     was reported (``skg:reportedOn``: a compiled table's row, from the page that reported it), else (a dataset
@@ -908,8 +913,8 @@ class _Projection:
                 key = f"{PART_OF.relation}:{_local(part, str(ENTITY))}"
                 self.edges.append((self.ensure(part), self.ensure(whole), key, dict(
                     relation=PART_OF.relation, label=PART_OF.label, directed=True, claims=[],
-                    claim_ids=[], sources=["registry"],
-                    evidence=[{"claim": None, "claim_id": None, "source": "registry",
+                    claim_ids=[], sources=[REGISTRY_SOURCE],
+                    evidence=[{"claim": None, "claim_id": None, "source": REGISTRY_SOURCE,
                                "title": "the entity registry (identity, not a claim)",
                                "quote": None, "date": None}],
                     date=None, end_date=None, quantity=None, weight=1.0)))
